@@ -1,0 +1,31 @@
+# Two set-up commands: `make run` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test smoke conformance bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) main.py
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+
+smoke: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) main.py --smoke
+
+conformance: $(STAMP)
+	$(PY) ../shared/conformance/check.py
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_assess.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

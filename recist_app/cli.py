@@ -1,0 +1,50 @@
+"""Headless command line: ``python main.py <command> …`` (never imports Qt).
+
+Each sub-command lives in its own module under ``recist_app.commands`` and exposes
+``add_parser(subparsers)`` and ``run(args) -> int``. Bad input ends with exit status 2 and one
+line on stderr naming the file, row and value; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from assessment.errors import AssessmentError
+from recist_app.errors import RecistAppError
+
+#: Sub-command name → module in ``recist_app.commands``.
+COMMANDS = {
+    "assess": "recist_app.commands.assess",
+    "bor": "recist_app.commands.bor",
+}
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command registered."""
+    parser = argparse.ArgumentParser(
+        prog="main.py", description="Tumour-response workstation: RECIST 1.1 / iRECIST command line."
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module_name in COMMANDS.values():
+        importlib.import_module(module_name).add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one sub-command and return its exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except (RecistAppError, AssessmentError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,27 @@
+"""Errors of the application core (ARCHITECTURE C7): one base class, typed subclasses."""
+
+from __future__ import annotations
+
+
+class RecistAppError(Exception):
+    """Base class of every error ``recist_app`` raises on bad input or failed I/O."""
+
+
+class InputFileError(RecistAppError):
+    """A row of an input file is unusable; the message names file, line and value (A18).
+
+    Parameters
+    ----------
+    path : str
+        The file that was read.
+    line : int or None
+        1-based line number in the file (the header is line 1), if the problem is in a row.
+    message : str
+        What is wrong, ending with what to do.
+    """
+
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        self.path = path
+        self.line = line
+        where = f"{path}, line {line}" if line is not None else path
+        super().__init__(f"{where}: {message}")
