@@ -1,0 +1,29 @@
+"""Pure tumour-response rules engine (standard library only; ARCHITECTURE C1).
+
+RECIST 1.1 time-point responses (:func:`assess_recist11`), with the decisions of RULES.md §7 as
+defaults of :class:`Profile`.
+"""
+
+from assessment.domain import (
+    Finding,
+    Lesion,
+    LesionRole,
+    Observation,
+    Read,
+    ReadResult,
+    Response,
+    Status,
+    Timepoint,
+    TimepointResult,
+)
+from assessment.profile import Profile
+from assessment.recist11 import assess_recist11
+
+ENGINE_VERSION = "0.1.0"
+#: The rules reference the engine implements (shared/docs/RULES.md, decisions of §7).
+RULES_VERSION = "RULES.md 2026-11 (RECIST 1.1, decisions A1–A19)"
+
+__all__ = [
+    "ENGINE_VERSION", "RULES_VERSION", "Finding", "Lesion", "LesionRole", "Observation", "Profile", "Read",
+    "ReadResult", "Response", "Status", "Timepoint", "TimepointResult", "assess_recist11",
+]

@@ -203,6 +203,7 @@ class Read:
     evaluator: str = ""
     evaluator_id: str = ""
     slice_thickness_mm: Decimal | None = None
+    study_id: str = ""
 
     def __post_init__(self) -> None:
         if not self.timepoints:
