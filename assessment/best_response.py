@@ -163,7 +163,8 @@ def confirmed_best_overall_response(
             if confirmed:
                 candidates.append(_Candidate(item.response, item.date, why))
                 continue
-            candidates.append(_window_candidate(item, scheme.stable, sd_start, profile, scheme, why))
+            candidate = _window_candidate(item, scheme.stable, sd_start, profile, scheme, why)
+            candidates.append(candidate)
         else:
             candidates.append(_window_candidate(item, item.response, sd_start, profile, scheme))
     return _pick(candidates, profile, scheme, note)
@@ -283,7 +284,8 @@ def _pick(
     """Step 5: best category, ties to the earliest date; none → MISSING (or NE)."""
     if not candidates:
         if profile.missing_as_ne:
-            return BestResponse(scheme.not_evaluable, None, f"no assessments: NE (missing_as_ne){note}")
+            why = f"no assessments: {scheme.not_evaluable} (missing_as_ne){note}"
+            return BestResponse(scheme.not_evaluable, None, why)
         return BestResponse(scheme.missing, None, f"no assessments: {scheme.missing}{note}")
     best = min(candidates, key=lambda c: (scheme.rank(c.category), c.date))
     others = len(candidates) - 1

@@ -84,7 +84,8 @@ def progression_free_survival(
     """
     items = _counted(assessments, start_date, scheme)
     if death_date is not None and death_date < start_date:
-        raise InvalidInputError("death_date", death_date, f"on or after the start date {start_date}")
+        expected = f"on or after the start date {start_date}"
+        raise InvalidInputError("death_date", death_date, expected)
     first_pd = next((a.date for a in items if a.response == scheme.progression), None)
     if first_pd is not None and (death_date is None or first_pd <= death_date):
         why = f"event: first {scheme.progression} on {first_pd}"

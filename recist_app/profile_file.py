@@ -15,8 +15,9 @@ def load_profile(path: str | Path | None) -> Profile:
         return Profile()
     try:
         text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputFileError(str(path), None, f"cannot be read ({exc.strerror or exc}).") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputFileError(str(path), None, f"cannot be read ({reason}).") from exc
     try:
         return Profile.from_toml(text)
     except ProfileError as exc:

@@ -1,0 +1,93 @@
+"""Wall-clock benchmark of ``main.py assess`` on a synthetic trial, against two floors.
+
+    python benchmarks/bench_assess.py [--subjects 1000] [--visits 10] [--lesions 6] [--repeat 3]
+                                      [--study-days]
+
+Every contender runs as a whole process (interpreter start-up included), best of ``--repeat``:
+
+- ours: ``python main.py assess --tu TU.csv --tr TR.csv --out DIR``;
+- I/O floor: a process that only parses the same TU.csv and TR.csv with ``csv.DictReader``;
+- start-up: ``python -c pass``.
+
+Exit status 1 if ``assess`` fails (its stderr is printed); 0 otherwise, whether or not the
+2.0 s target is met (the table says which).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from generate_trial import generate
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TARGET_SECONDS = 2.0
+FLOOR_CODE = """
+import csv, sys
+for path in sys.argv[1:]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        for _row in csv.DictReader(handle):
+            pass
+"""
+
+
+def best_of(command: Sequence[str], repeat: int) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Best wall-clock time (s) of ``repeat`` runs, and the last run's result."""
+    best = float("inf")
+    proc: subprocess.CompletedProcess[str] | None = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        proc = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
+        best = min(best, time.perf_counter() - start)
+        if proc.returncode != 0:
+            break
+    assert proc is not None
+    return best, proc
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Generate the trial, time the three contenders and print the table."""
+    parser = argparse.ArgumentParser(description="Time main.py assess against two floors.")
+    parser.add_argument("--subjects", type=int, default=1000)
+    parser.add_argument("--visits", type=int, default=10)
+    parser.add_argument("--lesions", type=int, default=6)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--study-days", action="store_true",
+                        help="also pass --subjects SUBJECTS.csv to assess (study days in RS)")
+    args = parser.parse_args(argv)
+    python = sys.executable
+    with tempfile.TemporaryDirectory(prefix="bench_assess_") as tmp:
+        paths = generate(tmp, args.subjects, args.visits, args.lesions, seed=0)
+        tu, tr, out = str(paths["TU"]), str(paths["TR"]), str(Path(tmp) / "out")
+        with open(tr, encoding="utf-8") as handle:
+            tr_rows = sum(1 for _ in handle) - 1
+        print(f"trial: {args.subjects} subjects x {args.visits} visits x {args.lesions} lesions "
+              f"({tr_rows} TR rows)")
+        command = [python, "main.py", "assess", "--tu", tu, "--tr", tr, "--out", out]
+        if args.study_days:
+            command[-2:-2] = ["--subjects", str(paths["SUBJECTS"])]
+        ours, proc = best_of(command, args.repeat)
+        if proc.returncode != 0 or not (Path(out) / "rs.csv").is_file():
+            print(f"assess failed (exit status {proc.returncode}):\n{proc.stderr}", file=sys.stderr)
+            return 1
+        floor, _ = best_of([python, "-c", FLOOR_CODE, tu, tr], args.repeat)
+        startup, _ = best_of([python, "-c", "pass"], args.repeat)
+    rows = [("ours: main.py assess", ours), ("I/O floor: csv.DictReader only", floor),
+            ("start-up: python -c pass", startup)]
+    print(f"\n{'contender':<34}{'seconds':>9}")
+    for name, seconds in rows:
+        print(f"{name:<34}{seconds:>9.3f}")
+    print(f"\nours / floor    = {ours / floor:6.1f}x")
+    print(f"ours / start-up = {ours / startup:6.1f}x")
+    verdict = "under" if ours < TARGET_SECONDS else "OVER"
+    print(f"target {TARGET_SECONDS:.1f} s: {verdict} ({ours:.3f} s, best of {args.repeat})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

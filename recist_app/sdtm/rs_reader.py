@@ -1,0 +1,155 @@
+"""Read SDTM RS overall responses and the subject table for BOR and PFS (CDISC.md; RULES §7 A18).
+
+RS: rows with ``RSTESTCD = OVRLRESP``; ``RSCAT`` empty means "RECIST 1.1". A read is
+``USUBJID`` + ``RSEVAL`` + ``RSEVALID``. The result is ``RSSTRESC`` (``RSORRES`` when empty) and
+the date ``RSDTC`` (partial dates imputed to the last day of the month, A17).
+SUBJECTS: ``USUBJID``, ``RANDDT``, ``TRTSDT`` and optional ``DTHDT``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from assessment.best_response import Assessment
+from recist_app.errors import InputFileError
+from recist_app.sdtm.csv_io import Row, parse_date, read_table
+
+OVERALL_RESPONSE = "OVRLRESP"
+RECIST11_CATEGORY = "RECIST 1.1"
+
+#: OVRLRESP results accepted on import (RULES §7 A18): RECIST 1.1 and iRECIST values.
+OVERALL_RESPONSE_VALUES = (
+    "CR", "PR", "SD", "PD", "NE", "NON-CR/NON-PD", "ND",
+    "iCR", "iPR", "iSD", "iUPD", "iCPD", "NON-iCR/NON-iUPD",
+)  # fmt: skip
+
+#: Subject-table column holding the start date for each profile ``reference_date`` (A8).
+START_COLUMNS = {"randomisation": "RANDDT", "first_dose": "TRTSDT"}
+
+RS_REQUIRED = ("USUBJID", "RSTESTCD", "RSSTRESC", "RSDTC")
+SUBJECTS_REQUIRED = ("USUBJID", "RANDDT", "TRTSDT")
+
+
+@dataclass(frozen=True)
+class ReadKey:
+    """Identity of one read: subject, evaluator (``RSEVAL``) and evaluator id (``RSEVALID``)."""
+
+    usubjid: str
+    evaluator: str = ""
+    evaluator_id: str = ""
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One row of the subject table: the PFS/BOR start date and the death date, if any."""
+
+    usubjid: str
+    start_date: date
+    death_date: date | None = None
+
+
+def read_subjects(path: str | Path, reference_date: str) -> list[Subject]:
+    """Subjects in file order; ``reference_date`` ('randomisation' / 'first_dose') picks RANDDT
+    or TRTSDT as the start date (RULES §1.10, §4.1, §7 A8).
+
+    Raises
+    ------
+    InputFileError
+        On a missing column, a duplicate or empty USUBJID, or an empty or invalid date.
+    """
+    column = START_COLUMNS.get(reference_date)
+    if column is None:
+        raise InputFileError(str(path), None, f"unknown reference_date {reference_date!r}.")
+    subjects: list[Subject] = []
+    seen: set[str] = set()
+    for row in read_table(path, required=SUBJECTS_REQUIRED):
+        usubjid = _usubjid(row)
+        if usubjid in seen:
+            raise row.error(f"USUBJID {usubjid!r} appears twice; list each subject once.")
+        seen.add(usubjid)
+        if not row.get(column):
+            raise row.error(
+                f"{column} is empty for subject {usubjid!r}; it is the start date because the "
+                f"profile's reference_date is {reference_date!r}. Fill it in or change the profile."
+            )
+        start, _ = parse_date(row, column)
+        death = parse_date(row, "DTHDT")[0] if row.get("DTHDT") else None
+        if death is not None and death < start:
+            raise row.error(f"DTHDT {death} is before the start date {column} {start}.")
+        subjects.append(Subject(usubjid, start, death))
+    return subjects
+
+
+def read_overall_responses(
+    path: str | Path,
+    known_subjects: Collection[str] | None = None,
+    category: str = RECIST11_CATEGORY,
+) -> dict[ReadKey, tuple[Assessment, ...]]:
+    """RS ``OVRLRESP`` assessments of ``category`` per read, each sorted by date.
+
+    Every OVRLRESP row is validated (A18), whatever its ``RSCAT``; a row with ``RSSTAT = NOT
+    DONE`` and no result counts as ND. With ``known_subjects``, a row of any other subject is
+    an error.
+
+    Raises
+    ------
+    InputFileError
+        On a missing column, an unknown or empty result, an invalid date or an unknown subject.
+    """
+    reads: dict[ReadKey, list[Assessment]] = defaultdict(list)
+    for row in read_table(path, required=RS_REQUIRED):
+        if row.get("RSTESTCD").upper() != OVERALL_RESPONSE:
+            continue
+        usubjid = _usubjid(row)
+        if known_subjects is not None and usubjid not in known_subjects:
+            raise row.error(f"USUBJID {usubjid!r} is not in the subject table; add it there.")
+        response = _response(row)
+        if (row.get("RSCAT") or RECIST11_CATEGORY).upper() != category.upper():
+            continue
+        day, _ = parse_date(row, "RSDTC")
+        visit = row.get("VISITNUM") or row.get("VISIT")
+        key = ReadKey(usubjid, row.get("RSEVAL"), row.get("RSEVALID"))
+        reads[key].append(Assessment(day, response, visit))
+    return {key: tuple(sorted(items, key=lambda a: a.date)) for key, items in reads.items()}
+
+
+def reads_by_subject(
+    reads: Mapping[ReadKey, tuple[Assessment, ...]], subjects: Sequence[Subject]
+) -> list[tuple[Subject, ReadKey, tuple[Assessment, ...]]]:
+    """(subject, read, assessments) in subject-table order, reads sorted; a subject without RS
+    rows gets one read with empty evaluator fields and no assessments."""
+    out = []
+    for subject in subjects:
+        keys = sorted(
+            (k for k in reads if k.usubjid == subject.usubjid),
+            key=lambda k: (k.evaluator, k.evaluator_id),
+        )
+        if not keys:
+            out.append((subject, ReadKey(subject.usubjid), ()))
+        out.extend((subject, k, reads[k]) for k in keys)
+    return out
+
+
+def _usubjid(row: Row) -> str:
+    usubjid = row.get("USUBJID")
+    if not usubjid:
+        raise row.error("USUBJID is empty; every row needs a subject identifier.")
+    return usubjid
+
+
+def _response(row: Row) -> str:
+    """The OVRLRESP result, validated against RULES §7 A18."""
+    value = row.get("RSSTRESC") or row.get("RSORRES")
+    expected = f"expected one of {', '.join(OVERALL_RESPONSE_VALUES)}."
+    if not value:
+        if row.get("RSSTAT").upper() == "NOT DONE":
+            return "ND"
+        raise row.error(f"OVRLRESP result is empty (RSSTRESC and RSORRES); {expected}")
+    if value not in OVERALL_RESPONSE_VALUES:
+        column = "RSSTRESC" if row.get("RSSTRESC") else "RSORRES"
+        raise row.error(f"OVRLRESP {column} {value!r} is not a known overall response; {expected}")
+    return value

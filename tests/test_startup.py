@@ -1,0 +1,68 @@
+"""Start-up: ``main.py --smoke`` in a subprocess (mnelab), and the main window under qtbot."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6 import QtWidgets
+from pytestqt.qtbot import QtBot
+
+import pyqtgraph as pg
+
+from recist_app.errors import RecistAppError
+from widgets.app import create_app
+from widgets.main_window import WINDOW_TITLE, MainWindow, show_errors
+
+
+def test_smoke_subprocess(repo_root: Path, tmp_path: Path) -> None:
+    """The GUI builds, renders and exits 0 in a fresh process (no second QApplication here)."""
+    shot = tmp_path / "shot.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.run([sys.executable, "main.py", "--smoke", "--screenshot", str(shot)],
+                          cwd=repo_root, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, f"smoke run failed:\n{proc.stdout}\n{proc.stderr}"
+    assert "smoke: ok" in proc.stdout
+    assert shot.stat().st_size > 0
+
+
+def test_main_window_builds(qtbot: QtBot) -> None:
+    """The window has its title, menus, the two docks and a locked-aspect, inverted view."""
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.windowTitle() == WINDOW_TITLE
+    docks = {dock.windowTitle(): dock for dock in window.findChildren(QtWidgets.QDockWidget)}
+    assert set(docks) == {"Trial", "Response"}
+    assert all(dock.isVisible() for dock in docks.values())
+    assert window.trial_tree.topLevelItemCount() == 0
+    menus = [action.text().replace("&", "") for action in window.menuBar().actions()]
+    assert menus == ["File", "Help"]
+    assert window.view_box.yInverted()
+    assert window.view_box.state["aspectLocked"]
+
+
+def test_create_app_sets_row_major(qapp: QtWidgets.QApplication) -> None:
+    """``create_app`` reuses the running QApplication and sets pyqtgraph to row-major."""
+    app = create_app()
+    assert app is qapp
+    assert pg.getConfigOption("imageAxisOrder") == "row-major"
+    assert app.styleSheet()
+
+
+def test_show_errors_reraises_under_pytest(qtbot: QtBot) -> None:
+    """The error boundary shows a critical box and re-raises while tests run."""
+    window = MainWindow()
+    qtbot.addWidget(window)
+    with pytest.raises(RecistAppError, match="bad trial"):
+        with show_errors("Could not open the trial", window):
+            raise RecistAppError("bad trial")
+    box = window.findChild(QtWidgets.QMessageBox, "errorBox")
+    assert box is not None
+    assert box.windowTitle() == "Could not open the trial"
+    assert box.text() == "bad trial"
+    box.close()
