@@ -26,7 +26,10 @@ class LesionRole(StrEnum):
     @property
     def is_new(self) -> bool:
         """True for lesions that appeared after baseline."""
-        return self in (LesionRole.NEW, LesionRole.NEW_TARGET, LesionRole.NEW_NON_TARGET)
+        return self in _NEW_ROLES
+
+
+_NEW_ROLES = frozenset({LesionRole.NEW, LesionRole.NEW_TARGET, LesionRole.NEW_NON_TARGET})
 
 
 class Status(StrEnum):
@@ -85,6 +88,11 @@ class Lesion:
             raise InvalidInputError("lesion_id", self.lesion_id, "a non-empty string")
 
 
+def _check_mm(value: object) -> None:
+    if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
+        raise InvalidInputError("diameter_mm", value, "a finite, non-negative Decimal")
+
+
 @dataclass(frozen=True)
 class Observation:
     """One lesion at one time point. Use the named constructors.
@@ -100,12 +108,12 @@ class Observation:
     merged_into: str | None = None
 
     def __post_init__(self) -> None:
-        values = (self.diameter_mm, *self.fragments_mm)
-        for value in values:
-            if value is not None and (not isinstance(value, Decimal) or not value.is_finite() or value < 0):
-                raise InvalidInputError("diameter_mm", value, "a finite, non-negative Decimal")
-        if self.status is Status.MEASURED and self.diameter_mm is None:
+        if self.diameter_mm is not None:
+            _check_mm(self.diameter_mm)
+        elif self.status is Status.MEASURED:
             raise InvalidInputError("diameter_mm", None, "given for a measured lesion")
+        for fragment in self.fragments_mm:
+            _check_mm(fragment)
         if self.status is Status.SPLIT and not self.fragments_mm:
             raise InvalidInputError("fragments_mm", (), "at least one fragment for a split lesion")
 

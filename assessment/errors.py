@@ -30,10 +30,17 @@ class InvalidInputError(AssessmentError, ValueError):
         self.expected = expected
         super().__init__(f'Argument "{argument}" must be {expected}, got {value!r}.')
 
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:  # pickles across processes
+        return (type(self), (self.argument, self.value, self.expected))
+
 
 class ProfileError(AssessmentError, ValueError):
     """A protocol profile has an unknown key or a value of the wrong type."""
 
     def __init__(self, key: str, message: str) -> None:
         self.key = key
+        self.message = message
         super().__init__(f'Profile key "{key}": {message}')
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:  # pickles across processes
+        return (type(self), (self.key, self.message))

@@ -23,5 +23,9 @@ class InputFileError(RecistAppError):
     def __init__(self, path: str, line: int | None, message: str) -> None:
         self.path = path
         self.line = line
+        self.message = message
         where = f"{path}, line {line}" if line is not None else path
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:  # pickles across processes
+        return (type(self), (self.path, self.line, self.message))

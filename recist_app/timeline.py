@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from assessment.domain import ReadResult, TimepointResult
-from recist_app.sdtm.csv_io import format_decimal
+from recist_app.sdtm.csv_io import CellValue, format_decimal
 from recist_app.sdtm.response_tables import StudyDay
 
 #: (column, type, unit, description) of every timeline column, in order.
@@ -37,7 +37,7 @@ TIMELINE_COLUMNS = tuple(name for name, *_ in TIMELINE_DICTIONARY)
 DICTIONARY_COLUMNS = ("COLUMN", "TYPE", "UNIT", "DESCRIPTION")
 
 
-def timeline_rows(results: list[ReadResult], day: StudyDay) -> Iterator[dict[str, object]]:
+def timeline_rows(results: list[ReadResult], day: StudyDay) -> Iterator[dict[str, CellValue]]:
     """One row per read × visit, baseline included."""
     for result in results:
         read = result.read
@@ -68,7 +68,7 @@ def _categories(tp: TimepointResult) -> dict[str, str]:
     }
 
 
-def dictionary_rows() -> Iterator[dict[str, object]]:
+def dictionary_rows() -> Iterator[dict[str, CellValue]]:
     """The data dictionary of :data:`TIMELINE_COLUMNS`."""
     for name, kind, unit, description in TIMELINE_DICTIONARY:
         yield {"COLUMN": name, "TYPE": kind, "UNIT": unit, "DESCRIPTION": description}

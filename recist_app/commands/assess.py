@@ -11,12 +11,18 @@ study days (RSDY, STUDY_DAY) are derived from the profile's reference date.
 from __future__ import annotations
 
 import argparse
+import functools
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from assessment.domain import Read
+from assessment.profile import Profile
+
 from assessment.recist11 import assess_recist11
+from recist_app.batch import cyclic_gc_paused, map_in_processes, split_contiguous, worker_count
 from recist_app.profile_file import load_profile
-from recist_app.sdtm.csv_io import write_table
+from recist_app.sdtm.csv_io import render_rows, write_csv
 from recist_app.sdtm.response_tables import RS_COLUMNS, TR_COLUMNS, StudyDay, rs_rows, study_day, tr_derived_rows
 from recist_app.sdtm.rs_reader import read_subjects
 from recist_app.sdtm.tumor_reader import read_tumor_tables
@@ -27,6 +33,12 @@ from recist_app.timeline import (
     no_study_day,
     timeline_rows,
 )
+
+
+#: Below this many reads per process, forking costs more than it saves.
+MIN_READS_PER_PROCESS = 100
+#: The tables rendered from the reads, with their columns.
+OUTPUTS = (("rs.csv", RS_COLUMNS), ("tr_derived.csv", TR_COLUMNS), ("timeline.csv", TIMELINE_COLUMNS))
 
 
 def add_parser(subparsers: Any) -> None:
@@ -45,17 +57,31 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Read, assess every read, write the four output files."""
+    """Read, assess every read, write the four output files.
+
+    Reading is serial; assessing and rendering run in one forked process per core on chunks of
+    whole subjects (RSSEQ and TRSEQ are numbered per subject, so chunks render independently).
+    """
     profile = load_profile(args.profile)
-    reads = read_tumor_tables(args.tu, args.tr, args.supptu)
-    reads.sort(key=lambda read: read.key)
-    results = [assess_recist11(read, profile) for read in reads]
     day = no_study_day if args.subjects is None else _study_days(args.subjects, profile.reference_date)
-    write_table(args.out / "rs.csv", RS_COLUMNS, rs_rows(results, day))
-    write_table(args.out / "tr_derived.csv", TR_COLUMNS, tr_derived_rows(results))
-    write_table(args.out / "timeline.csv", TIMELINE_COLUMNS, timeline_rows(results, day))
-    write_table(args.out / "timeline_dictionary.csv", DICTIONARY_COLUMNS, dictionary_rows())
+    with cyclic_gc_paused():
+        reads = sorted(read_tumor_tables(args.tu, args.tr, args.supptu), key=lambda read: read.key)
+        parts = min(worker_count(), len(reads) // MIN_READS_PER_PROCESS) or 1
+        chunks = split_contiguous(reads, parts, key=lambda read: read.subject_id)
+        rendered = map_in_processes(functools.partial(_render, profile=profile, day=day), chunks)
+    for index, (name, columns) in enumerate(OUTPUTS):
+        write_csv(args.out / name, columns, [tables[index] for tables in rendered])
+    write_csv(args.out / "timeline_dictionary.csv", DICTIONARY_COLUMNS,
+              [render_rows(DICTIONARY_COLUMNS, dictionary_rows())])
     return 0
+
+
+def _render(reads: Sequence[Read], profile: Profile, day: StudyDay) -> tuple[str, str, str]:
+    """Assess ``reads`` and render their RS, derived TR and timeline rows as CSV text."""
+    results = [assess_recist11(read, profile) for read in reads]
+    return (render_rows(RS_COLUMNS, rs_rows(results, day)),
+            render_rows(TR_COLUMNS, tr_derived_rows(results)),
+            render_rows(TIMELINE_COLUMNS, timeline_rows(results, day)))
 
 
 def _study_days(path: Path, reference_date: str) -> StudyDay:

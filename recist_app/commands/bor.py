@@ -22,7 +22,7 @@ from assessment.best_response import (
 from assessment.profile import Profile
 from assessment.survival import progression_free_survival
 from recist_app.profile_file import load_profile
-from recist_app.sdtm.csv_io import write_table
+from recist_app.sdtm.csv_io import CellValue, write_table
 from recist_app.sdtm.rs_reader import (
     ReadKey,
     Subject,
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     profile = load_profile(args.profile)
     subjects = read_subjects(args.subjects, profile.reference_date)
     reads = read_overall_responses(args.rs, known_subjects={s.usubjid for s in subjects})
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, CellValue]] = []
     for subject, key, assessments in reads_by_subject(reads, subjects):
         rows.extend(derive_rows(subject, key, assessments, profile))
     write_table(args.out, COLUMNS, rows)
@@ -66,16 +66,16 @@ def run(args: argparse.Namespace) -> int:
 
 def derive_rows(
     subject: Subject, key: ReadKey, assessments: tuple[Assessment, ...], profile: Profile
-) -> list[dict[str, object]]:
+) -> list[dict[str, CellValue]]:
     """The BOR, CBOR and PFS rows of one read (RULES §1.10, §4.1)."""
     base = {"USUBJID": key.usubjid, "RSEVAL": key.evaluator, "RSEVALID": key.evaluator_id}
     start = subject.start_date
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, CellValue]] = []
     derivations = (("BOR", best_overall_response), ("CBOR", confirmed_best_overall_response))
     for paramcd, derive in derivations:
         best = derive(assessments, start, profile)
         adt = best.date.isoformat() if best.date else ""
-        rows.append({**base, "PARAMCD": paramcd, "AVALC": best.category, "ADT": adt})
+        rows.append({**base, "PARAMCD": paramcd, "AVALC": best.category, "ADT": adt, "AVAL": None, "CNSR": None})
     pfs = progression_free_survival(assessments, start, profile, death_date=subject.death_date)
     rows.append(
         {

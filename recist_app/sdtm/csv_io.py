@@ -8,25 +8,36 @@ from __future__ import annotations
 
 import calendar
 import csv
+import functools
+import io
+import itertools
+import operator
 import os
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from recist_app.errors import InputFileError
 
 MISSING_TOKENS = frozenset({"", "NA"})
 
+#: What a written cell may hold: text, a whole number, or nothing.
+CellValue = str | int | None
 
-@dataclass(frozen=True)
-class Row:
-    """One data row: its 1-based line number in the file (header = line 1) and its values."""
+
+class Row(NamedTuple):
+    """One data row: its 1-based line number in the file (header = line 1) and its values.
+
+    A named tuple rather than a dataclass: tables have tens of thousands of rows.
+    """
 
     path: str
-    line: int
+    line: int | None
     values: Mapping[str, str]
 
     def get(self, column: str) -> str:
@@ -38,6 +49,49 @@ class Row:
         return InputFileError(self.path, self.line, message)
 
 
+@dataclass(frozen=True)
+class Columns:
+    """A whole table held column by column, for large tables (TR) read in a tight loop.
+
+    ``column(name)`` gives the cleaned values of one column ('' for every row when the column is
+    absent); ``row(i)`` rebuilds the :class:`Row` of record ``i`` to word an error.
+    """
+
+    path: str
+    header: tuple[str, ...]
+    records: list[list[str]]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def column(self, name: str) -> tuple[str, ...]:
+        """The stripped values of column ``name``, with missing tokens made ''."""
+        if name not in self.header:
+            return ("",) * len(self.records)
+        values = tuple(map(operator.itemgetter(self.header.index(name)), self.records))
+        joined = "\x1f" + "\x1f".join(values) + "\x1f"
+        if " \x1f" in joined or "\x1f " in joined or "\t" in joined:
+            values = tuple(v.strip() for v in values)
+        if "NA" in values:
+            values = tuple("" if v == "NA" else v for v in values)
+        return values
+
+    def row(self, index: int) -> Row:
+        """Record ``index`` as a :class:`Row`, with its line number (for error messages)."""
+        return Row(self.path, _line_of(self.path, index), dict(zip(self.header, _clean(self.records[index]))))
+
+
+def read_columns(path: str | Path, required: Sequence[str] = ()) -> Columns:
+    """Read a CSV table column by column; see :func:`read_table` for the conventions."""
+    name = str(path)
+    with _reader(path) as (reader, header):
+        _check_required(name, header, required)
+        records = [fields for fields in reader if _has_data(fields)]
+    if records and min(map(len, records)) < len(header):
+        records = [fields + [""] * (len(header) - len(fields)) for fields in records]
+    return Columns(name, header, records)
+
+
 def read_table(path: str | Path, required: Sequence[str] = ()) -> list[Row]:
     """Read a CSV table; column names are upper-cased and missing tokens become ''.
 
@@ -47,34 +101,59 @@ def read_table(path: str | Path, required: Sequence[str] = ()) -> list[Row]:
         If the file cannot be read or a ``required`` column is absent.
     """
     name = str(path)
+    with _reader(path) as (reader, header):
+        _check_required(name, header, required)
+        return [Row(name, reader.line_num, dict(zip(header, _clean(fields))))
+                for fields in reader if _has_data(fields)]
+
+
+@contextmanager
+def _reader(path: str | Path) -> Iterator[tuple[Any, tuple[str, ...]]]:
+    """A csv reader past the header, and the header upper-cased; I/O problems → InputFileError."""
+    name = str(path)
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
             if header is None:
                 raise InputFileError(name, None, "the file is empty; expected a CSV header row.")
-            columns = [c.strip().upper() for c in header]
-            missing = [c for c in required if c not in columns]
-            if missing:
-                raise InputFileError(
-                    name, 1, f"required column(s) {', '.join(missing)} missing from the header."
-                )
-            rows = []
-            for line, fields in enumerate(reader, start=2):
-                if not any(f.strip() for f in fields):
-                    continue
-                values = {c: _clean(v) for c, v in zip(columns, fields)}
-                rows.append(Row(name, line, values))
-            return rows
+            yield reader, tuple(c.strip().upper() for c in header)
     except OSError as exc:
         raise InputFileError(name, None, f"cannot be read ({exc.strerror or exc}).") from exc
     except (csv.Error, UnicodeDecodeError) as exc:
         raise InputFileError(name, None, f"is not a readable CSV file ({exc}).") from exc
 
 
-def _clean(value: str) -> str:
-    value = value.strip()
-    return "" if value in MISSING_TOKENS else value
+def _check_required(name: str, header: tuple[str, ...], required: Sequence[str]) -> None:
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InputFileError(name, 1, f"required column(s) {', '.join(missing)} missing from the header.")
+
+
+def _line_of(path: str, index: int) -> int | None:
+    """Line number of data record ``index`` (blank lines skipped), found by reading the file again."""
+    with _reader(path) as (reader, _):
+        records = (reader.line_num for fields in reader if _has_data(fields))
+        return next(itertools.islice(records, index, None), None)
+
+
+def _has_data(fields: list[str]) -> bool:
+    """False for a blank line or a row of empty or blank fields (",,," or "  ,  ")."""
+    return bool(fields) and (bool(fields[0].strip()) or any(map(str.strip, fields)))
+
+
+def _clean(fields: list[str]) -> list[str]:
+    """Fields stripped, with the missing tokens (``NA``) made ''.
+
+    Fast path: one join tells whether any field starts or ends with a blank (SAS exports pad
+    character fields); only then is every field stripped.
+    """
+    joined = "\x1f" + "\x1f".join(fields) + "\x1f"
+    if " \x1f" in joined or "\x1f " in joined or "\t" in joined:
+        fields = [f.strip() for f in fields]
+    if "NA" in fields:
+        fields = ["" if f == "NA" else f for f in fields]
+    return fields
 
 
 def parse_date(row: Row, column: str) -> tuple[date, bool]:
@@ -85,8 +164,16 @@ def parse_date(row: Row, column: str) -> tuple[date, bool]:
     text = row.get(column)
     if not text:
         raise row.error(f"{column} is empty; a date (YYYY-MM-DD) is required.")
-    head = text.split("T", 1)[0]
-    parts = head.split("-")
+    parsed = iso_date(text)
+    if parsed is None:
+        raise row.error(f"{column} {text!r} is not an ISO 8601 date (YYYY-MM-DD, YYYY-MM or YYYY).")
+    return parsed
+
+
+@functools.lru_cache(maxsize=4096)
+def iso_date(text: str) -> tuple[date, bool] | None:
+    """(date, imputed) of an ISO 8601 date or partial date; None when it is not one."""
+    parts = text.split("T", 1)[0].split("-")
     try:
         if len(parts) == 3:
             return date(int(parts[0]), int(parts[1]), int(parts[2])), False
@@ -97,7 +184,7 @@ def parse_date(row: Row, column: str) -> tuple[date, bool]:
             return date(int(parts[0]), 12, 31), True
     except ValueError:
         pass
-    raise row.error(f"{column} {text!r} is not an ISO 8601 date (YYYY-MM-DD, YYYY-MM or YYYY).")
+    return None
 
 
 def parse_decimal(row: Row, column: str) -> Decimal | None:
@@ -114,6 +201,16 @@ def parse_decimal(row: Row, column: str) -> Decimal | None:
     return value
 
 
+@functools.lru_cache(maxsize=1024)
+def canonical_visit(text: str) -> str:
+    """VISITNUM as one spelling per visit: '2', '2.0' and '02' are visit '2'; 9.2 stays '9.2'."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return text
+    return format_decimal(value) if value.is_finite() else text
+
+
 def visit_key(text: str) -> Decimal:
     """VISITNUM as a number for ordering (9.2 sorts between 9 and 10); '' sorts last."""
     try:
@@ -127,33 +224,45 @@ def format_decimal(value: Decimal | None, places: int | None = None) -> str:
     if value is None:
         return ""
     if places is not None:  # truncated toward zero: never shows a threshold the value did not reach
-        value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "") else text
+        value = value.quantize(_QUANTUM[places], rounding=ROUND_DOWN)
+    text = str(value)
+    if "E" in text or ("." in text and text[-1] == "0") or text.startswith("-0"):
+        text = format(value.normalize(), "f")  # exponent or trailing zeros: the slow, exact path
+        return "0" if text in ("-0", "") else text
+    return text
 
 
-def write_table(path: str | Path, columns: Sequence[str], rows: Iterable[Mapping[str, object]]) -> None:
-    """Write a CSV atomically: a temporary file in the same folder, then an atomic rename."""
+_QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(7)}
+
+
+def render_rows(columns: Sequence[str], rows: Iterable[Mapping[str, CellValue]]) -> str:
+    """CSV text of ``rows`` (no header row).
+
+    Every row maps each column to ``str``, ``int`` or ``None`` (written as ''); callers format
+    decimals with :func:`format_decimal`, so the csv module writes the values as they are. A
+    missing column raises KeyError; keys beyond ``columns`` are not written.
+    """
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer).writerows(map(operator.itemgetter(*columns), rows))
+    return buffer.getvalue()
+
+
+def write_table(path: str | Path, columns: Sequence[str], rows: Iterable[Mapping[str, CellValue]]) -> None:
+    """Write a CSV table atomically (see :func:`render_rows` for the values a row may hold)."""
+    write_csv(path, columns, [render_rows(columns, rows)])
+
+
+def write_csv(path: str | Path, columns: Sequence[str], bodies: Iterable[str]) -> None:
+    """Write a header row then the rendered ``bodies`` atomically: a temporary file in the same
+    folder, then an atomic rename, so a failure never leaves a half-written table."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="raise")
-            writer.writeheader()
-            for row in rows:
-                writer.writerow({c: _text(row.get(c)) for c in columns})
+            csv.writer(handle).writerow(columns)
+            handle.writelines(bodies)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format_decimal(value)
-    if isinstance(value, bool):
-        return "Y" if value else "N"
-    return str(value)

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from assessment.domain import ReadResult, Response, TimepointResult
-from recist_app.sdtm.csv_io import format_decimal
+from recist_app.sdtm.csv_io import CellValue, format_decimal
 
 RS_COLUMNS = ("STUDYID", "DOMAIN", "USUBJID", "RSSEQ", "RSTESTCD", "RSTEST", "RSCAT", "RSSCAT",
               "RSORRES", "RSSTRESC", "RSEVAL", "RSEVALID", "VISITNUM", "VISIT", "RSDTC", "RSDY")
@@ -45,7 +45,7 @@ def study_day(reference: date | None, when: date) -> int | None:
     return delta + 1 if delta >= 0 else delta
 
 
-def rs_rows(results: list[ReadResult], day: StudyDay) -> Iterator[dict[str, object]]:
+def rs_rows(results: list[ReadResult], day: StudyDay) -> Iterator[dict[str, CellValue]]:
     """RS rows of every read, numbered per subject (RSSEQ)."""
     seq: dict[str, int] = {}
     for result in results:
@@ -70,7 +70,7 @@ def rs_rows(results: list[ReadResult], day: StudyDay) -> Iterator[dict[str, obje
                 break  # RECIST 1.1 stops at the read's first PD
 
 
-def tr_derived_rows(results: list[ReadResult]) -> Iterator[dict[str, object]]:
+def tr_derived_rows(results: list[ReadResult]) -> Iterator[dict[str, CellValue]]:
     """Derived TR summary rows shown to the reader (CDISC.md §1 rule 1, §3.1)."""
     seq: dict[str, int] = {}
     for result in results:

@@ -20,11 +20,21 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import NamedTuple
 
 from assessment.domain import Lesion, LesionRole, Observation, Read, Status, Timepoint
-from recist_app.sdtm.csv_io import Row, parse_date, parse_decimal, read_table, visit_key
+from recist_app.sdtm.csv_io import (
+    Columns,
+    Row,
+    canonical_visit,
+    iso_date,
+    parse_date,
+    read_columns,
+    read_table,
+    visit_key,
+)
 
 TU_REQUIRED = ("USUBJID", "TULNKID", "TUSTRESC", "TULOC")
 TR_REQUIRED = ("USUBJID", "TRLNKID", "TRTESTCD", "VISITNUM", "TRDTC")
@@ -32,6 +42,7 @@ SUPPTU_REQUIRED = ("USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QVAL")
 
 NODAL_TESTS = ("LPERP", "SAXIS")
 NON_NODAL_TESTS = ("LDIAM", "DIAMETER")
+USED_TESTS = frozenset({*NODAL_TESTS, *NON_NODAL_TESTS, "TUMSTATE"})
 TOO_SMALL_TEXT = "TOO SMALL TO MEASURE"
 TUMOR_STATES = {
     "PRESENT": Status.PRESENT,
@@ -55,7 +66,11 @@ class _ReadBuilder:
     study_id: str = ""
     lesions: dict[str, Lesion] = field(default_factory=dict)
     identified_at: dict[str, str] = field(default_factory=dict)  # lesion id → TU VISITNUM
-    visits: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
+    visits: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # TR record indexes
+
+    def new_identified_at(self, visit: str) -> list[str]:
+        """New lesions that TU identified at ``visit`` (present there unless TR says otherwise)."""
+        return [i for i, lesion in self.lesions.items() if lesion.role.is_new and self.identified_at[i] == visit]
 
 
 def read_tumor_tables(tu_path: str | Path, tr_path: str | Path,
@@ -70,21 +85,44 @@ def read_tumor_tables(tu_path: str | Path, tr_path: str | Path,
     """
     builders: dict[ReadKey, _ReadBuilder] = defaultdict(_ReadBuilder)
     for row in read_table(tu_path, TU_REQUIRED):
-        _add_lesion(builders[_key(row, "TU")], row)
+        _add_lesion(builders[_key(row, "TUEVAL", "TUEVALID")], row)
     if supptu_path is not None:
         for row in read_table(supptu_path, SUPPTU_REQUIRED):
             _apply_supptu(builders, row)
-    for row in read_table(tr_path, TR_REQUIRED):
-        key = _key(row, "TR")
-        if key not in builders:
-            raise row.error(f"no TU lesions for USUBJID {key[0]!r}, TREVAL {key[1]!r}, TREVALID {key[2]!r}; "
-                            "every TR read needs its TU records.")
-        builders[key].visits[row.get("VISITNUM")].append(row)
-    return [_build(key, builder) for key, builder in builders.items() if builder.visits]
+    table = read_columns(tr_path, TR_REQUIRED)
+    tr = _TrColumns(*(table.column(c) for c in _TrColumns.SOURCE))
+    keys = zip(table.column("USUBJID"), table.column("TREVAL"), table.column("TREVALID"))
+    for index, (key, visit) in enumerate(zip(keys, map(canonical_visit, tr.visit))):
+        builder = builders.get(key)
+        if builder is None:
+            raise table.row(index).error(
+                f"no TU lesions for USUBJID {key[0]!r}, TREVAL {key[1]!r}, TREVALID {key[2]!r}; "
+                "every TR read needs its TU records.")
+        builder.visits[visit].append(index)
+    return [_build(key, builder, table, tr) for key, builder in builders.items() if builder.visits]
 
 
-def _key(row: Row, prefix: str) -> ReadKey:
-    return (row.get("USUBJID"), row.get(f"{prefix}EVAL"), row.get(f"{prefix}EVALID"))
+class _TrColumns(NamedTuple):
+    """The TR columns the engine uses, each a tuple over the table's records (index = record)."""
+
+    visit: tuple[str, ...]
+    visit_name: tuple[str, ...]
+    link: tuple[str, ...]
+    test: tuple[str, ...]
+    status: tuple[str, ...]
+    reason_not_done: tuple[str, ...]
+    original: tuple[str, ...]
+    standard_text: tuple[str, ...]
+    standard_number: tuple[str, ...]
+    date_text: tuple[str, ...]
+
+    SOURCE = ("VISITNUM", "VISIT", "TRLNKID", "TRTESTCD", "TRSTAT", "TRREASND", "TRORRES", "TRSTRESC",
+              "TRSTRESN", "TRDTC")
+
+
+def _key(row: Row, evaluator: str, evaluator_id: str) -> ReadKey:
+    values = row.values
+    return (values.get("USUBJID", ""), values.get(evaluator, ""), values.get(evaluator_id, ""))
 
 
 def _add_lesion(builder: _ReadBuilder, row: Row) -> None:
@@ -105,7 +143,7 @@ def _add_lesion(builder: _ReadBuilder, row: Row) -> None:
     location = row.get("TULOC")
     builder.study_id = builder.study_id or row.get("STUDYID")
     builder.lesions[lesion_id] = Lesion(lesion_id, role, location, nodal="LYMPH NODE" in location.upper())
-    builder.identified_at[lesion_id] = row.get("VISITNUM")
+    builder.identified_at[lesion_id] = canonical_visit(row.get("VISITNUM"))
 
 
 def _apply_supptu(builders: dict[ReadKey, _ReadBuilder], row: Row) -> None:
@@ -115,39 +153,50 @@ def _apply_supptu(builders: dict[ReadKey, _ReadBuilder], row: Row) -> None:
     value = row.get("QVAL").upper()
     if value not in ("Y", "N"):
         raise row.error(f"QVAL {row.get('QVAL')!r} for {row.get('QNAM')} must be Y or N.")
-    evalid = row.get("QEVAL")
+    evaluator = row.get("QEVAL")  # the read's evaluator id (RADIOLOGIST 1) or evaluator (INVESTIGATOR)
     matched = False
-    for (subject, _, reader_id), builder in builders.items():
+    for (subject, reader, reader_id), builder in builders.items():
         lesion = builder.lesions.get(row.get("IDVARVAL"))
-        if subject == row.get("USUBJID") and lesion is not None and (not evalid or evalid == reader_id):
+        if subject == row.get("USUBJID") and lesion is not None and evaluator in ("", reader, reader_id):
             builder.lesions[lesion.lesion_id] = replace(lesion, **{attribute: value == "Y"})
             matched = True
     if not matched:
         raise row.error(f"IDVARVAL {row.get('IDVARVAL')!r} matches no TU lesion of subject {row.get('USUBJID')!r}.")
 
 
-def _build(key: ReadKey, builder: _ReadBuilder) -> Read:
-    visits = {v: _visit_date(rows) for v, rows in builder.visits.items()}
+def _build(key: ReadKey, builder: _ReadBuilder, table: Columns, tr: _TrColumns) -> Read:
+    visits = {v: _visit_date(indexes, table, tr) for v, indexes in builder.visits.items()}
     order = sorted(visits, key=lambda v: (visits[v][0], visit_key(v)))
     baseline = _baseline_visit(builder, order)
     base_date = visits[baseline][0]
     for visit in order:
         if visits[visit][0] < base_date:
-            raise visits[visit][2].error(
+            raise table.row(visits[visit][2]).error(
                 f"VISITNUM {visit} is dated {visits[visit][1]}, before baseline VISITNUM {baseline} "
                 f"({visits[baseline][1]}); a follow-up cannot precede baseline.")
     order.remove(baseline)
-    timepoints = tuple(_timepoint(builder, v, visits[v]) for v in [baseline, *order])
+    timepoints = tuple(_timepoint(builder, v, visits[v], table, tr) for v in [baseline, *order])
     return Read(key[0], tuple(builder.lesions.values()), timepoints, evaluator=key[1], evaluator_id=key[2],
                 study_id=builder.study_id)
 
 
-def _visit_date(rows: list[Row]) -> tuple[date, str, Row]:
-    """Earliest scan date of a visit: (imputed date, text as given, its row)."""
-    dated = [row for row in rows if row.get("TRDTC")]
-    if not dated:
-        raise rows[0].error(f"no TRDTC at VISITNUM {rows[0].get('VISITNUM')}; the scan date is required.")
-    return min(((*parse_date(r, "TRDTC")[:1], r.get("TRDTC"), r) for r in dated), key=lambda x: x[0])
+def _visit_date(indexes: list[int], table: Columns, tr: _TrColumns) -> tuple[date, str, int]:
+    """Earliest scan date of a visit: (imputed date, text as given, index of its TR record)."""
+    first: dict[str, int] = {}
+    for index in indexes:
+        first.setdefault(tr.date_text[index], index)
+    first.pop("", None)
+    if not first:
+        raise table.row(indexes[0]).error(
+            f"no TRDTC at VISITNUM {tr.visit[indexes[0]]}; the scan date is required.")
+    dated = []
+    for text, index in first.items():
+        parsed = iso_date(text)
+        if parsed is None:
+            parse_date(table.row(index), "TRDTC")  # raises the error naming file, line and value
+        else:
+            dated.append((parsed[0], text, index))
+    return min(dated, key=lambda item: item[0])
 
 
 def _baseline_visit(builder: _ReadBuilder, order: list[str]) -> str:
@@ -159,80 +208,85 @@ def _baseline_visit(builder: _ReadBuilder, order: list[str]) -> str:
     return order[0]
 
 
-def _timepoint(builder: _ReadBuilder, visit: str, when: tuple[date, str, Row]) -> Timepoint:
-    rows = builder.visits[visit]
+def _timepoint(builder: _ReadBuilder, visit: str, when: tuple[date, str, int], table: Columns,
+               tr: _TrColumns) -> Timepoint:
+    indexes = builder.visits[visit]
     measures: dict[str, Observation] = {}
     states: dict[str, Observation] = {}
     fragments: dict[str, list[Decimal]] = defaultdict(list)
-    for row in rows:
-        _read_result(builder, row, measures, states, fragments)
+    for index in indexes:
+        _read_result(builder, index, table, tr, measures, states, fragments)
     observations = dict(states)
     observations.update(measures)  # a measurement outranks a state of the same lesion
     for parent, values in fragments.items():
         observations[parent] = Observation.split(parent, tuple(values))
-    for lesion_id, lesion in builder.lesions.items():
-        if lesion.role.is_new and builder.identified_at[lesion_id] == visit:
-            observations.setdefault(lesion_id, Observation.state(lesion_id, Status.PRESENT))
-    name = next((r.get("VISIT") for r in rows if r.get("VISIT")), "")
+    for lesion_id in builder.new_identified_at(visit):
+        observations.setdefault(lesion_id, Observation.state(lesion_id, Status.PRESENT))
+    name = next((tr.visit_name[i] for i in indexes if tr.visit_name[i]), "")
     return Timepoint(visit, when[0], tuple(observations.values()), visit=name, date_text=when[1])
 
 
-def _read_result(builder: _ReadBuilder, row: Row, measures: dict[str, Observation],
-                 states: dict[str, Observation], fragments: dict[str, list[Decimal]]) -> None:
-    test = row.get("TRTESTCD").upper()
-    link = row.get("TRLNKID")
-    if not link or test not in (*NODAL_TESTS, *NON_NODAL_TESTS, "TUMSTATE"):
+def _read_result(builder: _ReadBuilder, index: int, table: Columns, tr: _TrColumns,
+                 measures: dict[str, Observation], states: dict[str, Observation],
+                 fragments: dict[str, list[Decimal]]) -> None:
+    test = tr.test[index].upper()
+    link = tr.link[index]
+    if not link or test not in USED_TESTS:
         return  # summary rows (SUMDIAM, …) and other tests are ignored
-    lesion, parent = _lesion_for(builder, row, link)
+    lesion, parent = _lesion_for(builder, link, index, table)
+    not_done = tr.status[index].upper() == "NOT DONE"
+    merged = not_done and tr.reason_not_done[index].upper() == "TUMOR MERGED"
     if test == "TUMSTATE":
-        states[link] = _state(row, link)
+        states[link] = _state(link, index, table, tr, not_done, merged)
         return
     if test not in (NODAL_TESTS if lesion.nodal else NON_NODAL_TESTS):
         return  # the other axis of the lesion
-    not_done = row.get("TRSTAT").upper() == "NOT DONE"
     if parent is not None:
         if not not_done:
-            fragments[parent].append(_measurement(row, parent).value_mm or Decimal(0))
+            fragments[parent].append(_measurement(parent, index, table, tr).value_mm or Decimal(0))
         return
     if link in measures:
-        raise row.error(f"second {test} result for lesion {link!r} at VISITNUM {row.get('VISITNUM')}.")
+        raise table.row(index).error(f"second {test} result for lesion {link!r} at VISITNUM {tr.visit[index]}.")
     if not_done:
-        merged = row.get("TRREASND").upper() == "TUMOR MERGED"
         measures[link] = Observation.merged(link) if merged else Observation.not_assessed(link)
     else:
-        measures[link] = _measurement(row, link)
+        measures[link] = _measurement(link, index, table, tr)
 
 
-def _lesion_for(builder: _ReadBuilder, row: Row, link: str) -> tuple[Lesion, str | None]:
-    if link in builder.lesions:
-        return builder.lesions[link], None
+def _lesion_for(builder: _ReadBuilder, link: str, index: int, table: Columns) -> tuple[Lesion, str | None]:
+    lesion = builder.lesions.get(link)
+    if lesion is not None:
+        return lesion, None
     fragment = _FRAGMENT.match(link)
     if fragment and fragment["parent"] in builder.lesions:
         return builder.lesions[fragment["parent"]], fragment["parent"]
-    raise row.error(f"TRLNKID {link!r} matches no TU lesion (TULNKID) of this subject and reader.")
+    raise table.row(index).error(f"TRLNKID {link!r} matches no TU lesion (TULNKID) of this subject and reader.")
 
 
-def _state(row: Row, link: str) -> Observation:
-    if row.get("TRSTAT").upper() == "NOT DONE":
-        merged = row.get("TRREASND").upper() == "TUMOR MERGED"
+def _state(link: str, index: int, table: Columns, tr: _TrColumns, not_done: bool, merged: bool) -> Observation:
+    if not_done:
         return Observation.merged(link) if merged else Observation.not_assessed(link)
-    text = (row.get("TRSTRESC") or row.get("TRORRES")).upper()
+    text = (tr.standard_text[index] or tr.original[index]).upper()
     status = TUMOR_STATES.get(text)
     if status is None:
         allowed = ", ".join(TUMOR_STATES)
-        raise row.error(f"TUMSTATE result {text!r} is not one of {allowed}.")
+        raise table.row(index).error(f"TUMSTATE result {text!r} is not one of {allowed}.")
     return Observation.state(link, status)
 
 
-def _measurement(row: Row, link: str) -> Observation:
-    if row.get("TRORRES").upper() == TOO_SMALL_TEXT:
+def _measurement(link: str, index: int, table: Columns, tr: _TrColumns) -> Observation:
+    if tr.original[index].upper() == TOO_SMALL_TEXT:
         return Observation.too_small(link)
-    value = parse_decimal(row, "TRSTRESN")
-    if value is None:
-        value = parse_decimal(row, "TRSTRESC") if row.get("TRSTRESC") else parse_decimal(row, "TRORRES")
-    if value is None:
-        raise row.error(f"{row.get('TRTESTCD')} for lesion {link!r} has no result; use TRSTAT = NOT DONE "
-                        "for a lesion that was not assessed.")
+    text = tr.standard_number[index] or tr.standard_text[index] or tr.original[index]
+    try:
+        value = Decimal(text) if text else None
+    except InvalidOperation:
+        value = None
+    test = tr.test[index]
+    if value is None or not value.is_finite():
+        problem = f"has a result {text!r} that is not a number" if text else "has no result"
+        raise table.row(index).error(
+            f"{test} for lesion {link!r} {problem}; use TRSTAT = NOT DONE for a lesion that was not assessed.")
     if value < 0:
-        raise row.error(f"{row.get('TRTESTCD')} {value} mm for lesion {link!r} is negative.")
+        raise table.row(index).error(f"{test} {value} mm for lesion {link!r} is negative.")
     return Observation.measured(link, value)
