@@ -1,7 +1,7 @@
 """Pure tumour-response rules engine (standard library only; ARCHITECTURE C1).
 
-RECIST 1.1 time-point responses (:func:`assess_recist11`), with the decisions of RULES.md §7 as
-defaults of :class:`Profile`.
+RECIST 1.1 time-point responses (:func:`assess_recist11`), a read's best overall response and PFS
+(:func:`read_outcome`), with the decisions of RULES.md §7 as defaults of :class:`Profile`.
 """
 
 from assessment.domain import (
@@ -16,6 +16,7 @@ from assessment.domain import (
     Timepoint,
     TimepointResult,
 )
+from assessment.outcome import ReadOutcome, read_outcome
 from assessment.profile import Profile
 from assessment.recist11 import assess_recist11
 
@@ -25,5 +26,6 @@ RULES_VERSION = "RULES.md 2026-11 (RECIST 1.1, decisions A1–A19)"
 
 __all__ = [
     "ENGINE_VERSION", "RULES_VERSION", "Finding", "Lesion", "LesionRole", "Observation", "Profile", "Read",
-    "ReadResult", "Response", "Status", "Timepoint", "TimepointResult", "assess_recist11",
+    "ReadOutcome", "ReadResult", "Response", "Status", "Timepoint", "TimepointResult", "assess_recist11",
+    "read_outcome",
 ]
