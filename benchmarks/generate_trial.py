@@ -13,7 +13,6 @@ courses (shrink, stable, grow) with per-lesion noise; now and then a lesion is n
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import random
 from collections.abc import Iterator, Sequence

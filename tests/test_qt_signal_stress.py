@@ -10,9 +10,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
 import PySide6
+import pytest
 
 EMITS = 100_000
 

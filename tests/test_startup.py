@@ -7,11 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyqtgraph as pg
 import pytest
 from PySide6 import QtWidgets
 from pytestqt.qtbot import QtBot
-
-import pyqtgraph as pg
 
 from recist_app.errors import RecistAppError
 from widgets.app import create_app

@@ -12,9 +12,8 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from PySide6 import QtCore, QtWidgets
-
 import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
 
 import resources
 

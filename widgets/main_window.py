@@ -15,9 +15,8 @@ from contextlib import contextmanager
 from types import TracebackType
 
 import numpy as np
-from PySide6 import QtCore, QtGui, QtWidgets
-
 import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
 
 import recist_app
 from recist_app.errors import RecistAppError

@@ -18,7 +18,6 @@ from typing import Any
 
 from assessment.domain import Read
 from assessment.profile import Profile
-
 from assessment.recist11 import assess_recist11
 from recist_app.batch import cyclic_gc_paused, map_in_processes, split_contiguous, worker_count
 from recist_app.profile_file import load_profile
@@ -33,7 +32,6 @@ from recist_app.timeline import (
     no_study_day,
     timeline_rows,
 )
-
 
 #: Below this many reads per process, forking costs more than it saves.
 MIN_READS_PER_PROCESS = 100
