@@ -99,6 +99,8 @@ class Observation:
 
     ``diameter_mm`` is the measured value (long axis, or short axis for nodes); for a split
     lesion ``fragments_mm`` holds the fragments; ``merged_into`` names the surviving lesion.
+    ``radiation_induced`` is the reader's statement that a change of an irradiated lesion is
+    radiation-induced (fibrosis, pneumonitis), not progression (RULES §7 A9).
     """
 
     lesion_id: str
@@ -106,6 +108,7 @@ class Observation:
     diameter_mm: Decimal | None = None
     fragments_mm: tuple[Decimal, ...] = ()
     merged_into: str | None = None
+    radiation_induced: bool = False
 
     def __post_init__(self) -> None:
         if self.diameter_mm is not None:
