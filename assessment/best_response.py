@@ -30,6 +30,9 @@ class CategoryScheme:
         MISSING).
     ranking : tuple of str
         Every category, best first; ``missing`` is never a time-point value.
+    unconfirmed_progression : str or None
+        iRECIST only: the unconfirmed progression (iUPD) that ``progression`` (iCPD) confirms
+        (RULES §2.1); None for RECIST 1.1.
     """
 
     complete: str
@@ -41,6 +44,7 @@ class CategoryScheme:
     not_done: str
     missing: str
     ranking: tuple[str, ...]
+    unconfirmed_progression: str | None = None
 
     @property
     def timepoint_values(self) -> frozenset[str]:
@@ -73,6 +77,26 @@ RECIST11 = CategoryScheme(
     not_done=Response.ND.value,
     missing=Response.MISSING.value,
     ranking=tuple(r.value for r in _RECIST11_RANKING),
+)
+
+#: iRECIST (RULES §2.1, §2.6–2.7): iCR > iPR > iSD > NON-iCR/NON-iUPD > iCPD > iUPD > NE > ND >
+#: MISSING, the admiralonco iRECIST vignette's IBOR event order. ``progression`` is the
+#: *confirmed* iCPD (what best response stops at); iUPD ranks between iCPD and NE. NE, ND and
+#: MISSING keep their RECIST 1.1 names (CDISC C96785 has no iRECIST variant of them).
+IRECIST = CategoryScheme(
+    complete="iCR",
+    partial="iPR",
+    stable="iSD",
+    non_measurable="NON-iCR/NON-iUPD",
+    progression="iCPD",
+    not_evaluable=Response.NE.value,
+    not_done=Response.ND.value,
+    missing=Response.MISSING.value,
+    ranking=(
+        "iCR", "iPR", "iSD", "NON-iCR/NON-iUPD", "iCPD", "iUPD",
+        Response.NE.value, Response.ND.value, Response.MISSING.value,
+    ),
+    unconfirmed_progression="iUPD",
 )
 
 

@@ -187,6 +187,7 @@ class Timepoint:
     """One imaging assessment of a read. ``date_text`` is the date as given (may be partial).
 
     ``cr_confirmed`` is the reader's statement that a CR at this time point was real (A5).
+    ``by_lesion`` indexes ``observations`` by lesion id (derived; read it, never change it).
     """
 
     visit_id: str
@@ -195,13 +196,15 @@ class Timepoint:
     visit: str = ""
     date_text: str = ""
     cr_confirmed: bool = False
+    by_lesion: dict[str, Observation] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_lesion", {o.lesion_id: o for o in self.observations})
 
     def observation(self, lesion_id: str) -> Observation:
         """The observation of ``lesion_id``; a lesion with no record was not assessed."""
-        for obs in self.observations:
-            if obs.lesion_id == lesion_id:
-                return obs
-        return Observation.not_assessed(lesion_id)
+        found = self.by_lesion.get(lesion_id)
+        return found if found is not None else Observation.not_assessed(lesion_id)
 
 
 @dataclass(frozen=True)

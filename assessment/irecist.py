@@ -69,8 +69,9 @@ class IrecistTimepoint:
 class IrecistResult:
     """iRECIST results of one read: time points up to the first iCPD, and the progression date.
 
-    ``progression_date`` is the date of the iUPD confirmed as iCPD (RULES §2.7), or of the last
-    unconfirmed iUPD (A13, ``confirmed`` False); None without progression.
+    ``progression_date`` is the date of the iUPD confirmed as iCPD (RULES §2.7), or, when the read
+    ends in iUPD without confirmation, of the first iUPD of that block (A13, ``confirmed`` False);
+    None without progression.
     """
 
     read: Read
@@ -109,7 +110,7 @@ def assess_irecist(read: Read, profile: Profile | None = None) -> IrecistResult:
     targets = read.with_role(LesionRole.TARGET)
     nontargets = read.with_role(LesionRole.NON_TARGET)
     new_lesions = tuple(lesion for lesion in read.lesions if lesion.role.is_new)
-    base_obs = {o.lesion_id: o for o in read.timepoints[0].observations}
+    base_obs = read.timepoints[0].by_lesion
     base_sum, complete = sum_of_diameters([_value(base_obs, lesion) for lesion in targets])
     baseline_mm = base_sum if targets and complete else None
     state = _State(baseline_mm, baseline_mm)
@@ -131,7 +132,7 @@ def _value(observations: dict[str, Observation], lesion: Lesion) -> Decimal | No
 
 def _follow_up(tp: Timepoint, read: Read, targets: tuple[Lesion, ...], nontargets: tuple[Lesion, ...],
                new_lesions: tuple[Lesion, ...], state: _State, profile: Profile) -> IrecistTimepoint:
-    observations = {o.lesion_id: o for o in tp.observations}
+    observations = tp.by_lesion
     findings: list[Finding] = []
     target = target_response([(lesion, _value(observations, lesion)) for lesion in targets],
                              state.baseline_mm, state.nadir_mm, after_confirmed_cr=False)

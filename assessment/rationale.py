@@ -13,24 +13,33 @@ from decimal import ROUND_DOWN, Decimal
 
 
 def mm(value: Decimal | None) -> str:
-    """'58.1 mm' (one decimal at most, no trailing zeros); '—' when unknown."""
+    """'58.1 mm' (one decimal at most, truncated); '—' when unknown."""
     if value is None:
         return "—"
-    rounded = value.quantize(Decimal("0.1"), rounding=ROUND_DOWN).normalize()
-    return f"{rounded:f} mm"
+    text = _one_decimal(value)
+    return f"{text[:-2] if text.endswith('.0') else text} mm"
+
+
+_TENTH = Decimal("0.1")
 
 
 def signed_mm(value: Decimal) -> str:
-    """'+11 mm' or '−3.5 mm' (typographic minus, as in the thresholds)."""
-    return ("+" if value >= 0 else "−") + mm(abs(value))
+    """'+11 mm' or '−3.5 mm' (typographic minus, as in the thresholds); '+0 mm' below 0.1 mm."""
+    return ("−" if value <= -_TENTH else "+") + mm(abs(value))
 
 
 def pct(value: Decimal | None) -> str:
-    """'+23.4 %' or '−30.0 %' with one decimal; '—' when unknown."""
+    """'+23.4 %' or '−30.0 %' with one decimal, truncated; '—' when unknown."""
     if value is None:
         return "—"
-    rounded = value.quantize(Decimal("0.1"), rounding=ROUND_DOWN)
-    return f"{'+' if rounded >= 0 else '−'}{abs(rounded):f} %"
+    text = _one_decimal(value)
+    return f"−{text[1:]} %" if text.startswith("-") else f"+{text} %"
+
+
+def _one_decimal(value: Decimal) -> str:
+    """``value`` truncated toward zero to one decimal, as text ('-0.0' becomes '0.0')."""
+    text = f"{value.quantize(_TENTH, rounding=ROUND_DOWN):f}"
+    return "0.0" if text == "-0.0" else text
 
 
 def percent_change(value: Decimal, reference: Decimal) -> Decimal | None:

@@ -175,7 +175,7 @@ def assess_recist11(read: Read, profile: Profile | None = None) -> ReadResult:
     nontargets = read.with_role(LesionRole.NON_TARGET)
     new_lesions = tuple(lesion for lesion in read.lesions if lesion.role.is_new)
     baseline = read.timepoints[0]
-    base_obs = {o.lesion_id: o for o in baseline.observations}
+    base_obs = baseline.by_lesion
     base_values = [(lesion, _value(base_obs, lesion)) for lesion in targets]
     base_sum, base_complete = sum_of_diameters([v for _, v in base_values])
     baseline_mm = base_sum if targets and base_complete else None
@@ -205,7 +205,7 @@ def _baseline_result(tp: Timepoint, values: list[tuple[Lesion, Decimal | None]],
 
 def _follow_up(tp: Timepoint, targets: tuple[Lesion, ...], nontargets: tuple[Lesion, ...],
                new_lesions: tuple[Lesion, ...], state: _State, profile: Profile) -> TimepointResult:
-    observations = {o.lesion_id: o for o in tp.observations}
+    observations = tp.by_lesion
     findings: list[Finding] = []
     target = target_response([(lesion, _value(observations, lesion)) for lesion in targets],
                              state.baseline_mm, state.nadir_mm, state.confirmed_cr)

@@ -5,7 +5,8 @@
 
 Every contender runs as a whole process (interpreter start-up included), best of ``--repeat``:
 
-- ours: ``python main.py assess --tu TU.csv --tr TR.csv --out DIR``;
+- ours: ``python main.py assess --tu TU.csv --tr TR.csv --supptu SUPPTU.csv --out DIR`` (RECIST 1.1,
+  iRECIST and the irradiated / non-irradiated subsets: one SBRT lesion per subject);
 - I/O floor: a process that only parses the same TU.csv and TR.csv with ``csv.DictReader``;
 - start-up: ``python -c pass``.
 
@@ -68,7 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             tr_rows = sum(1 for _ in handle) - 1
         print(f"trial: {args.subjects} subjects x {args.visits} visits x {args.lesions} lesions "
               f"({tr_rows} TR rows)")
-        command = [python, "main.py", "assess", "--tu", tu, "--tr", tr, "--out", out]
+        command = [python, "main.py", "assess", "--tu", tu, "--tr", tr, "--supptu", str(paths["SUPPTU"]),
+                   "--out", out]  # irradiation flags on: RECIST 1.1, iRECIST and the subsets
         if args.study_days:
             command[-2:-2] = ["--subjects", str(paths["SUBJECTS"])]
         ours, proc = best_of(command, args.repeat)

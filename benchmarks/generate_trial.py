@@ -36,6 +36,7 @@ TR_COLUMNS = ("DOMAIN", "STUDYID", "USUBJID", "TRGRPID", "TRLNKID", "TRTESTCD", 
               "TRORRES", "TRORRESU", "TRSTRESC", "TRSTRESN", "TRSTRESU", "VISITNUM", "VISIT",
               "TREVAL", "TREVALID", "TRACPTFL", "TRDTC", "TRSEQ")
 SUBJECT_COLUMNS = ("USUBJID", "RANDDT", "TRTSDT")
+SUPPTU_COLUMNS = ("STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QVAL")
 TESTS = {"LDIAM": "Longest Diameter", "LPERP": "Longest Perpendicular", "TUMSTATE": "Tumor State"}
 
 Row = dict[str, object]
@@ -58,7 +59,7 @@ class _Lesion:
 
 def generate(out_dir: str | Path, subjects: int = 1000, visits: int = 10, lesions: int = 6,
              seed: int = 0) -> dict[str, Path]:
-    """Write ``TU.csv``, ``TR.csv`` and ``SUBJECTS.csv`` into ``out_dir``.
+    """Write ``TU.csv``, ``TR.csv``, ``SUPPTU.csv`` and ``SUBJECTS.csv`` into ``out_dir``.
 
     Parameters
     ----------
@@ -76,7 +77,7 @@ def generate(out_dir: str | Path, subjects: int = 1000, visits: int = 10, lesion
     Returns
     -------
     dict of str to Path
-        ``{"TU": …, "TR": …, "SUBJECTS": …}``.
+        ``{"TU": …, "TR": …, "SUBJECTS": …, "SUPPTU": …}``.
     """
     if subjects < 1 or visits < 1 or lesions < 1:
         raise ValueError(f"subjects, visits and lesions must be >= 1, got {subjects}, {visits}, {lesions}")
@@ -86,6 +87,7 @@ def generate(out_dir: str | Path, subjects: int = 1000, visits: int = 10, lesion
     tu_rows: list[Row] = []
     tr_rows: list[Row] = []
     subject_rows: list[Row] = []
+    supptu_rows: list[Row] = []
     for number in range(1, subjects + 1):
         usubjid = f"{STUDYID}-{1 + (number - 1) // 100:03d}-{number:04d}"
         randdt = date(2024, 1, 1) + timedelta(days=rng.randrange(365))
@@ -95,11 +97,26 @@ def generate(out_dir: str | Path, subjects: int = 1000, visits: int = 10, lesion
         plan = _lesion_plan(rng, lesions)
         tu_rows.extend(_tu_rows(usubjid, plan))
         tr_rows.extend(_tr_rows(rng, usubjid, plan, _scan_dates(rng, randdt, trtsdt, visits)))
-    paths = {"TU": out / "TU.csv", "TR": out / "TR.csv", "SUBJECTS": out / "SUBJECTS.csv"}
+        supptu_rows.extend(_supptu_rows(usubjid, plan))
+    paths = {"TU": out / "TU.csv", "TR": out / "TR.csv", "SUBJECTS": out / "SUBJECTS.csv",
+             "SUPPTU": out / "SUPPTU.csv"}
     _write(paths["TU"], TU_COLUMNS, tu_rows)
     _write(paths["TR"], TR_COLUMNS, tr_rows)
     _write(paths["SUBJECTS"], SUBJECT_COLUMNS, subject_rows)
+    _write(paths["SUPPTU"], SUPPTU_COLUMNS, supptu_rows)
     return paths
+
+
+def _supptu_rows(usubjid: str, plan: Sequence[_Lesion]) -> Iterator[Row]:
+    """Irradiation flags (CDISC.md §7): the second target is the SBRT lesion (TUIRRSTD Y), the
+    others are not irradiated; none was irradiated before the study (TUPREVIR N)."""
+    targets = [lesion for lesion in plan if lesion.role == "TARGET"]
+    for lesion in plan:
+        irradiated = len(targets) > 1 and lesion is targets[1]
+        for qnam, label, value in (("TUIRRSTD", "Irradiated On Study", "Y" if irradiated else "N"),
+                                   ("TUPREVIR", "Previously Irradiated", "N")):
+            yield {"STUDYID": STUDYID, "RDOMAIN": "TU", "USUBJID": usubjid, "IDVAR": "TULNKID",
+                   "IDVARVAL": lesion.lesion_id, "QNAM": qnam, "QLABEL": label, "QVAL": value}
 
 
 def _lesion_plan(rng: random.Random, lesions: int) -> list[_Lesion]:

@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from assessment.domain import ReadResult, TimepointResult
+from assessment.domain import TimepointResult
+from assessment.read_report import ReadReport
+from assessment.subsets import SubsetTimepoint
 from recist_app.sdtm.csv_io import CellValue, format_decimal
 from recist_app.sdtm.response_tables import StudyDay
 
@@ -31,18 +33,34 @@ TIMELINE_DICTIONARY: tuple[tuple[str, str, str, str], ...] = (
     ("NEW_LESION", "Y/N", "", "Unequivocal new lesion at this visit"),
     ("OVERALL_RESPONSE", "category", "", "RECIST 1.1 overall time-point response (Tables 1 and 2)"),
     ("FINDINGS", "text", "", "Protocol findings and questions for the reader, as CODE: message; separated by ' | '"),
-    ("RATIONALE", "text", "", "Why each category was given: rule, values and thresholds"),
+    ("RATIONALE", "text", "", "Why each category was given: rule, values and thresholds (RECIST 1.1, then iRECIST, then the irradiated subsets)"),
+    ("IRECIST_RESPONSE", "category", "", "iRECIST overall response: iCR, iPR, iSD, NON-iCR/NON-iUPD, iUPD, iCPD, NE; empty after iCPD"),
+    ("NLT_SUM_MM", "decimal", "mm", "iRECIST sum of new-lesion targets, kept apart from SUM_MM"),
+    ("SUM_IRRADIATED_MM", "decimal", "mm", "Sum of diameters of target lesions irradiated on study (in-field); empty without irradiated targets"),
+    ("SUM_NONIRRADIATED_MM", "decimal", "mm", "Sum of diameters of non-irradiated target lesions (out-of-field), for reads with irradiated lesions"),
+    ("PCT_CHANGE_IRRADIATED", "decimal", "%", "Percent change of SUM_IRRADIATED_MM from its own baseline, truncated toward zero to 2 decimals"),
+    ("PCT_CHANGE_NONIRRADIATED", "decimal", "%", "Percent change of SUM_NONIRRADIATED_MM from its own baseline, truncated toward zero to 2 decimals"),
+    ("IRRADIATED_RESPONSE", "category", "", "RECIST 1.1 target thresholds applied to the irradiated subset: CR, PR, SD, PD, NE (beside, never instead of, TARGET_RESPONSE)"),
+    ("NONIRRADIATED_RESPONSE", "category", "", "RECIST 1.1 target thresholds applied to the non-irradiated subset: CR, PR, SD, PD, NE"),
+    ("ABSCOPAL_SUM30", "Y/N", "", "Abscopal response, sum definition: non-irradiated subset sum at least 30 % below its own baseline (PEMBRO-RT / McBride)"),
+    ("ABSCOPAL_ANY_LESION30", "Y/N", "", "Abscopal response, lesion definition: at least one non-irradiated target at least 30 % below its own baseline (Golden)"),
 )
 TIMELINE_COLUMNS = tuple(name for name, *_ in TIMELINE_DICTIONARY)
 DICTIONARY_COLUMNS = ("COLUMN", "TYPE", "UNIT", "DESCRIPTION")
 
 
-def timeline_rows(results: list[ReadResult], day: StudyDay) -> Iterator[dict[str, CellValue]]:
+def timeline_rows(reports: list[ReadReport], day: StudyDay) -> Iterator[dict[str, CellValue]]:
     """One row per read × visit, baseline included."""
-    for result in results:
-        read = result.read
+    for report in reports:
+        read, result = report.read, report.recist
+        irecist = {tp.visit_id: tp for tp in report.irecist.timepoints}
+        subsets = {tp.visit_id: tp for tp in report.subsets.timepoints} if report.subsets else {}
         for tp in result.timepoints:
+            itp, stp = irecist.get(tp.visit_id), subsets.get(tp.visit_id)
             findings = result.baseline_findings + tp.findings if tp.is_baseline else tp.findings
+            findings += itp.findings if itp else ()
+            rationale = [tp.rationale] + ([f"iRECIST: {itp.rationale}"] if itp else []) \
+                + ([f"Subsets: {stp.rationale}"] if stp and not stp.is_baseline else [])
             yield {
                 "USUBJID": read.subject_id, "RSEVAL": read.evaluator, "RSEVALID": read.evaluator_id,
                 "VISITNUM": tp.visit_id, "VISIT": tp.visit, "DATE": tp.date_text or tp.date.isoformat(),
@@ -53,8 +71,26 @@ def timeline_rows(results: list[ReadResult], day: StudyDay) -> Iterator[dict[str
                 "ABS_CHANGE_NADIR_MM": format_decimal(tp.abs_change_nadir_mm),
                 **_categories(tp),
                 "FINDINGS": " | ".join(f"{f.code}: {f.message}" for f in findings),
-                "RATIONALE": tp.rationale,
+                "RATIONALE": " ".join(rationale),
+                "IRECIST_RESPONSE": itp.overall.value if itp else "",
+                "NLT_SUM_MM": format_decimal(itp.nlt_sum_mm) if itp else "",
+                **_subset_columns(stp),
             }
+
+
+def _subset_columns(stp: SubsetTimepoint | None) -> dict[str, CellValue]:
+    columns: dict[str, CellValue] = {}
+    for suffix, subset in (("IRRADIATED", stp and stp.irradiated), ("NONIRRADIATED", stp and stp.non_irradiated)):
+        columns[f"SUM_{suffix}_MM"] = format_decimal(subset.sum_mm) if subset else ""
+        columns[f"PCT_CHANGE_{suffix}"] = format_decimal(subset.pct_change_baseline, 2) if subset else ""
+        columns[f"{suffix}_RESPONSE"] = subset.response.value if subset and subset.response else ""
+    columns["ABSCOPAL_SUM30"] = _flag(stp.abscopal_sum30 if stp else None)
+    columns["ABSCOPAL_ANY_LESION30"] = _flag(stp.abscopal_any_lesion30 if stp else None)
+    return columns
+
+
+def _flag(value: bool | None) -> str:
+    return "" if value is None else "Y" if value else "N"
 
 
 def _categories(tp: TimepointResult) -> dict[str, str]:

@@ -16,15 +16,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assessment.domain import Read
 from assessment.profile import Profile
-from assessment.recist11 import assess_recist11
+from assessment.read_report import assess_read
 from recist_app.batch import cyclic_gc_paused, map_in_processes, split_contiguous, worker_count
 from recist_app.profile_file import load_profile
 from recist_app.sdtm.csv_io import render_rows, write_csv
 from recist_app.sdtm.response_tables import RS_COLUMNS, TR_COLUMNS, StudyDay, rs_rows, study_day, tr_derived_rows
 from recist_app.sdtm.rs_reader import read_subjects
-from recist_app.sdtm.tumor_reader import read_tumor_tables
+from recist_app.sdtm.tumor_reader import PendingRead, group_tumor_tables
 from recist_app.timeline import (
     DICTIONARY_COLUMNS,
     TIMELINE_COLUMNS,
@@ -57,15 +56,16 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Read, assess every read, write the four output files.
 
-    Reading is serial; assessing and rendering run in one forked process per core on chunks of
-    whole subjects (RSSEQ and TRSEQ are numbered per subject, so chunks render independently).
+    Reading and grouping the tables is serial; building each read, assessing and rendering run in
+    one forked process per core on chunks of whole subjects (RSSEQ and TRSEQ are numbered per
+    subject, so chunks render independently).
     """
     profile = load_profile(args.profile)
     day = no_study_day if args.subjects is None else _study_days(args.subjects, profile.reference_date)
     with cyclic_gc_paused():
-        reads = sorted(read_tumor_tables(args.tu, args.tr, args.supptu), key=lambda read: read.key)
-        parts = min(worker_count(), len(reads) // MIN_READS_PER_PROCESS) or 1
-        chunks = split_contiguous(reads, parts, key=lambda read: read.subject_id)
+        pending = group_tumor_tables(args.tu, args.tr, args.supptu)
+        parts = min(worker_count(), len(pending) // MIN_READS_PER_PROCESS) or 1
+        chunks = split_contiguous(pending, parts, key=lambda read: read.key[0])
         rendered = map_in_processes(functools.partial(_render, profile=profile, day=day), chunks)
     for index, (name, columns) in enumerate(OUTPUTS):
         write_csv(args.out / name, columns, [tables[index] for tables in rendered])
@@ -74,12 +74,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _render(reads: Sequence[Read], profile: Profile, day: StudyDay) -> tuple[str, str, str]:
-    """Assess ``reads`` and render their RS, derived TR and timeline rows as CSV text."""
-    results = [assess_recist11(read, profile) for read in reads]
-    return (render_rows(RS_COLUMNS, rs_rows(results, day)),
-            render_rows(TR_COLUMNS, tr_derived_rows(results)),
-            render_rows(TIMELINE_COLUMNS, timeline_rows(results, day)))
+def _render(reads: Sequence[PendingRead], profile: Profile, day: StudyDay) -> tuple[str, str, str]:
+    """Build and assess ``reads`` (RECIST 1.1, iRECIST, irradiated subsets) and render their RS,
+    derived TR and timeline rows as CSV text."""
+    reports = [assess_read(pending.build(), profile) for pending in reads]
+    return (render_rows(RS_COLUMNS, rs_rows(reports, day)),
+            render_rows(TR_COLUMNS, tr_derived_rows(reports)),
+            render_rows(TIMELINE_COLUMNS, timeline_rows(reports, day)))
 
 
 def _study_days(path: Path, reference_date: str) -> StudyDay:

@@ -1,7 +1,10 @@
-"""Engine results → SDTM RS rows and derived TR summary rows (CDISC.md §3.1, §4).
+"""Engine results → SDTM RS rows and derived TR summary rows (CDISC.md §3.1, §4, §6, §7).
 
 RS: per read and follow-up visit ``TRGRESP``, ``NTRGRESP`` (when the read has non-targets),
-``NEWLIND`` and ``OVRLRESP`` under ``RSCAT = RECIST 1.1``, stopping at the read's first PD.
+``NEWLIND`` and ``OVRLRESP`` under ``RSCAT = RECIST 1.1`` (stopping at the read's first PD) and
+under ``RSCAT = iRECIST`` (until iCPD); for reads with irradiated lesions, ``TRGRESP`` of each
+subset under ``RSCAT = PROTOCOL DEFINED RESPONSE CRITERIA`` with ``RSSCAT = IRRADIATED LESIONS`` /
+``NON-IRRADIATED LESIONS`` (CDISC.md §7 PROPOSAL 3).
 TR: ``SUMDIAM``, ``SUMNLNLD`` per visit with a complete sum; ``PCBSD``, ``PCNSD``, ``ACNSD`` at
 follow-ups (CDISC C96779 test codes and C96778 names).
 """
@@ -11,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
-from assessment.domain import ReadResult, Response, TimepointResult
+from assessment.domain import Response, TimepointResult
+from assessment.read_report import ReadReport
 from recist_app.sdtm.csv_io import CellValue, format_decimal
 
 RS_COLUMNS = ("STUDYID", "DOMAIN", "USUBJID", "RSSEQ", "RSTESTCD", "RSTEST", "RSCAT", "RSSCAT",
@@ -33,6 +38,10 @@ TR_TESTS = {
     "ACNSD": "Absolute Change Nadir in Sum of Diam",
 }
 RECIST11 = "RECIST 1.1"
+IRECIST = "iRECIST"
+PROTOCOL_DEFINED = "PROTOCOL DEFINED RESPONSE CRITERIA"
+IRRADIATED = "IRRADIATED LESIONS"
+NON_IRRADIATED = "NON-IRRADIATED LESIONS"
 
 StudyDay = Callable[[str, date], int | None]
 
@@ -45,36 +54,58 @@ def study_day(reference: date | None, when: date) -> int | None:
     return delta + 1 if delta >= 0 else delta
 
 
-def rs_rows(results: list[ReadResult], day: StudyDay) -> Iterator[dict[str, CellValue]]:
-    """RS rows of every read, numbered per subject (RSSEQ)."""
+def rs_rows(reports: list[ReadReport], day: StudyDay) -> Iterator[dict[str, CellValue]]:
+    """RS rows of every read and follow-up visit, numbered per subject (RSSEQ)."""
     seq: dict[str, int] = {}
-    for result in results:
-        read = result.read
-        has_nontargets = any(tp.nontarget_response is not None for tp in result.follow_ups)
-        for tp in result.follow_ups:
-            values = {"OVRLRESP": tp.overall.value, "NEWLIND": "Y" if tp.new_lesion else "N"}
-            if tp.target_response is not None:
-                values["TRGRESP"] = tp.target_response.value
-            if has_nontargets and tp.nontarget_response is not None:
-                values["NTRGRESP"] = tp.nontarget_response.value
-            for code in RS_TESTS:
-                if code not in values:
-                    continue
-                seq[read.subject_id] = seq.get(read.subject_id, 0) + 1
-                yield {"STUDYID": read.study_id, "DOMAIN": "RS", "USUBJID": read.subject_id,
-                       "RSSEQ": seq[read.subject_id], "RSTESTCD": code, "RSTEST": RS_TESTS[code],
-                       "RSCAT": RECIST11, "RSSCAT": "", "RSORRES": values[code], "RSSTRESC": values[code],
-                       "RSEVAL": read.evaluator, "RSEVALID": read.evaluator_id, "VISITNUM": tp.visit_id,
-                       "VISIT": tp.visit, "RSDTC": tp.date_text, "RSDY": day(read.subject_id, tp.date)}
-            if tp.overall is Response.PD:
-                break  # RECIST 1.1 stops at the read's first PD
+    for report in reports:
+        read = report.read
+        for rscat, rsscat, code, value, tp in _results(report):
+            seq[read.subject_id] = seq.get(read.subject_id, 0) + 1
+            yield {"STUDYID": read.study_id, "DOMAIN": "RS", "USUBJID": read.subject_id,
+                   "RSSEQ": seq[read.subject_id], "RSTESTCD": code, "RSTEST": RS_TESTS[code],
+                   "RSCAT": rscat, "RSSCAT": rsscat, "RSORRES": value, "RSSTRESC": value,
+                   "RSEVAL": read.evaluator, "RSEVALID": read.evaluator_id, "VISITNUM": tp.visit_id,
+                   "VISIT": tp.visit, "RSDTC": tp.date_text, "RSDY": day(read.subject_id, tp.date)}
 
 
-def tr_derived_rows(results: list[ReadResult]) -> Iterator[dict[str, CellValue]]:
+def _results(report: ReadReport) -> Iterator[tuple[str, str, str, str, TimepointResult]]:
+    """(RSCAT, RSSCAT, RSTESTCD, result, time point) per follow-up, in visit order.
+
+    RECIST 1.1 and the irradiated / non-irradiated subsets stop at the first PD; iRECIST goes on
+    after iUPD until iCPD (RULES §2.1).
+    """
+    irecist = {tp.visit_id: tp for tp in report.irecist.timepoints}
+    subsets = {tp.visit_id: tp for tp in report.subsets.follow_ups} if report.subsets else {}
+    before_pd = True
+    for tp in report.recist.follow_ups:
+        if before_pd:
+            yield from _tests(RECIST11, "", tp.target_response, tp.nontarget_response, tp.new_lesion,
+                              tp.overall, tp)
+        if (itp := irecist.get(tp.visit_id)) is not None:
+            yield from _tests(IRECIST, "", itp.target_response, itp.nontarget_response, itp.new_lesion,
+                              itp.overall, tp)
+        if before_pd and (stp := subsets.get(tp.visit_id)) is not None:
+            for rsscat, subset in ((IRRADIATED, stp.irradiated), (NON_IRRADIATED, stp.non_irradiated)):
+                if subset is not None and subset.response is not None:
+                    yield PROTOCOL_DEFINED, rsscat, "TRGRESP", subset.response.value, tp
+        before_pd = before_pd and tp.overall is not Response.PD
+
+
+def _tests(rscat: str, rsscat: str, target: StrEnum | None, nontarget: StrEnum | None, new_lesion: bool,
+           overall: StrEnum, tp: TimepointResult) -> Iterator[tuple[str, str, str, str, TimepointResult]]:
+    if target is not None:
+        yield rscat, rsscat, "TRGRESP", target.value, tp
+    if nontarget is not None:
+        yield rscat, rsscat, "NTRGRESP", nontarget.value, tp
+    yield rscat, rsscat, "NEWLIND", "Y" if new_lesion else "N", tp
+    yield rscat, rsscat, "OVRLRESP", overall.value, tp
+
+
+def tr_derived_rows(reports: list[ReadReport]) -> Iterator[dict[str, CellValue]]:
     """Derived TR summary rows shown to the reader (CDISC.md §1 rule 1, §3.1)."""
     seq: dict[str, int] = {}
-    for result in results:
-        read = result.read
+    for report in reports:
+        result, read = report.recist, report.read
         for tp in result.timepoints:
             for code, value, unit in _summary_values(tp):
                 seq[read.subject_id] = seq.get(read.subject_id, 0) + 1

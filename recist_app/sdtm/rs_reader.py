@@ -1,9 +1,12 @@
 """Read SDTM RS overall responses and the subject table for BOR and PFS (CDISC.md; RULES §7 A18).
 
-RS: rows with ``RSTESTCD = OVRLRESP``; ``RSCAT`` empty means "RECIST 1.1". A read is
-``USUBJID`` + ``RSEVAL`` + ``RSEVALID``. The result is ``RSSTRESC`` (``RSORRES`` when empty) and
-the date ``RSDTC`` (partial dates imputed to the last day of the month, A17).
-SUBJECTS: ``USUBJID``, ``RANDDT``, ``TRTSDT`` and optional ``DTHDT``.
+RS: rows with ``RSTESTCD = OVRLRESP``; ``RSCAT`` empty means "RECIST 1.1", ``iRECIST`` (any
+case) selects the iRECIST responses (CDISC.md §6). A read is ``USUBJID`` + ``RSEVAL`` +
+``RSEVALID``. The result is ``RSSTRESC`` (``RSORRES`` when empty) and the date ``RSDTC`` (partial
+dates imputed to the last day of the month, A17).
+SUBJECTS: ``USUBJID``, ``RANDDT``, ``TRTSDT`` and optional ``DTHDT``; optional ``PFS_PREV_DAYS``
+(previous-line PFS in days, for the growth modulation index, RULES §4.2) and ``PFS_PREV_CNSR``
+(0/1, default 0).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from assessment.best_response import Assessment
@@ -20,12 +24,18 @@ from recist_app.sdtm.csv_io import Row, parse_date, read_table
 
 OVERALL_RESPONSE = "OVRLRESP"
 RECIST11_CATEGORY = "RECIST 1.1"
+IRECIST_CATEGORY = "iRECIST"
 
 #: OVRLRESP results accepted on import (RULES §7 A18): RECIST 1.1 and iRECIST values.
 OVERALL_RESPONSE_VALUES = (
     "CR", "PR", "SD", "PD", "NE", "NON-CR/NON-PD", "ND",
     "iCR", "iPR", "iSD", "iUPD", "iCPD", "NON-iCR/NON-iUPD",
 )  # fmt: skip
+#: Results accepted under each known RSCAT (upper-cased); other categories accept all of the above.
+CATEGORY_VALUES = {
+    RECIST11_CATEGORY.upper(): ("CR", "PR", "SD", "PD", "NE", "NON-CR/NON-PD", "ND"),
+    IRECIST_CATEGORY.upper(): ("iCR", "iPR", "iSD", "NON-iCR/NON-iUPD", "iUPD", "iCPD", "NE", "ND"),
+}
 
 #: Subject-table column holding the start date for each profile ``reference_date`` (A8).
 START_COLUMNS = {"randomisation": "RANDDT", "first_dose": "TRTSDT"}
@@ -44,12 +54,27 @@ class ReadKey:
 
 
 @dataclass(frozen=True)
+class PreviousPfs:
+    """PFS on the previous line of treatment (SUBJECTS ``PFS_PREV_DAYS``, ``PFS_PREV_CNSR``).
+
+    ``days`` is None when the cell is empty; ``censored`` is ``PFS_PREV_CNSR == 1``.
+    """
+
+    days: int | None
+    censored: bool = False
+
+
+@dataclass(frozen=True)
 class Subject:
-    """One row of the subject table: the PFS/BOR start date and the death date, if any."""
+    """One row of the subject table: the PFS/BOR start date and the death date, if any.
+
+    ``previous_pfs`` is None when the table has no ``PFS_PREV_DAYS`` column (then no GMI).
+    """
 
     usubjid: str
     start_date: date
     death_date: date | None = None
+    previous_pfs: PreviousPfs | None = None
 
 
 def read_subjects(path: str | Path, reference_date: str) -> list[Subject]:
@@ -59,7 +84,8 @@ def read_subjects(path: str | Path, reference_date: str) -> list[Subject]:
     Raises
     ------
     InputFileError
-        On a missing column, a duplicate or empty USUBJID, or an empty or invalid date.
+        On a missing column, a duplicate or empty USUBJID, an empty or invalid date, a
+        ``PFS_PREV_DAYS`` that is not a non-negative whole number or a ``PFS_PREV_CNSR`` not 0/1.
     """
     column = START_COLUMNS.get(reference_date)
     if column is None:
@@ -80,7 +106,7 @@ def read_subjects(path: str | Path, reference_date: str) -> list[Subject]:
         death = parse_date(row, "DTHDT")[0] if row.get("DTHDT") else None
         if death is not None and death < start:
             raise row.error(f"DTHDT {death} is before the start date {column} {start}.")
-        subjects.append(Subject(usubjid, start, death))
+        subjects.append(Subject(usubjid, start, death, _previous_pfs(row)))
     return subjects
 
 
@@ -91,7 +117,27 @@ def read_overall_responses(
 ) -> dict[ReadKey, tuple[Assessment, ...]]:
     """RS ``OVRLRESP`` assessments of ``category`` per read, each sorted by date.
 
-    Every OVRLRESP row is validated (A18), whatever its ``RSCAT``; a row with ``RSSTAT = NOT
+    ``category`` matches ``RSCAT`` case-insensitively ("iRECIST" reads the iRECIST responses).
+    See :func:`read_overall_responses_by_category` for the validation.
+
+    Raises
+    ------
+    InputFileError
+        On a missing column, an unknown or empty result, an invalid date or an unknown subject.
+    """
+    return read_overall_responses_by_category(path, known_subjects, (category,))[category]
+
+
+def read_overall_responses_by_category(
+    path: str | Path,
+    known_subjects: Collection[str] | None = None,
+    categories: Sequence[str] = (RECIST11_CATEGORY, IRECIST_CATEGORY),
+) -> dict[str, dict[ReadKey, tuple[Assessment, ...]]]:
+    """RS ``OVRLRESP`` assessments per category (as given) and read, in one pass over the file.
+
+    Every OVRLRESP row is validated (A18), whatever its ``RSCAT``: a RECIST 1.1 row (or empty
+    ``RSCAT``) must carry a RECIST 1.1 value, an iRECIST row an iRECIST value (NE and ND in
+    both), any other category one of :data:`OVERALL_RESPONSE_VALUES`. A row with ``RSSTAT = NOT
     DONE`` and no result counts as ND. With ``known_subjects``, a row of any other subject is
     an error.
 
@@ -100,21 +146,26 @@ def read_overall_responses(
     InputFileError
         On a missing column, an unknown or empty result, an invalid date or an unknown subject.
     """
-    reads: dict[ReadKey, list[Assessment]] = defaultdict(list)
+    wanted = {c.upper(): c for c in categories}
+    reads: dict[str, dict[ReadKey, list[Assessment]]] = {c: defaultdict(list) for c in categories}
     for row in read_table(path, required=RS_REQUIRED):
         if row.get("RSTESTCD").upper() != OVERALL_RESPONSE:
             continue
         usubjid = _usubjid(row)
         if known_subjects is not None and usubjid not in known_subjects:
             raise row.error(f"USUBJID {usubjid!r} is not in the subject table; add it there.")
-        response = _response(row)
-        if (row.get("RSCAT") or RECIST11_CATEGORY).upper() != category.upper():
+        rscat = (row.get("RSCAT") or RECIST11_CATEGORY).upper()
+        response = _response(row, rscat)
+        if rscat not in wanted:
             continue
         day, _ = parse_date(row, "RSDTC")
         visit = row.get("VISITNUM") or row.get("VISIT")
         key = ReadKey(usubjid, row.get("RSEVAL"), row.get("RSEVALID"))
-        reads[key].append(Assessment(day, response, visit))
-    return {key: tuple(sorted(items, key=lambda a: a.date)) for key, items in reads.items()}
+        reads[wanted[rscat]][key].append(Assessment(day, response, visit))
+    return {
+        category: {key: tuple(sorted(items, key=lambda a: a.date)) for key, items in by_read.items()}
+        for category, by_read in reads.items()
+    }
 
 
 def reads_by_subject(
@@ -141,15 +192,44 @@ def _usubjid(row: Row) -> str:
     return usubjid
 
 
-def _response(row: Row) -> str:
-    """The OVRLRESP result, validated against RULES §7 A18."""
+def _response(row: Row, rscat: str) -> str:
+    """The OVRLRESP result, validated against RULES §7 A18 for its (upper-cased) ``RSCAT``."""
     value = row.get("RSSTRESC") or row.get("RSORRES")
-    expected = f"expected one of {', '.join(OVERALL_RESPONSE_VALUES)}."
+    allowed = CATEGORY_VALUES.get(rscat, OVERALL_RESPONSE_VALUES)
+    expected = f"expected one of {', '.join(allowed)}."
     if not value:
         if row.get("RSSTAT").upper() == "NOT DONE":
             return "ND"
         raise row.error(f"OVRLRESP result is empty (RSSTRESC and RSORRES); {expected}")
-    if value not in OVERALL_RESPONSE_VALUES:
+    if value not in allowed:
         column = "RSSTRESC" if row.get("RSSTRESC") else "RSORRES"
-        raise row.error(f"OVRLRESP {column} {value!r} is not a known overall response; {expected}")
+        scope = {IRECIST_CATEGORY.upper(): f"an {IRECIST_CATEGORY}",
+                 RECIST11_CATEGORY.upper(): f"a {RECIST11_CATEGORY}"}.get(rscat, "a known")  # fmt: skip
+        raise row.error(f"OVRLRESP {column} {value!r} is not {scope} overall response "
+                        f"(RSCAT {row.get('RSCAT') or RECIST11_CATEGORY!r}); {expected}")
     return value
+
+
+def _previous_pfs(row: Row) -> PreviousPfs | None:
+    """``PFS_PREV_DAYS`` / ``PFS_PREV_CNSR`` of a subject row; None without the days column."""
+    if "PFS_PREV_DAYS" not in row.values:
+        if row.get("PFS_PREV_CNSR"):
+            raise row.error("PFS_PREV_CNSR is given but the PFS_PREV_DAYS column is missing; add it.")
+        return None
+    text = row.get("PFS_PREV_DAYS")
+    days = None
+    if text:
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite() or number < 0 or number != number.to_integral_value():
+            raise row.error(
+                f"PFS_PREV_DAYS {text!r} is not a non-negative whole number of days; "
+                "give the previous-line PFS in days or leave it empty."
+            )
+        days = int(number)
+    flag = row.get("PFS_PREV_CNSR")
+    if flag not in ("", "0", "1"):
+        raise row.error(f"PFS_PREV_CNSR {flag!r} must be 0 (event) or 1 (censored), or empty (0).")
+    return PreviousPfs(days, flag == "1")

@@ -83,12 +83,40 @@ def read_tumor_tables(tu_path: str | Path, tr_path: str | Path,
         On a missing required column, an unknown category (A18), a duplicate lesion id, a TR row
         for a lesion TU does not identify, or a follow-up dated before baseline.
     """
+    return [pending.build() for pending in group_tumor_tables(tu_path, tr_path, supptu_path)]
+
+
+@dataclass(frozen=True)
+class PendingRead:
+    """One read's TU lesions and TR record indexes, grouped but not yet mapped to a :class:`Read`.
+
+    Grouping needs the whole table; :meth:`build` needs only this read, so it can run elsewhere
+    (e.g. in a worker process that inherited the table).
+    """
+
+    key: ReadKey
+    builder: _ReadBuilder
+    table: Columns
+    tr: _TrColumns
+
+    def build(self) -> Read:
+        """The read's time points, ordered and validated (see :func:`read_tumor_tables`)."""
+        return _build(self.key, self.builder, self.table, self.tr)
+
+
+def group_tumor_tables(tu_path: str | Path, tr_path: str | Path,
+                       supptu_path: str | Path | None = None) -> list[PendingRead]:
+    """Read TU, SUPPTU and TR and group the TR records by read, sorted by read key (the first,
+    whole-table half of :func:`read_tumor_tables`)."""
     builders: dict[ReadKey, _ReadBuilder] = defaultdict(_ReadBuilder)
     for row in read_table(tu_path, TU_REQUIRED):
         _add_lesion(builders[_key(row, "TUEVAL", "TUEVALID")], row)
     if supptu_path is not None:
+        by_subject: dict[str, list[tuple[ReadKey, _ReadBuilder]]] = defaultdict(list)
+        for key, builder in builders.items():
+            by_subject[key[0]].append((key, builder))
         for row in read_table(supptu_path, SUPPTU_REQUIRED):
-            _apply_supptu(builders, row)
+            _apply_supptu(by_subject.get(row.get("USUBJID"), []), row)
     table = read_columns(tr_path, TR_REQUIRED)
     tr = _TrColumns(*(table.column(c) for c in _TrColumns.SOURCE))
     keys = zip(table.column("USUBJID"), table.column("TREVAL"), table.column("TREVALID"))
@@ -99,7 +127,7 @@ def read_tumor_tables(tu_path: str | Path, tr_path: str | Path,
                 f"no TU lesions for USUBJID {key[0]!r}, TREVAL {key[1]!r}, TREVALID {key[2]!r}; "
                 "every TR read needs its TU records.")
         builder.visits[visit].append(index)
-    return [_build(key, builder, table, tr) for key, builder in builders.items() if builder.visits]
+    return [PendingRead(key, builders[key], table, tr) for key in sorted(builders) if builders[key].visits]
 
 
 class _TrColumns(NamedTuple):
@@ -146,7 +174,9 @@ def _add_lesion(builder: _ReadBuilder, row: Row) -> None:
     builder.identified_at[lesion_id] = canonical_visit(row.get("VISITNUM"))
 
 
-def _apply_supptu(builders: dict[ReadKey, _ReadBuilder], row: Row) -> None:
+def _apply_supptu(reads: list[tuple[ReadKey, _ReadBuilder]], row: Row) -> None:
+    """Set a lesion's irradiation flag from a SUPPTU row on every read of its subject that QEVAL
+    names (all of them when QEVAL is empty)."""
     attribute = IRRADIATION_QNAMS.get(row.get("QNAM").upper())
     if attribute is None or row.get("IDVAR").upper() != "TULNKID":
         return
@@ -155,9 +185,9 @@ def _apply_supptu(builders: dict[ReadKey, _ReadBuilder], row: Row) -> None:
         raise row.error(f"QVAL {row.get('QVAL')!r} for {row.get('QNAM')} must be Y or N.")
     evaluator = row.get("QEVAL")  # the read's evaluator id (RADIOLOGIST 1) or evaluator (INVESTIGATOR)
     matched = False
-    for (subject, reader, reader_id), builder in builders.items():
+    for (_, reader, reader_id), builder in reads:
         lesion = builder.lesions.get(row.get("IDVARVAL"))
-        if subject == row.get("USUBJID") and lesion is not None and evaluator in ("", reader, reader_id):
+        if lesion is not None and evaluator in ("", reader, reader_id):
             builder.lesions[lesion.lesion_id] = replace(lesion, **{attribute: value == "Y"})
             matched = True
     if not matched:

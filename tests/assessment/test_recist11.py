@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
@@ -231,8 +232,8 @@ def test_crs_closer_than_confirm_min_days_do_not_confirm():
 
 def test_reader_confirmed_cr_makes_reappearance_pd():
     read = make_read([target("T1")], [{"T1": 30}, {"T1": 0}, {"T1": 3}])
-    confirmed = read.timepoints[1].__class__(**{**read.timepoints[1].__dict__, "cr_confirmed": True})
-    read = read.__class__(read.subject_id, read.lesions, (read.timepoints[0], confirmed, read.timepoints[2]))
+    confirmed = dataclasses.replace(read.timepoints[1], cr_confirmed=True)
+    read = dataclasses.replace(read, timepoints=(read.timepoints[0], confirmed, read.timepoints[2]))
     assert last(assess_recist11(read)).overall is R.PD
 
 

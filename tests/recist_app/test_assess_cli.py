@@ -18,10 +18,15 @@ RS_COLUMNS = ("STUDYID", "DOMAIN", "USUBJID", "RSSEQ", "RSTESTCD", "RSTEST", "RS
 TR_DERIVED_COLUMNS = ("STUDYID", "DOMAIN", "USUBJID", "TRSEQ", "TRGRPID", "TRTESTCD", "TRTEST", "TRORRES",
                       "TRORRESU", "TRSTRESC", "TRSTRESN", "TRSTRESU", "TREVAL", "TREVALID", "VISITNUM",
                       "VISIT")
-TIMELINE_COLUMNS = ("USUBJID", "RSEVAL", "RSEVALID", "VISITNUM", "VISIT", "DATE", "STUDY_DAY", "SUM_MM",
+RECIST_TIMELINE_COLUMNS = ("USUBJID", "RSEVAL", "RSEVALID", "VISITNUM", "VISIT", "DATE", "STUDY_DAY", "SUM_MM",
                     "NADIR_MM", "PCT_CHANGE_BASELINE", "PCT_CHANGE_NADIR", "ABS_CHANGE_NADIR_MM",
                     "TARGET_RESPONSE", "NONTARGET_RESPONSE", "NEW_LESION", "OVERALL_RESPONSE", "FINDINGS",
                     "RATIONALE")
+#: Appended by the iRECIST / irradiated-lesion issue (the contract appends, never renames).
+TIMELINE_COLUMNS = RECIST_TIMELINE_COLUMNS + (
+    "IRECIST_RESPONSE", "NLT_SUM_MM", "SUM_IRRADIATED_MM", "SUM_NONIRRADIATED_MM", "PCT_CHANGE_IRRADIATED",
+    "PCT_CHANGE_NONIRRADIATED", "IRRADIATED_RESPONSE", "NONIRRADIATED_RESPONSE", "ABSCOPAL_SUM30",
+    "ABSCOPAL_ANY_LESION30")
 DICTIONARY_COLUMNS = ("COLUMN", "TYPE", "UNIT", "DESCRIPTION")
 TR_INPUT_COLUMNS = ("STUDYID", "DOMAIN", "USUBJID", "TRLNKID", "TRTESTCD", "TRORRES", "TRORRESU",
                     "TRSTRESC", "TRSTRESN", "TRSTAT", "TRREASND", "VISITNUM", "VISIT", "TREVAL", "TREVALID",
@@ -82,10 +87,15 @@ def study() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     return tu_rows, tr_rows
 
 
+def recist(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The RECIST 1.1 rows of an RS table."""
+    return [r for r in rows if r["RSCAT"] == "RECIST 1.1"]
+
+
 def rs_results(rows: list[dict[str, str]]) -> dict[tuple[str, str, str, str, str], str]:
-    """(USUBJID, RSEVAL, RSEVALID, VISITNUM, RSTESTCD) → RSSTRESC."""
+    """(USUBJID, RSEVAL, RSEVALID, VISITNUM, RSTESTCD) → RSSTRESC of the RECIST 1.1 rows."""
     return {(r["USUBJID"], r["RSEVAL"], r["RSEVALID"], visit(r["VISITNUM"]), r["RSTESTCD"]): r["RSSTRESC"]
-            for r in rows}
+            for r in recist(rows)}
 
 
 # --- outputs -----------------------------------------------------------------------------------
@@ -137,11 +147,17 @@ def test_rs_stops_at_each_reads_first_pd(tmp_path: Path, capsys: pytest.CaptureF
     assert code == 0
     _, rows = read_csv(out / "rs.csv")
     overall = {(r["USUBJID"], r["RSEVALID"], r["VISITNUM"]): r["RSSTRESC"]
-               for r in rows if r["RSTESTCD"] == "OVRLRESP"}
+               for r in recist(rows) if r["RSTESTCD"] == "OVRLRESP"}
     assert overall == {("S-001", "", "2"): "SD", ("S-001", "", "3"): "PD",   # visit 4 (SD) is after PD
                        ("S-002", "", "2"): "SD", ("S-002", "", "3"): "PR",
                        ("S-002", "RADIOLOGIST 1", "2"): "SD", ("S-002", "RADIOLOGIST 1", "3"): "PD"}
-    assert {r["RSCAT"] for r in rows} == {"RECIST 1.1"}
+    irecist = {(r["USUBJID"], r["RSEVALID"], r["VISITNUM"]): r["RSSTRESC"]
+               for r in rows if r["RSCAT"] == "iRECIST" and r["RSTESTCD"] == "OVRLRESP"}
+    # iRECIST goes on after iUPD: S-001 visit 4 (49 mm, back under +20 % of the 47 mm nadir) resets.
+    assert irecist == {("S-001", "", "2"): "iSD", ("S-001", "", "3"): "iUPD", ("S-001", "", "4"): "iSD",
+                       ("S-002", "", "2"): "iSD", ("S-002", "", "3"): "iPR",
+                       ("S-002", "RADIOLOGIST 1", "2"): "iSD", ("S-002", "RADIOLOGIST 1", "3"): "iUPD"}
+    assert {r["RSCAT"] for r in rows} == {"RECIST 1.1", "iRECIST"}  # no irradiated lesions: no subsets
     assert all(r["DOMAIN"] == "RS" and r["RSORRES"] == r["RSSTRESC"] for r in rows)
     seq = defaultdict(list)
     for r in rows:
@@ -267,7 +283,8 @@ def pilot(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     _, expected = read_csv(sdtm / "rs_onco_recist.csv")
     _, tu_rows = read_csv(sdtm / "tu_onco_recist.csv")
     return {"timeline": {(r["USUBJID"], r["RSEVAL"], r["RSEVALID"], visit(r["VISITNUM"])): r for r in timeline},
-            "rs": rs, "expected": expected, "tu": tu_rows}
+            "rs": recist(rs), "irecist": [r for r in rs if r["RSCAT"] == "iRECIST"], "expected": expected,
+            "tu": tu_rows}
 
 
 INVESTIGATOR = ("INVESTIGATOR", "")
@@ -337,3 +354,14 @@ def test_pilot_overall_responses_match_rs_onco_recist_up_to_first_pd(pilot: dict
     # 66 pilot rows; 2 come after a read's first PD (01-701-1028 investigator and radiologist 2).
     assert len(expected) == 64
     assert got == expected
+
+
+@pytest.mark.shared_data
+def test_pilot_irecist_rows_go_on_after_iupd_until_icpd(pilot: dict) -> None:
+    """01-701-1028 investigator: RECIST 1.1 stops at its PD (visit 3); iRECIST also has visit 4."""
+    read = [r for r in pilot["irecist"] if r["USUBJID"] == "01-701-1028" and r["RSEVAL"] == "INVESTIGATOR"
+            and r["RSTESTCD"] == "OVRLRESP"]
+    assert [(r["VISITNUM"], r["RSSTRESC"]) for r in read] == [("2", "iSD"), ("3", "iUPD"), ("4", "iSD")]
+    recist_visits = {r["VISITNUM"] for r in pilot["rs"] if r["USUBJID"] == "01-701-1028"
+                     and r["RSEVAL"] == "INVESTIGATOR"}
+    assert recist_visits == {"2", "3"}

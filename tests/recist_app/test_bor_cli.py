@@ -183,3 +183,133 @@ def test_unreadable_or_invalid_profile_is_an_error(tmp_path, subjects, capsys):
     (tmp_path / "bad.toml").write_text("sd_min_dayz = 3\n")
     assert main([*argv, "--profile", str(tmp_path / "bad.toml")]) == 2
     assert 'bad.toml: Profile key "sd_min_dayz": unknown key' in capsys.readouterr().err
+
+
+# --- iRECIST (IBOR, IPFS; RULES §2.6, §2.7, A13) and GMI (RULES §4.2, A10) ------------------------
+
+def irecist_row(usubjid: str, rsdtc: str, result: str, **extra: str) -> dict[str, str]:
+    return rs_row(usubjid, rsdtc, result, **{"RSCAT": "iRECIST", **extra})
+
+
+def by_read(path: Path) -> dict[tuple[str, str, str], dict[str, tuple[str, ...]]]:
+    """{(USUBJID, RSEVAL, RSEVALID): {PARAMCD: (AVALC, ADT, AVAL, CNSR)}}, in file order."""
+    reads: dict[tuple[str, str, str], dict[str, tuple[str, ...]]] = {}
+    for r in read_out(path):
+        reads.setdefault((r["USUBJID"], r["RSEVAL"], r["RSEVALID"]), {})[r["PARAMCD"]] = (
+            r["AVALC"], r["ADT"], r["AVAL"], r["CNSR"])  # fmt: skip
+    return reads
+
+
+def test_ibor_and_ipfs_only_for_reads_with_irecist_rows(tmp_path, subjects):
+    rad = {"RSEVAL": "INDEPENDENT ASSESSOR", "RSEVALID": "RADIOLOGIST 1"}
+    rows = [
+        # S-1 investigator: RECIST 1.1 and iRECIST; iUPD, iUPD, iCPD → iCPD dated at the first iUPD.
+        rs_row("S-1", "2014-02-20", "SD"), rs_row("S-1", "2014-04-20", "PD"),
+        irecist_row("S-1", "2014-02-20", "iUPD"), irecist_row("S-1", "2014-03-20", "iUPD"),
+        irecist_row("S-1", "2014-04-17", "iCPD"), irecist_row("S-1", "2014-04-30", "iCR"),
+        # S-1 radiologist 1: iRECIST only (RSCAT in lower case); iSD then an unconfirmed iUPD (A13).
+        irecist_row("S-1", "2014-02-20", "iSD", RSCAT="irecist", **rad),
+        irecist_row("S-1", "2014-04-01", "iUPD", RSCAT="irecist", **rad),
+        # S-2: RECIST 1.1 only.
+        rs_row("S-2", "2014-02-20", "SD"),
+    ]  # fmt: skip
+    status, out = run_bor(tmp_path, rows, subjects)
+    assert status == 0
+    reads = by_read(out)
+    inv, rad_key = ("S-1", "INVESTIGATOR", ""), ("S-1", "INDEPENDENT ASSESSOR", "RADIOLOGIST 1")
+    assert list(reads) == [("S-2", "INVESTIGATOR", ""), rad_key, inv, ("S-3", "", "")]
+    assert list(reads[inv]) == ["BOR", "CBOR", "PFS", "IBOR", "IPFS"]
+    assert reads[inv]["IBOR"] == ("iCPD", "2014-02-20", "", "")
+    assert reads[inv]["IPFS"] == ("Confirmed Progression (iCPD)", "2014-02-20", "50", "0")
+    assert reads[inv]["PFS"] == ("Disease Progression", "2014-04-20", "109", "0")  # unchanged
+    # A read with only iRECIST rows: its RECIST 1.1 rows are MISSING / censored at randomisation.
+    assert list(reads[rad_key]) == ["BOR", "CBOR", "PFS", "IBOR", "IPFS"]
+    assert reads[rad_key]["BOR"] == ("MISSING", "", "", "")
+    assert reads[rad_key]["IBOR"] == ("iSD", "2014-02-20", "", "")
+    assert reads[rad_key]["IPFS"] == ("Unconfirmed Progression (iUPD)", "2014-04-01", "90", "0")
+    assert list(reads[("S-2", "INVESTIGATOR", "")]) == ["BOR", "CBOR", "PFS"]
+    assert list(reads[("S-3", "", "")]) == ["BOR", "CBOR", "PFS"]
+
+
+def test_ipfs_death_and_censoring(tmp_path, subjects):
+    rows = [irecist_row("S-1", "2014-02-20", "iSD"), irecist_row("S-1", "2014-03-20", "NE"),
+            irecist_row("S-2", "2014-02-20", "iPR"), irecist_row("S-2", "2014-03-20", "NE")]  # fmt: skip
+    status, out = run_bor(tmp_path, rows, subjects)
+    assert status == 0
+    reads = by_read(out)
+    assert reads[("S-1", "INVESTIGATOR", "")]["IPFS"] == ("Death", "2014-05-01", "120", "0")
+    # S-2 starts 2014-01-02 (RANDDT): censored at the last evaluable iRECIST record (A11), not the NE.
+    assert reads[("S-2", "INVESTIGATOR", "")]["IPFS"] == ("Last Evaluable Tumor Assessment", "2014-02-20", "50", "1")
+    assert reads[("S-2", "INVESTIGATOR", "")]["IBOR"] == ("iPR", "2014-02-20", "", "")
+
+
+def test_recist_value_in_an_irecist_row_names_file_line_and_value(tmp_path, subjects, capsys):
+    rows = [irecist_row("S-1", "2014-02-20", "iSD"), irecist_row("S-1", "2014-03-20", "PD")]
+    status, out = run_bor(tmp_path, rows, subjects)
+    assert status == 2 and not out.exists()
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"error: {tmp_path / 'rs.csv'}, line 3: OVRLRESP RSSTRESC 'PD' is not an iRECIST")
+    assert "expected one of iCR, iPR, iSD" in lines[0]
+
+
+def gmi_subjects(tmp_path: Path, prev: dict[str, tuple[str, str]], cnsr_column: bool = True) -> Path:
+    columns = ["USUBJID", "RANDDT", "TRTSDT", "DTHDT", "PFS_PREV_DAYS"] + (["PFS_PREV_CNSR"] if cnsr_column else [])
+    rows = [{"USUBJID": s, "RANDDT": "2014-01-02", "TRTSDT": "2014-01-02", "DTHDT": "",
+             "PFS_PREV_DAYS": days, "PFS_PREV_CNSR": cnsr} for s, (days, cnsr) in prev.items()]  # fmt: skip
+    return write_csv(tmp_path / "subjects.csv", columns, [{k: v for k, v in r.items() if k in columns} for r in rows])
+
+
+def test_gmi_rows_with_pfs_prev_days(tmp_path):
+    subjects = gmi_subjects(tmp_path, {
+        "S-1": ("80", ""),    # PD on day 109: 109 / 80 = 1.3625 > 1.33
+        "S-2": ("82", "0"),   # 109 / 82 = 1.329… <= 1.33
+        "S-3": ("40", "0"),   # censored at day 50: a lower bound 1.25, not yet above: NOT EVALUABLE
+        "S-4": ("30", "1"),   # previous PFS censored: 109 / 30 is an upper bound above 1.33: NOT EVALUABLE
+        "S-5": ("", "0"),     # no previous PFS
+        "S-6": ("0", "0"),    # 0 days: no ratio
+    })  # fmt: skip
+    rows = [rs_row(s, "2014-04-20", "PD") for s in ("S-1", "S-2", "S-4", "S-5", "S-6")]
+    rows.append(rs_row("S-3", "2014-02-20", "SD"))
+    status, out = run_bor(tmp_path, rows, subjects)
+    assert status == 0
+    gmi = {r["USUBJID"]: (r["AVALC"], r["AVAL"], r["ADT"], r["CNSR"]) for r in read_out(out) if r["PARAMCD"] == "GMI"}
+    assert gmi == {
+        "S-1": ("> 1.33", "1.363", "", ""),
+        "S-2": ("<= 1.33", "1.329", "", ""),
+        "S-3": ("NOT EVALUABLE", "1.25", "", ""),
+        "S-4": ("NOT EVALUABLE", "3.633", "", ""),
+        "S-5": ("NOT EVALUABLE", "", "", ""),
+        "S-6": ("NOT EVALUABLE", "", "", ""),
+    }
+    assert [r["PARAMCD"] for r in read_out(out) if r["USUBJID"] == "S-1"] == ["BOR", "CBOR", "PFS", "GMI"]
+
+
+def test_gmi_boundary_and_profile_threshold(tmp_path):
+    # S-1: 109 / 82 = 1.329…; S-2: PD on day 133, 133 / 100 = 1.33 exactly, not above (A10).
+    subjects = gmi_subjects(tmp_path, {"S-1": ("82", ""), "S-2": ("100", "")}, cnsr_column=False)
+    rows = [rs_row("S-1", "2014-04-20", "PD"), rs_row("S-2", "2014-05-14", "PD")]
+    status, out = run_bor(tmp_path, rows, subjects)
+    assert status == 0
+    gmi = [(r["AVALC"], r["AVAL"]) for r in read_out(out) if r["PARAMCD"] == "GMI"]
+    assert gmi == [("<= 1.33", "1.329"), ("<= 1.33", "1.33")]
+    status, out = run_bor(tmp_path, rows, subjects, profile="gmi_threshold = 1.3\n")
+    assert status == 0
+    assert [r["AVALC"] for r in read_out(out) if r["PARAMCD"] == "GMI"] == ["> 1.3", "> 1.3"]
+
+
+@pytest.mark.parametrize(("column", "value", "message"), [
+    ("PFS_PREV_DAYS", "-3", "PFS_PREV_DAYS '-3' is not a non-negative whole number"),
+    ("PFS_PREV_DAYS", "12.5", "PFS_PREV_DAYS '12.5' is not a non-negative whole number"),
+    ("PFS_PREV_DAYS", "abc", "PFS_PREV_DAYS 'abc' is not a non-negative whole number"),
+    ("PFS_PREV_CNSR", "Y", "PFS_PREV_CNSR 'Y' must be 0 (event) or 1 (censored)"),
+])  # fmt: skip
+def test_bad_previous_pfs_is_an_error(tmp_path, capsys, column, value, message):
+    prev = {"S-1": ("100", "0"), "S-2": ("100", "0")}
+    prev["S-2"] = (value, "0") if column == "PFS_PREV_DAYS" else ("100", value)
+    subjects = gmi_subjects(tmp_path, prev)
+    status, out = run_bor(tmp_path, [rs_row("S-1", "2014-04-20", "PD")], subjects)
+    assert status == 2 and not out.exists()
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"error: {subjects}, line 3: {message}")
