@@ -50,7 +50,11 @@ _RESETTING = (IResponse.ICR, IResponse.IPR, IResponse.ISD, IResponse.NON_ICR_NON
 
 @dataclass(frozen=True)
 class IrecistTimepoint:
-    """The iRECIST verdict on one follow-up time point, with its reasons."""
+    """The iRECIST verdict on one follow-up time point, with its reasons.
+
+    The rationale says what iRECIST adds (new-lesion tracks, confirmation, reset); the target and
+    non-target categories follow the RECIST 1.1 rules, whose rationale gives their numbers.
+    """
 
     visit_id: str
     visit: str
@@ -136,7 +140,7 @@ def _follow_up(tp: Timepoint, read: Read, targets: tuple[Lesion, ...], nontarget
     findings: list[Finding] = []
     target = target_response([(lesion, _value(observations, lesion)) for lesion in targets],
                              state.baseline_mm, state.nadir_mm, after_confirmed_cr=False)
-    nt_cat, nt_text = nontarget_response(nontargets, observations, after_confirmed_cr=False)
+    nt_cat, _ = nontarget_response(nontargets, observations, after_confirmed_cr=False)
     present_new = frozenset(lesion.lesion_id for lesion in new_lesions
                             if (o := observations.get(lesion.lesion_id)) is not None and o.is_present)
     _classify_new_lesions(read, new_lesions, observations, present_new, state)
@@ -166,7 +170,7 @@ def _follow_up(tp: Timepoint, read: Read, targets: tuple[Lesion, ...], nontarget
         _component(target.response, "target" in drivers, overall) if targets else None,
         _component(nt_cat, "non-target" in drivers, overall) if nontargets else None,
         bool(present_new), nlt_sum if state.nlt_ids & present_new else None, overall,
-        join([target.text, nt_text, _new_text(present_new, state, nlt_sum), text]), tuple(findings))
+        join([_new_text(present_new, state, nlt_sum), text]), tuple(findings))
 
 
 def _classify_new_lesions(read: Read, lesions: tuple[Lesion, ...], observations: dict[str, Observation],

@@ -7,6 +7,7 @@ lesions awaiting confirmation (A6). Millimetres are Decimals: boundaries are exa
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -103,13 +104,47 @@ def _nontarget_unknown(obs: Observation) -> bool:
 
 @dataclass(frozen=True)
 class TargetResult:
-    """Target-lesion verdict of one time point with the numbers behind it."""
+    """Target-lesion verdict of one time point with the numbers behind it.
+
+    ``text`` (the rationale) is rendered from the stored numbers only when asked for: callers that
+    need the category alone (iRECIST reuses these rules) pay nothing for it.
+    """
 
     response: Response | None
     sum_mm: Decimal | None
     sum_non_nodal_mm: Decimal | None
     complete: bool
-    text: str
+    baseline_mm: Decimal | None = None
+    nadir_mm: Decimal | None = None
+    missing: tuple[str, ...] = ()
+    reappeared: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """Why: the rule, the values and the thresholds (ARCHITECTURE C10)."""
+        total, base, nadir = self.sum_mm, self.baseline_mm, self.nadir_mm
+        if self.response is None or total is None:
+            return ""
+        if self.response is Response.PD and self.reappeared:
+            return f"Target PD: {', '.join(self.reappeared)} reappeared after a confirmed CR (A5)"
+        if self.response is Response.PD and nadir is not None:
+            what = "sum" if self.complete else f"sum of the measured targets (without {', '.join(self.missing)})"
+            change = percent_change(total, nadir)
+            increase = f"{pct(change)} and " if change is not None else ""
+            return (f"Target PD: {what} {mm(total)} is {increase}{signed_mm(total - nadir)} over nadir "
+                    f"{mm(nadir)} (≥ 20 % and ≥ 5 mm)")
+        if self.response is Response.NE:
+            reason = f"{', '.join(self.missing)} not assessed" if self.missing else "baseline sum incomplete"
+            return f"Target NE: {reason} and the measured targets do not show PD"
+        if self.response is Response.CR:
+            return f"Target CR: non-nodal targets 0 mm, nodal targets < 10 mm (sum {mm(total)})"
+        assert base is not None and nadir is not None
+        change_b = pct(percent_change(total, base))
+        if self.response is Response.PR:
+            return f"Target PR: sum {mm(total)} is {change_b} from baseline {mm(base)} (≤ −30 %)"
+        return (f"Target SD: sum {mm(total)} is {change_b} from baseline {mm(base)} (PR needs ≤ −30 %) and "
+                f"{pct(percent_change(total, nadir))}, {signed_mm(total - nadir)} over nadir {mm(nadir)} "
+                "(PD needs ≥ +20 % and ≥ +5 mm)")
 
 
 def target_response(
@@ -120,38 +155,24 @@ def target_response(
 ) -> TargetResult:
     """Target response (RULES §1.5, §1.9, A5), evaluated in the order PD, NE, CR, PR, SD."""
     if not values:
-        return TargetResult(None, None, None, True, "")
+        return TargetResult(None, None, None, True)
     total, complete = sum_of_diameters([v for _, v in values])
     non_nodal, _ = sum_of_diameters([v for lesion, v in values if not lesion.nodal])
-    missing = [lesion.lesion_id for lesion, v in values if v is None]
-    reappeared = [lesion.lesion_id for lesion, v in values if not lesion.nodal and v]
+    missing = tuple(lesion.lesion_id for lesion, v in values if v is None)
+    verdict = functools.partial(TargetResult, sum_mm=total, sum_non_nodal_mm=non_nodal, complete=complete,
+                                baseline_mm=baseline_mm, nadir_mm=nadir_mm, missing=missing)
+    reappeared = tuple(lesion.lesion_id for lesion, v in values if not lesion.nodal and v)
     if after_confirmed_cr and reappeared:
-        return TargetResult(Response.PD, total, non_nodal, complete,
-                            f"Target PD: {', '.join(reappeared)} reappeared after a confirmed CR (A5)")
+        return verdict(Response.PD, reappeared=reappeared)
     if nadir_mm is not None and is_progression(total, nadir_mm):
-        change = percent_change(total, nadir_mm)
-        what = "sum" if complete else f"sum of the measured targets (without {', '.join(missing)})"
-        increase = f"{pct(change)} and " if change is not None else ""
-        return TargetResult(Response.PD, total, non_nodal, complete,
-                            f"Target PD: {what} {mm(total)} is {increase}{signed_mm(total - nadir_mm)} over nadir "
-                            f"{mm(nadir_mm)} (≥ 20 % and ≥ 5 mm)")
+        return verdict(Response.PD)
     if not complete or baseline_mm is None or nadir_mm is None:
-        reason = f"{', '.join(missing)} not assessed" if missing else "baseline sum incomplete"
-        return TargetResult(Response.NE, total, non_nodal, complete,
-                            f"Target NE: {reason} and the measured targets do not show PD")
-    known = [(lesion, v) for lesion, v in values if v is not None]
-    if is_complete_response(known):
-        return TargetResult(Response.CR, total, non_nodal, True,
-                            f"Target CR: non-nodal targets 0 mm, nodal targets < 10 mm (sum {mm(total)})")
-    change_b = percent_change(total, baseline_mm)
-    change_n = percent_change(total, nadir_mm)
+        return verdict(Response.NE)
+    if is_complete_response([(lesion, v) for lesion, v in values if v is not None]):
+        return verdict(Response.CR)
     if is_partial_response(total, baseline_mm):
-        return TargetResult(Response.PR, total, non_nodal, True,
-                            f"Target PR: sum {mm(total)} is {pct(change_b)} from baseline {mm(baseline_mm)} (≤ −30 %)")
-    return TargetResult(Response.SD, total, non_nodal, True,
-                        f"Target SD: sum {mm(total)} is {pct(change_b)} from baseline {mm(baseline_mm)} "
-                        f"(PR needs ≤ −30 %) and {pct(change_n)}, {signed_mm(total - nadir_mm)} over nadir "
-                        f"{mm(nadir_mm)} (PD needs ≥ +20 % and ≥ +5 mm)")
+        return verdict(Response.PR)
+    return verdict(Response.SD)
 
 
 @dataclass

@@ -73,6 +73,7 @@ class LocalVerdict:
     """Local control of one irradiated lesion at one follow-up (RULES A9).
     ``local_progression`` is None when the lesion has no value now or no earlier value."""
 
+    lesion_id: str
     visit_id: str
     date: date
     value_mm: Decimal | None
@@ -81,7 +82,26 @@ class LocalVerdict:
     abs_change_nadir_mm: Decimal | None
     local_progression: bool | None
     radiation_induced: bool
-    rationale: str
+    local_pd_pct: Decimal
+    local_pd_mm: Decimal
+
+    @property
+    def rationale(self) -> str:
+        """Why: the lesion's value against its own nadir and the A9 thresholds (rendered on demand)."""
+        value, nadir, change = self.value_mm, self.nadir_mm, self.pct_change_nadir
+        if value is None or nadir is None:
+            why = "no value at this visit" if value is None else "no earlier value to compare with"
+            return f"{self.lesion_id} local control not evaluable: {why}"
+        rule = f"≥ {_number(self.local_pd_pct)} %" + (
+            f" and ≥ {_number(self.local_pd_mm)} mm" if self.local_pd_mm else ", 5 mm rule off")
+        numbers = (f"{mm(value)} is {pct(change) + ' and ' if change is not None else ''}"
+                   f"{signed_mm(value - nadir)} over its nadir {mm(nadir)}")
+        if self.radiation_induced and is_local_progression(value, nadir, self.local_pd_pct, self.local_pd_mm):
+            return (f"{self.lesion_id} not local progression: {numbers} ({rule}), but the reader marked the "
+                    "change radiation-induced (A9)")
+        if self.local_progression:
+            return f"{self.lesion_id} local progression: {numbers} ({rule})"
+        return f"{self.lesion_id} locally controlled: {numbers} (local PD needs {rule})"
 
 
 @dataclass(frozen=True)
@@ -223,14 +243,13 @@ def abscopal_any_lesion30(lesions: tuple[Lesion, ...], baseline: Timepoint, tp: 
     return False, f"{name}: no, {shown} (needs ≤ −30 %)"
 
 
-def is_local_progression(value_mm: Decimal, nadir_mm: Decimal, profile: Profile) -> bool:
+def is_local_progression(value_mm: Decimal, nadir_mm: Decimal, local_pd_pct: Decimal, local_pd_mm: Decimal) -> bool:
     """Local PD of an irradiated lesion (RULES §3.2, A9): value ≥ (1 + local_pd_pct/100) × its own
     nadir and ≥ nadir + local_pd_mm, both inclusive and exact (A2). ``local_pd_mm = 0`` switches the
     millimetre rule off; an increase over the nadir is still required (a 0 mm lesion staying 0 mm
-    is not progression)."""
-    fraction = 1 + profile.local_pd_pct / 100
-    return (value_mm > nadir_mm and value_mm >= fraction * nadir_mm
-            and value_mm - nadir_mm >= profile.local_pd_mm)
+    is not progression). The thresholds are the profile's ``local_pd_pct`` and ``local_pd_mm``."""
+    return (value_mm > nadir_mm and value_mm >= (1 + local_pd_pct / 100) * nadir_mm
+            and value_mm - nadir_mm >= local_pd_mm)
 
 
 def _number(value: Decimal) -> str:
@@ -242,25 +261,12 @@ def local_verdict(lesion_id: str, tp: Timepoint, nadir_mm: Decimal | None, profi
     mark overrides progression (RULES A9)."""
     obs = tp.observation(lesion_id)
     value, induced = obs.value_mm, obs.radiation_induced
+    thresholds = (profile.local_pd_pct, profile.local_pd_mm)
     if value is None or nadir_mm is None:
-        why = "no value at this visit" if value is None else "no earlier value to compare with"
-        return LocalVerdict(tp.visit_id, tp.date, value, nadir_mm, None, None, None, induced,
-                            f"{lesion_id} local control not evaluable: {why}")
-    change = percent_change(value, nadir_mm)
-    rule = f"≥ {_number(profile.local_pd_pct)} %" + (
-        f" and ≥ {_number(profile.local_pd_mm)} mm" if profile.local_pd_mm else ", 5 mm rule off")
-    numbers = f"{mm(value)} is {pct(change) + ' and ' if change is not None else ''}" \
-              f"{signed_mm(value - nadir_mm)} over its nadir {mm(nadir_mm)}"
-    met = is_local_progression(value, nadir_mm, profile)
-    if met and induced:
-        text = (f"{lesion_id} not local progression: {numbers} ({rule}), but the reader marked the change "
-                "radiation-induced (A9)")
-    elif met:
-        text = f"{lesion_id} local progression: {numbers} ({rule})"
-    else:
-        text = f"{lesion_id} locally controlled: {numbers} (local PD needs {rule})"
-    return LocalVerdict(tp.visit_id, tp.date, value, nadir_mm, change, value - nadir_mm, met and not induced,
-                        induced, text)
+        return LocalVerdict(lesion_id, tp.visit_id, tp.date, value, nadir_mm, None, None, None, induced, *thresholds)
+    met = is_local_progression(value, nadir_mm, *thresholds)
+    return LocalVerdict(lesion_id, tp.visit_id, tp.date, value, nadir_mm, percent_change(value, nadir_mm),
+                        value - nadir_mm, met and not induced, induced, *thresholds)
 
 
 def local_control(lesion: Lesion, read: Read, profile: Profile) -> LocalControl:

@@ -55,12 +55,18 @@ def test_tiny_trial_is_valid(tmp_path: Path) -> None:
             assert row["TRTESTCD"] == "LDIAM"
     assert {row["VISITNUM"] for row in tr} == {"1", "2", "3"}
 
+    _, supptu = _read(paths["SUPPTU"])
+    irradiated = [(r["USUBJID"], r["IDVARVAL"]) for r in supptu if r["QNAM"] == "TUIRRSTD" and r["QVAL"] == "Y"]
+    assert len(irradiated) == 3  # one SBRT target per subject
+    assert all(lesions[key]["TUSTRESC"] == "TARGET" for key in irradiated)
+    assert {(r["USUBJID"], r["IDVARVAL"]) for r in supptu} == set(lesions)
+
 
 def test_same_seed_same_files(tmp_path: Path) -> None:
     """The same seed gives byte-identical files; another seed does not."""
     first = generate(tmp_path / "a", subjects=3, visits=3, seed=7)
     second = generate(tmp_path / "b", subjects=3, visits=3, seed=7)
     other = generate(tmp_path / "c", subjects=3, visits=3, seed=8)
-    for name in ("TU", "TR", "SUBJECTS"):
+    for name in ("TU", "TR", "SUBJECTS", "SUPPTU"):
         assert first[name].read_bytes() == second[name].read_bytes()
     assert first["TR"].read_bytes() != other["TR"].read_bytes()

@@ -26,6 +26,10 @@ from recist_app.errors import InputFileError
 
 MISSING_TOKENS = frozenset({"", "NA"})
 
+#: The process's file-creation mask (read once: os.umask can only be read by setting it).
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 #: What a written cell may hold: text, a whole number, or nothing.
 CellValue = str | int | None
 
@@ -262,6 +266,7 @@ def write_csv(path: str | Path, columns: Sequence[str], bodies: Iterable[str]) -
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
             csv.writer(handle).writerow(columns)
             handle.writelines(bodies)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes the file private; give it a normal file's mode
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -212,7 +212,7 @@ NO_MM_RULE = Profile(local_pd_mm=D(0))
     ("10", "12.9", Profile(local_pd_pct=D(30), local_pd_mm=D(3)), False),
 ])
 def test_local_progression_boundary(nadir, value, profile, expected):
-    assert is_local_progression(D(value), D(nadir), profile) is expected
+    assert is_local_progression(D(value), D(nadir), profile.local_pd_pct, profile.local_pd_mm) is expected
     read = make_read([irr("T1")], [{"T1": nadir}, {"T1": value}])
     control, = assess_subsets(read, profile).local_control
     verdict, = control.verdicts

@@ -75,3 +75,18 @@ def test_assess_output_is_the_same_serial_and_parallel(tmp_path: Path, monkeypat
                             ("rs.csv", "tr_derived.csv", "timeline.csv", "timeline_dictionary.csv")}
     assert outputs[1] == outputs[2]
     assert outputs[1]["rs.csv"].count(b"\n") > 240  # every subject has rows
+
+
+def test_written_tables_are_readable_by_others(tmp_path: Path):
+    """Atomic writes go through mkstemp (mode 0600); the result must have a normal file's mode."""
+    import os
+    import stat
+
+    from recist_app.sdtm.csv_io import write_table
+
+    target = tmp_path / "t.csv"
+    write_table(target, ("A",), [{"A": "x"}])
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
+    assert target.read_bytes() == b"A\r\nx\r\n"
