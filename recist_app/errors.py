@@ -29,3 +29,27 @@ class InputFileError(RecistAppError):
 
     def __reduce__(self) -> tuple[type, tuple[object, ...]]:  # pickles across processes
         return (type(self), (self.path, self.line, self.message))
+
+
+class DicomError(RecistAppError):
+    """A DICOM file or series cannot be used; the message says which and why."""
+
+
+class NotDicomError(DicomError):
+    """A path holds no readable DICOM (a folder with none at all, or a file that is not DICOM)."""
+
+
+class MixedSeriesError(DicomError):
+    """Files that must form one series disagree (size, orientation, frame of reference)."""
+
+
+class MissingGeometryError(DicomError):
+    """Image Position / Orientation (Patient) are missing, so no patient coordinates exist."""
+
+
+class UncalibratedImageError(DicomError):
+    """Millimetres were asked of an image without Pixel Spacing (0028,0030): never fake them."""
+
+
+class UnsupportedTransferSyntaxError(DicomError):
+    """No installed decoder handles the file's transfer syntax; the message names the syntax."""
