@@ -19,6 +19,8 @@ from recist_app.errors import RecistAppError
 COMMANDS = {
     "assess": "recist_app.commands.assess",
     "bor": "recist_app.commands.bor",
+    "scan": "recist_app.commands.scan",
+    "load": "recist_app.commands.load",
 }
 
 EXIT_OK = 0

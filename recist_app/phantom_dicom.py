@@ -1,0 +1,127 @@
+"""DICOM encoding for the synthetic CT phantom: header tags, encoders and one-slice writing.
+
+Encoders (checked with ``pydicom.pixels.encoders``; pydicom 3 cannot encode JPEG Lossless):
+
+* Explicit / Implicit VR Little Endian: native, always available.
+* RLE Lossless (1.2.840.10008.1.2.5): pylibjpeg-rle (preferred, fast) or pydicom's own encoder.
+* JPEG 2000 Lossless (1.2.840.10008.1.2.4.90): pylibjpeg-openjpeg.
+* JPEG Lossless SV1 (1.2.840.10008.1.2.4.70, process 14): GDCM's ``gdcmconv --jpeg`` run on
+  each written file, only when ``gdcmconv`` is on PATH (Debian package libgdcm-tools).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.uid import (
+    CTImageStorage,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+    JPEG2000Lossless,
+    JPEGLosslessSV1,
+    RLELossless,
+)
+from pydicom.valuerep import format_number_as_ds
+
+from recist_app.errors import UnsupportedTransferSyntaxError
+
+if TYPE_CHECKING:
+    from recist_app.phantom import PhantomSpec
+
+INTERCEPT = -1024  # Rescale Intercept (0028,1052); Rescale Slope (0028,1053) is 1
+MAX_STORED = 4095  # Bits Stored (0028,0101) 12, Pixel Representation (0028,0103) 0
+NATIVE_SYNTAXES = (ExplicitVRLittleEndian, ImplicitVRLittleEndian)
+ENCODED_SYNTAXES = (RLELossless, JPEG2000Lossless, JPEGLosslessSV1)
+
+
+def ds_text(values: object) -> list[str] | str:
+    """Decimal String (DS) text of at most 16 characters (PS3.5 §6.2) for a number or sequence."""
+    if isinstance(values, (list, tuple, np.ndarray)):
+        return [format_number_as_ds(float(v)) for v in values]
+    return format_number_as_ds(float(values))  # type: ignore[arg-type]
+
+
+def encode_stored(hu: np.ndarray) -> np.ndarray:
+    """HU → unsigned 12-bit stored values (``hu − INTERCEPT``, rounded and clipped), uint16."""
+    return np.clip(np.rint(hu) - INTERCEPT, 0, MAX_STORED).astype(np.uint16)
+
+
+def series_header(spec: PhantomSpec, uids: tuple[str, str, str]) -> dict[str, object]:
+    """Tags shared by every slice: Patient, Study, Series, Frame of Reference, Image Plane,
+    Image Pixel and CT Image modules (PS3.3 A.3), keyed by pydicom keyword."""
+    return {
+        "SOPClassUID": CTImageStorage, "ImageType": ["ORIGINAL", "PRIMARY", "AXIAL"],
+        "Modality": "CT", "Manufacturer": "recist_app phantom",
+        "PatientName": f"Phantom^{spec.patient_id}", "PatientID": spec.patient_id,
+        "PatientBirthDate": "", "PatientSex": "O",
+        "StudyInstanceUID": uids[0], "SeriesInstanceUID": uids[1], "FrameOfReferenceUID": uids[2],
+        "PositionReferenceIndicator": "", "StudyDate": spec.study_date, "SeriesDate": spec.study_date,
+        "ContentDate": spec.study_date, "StudyTime": "120000", "StudyID": "1", "AccessionNumber": "",
+        "ReferringPhysicianName": "", "SeriesNumber": 1, "AcquisitionNumber": 1,
+        "SeriesDescription": spec.series_description, "PatientPosition": "HFS",
+        "BodyPartExamined": "CHEST", "KVP": "120",
+        "SliceThickness": ds_text(spec.slice_thickness_mm),
+        "SpacingBetweenSlices": ds_text(spec.slice_spacing_mm),
+        "ImageOrientationPatient": ds_text(spec.orientation), "PixelSpacing": ds_text(spec.pixel_spacing_mm),
+        "SamplesPerPixel": 1, "PhotometricInterpretation": "MONOCHROME2",
+        "Rows": spec.rows, "Columns": spec.columns,
+        "BitsAllocated": 16, "BitsStored": 12, "HighBit": 11, "PixelRepresentation": 0,
+        "RescaleIntercept": str(INTERCEPT), "RescaleSlope": "1", "RescaleType": "HU",
+        "WindowCenter": "40", "WindowWidth": "400",
+    }
+
+
+def check_encoder(syntax: str) -> str:
+    """Return the pydicom encoding plugin for ``syntax`` ('' when native or GDCM), or raise.
+
+    Raises
+    ------
+    UnsupportedTransferSyntaxError
+        If ``gdcmconv`` (JPEG Lossless SV1) or the pydicom encoder is not installed.
+    """
+    if syntax in NATIVE_SYNTAXES:
+        return ""
+    if syntax == JPEGLosslessSV1:
+        if shutil.which("gdcmconv") is None:
+            raise UnsupportedTransferSyntaxError(
+                f"JPEG Lossless SV1 ({syntax}) needs GDCM's gdcmconv on PATH, which is missing. Install "
+                "it (Debian: apt-get install libgdcm-tools) or choose RLE or JPEG 2000 Lossless.")
+        return ""
+    from pydicom.pixels.encoders import JPEG2000LosslessEncoder, RLELosslessEncoder
+
+    encoder = RLELosslessEncoder if syntax == RLELossless else JPEG2000LosslessEncoder
+    if not encoder.is_available:
+        raise UnsupportedTransferSyntaxError(
+            f"No pydicom encoder for {syntax} is installed ({encoder.missing_dependencies}). Install "
+            "pylibjpeg-rle / pylibjpeg-openjpeg or write Explicit VR Little Endian.")
+    plugins = encoder.available_plugins
+    return "pylibjpeg" if "pylibjpeg" in plugins else plugins[0]
+
+
+def write_slice(path: Path, header: dict[str, object], stored: np.ndarray, sop_uid: str, number: int,
+                position: np.ndarray, normal: np.ndarray, syntax: str, plugin: str) -> None:
+    """Write one CT Image Storage file; the pixel bytes are encoded and written once.
+
+    Sets SOP Instance UID (0008,0018), Instance Number (0020,0013), Image Position (Patient)
+    (0020,0032) and Slice Location (0020,1041) = position · normal on top of ``header``.
+    """
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = syntax if syntax in NATIVE_SYNTAXES else ExplicitVRLittleEndian
+    for keyword, value in header.items():
+        setattr(ds, keyword, value)
+    ds.SOPInstanceUID, ds.InstanceNumber = sop_uid, number
+    ds.ImagePositionPatient = ds_text(position)
+    ds.SliceLocation = ds_text(float(position @ normal))
+    if plugin:  # compress() would otherwise replace the deterministic SOP Instance UID
+        ds.compress(syntax, stored, encoding_plugin=plugin, generate_instance_uid=False)
+    else:
+        ds.PixelData = stored.tobytes()
+    ds.save_as(path, enforce_file_format=True)
+    if syntax == JPEGLosslessSV1:
+        subprocess.run(["gdcmconv", "--jpeg", str(path), str(path)], check=True, capture_output=True)
