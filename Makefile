@@ -25,6 +25,7 @@ conformance: $(STAMP)
 	$(PY) ../shared/conformance/check.py
 
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	$(PY) benchmarks/bench_assess.py
 
 clean:
