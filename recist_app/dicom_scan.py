@@ -135,7 +135,8 @@ class ScanResult:
 @dataclass(frozen=True)
 class _Slice:
     """Per-image geometry: (0028,0010/0011) Rows/Columns, (0020,0037) IOP, (0020,0032) IPP,
-    (0020,0013) Instance Number, (0008,0008) Image Type, (0018,1120) Gantry/Detector Tilt."""
+    (0020,0013) Instance Number, (0008,0008) Image Type, (0018,1120) Gantry/Detector Tilt,
+    (0018,0050) Slice Thickness."""
 
     rows: int
     columns: int
@@ -144,6 +145,7 @@ class _Slice:
     instance_number: int | None
     image_type: tuple[str, ...]
     gantry_tilt: float
+    thickness: float | None
 
 
 @dataclass(frozen=True)
@@ -278,12 +280,12 @@ def _header(path: Path, ds: pydicom.Dataset) -> _Header | list[Path] | str:
     thickness = ds.get("SliceThickness") or measures.get("SliceThickness")
     number = ds.get("SeriesNumber")
     values = {
-        "patient_id": str(ds.get("PatientID", "")), "patient_name": str(ds.get("PatientName", "")),
-        "study_date": str(ds.get("StudyDate", "")),
-        "study_description": str(ds.get("StudyDescription", "")),
+        "patient_id": _text(ds, "PatientID"), "patient_name": _text(ds, "PatientName"),
+        "study_date": _text(ds, "StudyDate"),
+        "study_description": _text(ds, "StudyDescription"),
         "series_number": int(number) if number not in (None, "") else None,
-        "modality": str(ds.get("Modality", "")),
-        "series_description": str(ds.get("SeriesDescription", "")),
+        "modality": _text(ds, "Modality"),
+        "series_description": _text(ds, "SeriesDescription"),
         "pixel_spacing": (float(spacing[0]), float(spacing[1])) if spacing else None,
         "slice_thickness": float(thickness) if thickness not in (None, "") else None,
         "spacing_header": _float(ds.get("SpacingBetweenSlices")),
@@ -297,7 +299,8 @@ def _header(path: Path, ds: pydicom.Dataset) -> _Header | list[Path] | str:
         position=tuple(float(v) for v in ipp) if ipp and len(ipp) == 3 else None,
         instance_number=int(instance) if instance not in (None, "") else None,
         image_type=tuple(str(v).upper() for v in (ds.get("ImageType") or ())),
-        gantry_tilt=_float(ds.get("GantryDetectorTilt")) or 0.0)
+        gantry_tilt=_float(ds.get("GantryDetectorTilt")) or 0.0,
+        thickness=values["slice_thickness"])
     return _Header(path, str(study_uid), str(series_uid), values, image_slice)
 
 
@@ -374,16 +377,19 @@ def _geometry(slices: Sequence[_Slice]) -> tuple[list[int], float | None, tuple[
     depth = {i: float(normal @ slices[i].position) for i in main}  # type: ignore[operator]
     main.sort(key=lambda i: (depth[i], _instance(slices[i])))
     rest = sorted(set(range(len(slices))) - set(main), key=lambda i: _instance(slices[i]))
-    steps = [depth[b] - depth[a] for a, b in itertools.pairwise(main)]
-    duplicates = sum(step < DUPLICATE_MM for step in steps)
+    pairs = [(depth[b] - depth[a], _thicker(slices[a], slices[b])) for a, b in itertools.pairwise(main)]
+    duplicates = sum(step < DUPLICATE_MM for step, _ in pairs)
     if duplicates:
         findings.append(Finding("DUPLICATE_POSITIONS", f"{duplicates} image(s) share a position "
                                 "along the slice normal with another"))
-    steps = [step for step in steps if step >= DUPLICATE_MM]
+    pairs = [(step, thickness) for step, thickness in pairs if step >= DUPLICATE_MM]
+    steps = [step for step, _ in pairs]
     spacing = statistics.median(steps) if steps else None
     if spacing is not None:
-        gaps = [step for step in steps if step > GAP_FACTOR * spacing]
-        regular = [step for step in steps if step <= GAP_FACTOR * spacing]  # gaps are reported apart
+        # A step as wide as the thicker neighbour's slice is a change of reconstruction, not a gap.
+        missing = set(geometry.missing_slice_gaps(steps, GAP_FACTOR, [t or 0.0 for _, t in pairs]).tolist())
+        gaps = [step for i, step in enumerate(steps) if i in missing]
+        regular = [step for i, step in enumerate(steps) if i not in missing]  # gaps are reported apart
         if max(regular) - min(regular) > max(UNEVEN_MM, 0.01 * spacing):
             findings.append(Finding("UNEVEN_SPACING", f"slice spacing varies from {min(steps):.2f} "
                                     f"to {max(steps):.2f} mm (median {spacing:.2f} mm)"))
@@ -396,6 +402,18 @@ def _geometry(slices: Sequence[_Slice]) -> tuple[list[int], float | None, tuple[
             findings.append(Finding("GANTRY_TILT", f"slice stack tilted {tilt:.1f}° from the slice "
                                     f"normal (Gantry/Detector Tilt (0018,1120) {header_tilt:g}°)"))
     return main + rest, spacing, iop, findings
+
+
+def _thicker(a: _Slice, b: _Slice) -> float | None:
+    """The larger (0018,0050) Slice Thickness of two neighbours, when either has one."""
+    known = [t for t in (a.thickness, b.thickness) if t is not None]
+    return max(known) if known else None
+
+
+def _text(ds: pydicom.Dataset, keyword: str) -> str:
+    """A text attribute, '' when absent or empty (never the string 'None')."""
+    value = ds.get(keyword)
+    return "" if value is None else str(value)
 
 
 def _instance(image: _Slice) -> float:
