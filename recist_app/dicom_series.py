@@ -2,33 +2,34 @@
 
 Slices are sorted by projecting (0020,0032) *Image Position (Patient)* on the normal of
 (0020,0037) *Image Orientation (Patient)* (never by file name or Instance Number), decoded one
-by one through pydicom's pixel plugins into one preallocated int16 array with (0028,1053)
-*Rescale Slope* / (0028,1052) *Rescale Intercept* applied. All pixel ↔ patient conventions live
-in :mod:`recist_app.geometry`.
+by one (:mod:`recist_app.pixel_decode`: a fast path bit-identical to pydicom, else pydicom's
+plugins) into one preallocated int16 array with (0028,1053) *Rescale Slope* / (0028,1052)
+*Rescale Intercept* applied. The decoding runs in :class:`recist_app.series_loader.SeriesLoad`
+(middle slice first, the rest in 2 threads). All pixel ↔ patient conventions live in
+:mod:`recist_app.geometry`.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
-from pydicom.pixels import pixel_array
 
-from recist_app import geometry
+from recist_app import dicom_header, geometry, pixel_decode
 from recist_app import volume as vol
+from recist_app.dicom_header import LeanHeader, PixelLayout
 from recist_app.dicom_scan import scan
 from recist_app.errors import (
     DicomError,
     MissingGeometryError,
     MixedSeriesError,
     NotDicomError,
-    UnsupportedTransferSyntaxError,
 )
 from recist_app.volume import CtVolume
 
@@ -54,14 +55,30 @@ class _Frame:
     thickness: float | None
     slope: float
     intercept: float
+    layout: PixelLayout | None = field(default=None, compare=False, repr=False)
+
+
+#: One file of a series: its path, header (no pixels; lean or pydicom) and where its pixels are.
+Header = tuple[Path, Dataset | LeanHeader, PixelLayout]
 
 
 def read_header(path: Path) -> Dataset:
     """Header of ``path`` (``stop_before_pixels``); :class:`NotDicomError` if not DICOM."""
-    try:
-        return pydicom.dcmread(path, stop_before_pixels=True)
-    except (InvalidDicomError, OSError, EOFError) as exc:
-        raise NotDicomError(f"{path} is not a readable DICOM file ({exc}). Remove it from the selection.") from exc
+    ds = dicom_header.read_header(Path(path))[0]
+    assert isinstance(ds, Dataset)
+    return ds
+
+
+def read_headers(paths: Sequence[Path]) -> list[Header]:
+    """(path, header, :class:`PixelLayout`) of each file, one read each: the lean parser
+    (:func:`recist_app.dicom_header.read_lean_header`) where it applies, else pydicom.
+
+    Raises
+    ------
+    NotDicomError
+        When a file is not readable DICOM.
+    """
+    return [(Path(path), *dicom_header.read_header(Path(path), lean=True)) for path in paths]
 
 
 def _floats(value: Any) -> tuple[float, ...] | None:
@@ -72,7 +89,7 @@ def _floats(value: Any) -> tuple[float, ...] | None:
     return tuple(float(item) for item in items)
 
 
-def _group_value(ds: Dataset, frame: int, sequence: str, keyword: str) -> Any:
+def _group_value(ds: Dataset | LeanHeader, frame: int, sequence: str, keyword: str) -> Any:
     """``keyword`` of the Per-frame (5200,9230) then Shared (5200,9229) functional group
     ``sequence`` of an Enhanced image, else the top-level attribute; None when absent."""
     for groups, item in (("PerFrameFunctionalGroupsSequence", frame), ("SharedFunctionalGroupsSequence", 0)):
@@ -83,7 +100,7 @@ def _group_value(ds: Dataset, frame: int, sequence: str, keyword: str) -> Any:
     return ds.get(keyword)
 
 
-def _frame_count(path: Path, ds: Dataset) -> int:
+def _frame_count(path: Path, ds: Dataset | LeanHeader) -> int:
     """(0028,0008) *Number of Frames* (1 when absent); :class:`DicomError` when not an integer."""
     value = ds.get("NumberOfFrames")
     try:
@@ -93,7 +110,7 @@ def _frame_count(path: Path, ds: Dataset) -> int:
                          "The file is corrupt; export it again.") from exc
 
 
-def _frames_of(path: Path, ds: Dataset) -> list[_Frame]:
+def _frames_of(path: Path, ds: Dataset | LeanHeader, layout: PixelLayout | None = None) -> list[_Frame]:
     """One :class:`_Frame` per frame: (0020,0032)/(0020,0037) from Plane Position (0020,9113) /
     Plane Orientation (0020,9116), (0028,0030)/(0018,0050) from Pixel Measures (0028,9110),
     slope/intercept from Pixel Value Transformation (0028,9145); top level for single frames."""
@@ -109,11 +126,11 @@ def _frames_of(path: Path, ds: Dataset) -> list[_Frame]:
             iop=_floats(_group_value(ds, index, "PlaneOrientationSequence", "ImageOrientationPatient")),
             spacing=(spacing[0], spacing[1]) if spacing and len(spacing) == 2 else None,
             thickness=thickness[0] if thickness else None,
-            slope=slope[0] if slope else 1.0, intercept=intercept[0] if intercept else 0.0))
+            slope=slope[0] if slope else 1.0, intercept=intercept[0] if intercept else 0.0, layout=layout))
     return frames
 
 
-def _window_presets(ds: Dataset) -> tuple[tuple[float, float], ...]:
+def _window_presets(ds: Dataset | LeanHeader) -> tuple[tuple[float, float], ...]:
     """Each distinct (0028,1050) *Window Center* / (0028,1051) *Window Width* pair (Frame VOI LUT
     (0028,9132) of frame 1 for Enhanced images)."""
     centers = _floats(_group_value(ds, 0, "FrameVOILUTSequence", "WindowCenter")) or ()
@@ -121,11 +138,11 @@ def _window_presets(ds: Dataset) -> tuple[tuple[float, float], ...]:
     return tuple(dict.fromkeys(zip(centers, widths)))  # every distinct pair, header order
 
 
-def _check_one_series(headers: Sequence[tuple[Path, Dataset]]) -> None:
+def _check_one_series(headers: Sequence[Header]) -> None:
     """Same (0020,000E) *Series Instance UID*, (0028,0010) *Rows*, (0028,0011) *Columns* and
     (0028,0002) *Samples per Pixel* = 1, else :class:`MixedSeriesError` / :class:`DicomError`."""
-    first_path, first = headers[0]
-    for path, ds in headers:
+    first_path, first, _ = headers[0]
+    for path, ds, _ in headers:
         if "Rows" not in ds or "Columns" not in ds:
             raise DicomError(f"{path} is not an image (no Rows/Columns). Select image files only.")
         if int(ds.get("SamplesPerPixel", 1)) != 1:
@@ -145,63 +162,90 @@ def _check_geometry(frames: Sequence[_Frame]) -> None:
                 f"{frame.path} (frame {frame.index + 1}) lacks Image Position (Patient) (0020,0032) or "
                 "Image Orientation (Patient) (0020,0037), so it has no patient coordinates. It cannot "
                 "be loaded as a volume.")
-    first = frames[0]
-    for frame in frames[1:]:
-        if not np.allclose(frame.iop, first.iop, atol=IOP_TOLERANCE):
+    first = frames[0]  # vectorised np.allclose per frame: the first disagreeing frame is reported
+    iop_ok = np.isclose(np.array([f.iop for f in frames], dtype=float), first.iop, atol=IOP_TOLERANCE).all(axis=1)
+    if first.spacing is None:
+        spacing_ok = np.array([f.spacing is None for f in frames])
+    else:
+        spacings = np.array([(np.nan, np.nan) if f.spacing is None else f.spacing for f in frames], dtype=float)
+        spacing_ok = np.isclose(spacings, first.spacing, atol=SPACING_TOLERANCE_MM).all(axis=1)
+    bad = np.flatnonzero(~(iop_ok & spacing_ok))
+    if bad.size:
+        frame = frames[int(bad[0])]
+        if not iop_ok[bad[0]]:
             raise MixedSeriesError(
                 f"Image Orientation (Patient) (0020,0037) differs: {first.path} {first.iop}, {frame.path} "
                 f"{frame.iop}. Load one orientation (one stack) at a time.")
-        same = (frame.spacing is None and first.spacing is None) or (
-            frame.spacing is not None and first.spacing is not None
-            and np.allclose(frame.spacing, first.spacing, atol=SPACING_TOLERANCE_MM))
-        if not same:
-            raise MixedSeriesError(
-                f"Pixel Spacing (0028,0030) differs: {first.path} {first.spacing}, {frame.path} "
-                f"{frame.spacing}. Load one series at a time.")
+        raise MixedSeriesError(
+            f"Pixel Spacing (0028,0030) differs: {first.path} {first.spacing}, {frame.path} "
+            f"{frame.spacing}. Load one series at a time.")
 
 
-def _decode(ds: Dataset, frame: _Frame) -> np.ndarray:
-    """Stored values of one frame; :class:`UnsupportedTransferSyntaxError` names the syntax."""
-    syntax = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
+_BUFFERS = threading.local()
+
+
+def _thread_buffer(nbytes: int) -> np.ndarray:
+    """A per-thread scratch buffer of ``nbytes`` bytes (no fresh pages for every slice)."""
+    buffer = getattr(_BUFFERS, "array", None)
+    if buffer is None or buffer.nbytes != nbytes:
+        buffer = _BUFFERS.array = np.empty(nbytes, dtype=np.uint8)
+    return buffer
+
+
+def decode_slice(frame: _Frame, out: np.ndarray) -> bool:
+    """Decode ``frame`` and write its rescaled values into the int16 slice ``out``; True when clipped.
+
+    Raises
+    ------
+    UnsupportedTransferSyntaxError, DicomError
+        When the pixels cannot be decoded (:func:`recist_app.pixel_decode.decode_frame`).
+    """
+    layout = frame.layout or dicom_header.layout_of(frame.path, Dataset(), None, None)
+    bits = layout.bits_stored  # the fast path keeps values within Bits Stored (0028,0101)
+    low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if layout.pixel_representation else (0, (1 << bits) - 1)
+    shift = int(frame.intercept) if frame.slope == 1.0 and float(frame.intercept).is_integer() else None
+    in_place = (shift is not None and layout.syntax in dicom_header.NATIVE_LE and layout.bits_allocated == 16
+                and high <= INT16_MAX and INT16_MIN <= low + shift and high + shift <= INT16_MAX)
     try:
-        return pixel_array(ds, index=frame.index)
-    except NotImplementedError as exc:
-        name = f"{syntax.name} ({syntax})" if syntax is not None else "unknown transfer syntax"
-        raise UnsupportedTransferSyntaxError(
-            f"{frame.path}: transfer syntax {name} cannot be decoded by the installed pydicom plugins. "
-            "Convert the series to an uncompressed syntax (e.g. dcmtk dcmdjpeg) and load it again.") from exc
-    except (ValueError, RuntimeError, AttributeError, KeyError) as exc:
-        raise DicomError(f"{frame.path}: pixel data cannot be decoded ({exc}).") from exc
+        # In place: the stored 16-bit values are read straight into the volume slice (its int16
+        # bits equal them, as 0 ≤ value ≤ 32767 or the data are signed), then shifted in int16.
+        buffer = out if in_place else _thread_buffer(out.size * layout.dtype.itemsize)
+        raw = pixel_decode.decode_fast(layout, frame.index, buffer)
+    except dicom_header.FastPathUnavailable:
+        return _rescale_into(pixel_decode.decode_pydicom(layout.path, frame.index), frame, out)
+    if in_place:
+        if shift:
+            np.add(out, np.int16(shift), out=out)  # exact: no sum leaves int16 (bounds checked)
+        return False
+    return _rescale_into(raw, frame, out, (low, high))
 
 
-def _rescale_into(raw: np.ndarray, frame: _Frame, out: np.ndarray) -> bool:
+def _rescale_into(raw: np.ndarray, frame: _Frame, out: np.ndarray, bounds: tuple[int, int] | None = None) -> bool:
     """Write ``raw * slope + intercept`` into the int16 slice ``out``; True when clipped.
 
-    Integer path when slope is 1 and the intercept integral; else float64 for this one slice.
+    Integer path when slope is 1 and the intercept integral (no temporary when nothing clips;
+    ``bounds`` are known limits of ``raw``, else min/max are computed); else float64 for this one
+    slice.
     """
     if raw.shape != out.shape:
         raise DicomError(f"{frame.path}: decoded frame is {raw.shape}, expected {out.shape}.")
     if frame.slope == 1.0 and float(frame.intercept).is_integer():
-        values = raw.astype(np.int32) + int(frame.intercept)
+        shift = int(frame.intercept)
+        if raw.dtype.kind in "iu" and raw.dtype.itemsize <= 2 and raw.size:
+            low, high = bounds if bounds is not None else (int(raw.min()), int(raw.max()))
+            if INT16_MIN <= low + shift and high + shift <= INT16_MAX and INT16_MIN <= shift <= INT16_MAX:
+                if raw.dtype.itemsize == 2 and raw.dtype.isnative and high <= INT16_MAX:
+                    np.add(raw.view(np.int16), np.int16(shift), out=out)  # exact: no sum leaves int16
+                else:
+                    np.add(raw, np.int32(shift), out=out, casting="unsafe")
+                return False
+        values = raw.astype(np.int32) + shift
     else:
         values = np.rint(raw * frame.slope + frame.intercept)
     clipped = bool(values.min() < INT16_MIN or values.max() > INT16_MAX)
     np.clip(values, INT16_MIN, INT16_MAX, out=values)
     out[...] = values
     return clipped
-
-
-def _fill(frames: Sequence[_Frame], rows: int, cols: int) -> tuple[np.ndarray, bool]:
-    """Decode every frame (in volume order) into one preallocated int16 array (z, y, x)."""
-    hu = np.empty((len(frames), rows, cols), dtype=np.int16)
-    clipped = False
-    cached: tuple[Path, Dataset] | None = None
-    for k, frame in enumerate(frames):
-        if cached is None or cached[0] != frame.path:
-            cached = (frame.path, pydicom.dcmread(frame.path))
-        clipped |= _rescale_into(_decode(cached[1], frame), frame, hu[k])
-    hu.flags.writeable = False
-    return hu, clipped
 
 
 def _findings(frames: Sequence[_Frame], positions: np.ndarray, iop: tuple[float, ...], clipped: bool) -> list[str]:
@@ -242,9 +286,9 @@ def _affine(first: _Frame, positions: np.ndarray, iop: tuple[float, ...]) -> np.
     return geometry.affine_from(iop, positions[0], first.spacing, step)
 
 
-def _sorted_frames(headers: Sequence[tuple[Path, Dataset]]) -> tuple[list[_Frame], np.ndarray]:
+def _sorted_frames(headers: Sequence[Header]) -> tuple[list[_Frame], np.ndarray]:
     """Frames sorted along the normal and their positions; refuses two slices at one position."""
-    frames = [frame for path, ds in headers for frame in _frames_of(path, ds)]
+    frames = [frame for path, ds, layout in headers for frame in _frames_of(path, ds, layout)]
     _check_geometry(frames)
     order = geometry.sort_positions([frame.ipp for frame in frames], frames[0].iop)
     frames = [frames[i] for i in order]
@@ -258,14 +302,36 @@ def _sorted_frames(headers: Sequence[tuple[Path, Dataset]]) -> tuple[list[_Frame
     return frames, positions
 
 
-def _load(headers: Sequence[tuple[Path, Dataset]]) -> CtVolume:
-    """Build the volume from already-read headers of one series."""
+@dataclass(frozen=True)
+class SeriesPlan:
+    """A checked series before decoding: frames sorted along the normal and the first header."""
+
+    frames: tuple[_Frame, ...]
+    positions: np.ndarray
+    first: Dataset | LeanHeader
+    rows: int
+    columns: int
+
+
+def plan_series(headers: Sequence[Header]) -> SeriesPlan:
+    """Check the headers of one series and sort its frames (no pixel is read).
+
+    Raises
+    ------
+    NotDicomError, MixedSeriesError, MissingGeometryError, DicomError
+    """
     if not headers:
         raise NotDicomError("No DICOM file was given. Select the files (or folder) of one series.")
     _check_one_series(headers)
     frames, positions = _sorted_frames(headers)
-    first_ds = headers[0][1]
-    hu, clipped = _fill(frames, int(first_ds.Rows), int(first_ds.Columns))
+    first = headers[0][1]
+    return SeriesPlan(tuple(frames), positions, first, int(first.Rows), int(first.Columns))
+
+
+def build_volume(plan: SeriesPlan, hu: np.ndarray, clipped: bool) -> CtVolume:
+    """The :class:`CtVolume` of ``plan`` around the filled int16 array ``hu`` (made read-only)."""
+    frames, positions, first_ds = list(plan.frames), plan.positions, plan.first
+    hu.flags.writeable = False
     iop = frames[0].iop
     assert iop is not None  # checked in _check_geometry
     return CtVolume(
@@ -281,11 +347,17 @@ def _load(headers: Sequence[tuple[Path, Dataset]]) -> CtVolume:
 def load_series(paths: Sequence[Path]) -> CtVolume:
     """Load the files of ONE series into a :class:`CtVolume` (int16 HU, sorted along the normal).
 
+    Same as ``SeriesLoad(paths).run()`` (:mod:`recist_app.series_loader`: 2 decoding threads).
+
     Raises
     ------
     NotDicomError, MixedSeriesError, MissingGeometryError, UnsupportedTransferSyntaxError, DicomError
     """
-    return _load([(Path(path), read_header(Path(path))) for path in paths])
+    from recist_app.series_loader import (
+        SeriesLoad,  # series_loader builds on this module
+    )
+
+    return SeriesLoad(paths).run()
 
 
 def load_series_from_paths(paths: Sequence[Path], series_uid: str | None = None) -> CtVolume:

@@ -11,8 +11,8 @@ LPS mm (ARCHITECTURE C4) so a test can measure them.
 Transfer syntaxes: Explicit VR Little Endian (default) and Implicit VR Little Endian are written
 natively; RLE Lossless and JPEG 2000 Lossless through ``Dataset.compress`` with pydicom's
 encoders (``pydicom.pixels.encoders``: RLE by pylibjpeg-rle or pydicom itself, JPEG 2000 by
-pylibjpeg-openjpeg); JPEG Lossless SV1 (process 14) by GDCM's ``gdcmconv --jpeg``, only when
-that program is on PATH.
+pylibjpeg-openjpeg); JPEG Lossless SV1 (process 14) by imagecodecs' libjpeg-turbo
+(``recist_app.phantom_dicom.jpeg_lossless_sv1``).
 """
 
 from __future__ import annotations

@@ -5,19 +5,19 @@ Encoders (checked with ``pydicom.pixels.encoders``; pydicom 3 cannot encode JPEG
 * Explicit / Implicit VR Little Endian: native, always available.
 * RLE Lossless (1.2.840.10008.1.2.5): pylibjpeg-rle (preferred, fast) or pydicom's own encoder.
 * JPEG 2000 Lossless (1.2.840.10008.1.2.4.90): pylibjpeg-openjpeg.
-* JPEG Lossless SV1 (1.2.840.10008.1.2.4.70, process 14): GDCM's ``gdcmconv --jpeg`` run on
-  each written file, only when ``gdcmconv`` is on PATH (Debian package libgdcm-tools).
+* JPEG Lossless SV1 (1.2.840.10008.1.2.4.70, process 14, first-order prediction): imagecodecs'
+  libjpeg-turbo (``jpeg8_encode(lossless=True, predictor=1)``, a SOF3 stream), encapsulated
+  with ``pydicom.encaps.encapsulate``.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.encaps import encapsulate
 from pydicom.uid import (
     CTImageStorage,
     ExplicitVRLittleEndian,
@@ -76,22 +76,41 @@ def series_header(spec: PhantomSpec, uids: tuple[str, str, str]) -> dict[str, ob
     }
 
 
+def jpeg_lossless_sv1(stored: np.ndarray, bits_stored: int) -> bytes:
+    """One JPEG Lossless process 14 SV1 frame (SOF3, predictor 1, point transform 0).
+
+    Encoded by imagecodecs' libjpeg-turbo; its JFIF APP0 segment is dropped (JFIF is an 8-bit
+    interchange format; the DICOM header already describes the pixels), as GDCM's output has none.
+    """
+    import imagecodecs
+
+    stream = bytes(imagecodecs.jpeg8_encode(stored, lossless=True, predictor=1, bitspersample=bits_stored))
+    if stream[2:4] == b"\xff\xe0":  # SOI, then APP0 (JFIF): skip its length-prefixed payload
+        stream = stream[:2] + stream[4 + int.from_bytes(stream[4:6], "big"):]
+    return stream
+
+
 def check_encoder(syntax: str) -> str:
-    """Return the pydicom encoding plugin for ``syntax`` ('' when native or GDCM), or raise.
+    """Return the encoding plugin for ``syntax`` ('' when native), or raise.
 
     Raises
     ------
     UnsupportedTransferSyntaxError
-        If ``gdcmconv`` (JPEG Lossless SV1) or the pydicom encoder is not installed.
+        If the encoder is not installed (imagecodecs with libjpeg-turbo for JPEG Lossless SV1,
+        a pydicom encoder for RLE and JPEG 2000).
     """
     if syntax in NATIVE_SYNTAXES:
         return ""
     if syntax == JPEGLosslessSV1:
-        if shutil.which("gdcmconv") is None:
+        try:
+            import imagecodecs
+        except ImportError:
+            imagecodecs = None
+        if imagecodecs is None or not imagecodecs.JPEG8.available:
             raise UnsupportedTransferSyntaxError(
-                f"JPEG Lossless SV1 ({syntax}) needs GDCM's gdcmconv on PATH, which is missing. Install "
-                "it (Debian: apt-get install libgdcm-tools) or choose RLE or JPEG 2000 Lossless.")
-        return ""
+                f"JPEG Lossless SV1 ({syntax}) needs imagecodecs built with libjpeg-turbo (JPEG8), which "
+                "is missing. Install imagecodecs or choose RLE or JPEG 2000 Lossless.")
+        return "imagecodecs"
     from pydicom.pixels.encoders import JPEG2000LosslessEncoder, RLELosslessEncoder
 
     encoder = RLELosslessEncoder if syntax == RLELossless else JPEG2000LosslessEncoder
@@ -118,10 +137,13 @@ def write_slice(path: Path, header: dict[str, object], stored: np.ndarray, sop_u
     ds.SOPInstanceUID, ds.InstanceNumber = sop_uid, number
     ds.ImagePositionPatient = ds_text(position)
     ds.SliceLocation = ds_text(float(position @ normal))
-    if plugin:  # compress() would otherwise replace the deterministic SOP Instance UID
+    if syntax == JPEGLosslessSV1:  # as compress() does: encapsulated, OB, undefined length
+        ds.file_meta.TransferSyntaxUID = syntax
+        ds.PixelData = encapsulate([jpeg_lossless_sv1(stored, int(header["BitsStored"]))])  # type: ignore[call-overload]
+        ds["PixelData"].VR = "OB"
+        ds["PixelData"].is_undefined_length = True
+    elif plugin:  # compress() would otherwise replace the deterministic SOP Instance UID
         ds.compress(syntax, stored, encoding_plugin=plugin, generate_instance_uid=False)
     else:
         ds.PixelData = stored.tobytes()
     ds.save_as(path, enforce_file_format=True)
-    if syntax == JPEGLosslessSV1:
-        subprocess.run(["gdcmconv", "--jpeg", str(path), str(path)], check=True, capture_output=True)

@@ -8,12 +8,13 @@ the writer's own helpers, so a sign or axis swap in the writer shows up.
 from __future__ import annotations
 
 import math
-import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
 import pydicom
 import pytest
+from pydicom.encaps import generate_frames
 from pydicom.pixels.encoders import JPEG2000LosslessEncoder, RLELosslessEncoder
 from pydicom.uid import CTImageStorage, JPEG2000Lossless, JPEGLosslessSV1, RLELossless
 
@@ -211,15 +212,34 @@ def test_compressed_syntaxes_are_lossless(syntax: str, encoder: object, tmp_path
         assert np.array_equal(a.pixel_array, b.pixel_array)
 
 
-def test_jpeg_lossless_needs_gdcmconv(tmp_path: Path) -> None:
+def test_jpeg_lossless_sv1_round_trips(tmp_path: Path) -> None:
+    """Process 14 SV1 (SOF3, predictor 1, no point transform), decoded by pydicom, equals the plain pixels."""
+    imagecodecs = pytest.importorskip("imagecodecs")
+    if not imagecodecs.JPEG8.available:
+        pytest.skip("imagecodecs has no libjpeg-turbo (JPEG8)")
+    base = PhantomSpec.chest(slices=4, rows=64, columns=48, seed=5)
+    write_series(base, tmp_path / "plain")
+    packed = PhantomSpec.chest(slices=4, rows=64, columns=48, seed=5, transfer_syntax=JPEGLosslessSV1)
+    truth = write_series(packed, tmp_path / "packed")
+    plain, compressed = read_series(tmp_path / "plain"), read_series(tmp_path / "packed")
+    assert truth.sop_instance_uids == tuple(ds.SOPInstanceUID for ds in compressed)
+    for a, b in zip(plain, compressed):
+        assert b.file_meta.TransferSyntaxUID == JPEGLosslessSV1
+        assert b["PixelData"].VR == "OB" and b["PixelData"].is_undefined_length
+        stream = next(generate_frames(b.PixelData, number_of_frames=1))
+        assert stream[:4] == b"\xff\xd8\xff\xc3"  # SOI then SOF3 (lossless, Huffman), no JFIF APP0
+        sos = stream.index(b"\xff\xda")
+        assert stream[sos + 4 + 1 + 2 * stream[sos + 4]:][:3] == bytes([1, 0, 0])  # Ss=1 (SV1), Se=0, Al=0
+        assert np.array_equal(a.pixel_array, b.pixel_array)
+        assert {k for k in a.dir() if a.get(k) != b.get(k)} == {"PixelData"}  # every other tag identical
+
+
+def test_missing_jpeg_lossless_encoder_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "imagecodecs", None)  # import fails
     spec = PhantomSpec.chest(slices=2, rows=32, columns=32, transfer_syntax=JPEGLosslessSV1)
-    if shutil.which("gdcmconv") is None:
-        with pytest.raises(UnsupportedTransferSyntaxError, match="gdcmconv"):
-            write_series(spec, tmp_path)
-        assert not list(tmp_path.glob("*.dcm"))
-    else:
+    with pytest.raises(UnsupportedTransferSyntaxError, match="imagecodecs"):
         write_series(spec, tmp_path)
-        assert {ds.file_meta.TransferSyntaxUID for ds in read_series(tmp_path)} == {JPEGLosslessSV1}
+    assert not list(tmp_path.glob("*.dcm"))
 
 
 def test_invalid_specs_are_rejected() -> None:
