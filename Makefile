@@ -25,7 +25,6 @@ conformance: $(STAMP)
 	$(PY) ../shared/conformance/check.py
 
 bench: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[dev,bench]"
 	$(PY) benchmarks/bench_assess.py
 	$(PY) benchmarks/bench_load.py --slices 300   # add 1000 for the full set (about 15 minutes)
 

@@ -12,7 +12,6 @@ from benchmarks import bench_load
 
 @pytest.mark.parametrize("key", list(bench_load.SYNTAXES))
 def test_contenders_return_the_same_volume(key: str, tmp_path: Path) -> None:
-    pytest.importorskip("SimpleITK")
     files = bench_load.generate(tmp_path / key, slices=5, size=64, syntax=bench_load.SYNTAXES[key][0])
     assert len(files) == 5
     prep = bench_load.prepare(files)
@@ -24,7 +23,6 @@ def test_contenders_return_the_same_volume(key: str, tmp_path: Path) -> None:
 
 
 def test_bench_series_and_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("SimpleITK")
     files = bench_load.generate(tmp_path / "s", slices=5, size=64, syntax=bench_load.SYNTAXES["native"][0])
     result = bench_load.bench_series(tmp_path / "s", files, "native", repeat=1)
     assert {"ours", "SimpleITK", "pydicom", "floor"} <= set(result["seconds"])  # type: ignore[arg-type]

@@ -27,6 +27,7 @@ from recist_app.phantom import (
     PhantomSpec,
     write_series,
 )
+from tests.support import require
 
 SLICES = 20
 
@@ -199,8 +200,8 @@ def test_uids_are_deterministic_per_seed(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("syntax", "encoder"), [(RLELossless, RLELosslessEncoder),
                                                   (JPEG2000Lossless, JPEG2000LosslessEncoder)])
 def test_compressed_syntaxes_are_lossless(syntax: str, encoder: object, tmp_path: Path) -> None:
-    if not encoder.is_available:  # type: ignore[attr-defined]
-        pytest.skip(f"no encoder for {syntax}: {encoder.missing_dependencies}")  # type: ignore[attr-defined]
+    require(encoder.is_available,  # type: ignore[attr-defined]
+            f"no encoder for {syntax}: {encoder.missing_dependencies}")  # type: ignore[attr-defined]
     base = PhantomSpec.chest(slices=4, rows=64, columns=64, seed=3)
     write_series(base, tmp_path / "plain")
     packed = PhantomSpec.chest(slices=4, rows=64, columns=64, seed=3, transfer_syntax=syntax)
@@ -214,9 +215,9 @@ def test_compressed_syntaxes_are_lossless(syntax: str, encoder: object, tmp_path
 
 def test_jpeg_lossless_sv1_round_trips(tmp_path: Path) -> None:
     """Process 14 SV1 (SOF3, predictor 1, no point transform), decoded by pydicom, equals the plain pixels."""
-    imagecodecs = pytest.importorskip("imagecodecs")
-    if not imagecodecs.JPEG8.available:
-        pytest.skip("imagecodecs has no libjpeg-turbo (JPEG8)")
+    import imagecodecs
+
+    require(imagecodecs.JPEG8.available, "imagecodecs has no libjpeg-turbo (JPEG8)")
     base = PhantomSpec.chest(slices=4, rows=64, columns=48, seed=5)
     write_series(base, tmp_path / "plain")
     packed = PhantomSpec.chest(slices=4, rows=64, columns=48, seed=5, transfer_syntax=JPEGLosslessSV1)
