@@ -192,11 +192,10 @@ def scan(paths: Path | str | Sequence[Path | str], workers: int = DEFAULT_WORKER
             pending = _unique(referenced, seen)
     if not headers:
         shown = ", ".join(str(root) for root in roots) or "(no paths)"
-        error = NotDicomError(f'Argument "paths" must hold at least one readable DICOM image, got '
-                              f"{shown} ({len(unreadable)} unreadable files). Check the folder.")
-        error.paths = tuple(roots)  # type: ignore[attr-defined]  # offending values (C7)
-        error.unreadable = tuple(UnreadableFile(p, r) for p, r in sorted(unreadable.items()))  # type: ignore[attr-defined]
-        raise error
+        raise NotDicomError(f'Argument "paths" must hold at least one readable DICOM image, got '
+                            f"{shown} ({len(unreadable)} unreadable files). Check the folder.",
+                            paths=tuple(roots),
+                            unreadable=tuple(UnreadableFile(p, r) for p, r in sorted(unreadable.items())))
     groups: dict[tuple[str, str], list[_Header]] = defaultdict(list)
     for header in headers.values():
         groups[(header.study_uid, header.series_uid)].append(header)

@@ -36,7 +36,19 @@ class DicomError(RecistAppError):
 
 
 class NotDicomError(DicomError):
-    """A path holds no readable DICOM (a folder with none at all, or a file that is not DICOM)."""
+    """A path holds no readable DICOM (a folder with none at all, or a file that is not DICOM).
+
+    ``paths`` are the paths that were given; ``unreadable`` what was found there and why it could
+    not be used (empty when not known).
+    """
+
+    def __init__(self, message: str, paths: tuple[object, ...] = (), unreadable: tuple[object, ...] = ()) -> None:
+        self.paths = paths
+        self.unreadable = unreadable
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:  # pickles across processes
+        return (type(self), (str(self), self.paths, self.unreadable))
 
 
 class MixedSeriesError(DicomError):
@@ -52,4 +64,9 @@ class UncalibratedImageError(DicomError):
 
 
 class UnsupportedTransferSyntaxError(DicomError):
-    """No installed decoder handles the file's transfer syntax; the message names the syntax."""
+    """No installed decoder (or, when writing, encoder) handles a transfer syntax; the message
+    names the syntax."""
+
+
+class PhantomSpecError(RecistAppError, ValueError):
+    """A synthetic CT phantom specification is impossible (sizes, orientation, lesions)."""

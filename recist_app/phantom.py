@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
+from recist_app.errors import PhantomSpecError
 from recist_app.phantom_anatomy import chest_slice, fill_ellipse
 from recist_app.phantom_dicom import (
     ENCODED_SYNTAXES,
@@ -57,7 +58,7 @@ class LesionSpec:
 
     def __post_init__(self) -> None:
         if not 0 < self.short_axis_mm <= self.long_axis_mm or self.height_mm <= 0:
-            raise ValueError(f'Argument "long_axis_mm" must be ≥ "short_axis_mm" > 0 and "height_mm" > 0, '
+            raise PhantomSpecError(f'Argument "long_axis_mm" must be ≥ "short_axis_mm" > 0 and "height_mm" > 0, '
                              f"got {self.long_axis_mm}, {self.short_axis_mm}, {self.height_mm} for "
                              f"lesion {self.lesion_id!r}.")
 
@@ -93,25 +94,25 @@ class PhantomSpec:
 
     def __post_init__(self) -> None:
         if min(self.rows, self.columns, self.slices) < 1:
-            raise ValueError(f'Argument "rows", "columns", "slices" must be ≥ 1, got {self.rows}, '
+            raise PhantomSpecError(f'Argument "rows", "columns", "slices" must be ≥ 1, got {self.rows}, '
                              f"{self.columns}, {self.slices}.")
         if min(*self.pixel_spacing_mm, self.slice_spacing_mm, self.slice_thickness_mm) <= 0:
-            raise ValueError('Argument "pixel_spacing_mm", "slice_spacing_mm", "slice_thickness_mm" '
+            raise PhantomSpecError('Argument "pixel_spacing_mm", "slice_spacing_mm", "slice_thickness_mm" '
                              "must be > 0.")
         r, c = np.asarray(self.orientation[:3], float), np.asarray(self.orientation[3:], float)
         if len(self.orientation) != 6 or not np.allclose([r @ r, c @ c, r @ c], [1, 1, 0], atol=1e-6):
-            raise ValueError(f'Argument "orientation" must be two orthonormal 3-vectors (0020,0037), '
+            raise PhantomSpecError(f'Argument "orientation" must be two orthonormal 3-vectors (0020,0037), '
                              f"got {self.orientation}.")
         if self.transfer_syntax not in NATIVE_SYNTAXES + ENCODED_SYNTAXES:
-            raise ValueError(f'Argument "transfer_syntax" must be one of {NATIVE_SYNTAXES + ENCODED_SYNTAXES}, '
+            raise PhantomSpecError(f'Argument "transfer_syntax" must be one of {NATIVE_SYNTAXES + ENCODED_SYNTAXES}, '
                              f"got {self.transfer_syntax!r}.")
         ids = [lesion.lesion_id for lesion in self.lesions]
         if len(set(ids)) != len(ids):
-            raise ValueError(f'Argument "lesions" must have unique lesion_id values, got {ids}.')
+            raise PhantomSpecError(f'Argument "lesions" must have unique lesion_id values, got {ids}.')
         last = (self.slices - 1) * self.slice_spacing_mm + self.slice_spacing_mm / 2
         for lesion in self.lesions:
             if not -self.slice_spacing_mm / 2 <= _lesion_frame(self, lesion)[2] < last:
-                raise ValueError(f'Argument "lesions" must have centres inside the slab of slices, got '
+                raise PhantomSpecError(f'Argument "lesions" must have centres inside the slab of slices, got '
                                  f"{lesion.lesion_id!r} at {lesion.centre_mm}. Move it or add slices.")
 
     @classmethod

@@ -11,7 +11,7 @@ from assessment.errors import InvalidInputError, ProfileError
 from benchmarks.generate_trial import generate
 from recist_app import batch
 from recist_app.cli import main
-from recist_app.errors import InputFileError
+from recist_app.errors import InputFileError, NotDicomError
 
 
 @pytest.mark.parametrize("parts", [1, 2, 3, 7])
@@ -49,7 +49,8 @@ def test_worker_errors_come_back_with_their_type_and_values():
 
 
 @pytest.mark.parametrize("error", [InvalidInputError("x", 1, "2"), ProfileError("k", "bad."),
-                                   InputFileError("f.csv", 3, "bad value.")])
+                                   InputFileError("f.csv", 3, "bad value."),
+                                   NotDicomError("no DICOM here.", paths=("a",), unreadable=("a: text",))])
 def test_typed_errors_pickle(error):
     again = pickle.loads(pickle.dumps(error))
     assert type(again) is type(error) and str(again) == str(error)

@@ -18,7 +18,7 @@ from pydicom.encaps import generate_frames
 from pydicom.pixels.encoders import JPEG2000LosslessEncoder, RLELosslessEncoder
 from pydicom.uid import CTImageStorage, JPEG2000Lossless, JPEGLosslessSV1, RLELossless
 
-from recist_app.errors import UnsupportedTransferSyntaxError
+from recist_app.errors import PhantomSpecError, UnsupportedTransferSyntaxError
 from recist_app.phantom import (
     GROUND_TRUTH_NAME,
     GroundTruth,
@@ -244,14 +244,14 @@ def test_missing_jpeg_lossless_encoder_is_reported(tmp_path: Path, monkeypatch: 
 
 
 def test_invalid_specs_are_rejected() -> None:
-    with pytest.raises(ValueError, match='"long_axis_mm" must be'):
+    with pytest.raises(PhantomSpecError, match='"long_axis_mm" must be'):
         LesionSpec("X", "LUNG", (0.0, 0.0, 0.0), 10.0, 12.0, 5.0)
-    with pytest.raises(ValueError, match='"orientation" must be two orthonormal'):
+    with pytest.raises(PhantomSpecError, match='"orientation" must be two orthonormal'):
         PhantomSpec(orientation=(1.0, 0.0, 0.0, 1.0, 0.0, 0.0))
-    with pytest.raises(ValueError, match='"transfer_syntax" must be'):
+    with pytest.raises(PhantomSpecError, match='"transfer_syntax" must be'):
         PhantomSpec(transfer_syntax="1.2.3")
     lesion = LesionSpec("X", "LUNG", (0.0, 0.0, 500.0), 10.0, 8.0, 5.0)
-    with pytest.raises(ValueError, match="inside the slab"):
+    with pytest.raises(PhantomSpecError, match="inside the slab"):
         PhantomSpec(slices=4, lesions=(lesion,))
-    with pytest.raises(ValueError, match="unique lesion_id"):
+    with pytest.raises(PhantomSpecError, match="unique lesion_id"):
         PhantomSpec(slices=4, lesions=(lesion, lesion), origin_mm=(0.0, 0.0, 495.0))
