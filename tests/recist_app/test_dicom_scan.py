@@ -277,8 +277,8 @@ def test_empty_or_non_dicom_folder_raises(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("hello")
     with pytest.raises(NotDicomError, match=r"1 unreadable files") as caught:
         scan(tmp_path)
-    assert caught.value.paths == (tmp_path,)  # type: ignore[attr-defined]
-    ((unreadable,),) = [caught.value.unreadable]  # type: ignore[attr-defined]
+    assert caught.value.paths == (tmp_path,)
+    ((unreadable,),) = [caught.value.unreadable]
     assert unreadable.path.name == "notes.txt" and NOT_DICOM in unreadable.reason
     with pytest.raises(NotDicomError):
         scan(tmp_path / "missing")
