@@ -91,7 +91,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(WINDOW_TITLE)
-        self.resize(1280, 800)
+        self.resize(_default_size(self.screen()))
         self._build_menus()
         self._build_view()
         self.trial_dock, self.trial_tree = self._build_trial_dock()
@@ -169,3 +169,12 @@ def _placeholder_image(size: int = 512) -> np.ndarray:
     axis = np.linspace(-1.0, 1.0, size, dtype=np.float32)
     radius = np.hypot(axis[None, :], axis[:, None])
     return (22.0 * np.clip(1.0 - radius, 0.0, 1.0)).astype(np.uint8)
+
+
+def _default_size(screen: QtGui.QScreen | None) -> QtCore.QSize:
+    """1280 × 800, or 90 % of the screen's free area when that is smaller (e.g. 1366 × 768 laptops)."""
+    wanted = QtCore.QSize(1280, 800)
+    if screen is None:
+        return wanted
+    free = screen.availableGeometry().size()
+    return wanted.boundedTo(QtCore.QSize(int(free.width() * 0.9), int(free.height() * 0.9)))
