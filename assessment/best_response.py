@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from assessment.domain import Response
 from assessment.errors import InvalidInputError
+from assessment.irecist import IResponse
 from assessment.profile import Profile
 
 
@@ -30,9 +31,6 @@ class CategoryScheme:
         MISSING).
     ranking : tuple of str
         Every category, best first; ``missing`` is never a time-point value.
-    unconfirmed_progression : str or None
-        iRECIST only: the unconfirmed progression (iUPD) that ``progression`` (iCPD) confirms
-        (RULES §2.1); None for RECIST 1.1.
     """
 
     complete: str
@@ -44,7 +42,6 @@ class CategoryScheme:
     not_done: str
     missing: str
     ranking: tuple[str, ...]
-    unconfirmed_progression: str | None = None
 
     @property
     def timepoint_values(self) -> frozenset[str]:
@@ -84,19 +81,19 @@ RECIST11 = CategoryScheme(
 #: *confirmed* iCPD (what best response stops at); iUPD ranks between iCPD and NE. NE, ND and
 #: MISSING keep their RECIST 1.1 names (CDISC C96785 has no iRECIST variant of them).
 IRECIST = CategoryScheme(
-    complete="iCR",
-    partial="iPR",
-    stable="iSD",
-    non_measurable="NON-iCR/NON-iUPD",
-    progression="iCPD",
+    complete=IResponse.ICR.value,
+    partial=IResponse.IPR.value,
+    stable=IResponse.ISD.value,
+    non_measurable=IResponse.NON_ICR_NON_IUPD.value,
+    progression=IResponse.ICPD.value,
     not_evaluable=Response.NE.value,
     not_done=Response.ND.value,
     missing=Response.MISSING.value,
     ranking=(
-        "iCR", "iPR", "iSD", "NON-iCR/NON-iUPD", "iCPD", "iUPD",
+        IResponse.ICR.value, IResponse.IPR.value, IResponse.ISD.value, IResponse.NON_ICR_NON_IUPD.value,
+        IResponse.ICPD.value, IResponse.IUPD.value,
         Response.NE.value, Response.ND.value, Response.MISSING.value,
     ),
-    unconfirmed_progression="iUPD",
 )
 
 

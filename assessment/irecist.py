@@ -23,6 +23,7 @@ from assessment.rationale import join, mm, signed_mm
 from assessment.recist11 import (
     is_progression,
     nontarget_response,
+    observed_value,
     overall_response,
     sum_of_diameters,
     target_response,
@@ -45,7 +46,8 @@ _I_CATEGORY = {Response.CR: IResponse.ICR, Response.PR: IResponse.IPR, Response.
                Response.NON_CR_NON_PD: IResponse.NON_ICR_NON_IUPD, Response.PD: IResponse.IUPD,
                Response.NE: IResponse.NE}
 _INCREASING = (Status.FURTHER_ENLARGEMENT, Status.UNEQUIVOCAL_PROGRESSION)
-_RESETTING = (IResponse.ICR, IResponse.IPR, IResponse.ISD, IResponse.NON_ICR_NON_IUPD)
+#: Categories after which an iUPD is reset (RULES §2.4, A15).
+RESETTING = frozenset({IResponse.ICR, IResponse.IPR, IResponse.ISD, IResponse.NON_ICR_NON_IUPD})
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,7 @@ def assess_irecist(read: Read, profile: Profile | None = None) -> IrecistResult:
     nontargets = read.with_role(LesionRole.NON_TARGET)
     new_lesions = tuple(lesion for lesion in read.lesions if lesion.role.is_new)
     base_obs = read.timepoints[0].by_lesion
-    base_sum, complete = sum_of_diameters([_value(base_obs, lesion) for lesion in targets])
+    base_sum, complete = sum_of_diameters([observed_value(base_obs, lesion) for lesion in targets])
     baseline_mm = base_sum if targets and complete else None
     state = _State(baseline_mm, baseline_mm)
     results: list[IrecistTimepoint] = []
@@ -129,16 +131,11 @@ def assess_irecist(read: Read, profile: Profile | None = None) -> IrecistResult:
     return IrecistResult(read, tuple(results), unconfirmed, False)
 
 
-def _value(observations: dict[str, Observation], lesion: Lesion) -> Decimal | None:
-    obs = observations.get(lesion.lesion_id)
-    return obs.value_mm if obs is not None else None
-
-
 def _follow_up(tp: Timepoint, read: Read, targets: tuple[Lesion, ...], nontargets: tuple[Lesion, ...],
                new_lesions: tuple[Lesion, ...], state: _State, profile: Profile) -> IrecistTimepoint:
     observations = tp.by_lesion
     findings: list[Finding] = []
-    target = target_response([(lesion, _value(observations, lesion)) for lesion in targets],
+    target = target_response([(lesion, observed_value(observations, lesion)) for lesion in targets],
                              state.baseline_mm, state.nadir_mm, after_confirmed_cr=False)
     nt_cat, _ = nontarget_response(nontargets, observations, after_confirmed_cr=False)
     present_new = frozenset(lesion.lesion_id for lesion in new_lesions
@@ -157,7 +154,7 @@ def _follow_up(tp: Timepoint, read: Read, targets: tuple[Lesion, ...], nontarget
     else:
         overall, text = _with_pending(tp, target.response, target.sum_mm, nt_cat, observations, nontargets,
                                       drivers, present_new, nlt_sum, nlnt_increase, state, profile, findings)
-    if state.pending is not None and overall in _RESETTING:  # the bar is reset (RULES §2.4, A15)
+    if state.pending is not None and overall in RESETTING:  # the bar is reset (RULES §2.4, A15)
         state.pending = None
         state.known_new = state.known_new | present_new
         state.nlt_nadir_mm = nlt_sum

@@ -50,6 +50,7 @@ from assessment.best_response import (
     best_overall_response,
 )
 from assessment.errors import InvalidInputError
+from assessment.irecist import IResponse
 from assessment.profile import Profile
 from assessment.survival import (
     DEATH,
@@ -61,11 +62,9 @@ from assessment.survival import (
 ICR, IPR, ISD = IRECIST.complete, IRECIST.partial, IRECIST.stable
 NON_ICR_NON_IUPD = IRECIST.non_measurable
 ICPD = IRECIST.progression
-IUPD = "iUPD"
+IUPD = IResponse.IUPD.value
 NE, ND = IRECIST.not_evaluable, IRECIST.not_done
 
-#: Categories that end an iUPD block: the "reset" of RULES §2.4 (admiralonco: only iUPD/NE between).
-RESETTING = frozenset({ICR, IPR, ISD, NON_ICR_NON_IUPD})
 
 #: iPFS event descriptions (ADaM ``EVNTDESC``); the unconfirmed one carries the A13 flag.
 CONFIRMED_PROGRESSION = "Confirmed Progression (iCPD)"

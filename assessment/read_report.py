@@ -25,11 +25,6 @@ class ReadReport:
     irecist: IrecistResult
     subsets: SubsetReport | None
 
-    @property
-    def has_irradiated_lesions(self) -> bool:
-        """True when at least one lesion of the read was irradiated on study."""
-        return self.subsets is not None
-
 
 def assess_read(read: Read, profile: Profile | None = None) -> ReadReport:
     """All results of ``read`` under ``profile`` (RULES §7 defaults when None)."""

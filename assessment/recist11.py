@@ -197,7 +197,7 @@ def assess_recist11(read: Read, profile: Profile | None = None) -> ReadResult:
     new_lesions = tuple(lesion for lesion in read.lesions if lesion.role.is_new)
     baseline = read.timepoints[0]
     base_obs = baseline.by_lesion
-    base_values = [(lesion, _value(base_obs, lesion)) for lesion in targets]
+    base_values = [(lesion, observed_value(base_obs, lesion)) for lesion in targets]
     base_sum, base_complete = sum_of_diameters([v for _, v in base_values])
     baseline_mm = base_sum if targets and base_complete else None
     state = _State(baseline_mm=baseline_mm, nadir_mm=baseline_mm)
@@ -208,7 +208,8 @@ def assess_recist11(read: Read, profile: Profile | None = None) -> ReadResult:
     return ReadResult(read, baseline_mm, tuple(results), baseline_findings(read), first_pd_date, first_pd_visit)
 
 
-def _value(observations: dict[str, Observation], lesion: Lesion) -> Decimal | None:
+def observed_value(observations: dict[str, Observation], lesion: Lesion) -> Decimal | None:
+    """Millimetres ``lesion`` counts for in ``observations`` (None when it has no value there)."""
     obs = observations.get(lesion.lesion_id)
     return obs.value_mm if obs is not None else None
 
@@ -228,7 +229,7 @@ def _follow_up(tp: Timepoint, targets: tuple[Lesion, ...], nontargets: tuple[Les
                new_lesions: tuple[Lesion, ...], state: _State, profile: Profile) -> TimepointResult:
     observations = tp.by_lesion
     findings: list[Finding] = []
-    target = target_response([(lesion, _value(observations, lesion)) for lesion in targets],
+    target = target_response([(lesion, observed_value(observations, lesion)) for lesion in targets],
                              state.baseline_mm, state.nadir_mm, state.confirmed_cr)
     target_cat, target_text = target.response, target.text
     if (profile.continuing_pr and target_cat is Response.SD
@@ -293,7 +294,7 @@ def _question_earlier_cr(tp: Timepoint, targets: tuple[Lesion, ...], nontargets:
     """A4/A5: after a single unconfirmed CR, ask the reader whether that CR was real."""
     if state.previous_overall is not Response.CR or state.confirmed_cr:
         return
-    back = [lesion.lesion_id for lesion in targets if not lesion.nodal and _value(observations, lesion)]
+    back = [lesion.lesion_id for lesion in targets if not lesion.nodal and observed_value(observations, lesion)]
     back += [lesion.lesion_id for lesion in nontargets
              if (o := observations.get(lesion.lesion_id)) is not None and _nontarget_present(lesion, o)]
     if back:

@@ -23,7 +23,6 @@ COMMANDS = {
     "load": "recist_app.commands.load",
 }
 
-EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 
 

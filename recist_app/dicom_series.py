@@ -62,13 +62,6 @@ class _Frame:
 Header = tuple[Path, Dataset | LeanHeader, PixelLayout]
 
 
-def read_header(path: Path) -> Dataset:
-    """Header of ``path`` (``stop_before_pixels``); :class:`NotDicomError` if not DICOM."""
-    ds = dicom_header.read_header(Path(path))[0]
-    assert isinstance(ds, Dataset)
-    return ds
-
-
 def read_headers(paths: Sequence[Path]) -> list[Header]:
     """(path, header, :class:`PixelLayout`) of each file, one read each: the lean parser
     (:func:`recist_app.dicom_header.read_lean_header`) where it applies, else pydicom.

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from recist_app.dicom_header import NATIVE_LE
 from recist_app.dicom_series import (
     SeriesPlan,
     build_volume,
@@ -32,7 +33,6 @@ from recist_app.dicom_series import (
     read_headers,
 )
 from recist_app.errors import RecistAppError
-from recist_app.pixel_decode import NATIVE_LE
 from recist_app.volume import CtVolume
 
 #: Decoding threads for compressed series: the machine has 2 cores and the codecs release the GIL.

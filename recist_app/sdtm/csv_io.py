@@ -65,9 +65,6 @@ class Columns:
     header: tuple[str, ...]
     records: list[list[str]]
 
-    def __len__(self) -> int:
-        return len(self.records)
-
     def column(self, name: str) -> tuple[str, ...]:
         """The stripped values of column ``name``, with missing tokens made ''."""
         if name not in self.header:
@@ -189,20 +186,6 @@ def iso_date(text: str) -> tuple[date, bool] | None:
     except ValueError:
         pass
     return None
-
-
-def parse_decimal(row: Row, column: str) -> Decimal | None:
-    """A decimal number, or None when the field is missing."""
-    text = row.get(column)
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise row.error(f"{column} {text!r} is not a number.") from None
-    if not value.is_finite():
-        raise row.error(f"{column} {text!r} is not a finite number.")
-    return value
 
 
 @functools.lru_cache(maxsize=1024)
