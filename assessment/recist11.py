@@ -7,7 +7,6 @@ lesions awaiting confirmation (A6). Millimetres are Decimals: boundaries are exa
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -156,23 +155,32 @@ def target_response(
     """Target response (RULES §1.5, §1.9, A5), evaluated in the order PD, NE, CR, PR, SD."""
     if not values:
         return TargetResult(None, None, None, True)
-    total, complete = sum_of_diameters([v for _, v in values])
-    non_nodal, _ = sum_of_diameters([v for lesion, v in values if not lesion.nodal])
-    missing = tuple(lesion.lesion_id for lesion, v in values if v is None)
-    verdict = functools.partial(TargetResult, sum_mm=total, sum_non_nodal_mm=non_nodal, complete=complete,
-                                baseline_mm=baseline_mm, nadir_mm=nadir_mm, missing=missing)
-    reappeared = tuple(lesion.lesion_id for lesion, v in values if not lesion.nodal and v)
-    if after_confirmed_cr and reappeared:
-        return verdict(Response.PD, reappeared=reappeared)
+    total = non_nodal = Decimal(0)
+    missing: list[str] = []
+    for lesion, value in values:  # one pass: this runs for every target set of every visit
+        if value is None:
+            missing.append(lesion.lesion_id)
+        else:
+            total += value
+            if not lesion.nodal:
+                non_nodal += value
+    complete = not missing
+    if after_confirmed_cr:
+        reappeared = tuple(lesion.lesion_id for lesion, v in values if not lesion.nodal and v)
+        if reappeared:
+            return TargetResult(Response.PD, total, non_nodal, complete, baseline_mm, nadir_mm, tuple(missing),
+                                reappeared)
     if nadir_mm is not None and is_progression(total, nadir_mm):
-        return verdict(Response.PD)
-    if not complete or baseline_mm is None or nadir_mm is None:
-        return verdict(Response.NE)
-    if is_complete_response([(lesion, v) for lesion, v in values if v is not None]):
-        return verdict(Response.CR)
-    if is_partial_response(total, baseline_mm):
-        return verdict(Response.PR)
-    return verdict(Response.SD)
+        response = Response.PD
+    elif not complete or baseline_mm is None or nadir_mm is None:
+        response = Response.NE
+    elif is_complete_response(values):  # type: ignore[arg-type]  # complete: no None left
+        response = Response.CR
+    elif is_partial_response(total, baseline_mm):
+        response = Response.PR
+    else:
+        response = Response.SD
+    return TargetResult(response, total, non_nodal, complete, baseline_mm, nadir_mm, tuple(missing))
 
 
 @dataclass

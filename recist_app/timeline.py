@@ -33,7 +33,7 @@ TIMELINE_DICTIONARY: tuple[tuple[str, str, str, str], ...] = (
     ("NEW_LESION", "Y/N", "", "Unequivocal new lesion at this visit"),
     ("OVERALL_RESPONSE", "category", "", "RECIST 1.1 overall time-point response (Tables 1 and 2)"),
     ("FINDINGS", "text", "", "Protocol findings and questions for the reader, as CODE: message; separated by ' | '"),
-    ("RATIONALE", "text", "", "Why each category was given: rule, values and thresholds (RECIST 1.1, then iRECIST, then the irradiated subsets)"),
+    ("RATIONALE", "text", "", "Why each category was given: rule, values and thresholds (RECIST 1.1, then iRECIST), then each irradiation subset's category with the comparison that decides it and both abscopal verdicts"),
     ("IRECIST_RESPONSE", "category", "", "iRECIST overall response: iCR, iPR, iSD, NON-iCR/NON-iUPD, iUPD, iCPD, NE; empty after iCPD"),
     ("NLT_SUM_MM", "decimal", "mm", "iRECIST sum of new-lesion targets, kept apart from SUM_MM"),
     ("SUM_IRRADIATED_MM", "decimal", "mm", "Sum of diameters of target lesions irradiated on study (in-field); empty without irradiated targets"),
@@ -49,8 +49,8 @@ TIMELINE_COLUMNS = tuple(name for name, *_ in TIMELINE_DICTIONARY)
 DICTIONARY_COLUMNS = ("COLUMN", "TYPE", "UNIT", "DESCRIPTION")
 
 
-def timeline_rows(reports: list[ReadReport], day: StudyDay) -> Iterator[dict[str, CellValue]]:
-    """One row per read × visit, baseline included."""
+def timeline_rows(reports: list[ReadReport], day: StudyDay) -> Iterator[tuple[CellValue, ...]]:
+    """One row per read × visit, baseline included (values in :data:`TIMELINE_COLUMNS` order)."""
     for report in reports:
         read, result = report.read, report.recist
         irecist = {tp.visit_id: tp for tp in report.irecist.timepoints}
@@ -60,48 +60,41 @@ def timeline_rows(reports: list[ReadReport], day: StudyDay) -> Iterator[dict[str
             findings = result.baseline_findings + tp.findings if tp.is_baseline else tp.findings
             findings += itp.findings if itp else ()
             rationale = [tp.rationale] + ([f"iRECIST: {itp.rationale}"] if itp else []) \
-                + ([f"Subsets: {stp.rationale}"] if stp and not stp.is_baseline else [])
-            yield {
-                "USUBJID": read.subject_id, "RSEVAL": read.evaluator, "RSEVALID": read.evaluator_id,
-                "VISITNUM": tp.visit_id, "VISIT": tp.visit, "DATE": tp.date_text or tp.date.isoformat(),
-                "STUDY_DAY": day(read.subject_id, tp.date),
-                "SUM_MM": format_decimal(tp.sum_mm), "NADIR_MM": format_decimal(tp.nadir_mm),
-                "PCT_CHANGE_BASELINE": format_decimal(tp.pct_change_baseline, 2),
-                "PCT_CHANGE_NADIR": format_decimal(tp.pct_change_nadir, 2),
-                "ABS_CHANGE_NADIR_MM": format_decimal(tp.abs_change_nadir_mm),
-                **_categories(tp),
-                "FINDINGS": " | ".join(f"{f.code}: {f.message}" for f in findings),
-                "RATIONALE": " ".join(rationale),
-                "IRECIST_RESPONSE": itp.overall.value if itp else "",
-                "NLT_SUM_MM": format_decimal(itp.nlt_sum_mm) if itp else "",
-                **_subset_columns(stp),
-            }
+                + ([f"Subsets: {stp.summary}"] if stp and not stp.is_baseline else [])
+            yield (
+                read.subject_id, read.evaluator, read.evaluator_id, tp.visit_id, tp.visit,
+                tp.date_text or tp.date.isoformat(), day(read.subject_id, tp.date),
+                format_decimal(tp.sum_mm), format_decimal(tp.nadir_mm), format_decimal(tp.pct_change_baseline, 2),
+                format_decimal(tp.pct_change_nadir, 2), format_decimal(tp.abs_change_nadir_mm),
+                *_categories(tp),
+                " | ".join(f"{f.code}: {f.message}" for f in findings), " ".join(rationale),
+                itp.overall.value if itp else "", format_decimal(itp.nlt_sum_mm) if itp else "",
+                *_subset_columns(stp),
+            )
 
 
-def _subset_columns(stp: SubsetTimepoint | None) -> dict[str, CellValue]:
-    columns: dict[str, CellValue] = {}
-    for suffix, subset in (("IRRADIATED", stp and stp.irradiated), ("NONIRRADIATED", stp and stp.non_irradiated)):
-        columns[f"SUM_{suffix}_MM"] = format_decimal(subset.sum_mm) if subset else ""
-        columns[f"PCT_CHANGE_{suffix}"] = format_decimal(subset.pct_change_baseline, 2) if subset else ""
-        columns[f"{suffix}_RESPONSE"] = subset.response.value if subset and subset.response else ""
-    columns["ABSCOPAL_SUM30"] = _flag(stp.abscopal_sum30 if stp else None)
-    columns["ABSCOPAL_ANY_LESION30"] = _flag(stp.abscopal_any_lesion30 if stp else None)
-    return columns
+def _subset_columns(stp: SubsetTimepoint | None) -> tuple[str, ...]:
+    """SUM_IRRADIATED_MM … ABSCOPAL_ANY_LESION30, in column order."""
+    sums, changes, responses = [], [], []
+    for subset in (stp and stp.irradiated, stp and stp.non_irradiated):
+        sums.append(format_decimal(subset.sum_mm) if subset else "")
+        changes.append(format_decimal(subset.pct_change_baseline, 2) if subset else "")
+        responses.append(subset.response.value if subset and subset.response else "")
+    flags = (_flag(stp.abscopal_sum30), _flag(stp.abscopal_any_lesion30)) if stp else ("", "")
+    return (*sums, *changes, *responses, *flags)
 
 
 def _flag(value: bool | None) -> str:
     return "" if value is None else "Y" if value else "N"
 
 
-def _categories(tp: TimepointResult) -> dict[str, str]:
+def _categories(tp: TimepointResult) -> tuple[str, str, str, str]:
+    """TARGET_RESPONSE, NONTARGET_RESPONSE, NEW_LESION, OVERALL_RESPONSE (empty at baseline)."""
     if tp.is_baseline:
-        return {"TARGET_RESPONSE": "", "NONTARGET_RESPONSE": "", "NEW_LESION": "", "OVERALL_RESPONSE": ""}
-    return {
-        "TARGET_RESPONSE": tp.target_response.value if tp.target_response else "",
-        "NONTARGET_RESPONSE": tp.nontarget_response.value if tp.nontarget_response else "",
-        "NEW_LESION": "Y" if tp.new_lesion else "N",
-        "OVERALL_RESPONSE": tp.overall.value,
-    }
+        return ("", "", "", "")
+    return (tp.target_response.value if tp.target_response else "",
+            tp.nontarget_response.value if tp.nontarget_response else "",
+            "Y" if tp.new_lesion else "N", tp.overall.value)
 
 
 def dictionary_rows() -> Iterator[dict[str, CellValue]]:

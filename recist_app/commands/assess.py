@@ -20,7 +20,7 @@ from assessment.profile import Profile
 from assessment.read_report import assess_read
 from recist_app.batch import cyclic_gc_paused, map_in_processes, split_contiguous, worker_count
 from recist_app.profile_file import load_profile
-from recist_app.sdtm.csv_io import render_rows, write_csv
+from recist_app.sdtm.csv_io import render_rows, render_tuples, write_csv
 from recist_app.sdtm.response_tables import RS_COLUMNS, TR_COLUMNS, StudyDay, rs_rows, study_day, tr_derived_rows
 from recist_app.sdtm.rs_reader import read_subjects
 from recist_app.sdtm.tumor_reader import PendingRead, group_tumor_tables
@@ -78,9 +78,8 @@ def _render(reads: Sequence[PendingRead], profile: Profile, day: StudyDay) -> tu
     """Build and assess ``reads`` (RECIST 1.1, iRECIST, irradiated subsets) and render their RS,
     derived TR and timeline rows as CSV text."""
     reports = [assess_read(pending.build(), profile) for pending in reads]
-    return (render_rows(RS_COLUMNS, rs_rows(reports, day)),
-            render_rows(TR_COLUMNS, tr_derived_rows(reports)),
-            render_rows(TIMELINE_COLUMNS, timeline_rows(reports, day)))
+    return (render_tuples(rs_rows(reports, day)), render_tuples(tr_derived_rows(reports)),
+            render_tuples(timeline_rows(reports, day)))
 
 
 def _study_days(path: Path, reference_date: str) -> StudyDay:

@@ -87,7 +87,9 @@ def read_columns(path: str | Path, required: Sequence[str] = ()) -> Columns:
     name = str(path)
     with _reader(path) as (reader, header):
         _check_required(name, header, required)
-        records = [fields for fields in reader if _has_data(fields)]
+        records = list(reader)
+    if [] in records or not all(map(str.strip, map(operator.itemgetter(0), filter(None, records)))):
+        records = [fields for fields in records if _has_data(fields)]  # blank lines or blank first fields
     if records and min(map(len, records)) < len(header):
         records = [fields + [""] * (len(header) - len(fields)) for fields in records]
     return Columns(name, header, records)
@@ -229,14 +231,19 @@ def render_rows(columns: Sequence[str], rows: Iterable[Mapping[str, CellValue]])
     decimals with :func:`format_decimal`, so the csv module writes the values as they are. A
     missing column raises KeyError; keys beyond ``columns`` are not written.
     """
-    buffer = io.StringIO(newline="")
-    csv.writer(buffer).writerows(map(operator.itemgetter(*columns), rows))
-    return buffer.getvalue()
+    return render_tuples(map(operator.itemgetter(*columns), rows))
 
 
 def write_table(path: str | Path, columns: Sequence[str], rows: Iterable[Mapping[str, CellValue]]) -> None:
     """Write a CSV table atomically (see :func:`render_rows` for the values a row may hold)."""
     write_csv(path, columns, [render_rows(columns, rows)])
+
+
+def render_tuples(rows: Iterable[Sequence[CellValue]]) -> str:
+    """CSV text of ``rows`` already in column order (no header row; values as for :func:`render_rows`)."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue()
 
 
 def write_csv(path: str | Path, columns: Sequence[str], bodies: Iterable[str]) -> None:

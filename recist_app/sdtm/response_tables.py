@@ -54,18 +54,17 @@ def study_day(reference: date | None, when: date) -> int | None:
     return delta + 1 if delta >= 0 else delta
 
 
-def rs_rows(reports: list[ReadReport], day: StudyDay) -> Iterator[dict[str, CellValue]]:
-    """RS rows of every read and follow-up visit, numbered per subject (RSSEQ)."""
+def rs_rows(reports: list[ReadReport], day: StudyDay) -> Iterator[tuple[CellValue, ...]]:
+    """RS rows (values in :data:`RS_COLUMNS` order) of every read and follow-up visit, numbered per
+    subject (RSSEQ)."""
     seq: dict[str, int] = {}
     for report in reports:
         read = report.read
+        subject = read.subject_id
         for rscat, rsscat, code, value, tp in _results(report):
-            seq[read.subject_id] = seq.get(read.subject_id, 0) + 1
-            yield {"STUDYID": read.study_id, "DOMAIN": "RS", "USUBJID": read.subject_id,
-                   "RSSEQ": seq[read.subject_id], "RSTESTCD": code, "RSTEST": RS_TESTS[code],
-                   "RSCAT": rscat, "RSSCAT": rsscat, "RSORRES": value, "RSSTRESC": value,
-                   "RSEVAL": read.evaluator, "RSEVALID": read.evaluator_id, "VISITNUM": tp.visit_id,
-                   "VISIT": tp.visit, "RSDTC": tp.date_text, "RSDY": day(read.subject_id, tp.date)}
+            seq[subject] = number = seq.get(subject, 0) + 1
+            yield (read.study_id, "RS", subject, number, code, RS_TESTS[code], rscat, rsscat, value, value,
+                   read.evaluator, read.evaluator_id, tp.visit_id, tp.visit, tp.date_text, day(subject, tp.date))
 
 
 def _results(report: ReadReport) -> Iterator[tuple[str, str, str, str, TimepointResult]]:
@@ -101,20 +100,19 @@ def _tests(rscat: str, rsscat: str, target: StrEnum | None, nontarget: StrEnum |
     yield rscat, rsscat, "OVRLRESP", overall.value, tp
 
 
-def tr_derived_rows(reports: list[ReadReport]) -> Iterator[dict[str, CellValue]]:
-    """Derived TR summary rows shown to the reader (CDISC.md §1 rule 1, §3.1)."""
+def tr_derived_rows(reports: list[ReadReport]) -> Iterator[tuple[CellValue, ...]]:
+    """Derived TR summary rows (values in :data:`TR_COLUMNS` order) shown to the reader (CDISC.md §1
+    rule 1, §3.1)."""
     seq: dict[str, int] = {}
     for report in reports:
         result, read = report.recist, report.read
+        subject = read.subject_id
         for tp in result.timepoints:
             for code, value, unit in _summary_values(tp):
-                seq[read.subject_id] = seq.get(read.subject_id, 0) + 1
+                seq[subject] = number = seq.get(subject, 0) + 1
                 text = format_decimal(value, 2 if unit == "%" else None)
-                yield {"STUDYID": read.study_id, "DOMAIN": "TR", "USUBJID": read.subject_id,
-                       "TRSEQ": seq[read.subject_id], "TRGRPID": "TARGET", "TRTESTCD": code,
-                       "TRTEST": TR_TESTS[code], "TRORRES": text, "TRORRESU": unit, "TRSTRESC": text,
-                       "TRSTRESN": text, "TRSTRESU": unit, "TREVAL": read.evaluator,
-                       "TREVALID": read.evaluator_id, "VISITNUM": tp.visit_id, "VISIT": tp.visit}
+                yield (read.study_id, "TR", subject, number, "TARGET", code, TR_TESTS[code], text, unit, text,
+                       text, unit, read.evaluator, read.evaluator_id, tp.visit_id, tp.visit)
 
 
 def _summary_values(tp: TimepointResult) -> list[tuple[str, Decimal, str]]:

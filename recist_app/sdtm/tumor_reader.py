@@ -67,6 +67,12 @@ class _ReadBuilder:
     lesions: dict[str, Lesion] = field(default_factory=dict)
     identified_at: dict[str, str] = field(default_factory=dict)  # lesion id → TU VISITNUM
     visits: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # TR record indexes
+    flags: dict[str, dict[str, bool]] = field(default_factory=lambda: defaultdict(dict))  # SUPPTU, by lesion id
+
+    def flagged_lesions(self) -> tuple[Lesion, ...]:
+        """The lesions with their SUPPTU irradiation flags applied."""
+        flags = self.flags
+        return tuple(replace(lesion, **flags[i]) if i in flags else lesion for i, lesion in self.lesions.items())
 
     def new_identified_at(self, visit: str) -> list[str]:
         """New lesions that TU identified at ``visit`` (present there unless TR says otherwise)."""
@@ -120,7 +126,8 @@ def group_tumor_tables(tu_path: str | Path, tr_path: str | Path,
     table = read_columns(tr_path, TR_REQUIRED)
     tr = _TrColumns(*(table.column(c) for c in _TrColumns.SOURCE))
     keys = zip(table.column("USUBJID"), table.column("TREVAL"), table.column("TREVALID"))
-    for index, (key, visit) in enumerate(zip(keys, map(canonical_visit, tr.visit))):
+    visits = {text: canonical_visit(text) for text in set(tr.visit)}
+    for index, (key, visit) in enumerate(zip(keys, map(visits.__getitem__, tr.visit))):
         builder = builders.get(key)
         if builder is None:
             raise table.row(index).error(
@@ -186,9 +193,9 @@ def _apply_supptu(reads: list[tuple[ReadKey, _ReadBuilder]], row: Row) -> None:
     evaluator = row.get("QEVAL")  # the read's evaluator id (RADIOLOGIST 1) or evaluator (INVESTIGATOR)
     matched = False
     for (_, reader, reader_id), builder in reads:
-        lesion = builder.lesions.get(row.get("IDVARVAL"))
-        if lesion is not None and evaluator in ("", reader, reader_id):
-            builder.lesions[lesion.lesion_id] = replace(lesion, **{attribute: value == "Y"})
+        lesion_id = row.get("IDVARVAL")
+        if lesion_id in builder.lesions and evaluator in ("", reader, reader_id):
+            builder.flags[lesion_id][attribute] = value == "Y"
             matched = True
     if not matched:
         raise row.error(f"IDVARVAL {row.get('IDVARVAL')!r} matches no TU lesion of subject {row.get('USUBJID')!r}.")
@@ -206,7 +213,7 @@ def _build(key: ReadKey, builder: _ReadBuilder, table: Columns, tr: _TrColumns) 
                 f"({visits[baseline][1]}); a follow-up cannot precede baseline.")
     order.remove(baseline)
     timepoints = tuple(_timepoint(builder, v, visits[v], table, tr) for v in [baseline, *order])
-    return Read(key[0], tuple(builder.lesions.values()), timepoints, evaluator=key[1], evaluator_id=key[2],
+    return Read(key[0], builder.flagged_lesions(), timepoints, evaluator=key[1], evaluator_id=key[2],
                 study_id=builder.study_id)
 
 

@@ -44,6 +44,9 @@ def test_overall_pr_driven_only_by_irradiated_lesions_while_out_of_field_is_sd()
     assert tp.non_irradiated.response is R.SD and tp.non_irradiated.sum_mm == 28
     assert tp.abscopal_sum30 is False and tp.abscopal_any_lesion30 is False
     assert "Non-irradiated subset SD" in tp.rationale
+    assert tp.summary == ("irradiated PR (−80.0 % from baseline); non-irradiated SD (−6.6 % from baseline; −6.6 %, "
+                          "−2 mm over nadir); abscopal sum30 no, any_lesion30 no, best T2 −6.6 % "
+                          "(abscopal response needs ≤ −30 %).")
 
 
 def test_out_of_field_pd_under_an_overall_sd():
@@ -55,6 +58,7 @@ def test_out_of_field_pd_under_an_overall_sd():
     assert tp.non_irradiated.abs_change_nadir_mm == 6 and tp.non_irradiated.pct_change_nadir == 30
     assert tp.irradiated.response is R.PR  # 60 → 40 mm: −33.3 %
     assert "Non-irradiated subset PD: sum 26 mm is +30.0 % and +6 mm over nadir 20 mm" in tp.rationale
+    assert tp.summary.startswith("irradiated PR (−33.3 % from baseline); non-irradiated PD (+6 mm over nadir 20 mm)")
 
 
 def test_cdisc_worked_example():
@@ -129,7 +133,7 @@ def test_any_lesion30_with_missing_lesions(visit, expected):
 
 
 def test_abscopal_sum30_needs_a_subset():
-    assert abscopal_sum30(None)[0] is None
+    assert abscopal_sum30(None) is None
 
 
 # --- Empty subsets ------------------------------------------------------------------------------
@@ -144,6 +148,7 @@ def test_every_target_irradiated_gives_no_out_of_field_result():
         assert tp.abscopal_sum30 is None and tp.abscopal_any_lesion30 is None
     assert last(report).irradiated.response is R.PR
     assert "No non-irradiated target lesion" in last(report).rationale
+    assert last(report).summary == "irradiated PR (−70.0 % from baseline)."
 
 
 def test_no_irradiated_target_gives_no_in_field_result_and_no_local_control():
@@ -169,6 +174,7 @@ def test_incomplete_subset_is_ne_and_never_becomes_the_nadir():
     outside = second.non_irradiated
     assert (outside.response, outside.complete, outside.sum_mm, outside.measured_sum_mm) == (R.NE, False, None, 10)
     assert outside.pct_change_baseline is None and second.abscopal_sum30 is None
+    assert "non-irradiated NE (N2 not assessed)" in second.summary
     assert second.irradiated.response is R.SD  # the other subset is unaffected
     assert third.non_irradiated.nadir_mm == 80  # not 10: the incomplete sum never became the nadir
     assert third.non_irradiated.response is R.SD  # 60 mm is −25 %; against a nadir of 10 it would be PD
