@@ -16,7 +16,6 @@ from assessment.domain import (
     Timepoint,
     TimepointResult,
 )
-from assessment.outcome import ReadOutcome, read_outcome
 from assessment.profile import Profile
 from assessment.recist11 import assess_recist11
 
@@ -29,3 +28,12 @@ __all__ = [
     "ReadOutcome", "ReadResult", "Response", "Status", "Timepoint", "TimepointResult", "assess_recist11",
     "read_outcome",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``read_outcome`` and ``ReadOutcome`` load on first use: ``assess`` never needs them (start-up)."""
+    if name in ("read_outcome", "ReadOutcome"):
+        from assessment import outcome
+
+        return getattr(outcome, name)
+    raise AttributeError(f"module 'assessment' has no attribute {name!r}")

@@ -9,7 +9,7 @@ e.g. "Target PD: sum 58 mm is +23.4 % and +11 mm over nadir 47 mm (≥ 20 % and 
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 
 def mm(value: Decimal | None) -> str:
@@ -38,8 +38,9 @@ def pct(value: Decimal | None) -> str:
 
 def _one_decimal(value: Decimal) -> str:
     """``value`` truncated toward zero to one decimal, as text ('-0.0' becomes '0.0')."""
-    text = f"{value.quantize(_TENTH, rounding=ROUND_DOWN):f}"
-    return "0.0" if text == "-0.0" else text
+    tenths = int(value * 10)  # int() truncates toward zero
+    whole, tenth = divmod(abs(tenths), 10)
+    return f"{'-' if tenths < 0 else ''}{whole}.{tenth}"
 
 
 def percent_change(value: Decimal, reference: Decimal) -> Decimal | None:

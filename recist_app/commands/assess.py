@@ -74,9 +74,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _render(reads: Sequence[PendingRead], profile: Profile, day: StudyDay) -> tuple[str, str, str]:
+def _render(reads: Sequence[PendingRead], profile: Profile, day: StudyDay) -> tuple[bytes, bytes, bytes]:
     """Build and assess ``reads`` (RECIST 1.1, iRECIST, irradiated subsets) and render their RS,
-    derived TR and timeline rows as CSV text."""
+    derived TR and timeline rows as CSV (UTF-8)."""
     reports = [assess_read(pending.build(), profile) for pending in reads]
     return (render_tuples(rs_rows(reports, day)), render_tuples(tr_derived_rows(reports)),
             render_tuples(timeline_rows(reports, day)))

@@ -224,8 +224,8 @@ def format_decimal(value: Decimal | None, places: int | None = None) -> str:
 _QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(7)}
 
 
-def render_rows(columns: Sequence[str], rows: Iterable[Mapping[str, CellValue]]) -> str:
-    """CSV text of ``rows`` (no header row).
+def render_rows(columns: Sequence[str], rows: Iterable[Mapping[str, CellValue]]) -> bytes:
+    """CSV of ``rows`` as UTF-8 (no header row).
 
     Every row maps each column to ``str``, ``int`` or ``None`` (written as ''); callers format
     decimals with :func:`format_decimal`, so the csv module writes the values as they are. A
@@ -239,22 +239,25 @@ def write_table(path: str | Path, columns: Sequence[str], rows: Iterable[Mapping
     write_csv(path, columns, [render_rows(columns, rows)])
 
 
-def render_tuples(rows: Iterable[Sequence[CellValue]]) -> str:
-    """CSV text of ``rows`` already in column order (no header row; values as for :func:`render_rows`)."""
+def render_tuples(rows: Iterable[Sequence[CellValue]]) -> bytes:
+    """CSV of ``rows`` already in column order, as UTF-8 (no header row; values as for
+    :func:`render_rows`). Bytes, so that a worker process encodes its part and the parent only
+    writes it."""
     buffer = io.StringIO(newline="")
     csv.writer(buffer).writerows(rows)
-    return buffer.getvalue()
+    return buffer.getvalue().encode()
 
 
-def write_csv(path: str | Path, columns: Sequence[str], bodies: Iterable[str]) -> None:
-    """Write a header row then the rendered ``bodies`` atomically: a temporary file in the same
-    folder, then an atomic rename, so a failure never leaves a half-written table."""
+def write_csv(path: str | Path, columns: Sequence[str], bodies: Iterable[bytes]) -> None:
+    """Write a header row then the rendered ``bodies`` (:func:`render_tuples`) atomically: a
+    temporary file in the same folder, then an atomic rename, so a failure never leaves a
+    half-written table."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-            csv.writer(handle).writerow(columns)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(render_tuples([columns]))
             handle.writelines(bodies)
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes the file private; give it a normal file's mode
         os.replace(tmp, target)
