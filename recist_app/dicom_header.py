@@ -201,17 +201,17 @@ def _lean_value(raw: bytes, vr: str) -> object:
     if vr == "US":
         if len(raw) != 2:
             raise _NotLean("multi-valued or short US")
-        return struct.unpack("<H", raw)[0]
-    text = raw.decode("ascii").rstrip("\x00 ").lstrip(" ") if vr != "UI" else raw.decode("ascii").rstrip("\x00 ")
-    if vr in ("UI", "CS"):
-        if "\\" in text:
-            raise _NotLean("multi-valued text")
-        return text
-    parts = [part.strip() for part in text.split("\\")]
-    if text == "" or any(part == "" for part in parts):
-        raise _NotLean("empty numeric value")  # pydicom's handling of empty values decides
-    values = [float(part) if vr == "DS" else int(part) for part in parts]
-    return values if len(values) > 1 else values[0]
+        return raw[0] | raw[1] << 8
+    if vr == "DS" or vr == "IS":  # float() and int() take ASCII bytes and ignore surrounding blanks
+        convert = float if vr == "DS" else int
+        values = [convert(part) for part in raw.split(b"\\")]  # '' or a blank part raises ValueError
+        return values if len(values) > 1 else values[0]
+    text = raw.decode("ascii").rstrip("\x00 ")
+    if vr == "CS":
+        text = text.lstrip(" ")
+    if "\\" in text:
+        raise _NotLean("multi-valued text")
+    return text
 
 
 def _skip_undefined(buf: bytes, pos: int, implicit: bool) -> int:
@@ -274,19 +274,30 @@ def read_lean_header(path: Path) -> tuple[LeanHeader, PixelLayout]:
                 syntax = buf[start:start + length].decode("ascii").rstrip("\x00 ")
         if syntax not in NATIVE_LE and syntax not in JPEG_LOSSLESS | JPEG_LS | JPEG_2000:
             raise _NotLean(f"transfer syntax {syntax!r}")
-        implicit, values = syntax == "1.2.840.10008.1.2", {}
+        implicit, values, end = syntax == "1.2.840.10008.1.2", {}, len(buf)
+        unpack = _TAG_LONG.unpack_from if implicit else _TAG_VR_SHORT.unpack_from
         while True:
-            pos, tag, start, length = _next_element(buf, pos, implicit)
-            if tag in (0x52009229, 0x52009230):
-                raise _NotLean("Enhanced image: functional groups")
+            # Inline fast path for the usual element (defined length, short explicit VR); items,
+            # sequences and long VRs go through _next_element.
+            fields = unpack(buf, pos)
+            group, length = fields[0], fields[-1]
+            if group == 0xFFFE or length == _UNDEFINED or (not implicit and fields[2] in _LONG_VRS):
+                pos, tag, start, length = _next_element(buf, pos, implicit)
+            else:
+                tag, start = group << 16 | fields[1], pos + 8
+                pos = start + length
+                if pos > end and tag != 0x7FE00010:
+                    raise _NotLean("header longer than the bytes read")
             if tag >= 0x7FE00008:
                 break
             item = LEAN_TAGS.get(tag)
             if item is not None and length >= 0:
-                values[item[0]] = _lean_value(buf[start:start + length], item[1])
+                values[item[0]] = _lean_value(buf[start:pos], item[1])
+            elif tag == 0x52009229 or tag == 0x52009230:
+                raise _NotLean("Enhanced image: functional groups")
     except (struct.error, UnicodeDecodeError, ValueError) as exc:
         raise _NotLean(str(exc)) from exc
     if tag != 0x7FE00010 or int(values.get("NumberOfFrames", 1)) != 1:  # float pixels, multi-frame
         raise _NotLean("not a single-frame image with Pixel Data")
     header = LeanHeader(values, syntax)
-    return header, layout_of(Path(path), header, start, None if length < 0 else length)  # type: ignore[arg-type]
+    return header, layout_of(path, header, start, None if length < 0 else length)  # type: ignore[arg-type]

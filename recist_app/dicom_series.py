@@ -71,7 +71,8 @@ def read_headers(paths: Sequence[Path]) -> list[Header]:
     NotDicomError
         When a file is not readable DICOM.
     """
-    return [(Path(path), *dicom_header.read_header(Path(path), lean=True)) for path in paths]
+    paths = [Path(path) for path in paths]
+    return [(path, *dicom_header.read_header(path, lean=True)) for path in paths]
 
 
 def _floats(value: Any) -> tuple[float, ...] | None:
