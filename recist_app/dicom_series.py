@@ -198,16 +198,16 @@ def decode_slice(frame: _Frame, out: np.ndarray) -> bool:
     bits = layout.bits_stored  # the fast path keeps values within Bits Stored (0028,0101)
     low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if layout.pixel_representation else (0, (1 << bits) - 1)
     shift = int(frame.intercept) if frame.slope == 1.0 and float(frame.intercept).is_integer() else None
-    in_place = (shift is not None and layout.syntax in dicom_header.NATIVE_LE and layout.bits_allocated == 16
+    in_place = (shift is not None and layout.bits_allocated == 16
                 and high <= INT16_MAX and INT16_MIN <= low + shift and high + shift <= INT16_MAX)
     try:
-        # In place: the stored 16-bit values are read straight into the volume slice (its int16
-        # bits equal them, as 0 ≤ value ≤ 32767 or the data are signed), then shifted in int16.
+        # In place: the stored 16-bit values are read or decoded straight into the volume slice (its
+        # int16 bits equal them, as 0 ≤ value ≤ 32767 or the data are signed), then shifted in int16.
         buffer = out if in_place else _thread_buffer(out.size * layout.dtype.itemsize)
         raw = pixel_decode.decode_fast(layout, frame.index, buffer)
     except dicom_header.FastPathUnavailable:
         return _rescale_into(pixel_decode.decode_pydicom(layout.path, frame.index), frame, out)
-    if in_place:
+    if in_place and raw.ctypes.data == out.ctypes.data:  # (a frame of another size went elsewhere)
         if shift:
             np.add(out, np.int16(shift), out=out)  # exact: no sum leaves int16 (bounds checked)
         return False

@@ -41,15 +41,22 @@ from recist_app.dicom_header import (
 from recist_app.errors import DicomError, NotDicomError, UnsupportedTransferSyntaxError
 
 
-def _read_native(layout: PixelLayout, index: int, buffer: np.ndarray | None = None) -> np.ndarray:
-    """Stored values of native frame ``index``, read at its offset (``readinto``, GIL released)
-    into ``buffer`` when it is a C-contiguous array of the frame's bytes."""
+def _frame_view(layout: PixelLayout, buffer: np.ndarray | None) -> np.ndarray | None:
+    """``buffer`` as one frame of stored values (dtype and shape of ``layout``), or None when it is
+    not a writeable, C-contiguous array of exactly the frame's bytes."""
     dtype, shape = layout.dtype, (layout.rows, layout.columns)
     nbytes = layout.rows * layout.columns * dtype.itemsize
     if buffer is not None and buffer.nbytes == nbytes and buffer.flags.c_contiguous and buffer.flags.writeable:
-        out = buffer.view(dtype).reshape(shape)
-    else:
-        out = np.empty(shape, dtype=dtype)
+        return buffer.view(dtype).reshape(shape)
+    return None
+
+
+def _read_native(layout: PixelLayout, index: int, buffer: np.ndarray | None = None) -> np.ndarray:
+    """Stored values of native frame ``index``, read at its offset (``readinto``, GIL released)
+    into ``buffer`` when it is a C-contiguous array of the frame's bytes."""
+    out = _frame_view(layout, buffer)
+    if out is None:
+        out = np.empty((layout.rows, layout.columns), dtype=layout.dtype)
     assert layout.value_offset is not None
     with open(layout.path, "rb", buffering=0) as fp:
         fp.seek(layout.value_offset + index * out.nbytes)
@@ -58,13 +65,13 @@ def _read_native(layout: PixelLayout, index: int, buffer: np.ndarray | None = No
     return out
 
 
-def _codec(syntax: str, frame: bytes) -> np.ndarray:
-    """Decode one encapsulated frame with imagecodecs (releases the GIL)."""
+def _codec(syntax: str, frame: bytes, out: np.ndarray | None) -> np.ndarray:
+    """Decode one encapsulated frame with imagecodecs (releases the GIL), into ``out`` if given."""
     if syntax in JPEG_LOSSLESS:
-        return imagecodecs.jpeg8_decode(frame)
+        return imagecodecs.jpeg8_decode(frame, out=out)
     if syntax in JPEG_LS:
-        return imagecodecs.jpegls_decode(frame)
-    return imagecodecs.jpeg2k_decode(frame)
+        return imagecodecs.jpegls_decode(frame, out=out)
+    return imagecodecs.jpeg2k_decode(frame, out=out)
 
 
 class _BufferCache:
@@ -102,15 +109,17 @@ def _shift(arr: np.ndarray, bits: int) -> None:
         np.right_shift(arr, bits, out=arr)
 
 
-def _decode_encapsulated(layout: PixelLayout, index: int) -> np.ndarray:
-    """Stored values of encapsulated frame ``index`` via imagecodecs, corrected like pydicom."""
+def _decode_encapsulated(layout: PixelLayout, index: int, buffer: np.ndarray | None = None) -> np.ndarray:
+    """Stored values of encapsulated frame ``index`` via imagecodecs (decoded straight into
+    ``buffer`` when it fits, as in :func:`_read_native`), corrected like pydicom."""
     frame = get_frame(_CACHE.get(layout), index, number_of_frames=layout.frames,
                       extended_offsets=layout.extended_offsets)
     dtype = layout.dtype
     info = get_j2k_parameters(frame) if layout.syntax in JPEG_2000 else _get_jpg_parameters(frame)
     if info.get("precision", layout.bits_stored) != layout.bits_stored:  # pydicom would shift otherwise
         raise FastPathUnavailable("codestream precision differs from Bits Stored (0028,0101)")
-    arr = _codec(layout.syntax, frame)
+    target = _frame_view(layout, buffer)
+    arr = _codec(layout.syntax, frame, None if target is None else target.view(f"<u{dtype.itemsize}"))
     if arr.shape != (layout.rows, layout.columns) or arr.dtype.itemsize != dtype.itemsize:
         raise FastPathUnavailable(f"codec gave {arr.shape} {arr.dtype}")
     arr = np.ascontiguousarray(arr).view(dtype)
@@ -151,8 +160,8 @@ def decode_pydicom(path: Path, index: int, ds: Dataset | None = None) -> np.ndar
 def decode_fast(layout: PixelLayout, index: int, buffer: np.ndarray | None = None) -> np.ndarray:
     """Frame ``index`` through the fast path only; its values fit in (0028,0101) *Bits Stored*.
 
-    A native frame is read into ``buffer`` when given (same byte size): the result is then a view
-    of it, valid until the buffer is reused.
+    The frame is read or decoded into ``buffer`` when given (same byte size): the result is then a
+    view of it, valid until the buffer is reused.
 
     Raises
     ------
@@ -166,7 +175,7 @@ def decode_fast(layout: PixelLayout, index: int, buffer: np.ndarray | None = Non
             arr = _read_native(layout, index, buffer)
             _shift(arr, layout.bits_allocated - layout.bits_stored)
             return arr
-        return _decode_encapsulated(layout, index)
+        return _decode_encapsulated(layout, index, buffer)
     except (ValueError, RuntimeError, OSError, *_codec_errors()) as exc:
         raise FastPathUnavailable(f"{layout.path}: {exc}") from exc
 
