@@ -193,8 +193,13 @@ def test_tumour_boxes_are_soft_tissue_in_lung(shared_dir: Path, key: str) -> Non
     boxes = [(slice_of[x.stem], _box(x)) for x in (shared_dir / LUNG / "annotations" / key[:5]).glob("*.xml")
              if x.stem in slice_of]
     assert len(boxes) >= 9
+    # Every box holds soft tissue: its central half everywhere (the whole box of the two outermost
+    # slices, A0001-L 51 and A0002 12, is mostly the lung around a tumour tip: median −195 / −192 HU).
+    for k, (x0, y0, x1, y1) in boxes:
+        qx, qy = (x1 - x0) // 4, (y1 - y0) // 4
+        assert np.median(volume.hu[k, y0 + qy:y1 - qy + 1, x0 + qx:x1 - qx + 1]) > -100, (k, (x0, y0, x1, y1))
     medians = [np.median(volume.hu[k, y0:y1 + 1, x0:x1 + 1]) for k, (x0, y0, x1, y1) in boxes]
-    assert sum(m > -100 for m in medians) >= 0.75 * len(boxes)  # edge slices hold less tumour
+    assert sum(m > -100 for m in medians) >= len(boxes) - 1
     k, (x0, y0, x1, y1) = max(boxes, key=lambda b: (b[1][2] - b[1][0]) * (b[1][3] - b[1][1]))
     assert np.median(volume.hu[k, y0:y1 + 1, x0:x1 + 1]) > -100
     ring = volume.hu[k, y0 - 20:y1 + 21, x0 - 20:x1 + 21].astype(np.float32)
