@@ -21,6 +21,11 @@ COMMANDS = {
     "bor": "recist_app.commands.bor",
     "scan": "recist_app.commands.scan",
     "load": "recist_app.commands.load",
+    "trial": "recist_app.commands.trial",
+    "subject": "recist_app.commands.subject",
+    "reads": "recist_app.commands.reads",
+    "audit": "recist_app.commands.audit",
+    "import-dicom": "recist_app.commands.import_dicom",
 }
 
 EXIT_BAD_INPUT = 2

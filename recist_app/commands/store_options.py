@@ -1,0 +1,57 @@
+"""Options shared by the trial-database sub-commands: ``--db``, ``--trial``, ``--user`` and dates.
+
+``--db`` takes a SQLite file path or a ``postgresql://user@host/database`` URL; without it,
+``--trial CODE`` names the trial's default SQLite file in the user data folder (platformdirs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from recist_app.store.errors import InvalidRecordError
+
+
+def add_db_options(parser: Any, *, user: bool = False) -> None:
+    """Register ``--db`` and ``--trial`` (and ``--user`` for commands that change something)."""
+    parser.add_argument("--db", help="trial database: a SQLite file or a postgresql://user@host/database URL")
+    parser.add_argument("--trial", metavar="CODE",
+                        help="trial code: picks the default SQLite file without --db, or one trial of a shared server")
+    if user:
+        parser.add_argument("--user", help="who makes the change, for the audit trail (default: the login name)")
+
+
+def database(args: argparse.Namespace) -> str | Path:
+    """The database named by ``--db``, or the default file of ``--trial``."""
+    from recist_app.store.db import default_trial_path
+
+    if args.db:
+        return str(args.db)
+    if args.trial:
+        return default_trial_path(args.trial)
+    raise InvalidRecordError("--db", None, "a SQLite file or postgresql:// URL (or give --trial CODE)")
+
+
+def open_store(args: argparse.Namespace) -> Any:
+    """The :class:`~recist_app.store.TrialStore` of the arguments (close it when done)."""
+    from recist_app.store import TrialStore
+
+    return TrialStore.open(database(args), args.trial)
+
+
+def actor(args: argparse.Namespace) -> str:
+    """``--user`` or the login name."""
+    return getattr(args, "user", None) or getpass.getuser()
+
+
+def parse_date(text: str | None, argument: str) -> date | None:
+    """An ISO date (``YYYY-MM-DD``) from the command line; None when not given."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidRecordError(argument, text, "a date as YYYY-MM-DD") from None

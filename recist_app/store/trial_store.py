@@ -1,0 +1,338 @@
+"""The trial database's front door (issue 5): open or create a trial, administer it, hand out sessions.
+
+    store = TrialStore.create("stereosarc.sqlite", code="STEREOSARC", name="…", profile_toml=text)
+    store.add_site("FR01"); store.add_subject("S-001", "FR01", randomised_on=date(2024, 1, 2))
+    tp = store.add_timepoint("S-001", "Baseline", date(2024, 1, 5))
+    reader = store.add_reader("Dr A", ReaderRole.CENTRAL_READER_1, password="…")
+    read = store.reader_session(reader.uid, "S-001")
+    t01 = read.add_lesion("T01", "TARGET", organ="LUNG")
+
+Administrative changes (trial, sites, subjects, time points, series, readers, new reads) are
+audited like the readers' commands, with the acting user's name (``actor``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Self, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assessment.profile import Profile
+from recist_app.read_model import (
+    AdjudicationTask,
+    AuditEntry,
+    Reader,
+    ReaderRole,
+    ReadSummary,
+    SeriesLink,
+    Site,
+    Subject,
+    Timepoint,
+    Trial,
+    new_uid,
+)
+from recist_app.store import audit, commands, mapping, review, snapshots
+from recist_app.store.db import Database, head_revision, known_revisions
+from recist_app.store.errors import DatabaseError, DuplicateError, InvalidRecordError, PermissionDeniedError
+from recist_app.store.read_session import ReadSession
+from recist_app.store.repository import SYSTEM, Repository
+from recist_app.store.review import AdjudicationSession
+from recist_app.store.schema import ReaderRow, ReadRow, SiteRow, SubjectRow, TimepointRow, TrialRow
+from recist_app.store.signoff import hash_password
+from recist_app.store.unit_of_work import UnitOfWork
+
+SYSTEM_ACTOR = "system"
+T = TypeVar("T")
+
+
+class TrialStore:
+    """One trial in one database. Use :meth:`create` or :meth:`open`; :meth:`close` when done."""
+
+    def __init__(self, db: Database, trial_uid: str) -> None:
+        """Wrap an open database and the uid of its trial (use :meth:`create` or :meth:`open`)."""
+        self.db = db
+        self.trial_uid = trial_uid
+
+    # Opening.
+
+    @classmethod
+    def create(cls, db: str | Path, *, code: str, name: str = "", profile_toml: str = "",
+               blind_visits: bool = False, adjudicate_on: tuple[str, ...] = ("pd_date", "bor"),
+               actor: str = SYSTEM_ACTOR) -> TrialStore:
+        """Create the schema (migrations) if needed and the trial ``code`` in it."""
+        if not code or not code.strip():
+            raise InvalidRecordError("code", code, "a non-empty trial code (e.g. STEREOSARC)")
+        if profile_toml:
+            Profile.from_toml(profile_toml)  # ProfileError on a bad profile
+        unknown = sorted(set(adjudicate_on) - set(review.ADJUDICATION_POINTS))
+        if unknown:
+            raise InvalidRecordError("adjudicate_on", unknown, f"points among {sorted(review.ADJUDICATION_POINTS)}")
+        database = Database.connect(db, create=True)
+        try:
+            database.migrate()
+            with database.write() as session:
+                existing = list(session.scalars(select(TrialRow.code)))
+                if code.strip() in existing:
+                    raise DuplicateError("trial", code.strip())
+                if existing and database.dialect == "sqlite":
+                    raise DatabaseError(f"{database.name} already holds trial {existing[0]}: a SQLite file holds "
+                                        "one trial; give another --db.")
+                uow = UnitOfWork(session)
+                row = uow.insert(TrialRow(uid=new_uid(), code=code.strip(), name=name, profile_toml=profile_toml,
+                                          blind_visits=blind_visits, adjudicate_on=",".join(adjudicate_on),
+                                          created_at=audit.utc_now()))
+                audit.append(session, actor_uid="", actor_name=actor, action="create_trial", changes=uow.changes)
+        except BaseException:
+            database.dispose()
+            raise
+        return cls(database, row.uid)
+
+    @classmethod
+    def open(cls, db: str | Path, trial_code: str | None = None) -> TrialStore:
+        """Open an existing trial database (upgrading its schema); ``trial_code`` when it holds several."""
+        database = Database.connect(db)
+        try:
+            revision = database.revision()
+            if revision is None:
+                raise DatabaseError(f"{database.name} is not a trial database (no schema); use `trial create`.")
+            if revision not in known_revisions():
+                raise DatabaseError(f"{database.name} has schema revision {revision}, unknown to this version of "
+                                    "the workstation: update the workstation.")
+            if revision != head_revision():
+                database.migrate()
+            with database.read() as session:
+                rows = list(session.scalars(select(TrialRow).order_by(TrialRow.code)))
+            chosen = [row for row in rows if trial_code in (None, row.code)]
+            if len(chosen) != 1:
+                codes = ", ".join(row.code for row in rows) or "none"
+                wanted = f"trial {trial_code!r}" if trial_code else "a single trial"
+                raise DatabaseError(f"{database.name} does not hold {wanted} (trials: {codes}).")
+        except BaseException:
+            database.dispose()
+            raise
+        return cls(database, chosen[0].uid)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.db.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # Trial data.
+
+    @property
+    def trial(self) -> Trial:
+        """The trial record."""
+        with self.db.read() as session:
+            return mapping.trial(self._repo(session).trial())
+
+    @property
+    def profile(self) -> Profile:
+        """The trial's protocol profile (RULES §7 defaults when none)."""
+        text = self.trial.profile_toml
+        return Profile.from_toml(text) if text else Profile()
+
+    def sites(self) -> tuple[Site, ...]:
+        """Every site, by code."""
+        with self.db.read() as session:
+            return tuple(mapping.site(row) for row in self._repo(session).sites())
+
+    def subjects(self) -> tuple[Subject, ...]:
+        """Every subject, by id."""
+        with self.db.read() as session:
+            repo = self._repo(session)
+            codes = {row.uid: row.code for row in repo.sites()}
+            return tuple(mapping.subject(row, codes[row.site_uid]) for row in repo.subjects())
+
+    def subject(self, subject_id: str) -> Subject:
+        """The subject ``subject_id``."""
+        with self.db.read() as session:
+            repo = self._repo(session)
+            row = repo.subject(subject_id)
+            site = next(s for s in repo.sites() if s.uid == row.site_uid)
+            return mapping.subject(row, site.code)
+
+    def timepoints(self, subject_id: str) -> tuple[Timepoint, ...]:
+        """The subject's imaging time points by date, with their series (unblinded: administrators)."""
+        with self.db.read() as session:
+            repo = self._repo(session)
+            return snapshots.subject_timepoints(repo, repo.subject(subject_id).uid)
+
+    def readers(self) -> tuple[Reader, ...]:
+        """Every reader, by name."""
+        with self.db.read() as session:
+            return tuple(mapping.reader(row) for row in self._repo(session).readers())
+
+    def reads(self, subject_id: str | None = None) -> tuple[ReadSummary, ...]:
+        """Who reads whom, how far signed, which read was accepted (no measurements)."""
+        with self.db.read() as session:
+            repo = self._repo(session)
+            subjects = {row.uid: row for row in repo.subjects()}
+            readers = {row.uid: row for row in repo.readers()}
+            wanted = repo.subject(subject_id).uid if subject_id is not None else None
+            summaries = []
+            for read in repo.reads(wanted):
+                total = len(repo.timepoints(read.subject_uid))
+                signed = sum(1 for row in repo.read_timepoints(read.uid) if row.signed_at is not None)
+                reader = readers[read.reader_uid]
+                summaries.append(ReadSummary(mapping.read(read), subjects[read.subject_uid].subject_id, reader.name,
+                                             ReaderRole(reader.role), signed, total))
+            return tuple(sorted(summaries, key=lambda s: (s.subject_id, s.reader_role, s.reader_name)))
+
+    # Administration (audited).
+
+    def add_site(self, code: str, name: str = "", actor: str = SYSTEM_ACTOR) -> Site:
+        """Add an investigational site."""
+        code = _required("code", code)
+
+        def build(uow: UnitOfWork, repo: Repository) -> Site:
+            if any(row.code == code for row in repo.sites()):
+                raise DuplicateError("site", code)
+            return mapping.site(uow.insert(SiteRow(uid=new_uid(), trial_uid=self.trial_uid, code=code, name=name)))
+        return self._admin("add_site", actor, build)
+
+    def add_subject(self, subject_id: str, site_code: str, *, arm: str = "", randomised_on: date | None = None,
+                    first_dose_on: date | None = None, prev_pfs_days: int | None = None,
+                    prev_pfs_censored: bool = False, actor: str = SYSTEM_ACTOR) -> Subject:
+        """Add a pseudonymised subject at a site (previous-line PFS for the GMI, RULES §7 A10)."""
+        subject_id = _required("subject_id", subject_id)
+        if prev_pfs_days is not None and (isinstance(prev_pfs_days, bool) or prev_pfs_days < 1):
+            raise InvalidRecordError("prev_pfs_days", prev_pfs_days, "a whole number of days ≥ 1")
+
+        def build(uow: UnitOfWork, repo: Repository) -> Subject:
+            site = repo.site(site_code)
+            if any(row.subject_id == subject_id for row in repo.subjects()):
+                raise DuplicateError("subject", subject_id)
+            row = uow.insert(SubjectRow(uid=new_uid(), trial_uid=self.trial_uid, site_uid=site.uid,
+                                        subject_id=subject_id, arm=arm, randomised_on=randomised_on,
+                                        first_dose_on=first_dose_on, prev_pfs_days=prev_pfs_days,
+                                        prev_pfs_censored=prev_pfs_censored))
+            return mapping.subject(row, site.code)
+        return self._admin("add_subject", actor, build)
+
+    def add_timepoint(self, subject_id: str, visit: str, scan_date: date, actor: str = SYSTEM_ACTOR) -> Timepoint:
+        """Add an imaging time point (one per scan date); the earliest is baseline."""
+        if not isinstance(scan_date, date):
+            raise InvalidRecordError("scan_date", scan_date, "a date")
+
+        def build(uow: UnitOfWork, repo: Repository) -> Timepoint:
+            subject = repo.subject(subject_id)
+            existing = repo.timepoints(subject.uid)
+            if any(tp.scan_date == scan_date for tp in existing):
+                raise DuplicateError("time point", f"{subject_id} on {scan_date}")
+            if existing and scan_date < existing[0].scan_date and repo.reads(subject.uid):
+                raise InvalidRecordError("scan_date", scan_date, f"after baseline ({existing[0].scan_date}): "
+                                         "the subject already has reads")
+            row = uow.insert(TimepointRow(uid=new_uid(), subject_uid=subject.uid, visit=visit, scan_date=scan_date))
+            return mapping.timepoint(row, not existing or scan_date < existing[0].scan_date, ())
+        return self._admin("add_timepoint", actor, build)
+
+    def attach_series(self, timepoint_uid: str, *, study_uid: str, series_uid: str, path: str = "",
+                      modality: str = "", description: str = "", frame_of_reference_uid: str = "",
+                      slice_thickness_mm: float | None = None, actor: str = SYSTEM_ACTOR) -> SeriesLink:
+        """Link a DICOM series (by UID and path) to a time point."""
+        def build(uow: UnitOfWork, repo: Repository) -> SeriesLink:
+            tp = repo.session.get(TimepointRow, timepoint_uid)
+            if tp is None:
+                raise InvalidRecordError("timepoint_uid", timepoint_uid, "a time point of the trial")
+            repo.subject_by_uid(tp.subject_uid)
+            return commands.assign_series(uow, repo, tp.subject_uid, timepoint_uid, study_uid=study_uid,
+                                          series_uid=series_uid, path=path, modality=modality,
+                                          description=description, frame_of_reference_uid=frame_of_reference_uid,
+                                          slice_thickness_mm=slice_thickness_mm)
+        return self._admin("attach_series", actor, build)
+
+    def add_reader(self, name: str, role: ReaderRole | str, password: str, actor: str = SYSTEM_ACTOR) -> Reader:
+        """Add a reader; only a salted scrypt hash of the password or PIN is stored."""
+        name = _required("name", name)
+        try:
+            role = ReaderRole(role)
+        except ValueError:
+            raise InvalidRecordError("role", role, f"one of {[r.value for r in ReaderRole]}") from None
+        password_hash = hash_password(password)
+
+        def build(uow: UnitOfWork, repo: Repository) -> Reader:
+            if any(row.name == name for row in repo.readers()):
+                raise DuplicateError("reader", name)
+            return mapping.reader(uow.insert(ReaderRow(uid=new_uid(), trial_uid=self.trial_uid, name=name,
+                                                       role=role.value, password_hash=password_hash)))
+        return self._admin("add_reader", actor, build)
+
+    # Sessions.
+
+    def reader_session(self, reader_uid: str, subject_id: str) -> ReadSession:
+        """The read of ``subject_id`` by reader ``reader_uid`` (created, audited, on first use).
+
+        Keep the returned session while the reader works: its undo/redo stack lives in it.
+        """
+        with self.db.write() as session:
+            repo = self._repo(session)
+            reader = mapping.reader(repo.reader(reader_uid))
+            if not reader.role.reads:
+                raise PermissionDeniedError(reader.uid, reader.role.value, "own a read (use adjudicator_session)")
+            subject = repo.subject(subject_id)
+            reads = repo.reads(subject.uid)
+            read = next((r for r in reads if r.reader_uid == reader_uid), None)
+            if read is None:
+                if reader.role.is_central and any(repo.reader(r.reader_uid).role == reader.role for r in reads):
+                    raise DuplicateError(f"{reader.role.value} read of subject", subject_id)
+                uow = UnitOfWork(session)
+                read = uow.insert(ReadRow(uid=new_uid(), subject_uid=subject.uid, reader_uid=reader_uid,
+                                          accepted=False, created_at=audit.utc_now()))
+                audit.append(session, actor_uid=reader.uid, actor_name=reader.name, action="create_read",
+                             read_uid=read.uid, changes=uow.changes)
+        return ReadSession(self.db, self.trial_uid, reader, read.uid)
+
+    def adjudicator_session(self, reader_uid: str) -> AdjudicationSession:
+        """The adjudicator's session (the reader must have the adjudicator role)."""
+        with self.db.read() as session:
+            reader = mapping.reader(self._repo(session).reader(reader_uid))
+        return AdjudicationSession(self.db, self.trial_uid, reader)
+
+    def check_double_read(self, subject_id: str, *, require_signed: bool = True) -> AdjudicationTask | None:
+        """Compare the subject's two central reads now; create the adjudication task if they disagree."""
+        with self.db.write() as session:
+            subject = self._repo(session).subject(subject_id)
+            return review.check_double_read(session, self.trial_uid, subject.uid, None, require_signed=require_signed)
+
+    # Audit.
+
+    def audit_entries(self) -> tuple[AuditEntry, ...]:
+        """The whole audit trail, in order."""
+        with self.db.read() as session:
+            return audit.entries(session)
+
+    def verify_chain(self) -> audit.ChainReport:
+        """Check the audit trail's hash chain; the report names the first tampered entry."""
+        with self.db.read() as session:
+            return audit.verify_chain(session)
+
+    def export_audit(self, path: Path, fmt: str | None = None) -> str:
+        """Write the audit trail as CSV or JSON; return the format written."""
+        return audit.export(self.audit_entries(), Path(path), fmt)
+
+    # Internals.
+
+    def _repo(self, session: Session) -> Repository:
+        return Repository(session, self.trial_uid, SYSTEM)
+
+    def _admin(self, action: str, actor: str, build: Callable[[UnitOfWork, Repository], T]) -> T:
+        with self.db.write() as session:
+            uow = UnitOfWork(session)
+            result = build(uow, self._repo(session))
+            audit.append(session, actor_uid="", actor_name=actor, action=action, changes=uow.changes)
+            return result
+
+
+def _required(name: str, value: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidRecordError(name, value, "a non-empty text")
+    return value.strip()
