@@ -26,6 +26,7 @@ COMMANDS = {
     "reads": "recist_app.commands.reads",
     "audit": "recist_app.commands.audit",
     "import-dicom": "recist_app.commands.import_dicom",
+    "demo": "recist_app.commands.demo",
 }
 
 EXIT_BAD_INPUT = 2
