@@ -162,6 +162,14 @@ LEAN_TAGS: dict[int, tuple[str, str]] = {
     0x00280002: ("SamplesPerPixel", "US"), 0x00280004: ("PhotometricInterpretation", "CS"),
     0x00280008: ("NumberOfFrames", "IS"), 0x00280010: ("Rows", "US"), 0x00280011: ("Columns", "US"),
     0x00280100: ("BitsAllocated", "US"), 0x00280101: ("BitsStored", "US"), 0x00280103: ("PixelRepresentation", "US"),
+    # For the scan (recist_app.scan_headers): SOP class, numbers, tilt and spacing.
+    0x00080016: ("SOPClassUID", "UI"), 0x00200011: ("SeriesNumber", "IS"), 0x00200013: ("InstanceNumber", "IS"),
+    0x00181120: ("GantryDetectorTilt", "DS"), 0x00180088: ("SpacingBetweenSlices", "DS"),
+    # Text for the scan: one ASCII value, trailing NUL/space stripped as pydicom does; a backslash
+    # (multi-valued) or a non-ASCII byte sends the file to pydicom. The scan re-reads with pydicom the
+    # files whose text holds an ESC byte (ISO 2022 code extensions of (0008,0005) Specific Character Set).
+    0x00080020: ("StudyDate", "DA"), 0x00081030: ("StudyDescription", "LO"), 0x0008103E: ("SeriesDescription", "LO"),
+    0x00100010: ("PatientName", "PN"), 0x00100020: ("PatientID", "LO"),
 }
 #: Explicit VRs with a 2-byte reserved field and a 4-byte length (PS3.5 §7.1.2).
 _LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"})
@@ -197,7 +205,8 @@ class _NotLean(Exception):
 
 
 def _lean_value(raw: bytes, vr: str) -> object:
-    """``raw`` converted like pydicom: US → int, DS → float or list, IS → int, UI/CS → str."""
+    """``raw`` converted like pydicom: US → int, DS → float or list, IS → int; text (UI, CS, LO, PN,
+    DA, …) → one str with trailing NUL/space stripped (CS also leading spaces)."""
     if vr == "US":
         if len(raw) != 2:
             raise _NotLean("multi-valued or short US")
@@ -297,7 +306,7 @@ def read_lean_header(path: Path) -> tuple[LeanHeader, PixelLayout]:
                 raise _NotLean("Enhanced image: functional groups")
     except (struct.error, UnicodeDecodeError, ValueError) as exc:
         raise _NotLean(str(exc)) from exc
-    if tag != 0x7FE00010 or int(values.get("NumberOfFrames", 1)) != 1:  # float pixels, multi-frame
+    if tag != 0x7FE00010 or values.get("NumberOfFrames", 1) != 1:  # float pixels, multi-frame, odd count
         raise _NotLean("not a single-frame image with Pixel Data")
     header = LeanHeader(values, syntax)
     return header, layout_of(path, header, start, None if length < 0 else length)  # type: ignore[arg-type]

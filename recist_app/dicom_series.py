@@ -375,7 +375,7 @@ def load_series_from_paths(paths: Sequence[Path], series_uid: str | None = None)
     if not found:
         raise NotDicomError(f"No DICOM image under {[str(p) for p in paths]}.")
     if series_uid is None:
-        chosen = max(found, key=lambda series: series.instance_count)
+        chosen = max(found, key=lambda series: series.frame_count)
     else:
         chosen = next((series for series in found if series.series_uid == series_uid), None)
         if chosen is None:

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             when = item.scan_date.isoformat() if item.scan_date else "(no date)"
             why = f": {item.reason}" if item.reason else ""
             stream.write(f"{item.subject_id}  {when}  {s.modality} \"{s.series_description}\" "
-                         f"({s.instance_count} images) {s.series_uid}  → {VERBS[item.action]}{why}\n")
+                         f"({s.frame_count} images) {s.series_uid}  → {VERBS[item.action]}{why}\n")
         counts = Counter(item.action for item in plan)
         to_attach = counts["attach"] + counts["attach-new"]
         new_timepoints = len({(i.subject_id, i.scan_date) for i in plan if i.action == "attach-new"})

@@ -7,11 +7,13 @@ files with their reasons. ``--json`` prints one object::
 
     {"series": [{"patient_id", "patient_name", "study_uid", "study_date", "study_description",
                  "series_uid", "series_number", "modality", "series_description",
-                 "instance_count", "rows", "columns", "pixel_spacing", "slice_thickness",
+                 "instance_count", "frame_count", "rows", "columns", "pixel_spacing", "slice_thickness",
                  "spacing_between_slices", "spacing_header", "orientation",
                  "frame_of_reference_uid", "transfer_syntax": {"uid", "name"}, "files",
                  "findings": [{"code", "message"}]}, ...],
      "unreadable": [{"path", "reason"}, ...]}
+
+``instance_count`` counts files, ``frame_count`` images (frames of multi-frame files included).
 
 Exit status 0 even when some files are unreadable; 2 (``NotDicomError``) when no path holds a
 readable DICOM image.
@@ -61,7 +63,8 @@ def series_to_json(summary: SeriesSummary) -> dict[str, Any]:
         "study_description": summary.study_description, "series_uid": summary.series_uid,
         "series_number": summary.series_number, "modality": summary.modality,
         "series_description": summary.series_description,
-        "instance_count": summary.instance_count, "rows": summary.rows, "columns": summary.columns,
+        "instance_count": summary.instance_count, "frame_count": summary.frame_count,
+        "rows": summary.rows, "columns": summary.columns,
         "pixel_spacing": list(summary.pixel_spacing) if summary.pixel_spacing else None,
         "slice_thickness": summary.slice_thickness,
         "spacing_between_slices": summary.spacing_between_slices,
@@ -106,7 +109,11 @@ def _series_lines(s: SeriesSummary) -> list[str]:
     step = "" if s.spacing_between_slices is None else f", step {s.spacing_between_slices:.2f} mm"
     thick = "" if s.slice_thickness is None else f", thickness {s.slice_thickness:g} mm"
     syntax = s.transfer_syntax_name or "no transfer syntax"
-    lines = [(f"Series {number} {s.modality} \"{s.series_description}\": {s.instance_count} images, "
+    if s.frame_count == s.instance_count:
+        count = f"{s.instance_count} image{'s' if s.instance_count != 1 else ''}"
+    else:  # multi-frame files: frames are the images
+        count = f"{s.frame_count} frames in {s.instance_count} file{'s' if s.instance_count != 1 else ''}"
+    lines = [(f"Series {number} {s.modality} \"{s.series_description}\": {count}, "
               f"{s.rows}×{s.columns}, {spacing}{thick}{step}, {syntax}")]
     lines.extend(f"  ! {f.code}: {f.message}" for f in s.findings)
     return lines

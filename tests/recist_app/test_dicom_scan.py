@@ -10,7 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import (
+    CTImageStorage,
+    EnhancedCTImageStorage,
+    ExplicitVRLittleEndian,
+    generate_uid,
+)
 
 from recist_app import cli
 from recist_app.commands import scan as scan_command
@@ -21,6 +26,7 @@ from recist_app.dicom_scan import (
     decoder_available,
     scan,
 )
+from recist_app.dicom_series import load_series
 from recist_app.errors import NotDicomError
 
 DATA = Path("data")
@@ -99,6 +105,10 @@ def test_malformed_findings(malformed: tuple[Path, ScanResult]) -> None:
     mr = by_file["MR_truncated.dcm"]
     assert mr is by_file["MR_small_padded.dcm"] and "DUPLICATE_POSITIONS" in codes(mr)
     assert "NON_CT" not in codes(by_file["bad_sequence.dcm"])
+    # badVR: Number of Frames "1A" is counted as one frame and reported (the loader refuses it).
+    dose = by_file["badVR.dcm"]
+    assert "INVALID_NUMBER_OF_FRAMES" in codes(dose) and dose.frame_count == 1
+    assert "'1A'" in next(f.message for f in dose.findings if f.code == "INVALID_NUMBER_OF_FRAMES")
 
 
 @pytest.mark.shared_data
@@ -201,34 +211,68 @@ def test_dicomdir_with_missing_referenced_file(tmp_path: Path) -> None:
     assert path == "GONE" and "FileNotFoundError" in reason
 
 
-def write_ct(folder: Path, z_positions: list[float], **tags: object) -> list[Path]:
-    """A synthetic axial CT series (4×4 pixels, 1 mm pixels) with slices at ``z_positions``."""
+def _image_dataset(sop_class: str, uids: tuple[str, str, str], number: int, frames: int) -> Dataset:
+    """The part shared by classic and Enhanced synthetic CT: identity, 4×4 int16 zero pixels."""
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID = sop_class
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds.PatientID, ds.StudyDate, ds.Modality = "SYN001", "20240101", "CT"
+    ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.FrameOfReferenceUID = uids
+    ds.SeriesNumber, ds.InstanceNumber = 1, number
+    ds.Rows = ds.Columns = 4
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
+    ds.PixelData = np.zeros((frames, 4, 4), np.int16).tobytes()
+    return ds
+
+
+def write_ct(folder: Path, z_positions: list[float], shear: float = 0.0, **tags: object) -> list[Path]:
+    """A synthetic axial CT series (4×4 pixels, 1 mm pixels, 2 mm thick) with slices at
+    (0, ``shear`` × z, z) for z in ``z_positions`` (a shear tilts the stack)."""
     folder.mkdir(parents=True, exist_ok=True)
-    study, series, frame = generate_uid(), generate_uid(), generate_uid()
+    uids = (generate_uid(), generate_uid(), generate_uid())
     paths = []
     for number, z in enumerate(z_positions, start=1):
-        ds = Dataset()
-        ds.file_meta = FileMetaDataset()
-        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-        ds.file_meta.MediaStorageSOPClassUID = CTImageStorage
-        ds.SOPClassUID = CTImageStorage
-        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
-        ds.PatientID, ds.StudyDate, ds.Modality = "SYN001", "20240101", "CT"
-        ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.FrameOfReferenceUID = study, series, frame
-        ds.SeriesNumber, ds.InstanceNumber = 1, number
+        ds = _image_dataset(CTImageStorage, uids, number, 1)
         ds.ImageOrientationPatient = [1, 0, 0, 0, 1, 0]
-        ds.ImagePositionPatient = [0, 0, z]
+        ds.ImagePositionPatient = [0, shear * z, z]
         ds.PixelSpacing, ds.SliceThickness = [1, 1], 2
-        ds.Rows = ds.Columns = 4
-        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
-        ds.PixelData = np.zeros((4, 4), np.int16).tobytes()
         for keyword, value in tags.items():
             setattr(ds, keyword, value)
         path = folder / f"slice{number:03d}.dcm"
         ds.save_as(path, enforce_file_format=True)
         paths.append(path)
     return paths
+
+
+def _item(**values: object) -> Dataset:
+    item = Dataset()
+    for keyword, value in values.items():
+        setattr(item, keyword, value)
+    return item
+
+
+def write_enhanced_ct(path: Path, z_positions: list[float], shear: float = 0.0,
+                      uids: tuple[str, str, str] | None = None, number: int = 1,
+                      frame_types: list[list[str]] | None = None) -> Path:
+    """A synthetic Enhanced CT (one file, a frame per z, geometry as :func:`write_ct`): Pixel
+    Measures and Plane Orientation in the Shared, Plane Position (and CT Image Frame Type) in the
+    Per-frame Functional Groups; no top-level geometry."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ds = _image_dataset(EnhancedCTImageStorage, uids or (generate_uid(), generate_uid(), generate_uid()),
+                        number, len(z_positions))
+    ds.NumberOfFrames = len(z_positions)
+    ds.SharedFunctionalGroupsSequence = [_item(
+        PixelMeasuresSequence=[_item(PixelSpacing=[1, 1], SliceThickness=2)],
+        PlaneOrientationSequence=[_item(ImageOrientationPatient=[1, 0, 0, 0, 1, 0])])]
+    ds.PerFrameFunctionalGroupsSequence = [
+        _item(PlanePositionSequence=[_item(ImagePositionPatient=[0, shear * z, z])],
+              **({"CTImageFrameTypeSequence": [_item(FrameType=frame_types[i])]} if frame_types else {}))
+        for i, z in enumerate(z_positions)]
+    ds.save_as(path, enforce_file_format=True)
+    return path
 
 
 def test_synthetic_missing_slice(tmp_path: Path) -> None:
@@ -299,10 +343,10 @@ def test_cli_json_shape(tmp_path: Path) -> None:
     assert set(doc) == {"series", "unreadable"}
     (series,) = doc["series"]
     assert {"patient_id", "study_uid", "study_date", "series_uid", "series_number", "modality",
-            "series_description", "instance_count", "rows", "columns", "pixel_spacing",
+            "series_description", "instance_count", "frame_count", "rows", "columns", "pixel_spacing",
             "slice_thickness", "spacing_between_slices", "spacing_header", "orientation",
             "frame_of_reference_uid", "transfer_syntax", "files", "findings"} <= set(series)
-    assert series["instance_count"] == 4 and series["pixel_spacing"] == [1.0, 1.0]
+    assert series["instance_count"] == series["frame_count"] == 4 and series["pixel_spacing"] == [1.0, 1.0]
     assert series["transfer_syntax"] == {"uid": ExplicitVRLittleEndian, "name": "Explicit VR Little Endian"}
     assert [f["code"] for f in series["findings"]] == ["MISSING_SLICES"]
     assert doc["unreadable"] == [{"path": str((tmp_path / "readme.txt").resolve()),
@@ -358,3 +402,100 @@ def test_synthetic_mixed_size_and_degenerate_orientation(tmp_path: Path) -> None
     mixed, degenerate = sorted(scan(tmp_path).series, key=lambda s: s.instance_count, reverse=True)
     assert codes(mixed) == {"MIXED_SIZE"}
     assert codes(degenerate) == {"NO_GEOMETRY"} and degenerate.spacing_between_slices is None
+
+
+#: Enhanced / Legacy Converted Enhanced CT in ../shared/data (MANIFEST.md): file → (frames, step mm).
+ENHANCED = {
+    "multiframe/eCT_Supplemental.dcm": (2, 10.0),
+    "multiframe/CT0012.fragmented_no_bot_jpeg_baseline.51.dcm": (2, 10.0),
+    "seg/dcmqi/23x38x3/multiframe/mf.dcm": (3, 2.5),
+}
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize(("name", "expected"), sorted(ENHANCED.items()))
+def test_enhanced_ct_frames_geometry_and_load(shared_dir: Path, name: str, expected: tuple[int, float]) -> None:
+    frames, step_mm = expected
+    (series,) = scan(shared_dir / DATA / name).series
+    assert (series.instance_count, series.frame_count) == (1, frames)
+    assert series.findings == ()  # geometry from the functional groups: no NO_GEOMETRY
+    assert series.spacing_between_slices == pytest.approx(step_mm) and series.orientation is not None
+    assert series.pixel_spacing is not None and series.slice_thickness == pytest.approx(step_mm)
+    volume = load_series(series.files)
+    assert volume.hu.shape[0] == series.frame_count
+
+
+@pytest.mark.shared_data
+def test_legacy_converted_ct_matches_its_single_frame_source(shared_dir: Path) -> None:
+    folder = shared_dir / DATA / "seg" / "dcmqi" / "23x38x3"
+    (classic,) = scan(folder / "image").series
+    (enhanced,) = scan(folder / "multiframe").series
+    assert classic.frame_count == enhanced.frame_count == 3 and enhanced.instance_count == 1
+    for field in ("rows", "columns", "pixel_spacing", "slice_thickness", "spacing_between_slices",
+                  "orientation", "findings"):
+        assert getattr(enhanced, field) == pytest.approx(getattr(classic, field)), field
+
+
+@pytest.mark.shared_data
+def test_two_encodings_of_one_enhanced_ct_are_duplicates(shared_dir: Path) -> None:
+    (series,) = scan(shared_dir / DATA / "multiframe").series  # the same 2 frames, twice
+    assert (series.instance_count, series.frame_count) == (2, 4)
+    assert codes(series) == {"DUPLICATE_POSITIONS"}
+
+
+@pytest.mark.parametrize(("z_positions", "shear", "expected"), [
+    ([0.0, 2.0, 4.0, 6.0], 0.0, set()),
+    ([0.0, 2.0, 4.0, 8.0, 10.0], 0.0, {"MISSING_SLICES"}),
+    ([0.0, 2.0, 2.0, 4.0], 0.0, {"DUPLICATE_POSITIONS"}),
+    ([0.0, 1.0, 3.0, 4.0, 6.0], 0.0, {"UNEVEN_SPACING"}),
+    ([0.0, 2.0, 4.0, 6.0], 0.33, {"GANTRY_TILT"}),  # sheared stack
+])
+def test_enhanced_ct_has_the_findings_of_the_classic_series(tmp_path: Path, z_positions: list[float],
+                                                             shear: float, expected: set[str]) -> None:
+    write_ct(tmp_path / "classic", z_positions, shear)
+    (classic,) = scan(tmp_path / "classic").series
+    (enhanced,) = scan(write_enhanced_ct(tmp_path / "enhanced.dcm", z_positions, shear)).series
+    assert codes(classic) == expected
+    assert (classic.instance_count, classic.frame_count) == (len(z_positions), len(z_positions))
+    assert (enhanced.instance_count, enhanced.frame_count) == (1, len(z_positions))
+    assert enhanced.findings == classic.findings
+    for field in ("rows", "columns", "pixel_spacing", "slice_thickness", "spacing_between_slices", "orientation"):
+        assert getattr(enhanced, field) == getattr(classic, field), field
+    if not classic.findings:
+        assert load_series(enhanced.files).hu.shape[0] == enhanced.frame_count
+
+
+def test_enhanced_ct_split_over_files_is_ordered_by_first_frame(tmp_path: Path) -> None:
+    uids = (generate_uid(), generate_uid(), generate_uid())
+    late = write_enhanced_ct(tmp_path / "a.dcm", [2.0, 6.0, 10.0], uids=uids, number=1)
+    early = write_enhanced_ct(tmp_path / "b.dcm", [0.0, 4.0, 8.0], uids=uids, number=2)
+    (series,) = scan(tmp_path).series
+    assert (series.instance_count, series.frame_count) == (2, 6)
+    assert series.findings == () and series.spacing_between_slices == pytest.approx(2.0)
+    assert series.files == (early.resolve(), late.resolve())
+    assert load_series(series.files).hu.shape[0] == 6
+
+
+def test_enhanced_localizer_frames_from_frame_type(tmp_path: Path) -> None:
+    scout = ["ORIGINAL", "PRIMARY", "LOCALIZER", "NONE"]
+    write_enhanced_ct(tmp_path / "scout.dcm", [0.0, 2.0, 4.0], frame_types=[scout] * 3)
+    (series,) = scan(tmp_path).series
+    assert codes(series) == {"LOCALIZER"} and series.spacing_between_slices is None
+
+
+def test_single_valued_image_type_localizer(tmp_path: Path) -> None:
+    write_ct(tmp_path, [0.0, 2.0, 4.0], ImageType="LOCALIZER")  # one value: a str, not a list
+    for lean in (True, False):
+        (series,) = scan(tmp_path, lean=lean).series
+        assert codes(series) == {"LOCALIZER"}
+
+
+def test_cli_tree_counts_frames(tmp_path: Path) -> None:
+    write_enhanced_ct(tmp_path / "enhanced.dcm", [0.0, 2.0, 4.0])
+    out = io.StringIO()
+    assert scan_command.run(parse(str(tmp_path)), out=out) == 0
+    assert "3 frames in 1 file, 4×4" in out.getvalue()
+    out = io.StringIO()
+    assert scan_command.run(parse(str(tmp_path), "--json"), out=out) == 0
+    (series,) = json.loads(out.getvalue())["series"]
+    assert (series["instance_count"], series["frame_count"]) == (1, 3)
