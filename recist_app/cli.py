@@ -27,6 +27,7 @@ COMMANDS = {
     "audit": "recist_app.commands.audit",
     "import-dicom": "recist_app.commands.import_dicom",
     "demo": "recist_app.commands.demo",
+    "export": "recist_app.commands.export",
 }
 
 EXIT_BAD_INPUT = 2

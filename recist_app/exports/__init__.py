@@ -1,0 +1,51 @@
+"""Exports of a trial for the statistics team and for submission (issue 7).
+
+Start with :func:`export_trial` (``python main.py export --db DB --out DIR``): it writes SDTM TU,
+TR, RS and SUPPTU as CSV and SAS transport v5 (:mod:`~recist_app.exports.sdtm_export`), and the
+response timeline as long CSVs and an XLSX workbook
+(:mod:`~recist_app.exports.timeline_workbook`), into a temporary folder moved into place at the
+end, with a ``manifest.json`` carrying the engine and rules versions, the export time and every
+file's SHA-256 (:mod:`~recist_app.exports.runner`). The one list of CDISC terms an export may
+write is :mod:`~recist_app.exports.cdisc_terms`.
+
+Modules: ``collect`` (store → evaluated reads), ``sdtm_lesions`` (lesions → TU/TR/SUPPTU values),
+``sdtm_export``, ``xpt``, ``timeline_workbook``, ``files`` (tables, CSV, fingerprints), ``job``
+(progress, cancel, notes), ``runner`` (the registry :data:`FORMATS` and the folder swap),
+``errors``. Names are loaded lazily so that importing the package loads neither SQLAlchemy nor
+pandas.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "export_trial": "recist_app.exports.runner",
+    "ExportResult": "recist_app.exports.runner",
+    "FORMATS": "recist_app.exports.runner",
+    "ExportJob": "recist_app.exports.job",
+    "ExportedFile": "recist_app.exports.files",
+    "ExportError": "recist_app.exports.errors",
+    "ExportCancelledError": "recist_app.exports.errors",
+    "CdiscTermError": "recist_app.exports.errors",
+    "XptConstraintError": "recist_app.exports.errors",
+}
+
+__all__ = [
+    "FORMATS",
+    "CdiscTermError",
+    "ExportCancelledError",
+    "ExportError",
+    "ExportJob",
+    "ExportResult",
+    "ExportedFile",
+    "XptConstraintError",
+    "export_trial",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'recist_app.exports' has no attribute {name!r}")

@@ -1,0 +1,232 @@
+"""``export_trial``: the trial database → one export folder, written whole or not at all (issue 7).
+
+Layout of the output folder::
+
+    manifest.json     trial, subjects, reads, engine and rules versions, export time, and every
+                      file with its format, rows and SHA-256
+    sdtm/             tu, tr, rs, supptu (.csv and .xpt) and subjects.csv     (format "sdtm")
+    timeline/         timeline.csv, outcomes.csv, dictionary.csv, timeline.xlsx (format "timeline")
+
+Other formats register in :data:`FORMATS` (``"sr"``, ``"pdf"``, ``"plots"``): a callable
+``(data, job) -> tuple[ExportedFile, ...]`` writing under ``job.folder / <its folder>`` (see
+:mod:`recist_app.exports.job`).
+
+Versions in every file: CSVs must stay machine-readable tables (``assess`` and ``bor`` read them
+back), so no comment line goes into them; the engine and rules versions and the export time are
+in ``manifest.json``, which names every file with its SHA-256, and in the XLSX workbook's
+properties and ``about`` sheet.
+
+Atomicity: everything is written into a temporary folder beside the output folder
+(``.NAME.xxxx.partial``) and renamed into place at the end; an error or a cancel removes it, so a
+failed export leaves no half-written files. An existing output folder is replaced only when it is
+empty or a previous export (it holds ``manifest.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from hashlib import sha256
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from recist_app.exports.collect import TrialData, build_trial_data, select_subjects
+from recist_app.exports.errors import ExportError
+from recist_app.exports.files import ExportedFile
+from recist_app.exports.job import ExportJob, ProgressCallback
+from recist_app.read_model import ReadSnapshot, Subject
+
+if TYPE_CHECKING:
+    from recist_app.store import TrialStore
+
+MANIFEST = "manifest.json"
+MANIFEST_VERSION = 1
+DEFAULT_FORMATS = ("sdtm", "timeline")
+FormatWriter = Callable[[TrialData, ExportJob], tuple[ExportedFile, ...]]
+
+#: The process's file-creation mask (read once: os.umask can only be read by setting it).
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+def _sdtm(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
+    from recist_app.exports.sdtm_export import write_sdtm
+
+    return write_sdtm(data, job)
+
+
+def _timeline(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
+    from recist_app.exports.timeline_workbook import write_timeline
+
+    return write_timeline(data, job)
+
+
+def _sr(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
+    from recist_app.exports.dicom_sr import write_sr_format
+
+    return write_sr_format(data, job)
+
+
+#: Export formats by name; each writes its own sub-folder of the export.
+FORMATS: dict[str, FormatWriter] = {"sdtm": _sdtm, "timeline": _timeline, "sr": _sr}
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote: the folder, its files, what it covered and the notes for the user."""
+
+    out_dir: Path
+    manifest: Path
+    files: tuple[ExportedFile, ...]
+    formats: tuple[str, ...]
+    subjects: tuple[str, ...]
+    reads: int
+    exported_at: str
+    engine_version: str
+    rules_version: str
+    notes: tuple[str, ...] = ()
+
+
+def export_trial(db: str | Path | TrialStore, out_dir: str | Path, *, subjects: Sequence[str] | None = None,
+                 formats: Sequence[str] = DEFAULT_FORMATS, on_progress: ProgressCallback | None = None,
+                 cancel: threading.Event | None = None, trial_code: str | None = None) -> ExportResult:
+    """Export a trial (all subjects, or ``subjects``) in ``formats`` into ``out_dir``.
+
+    Parameters
+    ----------
+    db : str, Path or TrialStore
+        A SQLite file, a ``postgresql://`` URL, or an open store (left open). From a worker thread,
+        give the path or URL: the export then opens its own connections.
+    out_dir : str or Path
+        The output folder; replaced whole when it is empty or holds a previous export.
+    subjects : sequence of str, optional
+        Subject ids to export (all when None).
+    formats : sequence of str
+        Names of :data:`FORMATS` (default ``sdtm`` and ``timeline``).
+    on_progress : callable, optional
+        Called with ``(done, total)`` steps as the export advances, in the thread running the export
+        (a GUI re-emits it as a signal).
+    cancel : threading.Event, optional
+        When set, the export stops at the next step with :class:`ExportCancelledError`.
+    trial_code : str, optional
+        The trial, when the database holds several.
+
+    Raises
+    ------
+    ExportError
+        On an unknown format or subject, an output folder that is not an export, or content SDTM
+        cannot hold (:class:`CdiscTermError`, :class:`XptConstraintError`); nothing is left behind.
+    """
+    chosen = _formats(formats)
+    out = Path(out_dir).expanduser().absolute()
+    _check_target(out)
+    if isinstance(db, str | Path):
+        from recist_app.store import TrialStore
+
+        with TrialStore.open(db, trial_code) as store:
+            return _export(store, out, subjects, chosen, on_progress, cancel)
+    return _export(db, out, subjects, chosen, on_progress, cancel)
+
+
+def _export(store: TrialStore, out: Path, subject_ids: Sequence[str] | None, formats: tuple[str, ...],
+            on_progress: ProgressCallback | None, cancel: threading.Event | None) -> ExportResult:
+    exported_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    trial, profile = store.trial, store.profile
+    subjects = select_subjects(store.subjects(), subject_ids)
+    snapshots = _snapshots(store, subjects)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        os.chmod(temporary, 0o777 & ~_UMASK)
+        job = ExportJob(temporary, len(snapshots) * (1 + len(formats)) + 1, on_progress, cancel)
+        job.check()
+        data = build_trial_data(trial, profile, subjects, snapshots, exported_at, job.step)
+        files: list[ExportedFile] = []
+        for name in formats:
+            budget = job.done + len(snapshots)
+            files.extend(FORMATS[name](data, job))
+            job.check()
+            job.advance_to(budget)
+        notes = tuple(dict.fromkeys((*data.notes, *job.notes)))
+        _write_manifest(temporary / MANIFEST, data, formats, files, notes)
+        job.check()
+        _move_into_place(temporary, out)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    job.advance_to(job.total)
+    return ExportResult(out, out / MANIFEST, tuple(files), formats, tuple(s.subject_id for s in subjects),
+                        len(data.reads), exported_at, data.engine_version, data.rules_version, notes)
+
+
+def _formats(formats: Sequence[str]) -> tuple[str, ...]:
+    chosen = tuple(dict.fromkeys(formats))
+    unknown = [name for name in chosen if name not in FORMATS]
+    if not chosen or unknown:
+        raise ExportError(f'Argument "formats" must name formats among {sorted(FORMATS)}, got {list(formats)!r}.')
+    return chosen
+
+
+def _snapshots(store: TrialStore, subjects: tuple[Subject, ...]) -> list[ReadSnapshot]:
+    """Every read of ``subjects``, unblinded, in one read transaction."""
+    from recist_app.store import snapshots
+    from recist_app.store.repository import SYSTEM, Repository
+
+    wanted = {subject.uid for subject in subjects}
+    with store.db.read() as session:
+        repo = Repository(session, store.trial_uid, SYSTEM)
+        return [snapshots.build(repo, row) for row in repo.reads() if row.subject_uid in wanted]
+
+
+def _check_target(out: Path) -> None:
+    """Refuse an output path that is a file, or a non-empty folder that is not a previous export."""
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"the output {out} is a file; give a folder for the export.")
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
+        raise ExportError(f"the output folder {out} is not empty and holds no previous export ({MANIFEST}); "
+                          "give an empty or new folder, so that no other file is replaced.")
+
+
+def _move_into_place(temporary: Path, out: Path) -> None:
+    """Rename the finished export to ``out``, replacing a previous export there."""
+    _check_target(out)
+    if not out.exists():
+        os.replace(temporary, out)
+        return
+    previous = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.old")
+    os.replace(out, previous)
+    try:
+        os.replace(temporary, out)
+    except BaseException:
+        os.replace(previous, out)
+        raise
+    shutil.rmtree(previous, ignore_errors=True)
+
+
+def _write_manifest(path: Path, data: TrialData, formats: tuple[str, ...], files: list[ExportedFile],
+                    notes: tuple[str, ...]) -> None:
+    manifest: dict[str, Any] = {
+        "manifest_version": MANIFEST_VERSION,
+        "trial": {"code": data.trial.code, "name": data.trial.name},
+        "engine_version": data.engine_version,
+        "rules_version": data.rules_version,
+        "exported_at": data.exported_at,
+        "profile": {"reference_date": data.profile.reference_date,
+                    "sha256": sha256(data.trial.profile_toml.encode("utf-8")).hexdigest()},
+        "formats": list(formats),
+        "subjects": [subject.subject_id for subject in data.subjects],
+        "reads": [{"USUBJID": r.subject_id, "EVAL": r.evaluator, "EVALID": r.evaluator_id, "accepted": r.accepted,
+                   "signed_timepoints": len(r.signed_timepoint_uids), "timepoints": len(r.visit_numbers)}
+                  for r in data.reads],
+        "files": [{"path": f.path, "format": f.format, "rows": f.rows, "sha256": f.sha256, "size_bytes": f.size_bytes}
+                  for f in files],
+        "notes": list(notes),
+    }
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
