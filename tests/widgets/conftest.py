@@ -1,0 +1,76 @@
+"""Widget test set-up: the configured QApplication, a phantom series per module, a shown SliceView.
+
+``QT_QPA_PLATFORM=offscreen`` comes from ``tests/conftest.py``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6 import QtWidgets
+
+from recist_app.dicom_series import load_series_from_folder
+from recist_app.phantom import GroundTruth, LesionTruth, PhantomSpec, write_series
+from recist_app.volume import CtVolume
+from widgets.overlay import OverlayInfo
+from widgets.slice_view import SliceView
+
+VIEW_SIZE = (800, 600)
+INFO = OverlayInfo("PHANTOM-001", "20250101", "Synthetic chest CT")
+
+
+@dataclasses.dataclass(frozen=True)
+class Phantom:
+    """A written phantom series, loaded, with its ground truth."""
+
+    volume: CtVolume
+    truth: GroundTruth
+
+    def lesion(self, lesion_id: str) -> LesionTruth:
+        """Ground truth of one lesion (``L1``, ``L2``, ``L3``, ``N1``)."""
+        return next(item for item in self.truth.lesions if item.lesion_id == lesion_id)
+
+
+def make_phantom(folder: Path, **kwargs: object) -> Phantom:
+    """Write ``PhantomSpec.chest(slices=24, rows=256, columns=256, **kwargs)`` and load it back."""
+    options: dict[str, object] = {"slices": 24, "rows": 256, "columns": 256, **kwargs}
+    truth = write_series(PhantomSpec.chest(**options), folder)  # type: ignore[arg-type]
+    return Phantom(load_series_from_folder(folder), truth)
+
+
+@pytest.fixture(scope="session")
+def app() -> QtWidgets.QApplication:
+    """The application as ``widgets.app.create_app`` configures it (stylesheet, pyqtgraph options)."""
+    from widgets.app import create_app
+
+    return create_app()
+
+
+@pytest.fixture(scope="module")
+def phantom(tmp_path_factory: pytest.TempPathFactory) -> Phantom:
+    """A 24 × 256² chest phantom (1.5625 mm pixels), written once per test module."""
+    return make_phantom(tmp_path_factory.mktemp("phantom"))
+
+
+def show_view(qtbot: object, volume: CtVolume, info: OverlayInfo = INFO) -> SliceView:
+    """A shown, laid-out SliceView of ``VIEW_SIZE`` with ``volume``."""
+    view = SliceView()
+    qtbot.addWidget(view)  # type: ignore[attr-defined]
+    view.resize(*VIEW_SIZE)
+    view.show()
+    qtbot.waitExposed(view)  # type: ignore[attr-defined]
+    # on a real display (xvfb) the layout may settle after exposure: wait until the view box is laid out
+    qtbot.waitUntil(lambda: view.view_box.width() > 0 and view.view_box.height() > 0)  # type: ignore[attr-defined]
+    view.set_volume(volume, info)
+    QtWidgets.QApplication.processEvents()
+    view.setFocus()
+    return view
+
+
+@pytest.fixture
+def view(app: QtWidgets.QApplication, qtbot: object, phantom: Phantom) -> Iterator[SliceView]:
+    """A SliceView showing the module's phantom."""
+    yield show_view(qtbot, phantom.volume)
