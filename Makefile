@@ -27,6 +27,7 @@ conformance: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_assess.py
 	$(PY) benchmarks/bench_load.py --slices 300   # add 1000 for the full set (about 15 minutes)
+	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/bench_slice_view.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
