@@ -19,17 +19,16 @@ from recist_app.commands.store_options import add_db_options, database
 
 def add_parser(subparsers: Any) -> None:
     """Register the ``export`` sub-command."""
-    from recist_app.exports.runner import DEFAULT_FORMATS, FORMATS
+    from recist_app.exports.runner import FORMATS
 
     parser = subparsers.add_parser(
-        "export", help="export a trial: SDTM TU/TR/RS/SUPPTU (CSV, XPT) and the response timeline (CSV, XLSX)",
-        description="Export a trial database for the statistics team (SDTM and the response timeline).")
+        "export", help="export a trial: SDTM (CSV, XPT), response timeline (CSV, XLSX), DICOM SR, plots, PDF reports",
+        description="Export a trial database for the statistics team, other viewers and sponsors.")
     add_db_options(parser)
     parser.add_argument("--out", required=True, type=Path, help="output folder (new, empty, or a previous export)")
     parser.add_argument("--subjects", nargs="+", metavar="ID", help="only these subjects (default: all)")
-    parser.add_argument("--format", dest="formats", nargs="+", choices=sorted(FORMATS), default=list(DEFAULT_FORMATS),
-                        metavar="NAME", help=f"formats among {', '.join(sorted(FORMATS))} (default: "
-                                             f"{' '.join(DEFAULT_FORMATS)})")
+    parser.add_argument("--format", dest="formats", nargs="+", choices=sorted(FORMATS), default=list(FORMATS),
+                        metavar="NAME", help=f"formats among {', '.join(sorted(FORMATS))} (default: all)")
     parser.set_defaults(handler=run)
 
 

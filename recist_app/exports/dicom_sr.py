@@ -268,7 +268,9 @@ def write_sr_format(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]
     """The ``"sr"`` format of :func:`recist_app.exports.runner.export_trial`: ``sr/`` in the export folder.
 
     One SR per read × time point with content, from the runner's unblinded snapshots; one
-    progress step per read, a cancel honoured before each document.
+    progress step per read, a cancel honoured before each document. A time point whose images
+    cannot be referenced (series not attached, files unreadable) is skipped with a note in the
+    manifest, so that the other formats and documents are still written.
     """
     from recist_app.exports.files import describe
 
@@ -277,7 +279,11 @@ def write_sr_format(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]
     for read in data.reads:
         for timepoint in sr_timepoints(read.snapshot):
             job.check()
-            path = write_sr(read.snapshot, timepoint.uid, folder)
+            try:
+                path = write_sr(read.snapshot, timepoint.uid, folder)
+            except SrExportError as exc:
+                job.note(f"SR not written for {read.snapshot.subject.subject_id} at {timepoint.visit}: {exc}")
+                continue
             files.append(describe(path, job.folder, "sr", None))
         job.step()
     return tuple(files)

@@ -74,8 +74,20 @@ def _sr(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
     return write_sr_format(data, job)
 
 
+def _plots(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
+    from recist_app.exports.plots import write_plots
+
+    return write_plots(data, job)
+
+
+def _pdf(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
+    from recist_app.exports.pdf_report import write_pdf
+
+    return write_pdf(data, job)
+
+
 #: Export formats by name; each writes its own sub-folder of the export.
-FORMATS: dict[str, FormatWriter] = {"sdtm": _sdtm, "timeline": _timeline, "sr": _sr}
+FORMATS: dict[str, FormatWriter] = {"sdtm": _sdtm, "timeline": _timeline, "sr": _sr, "plots": _plots, "pdf": _pdf}
 
 
 @dataclass(frozen=True)

@@ -149,7 +149,7 @@ def test_command_line(one_read: Trial, tmp_path: Path, capsys: pytest.CaptureFix
     with pytest.raises(SystemExit):
         main(["export", "--db", db, "--out", str(out), "--format", "nope"])
     assert "invalid choice" in capsys.readouterr().err
-    assert set(runner.FORMATS) >= {"sdtm", "timeline", "sr"}
+    assert set(runner.FORMATS) >= {"sdtm", "timeline", "sr", "plots", "pdf"}
 
 
 def test_a_trial_without_reads_exports_empty_tables(tmp_path: Path) -> None:
