@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from assessment.domain import LesionRole  # one vocabulary of roles for the engine and the read model
 from recist_app.store.errors import InvalidRecordError
 
 Point = tuple[float, float, float]
@@ -54,21 +55,6 @@ class ReaderRole(StrEnum):
     def is_central(self) -> bool:
         """True for the two independent central readers."""
         return self in (ReaderRole.CENTRAL_READER_1, ReaderRole.CENTRAL_READER_2)
-
-
-class LesionRole(StrEnum):
-    """Role of a lesion in a read (SDTM ``TUSTRESC``, C123650)."""
-
-    TARGET = "TARGET"
-    NON_TARGET = "NON-TARGET"
-    NEW = "NEW"
-    NEW_TARGET = "NEW TARGET"
-    NEW_NON_TARGET = "NEW NON-TARGET"
-
-    @property
-    def is_new(self) -> bool:
-        """True for lesions that appeared after baseline."""
-        return self in (LesionRole.NEW, LesionRole.NEW_TARGET, LesionRole.NEW_NON_TARGET)
 
 
 class Axis(StrEnum):
