@@ -12,8 +12,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+# The demo trial is built on first use (as `main.py demo` does, in the user data folder) and
+# reused afterwards; the workstation opens on it logged in as "Demo Reader" (password "demo").
 run: $(STAMP)
-	$(PY) main.py
+	$(PY) main.py --demo
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest

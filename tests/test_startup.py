@@ -29,18 +29,18 @@ def test_smoke_subprocess(repo_root: Path, tmp_path: Path) -> None:
 
 
 def test_main_window_builds(qtbot: QtBot) -> None:
-    """The window has its title, menus, the two docks and a locked-aspect, inverted view."""
+    """The window has its title, menus, the three docks and a locked-aspect, inverted view."""
     window = MainWindow()
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
     assert window.windowTitle() == WINDOW_TITLE
     docks = {dock.windowTitle(): dock for dock in window.findChildren(QtWidgets.QDockWidget)}
-    assert set(docks) == {"Trial", "Response"}
+    assert set(docks) == {"Trial", "Lesions", "Response"}
     assert all(dock.isVisible() for dock in docks.values())
     assert window.trial_tree.topLevelItemCount() == 0
     menus = [action.text().replace("&", "") for action in window.menuBar().actions()]
-    assert menus == ["File", "Help"]
+    assert menus == ["File", "Edit", "Read", "View", "Help"]
     assert window.view_box.yInverted()
     assert window.view_box.state["aspectLocked"]
 

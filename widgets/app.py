@@ -1,23 +1,38 @@
-"""GUI entry point: ``create_app()`` and ``run(argv)`` (``python main.py [--smoke]``).
+"""GUI entry point: ``create_app()`` and ``run(argv)`` (``python main.py [--demo | --db DB] [--smoke]``).
 
 The one place that sets pyqtgraph's global configuration (ARCHITECTURE §3: ``imageAxisOrder``
 is global mutable state; set it once at start-up and assert it in a test).
+
+- ``python main.py --demo`` (``make run``): the demo trial in the user data folder, built on first
+  use exactly as ``python main.py demo`` builds it and reused afterwards, logged in automatically
+  as "Demo Reader" with the documented demo password (said in the title and status bar).
+- ``python main.py`` : the same trial, with the log-in dialog pre-filled for the demo reader.
+- ``python main.py --db DB [--reader NAME --password PW]``: another trial; the log-in dialog
+  unless both are given (a development option).
+- ``--smoke [--screenshot PATH]``: offscreen, against a small demo trial built in a temporary
+  folder: log in, open a subject and a time point, render every view once, exit 0
+  (:mod:`widgets.smoke`).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import traceback
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 import resources
 
+if TYPE_CHECKING:
+    from recist_app.store import TrialStore
+    from widgets.main_window import MainWindow
+
 APP_NAME = "Tumour-response workstation"
+AUTO_LOGIN_NOTE = "logged in automatically (demo)"
 
 
 def create_app(argv: Sequence[str] | None = None) -> QtWidgets.QApplication:
@@ -43,69 +58,115 @@ def create_app(argv: Sequence[str] | None = None) -> QtWidgets.QApplication:
     return app
 
 
-def run(argv: Sequence[str] | None = None) -> int:
-    """Start the viewer; with ``--smoke`` build and render once, then exit.
-
-    Parameters
-    ----------
-    argv : sequence of str or None
-        Command-line arguments without the program name (``sys.argv[1:]`` when None).
-
-    Returns
-    -------
-    int
-        Exit status: 0 on success, 1 if the smoke run failed.
-    """
+def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
+    """The viewer's options and the rest (for Qt)."""
     parser = argparse.ArgumentParser(prog="main.py", description=f"{APP_NAME} (viewer).")
+    parser.add_argument("--db", help="trial database (SQLite file or postgresql:// URL); default: the demo "
+                                     "trial in the user data folder, built on first use")
+    parser.add_argument("--trial", help="trial code, when the database holds several")
+    parser.add_argument("--demo", action="store_true",
+                        help="open the demo trial logged in as 'Demo Reader' (what `make run` does)")
+    parser.add_argument("--reader", help="development: log in as this reader (with --password)")
+    parser.add_argument("--password", help="development: the reader's password")
     parser.add_argument("--smoke", action="store_true",
-                        help="build the window, render it once and exit (no event loop)")
-    parser.add_argument("--screenshot", metavar="PATH",
-                        help="with --smoke: save the rendered window as PNG")
-    args, qt_args = parser.parse_known_args(sys.argv[1:] if argv is None else list(argv))
+                        help="offscreen: build a small demo trial, render every view once and exit")
+    parser.add_argument("--screenshot", metavar="PATH", help="with --smoke: save the main window as PNG")
+    return parser.parse_known_args(sys.argv[1:] if argv is None else list(argv))
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Start the viewer (see the module docstring); return the exit status."""
+    args, qt_args = parse_args(argv)
     if args.smoke or args.screenshot:
-        return _smoke(args.screenshot, qt_args)
+        from widgets.smoke import smoke
+
+        return smoke(args.screenshot, qt_args)
     from widgets.main_window import MainWindow, install_excepthook
 
+    db, reader, password, automatic = _trial_and_login(args)
     app = create_app([sys.argv[0], *qt_args])
-    window = MainWindow()
+    store = _open_store(db, args.trial)
+    if store is None:
+        return 2
+    window = MainWindow(store, db)
     install_excepthook(window)
     window.show()
-    return app.exec()
+    if automatic and reader and password:
+        open_as(window, reader, password, note=AUTO_LOGIN_NOTE if args.demo else "")
+    else:
+        QtCore.QTimer.singleShot(0, lambda: window.show_login(reader or "", password or "")
+                                 and open_first_subject(window))
+    code = app.exec()
+    store.close()
+    return code
 
 
-def _smoke(screenshot: str | None, qt_args: list[str]) -> int:
-    """Build the window, render every view once, process events; 0 if all went well."""
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    critical: list[str] = []
+def _trial_and_login(args: argparse.Namespace) -> tuple[str, str | None, str | None, bool]:
+    """Database, reader, password and whether to log in without the dialog."""
+    if args.db:
+        return args.db, args.reader, args.password, bool(args.reader and args.password)
+    db, demo_reader, demo_password = ensure_demo_trial()
+    if args.reader or args.password:
+        return db, args.reader, args.password, bool(args.reader and args.password)
+    return db, demo_reader, demo_password, args.demo
 
-    def handler(kind: QtCore.QtMsgType, _context: QtCore.QMessageLogContext, text: str) -> None:
-        if kind in (QtCore.QtMsgType.QtCriticalMsg, QtCore.QtMsgType.QtFatalMsg):
-            critical.append(text)
-        print(f"qt: {text}", file=sys.stderr)
 
-    previous = QtCore.qInstallMessageHandler(handler)
-    try:
-        from widgets.main_window import MainWindow
+def ensure_demo_trial() -> tuple[str, str, str]:
+    """The default demo trial (``python main.py demo`` on first use, reused afterwards); its demo reader."""
+    from recist_app import demo_store
+    from recist_app.store import default_trial_path
 
-        app = create_app([sys.argv[0], *qt_args])
-        window = MainWindow()
-        window.show()
-        app.processEvents()
-        for view in [window, *window.findChildren(QtWidgets.QDockWidget), window.centralWidget()]:
-            if view.grab().isNull():
-                raise RuntimeError(f"rendering {view.objectName() or type(view).__name__} failed")
-        pixmap = window.grab()
-        if screenshot and not pixmap.save(screenshot, "PNG"):
-            raise RuntimeError(f"could not save the screenshot to {screenshot}")
-        window.close()
-        app.processEvents()
-        if critical:
-            raise RuntimeError(f"Qt reported critical messages: {critical}")
-        print(f"smoke: ok ({pixmap.width()}x{pixmap.height()})")
-        return 0
-    except Exception:  # the smoke test reports any failure as exit status 1
-        traceback.print_exc()
-        return 1
-    finally:
-        QtCore.qInstallMessageHandler(previous)
+    db = default_trial_path(demo_store.demo_code())
+    images = demo_store.default_images_dir()
+    name, _role, password = demo_store.DEMO_READERS[0]
+    if not db.exists() or not (images / "demo_ground_truth.json").exists():
+        import time
+
+        from recist_app.commands import demo
+
+        print(f"First run: building the demo trial in {db.parent} (phantom CT series; once only)…", flush=True)
+        started = time.perf_counter()
+        demo.run(argparse.Namespace(db=None, images=None, force=False))
+        print(f"Demo trial built in {time.perf_counter() - started:.1f} s.", flush=True)
+    return str(db), name, password
+
+
+def _open_store(db: str, trial_code: str | None) -> TrialStore | None:
+    from recist_app.store import TrialStore
+    from widgets.main_window import show_errors
+
+    with show_errors("Could not open the trial"):
+        return TrialStore.open(db, trial_code)
+    return None
+
+
+def open_as(window: MainWindow, reader_name: str, password: str, note: str = "") -> bool:
+    """Log ``window`` in as ``reader_name`` (password checked by the store) and open the first subject."""
+    from widgets.dialogs.login import authenticate
+    from widgets.main_window import show_errors
+
+    assert window.store is not None
+    reader = next((r for r in window.store.readers() if r.name == reader_name), None)
+    if reader is None:
+        window.statusBar().showMessage(f"No reader named {reader_name!r} in this trial.")
+        return window.show_login(reader_name, password)
+    with show_errors("Could not log in", window):
+        window.login(authenticate(window.store, reader.uid, password), note)
+        open_first_subject(window)
+        return True
+    return False
+
+
+def open_first_subject(window: MainWindow) -> None:
+    """Open the first subject at its latest time point (so the reader lands on an image)."""
+    if window.store is None or window.reader is None:
+        return
+    subjects = window.store.subjects()
+    if not subjects:
+        return
+    window.reading.open_subject_at_latest(subjects[0].subject_id)
+
+
+def demo_paths(root: Path) -> tuple[Path, Path]:
+    """Database and image folder of a demo trial under ``root`` (smoke runs, tests)."""
+    return root / "demo.sqlite", root / "images"

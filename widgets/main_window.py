@@ -1,7 +1,11 @@
 """The main window and the one error-display boundary (ARCHITECTURE C13).
 
-For now the window is a shell: an empty image view, a "Trial" dock, a "Response" dock and a
-status bar. The slice viewer, lesion table and response panel replace the placeholders later.
+Layout: the trial browser on the left; the slice view in the centre (or, with Compare, the prior
+and the current time point side by side); the lesion panel and the response panel on the right;
+actions in menus and a tool bar (:mod:`widgets.main_actions`); progress of long work in the status
+bar. The reading itself (which time point is shown, where calipers go, what is locked) lives in
+:class:`widgets.reading.ReadingController`; the read's commands in
+:class:`widgets.session_bridge.SessionBridge`.
 """
 
 from __future__ import annotations
@@ -12,21 +16,28 @@ import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 import recist_app
 from recist_app.errors import RecistAppError
+from recist_app.read_model import Reader
+from recist_app.store import TrialStore
+from widgets.lesion_panel import LesionPanel
+from widgets.main_actions import build_actions
+from widgets.reading import ReadingController
+from widgets.response_panel import ResponsePanel
+from widgets.slice_view import SliceView
+from widgets.task_progress import TaskProgressArea
+from widgets.workers import TaskRunner
 
 log = logging.getLogger(__name__)
 
 WINDOW_TITLE = "Tumour-response workstation"
-PLACEHOLDER_TEXT = "Open a trial or a DICOM folder to begin"
-#: Background of the image area: black, as in PACS viewers, so CT grey levels read true.
-VIEW_BACKGROUND = "#000000"
+LEFT_DOCK_WIDTH, RIGHT_DOCK_WIDTH = 240, 660
 
 
 @contextmanager
@@ -79,82 +90,164 @@ def install_excepthook(parent: QtWidgets.QWidget) -> None:
     sys.excepthook = hook
 
 
+def reraise(error: BaseException) -> None:
+    """Raise ``error`` again (a worker's failure, inside :func:`show_errors` in the GUI thread)."""
+    raise error
+
+
 class MainWindow(QtWidgets.QMainWindow):
-    """Top-level window: image view in the centre, trial and response docks beside it.
+    """Top-level window of the workstation.
 
     Parameters
     ----------
-    parent : QWidget or None
-        Parent widget (normally None).
+    store : TrialStore, optional
+        The open trial (without one the window is an empty shell).
+    db : str, optional
+        The database path or URL of ``store`` (workers open their own connections with it).
+    parent : QWidget, optional
     """
 
-    def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
+    def __init__(self, store: TrialStore | None = None, db: str | Path | None = None,
+                 parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        self.store = store
+        self.db = str(db) if db is not None else None
+        self.reader: Reader | None = None
+        self.login_note = ""
         self.setWindowTitle(WINDOW_TITLE)
         self.resize(_default_size(self.screen()))
-        self._build_menus()
-        self._build_view()
-        self.trial_dock, self.trial_tree = self._build_trial_dock()
-        self.response_dock, self.response_label = self._build_response_dock()
-        self.resizeDocks([self.trial_dock, self.response_dock], [280, 300],
-                         QtCore.Qt.Orientation.Horizontal)
+        self.runner = TaskRunner(self)
+        self.reading = ReadingController(self)
+        self.main_actions = build_actions(self, self.reading.action_slots())
+        self.setCentralWidget(self.reading.central)
+        self.trial_dock = self._add_dock("Trial", "trialDock", self.reading.browser,
+                                         QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.lesion_dock = self._add_dock("Lesions", "lesionDock", self.reading.lesion_panel,
+                                          QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self.response_dock = self._add_dock("Response", "responseDock", self.reading.response_panel,
+                                            QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
+        self.splitDockWidget(self.lesion_dock, self.response_dock, QtCore.Qt.Orientation.Vertical)
+        for dock in (self.trial_dock, self.lesion_dock, self.response_dock):
+            self.actions_menu("View").addAction(dock.toggleViewAction())
+        self.progress_area = TaskProgressArea(self.runner, self.statusBar())
+        self.reader_label = QtWidgets.QLabel("Not logged in")
+        self.reader_label.setObjectName("readerLabel")
+        self.statusBar().addPermanentWidget(self.reader_label)
+        self.statusBar().addPermanentWidget(QtWidgets.QLabel(f"v{recist_app.__version__}"))
         self.statusBar().showMessage("Ready")
-        version = QtWidgets.QLabel(f"v{recist_app.__version__}")
-        self.statusBar().addPermanentWidget(version)
+        self.fit_docks()
+        self.reading.update_actions()
+        if store is not None:
+            self.reading.set_store(store)
 
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        quit_action = file_menu.addAction("&Quit")
-        quit_action.setShortcut(QtGui.QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        help_menu = self.menuBar().addMenu("&Help")
-        about_action = help_menu.addAction("&About")
-        about_action.triggered.connect(self.show_about)
+    # -- layout -------------------------------------------------------------------------------
+    @property
+    def trial_tree(self) -> QtWidgets.QTreeWidget:
+        """The trial browser's tree."""
+        return self.reading.browser.tree
 
-    def _build_view(self) -> None:
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.setBackground(VIEW_BACKGROUND)
-        self.view_box = self.graphics.addViewBox(lockAspect=True, invertY=True)
-        self.view_box.setMenuEnabled(False)
-        self.placeholder_image = pg.ImageItem(_placeholder_image(), levels=(0, 255))
-        self.view_box.addItem(self.placeholder_image)
-        self.placeholder_text = pg.TextItem(PLACEHOLDER_TEXT, color="#9aa0a6", anchor=(0.5, 0.5))
-        font = self.placeholder_text.textItem.font()
-        font.setPointSizeF(13)
-        self.placeholder_text.setFont(font)
-        self.placeholder_text.setPos(256, 256)
-        self.view_box.addItem(self.placeholder_text, ignoreBounds=True)
-        self.view_box.setRange(QtCore.QRectF(0, 0, 512, 512), padding=0.02)
-        self.setCentralWidget(self.graphics)
+    @property
+    def slice_view(self) -> SliceView:
+        """The central slice view."""
+        return self.reading.slice_view
 
-    def _build_trial_dock(self) -> tuple[QtWidgets.QDockWidget, QtWidgets.QTreeWidget]:
-        tree = QtWidgets.QTreeWidget()
-        tree.setHeaderLabels(["Subject / timepoint", "Date"])
-        tree.setAlternatingRowColors(True)
-        tree.header().setStretchLastSection(False)
-        tree.header().setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
-        dock = self._add_dock("Trial", "trialDock", tree, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
-        return dock, tree
+    @property
+    def view_box(self) -> pg.ViewBox:
+        """The slice view's ViewBox (row-major image, y inverted, aspect locked)."""
+        return self.reading.slice_view.view_box
 
-    def _build_response_dock(self) -> tuple[QtWidgets.QDockWidget, QtWidgets.QLabel]:
-        label = QtWidgets.QLabel("No assessment yet.\n\nMeasure the baseline target lesions "
-                                 "to see the sum of diameters and the response.")
-        label.setObjectName("placeholderLabel")
-        label.setWordWrap(True)
-        label.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
-        dock = self._add_dock("Response", "responseDock", label,
-                              QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
-        return dock, label
+    @property
+    def lesion_panel(self) -> LesionPanel:
+        """The lesion panel (right dock)."""
+        return self.reading.lesion_panel
+
+    @property
+    def response_panel(self) -> ResponsePanel:
+        """The response panel (right dock)."""
+        return self.reading.response_panel
+
+    def actions_menu(self, title: str) -> QtWidgets.QMenu:
+        """The menu of the menu bar titled ``title`` (without the ``&``)."""
+        for action in self.menuBar().actions():
+            if action.text().replace("&", "") == title and action.menu() is not None:
+                return action.menu()
+        raise KeyError(title)
 
     def _add_dock(self, title: str, name: str, widget: QtWidgets.QWidget,
                   area: QtCore.Qt.DockWidgetArea) -> QtWidgets.QDockWidget:
         dock = QtWidgets.QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable
-                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable)
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
+
+    def set_dock_widget(self, dock: QtWidgets.QDockWidget, widget: QtWidgets.QWidget) -> None:
+        """Put a fresh panel in a dock (another reader: nothing of the previous read stays)."""
+        old = dock.widget()
+        dock.setWidget(widget)
+        if old is not None:
+            old.deleteLater()
+
+    def fit_docks(self) -> None:
+        """Dock widths for the window size: the image keeps at least about half of the width."""
+        width = max(self.width(), 800)
+        right = min(RIGHT_DOCK_WIDTH, int(width * 0.35))
+        left = min(LEFT_DOCK_WIDTH, int(width * 0.16))
+        self.resizeDocks([self.trial_dock, self.lesion_dock], [left, right], QtCore.Qt.Orientation.Horizontal)
+        height = max(self.height(), 600)
+        self.resizeDocks([self.lesion_dock, self.response_dock], [int(height * 0.45), int(height * 0.55)],
+                         QtCore.Qt.Orientation.Vertical)
+
+    # -- trial and reader -----------------------------------------------------------------------
+    def set_store(self, store: TrialStore, db: str | Path) -> None:
+        """Show another trial (the reader must log in again)."""
+        self.store, self.db = store, str(db)
+        self.reading.set_store(store)
+
+    def login(self, reader: Reader, note: str = "") -> None:
+        """Work as ``reader`` (already authenticated); ``note`` says how (e.g. automatic demo log-in)."""
+        self.reader, self.login_note = reader, note
+        self.reading.set_reader(reader)
+        self.update_title()
+
+    def show_login(self, reader_name: str = "", password: str = "") -> bool:
+        """Ask who reads (password checked by the store); True when someone logged in."""
+        from widgets.dialogs.login import LoginDialog
+
+        if self.store is None:
+            return False
+        dialog = LoginDialog(self.store, self, reader_name=reader_name, password=password)
+        if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted or dialog.reader is None:
+            return False
+        self.login(dialog.reader)
+        return True
+
+    def update_title(self) -> None:
+        """Window title and status-bar label: trial, reader and role (and how they logged in)."""
+        from widgets.dialogs.login import role_name
+
+        if self.store is None:
+            self.setWindowTitle(WINDOW_TITLE)
+            return
+        parts = [WINDOW_TITLE, self.store.trial.code]
+        if self.reader is not None:
+            parts.append(f"{self.reader.name} ({role_name(self.reader)})")
+            self.reader_label.setText(f"Reader: {self.reader.name} · {role_name(self.reader)}"
+                                      + (f" · {self.login_note}" if self.login_note else ""))
+        else:
+            self.reader_label.setText("Not logged in")
+        if self.login_note:
+            parts.append(self.login_note)
+        self.setWindowTitle(" — ".join(parts))
+
+    # -- error display for workers and slots ---------------------------------------------------
+    def show_error(self, title: str, error: BaseException) -> None:
+        """Show a worker's error through :func:`show_errors` (typed errors) or the excepthook (bugs)."""
+        with show_errors(title, self):
+            reraise(error)
 
     def show_about(self) -> None:
         """Show the About box with the application version."""
@@ -163,18 +256,16 @@ class MainWindow(QtWidgets.QMainWindow):
             f"<b>{WINDOW_TITLE}</b><br>Version {recist_app.__version__}<br><br>"
             "RECIST 1.1 / iRECIST tumour-response reading.")
 
-
-def _placeholder_image(size: int = 512) -> np.ndarray:
-    """A faint radial vignette (uint8, row-major) shown until an image is loaded."""
-    axis = np.linspace(-1.0, 1.0, size, dtype=np.float32)
-    radius = np.hypot(axis[None, :], axis[:, None])
-    return (22.0 * np.clip(1.0 - radius, 0.0, 1.0)).astype(np.uint8)
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        """Cancel background work and wait for it before closing."""
+        self.runner.wait()
+        super().closeEvent(event)
 
 
 def _default_size(screen: QtGui.QScreen | None) -> QtCore.QSize:
-    """1280 × 800, or 90 % of the screen's free area when that is smaller (e.g. 1366 × 768 laptops)."""
-    wanted = QtCore.QSize(1280, 800)
+    """1600 × 960, or 92 % of the screen's free area when that is smaller (e.g. 1366 × 768 laptops)."""
+    wanted = QtCore.QSize(1600, 960)
     if screen is None:
         return wanted
     free = screen.availableGeometry().size()
-    return wanted.boundedTo(QtCore.QSize(int(free.width() * 0.9), int(free.height() * 0.9)))
+    return wanted.boundedTo(QtCore.QSize(int(free.width() * 0.92), int(free.height() * 0.92)))

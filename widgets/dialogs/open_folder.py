@@ -1,0 +1,226 @@
+"""``OpenFolderDialog``: scan a folder or DICOMDIR, show its series with their findings, import them.
+
+The scan (:func:`recist_app.dicom_scan.scan`, headers only) runs in a worker with a busy bar and a
+Cancel button; cancelling stops waiting at once (the header pass, which cannot be interrupted,
+finishes in the background and its result is dropped). Each series is listed with its size,
+spacing and the findings a reader should know (gantry tilt, missing slices, uneven spacing, no
+pixel spacing …), and with what the import will do with it
+(:func:`recist_app.store.dicom_import.plan_import`: attach to the subject whose id is the Patient
+ID, at the time point of its Study Date). Import writes the plan
+(:func:`~recist_app.store.dicom_import.apply_import`, audited).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from recist_app.dicom_scan import ScanResult, SeriesSummary, scan
+from recist_app.store import TrialStore
+from recist_app.store.dicom_import import PlannedSeries, apply_import, plan_import
+from widgets.workers import Progress, Task, TaskRunner
+
+ACTIONS = {"attach": "attach to its time point", "attach-new": "attach to a new time point",
+           "attached": "already in the trial", "skip": "skip"}
+WARNING_COLOUR = "#ffb74d"
+
+
+def series_text(summary: SeriesSummary) -> str:
+    """``"40 images · 256×256 · 1.56 mm · 5 mm"`` (what is known)."""
+    parts = [f"{summary.frame_count} images"]
+    if summary.rows and summary.columns:
+        parts.append(f"{summary.columns}×{summary.rows}")
+    if summary.pixel_spacing:
+        parts.append(f"{summary.pixel_spacing[1]:.2f} mm pixels")
+    if summary.spacing_between_slices:
+        parts.append(f"step {summary.spacing_between_slices:.2f} mm")
+    return " · ".join(parts)
+
+
+class OpenFolderDialog(QtWidgets.QDialog):
+    """Scan → review → import.
+
+    Parameters
+    ----------
+    store : TrialStore
+    runner : TaskRunner
+        Runs the scan off the GUI thread (its progress also shows in the status bar).
+    actor : str
+        Who imports (audit trail).
+    parent : QWidget, optional
+
+    Signals
+    -------
+    imported(int)
+        Series attached by an import.
+    """
+
+    imported = QtCore.Signal(int)
+
+    def __init__(self, store: TrialStore, runner: TaskRunner, actor: str,
+                 parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Open DICOM folder")
+        self.setObjectName("openFolderDialog")
+        self.resize(900, 520)
+        self._store, self._runner, self._actor = store, runner, actor
+        self._task: Task | None = None
+        self.scan_result: ScanResult | None = None
+        self.plan: tuple[PlannedSeries, ...] = ()
+        self.path_edit = QtWidgets.QLineEdit()
+        self.path_edit.setPlaceholderText("a folder (searched recursively), a DICOMDIR or a file")
+        browse = QtWidgets.QPushButton("Browse…")
+        browse.clicked.connect(self._on_browse_clicked)
+        self.scan_button = QtWidgets.QPushButton("Scan")
+        self.scan_button.clicked.connect(lambda: self.start_scan(self.path_edit.text()))
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(self.path_edit, 1)
+        top.addWidget(browse)
+        top.addWidget(self.scan_button)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setMaximumHeight(14)
+        self.progress.setTextVisible(False)
+        self.cancel_button = QtWidgets.QPushButton("Cancel scan")
+        self.cancel_button.clicked.connect(self.cancel_scan)
+        busy = QtWidgets.QHBoxLayout()
+        busy.addWidget(self.progress, 1)
+        busy.addWidget(self.cancel_button)
+        self.busy = QtWidgets.QWidget()
+        self.busy.setLayout(busy)
+        self.busy.hide()
+        self.tree = QtWidgets.QTreeWidget()
+        self.tree.setHeaderLabels(["Patient / study / series", "Images", "Findings", "Import"])
+        self.tree.setAlternatingRowColors(True)
+        self.tree.header().setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        self.status_label = QtWidgets.QLabel("Choose a folder and scan it.")
+        self.status_label.setWordWrap(True)
+        self.buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
+        self.import_button = self.buttons.addButton("Import", QtWidgets.QDialogButtonBox.ButtonRole.ApplyRole)
+        self.import_button.setEnabled(False)
+        self.import_button.clicked.connect(self.import_series)
+        self.buttons.rejected.connect(self.reject)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.busy)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.buttons)
+
+    def _on_browse_clicked(self) -> None:
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self, "DICOM folder", self.path_edit.text())
+        if folder:
+            self.path_edit.setText(folder)
+            self.start_scan(folder)
+
+    # -- scanning ---------------------------------------------------------------------------------
+    def start_scan(self, path: str) -> Task | None:
+        """Scan ``path`` in a worker; the tree fills when it is done."""
+        if not path.strip():
+            self.status_label.setText("Give a folder, a DICOMDIR or a file to scan.")
+            return None
+        self.cancel_scan()
+        self.path_edit.setText(path)
+        self.tree.clear()
+        self.import_button.setEnabled(False)
+        target = Path(path.strip()).expanduser()
+
+        def run(_progress: Progress, _cancel: threading.Event) -> ScanResult:
+            return scan(target)
+
+        task = Task(run, f"Scanning {target.name or target}")
+        task.signals.finished.connect(self._on_scan_finished)
+        task.signals.failed.connect(self._on_scan_failed)
+        task.signals.cancelled.connect(self._on_scan_cancelled)
+        self._task = task
+        self.busy.show()
+        self.scan_button.setEnabled(False)
+        self.status_label.setText(f"Scanning {target} (headers only)…")
+        self._runner.start(task)
+        return task
+
+    def cancel_scan(self) -> None:
+        """Stop waiting for the running scan (its result will be ignored)."""
+        if self._task is not None and not self._task.done:
+            self._task.cancel()
+            self._task = None
+            self.busy.hide()
+            self.scan_button.setEnabled(True)
+            self.status_label.setText("Scan cancelled.")
+
+    def _finish_scan(self) -> bool:
+        """True if the reporting task is the scan still wanted (a cancelled one is ignored)."""
+        task = self._task
+        if task is None or self.sender() is not task.signals:
+            return False
+        self._task = None
+        self.busy.hide()
+        self.scan_button.setEnabled(True)
+        return True
+
+    def _on_scan_cancelled(self) -> None:
+        if self._finish_scan():
+            self.status_label.setText("Scan cancelled.")
+
+    def _on_scan_failed(self, error: BaseException) -> None:
+        if not self._finish_scan():
+            return
+        self.status_label.setText(f"Nothing to import: {error}")
+
+    def _on_scan_finished(self, result: ScanResult) -> None:
+        if not self._finish_scan():
+            return
+        self.show_result(result)
+
+    # -- review and import ------------------------------------------------------------------------
+    def show_result(self, result: ScanResult) -> None:
+        """List the series of ``result`` with their findings and what the import does."""
+        self.scan_result = result
+        self.plan = plan_import(self._store, result)
+        actions = {item.series.series_uid: item for item in self.plan}
+        self.tree.clear()
+        warning = self.style().standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MessageBoxWarning)
+        for patient, studies in result.tree().items():
+            patient_item = QtWidgets.QTreeWidgetItem([f"Patient {patient or '(no id)'}"])
+            self.tree.addTopLevelItem(patient_item)
+            for series_list in studies.values():
+                first = series_list[0]
+                study_item = QtWidgets.QTreeWidgetItem([f"Study {first.study_date or '(no date)'} "
+                                                        f"{first.study_description}".rstrip()])
+                patient_item.addChild(study_item)
+                for summary in series_list:
+                    item = actions.get(summary.series_uid)
+                    action = ACTIONS.get(item.action, item.action) if item else ""
+                    if item is not None and item.reason:
+                        action = f"{action}: {item.reason}"
+                    codes = ", ".join(f.code for f in summary.findings)
+                    row = QtWidgets.QTreeWidgetItem([
+                        f"{summary.series_number or ''} {summary.modality} {summary.series_description}".strip(),
+                        series_text(summary), codes, action])
+                    if summary.findings:
+                        row.setIcon(2, warning)
+                        row.setForeground(2, QtGui.QBrush(QtGui.QColor(WARNING_COLOUR)))
+                        row.setToolTip(2, "\n".join(f"{f.code}: {f.message}" for f in summary.findings))
+                    row.setToolTip(3, action)
+                    study_item.addChild(row)
+        self.tree.expandAll()
+        for column in (1, 2, 3):
+            self.tree.resizeColumnToContents(column)
+        attachable = sum(1 for item in self.plan if item.action in ("attach", "attach-new"))
+        unreadable = f"; {len(result.unreadable)} file(s) not usable" if result.unreadable else ""
+        self.status_label.setText(f"{len(result.series)} series found{unreadable}; {attachable} can be imported.")
+        self.import_button.setEnabled(attachable > 0)
+
+    def import_series(self) -> int:
+        """Attach the planned series to the trial; emits :attr:`imported`."""
+        from widgets.main_window import show_errors
+
+        count = 0
+        with show_errors("Could not import the series", self):
+            count = apply_import(self._store, self.plan, self._actor)
+        self.status_label.setText(f"{count} series imported into {self._store.trial.code}.")
+        self.import_button.setEnabled(False)
+        self.imported.emit(count)
+        return count

@@ -1,0 +1,220 @@
+"""Long work off the GUI thread (ARCHITECTURE §1.4 "Threads"): ``QThreadPool`` runnables around Qt-free loaders.
+
+A :class:`Task` runs ``fn(on_progress, cancel)`` in the global ``QThreadPool`` and reports through
+the signals of its :class:`TaskSignals` (queued to the GUI thread): ``progress(done, total)``,
+then exactly one of ``finished(result)``, ``failed(exception)`` or ``cancelled()``. The GUI side
+receives only plain records and arrays (a :class:`~recist_app.volume.CtVolume`, a
+:class:`~recist_app.dicom_scan.ScanResult`, an export result); it never touches the session from
+here (only the GUI thread mutates the read).
+
+:func:`series_load_task` scans the series' folder (headers only), then loads it with
+:class:`~recist_app.series_loader.SeriesLoad`: the first decoded slice arrives at once as a
+one-slice preview volume (``first_slice_ready``), the whole volume when done (VIEWER.md "Long
+work").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6 import QtCore, QtWidgets
+
+from recist_app.dicom_scan import ScanResult, SeriesSummary, scan
+from recist_app.errors import NotDicomError, RecistAppError
+from recist_app.series_loader import LoadCancelled, SeriesLoad
+from recist_app.volume import CtVolume
+
+#: ``on_progress(done, total)`` as handed to the task's function.
+Progress = Callable[[int, int], None]
+TaskFunction = Callable[[Progress, threading.Event], Any]
+
+
+class TaskCancelled(RecistAppError):
+    """Raised by a task's function when it noticed its ``cancel`` event (any loader's own
+    cancellation error works too; see :data:`CANCEL_ERRORS`)."""
+
+
+def _cancel_errors() -> tuple[type[BaseException], ...]:
+    from recist_app.exports.errors import ExportCancelledError
+
+    return (TaskCancelled, LoadCancelled, ExportCancelledError)
+
+
+class TaskSignals(QtCore.QObject):
+    """What a :class:`Task` reports; lives in the GUI thread, emitted from the worker."""
+
+    progress = QtCore.Signal(int, int)
+    first_slice_ready = QtCore.Signal(object)
+    examined = QtCore.Signal(object)
+    finished = QtCore.Signal(object)
+    failed = QtCore.Signal(object)
+    cancelled = QtCore.Signal()
+
+
+class Task(QtCore.QRunnable):
+    """One job for the thread pool: ``fn(on_progress, cancel_event)``; cancel with :meth:`cancel`.
+
+    Parameters
+    ----------
+    fn : callable
+        Runs in a worker thread; must not touch Qt widgets.
+    title : str
+        What the job does, for the progress bar ("Loading WEEK 8").
+    """
+
+    def __init__(self, fn: TaskFunction, title: str) -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # Python keeps the runnable until its last signal is handled
+        self.fn = fn
+        self.title = title
+        self.signals = TaskSignals()
+        self.cancel_event = threading.Event()
+        self.done = False
+
+    def cancel(self) -> None:
+        """Ask the job to stop at its next check (it then reports ``cancelled``)."""
+        self.cancel_event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """True once :meth:`cancel` was called."""
+        return self.cancel_event.is_set()
+
+    def run(self) -> None:
+        """Worker thread: run the function and emit exactly one outcome signal."""
+        try:
+            result = self.fn(self.signals.progress.emit, self.cancel_event)
+        except _cancel_errors():
+            self.signals.cancelled.emit()
+        except BaseException as exc:  # noqa: BLE001  every failure goes back to the GUI thread's error boundary
+            if self.cancel_event.is_set():
+                self.signals.cancelled.emit()
+            else:
+                self.signals.failed.emit(exc)
+        else:
+            if self.cancel_event.is_set():
+                self.signals.cancelled.emit()
+            else:
+                self.signals.finished.emit(result)
+
+
+class TaskRunner(QtCore.QObject):
+    """Starts tasks in the global thread pool and keeps them alive until they report an outcome."""
+
+    task_started = QtCore.Signal(object)
+    task_ended = QtCore.Signal(object)
+
+    def __init__(self, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self._tasks: list[Task] = []
+        self.pool = QtCore.QThreadPool.globalInstance()
+
+    def start(self, task: Task) -> Task:
+        """Run ``task``; its outcome signals end its life here."""
+        for signal in (task.signals.finished, task.signals.failed, task.signals.cancelled):
+            signal.connect(self._on_task_ended)
+        self._tasks.append(task)
+        self.task_started.emit(task)
+        self.pool.start(task)
+        return task
+
+    def _on_task_ended(self, *_args: object) -> None:
+        for task in [t for t in self._tasks if t.signals is self.sender()]:
+            task.done = True
+            self._tasks.remove(task)
+            self.task_ended.emit(task)
+
+    @property
+    def running(self) -> tuple[Task, ...]:
+        """Tasks started and not yet ended."""
+        return tuple(self._tasks)
+
+    def cancel_all(self) -> None:
+        """Cancel every running task."""
+        for task in self._tasks:
+            task.cancel()
+
+    def wait(self, timeout_ms: int = 10_000) -> bool:
+        """Cancel everything and wait for the worker threads (on close); True if all stopped."""
+        self.cancel_all()
+        done = self.pool.waitForDone(timeout_ms)
+        QtWidgets.QApplication.processEvents()
+        return done
+
+
+def series_files(summary_or_scan: ScanResult, series_uid: str, where: str) -> SeriesSummary:
+    """The scanned series ``series_uid`` (raises :class:`NotDicomError` naming the folder if absent)."""
+    for summary in summary_or_scan.series:
+        if summary.series_uid == series_uid:
+            return summary
+    raise NotDicomError(f"Series {series_uid} is not under {where} any more (moved or deleted?). "
+                        "Import the folder again with File > Open folder.", paths=(Path(where),))
+
+
+def examine_series(path: str, series_uid: str) -> SeriesSummary:
+    """Headers only: the series' files in order and its findings (tilt, gaps, spacing …)."""
+    return series_files(scan(Path(path), workers=1), series_uid, path)
+
+
+def preview_volume(load: SeriesLoad) -> CtVolume | None:
+    """A one-slice volume of the first decoded slice (shown while the rest decodes); None if not possible."""
+    from recist_app.dicom_series import build_volume
+
+    first = load.first_slice()
+    k, plan = load.first_index, load.plan
+    try:
+        one = dataclasses.replace(plan, frames=plan.frames[k:k + 1], positions=plan.positions[k:k + 1])
+        return build_volume(one, first.copy()[None], False)
+    except (RecistAppError, ValueError, IndexError):
+        return None
+
+
+def series_load_task(path: str, series_uid: str, title: str, summary: SeriesSummary | None = None) -> Task:
+    """A task that examines (unless ``summary`` is known) and loads one series progressively.
+
+    Signals: ``examined(SeriesSummary)``, ``first_slice_ready(CtVolume of one slice)``,
+    ``progress(done, total)``, then ``finished(CtVolume)`` (or ``failed`` / ``cancelled``).
+    """
+    holder: dict[str, Task] = {}
+
+    def load(on_progress: Progress, cancel: threading.Event) -> CtVolume:
+        task = holder["task"]
+        found = summary or examine_series(path, series_uid)
+        task.signals.examined.emit(found)
+        if cancel.is_set():
+            raise TaskCancelled("cancelled")
+        loader = SeriesLoad(found.files, on_progress=on_progress, cancel=cancel)
+        preview = preview_volume(loader)
+        if preview is not None:
+            task.signals.first_slice_ready.emit(preview)
+        return loader.run()
+
+    task = Task(load, title)
+    holder["task"] = task
+    return task
+
+
+def examine_all_task(series: list[tuple[str, str]]) -> Task:
+    """A task that examines many ``(path, series_uid)`` pairs, emitting ``examined`` for each found."""
+    holder: dict[str, Task] = {}
+
+    def run(on_progress: Progress, cancel: threading.Event) -> int:
+        found = 0
+        for done, (path, uid) in enumerate(series, start=1):
+            if cancel.is_set():
+                raise TaskCancelled("cancelled")
+            try:
+                holder["task"].signals.examined.emit(examine_series(path, uid))
+                found += 1
+            except RecistAppError:
+                pass  # the load of that series will report it when the reader opens it
+            on_progress(done, len(series))
+        return found
+
+    task = Task(run, "Checking series")
+    holder["task"] = task
+    return task
