@@ -124,12 +124,6 @@ def _frames_of(path: Path, ds: Dataset | LeanHeader, layout: PixelLayout | None 
     return frames
 
 
-def file_frames(header: Header) -> list[_Frame]:
-    """The frames of one file (one for a classic single-frame image), as :func:`plan_series` sees them."""
-    path, ds, layout = header
-    return _frames_of(path, ds, layout)
-
-
 def _window_presets(ds: Dataset | LeanHeader) -> tuple[tuple[float, float], ...]:
     """Each distinct (0028,1050) *Window Center* / (0028,1051) *Window Width* pair (Frame VOI LUT
     (0028,9132) of frame 1 for Enhanced images)."""
@@ -288,7 +282,7 @@ def _affine(first: _Frame, positions: np.ndarray, iop: tuple[float, ...]) -> np.
 
 def _sorted_frames(headers: Sequence[Header]) -> tuple[list[_Frame], np.ndarray]:
     """Frames sorted along the normal and their positions; refuses two slices at one position."""
-    frames = [frame for header in headers for frame in file_frames(header)]
+    frames = [frame for path, ds, layout in headers for frame in _frames_of(path, ds, layout)]
     _check_geometry(frames)
     order = geometry.sort_positions([frame.ipp for frame in frames], frames[0].iop)
     frames = [frames[i] for i in order]

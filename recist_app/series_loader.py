@@ -8,11 +8,6 @@ others outward from it: compressed series in a :class:`~concurrent.futures.Threa
 memory is the int16 volume plus a few per-slice temporaries. Qt-free: widgets wrap :meth:`run` in
 a ``QRunnable`` and forward ``on_progress`` as a signal.
 
-When nobody asked for a first slice, :meth:`run` overlaps the two passes for compressed series:
-each classic single-frame file is decoded (in file order, into volume slot = file index) while
-the next headers are parsed, and the slots are put in order along the normal at the end, in
-place (one slice of scratch memory).
-
 Example
 -------
 >>> load = SeriesLoad(paths, on_progress=print, cancel=stop_event)   # doctest: +SKIP
@@ -31,11 +26,9 @@ import numpy as np
 
 from recist_app.dicom_header import NATIVE_LE
 from recist_app.dicom_series import (
-    Header,
     SeriesPlan,
     build_volume,
     decode_slice,
-    file_frames,
     plan_series,
     read_headers,
 )
@@ -122,8 +115,13 @@ class SeriesLoad:
         """Read the headers, check and sort the frames, allocate the int16 volume (once)."""
         if self._plan is None:
             self._check_cancel()
-            self._adopt(plan_series(read_headers(self._paths)))
-        assert self._plan is not None
+            plan = plan_series(read_headers(self._paths))
+            total = len(plan.frames)
+            first = total // 2 if self._requested is None else self._requested
+            if not 0 <= first < total:
+                raise ValueError(f'Argument "first_index" must be in 0…{total - 1}, got {first}.')
+            self._hu = np.empty((total, plan.rows, plan.columns), dtype=np.int16)
+            self._plan, self._first = plan, first
         return self._plan
 
     def _report(self) -> None:
@@ -166,88 +164,6 @@ class SeriesLoad:
         total, first = len(self._prepare().frames), self.first_index
         return sorted((k for k in range(total) if k != first), key=lambda k: (abs(k - first), k))
 
-    def _read_headers_decoding(self, first: Header, pool: ThreadPoolExecutor,
-                               futures: list[Future[bool] | None]) -> list[Header]:
-        """Read every header (``first`` is read already); submit each classic single-frame file's
-        decode into slot = file index (appended to ``futures``; None for a file decoded later the
-        usual way)."""
-        headers: list[Header] = []
-        for path in self._paths:
-            self._check_cancel()
-            header = first if not headers else read_headers([path])[0]
-            headers.append(header)
-            layout = header[2]
-            if self._hu is None and layout.frames == 1 and layout.rows and layout.columns:
-                self._hu = np.empty((len(self._paths), layout.rows, layout.columns), dtype=np.int16)
-            fits = (self._hu is not None and layout.frames == 1
-                    and (layout.rows, layout.columns) == self._hu.shape[1:])
-            slot = len(futures)
-            futures.append(pool.submit(self._decode_file, header, slot) if fits else None)
-        return headers
-
-    def _decode_file(self, header: Header, slot: int) -> bool:
-        """Worker: decode one single-frame file into volume slot ``slot`` unless cancelled."""
-        if self._cancel.is_set() or self._hu is None:
-            return False
-        return decode_slice(file_frames(header)[0], self._hu[slot])
-
-    def _run_pipelined(self) -> CtVolume | None:
-        """Decode while the headers are read (see the module docstring); None when the series is not
-        all single-frame files of one size, or uncompressed (the caller then loads it the usual
-        way: reading native slices is memory-bound, and a reading thread waiting for the GIL behind
-        the header parser made 300 × 512² slower, 0.18 s against 0.11 s)."""
-        first = read_headers(self._paths[:1])[0]
-        if first[2].syntax in NATIVE_LE:
-            return None
-        workers = self._workers or DEFAULT_WORKERS
-        futures: list[Future[bool] | None] = []
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="series-load") as pool:
-            try:
-                headers = self._read_headers_decoding(first, pool, futures)
-                plan = plan_series(headers)
-            except BaseException:
-                _cancel(futures)
-                self._hu = None
-                raise
-            if None in futures or len(plan.frames) != len(headers):
-                _cancel(futures)
-                self._adopt(plan)
-                return None
-            self._adopt(plan)
-            file_index = {header[0]: i for i, header in enumerate(headers)}
-            source = [file_index[frame.path] for frame in plan.frames]  # volume slice k ← slot source[k]
-            position = {slot: k for k, slot in enumerate(source)}
-            errors: dict[int, BaseException] = {}
-            slot_of = {future: slot for slot, future in enumerate(futures)}
-            for future in as_completed(slot_of):  # type: ignore[arg-type]
-                error = future.exception()
-                if error is not None:
-                    errors[position[slot_of[future]]] = error
-                elif not self._cancel.is_set():
-                    self._clipped |= future.result()
-                    self._report()
-                if errors or self._cancel.is_set():
-                    _cancel(futures)
-                    break
-        self._check_cancel()
-        if errors:
-            self._hu = None
-            raise errors[min(errors)]  # the first along the normal, as in the threaded path
-        assert self._hu is not None
-        _permute_slices(self._hu, source)
-        self._done = len(source)
-        return build_volume(plan, self._hu, self._clipped)
-
-    def _adopt(self, plan: SeriesPlan) -> None:
-        """Take ``plan`` as this load's plan (the volume array is kept when it fits)."""
-        total = len(plan.frames)
-        first = total // 2 if self._requested is None else self._requested
-        if not 0 <= first < total:
-            raise ValueError(f'Argument "first_index" must be in 0…{total - 1}, got {first}.')
-        if self._hu is None or self._hu.shape != (total, plan.rows, plan.columns):
-            self._hu = np.empty((total, plan.rows, plan.columns), dtype=np.int16)
-        self._plan, self._first = plan, first
-
     def run(self) -> CtVolume:
         """Decode every slice and return the :class:`CtVolume` (same as before on a second call).
 
@@ -261,10 +177,6 @@ class SeriesLoad:
         """
         if self._volume is not None:
             return self._volume
-        if self._plan is None and len(self._paths) > 1:
-            self._volume = self._run_pipelined()
-            if self._volume is not None:
-                return self._volume
         self.first_slice()
         order = self._order()
         workers = self._workers
@@ -325,30 +237,3 @@ def load_series_progressively(paths: Sequence[Path], *, first_index: int | None 
     if on_first is not None:
         on_first(load.first_index, first)
     return load.run()
-
-
-def _cancel(futures: Sequence[Future[bool] | None]) -> None:
-    """Cancel the decodes not yet started (running ones finish; their slots are dropped)."""
-    for future in futures:
-        if future is not None:
-            future.cancel()
-
-
-def _permute_slices(hu: np.ndarray, source: Sequence[int]) -> None:
-    """Reorder ``hu`` in place so that slice k becomes the old slice ``source[k]`` (a permutation),
-    following its cycles with one slice of scratch memory."""
-    done = [False] * len(source)
-    scratch = np.empty_like(hu[0])
-    for start in range(len(source)):
-        if done[start] or source[start] == start:
-            done[start] = True
-            continue
-        scratch[...] = hu[start]
-        k = start
-        while True:
-            done[k] = True
-            if source[k] == start:
-                hu[k] = scratch
-                break
-            hu[k] = hu[source[k]]
-            k = source[k]
