@@ -19,7 +19,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from assessment import domain
-from assessment.outcome import ReadOutcome, read_outcome
+from assessment.irecist_outcome import IrecistOutcome
+from assessment.irecist_outcome import irecist_outcome as _irecist_outcome
+from assessment.outcome import Assessment, ReadOutcome, read_outcome
 from assessment.profile import Profile
 from assessment.read_report import ReadReport, assess_read
 from recist_app.read_model import (
@@ -102,9 +104,21 @@ def outcome(snapshot: ReadSnapshot, report: ReadReport, profile: Profile | None 
     subject has no such date, the baseline scan date is used.
     """
     profile = profile or trial_profile(snapshot)
+    return read_outcome(report.recist, _start_date(snapshot, report, profile), profile)
+
+
+def irecist_outcome(snapshot: ReadSnapshot, report: ReadReport, profile: Profile | None = None) -> IrecistOutcome:
+    """iBOR, iRECIST progression and iPFS of the read, from the same reference date as :func:`outcome`."""
+    profile = profile or trial_profile(snapshot)
+    assessments = tuple(Assessment(tp.date, tp.overall.value, tp.visit_id) for tp in report.irecist.timepoints)
+    return _irecist_outcome(assessments, _start_date(snapshot, report, profile), profile)
+
+
+def _start_date(snapshot: ReadSnapshot, report: ReadReport, profile: Profile) -> date:
+    """Randomisation or first dose as the profile says (RULES §7 A8), else the baseline scan date."""
     subject = snapshot.subject
     start = subject.randomised_on if profile.reference_date == "randomisation" else subject.first_dose_on
-    return read_outcome(report.recist, start or report.recist.timepoints[0].date, profile)
+    return start or report.recist.timepoints[0].date
 
 
 def trial_profile(snapshot: ReadSnapshot) -> Profile:

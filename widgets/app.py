@@ -142,7 +142,6 @@ def _open_store(db: str, trial_code: str | None) -> TrialStore | None:
 
 def open_as(window: MainWindow, reader_name: str, password: str, note: str = "") -> bool:
     """Log ``window`` in as ``reader_name`` (password checked by the store) and open the first subject."""
-    from widgets.dialogs.login import authenticate
     from widgets.main_window import show_errors
 
     assert window.store is not None
@@ -151,7 +150,7 @@ def open_as(window: MainWindow, reader_name: str, password: str, note: str = "")
         window.statusBar().showMessage(f"No reader named {reader_name!r} in this trial.")
         return window.show_login(reader_name, password)
     with show_errors("Could not log in", window):
-        window.login(authenticate(window.store, reader.uid, password), note)
+        window.login(window.store.authenticate(reader.uid, password), note)
         open_first_subject(window)
         return True
     return False

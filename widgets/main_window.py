@@ -115,7 +115,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.reader: Reader | None = None
         self.login_note = ""
         self.setWindowTitle(WINDOW_TITLE)
-        self.resize(_default_size(self.screen()))
+        self.setGeometry(_default_geometry(self.screen()))
         self.runner = TaskRunner(self)
         self.reading = ReadingController(self)
         self.main_actions = build_actions(self, self.reading.action_slots())
@@ -262,10 +262,18 @@ class MainWindow(QtWidgets.QMainWindow):
         super().closeEvent(event)
 
 
-def _default_size(screen: QtGui.QScreen | None) -> QtCore.QSize:
-    """1600 × 960, or 92 % of the screen's free area when that is smaller (e.g. 1366 × 768 laptops)."""
-    wanted = QtCore.QSize(1600, 960)
+DEFAULT_SIZE = QtCore.QSize(1600, 960)
+
+
+def _default_geometry(screen: QtGui.QScreen | None) -> QtCore.QRect:
+    """Where the window starts: the screen's whole free area when 1600 × 960 fits in it (large
+    screens: maximised-like), else 92 % of the free area, centred (e.g. 1366 × 768 laptops)."""
     if screen is None:
-        return wanted
-    free = screen.availableGeometry().size()
-    return wanted.boundedTo(QtCore.QSize(int(free.width() * 0.92), int(free.height() * 0.92)))
+        return QtCore.QRect(QtCore.QPoint(0, 0), DEFAULT_SIZE)
+    free = screen.availableGeometry()
+    if free.width() >= DEFAULT_SIZE.width() and free.height() >= DEFAULT_SIZE.height():
+        return QtCore.QRect(free)
+    size = DEFAULT_SIZE.boundedTo(QtCore.QSize(int(free.width() * 0.92), int(free.height() * 0.92)))
+    rect = QtCore.QRect(QtCore.QPoint(0, 0), size)
+    rect.moveCenter(free.center())
+    return rect

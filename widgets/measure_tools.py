@@ -338,6 +338,7 @@ class MeasureLayer(QtCore.QObject):
         self._pending = ("", "")
         self._selected = ""
         self._counter = 0
+        self._read_only = False
 
     # -- set-up ------------------------------------------------------------------------------
     def set_volume(self, volume: CtVolume | None) -> None:
@@ -370,9 +371,36 @@ class MeasureLayer(QtCore.QObject):
         return QtCore.QPointF(min(max(point.x(), rect.left()), rect.right()),
                               min(max(point.y(), rect.top()), rect.bottom()))
 
+    @property
+    def read_only(self) -> bool:
+        """True when calipers can be neither drawn, dragged nor deleted."""
+        return self._read_only
+
+    def set_read_only(self, read_only: bool) -> None:
+        """Freeze (or thaw) the calipers: no drawing, no handle or body dragging, no deletion.
+
+        Frozen calipers accept no mouse button, so a press on one goes to the view underneath
+        (window / level, pan, zoom)."""
+        self._read_only = bool(read_only)
+        if self._read_only:
+            self.cancel()
+        for caliper in self._calipers.values():
+            self._apply_read_only(caliper)
+
+    def _apply_read_only(self, caliper: Caliper) -> None:
+        # pyqtgraph hands a drag to whatever accepted it on hover: a ROI only when translatable, a
+        # handle always (whatever its mouse buttons), so frozen calipers hide their handles.
+        frozen = self._read_only
+        buttons = QtCore.Qt.MouseButton.NoButton if frozen else QtCore.Qt.MouseButton.LeftButton
+        caliper.translatable = not frozen
+        caliper.setAcceptedMouseButtons(buttons)
+        for index, handle in enumerate(caliper.getHandles()):
+            handle.setAcceptedMouseButtons(buttons)
+            handle.setVisible(not frozen and index < caliper.end_count())
+
     def begin(self, tool: Tool, point: QtCore.QPointF) -> None:
         """Start a drag of ``tool`` at ``point`` (view coordinates)."""
-        if self._volume is None or tool is Tool.WINDOW:
+        if self._volume is None or tool is Tool.WINDOW or self._read_only:
             return
         point = self._clamp(point)
         if self._draft_stage == "await-short" and isinstance(self._draft, BidirectionalCaliper):
@@ -473,6 +501,7 @@ class MeasureLayer(QtCore.QObject):
         caliper.style(False)
         self._view_box.addItem(caliper, ignoreBounds=True)
         self._adopt(key, caliper)
+        self._apply_read_only(caliper)
         caliper.record = record
         caliper.setVisible(placed.k == self._slice)
         self.changed.emit()
@@ -543,9 +572,10 @@ class MeasureLayer(QtCore.QObject):
         self.changed.emit()
 
     def delete_selected(self) -> str:
-        """Delete the selected caliper (Delete/Backspace) and emit ``deleted``; its key or ``""``."""
+        """Delete the selected caliper (Delete/Backspace) and emit ``deleted``; its key or ``""``
+        (nothing is deleted when read-only)."""
         key = self._selected
-        if key and self.remove(key):
+        if key and not self._read_only and self.remove(key):
             self.deleted.emit(key)
             return key
         return ""

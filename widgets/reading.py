@@ -303,7 +303,8 @@ class ReadingController(LesionRouting, ReadingActions, QtCore.QObject):
         locked = self.locked
         self.lesion_panel.set_read(snapshot, report, read_only=locked)
         labels = {tp.uid: tp.visit for tp in snapshot.timepoints} if self.blinded else None
-        self.response_panel.set_report(report, outcome, timepoint_labels=labels)
+        irecist = self.bridge.irecist_outcome if self.bridge is not None else None
+        self.response_panel.set_report(report, (outcome, irecist), timepoint_labels=labels)
         if self.tp_uid is not None:
             try:
                 self.response_panel.select_timepoint(self.tp_uid)

@@ -160,14 +160,9 @@ class LesionRouting(_Base):
         for view in self.views():
             tp_uid = self._shown.get(id(view))
             frozen = tp_uid is None or (self.bridge is not None and self.bridge.is_signed(tp_uid))
-            buttons = QtCore.Qt.MouseButton.NoButton if frozen else QtCore.Qt.MouseButton.LeftButton
             if frozen and view.selected_measurement:
                 view.select_measurement("")
-            for caliper in view.measurements:
-                caliper.translatable = not frozen
-                caliper.setAcceptedMouseButtons(buttons)
-                for handle in caliper.getHandles():
-                    handle.setAcceptedMouseButtons(buttons)
+            view.set_read_only(frozen)
 
 
 def _utc_text(stamp: str | None) -> str:

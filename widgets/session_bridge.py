@@ -7,7 +7,7 @@ plus the short axis for bidirectional calipers; a node's length caliper is its s
 statuses, irradiation, undo/redo, signature and reopening. ReadSession writes each command in one
 transaction with its audit row. After every command the read is re-read and re-evaluated and
 :attr:`SessionBridge.read_changed` carries ``(snapshot, report, outcome)`` to every view (they
-hold no domain state of their own, C12). Errors go through the main window's one error boundary
+hold no domain state of their own, C12); :attr:`SessionBridge.irecist_outcome` (iBOR) is set with it. Errors go through the main window's one error boundary
 (:func:`widgets.main_window.show_errors`, C13).
 
 Undo works on what the reader did, not on store commands: a bidirectional caliper is two lines
@@ -24,6 +24,7 @@ from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
+from assessment.irecist_outcome import IrecistOutcome
 from assessment.outcome import ReadOutcome
 from assessment.read_report import ReadReport
 from recist_app import evaluate as engine
@@ -88,6 +89,7 @@ class SessionBridge(QtCore.QObject):
         self._snapshot: ReadSnapshot | None = None
         self._report: ReadReport | None = None
         self._outcome: ReadOutcome | None = None
+        self._irecist_outcome: IrecistOutcome | None = None
 
     # -- the read ------------------------------------------------------------------------------
     def open_read(self, reader: Reader, subject_id: str) -> bool:
@@ -107,6 +109,7 @@ class SessionBridge(QtCore.QObject):
         self._sessions.clear()
         self._histories.clear()
         self._session, self._snapshot, self._report, self._outcome = None, None, None, None
+        self._irecist_outcome = None
         self.read_closed.emit()
         self.history_changed.emit(False, False)
 
@@ -130,12 +133,19 @@ class SessionBridge(QtCore.QObject):
         """BOR, confirmed BOR and PFS of the read, or None."""
         return self._outcome
 
+    @property
+    def irecist_outcome(self) -> IrecistOutcome | None:
+        """iBOR, iRECIST progression and iPFS of the read, or None (set before :attr:`read_changed`)."""
+        return self._irecist_outcome
+
     def refresh(self) -> None:
         """Re-read and re-evaluate the read; emit :attr:`read_changed`."""
         session = self._require()
         self._snapshot = session.snapshot()
         self._report = session.evaluate()
-        self._outcome = engine.outcome(self._snapshot, self._report) if self._report.recist.timepoints else None
+        has_timepoints = bool(self._report.recist.timepoints)
+        self._outcome = engine.outcome(self._snapshot, self._report) if has_timepoints else None
+        self._irecist_outcome = engine.irecist_outcome(self._snapshot, self._report) if has_timepoints else None
         self.read_changed.emit(self._snapshot, self._report, self._outcome)
         self.history_changed.emit(self.can_undo, self.can_redo)
 
@@ -335,23 +345,17 @@ class SessionBridge(QtCore.QObject):
     def _command(self, title: str) -> Iterator[ReadSession]:
         """One reader action: its store commands form one undo step; refresh afterwards, even on error."""
         session = self._require()
-        before = _undo_depth(session)
+        before = session.undo_depth
         try:
             with self._errors(title):
                 yield session
         finally:
-            pushed = _undo_depth(session) - before
+            pushed = session.undo_depth - before
             if pushed > 0:
                 history = self._history()
                 history.undo.append(pushed)
                 history.redo.clear()
             self.refresh()
-
-
-def _undo_depth(session: ReadSession) -> int:
-    """Commands on the session's undo stack (ReadSession pushes only commands that changed rows;
-    it has no public depth, so its stack is read here to group a reader action's commands)."""
-    return len(session._undo)
 
 
 def _sbrt(values: dict[str, Any]) -> dict[str, Any]:

@@ -181,6 +181,7 @@ class SliceView(QtWidgets.QWidget):
         self._inverted = False
         self._lut = pixel_lut(window_lut(self._width, self._level))
         self._tool = Tool.WINDOW
+        self._read_only = False
         self._wl_start = self._initial_window
         self._wheel_rest = 0
         self._probe_pixel: tuple[int, int] | None = None
@@ -313,6 +314,19 @@ class SliceView(QtWidgets.QWidget):
         self.canvas.viewport().setCursor(cursor)
         self.tool_changed.emit(tool.value)
 
+    @property
+    def read_only(self) -> bool:
+        """True when calipers can be neither drawn, edited nor deleted (e.g. a signed time point)."""
+        return self._read_only
+
+    def set_read_only(self, read_only: bool) -> None:
+        """Freeze the calipers (no drawing, no handle or body dragging, no Delete) or thaw them.
+
+        Window / level, scrolling, zoom, pan, presets and selection still work: while read-only a
+        left drag is window / level whatever the tool (the tool is kept for when the view thaws)."""
+        self._read_only = bool(read_only)
+        self.measurements.set_read_only(self._read_only)
+
     def set_pending_label(self, label: str, role: str = "") -> None:
         """Lesion label and role (``"TARGET"``, ``"NON-TARGET"``, ``"NEW"``) of the next caliper drawn."""
         self.measurements.set_pending(label, role)
@@ -434,7 +448,7 @@ class SliceView(QtWidgets.QWidget):
     def _on_left_drag(self, ev: object) -> None:
         if self._volume is None:
             return
-        if self._tool is Tool.WINDOW:
+        if self._tool is Tool.WINDOW or self._read_only:
             if ev.isStart():  # type: ignore[attr-defined]
                 self._wl_start = (self._width, self._level)
             moved = ev.scenePos() - ev.buttonDownScenePos()  # type: ignore[attr-defined]
@@ -488,6 +502,8 @@ class SliceView(QtWidgets.QWidget):
         elif action == "delete":
             return bool(self.measurements.delete_selected())
         elif action in ("length_tool", "bidirectional_tool"):
+            if self._read_only:
+                return False  # the key goes on to the window, which says why
             tool = Tool.LENGTH if action == "length_tool" else Tool.BIDIRECTIONAL
             self.set_tool(Tool.WINDOW if self._tool is tool else tool)
         elif action == "undo":

@@ -170,6 +170,15 @@ class ReadSession:
         """True when an undone command can be redone."""
         return bool(self._redo)
 
+    @property
+    def undo_depth(self) -> int:
+        """Commands on this session's undo stack (only commands that changed rows are pushed).
+
+        A caller grouping several commands into one user action compares the depth before and
+        after the action: the difference is how many :meth:`undo` calls undo the whole action.
+        """
+        return len(self._undo)
+
     def undo(self) -> str | None:
         """Undo the last command of this read; return its name (None when there is nothing to undo)."""
         if not self._undo:

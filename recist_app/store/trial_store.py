@@ -35,7 +35,7 @@ from recist_app.read_model import (
     Trial,
     new_uid,
 )
-from recist_app.store import audit, commands, mapping, review, snapshots
+from recist_app.store import audit, commands, mapping, review, signoff, snapshots
 from recist_app.store.db import Database, head_revision, known_revisions
 from recist_app.store.errors import DatabaseError, DuplicateError, InvalidRecordError, PermissionDeniedError
 from recist_app.store.read_session import ReadSession
@@ -265,6 +265,28 @@ class TrialStore:
             return mapping.reader(uow.insert(ReaderRow(uid=new_uid(), trial_uid=self.trial_uid, name=name,
                                                        role=role.value, password_hash=password_hash)))
         return self._admin("add_reader", actor, build)
+
+    def authenticate(self, reader: str, password: str) -> Reader:
+        """The reader (by uid, or by name) when ``password`` is theirs.
+
+        The check is the signature's (:func:`signoff.authenticate`: salted scrypt, constant-time
+        comparison); like it, a login is not audited. The hash never leaves the store.
+
+        Raises
+        ------
+        SignatureError
+            On a wrong password or PIN.
+        NotFoundError
+            When no reader of the trial has this uid or name.
+        """
+        with self.db.read() as session:
+            repo = self._repo(session)
+            rows = repo.readers()
+            row = next((r for r in rows if r.uid == reader), None) or next((r for r in rows if r.name == reader), None)
+            if row is None:
+                row = repo.reader(reader)  # raises NotFoundError
+            signoff.authenticate(row, password)
+            return mapping.reader(row)
 
     # Sessions.
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from recist_app.read_model import Axis, LesionRole, ReaderRole, Status
-from recist_app.store.errors import InvalidRecordError, SignatureError, TimepointLockedError
+from recist_app.store.errors import InvalidRecordError, NotFoundError, SignatureError, TimepointLockedError
 from recist_app.store.signoff import hash_password, verify_password
 from tests.store.scenario import PASSWORDS, Trial, line
 
@@ -80,3 +80,16 @@ def test_only_a_salted_scrypt_hash_is_stored(trial: Trial) -> None:
     for entry in added:  # neither the PIN nor its hash goes into the (exported) audit trail
         assert "pin-" not in entry.changes_json and "scrypt$" not in entry.changes_json
         assert json.loads(entry.changes_json)[0]["after"]["password_hash"] == "***"
+
+
+def test_store_authenticates_a_reader_by_uid_or_name(trial: Trial) -> None:
+    reader = trial.readers[ReaderRole.CENTRAL_READER_1]
+    password = PASSWORDS[ReaderRole.CENTRAL_READER_1]
+    assert trial.store.authenticate(reader.uid, password) == reader
+    assert trial.store.authenticate(reader.name, password) == reader
+    entries = len(trial.store.audit_entries())
+    with pytest.raises(SignatureError):
+        trial.store.authenticate(reader.uid, password + "x")
+    with pytest.raises(NotFoundError):
+        trial.store.authenticate("nobody", password)
+    assert len(trial.store.audit_entries()) == entries  # a login is not audited (nor is signoff's check)

@@ -78,3 +78,19 @@ def test_undo_refuses_when_someone_else_changed_the_rows(trial: Trial, db_url: s
     with pytest.raises(ConflictError, match="changed by someone else"):
         session.undo()
     assert session.snapshot().lesion("T01").organ == "BONE" and session.can_undo
+
+
+def test_undo_depth_counts_only_commands_that_changed_rows(trial: Trial) -> None:
+    session = trial.session()
+    assert session.undo_depth == 0
+    lesion = session.add_lesion("T01", LesionRole.TARGET, organ="LUNG")
+    before = session.undo_depth
+    session.record_measurement(lesion.uid, trial.timepoints[0].uid, line(21.0))
+    session.record_measurement(lesion.uid, trial.timepoints[0].uid, line(14.0, Axis.SHORT))
+    session.edit_lesion(session.snapshot().lesion("T01"))  # no change: not pushed
+    assert session.undo_depth - before == 2
+    for _ in range(session.undo_depth - before):  # the caller's group undone as one step
+        session.undo()
+    assert session.undo_depth == before and not session.snapshot().measurements
+    session.redo()
+    assert session.undo_depth == before + 1

@@ -15,7 +15,7 @@ from recist_app.store import TrialStore
 from recist_app.store.errors import SignatureError
 from tests.widgets.reading_support import Demo, build_demo
 from widgets.dialogs.export import ExportDialog
-from widgets.dialogs.login import LoginDialog, authenticate
+from widgets.dialogs.login import LoginDialog
 from widgets.dialogs.open_folder import OpenFolderDialog
 from widgets.dialogs.sign import ReopenDialog, SignDialog
 from widgets.workers import TaskRunner
@@ -58,9 +58,9 @@ def test_login_checks_the_password_with_the_store(app: QtWidgets.QApplication, q
 
 def test_authenticate_refuses_a_wrong_password(store: TrialStore) -> None:
     reader = next(r for r in store.readers() if r.name == "Demo Reader")
-    assert authenticate(store, reader.uid, "demo") == reader
+    assert store.authenticate(reader.uid, "demo") == reader
     with pytest.raises(SignatureError):
-        authenticate(store, reader.uid, "Demo")
+        store.authenticate(reader.uid, "Demo")
 
 
 def test_sign_dialog_needs_password_and_meaning(app: QtWidgets.QApplication, qtbot: QtBot) -> None:

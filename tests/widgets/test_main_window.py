@@ -388,3 +388,30 @@ def test_compare_with_the_nadir(window: MainWindow, demo: Demo, qtbot: QtBot) ->
     assert snapshot.lesion("T01").uid in left_keys and snapshot.lesion("NL01").uid not in left_keys
     window.main_actions.compare.trigger()
     assert not reading.comparing
+
+
+def test_response_header_shows_ibor_of_the_demo_read(window: MainWindow, demo: Demo, qtbot: QtBot) -> None:
+    log_in(window, demo.reader(DEMO))
+    click_timepoint(qtbot, window, "STS-003", "WEEK 18")
+    header = window.response_panel.outcome_label
+    assert header.isVisibleTo(window.response_panel)
+    text = header.text()
+    # STS-003 (recist_app/demo_trial.py): BOR SD, confirmed BOR SD, iBOR iSD (iSD ranks above iCPD).
+    assert "BOR so far" in text and "Confirmed BOR" in text and "iBOR" in text
+    assert text.split("iBOR", 1)[1].split("</span>", 1)[0].endswith("&nbsp;iSD&nbsp;")
+    assert window.reading.bridge.irecist_outcome.best_response.category == "iSD"
+    assert "iBOR: " in header.toolTip()
+
+
+@pytest.mark.parametrize(("free", "expected"), [
+    (QtCore.QRect(0, 0, 1920, 1050), QtCore.QRect(0, 0, 1920, 1050)),  # large screen: the whole free area
+    (QtCore.QRect(0, 0, 1366, 738), QtCore.QRect(55, 30, 1256, 678)),  # laptop: 92 %, centred
+])
+def test_window_starts_filling_large_screens(free: QtCore.QRect, expected: QtCore.QRect) -> None:
+    from widgets.main_window import _default_geometry
+
+    class Screen:
+        def availableGeometry(self) -> QtCore.QRect:  # noqa: N802 (Qt's name)
+            return free
+
+    assert _default_geometry(Screen()) == expected  # type: ignore[arg-type]

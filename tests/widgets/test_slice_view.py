@@ -232,3 +232,47 @@ def test_hu_probe_under_the_cursor(view: SliceView, phantom: Phantom) -> None:
 def test_row_major_is_global_config(app: object) -> None:
     """create_app sets it; the view passes axisOrder explicitly anyway (ARCHITECTURE §3)."""
     assert pg.getConfigOption("imageAxisOrder") == "row-major"
+
+
+def test_read_only_view_keeps_navigation_but_never_changes_calipers(view: SliceView, phantom: Phantom,
+                                                                      qtbot: object) -> None:
+    from recist_app.caliper import CaliperRecord
+    from widgets.slice_view import MeasurementItem
+
+    truth = phantom.lesion("L1")
+    volume = phantom.volume
+    long_index = [volume.patient_to_index(p)[:2] for p in truth.long_axis_endpoints_mm]
+    record = CaliperRecord.from_index(volume, truth.slice_index, tuple(long_index))  # type: ignore[arg-type]
+    view.set_measurements([MeasurementItem("m-1", record, "T1", "TARGET")])
+    view.show_record(record)
+    view.select_measurement("m-1")
+    changes: list[object] = []
+    for signal in (view.measurement_committed, view.measurement_edited, view.measurement_deleted):
+        signal.connect(lambda *args: changes.append(args))
+    view.set_read_only(True)
+    assert view.read_only and view.measurements.read_only
+    viewport = view.canvas.viewport()
+    ends = [view.view_to_viewport(end) for end in view.measurements.caliper("m-1").ends()]
+
+    width, level = view.window_hu  # a drag on a handle is window / level, not an edit
+    drag(viewport, ends[1], ends[1] + QtCore.QPointF(40, 0))
+    assert view.window_hu == pytest.approx((width + 160, level))
+    assert view.measurements.record_of(view.measurements.caliper("m-1")) == record
+    view.set_tool(Tool.LENGTH)  # no drawing, even with a measuring tool on
+    drag(viewport, centre(view), centre(view) + QtCore.QPointF(30, 30))
+    assert view.measurement_keys() == ["m-1"]
+    QTest.keyClick(view, Key.Key_Delete)  # no delete
+    assert view.measurement_keys() == ["m-1"] and view.selected_measurement == "m-1"
+    assert changes == []
+
+    start = view.slice_index  # scrolling and zoom still work
+    wheel(viewport, centre(view), -1)
+    assert view.slice_index == start + 1
+    zoom = view.zoom
+    drag(viewport, centre(view), centre(view) + QtCore.QPointF(0, -40), button=Button.RightButton)
+    assert view.zoom != pytest.approx(zoom)
+
+    view.set_read_only(False)  # thawed: drawing and editing again
+    view.show_record(record)
+    drag(viewport, centre(view), centre(view) + QtCore.QPointF(30, 30))
+    assert len(view.measurement_keys()) == 2 and len(changes) == 1

@@ -1,6 +1,6 @@
 """``LoginDialog``: pick a reader of the trial and enter the password (checked like a signature).
 
-The password is verified by the store's own check (:func:`recist_app.store.signoff.authenticate`:
+The password is verified by the store's own check (:meth:`recist_app.store.TrialStore.authenticate`:
 salted scrypt, constant-time comparison); the dialog never sees the hash. Only roles that own a
 read (site radiologist, central readers) can log in to read.
 """
@@ -15,25 +15,6 @@ from recist_app.store.errors import SignatureError
 
 ROLE_NAMES = {"site_radiologist": "site radiologist", "central_reader_1": "central reader 1",
               "central_reader_2": "central reader 2", "adjudicator": "adjudicator", "admin": "administrator"}
-
-
-def authenticate(store: TrialStore, reader_uid: str, password: str) -> Reader:
-    """The reader, when ``password`` is theirs.
-
-    Raises
-    ------
-    SignatureError
-        On a wrong password or PIN.
-    NotFoundError
-        When the reader is not in the trial.
-    """
-    from recist_app.store import mapping, signoff
-    from recist_app.store.repository import SYSTEM, Repository
-
-    with store.db.read() as session:
-        row = Repository(session, store.trial_uid, SYSTEM).reader(reader_uid)
-        signoff.authenticate(row, password)
-        return mapping.reader(row)
 
 
 def role_name(reader: Reader) -> str:
@@ -102,7 +83,7 @@ class LoginDialog(QtWidgets.QDialog):
         if uid is None:
             return
         try:
-            self.reader = authenticate(self._store, uid, self.password_edit.text())
+            self.reader = self._store.authenticate(uid, self.password_edit.text())
         except SignatureError:
             self.error_label.setText(f"Wrong password for {self.reader_box.currentText().split('  (')[0]}.")
             self.password_edit.selectAll()
