@@ -74,3 +74,7 @@ class XptConstraintError(ExportError, ValueError):
 
 class ExportCancelledError(ExportError):
     """The export was cancelled through its ``cancel`` event; nothing was left in the output folder."""
+
+
+class SrExportError(ExportError):
+    """A DICOM SR cannot be written for a read and time point; the message says why and what to do."""
