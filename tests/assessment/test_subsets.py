@@ -11,12 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assessment import Lesion, LesionRole, Observation, Profile, Read, Response, Status, Timepoint, assess_recist11
+from assessment.local_control import is_local_progression
 from assessment.subsets import (
     Subset,
     SubsetResult,
     abscopal_sum30,
     assess_subsets,
-    is_local_progression,
 )
 from tests.assessment.builders import make_read, node, nontarget, target
 

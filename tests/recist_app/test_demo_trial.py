@@ -22,10 +22,10 @@ from assessment.best_response import Assessment
 from assessment.domain import Read, Status
 from assessment.gmi import growth_modulation_index
 from assessment.irecist_outcome import irecist_outcome
+from assessment.local_control import LocalVerdict
 from assessment.outcome import read_outcome
 from assessment.profile import Profile
 from assessment.read_report import ReadReport, assess_read
-from assessment.subsets import LocalVerdict
 from recist_app.demo_design import (
     DemoDesign,
     DemoSubject,
