@@ -27,6 +27,7 @@ from recist_app.read_model import (
     Timepoint,
 )
 from widgets import organs
+from widgets.frozen_table import anchored_option
 from widgets.lesion_cells import (
     ROLE_TEXT,
     Cell,
@@ -272,6 +273,11 @@ class LesionEditorDelegate(QtWidgets.QStyledItemDelegate):
     def __init__(self, model: LesionGridModel, parent: QtWidgets.QWidget) -> None:
         super().__init__(parent)
         self._model = model
+
+    def paint(self, painter: QtGui.QPainter, option: QtWidgets.QStyleOptionViewItem,
+              index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> None:
+        """A group title spanning the row stays readable beside the frozen label column."""
+        super().paint(painter, anchored_option(option, index), index)
 
     def createEditor(self, parent: QtWidgets.QWidget, option: QtWidgets.QStyleOptionViewItem,
                      index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> QtWidgets.QWidget:

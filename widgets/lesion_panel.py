@@ -22,6 +22,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from assessment.read_report import ReadReport
 from recist_app.read_model import STATUSES_BY_ROLE, Lesion, ReadSnapshot
 from widgets import organs
+from widgets.frozen_table import FrozenColumnTableView
 from widgets.lesion_cells import ROLE_TEXT, STATUS_MENU, allowed_roles, organ_changes
 from widgets.lesion_grid import (
     FIRST_TIMEPOINT,
@@ -112,7 +113,7 @@ class LesionPanel(QtWidgets.QWidget):
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = LesionGridModel(self)
-        self.table = QtWidgets.QTableView(self)
+        self.table = FrozenColumnTableView(self)
         self.table.setModel(self.model)
         self.table.setItemDelegate(LesionEditorDelegate(self.model, self.table))
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectItems)
@@ -204,6 +205,7 @@ class LesionPanel(QtWidgets.QWidget):
         for column in range(self.model.columnCount()):
             width = header.sectionSize(column) + (12 if column in (LABEL, ORGAN, ROLE) else 4)
             header.resizeSection(column, max(width, 78 if column >= FIRST_TIMEPOINT else 0))
+        self.table.sync_frozen()
 
     # -- activation and menus -----------------------------------------------------------------
     def _on_cell_activated(self, index: QtCore.QModelIndex) -> None:

@@ -5,7 +5,8 @@ response panels) and keeps them on the current subject, time point and lesion:
 
 - choosing a time point loads its series in a worker (:class:`widgets.image_loader.ImageLoader`;
   first slice at once) and shows the read's calipers of that time point with lesion label and role
-  colour;
+  colour, on the slice of its first measured target (lowest label; the middle slice when nothing
+  is measured there);
 - activating a lesion cell jumps every view to the slice where it was measured;
 - a caliper drawn goes to the selected lesion, or at baseline to a new target, or (follow-ups)
   to the lesion the reader picks; edits and deletions go to the lesion they belong to — always

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6 import QtCore
 
 from recist_app.caliper import CaliperRecord
+from recist_app.read_model import LesionRole
 from recist_app.volume import CtVolume
 from widgets import read_calipers
 from widgets.measure_tools import Tool
@@ -56,10 +57,23 @@ class LesionRouting(_Base):
         self._finish_jump()
 
     def _jump_slice(self, volume: CtVolume) -> int | None:
-        if not self._pending_jump or self.bridge is None or self.bridge.snapshot is None or self.tp_uid is None:
+        """The slice a loaded series opens on: the pending jump's lesion, else the first lesion measured
+        at the time point (targets first, lowest label), else None (the middle slice)."""
+        snapshot = self.bridge.snapshot if self.bridge is not None else None
+        if snapshot is None or self.tp_uid is None:
             return None
-        record = read_calipers.record_of_lesion(self.bridge.snapshot, self._pending_jump, self.tp_uid, volume)
-        return record.slice_index if record is not None else None
+        if self._pending_jump:
+            candidates = [self._pending_jump]
+        else:
+            measured = {m.lesion_uid for m in snapshot.measurements if m.timepoint_uid == self.tp_uid}
+            lesions = sorted((lesion for lesion in snapshot.lesions if lesion.uid in measured),
+                             key=lambda lesion: (lesion.role is not LesionRole.TARGET, lesion.label))
+            candidates = [lesion.uid for lesion in lesions]
+        for lesion_uid in candidates:
+            record = read_calipers.record_of_lesion(snapshot, lesion_uid, self.tp_uid, volume)
+            if record is not None:
+                return record.slice_index
+        return None
 
     def _finish_jump(self, compare_only: bool = False) -> None:
         """Show the pending lesion's caliper on each view, at each view's time point (VIEWER.md); with

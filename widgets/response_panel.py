@@ -27,6 +27,7 @@ from assessment.irecist import IrecistTimepoint
 from assessment.rationale import mm, pct, signed_mm
 from assessment.read_report import ReadReport
 from assessment.subsets import SubsetResult, SubsetTimepoint
+from widgets.frozen_table import FrozenColumnTableView
 from widgets.response_table import (
     FIRST_SUBSET,
     HEADERS,
@@ -57,7 +58,7 @@ class ResponsePanel(QtWidgets.QWidget):
         self.warnings_label.setStyleSheet("QLabel { background-color: rgba(230, 160, 40, 60); "
                                           "border-left: 3px solid rgb(230, 160, 40); padding: 4px 8px; }")
         self.model = RowsModel(self)
-        self.table = QtWidgets.QTableView(self)
+        self.table = FrozenColumnTableView(self)
         self.table.setModel(self.model)
         self.table.setItemDelegate(ChipDelegate(self.table))
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
@@ -265,6 +266,7 @@ class ResponsePanel(QtWidgets.QWidget):
         for column in range(self.model.columnCount()):
             extra = 14 if self.model.columns[column] in chips else 4
             header.resizeSection(column, header.sectionSize(column) + extra)
+        self.table.sync_frozen()
         if self.model.rowCount() != rows_before:
             self._fitted_rows = self.model.rowCount()
             self._size_pending = True

@@ -378,3 +378,48 @@ def test_screenshot(app: object, qtbot: object, demo: Demo, shots: Path) -> None
     header = panel.table.horizontalHeader()
     for column in range(panel.model.columnCount()):  # no clipped column: each is as wide as its content
         assert header.sectionSize(column) >= panel.table.sizeHintForColumn(column)
+
+
+def visible_frozen_labels(panel: LesionPanel) -> list[str]:
+    """Texts of column 0 as the frozen view shows them (rows inside its viewport, column shown)."""
+    frozen = panel.table.frozen
+    assert not frozen.isColumnHidden(LABEL)
+    area = frozen.viewport().rect()
+    shown = []
+    for row in range(panel.model.rowCount()):
+        cell = panel.model.index(row, LABEL)
+        rect = frozen.visualRect(cell)
+        if rect.width() > 0 and area.intersects(rect):
+            shown.append(str(cell.data()))
+    return shown
+
+
+def test_label_column_stays_in_view_when_scrolled(app: object, qtbot: object, demo: Demo, shots: Path) -> None:
+    panel = show_panel(qtbot, demo.session("STS-001"))
+    panel.resize(500, 360)
+    QtWidgets.QApplication.processEvents()
+    table, frozen = panel.table, panel.table.frozen
+    bar = table.horizontalScrollBar()
+    assert bar.maximum() > 0, "the grid is wider than 500 px"
+    bar.setValue(bar.maximum())
+    QtWidgets.QApplication.processEvents()
+    assert table.columnViewportPosition(LABEL) < 0  # the main view's label column has scrolled away
+    assert frozen.isVisible() and frozen.x() == table.frameWidth() and frozen.width() == table.columnWidth(LABEL)
+    assert all(frozen.isColumnHidden(column) for column in range(1, panel.model.columnCount()))
+    labels = [panel.model.index(row, LABEL).data() for row in range(panel.model.rowCount())]
+    assert visible_frozen_labels(panel) == labels == ["Target lesions (4)", "T01", "T02", "T03", "T04",
+                                                      "Non-target lesions (1)", "NT01"]
+    assert frozen.horizontalHeader().height() == table.horizontalHeader().height()
+    assert all(frozen.rowHeight(row) == table.rowHeight(row) for row in range(panel.model.rowCount()))
+    # One selection: the main view's current cell is the frozen view's, and a click on the frozen label selects.
+    assert frozen.selectionModel() is table.selectionModel()
+    panel.select(demo.session("STS-001").snapshot().lesion("T02").uid)
+    assert frozen.selectionModel().isSelected(index(panel, "T02", LABEL))
+    assert bar.value() == bar.maximum(), "selecting a label keeps the sideways scroll"
+    t03 = index(panel, "T03", LABEL)
+    qtbot.mouseClick(frozen.viewport(), QtCore.Qt.MouseButton.LeftButton,  # type: ignore[attr-defined]
+                     pos=frozen.visualRect(t03).center())
+    assert table.currentIndex() == t03 and panel.current_key()[0] == demo.session("STS-001").snapshot().lesion(
+        "T03").uid
+    assert table.indexAt(frozen.visualRect(t03).center()) == t03  # context menus hit the frozen cell
+    assert panel.grab().save(str(shots / "lesion_panel_scrolled.png"), "PNG")

@@ -415,3 +415,25 @@ def test_window_starts_filling_large_screens(free: QtCore.QRect, expected: QtCor
             return free
 
     assert _default_geometry(Screen()) == expected  # type: ignore[arg-type]
+
+
+
+def test_a_timepoint_opens_on_its_first_target(window: MainWindow, demo: Demo, qtbot: QtBot) -> None:
+    """A measured time point opens on the slice of its first target (lowest label); otherwise the middle."""
+    from widgets import read_calipers
+
+    log_in(window, demo.reader(DEMO))
+    for subject_id, visit, visit_id in (("STS-001", "WEEK 8", "V1"), ("STS-002", "BASELINE", "V0")):
+        view = click_timepoint(qtbot, window, subject_id, visit)
+        snapshot = window.reading.bridge.snapshot
+        t01, tp = snapshot.lesion("T01"), snapshot.timepoint(visit)
+        assert view.volume is not None
+        stored = read_calipers.record_of_lesion(snapshot, t01.uid, tp.uid, view.volume)
+        assert stored is not None and stored.slice_index == demo.truth(subject_id, visit_id, "T01").slice_index
+        assert view.slice_index == stored.slice_index, (subject_id, visit)
+        assert view.selected_measurement == ""  # only the slice: no caliper is selected
+    assert view.slice_index != view.volume.shape[0] // 2  # STS-002's T01 (slice 12) is off the middle
+    log_in(window, demo.reader(CENTRAL_1))  # a reader with nothing measured yet: the middle slice
+    view = click_timepoint(qtbot, window, "STS-002", "BASELINE")
+    assert window.reading.bridge.snapshot.measurements == ()
+    assert view.volume is not None and view.slice_index == view.volume.shape[0] // 2

@@ -177,3 +177,26 @@ def test_screenshot(app: object, qtbot: object, demo: Demo, shots: Path) -> None
     panel.setStyleSheet(LIGHT)  # the tints are translucent: readable on a light style too
     QtWidgets.QApplication.processEvents()
     assert panel.grab().save(str(shots / "response_panel_sts001_light.png"), "PNG")
+
+
+def test_time_point_column_stays_in_view_when_scrolled(app: object, qtbot: object, demo: Demo,
+                                                       shots: Path) -> None:  # noqa: F811
+    panel = show_panel(qtbot, demo.session("STS-003"))
+    panel.resize(500, 560)
+    QtWidgets.QApplication.processEvents()
+    table, frozen = panel.table, panel.table.frozen
+    bar = table.horizontalScrollBar()
+    assert bar.maximum() > 0
+    bar.setValue(bar.maximum())
+    QtWidgets.QApplication.processEvents()
+    assert table.columnViewportPosition(0) < 0 and frozen.width() == table.columnWidth(0)
+    assert frozen.horizontalHeader().height() == table.horizontalHeader().height()  # two-line headers beside it
+    area = frozen.viewport().rect()
+    shown = [panel.model.index(row, 0).data() for row in range(panel.model.rowCount())
+             if area.intersects(frozen.visualRect(panel.model.index(row, 0)))]
+    assert shown and shown == [panel.model.index(row, 0).data() for row in range(len(shown))]
+    assert shown[0].startswith("BASELINE")
+    panel.select_timepoint("WEEK 6")
+    assert frozen.selectionModel() is table.selectionModel()
+    assert frozen.selectionModel().isRowSelected(1, QtCore.QModelIndex()) and "WEEK 6" in panel.rationale_text()
+    assert panel.grab().save(str(shots / "response_panel_scrolled.png"), "PNG")
