@@ -114,3 +114,20 @@ def test_static_import_rules(repo_root: Path, folder: str, forbidden: set[str]) 
     }
     offenders = {name: mods for name, mods in offenders.items() if mods}
     assert not offenders, f"forbidden imports in {folder}/: {offenders}"
+
+
+def test_widgets_take_only_records_and_enums_from_the_engine(repo_root: Path) -> None:
+    """ARCHITECTURE §1.2 / C3: ``widgets/`` may import engine records and enums (classes), never the
+    engine's functions; numbers reach the views as text through ``recist_app``."""
+    import importlib
+
+    offenders = []
+    for path in sorted((repo_root / "widgets").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+            if isinstance(node, ast.Import):
+                offenders += [f"{path.name}: import {a.name}" for a in node.names if a.name.startswith("assessment")]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "assessment":
+                module = importlib.import_module(node.module)  # type: ignore[arg-type]
+                offenders += [f"{path.name}: {node.module}.{a.name}" for a in node.names
+                              if not isinstance(getattr(module, a.name), type)]
+    assert not offenders, f"widgets use engine functions: {offenders}"

@@ -5,7 +5,7 @@
 cell. Values come from the core, never from RECIST arithmetic here (ARCHITECTURE C3): diameters
 through ``recist_app.evaluate.diameter_mm`` (the engine's 0.1 mm rounding, short axis for nodes),
 changes from the engine's own observations in ``report.read`` and its time-point results,
-formatted as the engine prints them (:mod:`assessment.rationale`: percentages truncated toward 0).
+formatted by the core as the engine prints them (:mod:`recist_app.response_text`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from assessment.domain import Finding
-from assessment.rationale import mm, pct, percent_change, signed_mm
 from assessment.read_report import ReadReport
 from recist_app.evaluate import diameter_mm
 from recist_app.read_model import (
@@ -28,6 +27,7 @@ from recist_app.read_model import (
     Status,
     Timepoint,
 )
+from recist_app.response_text import lesion_change_text
 from widgets import organs
 
 #: Role groups in display order: (title, roles).
@@ -217,24 +217,4 @@ class ReadIndex:
 
     def _changes(self, lesion: Lesion, tp: Timepoint) -> str:
         """This target against its own baseline and smallest earlier value, then the sum's changes."""
-        if self.report is None:
-            return ""
-        values = {t.visit_id: t.by_lesion[lesion.label].value_mm if lesion.label in t.by_lesion else None
-                  for t in self.report.read.timepoints}
-        order = list(values)
-        here = values.get(tp.uid)
-        earlier = [values[v] for v in order[: order.index(tp.uid)]] if tp.uid in values else []
-        known = [value for value in earlier if value is not None]
-        lines: list[str] = []
-        base = earlier[0] if earlier else None
-        if here is not None and base is not None:
-            lines.append(f"\n{lesion.label}: {pct(percent_change(here, base))} ({signed_mm(here - base)}) from its "
-                         f"baseline {mm(base)}")
-        if here is not None and known:
-            low = min(known)
-            lines.append(f"\n{lesion.label}: {signed_mm(here - low)} from its smallest earlier value {mm(low)}")
-        result = next((r for r in self.report.recist.timepoints if r.visit_id == tp.uid), None)
-        if result is not None and result.sum_mm is not None and not result.is_baseline:
-            lines.append(f"\nSum of targets {mm(result.sum_mm)}: {pct(result.pct_change_baseline)} from baseline, "
-                         f"{pct(result.pct_change_nadir)} from nadir {mm(result.nadir_mm)}")
-        return "".join(lines)
+        return lesion_change_text(self.report, lesion.label, tp.uid) if self.report is not None else ""

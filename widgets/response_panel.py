@@ -7,7 +7,7 @@ reported beside the protocol response, never instead of it (A16). Selecting a ro
 rationale below (RECIST 1.1, iRECIST, subsets, local control, findings); a header line gives BOR
 so far, confirmed BOR and iBOR; findings are highlighted. The panel only shows engine records
 (C3): every category, sum and percentage comes from the report, formatted as the engine prints
-them (:mod:`assessment.rationale`: percentages truncated toward zero).
+them (:mod:`recist_app.response_text`: percentages truncated toward zero).
 
 Blinded reads: with ``timepoint_labels`` the time points are shown as "TP1 …" and every ISO date
 in the texts is replaced by the label of its time point (or "date hidden").
@@ -24,9 +24,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from assessment.domain import Finding, TimepointResult
 from assessment.irecist import IrecistTimepoint
-from assessment.rationale import mm, pct, signed_mm
 from assessment.read_report import ReadReport
 from assessment.subsets import SubsetResult, SubsetTimepoint
+from recist_app.response_text import mm, pct, signed_mm
 from widgets.frozen_table import FrozenColumnTableView
 from widgets.response_table import (
     FIRST_SUBSET,
