@@ -17,9 +17,9 @@ starts the database afresh.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 
+import resources
 from assessment.domain import Status as DomainStatus
 from recist_app.demo_design import DemoDesign, DemoSubject
 from recist_app.demo_images import (
@@ -178,7 +178,7 @@ def _open_or_create(db: str | Path, design: DemoDesign) -> tuple[TrialStore, boo
     try:
         store = TrialStore.open(db, code)
     except DatabaseError:
-        profile = files("resources.profiles").joinpath(design.profile).read_text(encoding="utf-8")
+        profile = resources.read_text(f"profiles/{design.profile}")
         return TrialStore.create(db, code=code, name=demo_name(design), profile_toml=profile, actor=ACTOR), True
     if store.trial.name != demo_name(design):
         store.close()

@@ -185,17 +185,13 @@ class TrialBrowser(QtWidgets.QWidget):
 
     def select_timepoint(self, timepoint_uid: str, emit: bool = True) -> bool:
         """Make the time point current (emits :attr:`timepoint_selected` unless ``emit`` is False)."""
-        item = self._timepoints.get(timepoint_uid)
-        if item is None:
-            return False
-        self.tree.blockSignals(not emit)
-        self.tree.setCurrentItem(item)
-        self.tree.blockSignals(False)
-        return True
+        return self._select(self._timepoints.get(timepoint_uid), emit)
 
     def select_subject(self, subject_id: str, emit: bool = True) -> bool:
         """Make the subject current (emits :attr:`subject_selected` unless ``emit`` is False)."""
-        item = self._subjects.get(subject_id)
+        return self._select(self._subjects.get(subject_id), emit)
+
+    def _select(self, item: QtWidgets.QTreeWidgetItem | None, emit: bool) -> bool:
         if item is None:
             return False
         self.tree.blockSignals(not emit)
