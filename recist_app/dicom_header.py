@@ -24,6 +24,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pydicom
@@ -106,6 +107,18 @@ def _element_value(fp: object, syntax: str) -> tuple[int | None, int | None, boo
     else:
         return None, None, False
     return offset, (None if length == _UNDEFINED else length), True
+
+
+def frame_value(ds: Any, frame: int, sequence: str, keyword: str, top_level: bool = True) -> Any:
+    """``keyword`` in ``sequence`` of item ``frame`` of the Per-frame Functional Groups (5200,9230),
+    then of the Shared Functional Groups (5200,9229) of an Enhanced image, else (with ``top_level``)
+    the top-level attribute; None when absent. The one lookup the scan and the loader share."""
+    for groups, item in (("PerFrameFunctionalGroupsSequence", frame), ("SharedFunctionalGroupsSequence", 0)):
+        seq = ds.get(groups)
+        inner = seq[item].get(sequence) if seq is not None and len(seq) > item else None
+        if inner and keyword in inner[0]:
+            return inner[0].get(keyword)
+    return ds.get(keyword) if top_level else None
 
 
 def layout_of(path: Path, ds: Dataset | LeanHeader, value_offset: int | None, value_length: int | None) -> PixelLayout:

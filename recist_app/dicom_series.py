@@ -83,17 +83,6 @@ def _floats(value: Any) -> tuple[float, ...] | None:
     return tuple(float(item) for item in items)
 
 
-def _group_value(ds: Dataset | LeanHeader, frame: int, sequence: str, keyword: str) -> Any:
-    """``keyword`` of the Per-frame (5200,9230) then Shared (5200,9229) functional group
-    ``sequence`` of an Enhanced image, else the top-level attribute; None when absent."""
-    for groups, item in (("PerFrameFunctionalGroupsSequence", frame), ("SharedFunctionalGroupsSequence", 0)):
-        seq = ds.get(groups)
-        inner = seq[item].get(sequence) if seq is not None and len(seq) > item else None
-        if inner and keyword in inner[0]:
-            return inner[0].get(keyword)
-    return ds.get(keyword)
-
-
 def _frame_count(path: Path, ds: Dataset | LeanHeader) -> int:
     """(0028,0008) *Number of Frames* (1 when absent); :class:`DicomError` when not an integer."""
     value = ds.get("NumberOfFrames")
@@ -110,14 +99,14 @@ def _frames_of(path: Path, ds: Dataset | LeanHeader, layout: PixelLayout | None 
     slope/intercept from Pixel Value Transformation (0028,9145); top level for single frames."""
     frames = []
     for index in range(_frame_count(path, ds)):
-        spacing = _floats(_group_value(ds, index, "PixelMeasuresSequence", "PixelSpacing"))
-        thickness = _floats(_group_value(ds, index, "PixelMeasuresSequence", "SliceThickness"))
-        slope = _floats(_group_value(ds, index, "PixelValueTransformationSequence", "RescaleSlope"))
-        intercept = _floats(_group_value(ds, index, "PixelValueTransformationSequence", "RescaleIntercept"))
+        spacing = _floats(dicom_header.frame_value(ds, index, "PixelMeasuresSequence", "PixelSpacing"))
+        thickness = _floats(dicom_header.frame_value(ds, index, "PixelMeasuresSequence", "SliceThickness"))
+        slope = _floats(dicom_header.frame_value(ds, index, "PixelValueTransformationSequence", "RescaleSlope"))
+        intercept = _floats(dicom_header.frame_value(ds, index, "PixelValueTransformationSequence", "RescaleIntercept"))
         frames.append(_Frame(
             path=path, index=index, sop_uid=str(ds.get("SOPInstanceUID", "")),
-            ipp=_floats(_group_value(ds, index, "PlanePositionSequence", "ImagePositionPatient")),
-            iop=_floats(_group_value(ds, index, "PlaneOrientationSequence", "ImageOrientationPatient")),
+            ipp=_floats(dicom_header.frame_value(ds, index, "PlanePositionSequence", "ImagePositionPatient")),
+            iop=_floats(dicom_header.frame_value(ds, index, "PlaneOrientationSequence", "ImageOrientationPatient")),
             spacing=(spacing[0], spacing[1]) if spacing and len(spacing) == 2 else None,
             thickness=thickness[0] if thickness else None,
             slope=slope[0] if slope else 1.0, intercept=intercept[0] if intercept else 0.0, layout=layout))
@@ -127,8 +116,8 @@ def _frames_of(path: Path, ds: Dataset | LeanHeader, layout: PixelLayout | None 
 def _window_presets(ds: Dataset | LeanHeader) -> tuple[tuple[float, float], ...]:
     """Each distinct (0028,1050) *Window Center* / (0028,1051) *Window Width* pair (Frame VOI LUT
     (0028,9132) of frame 1 for Enhanced images)."""
-    centers = _floats(_group_value(ds, 0, "FrameVOILUTSequence", "WindowCenter")) or ()
-    widths = _floats(_group_value(ds, 0, "FrameVOILUTSequence", "WindowWidth")) or ()
+    centers = _floats(dicom_header.frame_value(ds, 0, "FrameVOILUTSequence", "WindowCenter")) or ()
+    widths = _floats(dicom_header.frame_value(ds, 0, "FrameVOILUTSequence", "WindowWidth")) or ()
     return tuple(dict.fromkeys(zip(centers, widths)))  # every distinct pair, header order
 
 

@@ -37,7 +37,7 @@ from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID
 
 from recist_app import dicom_header, dicomdir
-from recist_app.dicom_header import LeanHeader
+from recist_app.dicom_header import LeanHeader, frame_value
 from recist_app.errors import NotDicomError
 
 __all__ = ["SCAN_KEYWORDS", "FileHeader", "ImageFrame", "SeriesValues", "image_type_from_prefix", "read_file"]
@@ -219,23 +219,20 @@ def _file_header(path: Path, ds: Any, image_type: tuple[str, ...] | None) -> Fil
     if not study_uid or not series_uid:
         return f"image without Study/Series Instance UID (0020,000D/000E): {kind}"
     count, invalid = _frame_count(ds.get("NumberOfFrames"))
-    per_frame = ds.get("PerFrameFunctionalGroupsSequence") or ()
-    shared = ds.get("SharedFunctionalGroupsSequence") or ()
-    groups = [(per_frame[i] if i < len(per_frame) else None, shared[0] if len(shared) else None)
-              for i in range(count)]
     top_type = _image_type(ds.get("ImageType")) if image_type is None else image_type
     rows, columns, instance = int(ds.Rows), int(ds.Columns), _first_int(ds.get("InstanceNumber"))
     frames = tuple(ImageFrame(
         rows=rows, columns=columns,
-        orientation=_floats(_group_value(ds, g, "PlaneOrientationSequence", "ImageOrientationPatient"), 6),
-        position_mm=_floats(_group_value(ds, g, "PlanePositionSequence", "ImagePositionPatient"), 3),
+        orientation=_floats(frame_value(ds, index, "PlaneOrientationSequence", "ImageOrientationPatient"), 6),
+        position_mm=_floats(frame_value(ds, index, "PlanePositionSequence", "ImagePositionPatient"), 3),
         instance_number=instance, frame_index=index,
-        image_type=_image_type(_group_value(None, g, "CTImageFrameTypeSequence", "FrameType")) or top_type,
-        gantry_tilt_deg=_first_float(_group_value(ds, g, "CTAcquisitionDetailsSequence",
+        image_type=_image_type(frame_value(ds, index, "CTImageFrameTypeSequence", "FrameType", top_level=False))
+        or top_type,
+        gantry_tilt_deg=_first_float(frame_value(ds, index, "CTAcquisitionDetailsSequence",
                                                   "GantryDetectorTilt")) or 0.0,
-        thickness_mm=_first_float(_group_value(ds, g, "PixelMeasuresSequence", "SliceThickness")))
-        for index, g in enumerate(groups))
-    spacing = _floats(_group_value(ds, groups[0], "PixelMeasuresSequence", "PixelSpacing"), 2)
+        thickness_mm=_first_float(frame_value(ds, index, "PixelMeasuresSequence", "SliceThickness")))
+        for index in range(count))
+    spacing = _floats(frame_value(ds, 0, "PixelMeasuresSequence", "PixelSpacing"), 2)
     meta = getattr(ds, "file_meta", None)
     values = SeriesValues(
         patient_id=_text(ds.get("PatientID")), patient_name=_text(ds.get("PatientName")),
@@ -244,20 +241,10 @@ def _file_header(path: Path, ds: Any, image_type: tuple[str, ...] | None) -> Fil
         series_description=_text(ds.get("SeriesDescription")),
         pixel_spacing=(spacing[0], spacing[1]) if spacing else None,
         slice_thickness=frames[0].thickness_mm,
-        spacing_header=_first_float(_group_value(ds, groups[0], "PixelMeasuresSequence", "SpacingBetweenSlices")),
+        spacing_header=_first_float(frame_value(ds, 0, "PixelMeasuresSequence", "SpacingBetweenSlices")),
         frame_of_reference_uid=str(ds.get("FrameOfReferenceUID", "")) or None,
         transfer_syntax=str(meta.get("TransferSyntaxUID", "")) if meta is not None else "")
     return FileHeader(path, str(study_uid), str(series_uid), values, frames, invalid)
-
-
-def _group_value(ds: Any, groups: tuple[Any, Any], sequence: str, keyword: str) -> Any:
-    """``keyword`` in ``sequence`` of the Per-frame then the Shared functional group item of
-    ``groups``, else the top-level attribute of ``ds`` (None when ``ds`` is None or it is absent)."""
-    for group in groups:
-        inner = group.get(sequence) if group is not None else None
-        if inner and keyword in inner[0]:
-            return inner[0].get(keyword)
-    return ds.get(keyword) if ds is not None else None
 
 
 def _frame_count(value: Any) -> tuple[int, str | None]:
