@@ -17,7 +17,16 @@ from enum import StrEnum
 
 from assessment import thresholds as t
 from assessment.baseline import measurable_min_mm, organ_of
-from assessment.domain import Finding, Lesion, LesionRole, Observation, Read, Response, Status, Timepoint
+from assessment.domain import (
+    Finding,
+    Lesion,
+    LesionRole,
+    Observation,
+    Read,
+    Response,
+    Status,
+    Timepoint,
+)
 from assessment.profile import Profile
 from assessment.rationale import join, mm, signed_mm
 from assessment.recist11 import (

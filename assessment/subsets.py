@@ -24,7 +24,13 @@ from assessment.domain import Lesion, LesionRole, Read, Response, Timepoint
 from assessment.local_control import LocalControl, local_control, local_control_lesions
 from assessment.profile import Profile
 from assessment.rationale import join, mm, pct, percent_change, signed_mm
-from assessment.recist11 import TargetResult, is_partial_response, observed_value, sum_of_diameters, target_response
+from assessment.recist11 import (
+    TargetResult,
+    is_partial_response,
+    observed_value,
+    sum_of_diameters,
+    target_response,
+)
 
 #: What both abscopal definitions ask of a decrease (RULES §7).
 ABSCOPAL_NEEDS = "abscopal response needs ≤ −30 %"

@@ -9,8 +9,8 @@ Lossless SV1 (process 14) and JPEG 2000 Lossless, every file is read once (page 
 then each contender is timed in this process, best of ``--repeat`` (a contender whose first run
 takes more than ``SLOW_SECONDS`` runs once):
 
-- ours: ``recist_app.dicom_series.load_series(files)`` → int16 HU volume; when
-  ``recist_app.series_loader`` imports, also ``SeriesLoad(files).run()`` and the time to
+- ours: ``recist_app.imaging.load.load_series(files)`` → int16 HU volume; when
+  ``recist_app.imaging.load`` imports, also ``SeriesLoad(files).run()`` and the time to
   ``SeriesLoad(files).first_slice()`` (the first slice shown);
 - SimpleITK: ``ImageSeriesReader`` on ``GetGDCMSeriesFileNames(folder)``, ``Execute()`` and
   ``GetArrayFromImage`` (int16 HU);
@@ -51,7 +51,7 @@ import pydicom
 from pydicom.encaps import generate_frames
 from pydicom.uid import ExplicitVRLittleEndian, JPEG2000Lossless, JPEGLosslessSV1
 
-from recist_app.phantom import PhantomSpec, write_series
+from recist_app.demo.phantom import PhantomSpec, write_series
 
 #: Short name → (transfer syntax UID, label).
 SYNTAXES = {
@@ -125,7 +125,7 @@ def prepare(files: Sequence[Path]) -> Prepared:
 
 def load_ours(files: Sequence[Path]) -> np.ndarray:
     """Our loader: int16 HU, slices ascending along the normal."""
-    from recist_app.dicom_series import load_series
+    from recist_app.imaging.load import load_series
 
     return load_series(list(files)).hu
 
@@ -220,7 +220,7 @@ def tracemalloc_peak(files: Sequence[Path]) -> int:
 RSS_CODE = """
 import json, sys
 from pathlib import Path
-from recist_app.dicom_series import load_series
+from recist_app.imaging.load import load_series
 
 def peak_rss():  # VmHWM: this process image's own peak (ru_maxrss would include the parent's at fork)
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -245,11 +245,11 @@ def rss_growth(files: Sequence[Path], scratch: Path) -> int:
 
 
 def progressive_loader() -> type | None:
-    """``recist_app.series_loader.SeriesLoad`` if that module exists and imports, else None."""
-    if importlib.util.find_spec("recist_app.series_loader") is None:
+    """``recist_app.imaging.load.SeriesLoad`` if that module exists and imports, else None."""
+    if importlib.util.find_spec("recist_app.imaging.load") is None:
         return None
     try:
-        from recist_app.series_loader import SeriesLoad
+        from recist_app.imaging.load import SeriesLoad
     except ImportError:  # the module is being written and does not import yet
         return None
     return SeriesLoad
@@ -313,7 +313,7 @@ def report(result: dict[str, object], size: int, repeat: int) -> list[tuple[str,
     print(f"{'contender':<36}{'seconds':>9}{'/ ours':>9}{'/ floor':>9}  same as ours")
     agree = result["agree"]
     assert isinstance(agree, dict)
-    labels = {"ours": "ours: dicom_series.load_series", "ours, progressive": "ours: SeriesLoad(files).run()",
+    labels = {"ours": "ours: imaging.load.load_series", "ours, progressive": "ours: SeriesLoad(files).run()",
               "SimpleITK": "SimpleITK ImageSeriesReader", "pydicom": "pydicom dcmread loop", "floor": floor_name}
     for name, value in seconds.items():
         label = labels[name]

@@ -2,12 +2,12 @@
 
     python benchmarks/bench_slice_view.py [--size 512] [--slices 300] [--frames 300] [--view 1024 768]
 
-A phantom chest volume (``recist_app.phantom.render_slice``, one shared noise field; built in
+A phantom chest volume (``recist_app.demo.phantom.render_slice``, one shared noise field; built in
 memory as a ``CtVolume``, no disk) is shown offscreen at the given viewport size. Each frame is
 one change then ``QWidget.grab()``, which runs the whole paint (image, overlay, labels) into a
 pixmap, so every frame is really drawn. Timed per contender, best of ``--repeat``:
 
-- ours: ``widgets.slice_view.SliceView`` (``set_slice`` / ``set_window``) with its overlay
+- ours: ``widgets.viewer.slice_view.SliceView`` (``set_slice`` / ``set_window``) with its overlay
   (four corners, orientation markers, scale bar, HU probe) and one caliper label on screen;
 - ours, display path only: the same lookup table (``np.take`` on the int16 bits into opaque 32-bit
   grey pixels) in a bare ``GraphicsView`` + ``ViewBox`` + ``ImageItem``, no overlay;
@@ -37,9 +37,9 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:  # run as a script: benchmarks/ is sys.path[0], not the repo
     sys.path.insert(0, str(REPO_ROOT))
 
-from recist_app import geometry
-from recist_app.phantom import PhantomSpec, render_slice
-from recist_app.volume import CtVolume
+from recist_app.demo.phantom import PhantomSpec, render_slice
+from recist_app.imaging import geometry
+from recist_app.imaging.volume import CtVolume
 
 TARGET_FPS = 60.0
 WARM_UP_FRAMES = 5
@@ -91,8 +91,8 @@ def contenders(volume: CtVolume, size: tuple[int, int]) -> dict[str, Contender]:
     """The four contenders, shown at ``size`` with the volume's middle slice and soft-tissue window."""
     from PySide6 import QtCore, QtWidgets
 
-    from recist_app.caliper import CaliperRecord
-    from widgets.slice_view import SliceView, pixel_lut, window_lut
+    from recist_app.model.caliper import CaliperRecord
+    from widgets.viewer.slice_view import SliceView, pixel_lut, window_lut
 
     hu, middle = volume.hu, volume.shape[0] // 2
     ours = SliceView()
@@ -187,7 +187,7 @@ def run(size: int, slices: int, frames: int, view: tuple[int, int], repeat: int)
     results = {name: {mode: max(fps(c, mode, frames, slices) for _ in range(repeat)) for mode in ("slice", "window")}
                for name, c in shown.items()}
     ours = shown["ours (SliceView, overlay + label)"].widget
-    from widgets.slice_view import window_lut
+    from widgets.viewer.slice_view import window_lut
 
     k = ours.slice_index  # type: ignore[attr-defined]
     expected = window_lut(*ours.window_hu)[volume.hu[k].view(np.uint16)]  # type: ignore[attr-defined]

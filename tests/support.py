@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
+
+#: The project root (the folder holding ``main.py``) and the shared folder beside it.
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DIR = REPO_ROOT.parent / "shared"
 
 
 def require(condition: bool, reason: str) -> None:

@@ -113,7 +113,7 @@ def _trial_and_login(args: argparse.Namespace) -> tuple[str, str | None, str | N
 
 def ensure_demo_trial() -> tuple[str, str, str]:
     """The default demo trial (``python main.py demo`` on first use, reused afterwards); its demo reader."""
-    from recist_app import demo_store
+    from recist_app.demo import store as demo_store
     from recist_app.store import default_trial_path
 
     db = default_trial_path(demo_store.demo_code())
@@ -122,7 +122,7 @@ def ensure_demo_trial() -> tuple[str, str, str]:
     if not db.exists() or not (images / "demo_ground_truth.json").exists():
         import time
 
-        from recist_app.commands import demo
+        from recist_app.cli.commands import demo
 
         print(f"First run: building the demo trial in {db.parent} (phantom CT series; once only)…", flush=True)
         started = time.perf_counter()

@@ -4,8 +4,8 @@ Layout: the trial browser on the left; the slice view in the centre (or, with Co
 and the current time point side by side); the lesion panel and the response panel on the right;
 actions in menus and a tool bar (:mod:`widgets.main_actions`); progress of long work in the status
 bar. The reading itself (which time point is shown, where calipers go, what is locked) lives in
-:class:`widgets.reading.ReadingController`; the read's commands in
-:class:`widgets.session_bridge.SessionBridge`.
+:class:`widgets.reading.controller.ReadingController`; the read's commands in
+:class:`widgets.reading.session_bridge.SessionBridge`.
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 import recist_app
 from recist_app.errors import RecistAppError
-from recist_app.read_model import Reader
+from recist_app.model.records import Reader
 from recist_app.store import TrialStore
-from widgets.lesion_panel import LesionPanel
 from widgets.main_actions import build_actions
-from widgets.reading import ReadingController
-from widgets.response_panel import ResponsePanel
-from widgets.slice_view import SliceView
+from widgets.panels.lesion_panel import LesionPanel
+from widgets.panels.response_panel import ResponsePanel
+from widgets.reading.controller import ReadingController
 from widgets.task_progress import TaskProgressArea
+from widgets.viewer.slice_view import SliceView
 from widgets.workers import TaskRunner
 
 log = logging.getLogger(__name__)

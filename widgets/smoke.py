@@ -62,7 +62,7 @@ def smoke(screenshot: str | None, qt_args: list[str]) -> int:
 
 
 def _run(folder: Path, screenshot: str | None, qt_args: list[str]) -> tuple[int, int]:
-    from recist_app.demo_store import build_demo_trial
+    from recist_app.demo.store import build_demo_trial
     from recist_app.store import TrialStore
     from widgets.app import create_app, demo_paths, open_as
     from widgets.main_window import MainWindow

@@ -3,12 +3,12 @@
 A :class:`Task` runs ``fn(on_progress, cancel)`` in the global ``QThreadPool`` and reports through
 the signals of its :class:`TaskSignals` (queued to the GUI thread): ``progress(done, total)``,
 then exactly one of ``finished(result)``, ``failed(exception)`` or ``cancelled()``. The GUI side
-receives only plain records and arrays (a :class:`~recist_app.volume.CtVolume`, a
-:class:`~recist_app.dicom_scan.ScanResult`, an export result); it never touches the session from
+receives only plain records and arrays (a :class:`~recist_app.imaging.volume.CtVolume`, a
+:class:`~recist_app.imaging.scan.ScanResult`, an export result); it never touches the session from
 here (only the GUI thread mutates the read).
 
 :func:`series_load_task` scans the series' folder (headers only), then loads it with
-:class:`~recist_app.series_loader.SeriesLoad`: the first decoded slice arrives at once as a
+:class:`~recist_app.imaging.load.SeriesLoad`: the first decoded slice arrives at once as a
 one-slice preview volume (``first_slice_ready``), the whole volume when done (VIEWER.md "Long
 work").
 """
@@ -23,10 +23,10 @@ from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
-from recist_app.dicom_scan import ScanResult, SeriesSummary, scan
 from recist_app.errors import NotDicomError, RecistAppError
-from recist_app.series_loader import LoadCancelled, SeriesLoad
-from recist_app.volume import CtVolume
+from recist_app.imaging.load import LoadCancelled, SeriesLoad
+from recist_app.imaging.scan import ScanResult, SeriesSummary, scan
+from recist_app.imaging.volume import CtVolume
 
 #: ``on_progress(done, total)`` as handed to the task's function.
 Progress = Callable[[int, int], None]
@@ -162,7 +162,7 @@ def examine_series(path: str, series_uid: str) -> SeriesSummary:
 
 def preview_volume(load: SeriesLoad) -> CtVolume | None:
     """A one-slice volume of the first decoded slice (shown while the rest decodes); None if not possible."""
-    from recist_app.dicom_series import build_volume
+    from recist_app.imaging.series_plan import build_volume
 
     first = load.first_slice()
     k, plan = load.first_index, load.plan

@@ -1,12 +1,12 @@
 """Exports of a trial for the statistics team and for submission (issue 7).
 
 Start with :func:`export_trial` (``python main.py export --db DB --out DIR``): it writes SDTM TU,
-TR, RS and SUPPTU as CSV and SAS transport v5 (:mod:`~recist_app.exports.sdtm_export`), and the
+TR, RS and SUPPTU as CSV and SAS transport v5 (:mod:`~recist_app.sdtm.writer`), and the
 response timeline as long CSVs and an XLSX workbook
 (:mod:`~recist_app.exports.timeline_workbook`), into a temporary folder moved into place at the
 end, with a ``manifest.json`` carrying the engine and rules versions, the export time and every
 file's SHA-256 (:mod:`~recist_app.exports.runner`). The one list of CDISC terms an export may
-write is :mod:`~recist_app.exports.cdisc_terms`.
+write is :mod:`~recist_app.sdtm.terms`.
 
 Modules: ``collect`` (store → evaluated reads), ``sdtm_lesions`` (lesions → TU/TR/SUPPTU values),
 ``sdtm_export``, ``xpt``, ``timeline_workbook``, ``files`` (tables, CSV, fingerprints), ``job``

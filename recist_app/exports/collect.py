@@ -1,7 +1,7 @@
 """Store → the reads of an export, evaluated once and shared by every format (issue 7).
 
 Each read is taken unblinded from the trial database and run through the engine exactly as the
-workstation does (:func:`recist_app.evaluate.engine_read`, :func:`assessment.read_report.assess_read`),
+workstation does (:func:`recist_app.evaluation.engine.engine_read`, :func:`assessment.read_report.assess_read`),
 with one change: time points are identified by their visit number (``VISITNUM``: 1 for the
 subject's first scan date, 2 for the next …), so that the engine report maps straight onto SDTM
 rows. Results do not depend on time-point identifiers.
@@ -28,9 +28,9 @@ from assessment.irecist_outcome import IrecistOutcome, irecist_outcome
 from assessment.outcome import ReadOutcome, read_outcome
 from assessment.profile import Profile
 from assessment.read_report import ReadReport, assess_read
-from recist_app.evaluate import EVALUATORS, engine_read
+from recist_app.evaluation.engine import EVALUATORS, engine_read
 from recist_app.exports.errors import ExportError
-from recist_app.read_model import ReaderRole, ReadSnapshot, Subject, Timepoint, Trial
+from recist_app.model.records import ReaderRole, ReadSnapshot, Subject, Timepoint, Trial
 
 #: TULNKID / TRLNKGRP prefix of each reading role (CDISC.md §3.4: ``R1-T01`` under BICR).
 LINK_PREFIXES: Mapping[ReaderRole, str] = {ReaderRole.SITE_RADIOLOGIST: "", ReaderRole.CENTRAL_READER_1: "R1-",

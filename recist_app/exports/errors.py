@@ -39,7 +39,7 @@ class CdiscTermError(ExportError, ValueError):
         shown = ", ".join(allowed[:12]) + (", …" if len(allowed) > 12 else "")
         expected = f"one of {shown}" if allowed else "a number"
         super().__init__(f'{dataset} row {row + 1}: variable "{variable}" must be {expected}, got {value!r}. '
-                         "Only terms listed in CDISC.md are exported (recist_app/exports/cdisc_terms.py).")
+                         "Only terms listed in CDISC.md are exported (recist_app/sdtm/terms.py).")
 
     def __reduce__(self) -> tuple[type, tuple[object, ...]]:
         return (type(self), (self.dataset, self.variable, self.value, self.row, self.allowed))

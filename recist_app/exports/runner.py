@@ -41,7 +41,7 @@ from recist_app.exports.collect import TrialData, build_trial_data, select_subje
 from recist_app.exports.errors import ExportError
 from recist_app.exports.files import ExportedFile
 from recist_app.exports.job import ExportJob, ProgressCallback
-from recist_app.read_model import ReadSnapshot, Subject
+from recist_app.model.records import ReadSnapshot, Subject
 
 if TYPE_CHECKING:
     from recist_app.store import TrialStore
@@ -57,7 +57,7 @@ os.umask(_UMASK)
 
 
 def _sdtm(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
-    from recist_app.exports.sdtm_export import write_sdtm
+    from recist_app.sdtm.writer import write_sdtm
 
     return write_sdtm(data, job)
 
@@ -69,19 +69,19 @@ def _timeline(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
 
 
 def _sr(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
-    from recist_app.exports.dicom_sr import write_sr_format
+    from recist_app.sr.writer import write_sr_format
 
     return write_sr_format(data, job)
 
 
 def _plots(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
-    from recist_app.exports.plots import write_plots
+    from recist_app.exports.plots.charts import write_plots
 
     return write_plots(data, job)
 
 
 def _pdf(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
-    from recist_app.exports.pdf_report import write_pdf
+    from recist_app.exports.pdf.report import write_pdf
 
     return write_pdf(data, job)
 

@@ -2,7 +2,7 @@
 
 Files (in ``timeline/`` of the export):
 
-- ``timeline.csv``: one row per read × time point, the columns of :mod:`recist_app.timeline`
+- ``timeline.csv``: one row per read × time point, the columns of :mod:`recist_app.exports.timeline`
   (dates, sums overall / in-field / out-of-field, % changes, every category with its rationale,
   iRECIST, abscopal verdicts) with ``SIGNED`` and ``ACCEPTED`` appended;
 - ``outcomes.csv``: one row per read: BOR, confirmed BOR, iBOR, PFS and iPFS (dates, days,
@@ -28,14 +28,18 @@ from assessment.survival import SurvivalTime
 from recist_app.exports.collect import ExportedRead, TrialData
 from recist_app.exports.files import ExportedFile, Table, describe, write_table_csv
 from recist_app.exports.job import ExportJob
+from recist_app.exports.timeline import (
+    TIMELINE_COLUMNS,
+    TIMELINE_DICTIONARY,
+    timeline_rows,
+)
 from recist_app.sdtm.csv_io import CellValue, format_decimal
-from recist_app.timeline import TIMELINE_COLUMNS, TIMELINE_DICTIONARY, timeline_rows
 
 FOLDER = "timeline"
 WORKBOOK = "timeline.xlsx"
 Entry = tuple[str, str, str, str]
 
-#: Columns appended to the timeline of :mod:`recist_app.timeline` (never renamed, only appended).
+#: Columns appended to the timeline of :mod:`recist_app.exports.timeline` (never renamed, only appended).
 TIMELINE_EXTRA: tuple[Entry, ...] = (
     ("SIGNED", "Y/N", "", "Y when the reader has signed this time point (read-only since)"),
     ("ACCEPTED", "Y/empty", "", "Y on every row of the read an adjudicator accepted (SDTM --ACPTFL); empty otherwise"),

@@ -4,7 +4,7 @@ SQLite by default (one file per trial), PostgreSQL for a shared central-review s
 code runs on both. Start with :class:`TrialStore` (``TrialStore.open(url)`` /
 ``TrialStore.create(url, code=…)``); a reader works through :class:`ReadSession`
 (``store.reader_session(reader_uid, subject_id)``), an adjudicator through
-:class:`AdjudicationSession`. Records are the frozen dataclasses of :mod:`recist_app.read_model`.
+:class:`AdjudicationSession`. Records are the frozen dataclasses of :mod:`recist_app.model.records`.
 
 Modules: ``db`` (engines, transactions, migrations), ``schema`` (SQLAlchemy models),
 ``repository`` (reader-scoped queries), ``mapping`` (rows → records), ``unit_of_work`` (row

@@ -1,6 +1,6 @@
 """Attach scanned DICOM series to subjects and time points by PatientID and StudyDate (issue 5).
 
-:func:`plan_import` matches each series of a :class:`~recist_app.dicom_scan.ScanResult` to the
+:func:`plan_import` matches each series of a :class:`~recist_app.imaging.scan.ScanResult` to the
 subject whose pseudonymised id equals (0010,0020) *Patient ID* and to the subject's time point
 dated (0008,0020) *Study Date* (a new time point when there is none); :func:`apply_import` then
 writes the plan, one audited command per time point and per series. Series already attached are
@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from recist_app.dicom_scan import ScanResult, SeriesSummary
+    from recist_app.imaging.scan import ScanResult, SeriesSummary
     from recist_app.store.trial_store import TrialStore
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from recist_app.read_model import (
+from recist_app.model.records import (
     AdjudicationTask,
     Axis,
     Lesion,

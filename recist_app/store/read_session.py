@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from assessment.profile import Profile
 from assessment.read_report import ReadReport
-from recist_app import evaluate as engine
-from recist_app.read_model import (
+from recist_app.evaluation import engine
+from recist_app.model.records import (
     AdjudicationTask,
     Lesion,
     LesionRole,
@@ -35,7 +35,8 @@ from recist_app.read_model import (
     Status,
     TimepointResultRecord,
 )
-from recist_app.store import audit, commands, mapping, results, review, signoff, snapshots
+from recist_app.store import audit, mapping, results, review, signoff, snapshots
+from recist_app.store import mutations as commands
 from recist_app.store.db import Database
 from recist_app.store.errors import PermissionDeniedError
 from recist_app.store.repository import Repository, Scope

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from recist_app.read_model import ReaderRole
+from recist_app.model.records import ReaderRole
 from recist_app.store.errors import NotFoundError
 from recist_app.store.schema import (
     AdjudicationRow,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from assessment import ENGINE_VERSION, RULES_VERSION
 from assessment.profile import Profile
 from assessment.read_report import ReadReport
-from recist_app.read_model import ReadSnapshot, TimepointResultRecord
+from recist_app.model.records import ReadSnapshot, TimepointResultRecord
 from recist_app.store import mapping
 from recist_app.store.audit import canonical_json, utc_now
 from recist_app.store.schema import TimepointResultRow

@@ -15,8 +15,14 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from assessment.read_report import ReadReport
-from recist_app.evaluate import evaluate, outcome
-from recist_app.read_model import AdjudicationTask, Reader, ReaderRole, ReadSnapshot, new_uid
+from recist_app.evaluation.engine import evaluate, outcome
+from recist_app.model.records import (
+    AdjudicationTask,
+    Reader,
+    ReaderRole,
+    ReadSnapshot,
+    new_uid,
+)
 from recist_app.store import audit, mapping, snapshots
 from recist_app.store.db import Database
 from recist_app.store.errors import InvalidRecordError, PermissionDeniedError

@@ -1,4 +1,4 @@
-"""A read as its reader may see it: :class:`~recist_app.read_model.ReadSnapshot`, optionally blinded.
+"""A read as its reader may see it: :class:`~recist_app.model.records.ReadSnapshot`, optionally blinded.
 
 Blinding (issue 5, central review): where the trial asks for it, central readers and the
 adjudicator see the follow-up time points as "TP1, TP2 …" in a randomised order without scan
@@ -14,7 +14,7 @@ import dataclasses
 import hashlib
 from collections import defaultdict
 
-from recist_app.read_model import ReaderRole, ReadSnapshot, SeriesLink, Timepoint
+from recist_app.model.records import ReaderRole, ReadSnapshot, SeriesLink, Timepoint
 from recist_app.store import mapping
 from recist_app.store.repository import Repository
 from recist_app.store.schema import ReadRow, SiteRow

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assessment.profile import Profile
-from recist_app.read_model import (
+from recist_app.model.records import (
     AdjudicationTask,
     AuditEntry,
     Reader,
@@ -35,13 +35,26 @@ from recist_app.read_model import (
     Trial,
     new_uid,
 )
-from recist_app.store import audit, commands, mapping, review, signoff, snapshots
+from recist_app.store import audit, mapping, review, signoff, snapshots
+from recist_app.store import mutations as commands
 from recist_app.store.db import Database, head_revision, known_revisions
-from recist_app.store.errors import DatabaseError, DuplicateError, InvalidRecordError, PermissionDeniedError
+from recist_app.store.errors import (
+    DatabaseError,
+    DuplicateError,
+    InvalidRecordError,
+    PermissionDeniedError,
+)
 from recist_app.store.read_session import ReadSession
 from recist_app.store.repository import SYSTEM, Repository
 from recist_app.store.review import AdjudicationSession
-from recist_app.store.schema import ReaderRow, ReadRow, SiteRow, SubjectRow, TimepointRow, TrialRow
+from recist_app.store.schema import (
+    ReaderRow,
+    ReadRow,
+    SiteRow,
+    SubjectRow,
+    TimepointRow,
+    TrialRow,
+)
 from recist_app.store.signoff import hash_password
 from recist_app.store.unit_of_work import UnitOfWork
 

@@ -23,9 +23,10 @@ from assessment.best_response import (
 )
 from assessment.errors import InvalidInputError
 from assessment.profile import Profile
+from tests.support import SHARED_DIR
 
 #: ``../shared`` at collection time (the ``shared_dir`` fixture skips or fails when absent).
-SHARED_DIR = Path(__file__).resolve().parents[2].parent / "shared"
+SHARED_DIR = SHARED_DIR
 REF = date(2020, 1, 1)
 DEFAULT = Profile()  # sd_min_days 42, confirm_min_days 28, max_ne_between 1, no SD between
 

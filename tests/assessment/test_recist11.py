@@ -7,7 +7,15 @@ from decimal import Decimal
 
 import pytest
 
-from assessment import Lesion, LesionRole, Observation, Profile, Response, Status, assess_recist11
+from assessment import (
+    Lesion,
+    LesionRole,
+    Observation,
+    Profile,
+    Response,
+    Status,
+    assess_recist11,
+)
 from assessment.errors import InvalidInputError, ProfileError
 from assessment.recist11 import is_partial_response, is_progression, overall_response
 from tests.assessment.builders import make_read, new, node, nontarget, target

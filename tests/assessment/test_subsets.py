@@ -10,7 +10,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assessment import Lesion, LesionRole, Observation, Profile, Read, Response, Status, Timepoint, assess_recist11
+from assessment import (
+    Lesion,
+    LesionRole,
+    Observation,
+    Profile,
+    Read,
+    Response,
+    Status,
+    Timepoint,
+    assess_recist11,
+)
 from assessment.local_control import is_local_progression
 from assessment.subsets import (
     Subset,

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from PySide6 import QtWidgets
 
-from recist_app.dicom_series import load_series_from_folder
-from recist_app.phantom import GroundTruth, LesionTruth, PhantomSpec, write_series
-from recist_app.volume import CtVolume
-from widgets.overlay import OverlayInfo
-from widgets.slice_view import SliceView
+from recist_app.demo.phantom import GroundTruth, LesionTruth, PhantomSpec, write_series
+from recist_app.imaging.load import load_series_from_folder
+from recist_app.imaging.volume import CtVolume
+from widgets.viewer.overlay import OverlayInfo
+from widgets.viewer.slice_view import SliceView
 
 VIEW_SIZE = (800, 600)
 INFO = OverlayInfo("PHANTOM-001", "20250101", "Synthetic chest CT")

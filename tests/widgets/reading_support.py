@@ -14,15 +14,15 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 from pytestqt.qtbot import QtBot
 
-from recist_app.demo_images import DemoImages, load_demo_images
-from recist_app.demo_store import DemoReader, DemoTrial, build_demo_trial
-from recist_app.phantom import LesionTruth
-from recist_app.read_model import Axis
+from recist_app.demo.images import DemoImages, load_demo_images
+from recist_app.demo.phantom import LesionTruth
+from recist_app.demo.store import DemoReader, DemoTrial, build_demo_trial
+from recist_app.model.records import Axis
 from recist_app.store import TrialStore
 from tests.widgets.events import rounded
 from widgets.app import open_as
 from widgets.main_window import MainWindow
-from widgets.slice_view import SliceView
+from widgets.viewer.slice_view import SliceView
 
 #: Small images keep the module set-up to a few seconds (3.125 mm pixels, 5 mm slices).
 SIZE, SLICES = 128, 16

@@ -17,7 +17,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 from pytestqt.qtbot import QtBot
 
-from recist_app.read_model import Axis
+from recist_app.model.records import Axis
 from recist_app.store.errors import SignatureError
 from tests.widgets.events import drag, wheel
 from tests.widgets.reading_support import (
@@ -33,7 +33,7 @@ from tests.widgets.reading_support import (
 )
 from widgets.app import open_as
 from widgets.main_window import MainWindow
-from widgets.measure_tools import Tool
+from widgets.viewer.measure_tools import Tool
 
 Key = QtCore.Qt.Key
 DEMO, CENTRAL_1, CENTRAL_2 = "Demo Reader", "Demo Central Reader 1", "Demo Central Reader 2"
@@ -171,7 +171,7 @@ def test_central_reader_measures_and_the_response_follows(window: MainWindow, de
 
 def in_field_header() -> str:
     """The response panel's column of the in-field subset response."""
-    from widgets.response_panel import HEADERS
+    from widgets.panels.response_panel import HEADERS
 
     return next(h for h in HEADERS if h.lower().startswith(("in field", "in-field")) and "response" in h)
 
@@ -396,7 +396,7 @@ def test_response_header_shows_ibor_of_the_demo_read(window: MainWindow, demo: D
     header = window.response_panel.outcome_label
     assert header.isVisibleTo(window.response_panel)
     text = header.text()
-    # STS-003 (recist_app/demo_trial.py): BOR SD, confirmed BOR SD, iBOR iSD (iSD ranks above iCPD).
+    # STS-003 (recist_app/demo/trial.py): BOR SD, confirmed BOR SD, iBOR iSD (iSD ranks above iCPD).
     assert "BOR so far" in text and "Confirmed BOR" in text and "iBOR" in text
     assert text.split("iBOR", 1)[1].split("</span>", 1)[0].endswith("&nbsp;iSD&nbsp;")
     assert window.reading.bridge.irecist_outcome.best_response.category == "iSD"
@@ -420,7 +420,7 @@ def test_window_starts_filling_large_screens(free: QtCore.QRect, expected: QtCor
 
 def test_a_timepoint_opens_on_its_first_target(window: MainWindow, demo: Demo, qtbot: QtBot) -> None:
     """A measured time point opens on the slice of its first target (lowest label); otherwise the middle."""
-    from widgets import read_calipers
+    from widgets.reading import calipers as read_calipers
 
     log_in(window, demo.reader(DEMO))
     for subject_id, visit, visit_id in (("STS-001", "WEEK 8", "V1"), ("STS-002", "BASELINE", "V0")):

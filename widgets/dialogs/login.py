@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
 
-from recist_app.read_model import Reader
+from recist_app.model.records import Reader
 from recist_app.store import TrialStore
 from recist_app.store.errors import SignatureError
 

@@ -1,6 +1,6 @@
 """``OpenFolderDialog``: scan a folder or DICOMDIR, show its series with their findings, import them.
 
-The scan (:func:`recist_app.dicom_scan.scan`, headers only) runs in a worker with a busy bar and a
+The scan (:func:`recist_app.imaging.scan.scan`, headers only) runs in a worker with a busy bar and a
 Cancel button; cancelling stops waiting at once (the header pass, which cannot be interrupted,
 finishes in the background and its result is dropped). Each series is listed with its size,
 spacing and the findings a reader should know (gantry tilt, missing slices, uneven spacing, no
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from recist_app.dicom_scan import ScanResult, SeriesSummary, scan
+from recist_app.imaging.scan import ScanResult, SeriesSummary, scan
 from recist_app.store import TrialStore
 from recist_app.store.dicom_import import PlannedSeries, apply_import, plan_import
 from widgets.workers import Progress, Task, TaskRunner

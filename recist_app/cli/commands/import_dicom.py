@@ -1,0 +1,62 @@
+"""``import-dicom``: scan folders and attach the series to subjects and time points.
+
+    python main.py import-dicom PATH [PATH ...] [--dry-run] [--db DB | --trial CODE] [--user U]
+
+Series are matched to subjects by (0010,0020) *Patient ID* (= the pseudonymised subject id) and
+to time points by (0008,0020) *Study Date*; a missing time point is created. ``--dry-run`` prints
+the plan and writes nothing. Series of unknown patients or without a study date are listed as
+skipped, with the reason. A path with no readable DICOM exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any, TextIO
+
+from recist_app.cli.store_options import actor, add_db_options, open_store
+
+VERBS = {"attach": "attach", "attach-new": "attach (new time point)", "attached": "already attached",
+         "skip": "skip"}
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``import-dicom``."""
+    parser = subparsers.add_parser(
+        "import-dicom", help="attach scanned DICOM series to subjects / time points",
+        description="Scan folders for DICOM and attach the series by PatientID and StudyDate.")
+    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="folder, DICOMDIR or DICOM file")
+    parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
+    add_db_options(parser, user=True)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Scan, plan, print and (unless ``--dry-run``) apply."""
+    from recist_app.imaging.scan import scan
+    from recist_app.store.dicom_import import apply_import, plan_import
+
+    stream = out if out is not None else sys.stdout
+    with open_store(args) as store:
+        result = scan(args.paths)
+        plan = plan_import(store, result)
+        for item in plan:
+            s = item.series
+            when = item.scan_date.isoformat() if item.scan_date else "(no date)"
+            why = f": {item.reason}" if item.reason else ""
+            stream.write(f"{item.subject_id}  {when}  {s.modality} \"{s.series_description}\" "
+                         f"({s.frame_count} images) {s.series_uid}  → {VERBS[item.action]}{why}\n")
+        counts = Counter(item.action for item in plan)
+        to_attach = counts["attach"] + counts["attach-new"]
+        new_timepoints = len({(i.subject_id, i.scan_date) for i in plan if i.action == "attach-new"})
+        summary = (f"{to_attach} series to attach ({new_timepoints} new time point(s)), "
+                   f"{counts['attached']} already attached, {counts['skip']} skipped, "
+                   f"{len(result.unreadable)} unreadable file(s)")
+        if args.dry_run:
+            stream.write(f"Dry run: {summary}; nothing written.\n")
+            return 0
+        attached = apply_import(store, plan, actor(args))
+        stream.write(f"Imported: {summary}; {attached} series attached.\n")
+    return 0

@@ -1,0 +1,105 @@
+"""``trial create|info``: create a trial database, or describe one.
+
+    python main.py trial create CODE [--name TEXT] [--profile P.toml] [--blind-visits] [--db DB] [--user U]
+    python main.py trial info [--db DB | --trial CODE] [--json]
+
+``create`` makes the schema through the migrations (a new SQLite file by default:
+``<user data dir>/trials/CODE.sqlite``) and the trial with its protocol profile. ``info`` prints
+the trial, its sites, subjects, readers, reads and whether the audit chain verifies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, TextIO
+
+from recist_app.cli.store_options import actor, add_db_options, database, open_store
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``trial create`` and ``trial info``."""
+    parser = subparsers.add_parser("trial", help="create or describe a trial database",
+                                   description="Create a trial database or describe one.")
+    actions = parser.add_subparsers(dest="trial_action", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="create a trial (and its database)")
+    create.add_argument("code", help="trial code, e.g. STEREOSARC")
+    create.add_argument("--name", default="", help="trial name")
+    create.add_argument("--profile", help="protocol profile (TOML) over the RULES §7 defaults")
+    create.add_argument("--blind-visits", action="store_true",
+                        help="central readers see time points as TP1, TP2 … in a randomised order, undated")
+    add_db_options(create, user=True)
+    create.set_defaults(handler=run_create)
+    info = actions.add_parser("info", help="describe a trial")
+    add_db_options(info)
+    info.add_argument("--json", action="store_true", help="print JSON")
+    info.set_defaults(handler=run_info)
+
+
+def run_create(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Create the trial ``args.code``."""
+    from recist_app.evaluation.profile_file import load_profile
+    from recist_app.store import TrialStore
+
+    profile_text = ""
+    if args.profile:
+        load_profile(args.profile)  # checks the file: InputFileError names it
+        with open(args.profile, encoding="utf-8") as handle:
+            profile_text = handle.read()
+    args.trial = args.trial or args.code
+    target = database(args)
+    with TrialStore.create(target, code=args.code, name=args.name, profile_toml=profile_text,
+                           blind_visits=args.blind_visits, actor=actor(args)) as store:
+        stream = out if out is not None else sys.stdout
+        stream.write(f"Created trial {store.trial.code} in {store.db.name}\n")
+    return 0
+
+
+def run_info(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Print the trial's description."""
+    stream = out if out is not None else sys.stdout
+    with open_store(args) as store:
+        info = describe(store)
+    if args.json:
+        json.dump(info, stream, indent=2)
+        stream.write("\n")
+    else:
+        stream.write(render(info))
+    return 0
+
+
+def describe(store: Any) -> dict[str, Any]:
+    """The trial as JSON-ready data."""
+    trial = store.trial
+    chain = store.verify_chain()
+    subjects = store.subjects()
+    return {
+        "code": trial.code, "name": trial.name, "database": store.db.name, "profile": store.profile.name,
+        "blind_visits": trial.blind_visits, "adjudicate_on": list(trial.adjudicate_on),
+        "sites": [site.code for site in store.sites()],
+        "subjects": [{"subject_id": s.subject_id, "site": s.site_code, "arm": s.arm,
+                      "timepoints": len(store.timepoints(s.subject_id))} for s in subjects],
+        "readers": [{"name": r.name, "role": r.role.value} for r in store.readers()],
+        "reads": len(store.reads()),
+        "audit": {"entries": chain.entries, "chain_ok": chain.ok, "problem": chain.problem},
+    }
+
+
+def render(info: dict[str, Any]) -> str:
+    """The description as text."""
+    audit = info["audit"]
+    chain = "verified" if audit["chain_ok"] else f"BROKEN: {audit['problem']}"
+    blind = "yes" if info["blind_visits"] else "no"
+    lines = [f"Trial {info['code']}: {info['name']}".rstrip(": "), f"  database: {info['database']}",
+             (f"  profile: {info['profile']}; blinded visits: {blind}; "
+              f"adjudication on: {', '.join(info['adjudicate_on'])}"),
+             f"  sites: {', '.join(info['sites']) or 'none'}",
+             f"  subjects: {len(info['subjects'])}"]
+    lines += [f"    {s['subject_id']} (site {s['site']}{', arm ' + s['arm'] if s['arm'] else ''}): "
+              f"{s['timepoints']} time point(s)" for s in info["subjects"]]
+    lines.append(f"  readers: {len(info['readers'])}")
+    lines += [f"    {r['name']} ({r['role']})" for r in info["readers"]]
+    lines.append(f"  reads: {info['reads']}")
+    lines.append(f"  audit trail: {audit['entries']} entries, hash chain {chain}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,126 @@
+"""The phantom writer: renders the slices of a :class:`~recist_app.demo.phantom.spec.PhantomSpec` and
+writes them as one CT series with its ``ground_truth.json`` (see :mod:`recist_app.demo.phantom.spec`)."""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+from pydicom.uid import CTImageStorage, generate_uid
+
+from recist_app.demo.phantom.anatomy import chest_slice, fill_ellipse
+from recist_app.demo.phantom.encoding import (
+    INTERCEPT,
+    check_encoder,
+    ds_text,
+    encode_stored,
+    write_slice,
+)
+from recist_app.demo.phantom.spec import (
+    GROUND_TRUTH_NAME,
+    GroundTruth,
+    LesionSpec,
+    LesionTruth,
+    PhantomSpec,
+    Point,
+    lesion_frame,
+)
+
+
+def series_header(spec: PhantomSpec, uids: tuple[str, str, str]) -> dict[str, object]:
+    """Tags shared by every slice: Patient, Study, Series, Frame of Reference, Image Plane,
+    Image Pixel and CT Image modules (PS3.3 A.3), keyed by pydicom keyword."""
+    return {
+        "SOPClassUID": CTImageStorage, "ImageType": ["ORIGINAL", "PRIMARY", "AXIAL"],
+        "Modality": "CT", "Manufacturer": "recist_app phantom",
+        "PatientName": f"Phantom^{spec.patient_id}", "PatientID": spec.patient_id,
+        "PatientBirthDate": "", "PatientSex": "O",
+        "StudyInstanceUID": uids[0], "SeriesInstanceUID": uids[1], "FrameOfReferenceUID": uids[2],
+        "PositionReferenceIndicator": "", "StudyDate": spec.study_date, "SeriesDate": spec.study_date,
+        "ContentDate": spec.study_date, "StudyTime": "120000", "StudyID": "1", "AccessionNumber": "",
+        "ReferringPhysicianName": "", "SeriesNumber": 1, "AcquisitionNumber": 1,
+        "SeriesDescription": spec.series_description, "PatientPosition": "HFS",
+        "BodyPartExamined": "CHEST", "KVP": "120",
+        "SliceThickness": ds_text(spec.slice_thickness_mm),
+        "SpacingBetweenSlices": ds_text(spec.slice_spacing_mm),
+        "ImageOrientationPatient": ds_text(spec.orientation), "PixelSpacing": ds_text(spec.pixel_spacing_mm),
+        "SamplesPerPixel": 1, "PhotometricInterpretation": "MONOCHROME2",
+        "Rows": spec.rows, "Columns": spec.columns,
+        "BitsAllocated": 16, "BitsStored": 12, "HighBit": 11, "PixelRepresentation": 0,
+        "RescaleIntercept": str(INTERCEPT), "RescaleSlope": "1", "RescaleType": "HU",
+        "WindowCenter": "40", "WindowWidth": "400",
+    }
+
+
+def render_slice(spec: PhantomSpec, k: int) -> np.ndarray:
+    """Noise-free HU of slice ``k`` (float32, rows × columns): anatomy plus lesion sections."""
+    half = (spec.slices - 1) / 2 * spec.slice_spacing_mm
+    t = 0.0 if half == 0 else (k * spec.slice_spacing_mm - half) / half
+    image = chest_slice((spec.rows, spec.columns), spec.pixel_spacing_mm, t)
+    z = k * spec.slice_spacing_mm
+    for lesion in spec.lesions:
+        a, b, zc = lesion_frame(spec, lesion)
+        offset = (z - zc) / (lesion.height_mm / 2)
+        if abs(offset) < 1:
+            scale = float(np.sqrt(1 - offset * offset))
+            fill_ellipse(image, spec.pixel_spacing_mm, (a, b), (lesion.long_axis_mm / 2 * scale,
+                         lesion.short_axis_mm / 2 * scale), lesion.angle_deg, lesion.hu)
+    return image
+
+
+def _truth(spec: PhantomSpec, lesion: LesionSpec, sop_uids: list[str]) -> LesionTruth:
+    a, b, zc = lesion_frame(spec, lesion)
+    k = int(np.clip(round(zc / spec.slice_spacing_mm), 0, spec.slices - 1))
+    offset = (k * spec.slice_spacing_mm - zc) / (lesion.height_mm / 2)
+    scale = float(np.sqrt(max(0.0, 1 - offset * offset)))
+    angle = np.radians(lesion.angle_deg)
+    along, across = np.array([np.cos(angle), np.sin(angle)]), np.array([-np.sin(angle), np.cos(angle)])
+
+    def ends(direction: np.ndarray, length: float) -> tuple[Point, Point]:
+        d = direction * length / 2 * scale
+        z = k * spec.slice_spacing_mm
+        return (spec.index_mm_to_patient(a - d[0], b - d[1], z), spec.index_mm_to_patient(a + d[0], b + d[1], z))
+
+    return LesionTruth(lesion.lesion_id, lesion.organ, lesion.nodal, tuple(map(float, lesion.centre_mm)),  # type: ignore[arg-type]
+                       lesion.long_axis_mm, lesion.short_axis_mm, k, sop_uids[k],
+                       ends(along, lesion.long_axis_mm), ends(across, lesion.short_axis_mm))
+
+
+def write_series(spec: PhantomSpec, folder: str | Path, shuffle: bool = True) -> GroundTruth:
+    """Write one CT Image Storage file per slice and ``ground_truth.json`` into ``folder``.
+
+    Image Position (Patient) (0020,0032) of slice ``k`` is ``origin + k·SpacingBetweenSlices·n``
+    with ``n`` the normal of (0020,0037); Instance Number (0020,0013) is ``k + 1``. With
+    ``shuffle`` the file names are random UUIDs (seeded) and files are written in random order.
+
+    Raises
+    ------
+    UnsupportedTransferSyntaxError
+        If no encoder for ``spec.transfer_syntax`` is installed (checked before writing).
+    """
+    plugin = check_encoder(spec.transfer_syntax)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    uids = spec.uids()
+    sop_uids = [generate_uid(entropy_srcs=[uids[1], str(k)]) for k in range(spec.slices)]
+    names_rng = random.Random(f"{spec.seed}/{uids[1]}")
+    names = ([f"{uuid.UUID(int=names_rng.getrandbits(128), version=4)}.dcm" for _ in range(spec.slices)]
+             if shuffle else [f"CT{k + 1:06d}.dcm" for k in range(spec.slices)])
+    order = list(range(spec.slices))
+    if shuffle:
+        names_rng.shuffle(order)
+    header, normal = series_header(spec, uids), spec.axes[2]
+    for k in order:  # noise seeded per slice: pixels do not depend on the write order
+        noise = np.random.default_rng([spec.seed, k]).standard_normal((spec.rows, spec.columns), dtype=np.float32)
+        stored = encode_stored(render_slice(spec, k) + noise * np.float32(spec.noise_hu))
+        position = spec.origin + k * spec.slice_spacing_mm * normal
+        write_slice(folder / names[k], header, stored, sop_uids[k], k + 1, position, normal,
+                    spec.transfer_syntax, plugin)
+    truth = GroundTruth(str(folder), *uids, spec.transfer_syntax, tuple(sop_uids), tuple(names),
+                        tuple(_truth(spec, lesion, sop_uids) for lesion in spec.lesions))
+    (folder / GROUND_TRUTH_NAME).write_text(json.dumps(asdict(truth), indent=2), encoding="utf-8")
+    return truth

@@ -1,0 +1,246 @@
+"""Key images of a target lesion for the PDF report: the measured slice at each time point, cropped
+around the lesion, windowed for its organ, with the caliper drawn and labelled ("T01 32.0 mm").
+
+The caliper's stored end points (patient LPS mm) are placed on the image with
+:meth:`recist_app.imaging.volume.CtVolume.patient_to_index` (:mod:`recist_app.imaging.geometry` conventions: the
+DICOM index has its integer at the pixel centre, so the image extent runs from −0.5 to n − 0.5).
+The slice is the one the line was drawn on ((0008,0018) SOP Instance UID). Every tile of a lesion
+shows the same field of view in mm, so that shrinkage and growth are visible. A time point without
+a line (disappeared, too small, not assessed) shows the place of the nearest measurement, without
+caliper, with the reader's status.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib import patheffects
+from matplotlib.figure import Figure
+from numpy.typing import NDArray
+
+from recist_app.errors import RecistAppError
+from recist_app.evaluation.engine import diameter_mm
+from recist_app.exports.plots.style import new_figure
+from recist_app.imaging.orientation import edge_letters
+from recist_app.imaging.volume import CtVolume
+from recist_app.model.records import (
+    Axis,
+    Lesion,
+    LineMeasurement,
+    ReadSnapshot,
+    Timepoint,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+#: (name, centre HU, width HU) of the display windows.
+LUNG_WINDOW = ("lung", -600.0, 1500.0)
+SOFT_TISSUE_WINDOW = ("soft tissue", 40.0, 400.0)
+LIVER_WINDOW = ("liver", 60.0, 160.0)
+CALIPER_COLOUR = "#FFE040"
+TILES_PER_ROW = 5
+TILE_IN = 1.95
+#: Field of view of a tile: ``FOV_FACTOR`` × the lesion's largest diameter + ``FOV_MARGIN_MM``, at least ``FOV_MIN_MM``.
+FOV_FACTOR, FOV_MARGIN_MM, FOV_MIN_MM = 1.7, 16.0, 50.0
+#: Air (HU) outside the scanned field when a crop reaches the image edge.
+OUTSIDE_HU = -1024
+
+
+def window_for(organ: str) -> tuple[str, float, float]:
+    """Lung window for lung lesions, liver window for liver lesions, soft tissue for the others."""
+    text = organ.upper()
+    if "LUNG" in text or "PULMON" in text:
+        return LUNG_WINDOW
+    return LIVER_WINDOW if "LIVER" in text or "HEPAT" in text else SOFT_TISSUE_WINDOW
+
+
+@dataclass(frozen=True)
+class KeyTile:
+    """One time point of a lesion: the cropped slice (HU), its index extent and the caliper (index).
+
+    ``pixels`` is None when no image could be shown; ``note`` then says why.
+    """
+
+    timepoint: Timepoint
+    day_text: str
+    label: str
+    status: str
+    pixels: NDArray[np.int16] | None = None
+    extent: tuple[float, float, float, float] = (0.0, 1.0, 1.0, 0.0)
+    caliper: tuple[tuple[float, float], tuple[float, float]] | None = None
+    aspect: float = 1.0
+    col_spacing_mm: float = 1.0
+    letters: tuple[str, str] = ("", "")
+    note: str = ""
+
+
+class VolumeCache:
+    """The CT volumes of one read's series, loaded once each (errors kept as text)."""
+
+    def __init__(self, snapshot: ReadSnapshot) -> None:
+        self._paths = {link.series_uid: link.path for tp in snapshot.timepoints for link in tp.series}
+        self._loaded: dict[str, CtVolume | str] = {}
+
+    def get(self, series_uid: str) -> CtVolume | str:
+        """The volume of ``series_uid``, or why it cannot be shown."""
+        if series_uid not in self._loaded:
+            self._loaded[series_uid] = self._load(series_uid)
+        return self._loaded[series_uid]
+
+    def _load(self, series_uid: str) -> CtVolume | str:
+        from recist_app.imaging.load import load_series_from_folder
+
+        path = self._paths.get(series_uid)
+        if not path:
+            return "the series is not linked to a folder"
+        try:
+            volume = load_series_from_folder(Path(path), series_uid)
+        except (RecistAppError, OSError) as exc:
+            return f"the series could not be loaded: {exc}"
+        return volume if volume.calibrated else "the series has no Pixel Spacing (uncalibrated)"
+
+
+def _line_of(snapshot: ReadSnapshot, lesion: Lesion, timepoint_uid: str) -> LineMeasurement | None:
+    axis = Axis.SHORT if lesion.nodal else Axis.LONG
+    return next((m.line for m in snapshot.measurements if m.lesion_uid == lesion.uid
+                 and m.timepoint_uid == timepoint_uid and m.line.axis is axis and m.fragment == 0), None)
+
+
+def lesion_tiles(snapshot: ReadSnapshot, lesion: Lesion, volumes: VolumeCache, statuses: dict[str, str],
+                 days: dict[str, str]) -> list[KeyTile]:
+    """The key-image tiles of ``lesion`` at every time point of the read (by scan date).
+
+    ``statuses`` maps time-point uids to the reader's status text, ``days`` to 'day 63'.
+    """
+    timepoints = sorted(snapshot.timepoints, key=lambda tp: (tp.scan_date is None, tp.scan_date, tp.uid))
+    lines = {tp.uid: _line_of(snapshot, lesion, tp.uid) for tp in timepoints}
+    drawn = [line for line in lines.values() if line is not None]
+    largest = max((line.length_mm for line in drawn), default=20.0)
+    half_mm = max(FOV_MIN_MM, FOV_FACTOR * largest + FOV_MARGIN_MM) / 2
+    tiles = []
+    for index, tp in enumerate(timepoints):
+        line = lines[tp.uid]
+        status = statuses.get(tp.uid, "")
+        axis = " (short axis)" if lesion.nodal else ""
+        label = f"{lesion.label} {diameter_mm(line):.1f} mm{axis}" if line is not None else lesion.label
+        nearest = line or _nearest(lines, timepoints, index)
+        series_uid = line.series_uid if line is not None else (tp.series[0].series_uid if tp.series else "")
+        tile = KeyTile(tp, days.get(tp.uid, ""), label, status)
+        if nearest is None or not series_uid:
+            tiles.append(_note(tile, "no measurement of this lesion" if nearest is None else "no series"))
+            continue
+        volume = volumes.get(series_uid)
+        if isinstance(volume, str):
+            tiles.append(_note(tile, volume))
+            continue
+        tiles.append(_crop(tile, volume, nearest, line is not None, half_mm))
+    return tiles
+
+
+def _nearest(lines: dict[str, LineMeasurement | None], timepoints: Sequence[Timepoint],
+             index: int) -> LineMeasurement | None:
+    order = sorted(range(len(timepoints)), key=lambda i: (abs(i - index), i > index))
+    return next((lines[timepoints[i].uid] for i in order if lines[timepoints[i].uid] is not None), None)
+
+
+def _note(tile: KeyTile, note: str) -> KeyTile:
+    return KeyTile(tile.timepoint, tile.day_text, tile.label, tile.status, note=f"No image: {note}")
+
+
+def _crop(tile: KeyTile, volume: CtVolume, line: LineMeasurement, measured: bool, half_mm: float) -> KeyTile:
+    """The slice of ``line`` cropped to ±``half_mm`` around its midpoint, padded with air."""
+    ends = [volume.patient_to_index(point) for point in (line.p1_mm, line.p2_mm)]
+    if line.sop_uid in volume.sop_uids and measured:
+        k = volume.sop_uids.index(line.sop_uid)
+    else:
+        k = round((ends[0][2] + ends[1][2]) / 2)
+    if not 0 <= k < volume.shape[0]:
+        return _note(tile, "the measured slice is outside this series")
+    _, row_mm, col_mm = volume.spacing_mm
+    centre_col, centre_row = (ends[0][0] + ends[1][0]) / 2, (ends[0][1] + ends[1][1]) / 2
+    half_cols, half_rows = int(np.ceil(half_mm / col_mm)), int(np.ceil(half_mm / row_mm))
+    c0, r0 = round(centre_col) - half_cols, round(centre_row) - half_rows
+    pixels = np.full((2 * half_rows + 1, 2 * half_cols + 1), OUTSIDE_HU, dtype=np.int16)
+    rows, cols = volume.shape[1:]
+    src_r = slice(max(r0, 0), min(r0 + pixels.shape[0], rows))
+    src_c = slice(max(c0, 0), min(c0 + pixels.shape[1], cols))
+    if src_r.start < src_r.stop and src_c.start < src_c.stop:
+        pixels[src_r.start - r0:src_r.stop - r0, src_c.start - c0:src_c.stop - c0] = volume.hu[k, src_r, src_c]
+    extent = (c0 - 0.5, c0 + pixels.shape[1] - 0.5, r0 + pixels.shape[0] - 0.5, r0 - 0.5)
+    caliper = ((ends[0][0], ends[0][1]), (ends[1][0], ends[1][1])) if measured else None
+    letters = edge_letters(volume.iop)
+    return KeyTile(tile.timepoint, tile.day_text, tile.label, tile.status, pixels, extent, caliper, row_mm / col_mm,
+                   col_mm, (letters.left, letters.right))
+
+
+def lesion_figure(lesion: Lesion, tiles: Sequence[KeyTile]) -> Figure:
+    """The tiles of one lesion in rows of :data:`TILES_PER_ROW`, each titled with visit, date and day."""
+    _, centre, width = window_for(lesion.organ)
+    rows = max(1, -(-len(tiles) // TILES_PER_ROW))
+    columns = max(1, min(len(tiles), TILES_PER_ROW))
+    figure = new_figure(TILE_IN * columns, (TILE_IN + 0.55) * rows)
+    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    for ax, tile in zip(axes, tiles, strict=False):
+        _draw_tile(ax, tile, centre, width)
+        ax.set_title(f"{tile.timepoint.visit}\n{tile.timepoint.scan_date} · {tile.day_text}", fontsize=8)
+    for ax in axes[len(tiles):]:
+        ax.set_axis_off()
+    return figure
+
+
+def _draw_tile(ax: Axes, tile: KeyTile, centre: float, width: float) -> None:
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if tile.pixels is None:
+        ax.set_facecolor("#EEEEEE")
+        short = ":".join(tile.note.split(":")[:2])  # the reason, without the loader's details
+        text = "\n".join([tile.label, *textwrap.wrap(tile.status, 26), *textwrap.wrap(short, 26)])
+        ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=7)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_aspect("equal")
+        return
+    ax.imshow(tile.pixels, cmap="gray", vmin=centre - width / 2, vmax=centre + width / 2, extent=tile.extent,
+              interpolation="bilinear", aspect=tile.aspect)
+    outline = [patheffects.withStroke(linewidth=3.2, foreground="black")]
+    if tile.caliper is not None:
+        (x1, y1), (x2, y2) = tile.caliper
+        length = float(np.hypot(x2 - x1, (y2 - y1) * tile.aspect)) or 1.0
+        cap = 0.035 * (tile.extent[1] - tile.extent[0])
+        dx, dy = -(y2 - y1) * tile.aspect / length * cap, (x2 - x1) / length * cap / tile.aspect
+        for x, y in ((x1, y1), (x2, y2)):
+            ax.plot([x - dx, x + dx], [y - dy, y + dy], color=CALIPER_COLOUR, linewidth=1.4, path_effects=outline)
+        ax.plot([x1, x2], [y1, y2], color=CALIPER_COLOUR, linewidth=1.6, solid_capstyle="butt",
+                path_effects=outline)
+    if tile.caliper is not None:
+        text = f"{tile.label}\n{tile.status}" if tile.status else tile.label
+    else:
+        text = f"{tile.label}: {tile.status or 'not measured'}"
+    ax.text(0.5, 0.96, text, transform=ax.transAxes, ha="center", va="top", fontsize=7.5, color=CALIPER_COLOUR,
+            fontweight="bold", path_effects=outline)
+    left, right, bottom, top = tile.extent
+    bar, gap = 10.0 / tile.col_spacing_mm, 0.05 * (right - left)
+    ax.plot([right - gap - bar, right - gap], [bottom - gap, bottom - gap], color="white", linewidth=1.5,
+            path_effects=outline)
+    ax.text(right - gap - bar / 2, bottom - 1.6 * gap, "10 mm", color="white", fontsize=5.5, ha="center",
+            va="bottom", path_effects=outline)
+    for x, ha, letter in ((0.02, "left", tile.letters[0]), (0.98, "right", tile.letters[1])):
+        ax.text(x, 0.5, letter, transform=ax.transAxes, color="white", fontsize=7, ha=ha, va="center",
+                path_effects=outline)
+    ax.set_xlim(left, right)
+    ax.set_ylim(bottom, top)
+
+
+def figure_png(figure: Figure, dpi: int = 200) -> bytes:
+    """A figure as PNG bytes (white background), then cleared."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+    figure.clear()
+    return buffer.getvalue()

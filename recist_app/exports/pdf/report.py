@@ -1,0 +1,296 @@
+"""The PDF report per subject × read, and the trial's report with one page set per read (issue 7).
+
+Each page set: a cover (trial, pseudonymised subject id, site, arm, reader, outcome, engine and
+rules versions), key images of every target lesion at every time point with the caliper drawn
+(:mod:`~recist_app.exports.pdf.key_images`), the lesion table, the response table with the engine's
+rationales, the in-field / out-of-field subsets, best response and PFS
+(:mod:`~recist_app.exports.pdf.tables`), the subject's plot
+(:mod:`~recist_app.exports.plots.subject`) and the reader's signature block. Every page carries the
+subject, the reader, the versions and "page i of n" of its set. Rendered without a display.
+
+Library: **ReportLab** (BSD licence, maintained by ReportLab Inc. since 2000 with several releases a
+year). The report is mostly text and tables, and ReportLab's Platypus wraps text inside table
+cells, splits long tables across pages repeating their header, embeds TrueType fonts (full Unicode:
+−, ≤, ≥) and writes bookmarks and document metadata. matplotlib's ``PdfPages`` only stacks figures,
+so wrapping and page breaking would have to be hand-made. matplotlib still draws every picture.
+
+:func:`write_pdf` is the export format (``FORMATS["pdf"]`` of :mod:`recist_app.exports.runner`):
+``pdf/<subject>_<reader>.pdf`` per read and ``pdf/trial_report.pdf`` with all of them, bookmarked.
+"""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    Flowable,
+    Image,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+)
+
+from recist_app.exports.collect import ExportedRead, TrialData
+from recist_app.exports.files import ExportedFile, describe
+from recist_app.exports.job import ExportJob
+from recist_app.exports.pdf.key_images import (
+    TILES_PER_ROW,
+    VolumeCache,
+    figure_png,
+    lesion_figure,
+    lesion_tiles,
+    window_for,
+)
+from recist_app.exports.pdf.style import (
+    BOLD,
+    BOTTOM_MARGIN_PT,
+    CONTENT_WIDTH_PT,
+    FONT,
+    MARGIN_PT,
+    PAGE_SIZE,
+    TOP_MARGIN_PT,
+    esc,
+    heading,
+    styles,
+)
+from recist_app.exports.pdf.tables import (
+    REPORT_TITLE,
+    cover,
+    lesion_tables,
+    outcome_table,
+    response_table,
+    signature_block,
+    subset_table,
+)
+from recist_app.exports.plots.charts import read_stem
+from recist_app.exports.plots.data import ReadPlotData, from_exported
+from recist_app.exports.plots.subject import subject_figure
+from recist_app.model.records import Lesion
+
+PDF_FOLDER = "pdf"
+TRIAL_REPORT = "trial_report.pdf"
+#: Width of one key image in the PDF (two lesions of up to five time points fit a page).
+TILE_PT = 136.0
+_STATUS_WORDS = {"DISAPPEARED": "disappeared (0 mm)", "TOO SMALL TO MEASURE": "too small to measure (5 mm)",
+                 "NOT ASSESSED": "not assessed", "SPLIT": "split", "TUMOR MERGED": "merged (0 mm)"}
+
+
+@dataclass
+class ReadAssets:
+    """The pictures of one read, rendered once as PNG files and used by every PDF it appears in."""
+
+    read: ExportedRead
+    data: ReadPlotData
+    lesion_images: list[tuple[str, str, Path, int]] = field(default_factory=list)
+    plot: Path | None = None
+
+    @property
+    def stem(self) -> str:
+        """File stem of the read: 'STS-001_investigator'."""
+        return read_stem(self.data)
+
+
+def render_assets(read: ExportedRead, folder: Path, job: ExportJob) -> ReadAssets:
+    """Key-image rows of every target lesion and the subject plot of ``read``, as PNGs under ``folder``."""
+    assets = ReadAssets(read, from_exported(read))
+    snapshot = read.snapshot
+    volumes = VolumeCache(snapshot)
+    engine = {tp.visit_id: tp for tp in read.report.read.timepoints}
+    numbers = read.visit_numbers
+    days = {tp.uid: _day_text(read, tp.scan_date) for tp in snapshot.timepoints}
+    stem = assets.stem
+    targets = sorted((lesion for lesion in snapshot.lesions if lesion.role.value == "TARGET"), key=lambda x: x.label)
+    for number, lesion in enumerate(targets, start=1):
+        job.check()
+        statuses = {}
+        for tp in snapshot.timepoints:
+            observation = engine[str(numbers[tp.uid])].by_lesion.get(lesion.label)
+            if observation is not None and observation.status.value != "MEASURED":
+                statuses[tp.uid] = _STATUS_WORDS.get(observation.status.value, observation.status.value.lower())
+            elif observation is not None and observation.radiation_induced:
+                statuses[tp.uid] = "radiation-induced (A9)"
+        tiles = lesion_tiles(snapshot, lesion, volumes, statuses, days)
+        for tile in tiles:
+            if tile.note:
+                job.note(f"PDF report {read.subject_id} {read.evaluator_id or read.evaluator}, "
+                         f"{tile.timepoint.visit}: {tile.note[0].lower()}{tile.note[1:]}")
+        path = folder / f"{stem}_lesion{number}.png"
+        path.write_bytes(figure_png(lesion_figure(lesion, tiles)))
+        name, centre, width = window_for(lesion.organ)
+        window = f"{name} window W{width:.0f} L{centre:.0f}".replace("-", "−")
+        assets.lesion_images.append((_lesion_heading(lesion), window, path, min(len(tiles), TILES_PER_ROW)))
+    job.check()
+    assets.plot = folder / f"{stem}_plot.png"
+    assets.plot.write_bytes(figure_png(subject_figure(assets.data, width_in=11.0, height_in=4.3)))
+    return assets
+
+
+def _day_text(read: ExportedRead, when: date | None) -> str:
+    if when is None:
+        return ""
+    return f"day {(when - read.start_date).days}"
+
+
+def _lesion_heading(lesion: Lesion) -> str:
+    where = lesion.organ or "location not given"
+    kind = "node, short axis" if lesion.nodal else "long axis"
+    field_text = "irradiated (in-field)" if lesion.irradiated else "non-irradiated (out-of-field)"
+    return f"{lesion.label} · {where} · {kind} · {field_text}"
+
+
+class _SetStart(Flowable):
+    """Zero-size marker opening a read's page set: names the set, bookmarks it."""
+
+    def __init__(self, key: str, header: str, title: str) -> None:
+        super().__init__()
+        self.key, self.header, self.title = key, header, title
+
+    def wrap(self, *_: float) -> tuple[float, float]:
+        return 0.0, 0.0
+
+    def draw(self) -> None:
+        canvas: Any = self.canv
+        canvas.set_key, canvas.set_header = self.key, self.header
+        canvas.marks.append((self.key, self.title, 0))
+
+
+class _Bookmark(Flowable):
+    """Zero-size marker adding a section bookmark under the current page set."""
+
+    def __init__(self, key: str, title: str) -> None:
+        super().__init__()
+        self.key, self.title = key, title
+
+    def wrap(self, *_: float) -> tuple[float, float]:
+        return 0.0, 0.0
+
+    def draw(self) -> None:
+        canvas: Any = self.canv
+        canvas.marks.append((self.key, self.title, 1))
+
+
+class _PageSetCanvas(Canvas):
+    """A canvas that decorates pages at the end, so each knows 'page i of n' within its set.
+
+    Pages are kept until :meth:`save`; bookmarks (``marks``: key, title, level) are added then,
+    when each page is really written, so that they point at their own page.
+    """
+
+    def __init__(self, *args: Any, footer_text: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_key, self.set_header, self.footer_text = "", "", footer_text
+        self.marks: list[tuple[str, str, int]] = []
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._pages.append(dict(self.__dict__))
+        self.marks = []
+        self._startPage()
+
+    def save(self) -> None:
+        totals = Counter(page["set_key"] for page in self._pages)
+        seen: Counter[str] = Counter()
+        for page in self._pages:
+            self.__dict__.update(page)
+            seen[self.set_key] += 1
+            self._decorate(seen[self.set_key], totals[self.set_key])
+            for key, title, level in self.marks:
+                self.bookmarkPage(key)
+                self.addOutlineEntry(title, key, level=level, closed=False)
+            super().showPage()
+        super().save()
+
+    def _decorate(self, number: int, total: int) -> None:
+        width, height = PAGE_SIZE
+        self.saveState()
+        self.setStrokeColor(colors.HexColor("#888888"))
+        self.setLineWidth(0.5)
+        self.line(MARGIN_PT, height - TOP_MARGIN_PT + 12, width - MARGIN_PT, height - TOP_MARGIN_PT + 12)
+        self.line(MARGIN_PT, BOTTOM_MARGIN_PT - 10, width - MARGIN_PT, BOTTOM_MARGIN_PT - 10)
+        self.setFont(BOLD, 8.5)
+        self.drawString(MARGIN_PT, height - TOP_MARGIN_PT + 17, self.set_header)
+        self.setFont(FONT, 8)
+        self.drawRightString(width - MARGIN_PT, height - TOP_MARGIN_PT + 17, REPORT_TITLE)
+        self.setFont(FONT, 7)
+        self.setFillColor(colors.HexColor("#555555"))
+        self.drawString(MARGIN_PT, BOTTOM_MARGIN_PT - 20, self.footer_text)
+        self.drawRightString(width - MARGIN_PT, BOTTOM_MARGIN_PT - 20, f"Page {number} of {total}")
+        self.restoreState()
+
+
+def read_story(assets: ReadAssets, data: TrialData, first: bool) -> list[Flowable]:
+    """The flowables of one read's page set (starting on a new page unless ``first``)."""
+    read, key, who = assets.read, assets.stem, assets.data.reader_label
+    header = f"{data.trial.code} · Subject {read.subject_id} · {who}: {read.snapshot.reader.name}"
+    story: list[Flowable] = [] if first else [PageBreak()]
+    story += [_SetStart(key, header, f"{read.subject_id} · {who}"), *cover(read, data, who), PageBreak(),
+              _Bookmark(f"{key}-images", "Key images"), heading("Key images of the target lesions")]
+    if not assets.lesion_images:
+        story.append(Paragraph("This read has no target lesion.", styles()["body"]))
+    for title, window, path, tiles in assets.lesion_images:
+        story.append(KeepTogether([heading(title, "h2"), _image(path, tiles * TILE_PT),
+                                   Paragraph(f"Caliper in yellow on the measured slice; {esc(window)}; every image of "
+                                             "this lesion shows the same field of view.", styles()["small"]),
+                                   Spacer(1, 6)]))
+    story += [PageBreak(), _Bookmark(f"{key}-tables", "Tables"), *lesion_tables(read), Spacer(1, 10),
+              *response_table(read), Spacer(1, 10), *subset_table(read), Spacer(1, 10), *outcome_table(read),
+              PageBreak(), _Bookmark(f"{key}-plots", "Plots and signatures"), heading("Plots")]
+    if assets.plot is not None:
+        story.append(_image(assets.plot, CONTENT_WIDTH_PT))
+    story += [Spacer(1, 8), KeepTogether(signature_block(read))]
+    return story
+
+
+def _image(path: Path, width_pt: float) -> Image:
+    image = Image(str(path), hAlign="LEFT")
+    scale = width_pt / image.imageWidth
+    image.drawWidth, image.drawHeight = width_pt, image.imageHeight * scale
+    return image
+
+
+def build_pdf(path: Path, reads: Sequence[ReadAssets], data: TrialData, title: str) -> None:
+    """Write one PDF with a page set per read in ``reads``."""
+    footer_text = (f"{data.trial.code} · engine {data.engine_version} · rules {data.rules_version} · exported "
+                   f"{data.exported_at} UTC")
+    document = SimpleDocTemplate(str(path), pagesize=PAGE_SIZE, leftMargin=MARGIN_PT, rightMargin=MARGIN_PT,
+                                 topMargin=TOP_MARGIN_PT, bottomMargin=BOTTOM_MARGIN_PT, title=title,
+                                 author="recist-workstation", subject=f"{data.trial.code} tumour response",
+                                 creator=f"recist-workstation (engine {data.engine_version})")
+    story: list[Flowable] = []
+    for index, assets in enumerate(reads):
+        story += read_story(assets, data, first=index == 0)
+    document.build(story, canvasmaker=functools.partial(_PageSetCanvas, footer_text=footer_text))
+
+
+def write_pdf(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
+    """The ``pdf`` format: one PDF per read, then the trial report holding them all."""
+    folder = job.folder / PDF_FOLDER
+    files: list[ExportedFile] = []
+    with tempfile.TemporaryDirectory(prefix="recist-pdf-") as scratch:
+        rendered: list[ReadAssets] = []
+        for read in data.reads:
+            job.check()
+            assets = render_assets(read, Path(scratch), job)
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{assets.stem}.pdf"
+            build_pdf(path, [assets], data, f"{REPORT_TITLE}: {read.subject_id} ({read.evaluator_id or read.evaluator})")
+            files.append(describe(path, job.folder, "pdf", None))
+            rendered.append(assets)
+            job.step()
+        job.check()
+        if rendered:
+            path = folder / TRIAL_REPORT
+            build_pdf(path, rendered, data, f"{REPORT_TITLE}: {data.trial.code}")
+            files.append(describe(path, job.folder, "pdf", None))
+    return tuple(files)

@@ -1,0 +1,268 @@
+"""Trial plots (spider, waterfall, swimmer) and the ``plots`` export format (issue 7).
+
+Each trial plot has three panels: all target lesions (the protocol RECIST 1.1 view), irradiated
+(in-field) and non-irradiated (out-of-field) lesions. Colours are the reads' best overall
+response (BOR, RECIST 1.1), the same in every plot (:mod:`~recist_app.exports.plots.style`).
+
+- :func:`spider_figure`: % change from baseline in the sum of diameters over time, one line per
+  subject, the first PD marked ✕, reference lines at −30 % and +20 %.
+- :func:`waterfall_figure`: the best (smallest) % change from baseline per subject, sorted.
+- :func:`swimmer_figure`: time on study per subject with the response at each assessment, the
+  first PD and, on the overall panel, iRECIST iUPD / iCPD; an arrow when follow-up goes on.
+- :func:`~recist_app.exports.plots.subject.subject_figure`: one read's sums and % changes.
+
+:func:`write_plots` is the export format (``FORMATS["plots"]`` of
+:mod:`recist_app.exports.runner`): under ``plots/`` it writes PNG (150 dpi) and SVG of each
+read's subject plot (``subjects/<subject>_<reader>.png``) and, per reader, of the three trial
+plots (``trial/<plot>_<reader>.png``), the engine and rules versions in each file's metadata and
+footer. The functions returning a Figure serve the GUI as well (embed with ``FigureCanvasQTAgg``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from assessment.rationale import pct
+from recist_app.exports.files import ExportedFile, describe
+from recist_app.exports.plots.data import (
+    PlotSubset,
+    ReadPlotData,
+    by_evaluator,
+    from_exported,
+    reference_label,
+)
+from recist_app.exports.plots.style import (
+    CATEGORY_COLOURS,
+    GRID,
+    REFERENCE_NOTE,
+    add_reference_lines,
+    category_colour,
+    category_key,
+    category_marker,
+    footer,
+    new_figure,
+    panels,
+    pct_limits,
+    save_figure,
+)
+from recist_app.exports.plots.subject import subject_figure
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from recist_app.exports.collect import TrialData
+    from recist_app.exports.job import ExportJob
+
+PANELS = (PlotSubset.ALL, PlotSubset.IRRADIATED, PlotSubset.NON_IRRADIATED)
+BOR_ORDER = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
+PLOTS_FOLDER = "plots"
+#: Up to this many reads, the spider lines carry their subject ids.
+MAX_LINE_LABELS = 20
+TITLES = {"spider": "Spider plot: change from baseline in the sum of target-lesion diameters",
+          "waterfall": "Waterfall plot: best change from baseline in the sum of target-lesion diameters",
+          "swimmer": "Swimmer plot: time on study and responses"}
+_NO_DATA = {PlotSubset.IRRADIATED: "No irradiated target lesion", PlotSubset.NON_IRRADIATED:
+            "No non-irradiated target lesion", PlotSubset.ALL: "No target lesion"}
+
+
+def _bor_handles(reads: Sequence[ReadPlotData], patch: bool) -> list[Patch | Line2D]:
+    present = {category_key(r.bor) for r in reads}
+    return [Patch(facecolor=CATEGORY_COLOURS[c], edgecolor="#333333", label=c) if patch else
+            Line2D([], [], color=CATEGORY_COLOURS[c], linewidth=2, label=c) for c in BOR_ORDER if c in present]
+
+
+def _no_data(ax: Axes, subset: PlotSubset) -> None:
+    ax.text(0.5, 0.5, f"{_NO_DATA[subset]}\nin these reads", transform=ax.transAxes, ha="center", va="center",
+            fontsize=9, color="#666666")
+
+
+def _end_labels(ax: Axes, ends: list[tuple[float, float, str]]) -> None:
+    """Subject ids at the ends of the spider lines, nudged apart where ends coincide."""
+    low, high = ax.get_ylim()
+    x_low, x_high = ax.get_xlim()
+    gap, x_gap = 0.045 * (high - low), 0.06 * (x_high - x_low)
+    placed: list[tuple[float, float]] = []
+    for x, y, label in sorted(ends, key=lambda end: (end[1], end[2])):
+        text_y = y
+        for other_x, other_y in placed:
+            if abs(other_x - x) < x_gap and text_y - other_y < gap:
+                text_y = other_y + gap
+        placed.append((x, text_y))
+        ax.annotate(label, xy=(x, y), xytext=(x + 0.015 * (x_high - x_low), text_y), textcoords="data",
+                    va="center", fontsize=7.5, color="#222222")
+
+
+def spider_figure(reads: Sequence[ReadPlotData], title: str = "") -> Figure:
+    """% change from baseline over time, one line per read, three panels (all / in- / out-of-field)."""
+    figure = new_figure(14.0, 5.6)
+    axes, legend_ax = panels(figure, 1, 3, sharey=True)
+    values: list[float] = []
+    any_pd = False
+    ends: list[list[tuple[float, float, str]]] = [[] for _ in PANELS]
+    for ax, subset, panel_ends in zip(axes, PANELS, ends, strict=True):
+        shown = 0
+        for read in reads:
+            series = read.subset(subset)
+            points = [p for p in series.points if p.is_baseline or p.pct_change_baseline is not None]
+            if not series.has_data or not points:
+                continue
+            shown += 1
+            days = [p.day for p in points]
+            changes = [0.0 if p.is_baseline else float(p.pct_change_baseline or 0) for p in points]
+            values += changes
+            ax.plot(days, changes, color=category_colour(read.bor), linewidth=1.8, marker="o", markersize=4, zorder=3)
+            first_pd = series.first_pd
+            if first_pd is not None and first_pd.pct_change_baseline is not None:
+                any_pd = True
+                ax.plot(first_pd.day, float(first_pd.pct_change_baseline), marker="X", markersize=11, zorder=4,
+                        color=CATEGORY_COLOURS["PD"], markeredgecolor="black", markeredgewidth=0.7)
+            panel_ends.append((days[-1], changes[-1], read.subject_id))
+        if not shown:
+            _no_data(ax, subset)
+        add_reference_lines(ax, labels=ax is axes[-1])
+        ax.set_title(subset.title, fontsize=10)
+        ax.set_xlabel(reference_label(reads))
+        ax.grid(True, **GRID)
+        ax.margins(x=0.12)
+    axes[0].set_ylim(*pct_limits(values))
+    if len(reads) <= MAX_LINE_LABELS:
+        for ax, panel_ends in zip(axes, ends, strict=True):
+            _end_labels(ax, panel_ends)
+    axes[0].set_ylabel("Change from baseline in sum of diameters (%)")
+    handles = _bor_handles(reads, patch=False)
+    if any_pd:
+        handles.append(Line2D([], [], linestyle="", marker="X", markersize=9, color=CATEGORY_COLOURS["PD"],
+                              markeredgecolor="black", label="First PD in this panel"))
+    legend_ax.legend(handles=handles, loc="center", ncol=len(handles), fontsize=8.5, frameon=False,
+                     title="Line colour: best overall response (RECIST 1.1)", title_fontsize=8.5)
+    figure.suptitle(title or TITLES["spider"], fontsize=12)
+    return figure
+
+
+def waterfall_figure(reads: Sequence[ReadPlotData], title: str = "") -> Figure:
+    """Best % change from baseline per read (smallest follow-up value), sorted, coloured by BOR."""
+    figure = new_figure(14.0, 5.6)
+    axes, legend_ax = panels(figure, 1, 3, sharey=True)
+    values: list[float] = []
+    for ax, subset in zip(axes, PANELS, strict=True):
+        bars = [(read, read.subset(subset).best_pct_change) for read in reads]
+        shown = sorted(((r, v) for r, v in bars if v is not None), key=lambda item: (-item[1], item[0].subject_id))
+        missing = [r.subject_id for r, v in bars if v is None]
+        positions = range(len(shown))
+        for x, (read, value) in zip(positions, shown, strict=True):
+            height = float(value)
+            values.append(height)
+            ax.bar(x, height, width=0.7, color=category_colour(read.bor), edgecolor="#333333", linewidth=0.6,
+                   zorder=3)
+            ax.annotate(pct(value), xy=(x, height), xytext=(0, 3 if height >= 0 else -3), textcoords="offset points",
+                        ha="center", va="bottom" if height >= 0 else "top", fontsize=7.5)
+        ax.set_xticks(list(positions), [r.subject_id for r, _ in shown], rotation=90 if len(shown) > 8 else 0,
+                      fontsize=8)
+        if not shown:
+            _no_data(ax, subset)
+        if missing:
+            ax.text(0.01, 0.01, "Not shown (no value): " + ", ".join(missing), transform=ax.transAxes, fontsize=7,
+                    color="#555555", va="bottom", wrap=True)
+        add_reference_lines(ax, labels=ax is axes[-1])
+        ax.set_title(subset.title, fontsize=10)
+        ax.set_xlabel("Subject")
+        ax.set_xlim(-0.8, max(len(shown), 3) - 0.2)
+        ax.grid(True, axis="y", **GRID)
+    low, high = pct_limits(values)
+    room = 0.1 * (high - low)
+    axes[0].set_ylim(low - room, high + room)
+    axes[0].set_ylabel("Best change from baseline in sum of diameters (%)")
+    legend_ax.legend(handles=_bor_handles(reads, patch=True), loc="center", ncol=6, fontsize=8.5, frameon=False,
+                     title="Bar colour: best overall response (RECIST 1.1)", title_fontsize=8.5)
+    figure.suptitle(title or TITLES["waterfall"], fontsize=12)
+    return figure
+
+
+def swimmer_figure(reads: Sequence[ReadPlotData], title: str = "") -> Figure:
+    """Time on study per read with the response at each assessment; panels as the other plots."""
+    ordered = sorted(reads, key=lambda r: (r.last_day, r.subject_id))
+    figure = new_figure(12.0, 2.4 + 3 * (0.55 * max(len(ordered), 1) + 0.7))
+    axes, legend_ax = panels(figure, 3, 1, sharex=True, legend_in=0.8)
+    longest = max((r.last_day for r in ordered), default=0)
+    for ax, subset in zip(axes, PANELS, strict=True):
+        for y, read in enumerate(ordered):
+            ax.barh(y, read.last_day, left=0, height=0.56, color=category_colour(read.bor), alpha=0.30,
+                    edgecolor=category_colour(read.bor), linewidth=1.0, zorder=2)
+            series = read.subset(subset)
+            if not series.has_data:
+                ax.text(4, y, _NO_DATA[subset].lower(), va="center", fontsize=7.5, color="#555555", zorder=3)
+            for point in series.follow_ups:
+                ax.scatter(point.day, y, marker=category_marker(point.response), s=90 if point.response == "CR" else 60,
+                           color=category_colour(point.response), edgecolors="black", linewidths=0.6, zorder=4)
+            if subset is PlotSubset.ALL:
+                for day, category in read.irecist_responses:
+                    if category in ("iUPD", "iCPD"):
+                        ax.annotate(category, xy=(day, y), xytext=(0, 8), textcoords="offset points", ha="center",
+                                    fontsize=7, color="#333333")
+            if read.first_pd_day is None and read.pfs_censored:
+                ax.annotate("", xy=(read.last_day + 0.05 * longest + 4, y), xytext=(read.last_day, y),
+                            arrowprops={"arrowstyle": "-|>", "color": "#333333", "linewidth": 1.2}, zorder=3)
+        ax.set_yticks(range(len(ordered)), [f"{r.subject_id}\n{r.arm}" if r.arm else r.subject_id for r in ordered],
+                      fontsize=7.5)
+        ax.set_ylim(-0.7, len(ordered) - 0.3)
+        ax.set_title(subset.title + (": protocol overall response" if subset is PlotSubset.ALL else
+                                     ": subset target response"), loc="left", fontsize=10)
+        ax.grid(True, axis="x", **GRID)
+    axes[-1].set_xlim(0, longest * 1.12 + 10)
+    axes[-1].set_xlabel(reference_label(reads))
+    handles: list[Patch | Line2D] = [Line2D([], [], linestyle="", marker=category_marker(c), markersize=8,
+                                            color=CATEGORY_COLOURS[c], markeredgecolor="black", label=c)
+                                     for c in ("CR", "PR", "SD", "PD", "NE")]
+    handles.append(Line2D([], [], linestyle="", marker=r"$\rightarrow$", markersize=12, color="#333333",
+                          label="No progression: follow-up continues"))
+    handles += [Patch(facecolor=h.get_facecolor(), alpha=0.3, edgecolor=h.get_edgecolor(), label=f"Bar: BOR {h.get_label()}")
+                for h in _bor_handles(ordered, patch=True) if isinstance(h, Patch)]
+    legend_ax.legend(handles=handles, loc="center", ncol=5, fontsize=8, frameon=False)
+    figure.suptitle(title or TITLES["swimmer"], fontsize=12)
+    return figure
+
+
+TRIAL_PLOTS = {"spider": spider_figure, "waterfall": waterfall_figure, "swimmer": swimmer_figure}
+
+
+def slug(text: str) -> str:
+    """A file-name part: lower case, letters, digits and hyphens ('RADIOLOGIST 1' → 'radiologist-1')."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "read"
+
+
+def read_stem(read: ReadPlotData) -> str:
+    """File stem of a read: the subject id as given and the reader ('STS-001_investigator')."""
+    subject = re.sub(r"[^A-Za-z0-9.-]+", "-", read.subject_id).strip("-.") or "subject"
+    return f"{subject}_{slug(read.evaluator_id or read.evaluator)}"
+
+
+def write_plots(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
+    """The ``plots`` format: PNG and SVG of every subject plot and of each reader's trial plots."""
+    folder = job.folder / PLOTS_FOLDER
+    provenance = (f"{data.trial.code} · engine {data.engine_version} · rules {data.rules_version} · "
+                  f"exported {data.exported_at} UTC")
+    files: list[ExportedFile] = []
+
+    def save(figure: Figure, stem: str, what: str) -> None:
+        footer(figure, f"{provenance}. {REFERENCE_NOTE if what != 'swimmer' else ''}")
+        for path in save_figure(figure, folder / stem, f"{what}; {provenance}"):
+            files.append(describe(path, job.folder, f"plot-{path.suffix[1:]}", None))
+        figure.clear()
+
+    plots = [from_exported(read) for read in data.reads]
+    for plot in plots:
+        job.check()
+        save(subject_figure(plot), f"subjects/{read_stem(plot)}", f"subject plot {plot.subject_id}")
+        job.step()
+    for evaluator, group in by_evaluator(plots).items():
+        for name, make in TRIAL_PLOTS.items():
+            job.check()
+            title = f"{TITLES[name]}\n{data.trial.code} · {group[0].reader_label} · {len(group)} subject(s)"
+            save(make(group, title), f"trial/{name}_{slug(evaluator)}", name)
+    return tuple(files)

@@ -1,0 +1,218 @@
+"""Scan folders, DICOMDIRs or files for CT series, reading headers only (ARCHITECTURE §1.3 step 1).
+
+``scan(paths)`` reads every file's header (:func:`recist_app.imaging.scan_headers.read_file`: the lean
+header parser where it applies, else pydicom ``stop_before_pixels``; both give the same result),
+groups images by (0020,000D) *Study Instance UID* and (0020,000E) *Series Instance UID*, and
+returns one frozen :class:`SeriesSummary` per series with protocol findings as data (C8,
+:mod:`recist_app.imaging.scan_findings`). Enhanced (multi-frame) images count one image per frame, with
+the geometry of their functional groups. Files that are not DICOM, cannot be parsed or hold no
+image come back as :class:`UnreadableFile` with a one-line reason and never stop the scan; only a
+scan with no readable image at all raises :class:`~recist_app.errors.NotDicomError`.
+
+DICOMDIR policy (:mod:`recist_app.imaging.dicomdir`): a DICOMDIR is not an image. Named directly, it
+contributes exactly the files its directory records reference through (0004,1500) *Referenced
+File ID*. Met while walking a folder, its referenced files are added too, and every file is read
+once (paths are resolved and de-duplicated). So a folder and the DICOMDIR(s) inside it give the
+same series whenever the DICOMDIRs reference every image under the folder; unreferenced images
+are still found.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import warnings
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydicom.uid import UID
+
+from recist_app.errors import NotDicomError
+from recist_app.imaging.scan_findings import (
+    Finding,
+    decoder_available,
+    header_findings,
+    stack_geometry,
+)
+from recist_app.imaging.scan_headers import FileHeader, read_file
+
+#: Default threads for header reads. Parsing holds the GIL, so threads pay only when reads wait
+#: on storage (cold cache, network shares, CDs). Warm cache, 2 CPUs, 300 phantom CT files: serial
+#: 0.05 s, 4 threads 0.08 s (lean headers; pydicom: 0.28 s and 0.39 s). A small pool is the
+#: compromise.
+DEFAULT_WORKERS = 4
+
+__all__ = ["Finding", "ScanResult", "SeriesSummary", "UnreadableFile", "decoder_available", "scan"]
+
+
+@dataclass(frozen=True)
+class UnreadableFile:
+    """A file the scan could not use, with a one-line ``reason``."""
+
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True)
+class SeriesSummary:
+    """One series as read from its headers; ``files`` are sorted along the slice normal.
+
+    ``instance_count`` is the number of files (SOP instances) and ``frame_count`` the number of
+    images: equal for classic single-frame series, larger when files hold several frames
+    ((0028,0008) *Number of Frames*, e.g. Enhanced CT). Geometry findings count frames.
+    ``spacing_between_slices`` is the median step of (0020,0032) *Image Position (Patient)*
+    projected on the normal of (0020,0037) *Image Orientation (Patient)*; ``spacing_header`` is
+    (0018,0088) *Spacing Between Slices* as written, if any. ``transfer_syntax`` is
+    (0002,0010) *Transfer Syntax UID* of the first file and ``transfer_syntax_name`` its name.
+    Values shared by a series (patient, dates, spacing, ...) come from its first file by path
+    (for Enhanced images, from the functional groups of its first frame).
+    """
+
+    patient_id: str
+    patient_name: str
+    study_uid: str
+    study_date: str
+    study_description: str
+    series_uid: str
+    series_number: int | None
+    modality: str
+    series_description: str
+    instance_count: int
+    frame_count: int
+    rows: int | None
+    columns: int | None
+    pixel_spacing: tuple[float, float] | None
+    slice_thickness: float | None
+    spacing_between_slices: float | None
+    spacing_header: float | None
+    orientation: tuple[float, ...] | None
+    frame_of_reference_uid: str | None
+    transfer_syntax: str
+    transfer_syntax_name: str
+    files: tuple[Path, ...]
+    findings: tuple[Finding, ...]
+
+    def finding_codes(self) -> frozenset[str]:
+        """The codes of :attr:`findings`, for quick membership tests."""
+        return frozenset(finding.code for finding in self.findings)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Series found (sorted by patient, study date, study, series number) and unreadable files."""
+
+    series: tuple[SeriesSummary, ...]
+    unreadable: tuple[UnreadableFile, ...]
+
+    def tree(self) -> dict[str, dict[str, tuple[SeriesSummary, ...]]]:
+        """Patient ID → Study Instance UID → series, in :attr:`series` order."""
+        tree: dict[str, dict[str, list[SeriesSummary]]] = {}
+        for summary in self.series:
+            tree.setdefault(summary.patient_id, {}).setdefault(summary.study_uid, []).append(summary)
+        return {pid: {uid: tuple(s) for uid, s in studies.items()} for pid, studies in tree.items()}
+
+
+def scan(paths: Path | str | Sequence[Path | str], workers: int = DEFAULT_WORKERS, lean: bool = True) -> ScanResult:
+    """Scan folders (recursively), DICOMDIRs and files; see the module docstring for DICOMDIRs.
+
+    ``workers`` threads read headers (1 reads serially in the calling thread). ``lean=False``
+    reads every header with pydicom (same result, slower: for checks and benchmarks).
+
+    Raises
+    ------
+    NotDicomError
+        If no path holds a readable DICOM image; the message names the paths, and the error
+        carries ``paths`` and ``unreadable`` (the :class:`UnreadableFile` records).
+    """
+    roots = [Path(paths)] if isinstance(paths, (str, os.PathLike)) else [Path(p) for p in paths]
+    unreadable: dict[Path, str] = {}
+    headers: dict[Path, FileHeader] = {}
+    seen: set[Path] = set()
+    pending = _unique(_expand(roots, unreadable), seen)
+    read = functools.partial(read_file, lean=lean)
+    # pydicom warns on bad values; those files are judged by their content, not by warnings.
+    # The filter is process-wide for the duration of the scan (warning filters are global).
+    with warnings.catch_warnings(), ThreadPoolExecutor(max(1, workers)) as pool:
+        warnings.simplefilter("ignore")
+        while pending:
+            referenced: list[Path] = []
+            outcomes = pool.map(read, pending) if workers > 1 else map(read, pending)
+            for path, outcome in zip(pending, outcomes):
+                if isinstance(outcome, FileHeader):
+                    headers[path] = outcome
+                elif isinstance(outcome, list):
+                    referenced.extend(outcome)
+                else:
+                    unreadable[path] = outcome
+            pending = _unique(referenced, seen)
+    if not headers:
+        shown = ", ".join(str(root) for root in roots) or "(no paths)"
+        raise NotDicomError(f'Argument "paths" must hold at least one readable DICOM image, got '
+                            f"{shown} ({len(unreadable)} unreadable files). Check the folder.",
+                            paths=tuple(roots),
+                            unreadable=tuple(UnreadableFile(p, r) for p, r in sorted(unreadable.items())))
+    groups: dict[tuple[str, str], list[FileHeader]] = defaultdict(list)
+    for header in headers.values():
+        groups[(header.study_uid, header.series_uid)].append(header)
+    series = sorted((_summarise(sorted(group, key=lambda h: h.path)) for group in groups.values()),
+                    key=_series_order)
+    return ScanResult(series=tuple(series),
+                      unreadable=tuple(UnreadableFile(p, r) for p, r in sorted(unreadable.items())))
+
+
+def _expand(roots: Iterable[Path], unreadable: dict[Path, str]) -> list[Path]:
+    """Files under ``roots``, folders walked recursively in sorted order (hidden names skipped)."""
+    files: list[Path] = []
+    for root in roots:
+        if root.is_dir():
+            for folder, dirs, names in os.walk(root):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                files.extend(Path(folder, n) for n in sorted(names) if not n.startswith("."))
+        elif root.is_file():
+            files.append(root)
+        else:
+            unreadable[root.resolve()] = "no such file or folder"
+    return files
+
+
+def _unique(paths: Iterable[Path], seen: set[Path]) -> list[Path]:
+    """Resolved ``paths`` not yet in ``seen`` (which is updated), in order."""
+    fresh = []
+    for path in paths:
+        resolved = path.resolve()
+        if resolved not in seen:
+            seen.add(resolved)
+            fresh.append(resolved)
+    return fresh
+
+
+def _summarise(group: list[FileHeader]) -> SeriesSummary:
+    """One series from its files (sorted by path): shared values from the first, geometry from
+    every frame; files ordered by where their first frame lies along the normal."""
+    first = group[0].values
+    frames = [frame for header in group for frame in header.frames]
+    owners = [header.path for header in group for _ in header.frames]
+    stack = stack_geometry(frames)
+    ts = first.transfer_syntax
+    return SeriesSummary(
+        patient_id=first.patient_id, patient_name=first.patient_name,
+        study_uid=group[0].study_uid, study_date=first.study_date,
+        study_description=first.study_description, series_uid=group[0].series_uid,
+        series_number=first.series_number, modality=first.modality,
+        series_description=first.series_description, instance_count=len(group), frame_count=len(frames),
+        rows=frames[0].rows, columns=frames[0].columns,
+        pixel_spacing=first.pixel_spacing, slice_thickness=first.slice_thickness,
+        spacing_between_slices=stack.spacing_mm, spacing_header=first.spacing_header,
+        orientation=stack.orientation, frame_of_reference_uid=first.frame_of_reference_uid,
+        transfer_syntax=ts, transfer_syntax_name=UID(ts).name if ts else "",
+        files=tuple(dict.fromkeys(owners[i] for i in stack.order)),
+        findings=stack.findings + header_findings(group))
+
+
+def _series_order(summary: SeriesSummary) -> tuple[object, ...]:
+    number = summary.series_number if summary.series_number is not None else math.inf
+    return (summary.patient_id, summary.study_date, summary.study_uid, number, summary.series_uid)

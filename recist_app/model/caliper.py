@@ -1,0 +1,191 @@
+"""``CaliperRecord``: what a drawn caliper says, in patient LPS mm (ARCHITECTURE C4, C6).
+
+Qt-free. The slice view's measuring tools (``widgets/viewer/measure_tools.py``) hand DICOM indices
+``(col, row)`` of the caliper ends (integer at the pixel centre; the corner → centre step is
+:func:`recist_app.imaging.geometry.item_to_index`) to :meth:`CaliperRecord.from_index`, which turns them
+into patient mm with the slice's own (0020,0032) *Image Position (Patient)*
+(:func:`recist_app.imaging.geometry.index_to_patient`). Lengths are derived from the points with
+:func:`recist_app.imaging.geometry.distance_mm`, never stored. An image without (0028,0030) *Pixel
+Spacing* has no millimetres: its record carries no points and asking it for a length raises
+:class:`~recist_app.errors.UncalibratedImageError` (C6, no "px as mm").
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from recist_app.errors import UncalibratedImageError
+from recist_app.imaging import geometry
+from recist_app.imaging.volume import CtVolume
+
+Point = tuple[float, float, float]
+#: DICOM index ``(col, row)`` in one slice (integer at the pixel centre).
+IndexPoint = tuple[float, float]
+IndexLine = tuple[IndexPoint, IndexPoint]
+
+
+class CaliperKind(StrEnum):
+    """Which tool drew the record (VIEWER.md "Measuring")."""
+
+    LENGTH = "length"
+    BIDIRECTIONAL = "bidirectional"
+
+
+@dataclass(frozen=True)
+class CaliperIndex:
+    """A record placed back on its volume: slice ``k`` and the DICOM indices of the ends."""
+
+    k: int
+    long_axis: IndexLine
+    short_axis: IndexLine | None
+
+
+@dataclass(frozen=True)
+class CaliperRecord:
+    """One length or bidirectional caliper on one slice, in patient LPS mm.
+
+    Use :meth:`from_index`. ``p1_mm``/``p2_mm`` are the ends of the long axis (the only axis of
+    a length caliper), ``short_p1_mm``/``short_p2_mm`` those of the perpendicular short axis of a
+    bidirectional one. All four are None when the image is uncalibrated (no (0028,0030)).
+
+    Attributes
+    ----------
+    kind : CaliperKind
+    p1_mm, p2_mm : tuple of 3 float or None
+    short_p1_mm, short_p2_mm : tuple of 3 float or None
+    slice_index : int
+        Index of the slice in the volume (ascending along the slice normal).
+    sop_uid, series_uid : str
+        (0008,0018) of the slice and (0020,000E) of its series.
+    frame_of_reference_uid : str or None
+        (0020,0052).
+    """
+
+    kind: CaliperKind
+    p1_mm: Point | None
+    p2_mm: Point | None
+    short_p1_mm: Point | None
+    short_p2_mm: Point | None
+    slice_index: int
+    sop_uid: str
+    series_uid: str
+    frame_of_reference_uid: str | None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", CaliperKind(self.kind))
+        ends = (self.p1_mm, self.p2_mm)
+        shorts = (self.short_p1_mm, self.short_p2_mm)
+        if (ends[0] is None) != (ends[1] is None):
+            raise ValueError('Arguments "p1_mm" and "p2_mm" must both be points or both None.')
+        if (shorts[0] is None) != (shorts[1] is None):
+            raise ValueError('Arguments "short_p1_mm" and "short_p2_mm" must both be points or both None.')
+        if self.p1_mm is None and shorts[0] is not None:
+            raise ValueError('Argument "short_p1_mm" must be None when the record has no mm (uncalibrated).')
+        wants_short = self.kind is CaliperKind.BIDIRECTIONAL and self.p1_mm is not None
+        if wants_short != (shorts[0] is not None):
+            raise ValueError(f'Argument "short_p1_mm" must be {"a point" if wants_short else "None"} '
+                             f"for a {self.kind.value} caliper, got {shorts[0]!r}.")
+
+    @classmethod
+    def from_index(cls, volume: CtVolume, k: int, long_axis: IndexLine,
+                   short_axis: IndexLine | None = None) -> CaliperRecord:
+        """A record from DICOM indices ``(col, row)`` on slice ``k`` of ``volume``.
+
+        Parameters
+        ----------
+        volume : CtVolume
+            The volume the caliper was drawn on.
+        k : int
+            Slice index (0-based, volume order).
+        long_axis : ((col, row), (col, row))
+            Ends of the long axis (of the line, for a length caliper).
+        short_axis : ((col, row), (col, row)) or None
+            Ends of the short axis; given for a bidirectional caliper.
+
+        Returns
+        -------
+        CaliperRecord
+            With patient LPS points, or with None points on an uncalibrated volume.
+        """
+        count = volume.shape[0]
+        if not 0 <= int(k) < count:
+            raise ValueError(f'Argument "k" must be a slice index in [0, {count}), got {k}.')
+        kind = CaliperKind.LENGTH if short_axis is None else CaliperKind.BIDIRECTIONAL
+        points: list[Point | None] = [None, None, None, None]
+        if volume.calibrated:
+            lines = [long_axis] + ([short_axis] if short_axis is not None else [])
+            ends = [end for line in lines for end in line]
+            for i, (col, row) in enumerate(ends):
+                points[i] = _point(volume.index_to_patient(col, row, int(k)))
+        return cls(kind, points[0], points[1], points[2], points[3], int(k), volume.sop_uids[int(k)],
+                   volume.series_uid, volume.frame_of_reference_uid)
+
+    @property
+    def calibrated(self) -> bool:
+        """True when the record carries millimetres (its image had (0028,0030) *Pixel Spacing*)."""
+        return self.p1_mm is not None
+
+    def _need_mm(self) -> None:
+        if self.p1_mm is None:
+            raise UncalibratedImageError(
+                f"The caliper on series {self.series_uid} was drawn on an image without Pixel Spacing "
+                "(0028,0030), so it has no millimetres. Measure on a calibrated series instead.")
+
+    @property
+    def long_axis_mm(self) -> float:
+        """Length of the long axis (of the line) in mm; :class:`UncalibratedImageError` without mm."""
+        self._need_mm()
+        return geometry.distance_mm(self.p1_mm, self.p2_mm)  # type: ignore[arg-type]
+
+    @property
+    def short_axis_mm(self) -> float | None:
+        """Length of the short axis in mm (None for a length caliper); raises without mm."""
+        self._need_mm()
+        if self.short_p1_mm is None:
+            return None
+        return geometry.distance_mm(self.short_p1_mm, self.short_p2_mm)  # type: ignore[arg-type]
+
+    @property
+    def axes_angle_deg(self) -> float | None:
+        """Angle between the long and short axes in degrees (90 when perpendicular); None if no short."""
+        self._need_mm()
+        if self.short_p1_mm is None:
+            return None
+        long_dir = np.subtract(self.p2_mm, self.p1_mm)  # type: ignore[arg-type]
+        short_dir = np.subtract(self.short_p2_mm, self.short_p1_mm)  # type: ignore[arg-type]
+        norms = float(np.linalg.norm(long_dir) * np.linalg.norm(short_dir))
+        if norms == 0.0:
+            return None
+        cosine = abs(float(long_dir @ short_dir)) / norms
+        return math.degrees(math.acos(min(1.0, cosine)))
+
+    def to_index(self, volume: CtVolume) -> CaliperIndex:
+        """Place the record back on ``volume`` (patient mm → index via :func:`geometry.patient_to_index`).
+
+        Raises
+        ------
+        UncalibratedImageError
+            When the record or the volume has no millimetres.
+        ValueError
+            When ``volume`` is not the series the record was drawn on.
+        """
+        self._need_mm()
+        if volume.series_uid != self.series_uid:
+            raise ValueError(f'Argument "volume" must be series {self.series_uid}, got {volume.series_uid}.')
+
+        def line(a: Point | None, b: Point | None) -> tuple[IndexLine, float]:
+            ca, ra, ka = volume.patient_to_index(a)  # type: ignore[arg-type]
+            cb, rb, _ = volume.patient_to_index(b)  # type: ignore[arg-type]
+            return ((ca, ra), (cb, rb)), ka
+
+        long_axis, k = line(self.p1_mm, self.p2_mm)
+        short_axis = line(self.short_p1_mm, self.short_p2_mm)[0] if self.short_p1_mm is not None else None
+        return CaliperIndex(round(k), long_axis, short_axis)
+
+
+def _point(values: np.ndarray) -> Point:
+    return (float(values[0]), float(values[1]), float(values[2]))

@@ -1,0 +1,211 @@
+"""One read's lesions and lesion results → SDTM TU, TR and SUPPTU values (CDISC.md §2, §3, §5, §7).
+
+The mapping mirrors what the engine reads from the store (:mod:`recist_app.evaluation.engine`), so that
+``assess`` on the exported TU / TR / SUPPTU (:mod:`recist_app.sdtm.tumor_reader`) sees the same
+observations:
+
+- a measured lesion: ``LDIAM`` (non-nodal) or ``LPERP`` (nodal, short axis) with the diameter in
+  mm rounded to 0.1 mm; a line of the other axis is exported too under the other test;
+- too small to measure: ``TRORRES = TOO SMALL TO MEASURE``, ``TRSTRESN = 5`` (§3.3); disappeared:
+  0 mm; merged: ``TRSTAT = NOT DONE``, ``TRREASND = TUMOR MERGED``; not assessed or nothing
+  recorded: ``TRSTAT = NOT DONE``, ``TRREASND = NOT EVALUABLE`` (§1 rule 6);
+- non-target and new-lesion states: ``TUMSTATE`` with the C124309 term (``UNEQUIVOCAL`` for
+  unequivocal progression);
+- a split lesion: one TU ``TUSPLIT`` record per fragment (``TULNKID`` ``T04.1``, ``TUGRPID`` the
+  parent) and its TR rows (§2 rules);
+- the reader's status decides when both a status and lines exist (as in the engine): the lines
+  are then not exported, and a note says so.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from recist_app.evaluation.engine import diameter_mm
+from recist_app.exports.collect import ExportedRead
+from recist_app.model.records import (
+    Axis,
+    Lesion,
+    LesionRole,
+    LesionState,
+    Measurement,
+    Status,
+    Timepoint,
+)
+from recist_app.sdtm.csv_io import format_decimal
+from recist_app.sdtm.terms import TOO_SMALL_TO_MEASURE, location_terms
+
+#: DICOM Modality (0008,0060) → TUMETHOD / TRMETHOD (C85492; CDISC.md §3.5).
+METHODS = {"CT": "CT SCAN", "MR": "MRI", "PT": "PET SCAN", "US": "ULTRASOUND", "CR": "X-RAY", "DX": "X-RAY"}
+#: Store statuses given as TUMSTATE results (C124309; tumor_reader maps them back).
+STATE_TERMS = {Status.PRESENT: "PRESENT", Status.ABSENT: "ABSENT", Status.UNEQUIVOCAL_PROGRESSION: "UNEQUIVOCAL",
+               Status.EQUIVOCAL: "EQUIVOCAL", Status.FURTHER_ENLARGEMENT: "FURTHER ENLARGEMENT"}
+_ROLE_ORDER = {LesionRole.TARGET: 0, LesionRole.NON_TARGET: 1}
+NOT_DONE = "NOT DONE"
+NOT_EVALUABLE = "NOT EVALUABLE"
+TUMOR_MERGED = "TUMOR MERGED"
+MM = "mm"
+
+
+@dataclass(frozen=True)
+class LesionResult:
+    """One TR lesion row: link, test, results, completion status and the image it was measured on."""
+
+    link: str
+    test: str
+    original: str = ""
+    standard_text: str = ""
+    standard_number: str = ""
+    unit: str = ""
+    status: str = ""
+    reason_not_done: str = ""
+    image_uid: str = ""
+    method: str = ""
+
+
+@dataclass(frozen=True)
+class Identification:
+    """One TU row: the lesion (or fragment), its test, location terms and identification visit."""
+
+    lesion: Lesion
+    link: str
+    group: str
+    test: str
+    timepoint: Timepoint
+    location: tuple[str, str, str]
+    method: str
+
+
+class ReadLesions:
+    """The lesion records of one read, indexed for the TU / TR / SUPPTU mapping."""
+
+    def __init__(self, read: ExportedRead) -> None:
+        self.read = read
+        snapshot = read.snapshot
+        self.timepoints = read.timepoints
+        self._number = read.visit_numbers
+        self._dates = {tp.uid: tp.scan_date or date.min for tp in self.timepoints}
+        # Targets, non-targets, then new lesions by appearance and label: the engine's order among new
+        # lesions (it picks new-lesion targets in that order, RULES §2.2) and a readable one otherwise.
+        self.lesions = tuple(sorted(snapshot.lesions, key=lambda lesion: (
+            _ROLE_ORDER.get(lesion.role, 2), self._number.get(lesion.first_timepoint_uid, 0), lesion.label)))
+        self._lines: dict[tuple[str, str], list[Measurement]] = defaultdict(list)
+        for measurement in snapshot.measurements:
+            self._lines[(measurement.lesion_uid, measurement.timepoint_uid)].append(measurement)
+        self._states: dict[tuple[str, str], LesionState] = {(s.lesion_uid, s.timepoint_uid): s for s in snapshot.states}
+        self._with_lines = {m.lesion_uid for m in snapshot.measurements}
+        self.notes: list[str] = []
+
+    # TU and SUPPTU.
+
+    def identifications(self) -> Iterator[Identification]:
+        """TU rows: each lesion at its first time point, then its split fragments (TUSPLIT)."""
+        by_uid = {tp.uid: tp for tp in self.timepoints}
+        for lesion in self.lesions:
+            first = by_uid.get(lesion.first_timepoint_uid, self.timepoints[0])
+            terms = location_terms(lesion.organ)
+            self._location_notes(lesion, terms.tuloc)
+            location = (terms.tuloc, terms.tulat, terms.tudir)
+            link = self.read.link_id(lesion.label)
+            yield Identification(lesion, link, "", "TUMIDENT", first, location, method(first))
+            seen: set[int] = set()
+            for tp in self.visible_timepoints(lesion):
+                for number, _ in self.fragments(lesion, tp):
+                    if number not in seen:
+                        seen.add(number)
+                        yield Identification(lesion, f"{link}.{number}", link, "TUSPLIT", tp, location, method(tp))
+
+    def _location_notes(self, lesion: Lesion, tuloc: str) -> None:
+        """Note a location with no listed TULOC, or a nodal flag TULOC contradicts."""
+        who = f"{self.read.subject_id} {self.read.link_id(lesion.label)}"
+        if lesion.organ and not tuloc:
+            self.notes.append(f"{who}: location {lesion.organ!r} names no C74456 term listed in CDISC.md; TULOC "
+                              "left empty (add the term to recist_app/sdtm/terms.py after checking NCI EVS).")
+        elif lesion.nodal != ("LYMPH NODE" in tuloc):
+            kind = "nodal" if lesion.nodal else "non-nodal"
+            self.notes.append(f"{who}: a {kind} lesion with TULOC {tuloc or 'empty'!r}; readers of TU that tell nodes "
+                              "by TULOC (assess, admiralonco) will measure it on the other axis.")
+
+    # TR.
+
+    def visible_timepoints(self, lesion: Lesion) -> tuple[Timepoint, ...]:
+        """The time points from the lesion's first appearance on."""
+        return tuple(tp for tp in self.timepoints if self.appears_by(lesion, tp))
+
+    def appears_by(self, lesion: Lesion, tp: Timepoint) -> bool:
+        """True when ``lesion`` exists at ``tp`` (a new lesion not before its first time point)."""
+        return self._dates.get(lesion.first_timepoint_uid, date.min) <= self._dates[tp.uid]
+
+    def results(self, lesion: Lesion, tp: Timepoint) -> list[LesionResult]:
+        """The TR rows of ``lesion`` at ``tp`` (see the module docstring)."""
+        key = (lesion.uid, tp.uid)
+        state = self._states.get(key)
+        status = state.status if state is not None else None
+        lines = self._lines.get(key, [])
+        link = self.read.link_id(lesion.label)
+        axis_test, other_test = ("LPERP", "LDIAM") if lesion.nodal else ("LDIAM", "LPERP")
+        if status is Status.SPLIT:
+            fragments = self.fragments(lesion, tp)
+            if not fragments:
+                return [self._not_done(lesion, tp, NOT_EVALUABLE)]
+            return [self._measured(f"{link}.{n}", axis_test, m, tp) for n, m in fragments]
+        if status is not None and lines:
+            self.notes.append(f"{self.read.subject_id} {link} VISITNUM {self._number[tp.uid]}: lines not exported; "
+                              f"the reader's status {status.value} decides, as in the engine.")
+        if status is Status.MERGED:
+            return [self._not_done(lesion, tp, TUMOR_MERGED)]
+        if status is Status.NOT_ASSESSED:
+            return [self._not_done(lesion, tp, NOT_EVALUABLE)]
+        if status is Status.TOO_SMALL:
+            return [LesionResult(link, axis_test, TOO_SMALL_TO_MEASURE, "5", "5", MM, method=method(tp))]
+        if status is Status.DISAPPEARED:
+            return [LesionResult(link, axis_test, "0", "0", "0", MM, method=method(tp))]
+        if status is not None:
+            term = STATE_TERMS[status]
+            return [LesionResult(link, "TUMSTATE", term, term, method=method(tp))]
+        axis = Axis.SHORT if lesion.nodal else Axis.LONG
+        main = next((m for m in lines if m.line.axis is axis and m.fragment == 0), None)
+        other = next((m for m in lines if m.line.axis is not axis and m.fragment == 0), None)
+        rows = [self._measured(link, axis_test, main, tp) if main else self._not_done(lesion, tp, NOT_EVALUABLE)]
+        if other is not None:
+            rows.append(self._measured(link, other_test, other, tp))
+        return rows
+
+    def fragments(self, lesion: Lesion, tp: Timepoint) -> list[tuple[int, Measurement]]:
+        """(number, line) of a split lesion's fragments at ``tp`` on its RECIST axis, as the engine sums
+        them; numbered 1, 2 … in the engine's order when a line has no fragment number."""
+        state = self._states.get((lesion.uid, tp.uid))
+        if state is None or state.status is not Status.SPLIT:
+            return []
+        axis = Axis.SHORT if lesion.nodal else Axis.LONG
+        lines = sorted((m for m in self._lines.get((lesion.uid, tp.uid), []) if m.line.axis is axis),
+                       key=lambda m: m.fragment)
+        if any(m.fragment == 0 for m in lines):
+            return list(enumerate(lines, start=1))
+        return [(m.fragment, m) for m in lines]
+
+    def _measured(self, link: str, test: str, measurement: Measurement, tp: Timepoint) -> LesionResult:
+        text = format_decimal(diameter_mm(measurement.line))
+        return LesionResult(link, test, text, text, text, MM, image_uid=measurement.line.sop_uid,
+                            method=method(tp, measurement.line.series_uid))
+
+    def _not_done(self, lesion: Lesion, tp: Timepoint, reason: str) -> LesionResult:
+        """A NOT DONE row on the test the lesion is assessed with (diameter, or TUMSTATE)."""
+        measured = lesion.role in (LesionRole.TARGET, LesionRole.NEW_TARGET) or (
+            lesion.role is LesionRole.NEW and lesion.uid in self._with_lines)
+        test = ("LPERP" if lesion.nodal else "LDIAM") if measured else "TUMSTATE"
+        return LesionResult(self.read.link_id(lesion.label), test, status=NOT_DONE, reason_not_done=reason,
+                            method=method(tp))
+
+
+def method(tp: Timepoint, series_uid: str = "") -> str:
+    """TUMETHOD / TRMETHOD of a time point: the modality of the measured series, else of the time
+    point's series when they agree; empty when unknown."""
+    by_series = {link.series_uid: METHODS.get(link.modality.upper(), "") for link in tp.series}
+    if series_uid in by_series:
+        return by_series[series_uid]
+    methods = set(by_series.values())
+    return methods.pop() if len(methods) == 1 else ""

@@ -1,0 +1,199 @@
+"""The trial's reads → SDTM TU, TR, RS and SUPPTU, as CSV and SAS transport v5 (CDISC.md §1–§8, §11).
+
+Files (in ``sdtm/`` of the export): ``tu``, ``tr``, ``rs``, ``supptu`` as ``.csv`` and ``.xpt``, and
+``subjects.csv`` (``USUBJID``, ``RANDDT``, ``TRTSDT``, ``PFS_PREV_DAYS``, ``PFS_PREV_CNSR``: the
+subject table of ``assess --subjects`` and ``bor --subjects``; not an SDTM domain, CSV only).
+
+- **TU** (§2): one ``TUMIDENT`` record per lesion per read at its first time point, ``TUSPLIT``
+  records for fragments; ``TUREFID`` the lesion's tracking UID (§2 PROPOSAL, §10).
+- **TR** (§3): lesion rows (:mod:`recist_app.sdtm.lesions`), then per time point the
+  summary rows the reader saw (``SUMDIAM``, ``SUMNLNLD``, ``PCBSD``, ``PCNSD``, ``ACNSD``; the
+  iRECIST new-lesion-target sum as ``SUMDIAM`` under ``TRGRPID = NEW TARGET``, §6 PROPOSAL);
+  ``TRLNKGRP`` groups a read's rows of one visit (``A2``; ``R1-A2`` for central reader 1) and equals
+  ``RSLNKGRP`` of that visit's ``OVRLRESP`` records (§1). ``TRREFID`` is the measured image's SOP
+  Instance UID.
+- **RS** (§4, §6, §7): the rows of :func:`recist_app.sdtm.response_tables.rs_rows` (RECIST 1.1 up to
+  the first PD, iRECIST up to iCPD, protocol-defined irradiated / non-irradiated ``TRGRESP``) plus
+  ``RSLNKGRP`` and ``RSACPTFL``.
+- **SUPPTU** (§5, §7): ``TUPREVIR`` and ``TUIRRSTD`` (Y/N) per lesion, ``IDVAR = TULNKID``,
+  ``QEVAL`` the read's evaluator.
+- ``--ACPTFL = Y`` on every record of the read an adjudicator accepted (§1 rule 3), null otherwise;
+  ``--DY`` from the profile's reference date (randomisation or first dose).
+
+Every table is checked against the listed terms (:func:`recist_app.sdtm.terms.check_table`)
+before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from recist_app.exports.collect import ExportedRead, TrialData
+from recist_app.exports.files import ExportedFile, Table, describe, write_table_csv
+from recist_app.exports.job import ExportJob
+from recist_app.sdtm import terms as cdisc_terms
+from recist_app.sdtm.csv_io import CellValue, format_decimal
+from recist_app.sdtm.lesions import ReadLesions
+from recist_app.sdtm.response_tables import RS_COLUMNS, rs_rows, summary_values
+
+FOLDER = "sdtm"
+TU_COLUMNS = ("STUDYID", "DOMAIN", "USUBJID", "TUSEQ", "TUGRPID", "TUREFID", "TULNKID", "TUTESTCD", "TUTEST",
+              "TUORRES", "TUSTRESC", "TULOC", "TULAT", "TUDIR", "TUMETHOD", "TUEVAL", "TUEVALID", "TUACPTFL",
+              "VISITNUM", "VISIT", "TUDTC", "TUDY")
+TR_COLUMNS = ("STUDYID", "DOMAIN", "USUBJID", "TRSEQ", "TRGRPID", "TRREFID", "TRLNKID", "TRLNKGRP", "TRTESTCD",
+              "TRTEST", "TRORRES", "TRORRESU", "TRSTRESC", "TRSTRESN", "TRSTRESU", "TRSTAT", "TRREASND", "TRMETHOD",
+              "TREVAL", "TREVALID", "TRACPTFL", "VISITNUM", "VISIT", "TRDTC", "TRDY")
+RS_EXPORT_COLUMNS = ("STUDYID", "DOMAIN", "USUBJID", "RSSEQ", "RSLNKGRP", "RSTESTCD", "RSTEST", "RSCAT", "RSSCAT",
+                     "RSORRES", "RSSTRESC", "RSEVAL", "RSEVALID", "RSACPTFL", "VISITNUM", "VISIT", "RSDTC", "RSDY")
+SUPPTU_COLUMNS = ("STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QVAL", "QORIG", "QEVAL")
+SUBJECTS_COLUMNS = ("USUBJID", "RANDDT", "TRTSDT", "PFS_PREV_DAYS", "PFS_PREV_CNSR")
+NUMERIC = frozenset({"TUSEQ", "TRSEQ", "RSSEQ", "VISITNUM", "TUDY", "TRDY", "RSDY", "TRSTRESN"})
+#: QORIG of the SUPPTU flags: stated by the reader on the workstation, our data-collection tool (§1 rule 1).
+QORIG = "CRF"
+
+
+@dataclass(frozen=True)
+class SdtmTables:
+    """The four SDTM datasets and the subject table of one export, with notes on the mapping."""
+
+    tu: Table
+    tr: Table
+    rs: Table
+    supptu: Table
+    subjects: Table
+    notes: tuple[str, ...] = ()
+
+    @property
+    def datasets(self) -> tuple[Table, ...]:
+        """TU, TR, RS and SUPPTU."""
+        return (self.tu, self.tr, self.rs, self.supptu)
+
+
+def sdtm_tables(data: TrialData, step: Callable[[], None] = lambda: None) -> SdtmTables:
+    """Build TU, TR, RS, SUPPTU and the subject table of ``data`` (``step`` after each read), each
+    checked against the listed CDISC terms.
+
+    Raises
+    ------
+    CdiscTermError
+        If a controlled value is not a term listed in CDISC.md.
+    """
+    tu: list[tuple[CellValue, ...]] = []
+    tr: list[tuple[CellValue, ...]] = []
+    supptu: list[tuple[CellValue, ...]] = []
+    notes: list[str] = []
+    seq: dict[tuple[str, str], int] = {}
+    for read in data.reads:
+        lesions = ReadLesions(read)
+        tu.extend(_tu_rows(read, lesions, seq))
+        tr.extend(_tr_rows(read, lesions, seq))
+        supptu.extend(_supptu_rows(read, lesions))
+        notes.extend(lesions.notes)
+        step()
+    tables = SdtmTables(
+        Table("TU", TU_COLUMNS, tuple(tu), NUMERIC), Table("TR", TR_COLUMNS, tuple(tr), NUMERIC),
+        Table("RS", RS_EXPORT_COLUMNS, tuple(_rs_rows(data)), NUMERIC),
+        Table("SUPPTU", SUPPTU_COLUMNS, tuple(supptu)), _subjects_table(data), tuple(dict.fromkeys(notes)))
+    for table in tables.datasets:
+        cdisc_terms.check_table(table.name, table.columns, table.rows)
+    return tables
+
+
+def write_sdtm(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
+    """The ``sdtm`` export format: CSV and XPT v5 of TU, TR, RS, SUPPTU, and ``subjects.csv``."""
+    from recist_app.sdtm.xpt import write_xpt
+
+    tables = sdtm_tables(data, job.step)
+    for note in tables.notes:
+        job.note(note)
+    folder = job.folder / FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for table in tables.datasets:
+        stem = table.name.lower()
+        write_table_csv(folder / f"{stem}.csv", table)
+        files.append(describe(folder / f"{stem}.csv", job.folder, "sdtm-csv", len(table.rows)))
+        job.check()
+        write_xpt(folder / f"{stem}.xpt", table, cdisc_terms.VARIABLE_LABELS, cdisc_terms.DATASET_LABELS[table.name])
+        files.append(describe(folder / f"{stem}.xpt", job.folder, "sdtm-xpt", len(table.rows)))
+    write_table_csv(folder / "subjects.csv", tables.subjects)
+    files.append(describe(folder / "subjects.csv", job.folder, "subjects-csv", len(tables.subjects.rows)))
+    return tuple(files)
+
+
+def _next(seq: dict[tuple[str, str], int], domain: str, subject: str) -> int:
+    """The next --SEQ of ``subject`` in ``domain`` (numbered per subject, 1, 2 …)."""
+    seq[(domain, subject)] = number = seq.get((domain, subject), 0) + 1
+    return number
+
+
+def _iso(when: date | None) -> str:
+    return when.isoformat() if when is not None else ""
+
+
+def _tu_rows(read: ExportedRead, lesions: ReadLesions, seq: dict[tuple[str, str], int]
+             ) -> Iterator[tuple[CellValue, ...]]:
+    subject, accepted = read.subject_id, "Y" if read.accepted else ""
+    for ident in lesions.identifications():
+        tp, role = ident.timepoint, ident.lesion.role.value
+        yield (read.report.read.study_id, "TU", subject, _next(seq, "TU", subject), ident.group, ident.lesion.uid,
+               ident.link, ident.test, cdisc_terms.TU_TESTS[ident.test], role, role, *ident.location, ident.method,
+               read.evaluator, read.evaluator_id, accepted, read.visit_numbers[tp.uid], tp.visit, _iso(tp.scan_date),
+               read.study_day(tp.scan_date) if tp.scan_date else None)
+
+
+def _tr_rows(read: ExportedRead, lesions: ReadLesions, seq: dict[tuple[str, str], int]
+             ) -> Iterator[tuple[CellValue, ...]]:
+    subject, accepted, study = read.subject_id, "Y" if read.accepted else "", read.report.read.study_id
+    recist = {tp.visit_id: tp for tp in read.report.recist.timepoints}
+    irecist = {tp.visit_id: tp for tp in read.report.irecist.timepoints}
+    for tp in lesions.timepoints:
+        number = read.visit_numbers[tp.uid]
+        group, day = read.link_group(number), read.study_day(tp.scan_date) if tp.scan_date else None
+        tail = (read.evaluator, read.evaluator_id, accepted, number, tp.visit)
+        for lesion in lesions.lesions:
+            if not lesions.appears_by(lesion, tp):
+                continue
+            for r in lesions.results(lesion, tp):
+                yield (study, "TR", subject, _next(seq, "TR", subject), lesion.role.value, r.image_uid, r.link, group,
+                       r.test, cdisc_terms.TR_TESTS[r.test], r.original, r.unit, r.standard_text, r.standard_number,
+                       r.unit, r.status, r.reason_not_done, r.method, *tail, _iso(tp.scan_date), day)
+        summaries = [("TARGET", code, text, unit) for code, text, unit in summary_values(recist[str(number)])]
+        itp = irecist.get(str(number))
+        if itp is not None and itp.nlt_sum_mm is not None:
+            summaries.append(("NEW TARGET", "SUMDIAM", format_decimal(itp.nlt_sum_mm), "mm"))
+        for grpid, code, text, unit in summaries:
+            yield (study, "TR", subject, _next(seq, "TR", subject), grpid, "", "", group, code,
+                   cdisc_terms.TR_TESTS[code], text, unit, text, text, unit, "", "", "", *tail, "", None)
+
+
+def _supptu_rows(read: ExportedRead, lesions: ReadLesions) -> Iterator[tuple[CellValue, ...]]:
+    for lesion in lesions.lesions:
+        for qnam, flag in (("TUPREVIR", lesion.previously_irradiated), ("TUIRRSTD", lesion.irradiated)):
+            yield (read.report.read.study_id, "TU", read.subject_id, "TULNKID", read.link_id(lesion.label), qnam,
+                   cdisc_terms.SUPPTU_QUALIFIERS[qnam], "Y" if flag else "N", QORIG, read.evaluator)
+
+
+def _rs_rows(data: TrialData) -> Iterator[tuple[CellValue, ...]]:
+    """RS rows of :func:`rs_rows` (RSSEQ per subject in read order) with RSLNKGRP and RSACPTFL."""
+    starts = {read.subject_id: read for read in data.reads}
+    reads = {(r.subject_id, r.evaluator, r.evaluator_id): r for r in data.reads}
+
+    def day(subject_id: str, when: date) -> int | None:
+        return starts[subject_id].study_day(when)
+
+    for values in rs_rows([read.report for read in data.reads], day):
+        row = dict(zip(RS_COLUMNS, values, strict=True))
+        read = reads[(str(row["USUBJID"]), str(row["RSEVAL"]), str(row["RSEVALID"]))]
+        row["RSLNKGRP"] = read.link_group(str(row["VISITNUM"])) if row["RSTESTCD"] == "OVRLRESP" else ""
+        row["RSACPTFL"] = "Y" if read.accepted else ""
+        row["VISITNUM"] = int(str(row["VISITNUM"]))
+        yield tuple(row[name] for name in RS_EXPORT_COLUMNS)
+
+
+def _subjects_table(data: TrialData) -> Table:
+    rows = tuple((s.subject_id, _iso(s.randomised_on), _iso(s.first_dose_on), s.prev_pfs_days,
+                  (1 if s.prev_pfs_censored else 0) if s.prev_pfs_days is not None else None) for s in data.subjects)
+    return Table("SUBJECTS", SUBJECTS_COLUMNS, rows, frozenset({"PFS_PREV_DAYS", "PFS_PREV_CNSR"}))

@@ -1,0 +1,261 @@
+"""The reader's commands on one read (issue 5): each validates, then mutates rows through a unit of work.
+
+Each function runs inside the caller's transaction; :class:`~recist_app.store.read_session.ReadSession`
+wraps every call in one transaction with its audit row and pushes it on the undo stack.
+Impossible input raises (ARCHITECTURE C8); a record the caller edits carries the version it saw,
+and a stale version raises :class:`ConflictError`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from recist_app.model.records import (
+    STATUSES_BY_ROLE,
+    Lesion,
+    LesionRole,
+    LesionState,
+    LineMeasurement,
+    Measurement,
+    ReadTimepoint,
+    SeriesLink,
+    Status,
+    new_tracking_uid,
+    new_uid,
+)
+from recist_app.store import mapping
+from recist_app.store.audit import utc_now
+from recist_app.store.errors import ConflictError, DuplicateError, InvalidRecordError
+from recist_app.store.repository import Repository
+from recist_app.store.schema import (
+    LesionRow,
+    LesionStateRow,
+    MeasurementRow,
+    ReadRow,
+    ReadTimepointRow,
+    SeriesRow,
+    TimepointRow,
+)
+from recist_app.store.unit_of_work import UnitOfWork
+
+#: Lesion fields :func:`edit_lesion` may change (irradiation has its own command).
+EDITABLE_LESION_FIELDS = frozenset({"label", "organ", "nodal", "role", "first_timepoint_uid", "previously_irradiated"})
+
+
+def add_lesion(uow: UnitOfWork, repo: Repository, read: ReadRow, label: str, role: LesionRole | str, *,
+               organ: str = "", nodal: bool = False, first_timepoint_uid: str | None = None,
+               previously_irradiated: bool = False) -> Lesion:
+    """A new lesion with a fresh tracking UID (targets and non-targets at baseline; new ones later)."""
+    values = _lesion_values(repo, read, None, {"label": label, "role": role, "organ": organ, "nodal": nodal,
+                                               "first_timepoint_uid": first_timepoint_uid,
+                                               "previously_irradiated": previously_irradiated})
+    row = uow.insert(LesionRow(uid=new_tracking_uid(), read_uid=read.uid, irradiated=False, sbrt_start=None,
+                               sbrt_end=None, sbrt_dose_gy=None, sbrt_fractions=None, **values))
+    return mapping.lesion(row)
+
+
+def edit_lesion(uow: UnitOfWork, repo: Repository, read: ReadRow, lesion: Lesion, changes: dict[str, Any]) -> Lesion:
+    """Change some of :data:`EDITABLE_LESION_FIELDS` of ``lesion`` (the version the caller saw)."""
+    unknown = sorted(set(changes) - EDITABLE_LESION_FIELDS)
+    if unknown:
+        raise InvalidRecordError("changes", unknown, f"names among {sorted(EDITABLE_LESION_FIELDS)}")
+    row = repo.lesion(lesion.uid, read.uid)
+    current = {name: getattr(row, name) for name in EDITABLE_LESION_FIELDS}
+    values = _lesion_values(repo, read, row, {**current, **changes})
+    return mapping.lesion(uow.update(row, lesion.version, **values))
+
+
+def flag_irradiated(uow: UnitOfWork, repo: Repository, read: ReadRow, lesion: Lesion, irradiated: bool = True, *,
+                    sbrt_start: date | None = None, sbrt_end: date | None = None, dose_gy: float | None = None,
+                    fractions: int | None = None) -> Lesion:
+    """Mark ``lesion`` irradiated on study (SBRT dates, dose in Gy, fractions), or clear the mark."""
+    row = repo.lesion(lesion.uid, read.uid)
+    if not irradiated:
+        sbrt_start = sbrt_end = dose_gy = fractions = None
+    else:
+        if sbrt_start is None:
+            raise InvalidRecordError("sbrt_start", None, "the first SBRT date of an irradiated lesion")
+        if sbrt_end is not None and sbrt_end < sbrt_start:
+            raise InvalidRecordError("sbrt_end", sbrt_end, f"on or after sbrt_start ({sbrt_start})")
+        if dose_gy is not None and not dose_gy > 0:
+            raise InvalidRecordError("dose_gy", dose_gy, "a positive dose in Gy")
+        if fractions is not None and (isinstance(fractions, bool) or fractions < 1):
+            raise InvalidRecordError("fractions", fractions, "a whole number of fractions ≥ 1")
+    return mapping.lesion(uow.update(row, lesion.version, irradiated=irradiated, sbrt_start=sbrt_start,
+                                     sbrt_end=sbrt_end, sbrt_dose_gy=dose_gy, sbrt_fractions=fractions))
+
+
+def delete_lesion(uow: UnitOfWork, repo: Repository, read: ReadRow, lesion: Lesion) -> None:
+    """Delete ``lesion`` with its measurements and states (each recorded, so undo restores them)."""
+    row = repo.lesion(lesion.uid, read.uid)
+    if row.version != lesion.version:
+        raise ConflictError(row.kind, row.uid, lesion.version, row.version)
+    survivors_of = [s for s in repo.merged_into(read.uid, row.uid) if s.lesion_uid != row.uid]
+    if survivors_of:
+        raise InvalidRecordError("lesion", row.label, "a lesion no other lesion was merged into; change the "
+                                 "merged lesion's status first")
+    for measurement in repo.measurements(read.uid, row.uid):
+        uow.delete(measurement, None)
+    for state in repo.states(read.uid, row.uid):
+        uow.delete(state, None)
+    uow.delete(row, lesion.version)
+
+
+def record_measurement(uow: UnitOfWork, repo: Repository, read: ReadRow, lesion_uid: str, timepoint_uid: str,
+                       line: LineMeasurement, fragment: int = 0) -> Measurement:
+    """Store a new caliper line (edit an existing one with :func:`edit_measurement`)."""
+    lesion = repo.lesion(lesion_uid, read.uid)
+    tp = _lesion_timepoint(repo, read, lesion, timepoint_uid)
+    if isinstance(fragment, bool) or not isinstance(fragment, int) or fragment < 0:
+        raise InvalidRecordError("fragment", fragment, "0, or the number (1, 2 …) of a split lesion's fragment")
+    _check_series(repo, tp, line)
+    existing = [m for m in repo.measurements(read.uid, lesion.uid) if m.timepoint_uid == tp.uid
+                and m.axis == line.axis.value and m.fragment == fragment]
+    if existing:
+        raise DuplicateError("measurement", f"{lesion.label} {line.axis} axis (fragment {fragment}) at {tp.visit}")
+    row = uow.insert(MeasurementRow(uid=new_uid(), lesion_uid=lesion.uid, timepoint_uid=tp.uid, fragment=fragment,
+                                    recorded_at=utc_now(), **mapping.line_columns(line)))
+    return mapping.measurement(row)
+
+
+def edit_measurement(uow: UnitOfWork, repo: Repository, read: ReadRow, measurement: Measurement,
+                     line: LineMeasurement) -> Measurement:
+    """Replace the line of ``measurement`` (the version the caller saw)."""
+    row = repo.measurement(measurement.uid, read.uid)
+    tp = repo.timepoint(row.timepoint_uid, read.subject_uid)
+    _check_series(repo, tp, line)
+    if line.axis.value != row.axis:
+        raise InvalidRecordError("line.axis", line.axis.value, f"the measurement's axis ({row.axis})")
+    return mapping.measurement(uow.update(row, measurement.version, recorded_at=utc_now(),
+                                          **mapping.line_columns(line)))
+
+
+def delete_measurement(uow: UnitOfWork, repo: Repository, read: ReadRow, measurement: Measurement) -> None:
+    """Delete ``measurement`` (the version the caller saw)."""
+    uow.delete(repo.measurement(measurement.uid, read.uid), measurement.version)
+
+
+def set_status(uow: UnitOfWork, repo: Repository, read: ReadRow, lesion_uid: str, timepoint_uid: str,
+               status: Status | str | None, *, merged_into_uid: str | None = None, radiation_induced: bool = False,
+               replacing: LesionState | None = None) -> LesionState | None:
+    """State a lesion's status at a time point; ``replacing`` is the state the caller saw (None: none).
+
+    Status None without ``radiation_induced`` removes the statement (the lines decide again).
+    """
+    lesion = repo.lesion(lesion_uid, read.uid)
+    tp = _lesion_timepoint(repo, read, lesion, timepoint_uid)
+    value = _status(status, LesionRole(lesion.role))
+    if (value is Status.MERGED) != (merged_into_uid is not None):
+        raise InvalidRecordError("merged_into_uid", merged_into_uid, "the surviving lesion, given for MERGED only")
+    if merged_into_uid is not None:
+        if merged_into_uid == lesion.uid:
+            raise InvalidRecordError("merged_into_uid", merged_into_uid, "another lesion of this read")
+        repo.lesion(merged_into_uid, read.uid)
+    if radiation_induced and not lesion.irradiated:
+        raise InvalidRecordError("radiation_induced", True, f"False for {lesion.label}, which is not irradiated")
+    existing = next((s for s in repo.states(read.uid, lesion.uid) if s.timepoint_uid == tp.uid), None)
+    if existing is not None and (replacing is None or replacing.uid != existing.uid):
+        raise ConflictError(existing.kind, existing.uid, replacing.version if replacing else None, existing.version)
+    if existing is None and replacing is not None:
+        raise ConflictError("lesion state", replacing.uid, replacing.version, None)
+    values = {"status": value.value if value else None, "merged_into_uid": merged_into_uid,
+              "radiation_induced": bool(radiation_induced)}
+    if value is None and not radiation_induced:
+        if existing is not None:
+            uow.delete(existing, replacing.version if replacing else None)
+        return None
+    if existing is not None:
+        return mapping.state(uow.update(existing, replacing.version if replacing else None, **values))
+    return mapping.state(uow.insert(LesionStateRow(uid=new_uid(), lesion_uid=lesion.uid, timepoint_uid=tp.uid,
+                                                   **values)))
+
+
+def assign_series(uow: UnitOfWork, repo: Repository, subject_uid: str, timepoint_uid: str, *, study_uid: str,
+                  series_uid: str, path: str = "", modality: str = "", description: str = "",
+                  frame_of_reference_uid: str = "", slice_thickness_mm: float | None = None) -> SeriesLink:
+    """Link a DICOM series (by UID and path) to an imaging time point of the subject."""
+    tp = repo.timepoint(timepoint_uid, subject_uid)
+    for name, value in (("study_uid", study_uid), ("series_uid", series_uid)):
+        if not value:
+            raise InvalidRecordError(name, value, "a non-empty DICOM UID")
+    if any(s.series_uid == series_uid for s in repo.series([tp.uid])):
+        raise DuplicateError("series link", f"{series_uid} at {tp.visit or tp.scan_date}")
+    row = uow.insert(SeriesRow(uid=new_uid(), timepoint_uid=tp.uid, study_uid=study_uid, series_uid=series_uid,
+                               path=str(path), modality=modality, description=description,
+                               frame_of_reference_uid=frame_of_reference_uid or "",
+                               slice_thickness_mm=slice_thickness_mm))
+    return mapping.series(row)
+
+
+def confirm_cr(uow: UnitOfWork, repo: Repository, read: ReadRow, timepoint_uid: str,
+               confirmed: bool) -> ReadTimepoint:
+    """The reader states that a CR at this time point was real (RULES §7 A5)."""
+    tp = repo.timepoint(timepoint_uid, read.subject_uid)
+    row = repo.read_timepoint(read.uid, tp.uid)
+    if row is None:
+        row = uow.insert(ReadTimepointRow(uid=new_uid(), read_uid=read.uid, timepoint_uid=tp.uid,
+                                          cr_confirmed=bool(confirmed), signed_at=None, signed_by_uid=None,
+                                          meaning="", reopen_reason=""))
+    else:
+        row = uow.update(row, None, cr_confirmed=bool(confirmed))
+    return mapping.read_timepoint(row)
+
+
+def _lesion_values(repo: Repository, read: ReadRow, row: LesionRow | None, values: dict[str, Any]) -> dict[str, Any]:
+    """Validated lesion columns: label unique in the read, role consistent with the first time point."""
+    label = str(values["label"] or "").strip()
+    if not label or len(label) > 32:
+        raise InvalidRecordError("label", values["label"], "a non-empty label of at most 32 characters (e.g. T01)")
+    if any(other.label == label and (row is None or other.uid != row.uid) for other in repo.lesions(read.uid)):
+        raise DuplicateError("lesion label", label)
+    try:
+        role = LesionRole(values["role"])
+    except ValueError:
+        raise InvalidRecordError("role", values["role"], f"one of {[r.value for r in LesionRole]}") from None
+    timepoints = repo.timepoints(read.subject_uid)
+    if not timepoints:
+        raise InvalidRecordError("first_timepoint_uid", None, "a time point of the subject; add a scan first")
+    first = repo.timepoint(values["first_timepoint_uid"] or timepoints[0].uid, read.subject_uid)
+    if role.is_new == (first.uid == timepoints[0].uid):
+        where = "a follow-up time point for a new lesion" if role.is_new else \
+            "the baseline time point for a target or non-target lesion (RECIST 1.1 §4.1)"
+        raise InvalidRecordError("first_timepoint_uid", first.visit or str(first.scan_date), where)
+    return {"label": label, "role": role.value, "organ": str(values["organ"] or ""), "nodal": bool(values["nodal"]),
+            "first_timepoint_uid": first.uid, "previously_irradiated": bool(values["previously_irradiated"])}
+
+
+def _lesion_timepoint(repo: Repository, read: ReadRow, lesion: LesionRow, timepoint_uid: str) -> TimepointRow:
+    """The time point, which must not precede the lesion's first time point."""
+    tp = repo.timepoint(timepoint_uid, read.subject_uid)
+    first = repo.timepoint(lesion.first_timepoint_uid, read.subject_uid)
+    if tp.scan_date < first.scan_date:
+        raise InvalidRecordError("timepoint_uid", tp.uid, f"on or after {lesion.label}'s first time point")
+    return tp
+
+
+def _check_series(repo: Repository, tp: TimepointRow, line: LineMeasurement) -> None:
+    """Where series are assigned to the time point, the line must be drawn on one of them (C4)."""
+    linked = repo.series([tp.uid])
+    if not linked:
+        return
+    match = next((s for s in linked if s.series_uid == line.series_uid), None)
+    if match is None:
+        raise InvalidRecordError("series_uid", line.series_uid, "a series assigned to this time point")
+    if match.frame_of_reference_uid and match.frame_of_reference_uid != line.frame_of_reference_uid:
+        raise InvalidRecordError("frame_of_reference_uid", line.frame_of_reference_uid,
+                                 f"the series' frame of reference ({match.frame_of_reference_uid})")
+
+
+def _status(status: Status | str | None, role: LesionRole) -> Status | None:
+    if status is None:
+        return None
+    try:
+        value = Status(status)
+    except ValueError:
+        raise InvalidRecordError("status", status, f"one of {[s.value for s in Status]}") from None
+    allowed = STATUSES_BY_ROLE[role]
+    if value not in allowed:
+        names = sorted(s.value for s in allowed)
+        raise InvalidRecordError("status", value.value, f"one of {names} for a {role} lesion")
+    return value

@@ -1,0 +1,80 @@
+"""Fixtures of the export, SDTM and SR tests: the store tests' trial (SQLite and PostgreSQL) read by three readers.
+
+The database fixtures are those of ``tests/recist_app/conftest.py`` (every ``db_url`` test runs on
+both back ends, and password hashing stays cheap), which also registers the two fixtures here. :func:`double_read_trial` adds to the
+scenario subject: the site radiologist's and central reader 1's full read (PR, then PD on a new
+lesion), central reader 2's stable read (SD, no PD), both central reads signed and the
+adjudicator's acceptance of reader 1.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from recist_app.exports.runner import ExportResult, export_trial
+from recist_app.model.records import ReaderRole
+from recist_app.store import ReadSession
+from tests.recist_app.store.scenario import (
+    PASSWORDS,
+    SUBJECT,
+    Trial,
+    apply_full_read,
+    line,
+)
+
+R1, R2, SITE, ADJ = (ReaderRole.CENTRAL_READER_1, ReaderRole.CENTRAL_READER_2, ReaderRole.SITE_RADIOLOGIST,
+                     ReaderRole.ADJUDICATOR)
+
+
+def stable_read(trial: Trial, session: ReadSession) -> None:
+    """Reader 2's read: no new lesion, and T01 barely shrinks (SD throughout, no PD)."""
+    lesions = apply_full_read(session, trial.timepoints)
+    session.delete_lesion(session.snapshot().lesion("N01"))
+    for tp in trial.timepoints[1:3]:
+        measurement = next(m for m in session.snapshot().measurements
+                           if m.lesion_uid == lesions["T01"].uid and m.timepoint_uid == tp.uid)
+        session.edit_measurement(measurement, line(38.0))
+
+
+@dataclass
+class DoubleRead:
+    """The trial with its three reads; ``sessions`` by role."""
+
+    trial: Trial
+    sessions: dict[ReaderRole, ReadSession]
+
+
+@pytest.fixture
+def double_read(trial: Trial) -> DoubleRead:
+    """Site, reader 1 and reader 2 reads; both central reads signed; the adjudicator accepts reader 1."""
+    sessions = {role: trial.session(role) for role in (SITE, R1, R2)}
+    apply_full_read(sessions[SITE], trial.timepoints)
+    apply_full_read(sessions[R1], trial.timepoints)
+    stable_read(trial, sessions[R2])
+    for role in (R1, R2):
+        for tp in trial.timepoints:
+            sessions[role].sign(tp.uid, PASSWORDS[role])
+    adjudicator = trial.store.adjudicator_session(trial.readers[ADJ].uid)
+    (task,) = adjudicator.tasks()
+    adjudicator.resolve(task.uid, sessions[R1].read_uid, "the new liver lesion is real", PASSWORDS[ADJ])
+    return DoubleRead(trial, sessions)
+
+
+@pytest.fixture
+def exported(double_read: DoubleRead, tmp_path: Path) -> Iterator[ExportResult]:
+    """The double-read trial exported (SDTM and timeline) to ``tmp_path / "export"``."""
+    yield export_trial(double_read.trial.store, tmp_path / "export")
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    """A CSV file as dictionaries (every value text)."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+__all__ = ["SUBJECT", "DoubleRead", "read_csv", "stable_read"]

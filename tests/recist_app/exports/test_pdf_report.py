@@ -1,0 +1,173 @@
+"""The PDF report (issue 7): one page set per subject × read, key images with calipers, tables with
+rationales, plots and the signature block, rendered without a display.
+
+The demo trial (three subjects, small phantom images) is built once for the module; the site
+radiologist signs STS-001's baseline; the ``pdf`` format is exported once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from assessment import ENGINE_VERSION
+from recist_app.demo.store import DemoTrial, build_demo_trial
+from recist_app.exports.collect import ExportedRead, evaluate_read
+from recist_app.exports.errors import ExportCancelledError
+from recist_app.exports.job import ExportJob
+from recist_app.exports.pdf.key_images import VolumeCache, lesion_tiles
+from recist_app.exports.pdf.report import TRIAL_REPORT, render_assets, write_pdf
+from recist_app.exports.runner import FORMATS, ExportResult, export_trial
+from recist_app.store import TrialStore, signoff
+
+SUBJECTS = ("STS-001", "STS-002", "STS-003")
+PAGE = re.compile(r"Page (\d+) of (\d+)")
+SUBJECT = re.compile(r"Subject (STS-\d{3})")
+
+
+@dataclass(frozen=True)
+class Exported:
+    demo: DemoTrial
+    result: ExportResult
+    reads: dict[str, ExportedRead]
+    signed_at: str
+
+    def pdf(self, name: str) -> Path:
+        return self.result.out_dir / "pdf" / name
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exported]:
+    """The demo trial (128 px, 16 slices), STS-001's baseline signed, exported as ``pdf``."""
+    folder = tmp_path_factory.mktemp("pdf")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(signoff, "SCRYPT_N", 2**10)
+        patch.setitem(FORMATS, "pdf", write_pdf)
+        demo = build_demo_trial(folder / "demo.sqlite", folder / "images", size=128, slices=16)
+        with TrialStore.open(demo.db) as store:
+            session = store.reader_session(demo.demo_reader.uid, "STS-001")
+            baseline = min(session.snapshot().timepoints, key=lambda tp: tp.scan_date or tp.uid)
+            signed = session.sign(baseline.uid, demo.demo_reader.password)
+            result = export_trial(store, folder / "export", formats=["pdf"])
+            reads = {s: evaluate_read(store.reader_session(demo.demo_reader.uid, s).snapshot(), store.profile)
+                     for s in SUBJECTS}
+        yield Exported(demo, result, reads, signed.signed_at or "")
+
+
+def _text(reader: PdfReader) -> list[str]:
+    return [" ".join((page.extract_text() or "").split()) for page in reader.pages]
+
+
+def test_one_pdf_per_read_and_the_trial_report(exported: Exported) -> None:
+    names = sorted(Path(f.path).name for f in exported.result.files)
+    assert names == sorted([f"{s}_investigator.pdf" for s in SUBJECTS] + [TRIAL_REPORT])
+    assert {f.format for f in exported.result.files} == {"pdf"}
+    metadata = PdfReader(exported.pdf(TRIAL_REPORT)).metadata
+    assert metadata is not None and ENGINE_VERSION in (metadata.creator or "")
+
+
+def test_the_trial_report_has_one_page_set_per_subject(exported: Exported) -> None:
+    report = PdfReader(exported.pdf(TRIAL_REPORT))
+    sets: list[tuple[str, list[int], int]] = []
+    for text in _text(report):
+        subject, page = SUBJECT.search(text), PAGE.search(text)
+        assert subject and page, text[:200]
+        number, total = int(page.group(1)), int(page.group(2))
+        if number == 1:
+            sets.append((subject.group(1), [], total))
+        assert sets[-1][0] == subject.group(1) and sets[-1][2] == total
+        sets[-1][1].append(number)
+    assert [s for s, _, _ in sets] == list(SUBJECTS)
+    for subject, numbers, total in sets:
+        single = PdfReader(exported.pdf(f"{subject}_investigator.pdf"))
+        assert numbers == list(range(1, total + 1)) and len(single.pages) == total >= 5, subject
+    outline = [item for item in report.outline if not isinstance(item, list)]
+    starts = [report.get_destination_page_number(item) for item in outline]
+    assert [item.title.split(" · ")[0] for item in outline] == list(SUBJECTS)
+    assert starts == [0, len(PdfReader(exported.pdf("STS-001_investigator.pdf")).pages), starts[2]] and starts[2] > starts[1]
+
+
+def test_the_report_holds_ids_tables_rationales_and_signatures(exported: Exported) -> None:
+    read = exported.reads["STS-001"]
+    text = " ".join(_text(PdfReader(exported.pdf("STS-001_investigator.pdf"))))
+    for needle in ("Tumour response report", "STS-001", "SBRT + atezolizumab", "Demo Reader", ENGINE_VERSION,
+                   "Key images of the target lesions", "Lesion measurements (mm)", "disappeared (0)",
+                   "Response by time point, with rationales", "Irradiated (in-field) and non-irradiated",
+                   "Best overall response and PFS", "Reader's signatures", "not signed", exported.signed_at):
+        assert needle in text, needle
+    for tp in read.report.recist.timepoints:  # every rationale, whole (wrapped, never clipped)
+        assert " ".join(tp.rationale.split()) in text, tp.rationale
+    three = " ".join(_text(PdfReader(exported.pdf("STS-003_investigator.pdf"))))
+    assert "iCPD" in three and "<= 1.33" in three and "STS-001" not in three
+
+
+def test_the_pdf_images_are_not_blank(exported: Exported) -> None:
+    report = PdfReader(exported.pdf("STS-001_investigator.pdf"))
+    images = [image for page in report.pages for image in page.images]
+    assert len(images) == 4 + 1  # a key-image row per target lesion, the subject plot
+    for image in images:
+        pixels = np.asarray(image.image.convert("L"), dtype=float)
+        assert pixels.shape[1] > 600 and pixels.std() > 20, image.name
+        assert len(np.unique(pixels)) > 50, image.name
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler's pdftoppm is not installed")
+def test_pages_render_with_a_pdf_reader(exported: Exported, tmp_path: Path) -> None:
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(exported.pdf("STS-003_investigator.pdf")),
+                    str(tmp_path / "page")], check=True, capture_output=True)
+    pages = sorted(tmp_path.glob("page*.png"))
+    assert len(pages) == len(PdfReader(exported.pdf("STS-003_investigator.pdf")).pages)
+    with Image.open(pages[1]) as key_images:  # the key images page
+        assert np.asarray(key_images.convert("L"), dtype=float).std() > 30
+
+
+def test_calipers_lie_on_the_lesion(exported: Exported) -> None:
+    snapshot = exported.reads["STS-001"].snapshot
+    volumes = VolumeCache(snapshot)
+    for label in ("T01", "T04"):
+        lesion = snapshot.lesion(label)
+        tiles = lesion_tiles(snapshot, lesion, volumes, {}, {})
+        baseline = tiles[0]
+        assert baseline.pixels is not None and baseline.caliper is not None
+        assert baseline.label == f"{label} {'32.0' if label == 'T01' else '30.0'} mm"
+        (c1, r1), (c2, r2) = baseline.caliper
+        left, right, bottom, top = baseline.extent
+        assert left < min(c1, c2) <= max(c1, c2) < right and top < min(r1, r2) <= max(r1, r2) < bottom
+        col, row = round((c1 + c2) / 2 - left - 0.5), round((r1 + r2) / 2 - top - 0.5)
+        background = {"T01": -850, "T04": 60}[label]  # lung, liver parenchyma
+        lesion_hu = {"T01": 35, "T04": 20}[label]
+        assert abs(int(baseline.pixels[row, col]) - lesion_hu) < abs(int(baseline.pixels[row, col]) - background)
+    t02 = lesion_tiles(snapshot, snapshot.lesion("T02"), volumes, {}, {})
+    assert t02[2].caliper is None and t02[2].pixels is not None  # disappeared: its place, no caliper
+
+
+def test_a_missing_series_gives_a_note_not_a_failure(exported: Exported, tmp_path: Path) -> None:
+    read = exported.reads["STS-002"]
+    moved = tuple(dataclasses.replace(tp, series=tuple(dataclasses.replace(s, path=str(tmp_path / "gone"))
+                                                       for s in tp.series)) for tp in read.snapshot.timepoints)
+    read = dataclasses.replace(read, snapshot=dataclasses.replace(read.snapshot, timepoints=moved))
+    job = ExportJob(tmp_path, 1)
+    assets = render_assets(read, tmp_path, job)
+    assert len(assets.lesion_images) == 3 and all(path.stat().st_size > 0 for *_, path, _ in assets.lesion_images)
+    assert job.notes and all("could not be loaded" in note for note in job.notes)
+
+
+def test_a_cancelled_pdf_export_leaves_nothing(exported: Exported, tmp_path: Path) -> None:
+    cancel = threading.Event()
+    with pytest.MonkeyPatch.context() as patch, TrialStore.open(exported.demo.db) as store:
+        patch.setitem(FORMATS, "pdf", write_pdf)
+        with pytest.raises(ExportCancelledError):
+            export_trial(store, tmp_path / "out", formats=["pdf"], cancel=cancel,
+                         on_progress=lambda done, total: cancel.set() if done >= 4 else None)  # 1st PDF written
+    assert list(tmp_path.iterdir()) == []

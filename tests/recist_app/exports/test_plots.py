@@ -1,0 +1,202 @@
+"""Plots of the exports (issue 7): spider, waterfall, swimmer and subject plots as PNG and SVG.
+
+The demo trial (three subjects, small phantom images) is built and exported once for the module.
+Checked: the files exist, PNGs are not blank, SVGs parse; the plotted numbers are the engine's;
+one colour per best overall response across plots; reference lines; a cancel leaves nothing.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from xml.etree import ElementTree
+
+import numpy as np
+import pytest
+from matplotlib.colors import to_hex
+from PIL import Image
+
+from recist_app.demo.store import DemoTrial, build_demo_trial
+from recist_app.exports.collect import ExportedRead, evaluate_read
+from recist_app.exports.errors import ExportCancelledError
+from recist_app.exports.plots.charts import (
+    spider_figure,
+    swimmer_figure,
+    waterfall_figure,
+    write_plots,
+)
+from recist_app.exports.plots.data import (
+    PlotSubset,
+    ReadPlotData,
+    SubsetSeries,
+    from_exported,
+    from_snapshot,
+)
+from recist_app.exports.plots.style import PD_LINE_PCT, PR_LINE_PCT, category_colour
+from recist_app.exports.runner import FORMATS, ExportResult, export_trial
+from recist_app.store import TrialStore, signoff
+from tests.support import REPO_ROOT
+
+SUBJECTS = ("STS-001", "STS-002", "STS-003")
+
+
+@dataclass(frozen=True)
+class Exported:
+    demo: DemoTrial
+    result: ExportResult
+    reads: dict[str, ExportedRead]
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exported]:
+    """The demo trial (128 px, 16 slices) and its ``plots`` export."""
+    folder = tmp_path_factory.mktemp("plots")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(signoff, "SCRYPT_N", 2**10)
+        patch.setitem(FORMATS, "plots", write_plots)
+        demo = build_demo_trial(folder / "demo.sqlite", folder / "images", size=128, slices=16)
+        with TrialStore.open(demo.db) as store:
+            result = export_trial(store, folder / "export", formats=["plots"])
+            reads = {}
+            for subject in SUBJECTS:
+                snapshot = store.reader_session(demo.demo_reader.uid, subject).snapshot()
+                reads[subject] = evaluate_read(snapshot, store.profile)
+        yield Exported(demo, result, reads)
+
+
+def _expected_files() -> list[str]:
+    stems = [f"subjects/{s}_investigator" for s in SUBJECTS]
+    stems += [f"trial/{name}_investigator" for name in ("spider", "waterfall", "swimmer")]
+    return sorted(f"plots/{stem}.{ext}" for stem in stems for ext in ("png", "svg"))
+
+
+def test_every_plot_is_written_as_png_and_svg_and_listed(exported: Exported) -> None:
+    listed = sorted(f.path for f in exported.result.files)
+    assert listed == _expected_files()
+    assert {f.format for f in exported.result.files} == {"plot-png", "plot-svg"}
+    for path in listed:
+        assert (exported.result.out_dir / path).stat().st_size > 10_000, path
+
+
+def test_pngs_are_not_blank(exported: Exported) -> None:
+    for path in _expected_files():
+        if not path.endswith(".png"):
+            continue
+        with Image.open(exported.result.out_dir / path) as image:
+            pixels = np.asarray(image.convert("RGB"))
+            assert image.info.get("Description", "").count("engine") == 1, path
+        assert pixels.shape[0] > 500 and pixels.shape[1] > 1000, path
+        assert pixels.std() > 20, path
+        packed = (pixels[..., 0].astype(np.uint32) << 16) | (pixels[..., 1].astype(np.uint32) << 8) | pixels[..., 2]
+        assert len(np.unique(packed)) > 50, path  # more than one colour: lines, markers, text
+
+
+def test_svgs_parse_and_carry_the_versions(exported: Exported) -> None:
+    for path in _expected_files():
+        if path.endswith(".svg"):
+            root = ElementTree.parse(exported.result.out_dir / path).getroot()
+            assert root.tag.endswith("svg"), path
+            assert "engine" in (exported.result.out_dir / path).read_text(encoding="utf-8")
+
+
+def test_plot_data_are_the_engine_numbers(exported: Exported) -> None:
+    for subject, read in exported.reads.items():
+        data = from_exported(read)
+        recist = read.report.recist
+        follow_ups = [tp.pct_change_baseline for tp in recist.follow_ups if tp.pct_change_baseline is not None]
+        assert data.overall.best_pct_change == min(follow_ups), subject  # exact Decimal, the waterfall's value
+        assert [p.sum_mm for p in data.overall.points] == [tp.sum_mm for tp in recist.timepoints]
+        assert [p.response for p in data.overall.follow_ups] == [tp.overall.value for tp in recist.follow_ups]
+        assert (data.bor, data.confirmed_bor) == (read.outcome.best_response.category,
+                                                 read.outcome.confirmed_best_response.category)
+        assert data.pfs_days == read.outcome.pfs.days and data.start_date == read.start_date
+        assert read.report.subsets is not None
+        for subset, attribute in ((PlotSubset.IRRADIATED, "irradiated"), (PlotSubset.NON_IRRADIATED, "non_irradiated")):
+            engine = [getattr(tp, attribute) for tp in read.report.subsets.timepoints]
+            series = data.subset(subset)
+            assert [p.sum_mm for p in series.points] == [r.sum_mm for r in engine], (subject, subset)
+            assert series.best_pct_change == min(r.pct_change_baseline for r in engine[1:]), (subject, subset)
+        assert from_snapshot(read.snapshot) == data  # the GUI's entry gives the same data
+
+
+def test_plot_data_of_the_demo_subjects(exported: Exported) -> None:
+    one, two, three = (from_exported(exported.reads[s]) for s in SUBJECTS)
+    assert (one.bor, one.first_pd_day, one.pfs_censored, one.last_day) == ("PR", None, True, 175)
+    assert [w.lesion_id for w in one.sbrt] == ["T01"] and one.sbrt[0].start_day == 7
+    assert two.overall.points[0].day == -4  # baseline scan 4 days before randomisation
+    assert (three.first_pd_day, three.irecist_progression_day, three.irecist_progression_confirmed) == (91, 91, True)
+    out_of_field = three.subset(PlotSubset.NON_IRRADIATED)
+    assert out_of_field.first_pd is not None and out_of_field.first_pd.visit == "WEEK 18"
+    assert str(out_of_field.first_pd.pct_change_baseline) == "20"  # the inclusive boundary (A2)
+    assert (three.reader_label, three.reference) == ("Site radiologist (investigator)", "RANDOMISATION")
+
+
+def _reads(exported: Exported) -> list[ReadPlotData]:
+    return [from_exported(exported.reads[s]) for s in SUBJECTS]
+
+
+def _hline_values(ax: object) -> set[float]:
+    return {float(line.get_ydata()[0]) for line in ax.get_lines()  # type: ignore[attr-defined]
+            if len(set(line.get_ydata())) == 1 and len(line.get_ydata()) == 2}
+
+
+def test_one_colour_per_best_response_and_reference_lines(exported: Exported) -> None:
+    reads = _reads(exported)
+    colours = {r.subject_id: category_colour(r.bor) for r in reads}
+    assert colours["STS-001"] != colours["STS-002"] == colours["STS-003"]  # PR vs SD
+    waterfall = waterfall_figure(reads)
+    overall = waterfall.axes[0]
+    bars = sorted(overall.patches, key=lambda p: p.get_x())
+    labels = [t.get_text() for t in overall.get_xticklabels()]
+    heights = [bar.get_height() for bar in bars]
+    assert heights == sorted(heights, reverse=True)
+    for label, bar in zip(labels, bars, strict=True):
+        read = next(r for r in reads if r.subject_id == label)
+        assert bar.get_height() == pytest.approx(float(read.overall.best_pct_change or 0))
+        assert to_hex(bar.get_facecolor()) == colours[label].lower()
+    spider = spider_figure(reads)
+    spider_colours = {to_hex(line.get_color()) for line in spider.axes[0].get_lines() if line.get_marker() == "o"}
+    assert spider_colours == {c.lower() for c in colours.values()}
+    for figure in (spider, waterfall):
+        for ax in figure.axes[:3]:
+            assert {PR_LINE_PCT, PD_LINE_PCT} <= _hline_values(ax)
+        assert "%" in figure.axes[0].get_ylabel()
+    swimmer = swimmer_figure(reads)
+    assert [ax.get_title(loc="left").split(":")[0] for ax in swimmer.axes[:3]] == [p.title for p in PlotSubset]
+    assert swimmer.axes[2].get_xlabel() == "Days since randomisation"
+
+
+def test_panels_without_irradiated_lesions_say_so(exported: Exported) -> None:
+    reads = [replace(r, series=(r.overall, SubsetSeries(PlotSubset.IRRADIATED, (), ()),
+                                SubsetSeries(PlotSubset.NON_IRRADIATED, (), ()))) for r in _reads(exported)]
+    for make in (spider_figure, waterfall_figure):
+        texts = [t.get_text() for t in make(reads).axes[1].texts]
+        assert any("No irradiated target lesion" in text for text in texts), make.__name__
+
+
+def test_plots_import_no_pyplot() -> None:
+    code = ("import sys, recist_app.exports.plots.charts, recist_app.exports.pdf.report; "
+            "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'")
+    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True,
+                          cwd=REPO_ROOT)
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_cancelled_export_leaves_nothing(exported: Exported, tmp_path: Path) -> None:
+    cancel = threading.Event()
+    steps: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        steps.append(done)
+        if len(steps) == 5:  # evaluation done, the first subject plot written
+            cancel.set()
+
+    with pytest.MonkeyPatch.context() as patch, TrialStore.open(exported.demo.db) as store:
+        patch.setitem(FORMATS, "plots", write_plots)
+        with pytest.raises(ExportCancelledError):
+            export_trial(store, tmp_path / "out", formats=["plots"], on_progress=progress, cancel=cancel)
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,176 @@
+"""Issue 7 acceptance for SDTM, on SQLite and PostgreSQL: the files parse and use only the listed terms,
+RS equals the engine results stored in the database, ``assess`` on the exported TU/TR/SUPPTU gives the
+same RS again (and ``bor`` the same outcomes), and the XPT files hold the same rows as the CSVs."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from recist_app.cli import main
+from recist_app.exports.runner import ExportResult
+from recist_app.sdtm import terms as cdisc_terms
+from recist_app.sdtm.response_tables import RS_COLUMNS
+from recist_app.sdtm.writer import (
+    RS_EXPORT_COLUMNS,
+    SUPPTU_COLUMNS,
+    TR_COLUMNS,
+    TU_COLUMNS,
+)
+from tests.recist_app.exports.double_read import R1, R2, SITE, DoubleRead, read_csv
+from tests.recist_app.store.scenario import PROFILE_TEXT, SUBJECT
+
+DATASETS = {"tu": TU_COLUMNS, "tr": TR_COLUMNS, "rs": RS_EXPORT_COLUMNS, "supptu": SUPPTU_COLUMNS}
+EVALUATOR_IDS = {SITE: "", R1: "RADIOLOGIST 1", R2: "RADIOLOGIST 2"}
+
+
+def _sdtm(result: ExportResult, name: str) -> list[dict[str, str]]:
+    return read_csv(result.out_dir / "sdtm" / f"{name}.csv")
+
+
+def test_every_dataset_parses_with_its_columns_and_only_listed_terms(exported: ExportResult) -> None:
+    for name, columns in DATASETS.items():
+        rows = _sdtm(exported, name)
+        assert rows and tuple(rows[0]) == columns, name
+        checked = cdisc_terms.check_table(name.upper(), columns, [tuple(row.values()) for row in rows])
+        assert checked == len(rows)
+        if "DOMAIN" in columns:
+            assert {row["DOMAIN"] for row in rows} == {name.upper()}
+    files = {f.path: f for f in exported.files}
+    assert set(files) >= {f"sdtm/{n}.{ext}" for n in DATASETS for ext in ("csv", "xpt")} | {"sdtm/subjects.csv"}
+    assert files["sdtm/rs.csv"].rows == len(_sdtm(exported, "rs"))
+
+
+def test_rs_equals_the_engine_results_stored_in_the_database(double_read: DoubleRead,
+                                                              exported: ExportResult) -> None:
+    rs = _sdtm(exported, "rs")
+    order = {tp.uid: n for n, tp in enumerate(sorted(double_read.trial.timepoints, key=lambda t: t.scan_date), 1)}
+    for role, session in double_read.sessions.items():
+        stored = [r for r in session.results() if order[r.timepoint_uid] > 1]  # follow-ups, cached with versions
+        assert {r.engine_version for r in stored} == {exported.engine_version}
+        mine = [row for row in rs if (row["RSEVALID"], row["RSTESTCD"]) == (EVALUATOR_IDS[role], "OVRLRESP")]
+        recist = {int(row["VISITNUM"]): row["RSSTRESC"] for row in mine if row["RSCAT"] == "RECIST 1.1"}
+        irecist = {int(row["VISITNUM"]): row["RSSTRESC"] for row in mine if row["RSCAT"] == "iRECIST"}
+        expected: dict[int, str] = {}
+        for record in stored:  # RECIST 1.1 rows stop at the read's first PD
+            expected[order[record.timepoint_uid]] = record.recist_overall
+            if record.recist_overall == "PD":
+                break
+        assert recist == expected, role
+        assert irecist == {order[r.timepoint_uid]: r.irecist_overall for r in stored if r.irecist_overall}, role
+    assert {row["RSSTRESC"] for row in rs if row["RSEVALID"] == "RADIOLOGIST 1" and row["RSTESTCD"] == "OVRLRESP"
+            and row["RSCAT"] == "RECIST 1.1"} == {"PR", "PD"}
+    assert {row["RSSTRESC"] for row in rs if row["RSEVALID"] == "RADIOLOGIST 2" and row["RSTESTCD"] == "OVRLRESP"
+            and row["RSCAT"] == "RECIST 1.1"} == {"SD"}
+
+
+def test_assess_on_the_exported_tu_tr_supptu_gives_the_same_rs(exported: ExportResult, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    folder = exported.out_dir / "sdtm"
+    profile = tmp_path / "stereosarc.toml"
+    profile.write_text(PROFILE_TEXT, encoding="utf-8")
+    again = tmp_path / "assess"
+    status = main(["assess", "--tu", str(folder / "tu.csv"), "--tr", str(folder / "tr.csv"), "--supptu",
+                   str(folder / "supptu.csv"), "--profile", str(profile), "--subjects", str(folder / "subjects.csv"),
+                   "--out", str(again)])
+    assert (status, capsys.readouterr().err) == (0, "")
+    assessed = read_csv(again / "rs.csv")
+    mine = [{name: row[name] for name in RS_COLUMNS} for row in _sdtm(exported, "rs")]
+    assert assessed == mine
+    assert any(row["RSSCAT"] == "IRRADIATED LESIONS" for row in assessed)  # SUPPTU TUIRRSTD read back
+    derived = {(r["TREVALID"], r["VISITNUM"], r["TRTESTCD"], r["TRORRES"]) for r in read_csv(again / "tr_derived.csv")}
+    summary = {(r["TREVALID"], r["VISITNUM"], r["TRTESTCD"], r["TRORRES"]) for r in _sdtm(exported, "tr")
+               if r["TRGRPID"] == "TARGET" and not r["TRLNKID"]}
+    assert derived == summary
+
+
+def test_bor_on_the_exported_rs_gives_the_exported_outcomes(exported: ExportResult, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    folder = exported.out_dir / "sdtm"
+    profile = tmp_path / "stereosarc.toml"
+    profile.write_text(PROFILE_TEXT, encoding="utf-8")
+    assert main(["bor", "--rs", str(folder / "rs.csv"), "--subjects", str(folder / "subjects.csv"), "--profile",
+                 str(profile), "--out", str(tmp_path / "bor.csv")]) == 0
+    capsys.readouterr()
+    bor = {(r["RSEVALID"], r["PARAMCD"]): r for r in read_csv(tmp_path / "bor.csv")}
+    for outcome in read_csv(exported.out_dir / "timeline" / "outcomes.csv"):
+        who = outcome["RSEVALID"]
+        for param in ("BOR", "CBOR", "IBOR"):
+            assert (bor[(who, param)]["AVALC"], bor[(who, param)]["ADT"]) == (outcome[param], outcome[f"{param}_DATE"])
+        for param in ("PFS", "IPFS"):
+            row = bor[(who, param)]
+            assert (row["ADT"], row["AVAL"], row["CNSR"]) == (outcome[f"{param}_DATE"], outcome[f"{param}_DAYS"],
+                                                            outcome[f"{param}_CNSR"])
+        assert (bor[(who, "GMI")]["AVALC"], bor[(who, "GMI")]["AVAL"]) == (outcome["GMI"], outcome["GMI_RATIO"])
+
+
+def test_accepted_flags_links_and_irradiation_flags(exported: ExportResult) -> None:
+    tu, tr, rs, supptu = (_sdtm(exported, name) for name in DATASETS)
+    for rows, prefix in ((tu, "TU"), (tr, "TR"), (rs, "RS")):
+        flags = {(row[f"{prefix}EVALID"], row[f"{prefix}ACPTFL"]) for row in rows}
+        assert flags == {("RADIOLOGIST 1", "Y"), ("RADIOLOGIST 2", ""), ("", "")}, prefix
+    assert {row["TUEVAL"] for row in tu if not row["TUEVALID"]} == {"INVESTIGATOR"}
+    links = {(row["TUEVALID"], row["TULNKID"]) for row in tu}
+    assert ("RADIOLOGIST 1", "R1-T01") in links and ("", "T01") in links and ("RADIOLOGIST 2", "R2-N01") not in links
+    assert {(row["TREVALID"], row["TRLNKID"]) for row in tr if row["TRLNKID"]} <= links
+    groups = {(row["TREVALID"], row["VISITNUM"], row["TRLNKGRP"]) for row in tr}
+    overall = {(row["RSEVALID"], row["VISITNUM"], row["RSLNKGRP"]) for row in rs if row["RSTESTCD"] == "OVRLRESP"}
+    assert overall <= groups and ("RADIOLOGIST 1", "2", "R1-A2") in overall and ("", "4", "A4") in overall
+    assert not {row["RSLNKGRP"] for row in rs if row["RSTESTCD"] != "OVRLRESP"} - {""}
+    irradiated = {(row["IDVARVAL"], row["QEVAL"]) for row in supptu if (row["QNAM"], row["QVAL"]) == ("TUIRRSTD", "Y")}
+    assert irradiated == {("R1-T03", "INDEPENDENT ASSESSOR"), ("R2-T03", "INDEPENDENT ASSESSOR"),
+                          ("T03", "INVESTIGATOR")}
+    assert len(supptu) == 2 * len(tu)
+    node = next(row for row in tr
+                if (row["TRLNKID"], row["VISITNUM"], row["TRTESTCD"]) == ("R1-T02", "1", "LPERP"))
+    assert (node["TRORRES"], node["TRSTRESN"], node["TRORRESU"], node["TRDTC"], node["TRDY"]) == \
+        ("20", "20", "mm", "2024-01-05", "4")
+
+
+def test_xpt_files_open_with_pyreadstat_and_pandas_with_the_same_rows(exported: ExportResult) -> None:
+    import pandas as pd
+    import pyreadstat
+
+    for name, columns in DATASETS.items():
+        csv_rows = _sdtm(exported, name)
+        path = exported.out_dir / "sdtm" / f"{name}.xpt"
+        frame, meta = pyreadstat.read_xport(str(path))
+        assert (meta.table_name, tuple(meta.column_names), meta.number_rows) == (name.upper(), columns, len(csv_rows))
+        assert meta.file_label == cdisc_terms.DATASET_LABELS[name.upper()]
+        assert meta.column_labels == [cdisc_terms.VARIABLE_LABELS[c] for c in columns]
+        assert [_xpt_row(record, columns) for record in frame.to_dict("records")] == \
+            [_csv_row(row, columns) for row in csv_rows]
+        by_pandas = pd.read_sas(path, format="xport", encoding="utf-8")
+        assert by_pandas.shape == (len(csv_rows), len(columns))
+
+
+def _xpt_row(record: dict[str, object], columns: tuple[str, ...]) -> tuple[object, ...]:
+    out: list[object] = []
+    for column in columns:
+        value = record[column]
+        out.append(None if isinstance(value, float) and math.isnan(value) else value)
+    return tuple(out)
+
+
+def _csv_row(row: dict[str, str], columns: tuple[str, ...]) -> tuple[object, ...]:
+    from recist_app.sdtm.writer import NUMERIC
+
+    return tuple((float(row[c]) if row[c] else None) if c in NUMERIC else row[c] for c in columns)
+
+
+def test_subject_selection_and_study_days(double_read: DoubleRead, tmp_path: Path) -> None:
+    from recist_app.exports.runner import export_trial
+
+    store = double_read.trial.store
+    store.add_subject("S-002", "FR01", randomised_on=date(2024, 2, 1))
+    result = export_trial(store, tmp_path / "one", subjects=[SUBJECT], formats=["sdtm"])
+    assert result.subjects == (SUBJECT,) and result.reads == 3
+    assert [row["USUBJID"] for row in read_csv(tmp_path / "one" / "sdtm" / "subjects.csv")] == [SUBJECT]
+    assert not (tmp_path / "one" / "timeline").exists()
+    everyone = export_trial(store, tmp_path / "all", formats=["sdtm"])
+    subjects = read_csv(tmp_path / "all" / "sdtm" / "subjects.csv")
+    assert everyone.subjects == (SUBJECT, "S-002") and subjects[1] == {
+        "USUBJID": "S-002", "RANDDT": "2024-02-01", "TRTSDT": "", "PFS_PREV_DAYS": "", "PFS_PREV_CNSR": ""}

@@ -1,0 +1,140 @@
+"""``main.py trial create|info``, ``subject add``, ``reads list``, ``audit export|verify`` and
+``import-dicom`` on SQLite and PostgreSQL; bad input ends with exit 2 and one line."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from recist_app.cli import main
+from recist_app.model.records import LesionRole, ReaderRole
+from recist_app.store import TrialStore
+from tests.recist_app.store.scenario import PROFILE_TEXT
+from tests.support import SHARED_DIR, require
+
+LUNG = SHARED_DIR / "data" / "ct" / "lung_pet_ct_dx"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.fixture
+def created(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    profile = tmp_path / "profile.toml"
+    profile.write_text(PROFILE_TEXT, encoding="utf-8")
+    status, out, err = run(capsys, "trial", "create", "STEREOSARC", "--db", db_url, "--name", "SBRT trial",
+                           "--profile", str(profile), "--blind-visits", "--user", "alice")
+    assert (status, err) == (0, "") and out.startswith("Created trial STEREOSARC in ")
+    return db_url
+
+
+def test_trial_create_and_info(created: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "subject", "add", "S-001", "--site", "FR01", "--arm", "SBRT", "--randomised", "2024-01-02",
+               "--first-dose", "2024-01-09", "--prev-pfs-days", "120", "--db", created)[0] == 0
+    status, out, _ = run(capsys, "trial", "info", "--db", created, "--json")
+    info = json.loads(out)
+    assert status == 0 and (info["code"], info["name"], info["profile"]) == ("STEREOSARC", "SBRT trial", "STEREOSARC")
+    assert info["blind_visits"] and info["sites"] == ["FR01"]
+    assert info["subjects"] == [{"subject_id": "S-001", "site": "FR01", "arm": "SBRT", "timepoints": 0}]
+    assert info["audit"]["chain_ok"] and info["audit"]["entries"] == 3  # trial, site, subject
+    status, text, _ = run(capsys, "trial", "info", "--db", created)
+    assert status == 0 and "hash chain verified" in text and "S-001 (site FR01, arm SBRT)" in text
+    with TrialStore.open(created) as store:
+        subject = store.subject("S-001")
+        assert (subject.randomised_on.isoformat(), subject.prev_pfs_days) == ("2024-01-02", 120)  # type: ignore[union-attr]
+        assert store.audit_entries()[0].actor_name == "alice"
+
+
+def test_bad_input_exits_2_with_one_line(created: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cases = [
+        (("trial", "create", "STEREOSARC", "--db", created), "already exists"),
+        (("subject", "add", "S-9", "--site", "FR01", "--randomised", "2024-02-30", "--db", created), '"--randomised"'),
+        (("trial", "info", "--db", str(tmp_path / "missing.sqlite")), "No trial database at"),
+        (("trial", "info"), 'Argument "--db"'),
+        (("trial", "info", "--db", created, "--trial", "OTHER"), "does not hold trial 'OTHER'"),
+        (("reads", "list", "--db", "mysql://x@y/z"), "give a SQLite file path or a postgresql://"),
+        (("import-dicom", str(tmp_path), "--db", created), "readable DICOM image"),
+        (("audit", "export", "--out", str(tmp_path / "a.xml"), "--db", created), '"format" must be csv or json'),
+    ]
+    bad_profile = tmp_path / "bad.toml"
+    bad_profile.write_text("nmae = 'x'\n", encoding="utf-8")
+    cases.append((("trial", "create", "X", "--db", str(tmp_path / "x.sqlite"), "--profile", str(bad_profile)),
+                  "unknown key"))
+    run(capsys, "subject", "add", "S-1", "--site", "FR01", "--db", created)
+    cases.append((("subject", "add", "S-1", "--site", "FR01", "--db", created), "subject 'S-1' already exists"))
+    for argv, message in cases:
+        status, _, err = run(capsys, *argv)
+        assert status == 2, argv
+        assert err.startswith("error: ") and err.count("\n") == 1 and message in err, (argv, err)
+
+
+def test_reads_list_and_audit_export(created: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with TrialStore.open(created) as store:
+        store.add_site("FR01")
+        store.add_subject("S-001", "FR01")
+        baseline = store.add_timepoint("S-001", "Baseline", date(2024, 1, 5))
+        for role in (ReaderRole.CENTRAL_READER_1, ReaderRole.CENTRAL_READER_2):
+            reader = store.add_reader(f"Dr {role.value}", role, "pin-1234")
+            session = store.reader_session(reader.uid, "S-001")
+            session.add_lesion("T01", LesionRole.TARGET)
+        session.sign(baseline.uid, "pin-1234")
+        entries = len(store.audit_entries())
+    status, out, _ = run(capsys, "reads", "list", "--db", created, "--json")
+    rows = json.loads(out)
+    assert status == 0 and [(r["subject_id"], r["role"], r["signed"], r["accepted"]) for r in rows] == [
+        ("S-001", "central_reader_1", "0/1", False), ("S-001", "central_reader_2", "1/1", False)]
+    status, text, _ = run(capsys, "reads", "list", "--db", created, "--subject", "S-001")
+    assert status == 0 and text.splitlines()[0].split() == ["subject_id", "reader", "role", "signed", "accepted",
+                                                            "read_uid"]
+    assert len(text.splitlines()) == 3 and "T01" not in text  # reads, never their lesions
+    status, out, _ = run(capsys, "audit", "export", "--db", created, "--out", str(tmp_path / "audit.json"))
+    assert status == 0 and f"Wrote {entries} audit entries" in out and "hash chain verified" in out
+    exported = json.loads((tmp_path / "audit.json").read_text(encoding="utf-8"))["entries"]
+    assert len(exported) == entries and exported[-1]["action"] == "sign"
+    assert run(capsys, "audit", "export", "--db", created, "--out", str(tmp_path / "audit.csv"))[0] == 0
+    assert (tmp_path / "audit.csv").read_text(encoding="utf-8").count("\n") == entries + 1
+    status, out, _ = run(capsys, "audit", "verify", "--db", created)
+    assert (status, out) == (0, f"audit chain: verified ({entries} entries)\n")
+
+
+@pytest.mark.shared_data
+def test_import_dicom_dry_run_then_import(created: str, capsys: pytest.CaptureFixture[str]) -> None:
+    require(LUNG.is_dir(), f"shared data {LUNG} is missing; clone ../shared beside the project")
+    for subject in ("Lung_Dx-A0001", "Lung_Dx-A0002"):
+        assert run(capsys, "subject", "add", subject, "--site", "TCIA", "--db", created)[0] == 0
+    with TrialStore.open(created) as store:
+        entries = len(store.audit_entries())
+    status, out, err = run(capsys, "import-dicom", str(LUNG), "--dry-run", "--db", created)
+    lines = out.splitlines()
+    assert (status, err) == (0, "") and len(lines) == 4
+    assert sum("Lung_Dx-A0001  2007-04-04" in line for line in lines) == 2
+    assert "Lung_Dx-A0002  2007-04-25" in lines[2] and "attach (new time point)" in lines[2]
+    assert lines[-1].startswith("Dry run: 3 series to attach (2 new time point(s))") and "nothing written" in lines[-1]
+    with TrialStore.open(created) as store:  # the dry run wrote nothing
+        assert len(store.audit_entries()) == entries and store.timepoints("Lung_Dx-A0001") == ()
+
+    status, out, _ = run(capsys, "import-dicom", str(LUNG), "--db", created, "--user", "importer")
+    assert status == 0 and out.splitlines()[-1].endswith("3 series attached.")
+    with TrialStore.open(created) as store:
+        (first,) = store.timepoints("Lung_Dx-A0001")
+        assert first.scan_date.isoformat() == "2007-04-04" and len(first.series) == 2  # type: ignore[union-attr]
+        link = first.series[0]
+        assert link.modality == "CT" and link.slice_thickness_mm == 5.0 and Path(link.path).is_dir()
+        assert link.frame_of_reference_uid
+        assert {e.actor_name for e in store.audit_entries()[entries:]} == {"importer"}
+    status, out, _ = run(capsys, "import-dicom", str(LUNG), "--dry-run", "--db", created)
+    assert out.splitlines()[-1].startswith("Dry run: 0 series to attach (0 new time point(s)), 3 already attached")
+
+
+@pytest.mark.shared_data
+def test_unknown_patients_are_skipped_with_the_reason(created: str, capsys: pytest.CaptureFixture[str]) -> None:
+    require(LUNG.is_dir(), f"shared data {LUNG} is missing; clone ../shared beside the project")
+    status, out, _ = run(capsys, "import-dicom", str(LUNG / "Lung_Dx-A0002"), "--db", created)
+    assert status == 0 and "skip: no subject 'Lung_Dx-A0002' in the trial" in out
+    assert out.splitlines()[-1].startswith("Imported: 0 series to attach") and "1 skipped" in out

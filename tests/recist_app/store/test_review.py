@@ -1,0 +1,115 @@
+"""Issue 5 (central review): two independent reads; an adjudication task when they disagree on the date
+of progression or the best overall response; the adjudicator accepts one read, which is flagged."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from recist_app.model.records import AdjudicationTask, ReaderRole
+from recist_app.store import ReadSession
+from recist_app.store.errors import (
+    DuplicateError,
+    InvalidRecordError,
+    PermissionDeniedError,
+    SignatureError,
+)
+from recist_app.store.review import ReadVerdict, disagreement
+from tests.recist_app.store.scenario import (
+    PASSWORDS,
+    SUBJECT,
+    Trial,
+    apply_full_read,
+    line,
+)
+
+R1, R2, ADJ = ReaderRole.CENTRAL_READER_1, ReaderRole.CENTRAL_READER_2, ReaderRole.ADJUDICATOR
+
+
+def _sign_all(trial: Trial, session: ReadSession, role: ReaderRole) -> None:
+    for tp in trial.timepoints:
+        session.sign(tp.uid, PASSWORDS[role])
+
+
+def _stable_read(trial: Trial, session: ReadSession) -> None:
+    """Reader 2's read: no new lesion, and T01 barely shrinks (SD throughout, no PD)."""
+    lesions = apply_full_read(session, trial.timepoints)
+    session.delete_lesion(session.snapshot().lesion("N01"))
+    for tp in trial.timepoints[1:3]:
+        measurement = next(m for m in session.snapshot().measurements
+                           if m.lesion_uid == lesions["T01"].uid and m.timepoint_uid == tp.uid)
+        session.edit_measurement(measurement, line(38.0))
+
+
+def test_disagreeing_reads_create_a_task_and_the_adjudicator_accepts_one(trial: Trial) -> None:
+    one, two = trial.session(R1), trial.session(R2)
+    apply_full_read(one, trial.timepoints)
+    _stable_read(trial, two)
+    created: list[AdjudicationTask] = []
+    two.on_adjudication = created.append
+    _sign_all(trial, one, R1)
+    assert trial.store.check_double_read(SUBJECT) is None  # reader 2 has not signed yet
+    _sign_all(trial, two, R2)
+    (task,) = created
+    assert "date of progression: 2024-06-21 vs none" in task.disagreement
+    assert "best overall response: PR vs SD" in task.disagreement
+    assert task.read_uids == (one.read_uid, two.read_uid) and task.status == "open"
+    assert trial.store.check_double_read(SUBJECT) == task  # once only
+
+    with pytest.raises(PermissionDeniedError, match="may not adjudicate"):
+        trial.store.adjudicator_session(trial.readers[R1].uid)
+    with pytest.raises(PermissionDeniedError, match="may not own a read"):
+        trial.store.reader_session(trial.readers[ADJ].uid, SUBJECT)
+    adjudicator = trial.store.adjudicator_session(trial.readers[ADJ].uid)
+    assert adjudicator.tasks() == (task,)
+    first, second = adjudicator.snapshots(task.uid)  # the adjudicator sees both reads
+    assert {lesion.label for lesion in first.lesions} - {lesion.label for lesion in second.lesions} == {"N01"}
+    reports = adjudicator.reports(task.uid)
+    assert reports[0].recist.first_pd_date == date(2024, 6, 21) and reports[1].recist.first_pd_date is None
+
+    with pytest.raises(SignatureError):
+        adjudicator.resolve(task.uid, one.read_uid, "new liver lesion is real", "wrong")
+    with pytest.raises(InvalidRecordError, match='"reason"'):
+        adjudicator.resolve(task.uid, one.read_uid, "", PASSWORDS[ADJ])
+    with pytest.raises(InvalidRecordError, match='"accepted_read_uid"'):
+        adjudicator.resolve(task.uid, "not-a-read", "x", PASSWORDS[ADJ])
+    resolved = adjudicator.resolve(task.uid, one.read_uid, "new liver lesion is real", PASSWORDS[ADJ])
+    assert (resolved.status, resolved.accepted_read_uid) == ("resolved", one.read_uid)
+    assert adjudicator.tasks() == () and adjudicator.tasks(None)[0].reason == "new liver lesion is real"
+    accepted = {s.reader_role: s.read.accepted for s in trial.store.reads(SUBJECT)}
+    assert accepted == {R1: True, R2: False}
+    last = trial.store.audit_entries()[-1]
+    assert (last.action, last.reason, last.actor_name) == ("adjudicate", "new liver lesion is real",
+                                                           "Reader adjudicator")
+    assert trial.store.check_double_read(SUBJECT) is None  # already adjudicated
+    with pytest.raises(InvalidRecordError, match="an open adjudication task"):
+        adjudicator.resolve(task.uid, two.read_uid, "changed my mind", PASSWORDS[ADJ])
+    assert trial.store.verify_chain().ok
+
+
+def test_agreeing_reads_need_no_adjudication(trial: Trial) -> None:
+    one, two = trial.session(R1), trial.session(R2)
+    apply_full_read(one, trial.timepoints)
+    apply_full_read(two, trial.timepoints)
+    _sign_all(trial, one, R1)
+    _sign_all(trial, two, R2)
+    assert trial.store.check_double_read(SUBJECT) is None
+    assert trial.store.adjudicator_session(trial.readers[ADJ].uid).tasks(None) == ()
+    assert not any(s.read.accepted for s in trial.store.reads(SUBJECT))
+
+
+def test_central_review_allows_one_read_per_central_role(trial: Trial) -> None:
+    trial.session(R1)
+    second_reader = trial.store.add_reader("Another reader 1", R1, "pin-another")
+    with pytest.raises(DuplicateError, match="central_reader_1 read of subject"):
+        trial.store.reader_session(second_reader.uid, SUBJECT)
+
+
+def test_disagreement_compares_the_protocol_points_only() -> None:
+    a = ReadVerdict(date(2024, 6, 21), "PR")
+    b = ReadVerdict(None, "PR")
+    assert disagreement(a, b, ("pd_date", "bor")) == "date of progression: 2024-06-21 vs none"
+    assert disagreement(a, b, ("bor",)) == ""
+    assert disagreement(a, ReadVerdict(date(2024, 6, 21), "SD"), ("pd_date",)) == ""
+    assert disagreement(a, a, ("pd_date", "bor")) == ""

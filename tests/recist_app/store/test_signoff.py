@@ -1,0 +1,100 @@
+"""Issue 5: electronic sign-off. A signed time point is read-only; reopening needs a reason and is
+audited; a wrong password or PIN signs nothing (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import text
+
+from recist_app.model.records import Axis, LesionRole, ReaderRole, Status
+from recist_app.store.errors import (
+    InvalidRecordError,
+    NotFoundError,
+    SignatureError,
+    TimepointLockedError,
+)
+from recist_app.store.signoff import hash_password, verify_password
+from tests.recist_app.store.scenario import PASSWORDS, Trial, line
+
+ROLE = ReaderRole.CENTRAL_READER_1
+
+
+def test_signed_timepoint_is_read_only_until_reopened_with_a_reason(trial: Trial) -> None:
+    session = trial.session(ROLE)
+    baseline, week8 = trial.timepoints[0].uid, trial.timepoints[1].uid
+    lesion = session.add_lesion("T01", LesionRole.TARGET, organ="LUNG")
+    node = session.add_lesion("T02", LesionRole.TARGET, organ="LYMPH NODE", nodal=True)
+    session.record_measurement(lesion.uid, baseline, line(40.0))
+    signed = session.sign(baseline, PASSWORDS[ROLE])
+    assert signed.signed and signed.signed_by_uid == trial.readers[ROLE].uid and signed.meaning
+
+    with pytest.raises(TimepointLockedError, match="signed and read-only") as info:
+        session.record_measurement(node.uid, baseline, line(12.0, Axis.SHORT))
+    assert info.value.timepoint_uid == baseline
+    with pytest.raises(TimepointLockedError):
+        session.edit_lesion(lesion, organ="LIVER")  # a baseline lesion belongs to the signed baseline
+    with pytest.raises(TimepointLockedError):
+        session.undo()  # nor can undo reach into it
+    with pytest.raises(TimepointLockedError):
+        session.sign(baseline, PASSWORDS[ROLE])
+    session.record_measurement(lesion.uid, week8, line(30.0))  # other time points stay open
+
+    with pytest.raises(InvalidRecordError, match='Argument "reason" must be why'):
+        session.reopen(baseline, "  ")
+    with pytest.raises(InvalidRecordError, match="a signed time point"):
+        session.reopen(week8, "not signed")
+    reopened = session.reopen(baseline, "T02 short axis was missed")
+    assert not reopened.signed and reopened.reopen_reason == "T02 short axis was missed"
+    session.record_measurement(node.uid, baseline, line(12.0, Axis.SHORT))
+    entries = trial.store.audit_entries()
+    assert (entries[-2].action, entries[-2].reason) == ("reopen", "T02 short axis was missed")
+    assert (entries[-1].action, entries[-1].reason) == ("record_measurement", "T02 short axis was missed")
+    resigned = session.sign(baseline, PASSWORDS[ROLE])
+    assert resigned.signed and resigned.reopen_reason == ""
+    assert [rt.signed for rt in session.snapshot().read_timepoints] == [True]
+
+
+def test_wrong_password_signs_nothing(trial: Trial) -> None:
+    session = trial.session(ROLE)
+    session.add_lesion("NT01", LesionRole.NON_TARGET)
+    before = len(trial.store.audit_entries())
+    with pytest.raises(SignatureError, match="wrong password or PIN"):
+        session.sign(trial.timepoints[0].uid, "guess")
+    with pytest.raises(SignatureError):
+        session.sign(trial.timepoints[0].uid, PASSWORDS[ReaderRole.CENTRAL_READER_2])  # another reader's PIN
+    assert session.snapshot().read_timepoints == () and len(trial.store.audit_entries()) == before
+    lesion = session.snapshot().lesion("NT01")
+    assert session.set_status(lesion.uid, trial.timepoints[0].uid, Status.PRESENT) is not None  # still editable
+
+
+def test_only_a_salted_scrypt_hash_is_stored(trial: Trial) -> None:
+    with trial.store.db.engine.connect() as connection:
+        hashes = dict(connection.execute(text("SELECT role, password_hash FROM readers")).all())
+    assert len(hashes) == len(ReaderRole)
+    for role, stored in hashes.items():
+        assert stored.startswith("scrypt$") and PASSWORDS[ReaderRole(role)] not in stored
+        assert verify_password(PASSWORDS[ReaderRole(role)], stored) and not verify_password("pin-x", stored)
+    assert len({stored.split("$")[4] for stored in hashes.values()}) == len(hashes)  # one salt each
+    assert hash_password("1234") != hash_password("1234")
+    with pytest.raises(InvalidRecordError, match="at least 4 characters"):
+        hash_password("123")
+    added = [e for e in trial.store.audit_entries() if e.action == "add_reader"]
+    assert len(added) == len(ReaderRole)
+    for entry in added:  # neither the PIN nor its hash goes into the (exported) audit trail
+        assert "pin-" not in entry.changes_json and "scrypt$" not in entry.changes_json
+        assert json.loads(entry.changes_json)[0]["after"]["password_hash"] == "***"
+
+
+def test_store_authenticates_a_reader_by_uid_or_name(trial: Trial) -> None:
+    reader = trial.readers[ReaderRole.CENTRAL_READER_1]
+    password = PASSWORDS[ReaderRole.CENTRAL_READER_1]
+    assert trial.store.authenticate(reader.uid, password) == reader
+    assert trial.store.authenticate(reader.name, password) == reader
+    entries = len(trial.store.audit_entries())
+    with pytest.raises(SignatureError):
+        trial.store.authenticate(reader.uid, password + "x")
+    with pytest.raises(NotFoundError):
+        trial.store.authenticate("nobody", password)
+    assert len(trial.store.audit_entries()) == entries  # a login is not audited (nor is signoff's check)

@@ -1,0 +1,138 @@
+"""Dialogs: log-in (the store checks the password), signature and reopening, export, open folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6 import QtCore, QtWidgets
+from pytestqt.qtbot import QtBot
+
+from recist_app.demo.phantom import PhantomSpec, write_series
+from recist_app.store import TrialStore
+from recist_app.store.errors import SignatureError
+from tests.widgets.reading_support import Demo, build_demo
+from widgets.dialogs.export import ExportDialog
+from widgets.dialogs.login import LoginDialog
+from widgets.dialogs.open_folder import OpenFolderDialog
+from widgets.dialogs.sign import ReopenDialog, SignDialog
+from widgets.workers import TaskRunner
+
+Buttons = QtWidgets.QDialogButtonBox.StandardButton
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    return build_demo(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture
+def store(demo: Demo, tmp_path: Path) -> Iterator[TrialStore]:
+    with TrialStore.open(demo.copy_db(tmp_path)) as opened:
+        yield opened
+
+
+def ok_button(dialog: QtWidgets.QDialog) -> QtWidgets.QPushButton:
+    return dialog.findChild(QtWidgets.QDialogButtonBox).button(Buttons.Ok)
+
+
+def test_login_checks_the_password_with_the_store(app: QtWidgets.QApplication, qtbot: QtBot,
+                                                  store: TrialStore) -> None:
+    dialog = LoginDialog(store, reader_name="Demo Central Reader 1")
+    qtbot.addWidget(dialog)
+    names = [dialog.reader_box.itemText(i).split("  (")[0] for i in range(dialog.reader_box.count())]
+    assert names == ["Demo Central Reader 1", "Demo Central Reader 2", "Demo Reader"]  # roles that read
+    assert dialog.reader_box.currentText().startswith("Demo Central Reader 1")
+    dialog.open()
+    qtbot.keyClicks(dialog.password_edit, "wrong")
+    qtbot.mouseClick(ok_button(dialog), QtCore.Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and dialog.reader is None
+    assert dialog.error_label.text() == "Wrong password for Demo Central Reader 1."
+    dialog.password_edit.setText("demo-central-1")
+    qtbot.mouseClick(ok_button(dialog), QtCore.Qt.MouseButton.LeftButton)
+    assert dialog.result() == QtWidgets.QDialog.DialogCode.Accepted
+    assert dialog.reader is not None and dialog.reader.name == "Demo Central Reader 1"
+
+
+def test_authenticate_refuses_a_wrong_password(store: TrialStore) -> None:
+    reader = next(r for r in store.readers() if r.name == "Demo Reader")
+    assert store.authenticate(reader.uid, "demo") == reader
+    with pytest.raises(SignatureError):
+        store.authenticate(reader.uid, "Demo")
+
+
+def test_sign_dialog_needs_password_and_meaning(app: QtWidgets.QApplication, qtbot: QtBot) -> None:
+    dialog = SignDialog("Demo Reader", "STS-001", "WEEK 8", "RECIST 1.1 overall: PR")
+    qtbot.addWidget(dialog)
+    assert "I have reviewed" in dialog.meaning
+    assert not ok_button(dialog).isEnabled()
+    qtbot.keyClicks(dialog.password_edit, "demo")
+    assert ok_button(dialog).isEnabled() and dialog.password == "demo"
+    dialog.meaning_edit.setPlainText("  ")
+    assert not ok_button(dialog).isEnabled()
+    reopen = ReopenDialog("STS-001", "WEEK 8")
+    qtbot.addWidget(reopen)
+    assert not ok_button(reopen).isEnabled()
+    qtbot.keyClicks(reopen.reason_edit, "query 7")
+    assert ok_button(reopen).isEnabled() and reopen.reason == "query 7"
+
+
+def test_export_dialog_lists_registered_formats(app: QtWidgets.QApplication, qtbot: QtBot, tmp_path: Path) -> None:
+    from recist_app.exports import FORMATS
+
+    dialog = ExportDialog(tmp_path / "out")
+    qtbot.addWidget(dialog)
+    assert set(dialog.checks) == set(FORMATS)
+    assert dialog.formats == ("sdtm", "timeline") and dialog.folder == str(tmp_path / "out")
+    for check in dialog.checks.values():
+        check.setChecked(False)
+    assert not ok_button(dialog).isEnabled()
+
+
+def test_open_folder_scans_shows_findings_and_imports(app: QtWidgets.QApplication, qtbot: QtBot,
+                                                      store: TrialStore, tmp_path: Path) -> None:
+    folder = tmp_path / "incoming"
+    write_series(PhantomSpec.chest(slices=8, rows=64, columns=64, slice_spacing_mm=5.0, patient_id="STS-001",
+                                   study_date="20240902", series_description="CT week 32"), folder / "a")
+    truth = write_series(PhantomSpec.chest(slices=8, rows=64, columns=64, slice_spacing_mm=5.0,
+                                           patient_id="UNKNOWN-9", study_date="20240902"), folder / "b")
+    (folder / "b" / truth.file_names[4]).unlink()  # a missing slice: a finding the reader must see
+    runner = TaskRunner()
+    dialog = OpenFolderDialog(store, runner, "Demo Reader")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    task = dialog.start_scan(str(folder))
+    assert task is not None and dialog.busy.isVisible()
+    qtbot.waitUntil(lambda: dialog.scan_result is not None, timeout=15_000)
+    assert not dialog.busy.isVisible()
+    rows = {}
+    iterator = QtWidgets.QTreeWidgetItemIterator(dialog.tree)
+    while iterator.value():
+        item = iterator.value()
+        if item.childCount() == 0:
+            rows[item.parent().parent().text(0)] = item
+        iterator += 1
+    assert set(rows) == {"Patient STS-001", "Patient UNKNOWN-9"}
+    assert rows["Patient STS-001"].text(3) == "attach to a new time point"
+    assert rows["Patient UNKNOWN-9"].text(3).startswith("skip: no subject 'UNKNOWN-9'")
+    assert "MISSING_SLICES" in rows["Patient UNKNOWN-9"].text(2)
+    assert dialog.import_button.isEnabled()
+    with qtbot.waitSignal(dialog.imported) as imported:
+        qtbot.mouseClick(dialog.import_button, QtCore.Qt.MouseButton.LeftButton)
+    assert imported.args == [1]
+    assert date(2024, 9, 2) in [tp.scan_date for tp in store.timepoints("STS-001")]
+
+
+def test_open_folder_scan_can_be_cancelled(app: QtWidgets.QApplication, qtbot: QtBot, store: TrialStore,
+                                           demo: Demo) -> None:
+    runner = TaskRunner()
+    dialog = OpenFolderDialog(store, runner, "Demo Reader")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    task = dialog.start_scan(str(demo.images.folder))
+    dialog.cancel_button.click()
+    assert dialog.status_label.text() == "Scan cancelled." and not dialog.busy.isVisible()
+    qtbot.waitUntil(lambda: task.done, timeout=15_000)
+    assert dialog.scan_result is None and dialog.tree.topLevelItemCount() == 0

@@ -1,0 +1,145 @@
+"""``ImageLoader``: the series of time points, loaded in workers and kept for a while.
+
+Two channels, ``"current"`` and ``"prior"`` (the comparison's left side): a new request on a
+channel cancels the one before. Each load scans the series' folder (headers: files and findings),
+shows the first decoded slice as a one-slice preview, then the whole volume
+(:func:`widgets.workers.series_load_task`). The last few volumes stay in memory, so going back to
+a time point is immediate. :meth:`examine` checks every series of the trial in the background so
+that the trial browser can show findings (gantry tilt, missing slices …) before anything is opened.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from PySide6 import QtCore
+
+from recist_app.imaging.scan import SeriesSummary
+from recist_app.imaging.volume import CtVolume
+from recist_app.model.records import SeriesLink, Timepoint
+from widgets.workers import Task, TaskRunner, examine_all_task, series_load_task
+
+#: Volumes kept in memory (a 512² × 300 CT is 150 MB of int16).
+CACHE_SIZE = 4
+
+
+def main_series(tp: Timepoint) -> SeriesLink | None:
+    """The series a time point is read on: its first CT series, else its first series."""
+    return next((s for s in tp.series if s.modality.upper() == "CT"), tp.series[0] if tp.series else None)
+
+
+class ImageLoader(QtCore.QObject):
+    """Loads time points' series off the GUI thread.
+
+    Signals
+    -------
+    loaded(str channel, str timepoint_uid, CtVolume, bool preview)
+        A one-slice preview first (``preview`` True), then the whole volume.
+    failed(str channel, str timepoint_uid, object exception)
+    examined(SeriesSummary)
+        Files and findings of a series (from its headers).
+    """
+
+    loaded = QtCore.Signal(str, str, object, bool)
+    failed = QtCore.Signal(str, str, object)
+    examined = QtCore.Signal(object)
+
+    def __init__(self, runner: TaskRunner, parent: QtCore.QObject | None = None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._tasks: dict[str, tuple[str, Task]] = {}
+        self._cache: OrderedDict[str, CtVolume] = OrderedDict()
+        self.catalog: dict[str, SeriesSummary] = {}
+        self._examine: Task | None = None
+
+    def load(self, channel: str, tp: Timepoint, link: SeriesLink, title: str) -> Task | None:
+        """Load ``link`` for ``tp`` on ``channel`` (cancelling that channel's previous load).
+
+        A cached volume is announced at once (no task; returns None).
+        """
+        self.cancel(channel)
+        cached = self._cache.get(link.series_uid)
+        if cached is not None:
+            self._cache.move_to_end(link.series_uid)
+            self.loaded.emit(channel, tp.uid, cached, False)
+            return None
+        task = series_load_task(link.path, link.series_uid, title, self.catalog.get(link.series_uid))
+        self._tasks[channel] = (tp.uid, task)
+        signals = task.signals
+        signals.examined.connect(self._on_examined)
+        signals.first_slice_ready.connect(lambda volume, c=channel, t=task: self._on_preview(c, t, volume))
+        signals.finished.connect(lambda volume, c=channel, t=task: self._on_finished(c, t, volume))
+        signals.failed.connect(lambda error, c=channel, t=task: self._on_failed(c, t, error))
+        signals.cancelled.connect(lambda c=channel, t=task: self._forget(c, t))
+        self._runner.start(task)
+        return task
+
+    def cancel(self, channel: str) -> None:
+        """Cancel the load running on ``channel`` (its results are then ignored)."""
+        entry = self._tasks.pop(channel, None)
+        if entry is not None:
+            entry[1].cancel()
+
+    def loading(self, channel: str) -> str | None:
+        """The time point being loaded on ``channel``, if any."""
+        entry = self._tasks.get(channel)
+        return entry[0] if entry else None
+
+    def cached(self, series_uid: str) -> CtVolume | None:
+        """A volume already in memory."""
+        return self._cache.get(series_uid)
+
+    def examine(self, links: list[SeriesLink]) -> Task | None:
+        """Check every series' headers in the background (findings for the trial browser)."""
+        if self._examine is not None and not self._examine.done:
+            self._examine.cancel()
+        wanted = [(link.path, link.series_uid) for link in links if link.series_uid not in self.catalog and link.path]
+        if not wanted:
+            return None
+        self._examine = examine_all_task(wanted)
+        self._examine.signals.examined.connect(self._on_examined)
+        self._runner.start(self._examine)
+        return self._examine
+
+    def clear(self) -> None:
+        """Cancel everything and forget the cached volumes and findings (another trial)."""
+        for channel in list(self._tasks):
+            self.cancel(channel)
+        if self._examine is not None:
+            self._examine.cancel()
+        self._cache.clear()
+        self.catalog.clear()
+
+    # -- task outcomes (GUI thread) -----------------------------------------------------------------
+    def _current(self, channel: str, task: Task) -> str | None:
+        entry = self._tasks.get(channel)
+        return entry[0] if entry is not None and entry[1] is task and not task.cancelled else None
+
+    def _on_examined(self, summary: SeriesSummary) -> None:
+        self.catalog[summary.series_uid] = summary
+        self.examined.emit(summary)
+
+    def _on_preview(self, channel: str, task: Task, volume: CtVolume) -> None:
+        tp_uid = self._current(channel, task)
+        if tp_uid is not None:
+            self.loaded.emit(channel, tp_uid, volume, True)
+
+    def _on_finished(self, channel: str, task: Task, volume: CtVolume) -> None:
+        self._cache[volume.series_uid] = volume
+        self._cache.move_to_end(volume.series_uid)
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        tp_uid = self._current(channel, task)
+        if tp_uid is not None:
+            del self._tasks[channel]
+            self.loaded.emit(channel, tp_uid, volume, False)
+
+    def _on_failed(self, channel: str, task: Task, error: BaseException) -> None:
+        tp_uid = self._current(channel, task)
+        if tp_uid is not None:
+            del self._tasks[channel]
+            self.failed.emit(channel, tp_uid, error)
+
+    def _forget(self, channel: str, task: Task) -> None:
+        if channel in self._tasks and self._tasks[channel][1] is task:
+            del self._tasks[channel]

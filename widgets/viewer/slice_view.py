@@ -1,0 +1,531 @@
+"""``SliceView``: one :class:`~recist_app.imaging.volume.CtVolume` shown the way radiologists expect (VIEWER.md).
+
+pyqtgraph ``GraphicsView`` + ``ViewBox`` (``invertY``, aspect locked) + ``ImageItem`` with
+``axisOrder='row-major'`` passed explicitly (ARCHITECTURE §3) and an item transform
+``scale(column spacing, row spacing)``, so view units are millimetres in the image plane even with
+anisotropic (0028,0030) *Pixel Spacing* (ARCHITECTURE §1.3 step 4). Without Pixel Spacing the
+view stays in pixels and says so ("UNCALIBRATED — no mm", C6).
+
+Display path: window/level and inversion are one 65,536-entry lookup table of opaque 32-bit grey
+pixels indexed by the int16 HU viewed as uint16, so a frame is one ``np.take`` and a ``QImage``
+Qt draws without conversion — the int16 slice is never converted to float
+(``benchmarks/bench_slice_view.py``).
+
+Mouse (VIEWER.md "Mouse"): wheel = slice (Shift = 10), left drag = the active tool (W/L: right =
+wider, down = higher level; or a caliper), middle drag = pan, right drag = zoom. Keys are
+:data:`DEFAULT_KEY_BINDINGS` (VIEWER.md "Keys"), replaceable per instance. Undo/redo live in the
+core: Ctrl+Z / Ctrl+Y only emit :attr:`SliceView.undo_requested` / :attr:`SliceView.redo_requested`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from recist_app.imaging import geometry, orientation
+from recist_app.imaging.volume import CtVolume
+from recist_app.model.caliper import CaliperRecord
+from widgets.viewer import overlay
+from widgets.viewer.measure_tools import MeasureLayer, Tool
+from widgets.viewer.overlay import (
+    LabelSpec,
+    OverlayContent,
+    OverlayInfo,
+    ProbeReading,
+    layout_labels,
+    paint_labels,
+)
+from widgets.viewer.window_presets import (
+    DEFAULT_PRESET,
+    PRESETS,
+    WindowPreset,
+    preset_label,
+)
+
+#: Action → key sequences (``QKeySequence`` portable text). VIEWER.md "Keys" (OHIF, ePAD letters).
+DEFAULT_KEY_BINDINGS: dict[str, tuple[str, ...]] = {
+    "previous_slice": ("Up",), "next_slice": ("Down",), "first_slice": ("Home",), "last_slice": ("End",),
+    **{f"preset_{p.key}": (p.key,) for p in PRESETS if p.key},
+    "invert": ("I",), "fit": ("=",), "reset": ("Space",), "cancel": ("Esc",),
+    "delete": ("Del", "Backspace"), "length_tool": ("D",), "bidirectional_tool": ("O",),
+    "undo": ("Ctrl+Z",), "redo": ("Ctrl+Y", "Ctrl+Shift+Z"),
+}
+#: HU of width / level per screen pixel of a W/L drag (cornerstone: dynamic range / 1024 ≈ 4 for CT).
+WL_HU_PER_PX = 4.0
+WHEEL_NOTCH = 120
+SHIFT_SLICE_STEP = 10
+#: Each uint16 bit pattern read back as int16 HU, as float32: the domain of the W/L lookup table.
+_LUT_DOMAIN = np.arange(65536, dtype=np.uint16).view(np.int16).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class MeasurementItem:
+    """A stored measurement to show: the caller's key, the record, the lesion label and role."""
+
+    key: str
+    record: CaliperRecord
+    label: str = ""
+    role: str = ""
+
+
+def window_lut(width_hu: float, level_hu: float, inverted: bool = False) -> np.ndarray:
+    """uint8 grey of every int16 value (indexed by its uint16 bit pattern).
+
+    The linear VOI function of DICOM PS3.3 C.11.2.1.2.1 (window centre = level).
+    """
+    scale = np.float32(1.0 / max(width_hu - 1.0, 1.0))
+    grey = np.clip((_LUT_DOMAIN - np.float32(level_hu - 0.5)) * scale + np.float32(0.5), 0.0, 1.0)
+    lut = (grey * np.float32(255.0) + np.float32(0.5)).astype(np.uint8)
+    return 255 - lut if inverted else lut
+
+
+def pixel_lut(grey: np.ndarray) -> np.ndarray:
+    """The grey table as opaque 32-bit pixels (bytes g, g, g, 255): drawn without conversion.
+
+    Qt draws 32-bit images about twice as fast as Grayscale8 ones, which it converts each paint.
+    """
+    return np.uint32(0xFF000000) | grey.astype(np.uint32) * np.uint32(0x010101)
+
+
+class _Canvas(pg.GraphicsView):
+    """The graphics view; paints the overlay and caliper labels in viewport pixels on top."""
+
+    def __init__(self, owner: SliceView) -> None:
+        super().__init__(background="k")
+        self._owner = owner
+
+    def drawForeground(self, painter: QtGui.QPainter, rect: QtCore.QRectF) -> None:
+        super().drawForeground(painter, rect)
+        painter.save()
+        painter.resetTransform()
+        self._owner._paint_foreground(painter, QtCore.QRectF(self.viewport().rect()))
+        painter.restore()
+
+
+class _SliceViewBox(pg.ViewBox):
+    """ViewBox with the reading mouse map: wheel = slice, left = tool, middle = pan, right = zoom."""
+
+    def __init__(self, owner: SliceView) -> None:
+        super().__init__(lockAspect=True, invertY=True, enableMenu=False, defaultPadding=0.0)
+        self._owner = owner
+
+    def wheelEvent(self, ev: QtWidgets.QGraphicsSceneWheelEvent, axis: int | None = None) -> None:
+        self._owner._on_wheel(ev.delta(), ev.modifiers())
+        ev.accept()
+
+    def mouseDragEvent(self, ev: object, axis: int | None = None) -> None:
+        button = ev.button()  # type: ignore[attr-defined]
+        if button in (QtCore.Qt.MouseButton.MiddleButton, QtCore.Qt.MouseButton.RightButton):
+            super().mouseDragEvent(ev, axis)
+        elif button == QtCore.Qt.MouseButton.LeftButton:
+            ev.accept()  # type: ignore[attr-defined]
+            self._owner._on_left_drag(ev)
+        else:
+            ev.ignore()  # type: ignore[attr-defined]
+
+    def mouseClickEvent(self, ev: object) -> None:
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+            ev.accept()  # type: ignore[attr-defined]
+            self._owner.measurements.select("")
+
+
+class SliceView(QtWidgets.QWidget):
+    """One CT volume, one slice at a time, with W/L, navigation, overlay and calipers.
+
+    Parameters
+    ----------
+    parent : QWidget or None
+    key_bindings : mapping of action → key sequences, optional
+        Overrides of :data:`DEFAULT_KEY_BINDINGS` (VIEWER.md: keys should be configurable).
+
+    Signals
+    -------
+    slice_changed(int), window_changed(float width_hu, float level_hu), tool_changed(str),
+    measurement_committed(str key, CaliperRecord), measurement_edited(str key, CaliperRecord),
+    measurement_deleted(str key), measurement_selected(str key or ""), undo_requested(),
+    redo_requested().
+    """
+
+    slice_changed = QtCore.Signal(int)
+    window_changed = QtCore.Signal(float, float)
+    tool_changed = QtCore.Signal(str)
+    measurement_committed = QtCore.Signal(str, object)
+    measurement_edited = QtCore.Signal(str, object)
+    measurement_deleted = QtCore.Signal(str)
+    measurement_selected = QtCore.Signal(str)
+    undo_requested = QtCore.Signal()
+    redo_requested = QtCore.Signal()
+
+    def __init__(self, parent: QtWidgets.QWidget | None = None,
+                 key_bindings: Mapping[str, Sequence[str]] | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+        self.canvas = _Canvas(self)
+        self.canvas.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        self.view_box = _SliceViewBox(self)
+        self.canvas.setCentralItem(self.view_box)
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        self.view_box.addItem(self.image_item)
+        self.measurements = MeasureLayer(self.view_box, self.image_item, self)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.canvas)
+        self._keys = {_portable(seq): action
+                      for action, seqs in {**DEFAULT_KEY_BINDINGS, **(key_bindings or {})}.items() for seq in seqs}
+        self._volume: CtVolume | None = None
+        self._hu_bits: np.ndarray | None = None
+        self._info = OverlayInfo()
+        self._k = 0
+        self._initial_window = (DEFAULT_PRESET.width_hu, DEFAULT_PRESET.level_hu)
+        self._width, self._level = self._initial_window
+        self._inverted = False
+        self._lut = pixel_lut(window_lut(self._width, self._level))
+        self._tool = Tool.WINDOW
+        self._read_only = False
+        self._wl_start = self._initial_window
+        self._wheel_rest = 0
+        self._probe_pixel: tuple[int, int] | None = None
+        self.measurements.committed.connect(self.measurement_committed)
+        self.measurements.edited.connect(self.measurement_edited)
+        self.measurements.deleted.connect(self.measurement_deleted)
+        self.measurements.selected.connect(self.measurement_selected)
+        self.measurements.changed.connect(self._refresh)
+        self.view_box.sigTransformChanged.connect(self._refresh)
+        self.canvas.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    # -- volume and navigation -----------------------------------------------------------------
+    def set_volume(self, volume: CtVolume, info: OverlayInfo | None = None, start_slice: int | None = None) -> None:
+        """Show ``volume`` (middle slice unless ``start_slice``), fitted, with the header's first
+        window (0028,1050)/(0028,1051) or else Soft tissue; removes every caliper."""
+        self.measurements.set_volume(volume)
+        self._volume, self._hu_bits = volume, volume.hu.view(np.uint16)
+        self._info = info or OverlayInfo()
+        spacing = volume.pixel_spacing
+        self.image_item.setTransform(QtGui.QTransform.fromScale(spacing[1], spacing[0]) if spacing
+                                     else QtGui.QTransform())
+        if volume.window_presets:
+            centre, width = volume.window_presets[0]
+            self._initial_window = (float(width), float(centre))
+        else:
+            self._initial_window = (DEFAULT_PRESET.width_hu, DEFAULT_PRESET.level_hu)
+        self._width, self._level = self._initial_window
+        self._inverted = False
+        self._lut = pixel_lut(window_lut(self._width, self._level))
+        self._k = int(np.clip(volume.shape[0] // 2 if start_slice is None else start_slice, 0, volume.shape[0] - 1))
+        self._probe_pixel = None
+        self._render()
+        self.measurements.set_slice(self._k)
+        self.fit()
+        self.slice_changed.emit(self._k)
+        self.window_changed.emit(self._width, self._level)
+
+    @property
+    def volume(self) -> CtVolume | None:
+        """The volume shown, or None."""
+        return self._volume
+
+    @property
+    def slice_index(self) -> int:
+        """Index of the slice shown (0-based, volume order: ascending along the slice normal)."""
+        return self._k
+
+    def set_slice(self, k: int) -> None:
+        """Show slice ``k`` (clamped to the volume); emits ``slice_changed`` when it changes."""
+        if self._volume is None:
+            return
+        k = int(np.clip(k, 0, self._volume.shape[0] - 1))
+        if k == self._k:
+            return
+        self._k = k
+        self._render()
+        self.measurements.set_slice(k)
+        self.slice_changed.emit(k)
+
+    def show_record(self, record: CaliperRecord) -> None:
+        """Jump to the slice where ``record`` was measured (VIEWER.md "Jumping to a lesion")."""
+        if self._volume is not None:
+            self.set_slice(record.to_index(self._volume).k)
+
+    # -- window / level, inversion, view ------------------------------------------------------
+    @property
+    def window_hu(self) -> tuple[float, float]:
+        """``(width_hu, level_hu)`` (not ``window``: that is ``QWidget.window()``)."""
+        return self._width, self._level
+
+    def set_window(self, width_hu: float, level_hu: float) -> None:
+        """Set window width (≥ 1) and level in HU; emits ``window_changed`` when it changes."""
+        width_hu, level_hu = max(1.0, float(width_hu)), float(level_hu)
+        if (width_hu, level_hu) == (self._width, self._level):
+            return
+        self._width, self._level = width_hu, level_hu
+        self._lut = pixel_lut(window_lut(width_hu, level_hu, self._inverted))
+        self._render()
+        self.window_changed.emit(width_hu, level_hu)
+
+    def apply_preset(self, preset: WindowPreset) -> None:
+        """Apply a preset of :mod:`widgets.viewer.window_presets`."""
+        self.set_window(preset.width_hu, preset.level_hu)
+
+    @property
+    def inverted(self) -> bool:
+        """True when grey levels are inverted (key i)."""
+        return self._inverted
+
+    def set_inverted(self, inverted: bool) -> None:
+        """Invert the grey scale or not."""
+        if inverted != self._inverted:
+            self._inverted = inverted
+            self._lut = pixel_lut(window_lut(self._width, self._level, inverted))
+            self._render()
+
+    def fit(self) -> None:
+        """Fit the whole slice in the view (key =)."""
+        if self._volume is not None:
+            self.view_box.setRange(rect=self.image_item.mapRectToParent(self.image_item.boundingRect()), padding=0.0)
+
+    def reset_view(self) -> None:
+        """Space: fit, the initial window, no inversion."""
+        self.set_inverted(False)
+        self.set_window(*self._initial_window)
+        self.fit()
+
+    @property
+    def zoom(self) -> float:
+        """Screen pixels per image column (1.0 = one image pixel per screen pixel)."""
+        if self._volume is None or self.view_box.width() <= 0 or self.view_box.height() <= 0:
+            return 1.0
+        column_mm = self._volume.pixel_spacing[1] if self._volume.pixel_spacing else 1.0
+        return column_mm / self.view_box.viewPixelSize()[0]
+
+    # -- tools and measurements ----------------------------------------------------------------
+    @property
+    def tool(self) -> Tool:
+        """The active left-drag tool (W/L unless a caliper tool is on)."""
+        return self._tool
+
+    def set_tool(self, tool: Tool | str) -> None:
+        """Activate a tool; it stays active after each measurement (VIEWER.md, Weasis request)."""
+        tool = Tool(tool)
+        if tool is self._tool:
+            return
+        self.measurements.cancel()
+        self._tool = tool
+        cursor = QtCore.Qt.CursorShape.ArrowCursor if tool is Tool.WINDOW else QtCore.Qt.CursorShape.CrossCursor
+        self.canvas.viewport().setCursor(cursor)
+        self.tool_changed.emit(tool.value)
+
+    @property
+    def read_only(self) -> bool:
+        """True when calipers can be neither drawn, edited nor deleted (e.g. a signed time point)."""
+        return self._read_only
+
+    def set_read_only(self, read_only: bool) -> None:
+        """Freeze the calipers (no drawing, no handle or body dragging, no Delete) or thaw them.
+
+        Window / level, scrolling, zoom, pan, presets and selection still work: while read-only a
+        left drag is window / level whatever the tool (the tool is kept for when the view thaws)."""
+        self._read_only = bool(read_only)
+        self.measurements.set_read_only(self._read_only)
+
+    def set_pending_label(self, label: str, role: str = "") -> None:
+        """Lesion label and role (``"TARGET"``, ``"NON-TARGET"``, ``"NEW"``) of the next caliper drawn."""
+        self.measurements.set_pending(label, role)
+
+    def add_measurement(self, key: str, record: CaliperRecord, label: str = "", role: str = "") -> None:
+        """Show a stored record, editable (raises ``UncalibratedImageError`` / ``ValueError``, see
+        :meth:`MeasureLayer.add`)."""
+        self.measurements.add(key, record, label, role)
+
+    def set_measurements(self, items: Iterable[MeasurementItem]) -> None:
+        """Replace every caliper by ``items`` (e.g. rebuilt from a session snapshot after undo)."""
+        selected = self.measurements.selected_key
+        self.measurements.cancel()
+        self.measurements.clear()
+        for item in items:
+            self.measurements.add(item.key, item.record, item.label, item.role)
+        self.measurements.select(selected)
+
+    def remove_measurement(self, key: str) -> bool:
+        """Remove one caliper without emitting ``measurement_deleted``."""
+        return self.measurements.remove(key)
+
+    def measurement_keys(self) -> list[str]:
+        """Keys of every caliper shown, on any slice."""
+        return self.measurements.keys()
+
+    @property
+    def selected_measurement(self) -> str:
+        """Key of the selected caliper, ``""`` when none."""
+        return self.measurements.selected_key
+
+    def select_measurement(self, key: str) -> None:
+        """Select a caliper by key (``""`` clears the selection)."""
+        self.measurements.select(key)
+
+    # -- coordinates (for the main window and tests) -------------------------------------------
+    def index_to_viewport(self, col: float, row: float) -> QtCore.QPointF:
+        """Viewport pixel of DICOM index ``(col, row)`` (integer at the pixel centre).
+
+        Goes through the ViewBox's mapping, which applies a pending range change first (the child
+        transform is otherwise updated only at the next paint).
+        """
+        item = QtCore.QPointF(*geometry.index_to_item(col, row))
+        return self.view_to_viewport(self.view_box.mapFromItemToView(self.image_item, item))
+
+    def view_to_viewport(self, point: QtCore.QPointF) -> QtCore.QPointF:
+        """Viewport pixel of a point in view coordinates (mm in the image plane)."""
+        return self.canvas.viewportTransform().map(self.view_box.mapViewToScene(point))
+
+    def viewport_to_index(self, point: QtCore.QPointF) -> tuple[float, float]:
+        """DICOM index ``(col, row)`` under a viewport pixel."""
+        scene = self.canvas.viewportTransform().inverted()[0].map(QtCore.QPointF(point))
+        item = self.view_box.mapFromViewToItem(self.image_item, self.view_box.mapSceneToView(scene))
+        return geometry.item_to_index(item.x(), item.y())
+
+    # -- overlay ---------------------------------------------------------------------------------
+    def probe(self) -> ProbeReading | None:
+        """HU and position of the pixel under the mouse on the current slice, if any."""
+        if self._volume is None or self._probe_pixel is None:
+            return None
+        col, row = self._probe_pixel
+        hu = int(self._volume.hu[self._k, row, col])
+        position = (tuple(float(v) for v in self._volume.index_to_patient(col, row, self._k))
+                    if self._volume.calibrated else None)
+        return ProbeReading(hu, col, row, position)  # type: ignore[arg-type]
+
+    def overlay_content(self) -> OverlayContent:
+        """What the overlay shows now (VIEWER.md "On the image")."""
+        volume = self._volume
+        if volume is None:
+            return OverlayContent()
+        calibrated, k = volume.calibrated, self._k
+        position = float(volume.slice_positions[k] @ geometry.slice_normal(volume.iop)) if calibrated else None
+        thicknesses = volume.slice_thicknesses_mm
+        thickness = thicknesses[k] if calibrated and k < len(thicknesses) else None
+        width_px = float(self.canvas.viewport().width())
+        bar = (overlay.scale_bar(self.view_box.viewPixelSize()[0], width_px)
+               if calibrated and self.view_box.width() > 0 else None)
+        return OverlayContent(
+            top_left=overlay.top_left_lines(self._info),
+            top_right=overlay.top_right_lines(k, volume.shape[0], position, thickness),
+            bottom_left=overlay.bottom_left_lines(self._width, self._level, preset_label(self._width, self._level),
+                                                  self.zoom, self._inverted),
+            bottom_right=overlay.bottom_right_lines(self.probe()),
+            edges=orientation.edge_letters(volume.iop), scale_bar=bar,
+            banner=None if calibrated else overlay.UNCALIBRATED_BANNER)
+
+    def label_boxes(self) -> list[tuple[LabelSpec, QtCore.QRectF]]:
+        """Each caliper label on this slice with its box in viewport pixels (as painted)."""
+        specs = self.measurements.labels()
+        boxes = layout_labels(specs, self.view_to_viewport, QtCore.QRectF(self.canvas.viewport().rect()))
+        return list(zip(specs, boxes))
+
+    def _paint_foreground(self, painter: QtGui.QPainter, rect: QtCore.QRectF) -> None:
+        if self._volume is None:
+            return
+        overlay.paint_overlay(painter, rect, self.overlay_content(), self.canvas.devicePixelRatioF())
+        paint_labels(painter, self.measurements.labels(), self.view_to_viewport, rect)
+
+    def _refresh(self, *_args: object) -> None:
+        self.canvas.viewport().update()
+
+    def _render(self) -> None:
+        if self._hu_bits is None:
+            return
+        pixels = np.take(self._lut, self._hu_bits[self._k])
+        self.image_item.setImage(pixels.view(np.uint8).reshape(*pixels.shape, 4), autoLevels=False, levels=None)
+        self._refresh()
+
+    # -- input -----------------------------------------------------------------------------------
+    def _on_wheel(self, delta: int, modifiers: QtCore.Qt.KeyboardModifier) -> None:
+        self._wheel_rest += delta
+        notches = int(self._wheel_rest / WHEEL_NOTCH)
+        self._wheel_rest -= notches * WHEEL_NOTCH
+        if notches:
+            step = SHIFT_SLICE_STEP if modifiers & QtCore.Qt.KeyboardModifier.ShiftModifier else 1
+            self.set_slice(self._k - notches * step)  # wheel towards the user (negative) = next
+
+    def _on_left_drag(self, ev: object) -> None:
+        if self._volume is None:
+            return
+        if self._tool is Tool.WINDOW or self._read_only:
+            if ev.isStart():  # type: ignore[attr-defined]
+                self._wl_start = (self._width, self._level)
+            moved = ev.scenePos() - ev.buttonDownScenePos()  # type: ignore[attr-defined]
+            width, level = self._wl_start
+            self.set_window(width + moved.x() * WL_HU_PER_PX, level + moved.y() * WL_HU_PER_PX)
+            return
+        point = self.view_box.mapToView(ev.pos())  # type: ignore[attr-defined]
+        if ev.isStart():  # type: ignore[attr-defined]
+            self.measurements.begin(self._tool, self.view_box.mapToView(ev.buttonDownPos()))  # type: ignore[attr-defined]
+        if ev.isFinish():  # type: ignore[attr-defined]
+            self.measurements.finish(point)
+        else:
+            self.measurements.drag_to(point)
+
+    def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
+        if self._volume is None:
+            return
+        item = self.view_box.mapFromViewToItem(self.image_item, self.view_box.mapSceneToView(scene_pos))
+        col, row = math.floor(item.x()), math.floor(item.y())
+        _, rows, cols = self._volume.shape
+        pixel = (col, row) if 0 <= col < cols and 0 <= row < rows else None
+        if pixel != self._probe_pixel:
+            self._probe_pixel = pixel
+            self._refresh()
+
+    def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
+        action = self._keys.get(_event_sequence(event))
+        if action is None or not self._run(action):
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def _run(self, action: str) -> bool:
+        """Perform a key action; False when it does not apply (so the key propagates)."""
+        steps = {"previous_slice": -1, "next_slice": 1}
+        if action in steps:
+            self.set_slice(self._k + steps[action])
+        elif action in ("first_slice", "last_slice"):
+            self.set_slice(0 if action == "first_slice" else (self._volume.shape[0] - 1 if self._volume else 0))
+        elif action.startswith("preset_"):
+            preset = next(p for p in PRESETS if p.key == action.removeprefix("preset_"))
+            self.apply_preset(preset)
+        elif action == "invert":
+            self.set_inverted(not self._inverted)
+        elif action == "fit":
+            self.fit()
+        elif action == "reset":
+            self.reset_view()
+        elif action == "cancel":
+            return self.measurements.cancel()
+        elif action == "delete":
+            return bool(self.measurements.delete_selected())
+        elif action in ("length_tool", "bidirectional_tool"):
+            if self._read_only:
+                return False  # the key goes on to the window, which says why
+            tool = Tool.LENGTH if action == "length_tool" else Tool.BIDIRECTIONAL
+            self.set_tool(Tool.WINDOW if self._tool is tool else tool)
+        elif action == "undo":
+            self.undo_requested.emit()
+        elif action == "redo":
+            self.redo_requested.emit()
+        else:
+            return False
+        return True
+
+
+def _portable(sequence: str) -> str:
+    return QtGui.QKeySequence(sequence).toString(QtGui.QKeySequence.SequenceFormat.PortableText)
+
+
+def _event_sequence(event: QtGui.QKeyEvent) -> str:
+    """The key event as portable key-sequence text (keypad digits count as digits)."""
+    modifiers = event.modifiers() & ~QtCore.Qt.KeyboardModifier.KeypadModifier
+    combination = QtCore.QKeyCombination(modifiers, QtCore.Qt.Key(event.key()))
+    return QtGui.QKeySequence(combination).toString(QtGui.QKeySequence.SequenceFormat.PortableText)
