@@ -1,13 +1,19 @@
-"""``CaliperRecord``: what a drawn caliper says, in patient LPS mm (ARCHITECTURE C4, C6).
+"""Calipers ↔ the read's lines, in patient LPS mm (ARCHITECTURE C4, C6; §1.3 steps 5–6).
 
-Qt-free. The slice view's measuring tools (``widgets/viewer/measure_tools.py``) hand DICOM indices
-``(col, row)`` of the caliper ends (integer at the pixel centre; the corner → centre step is
-:func:`recist_app.imaging.geometry.item_to_index`) to :meth:`CaliperRecord.from_index`, which turns them
-into patient mm with the slice's own (0020,0032) *Image Position (Patient)*
-(:func:`recist_app.imaging.geometry.index_to_patient`). Lengths are derived from the points with
-:func:`recist_app.imaging.geometry.distance_mm`, never stored. An image without (0028,0030) *Pixel
-Spacing* has no millimetres: its record carries no points and asking it for a length raises
-:class:`~recist_app.errors.UncalibratedImageError` (C6, no "px as mm").
+Qt-free. The slice view's measuring tools hand DICOM indices ``(col, row)`` of the caliper ends
+(integer at the pixel centre; the corner → centre step is
+:func:`recist_app.imaging.geometry.item_to_index`) to :meth:`CaliperRecord.from_index`, which turns
+them into patient mm with the slice's own (0020,0032) *Image Position (Patient)*. Lengths are
+derived from the points with :func:`recist_app.imaging.geometry.distance_mm`, never stored. An image
+without (0028,0030) *Pixel Spacing* has no millimetres: its record carries no points and asking it
+for a length raises :class:`~recist_app.errors.UncalibratedImageError` (C6, no "px as mm").
+
+The read stores :class:`~recist_app.model.records.LineMeasurement` lines, one per axis
+(:func:`lines_from_record`): a length caliper is the long axis of a lesion, or the short axis of a
+lymph node (the diameter RECIST 1.1 §4.2 sums for nodes); a bidirectional caliper is both axes.
+Back the other way, a lesion's lines at a time point make one caliper (:func:`record_from_lines`),
+keyed by :func:`caliper_key`. Measuring a lesion replaces the statements of
+:data:`CLEARED_BY_MEASURING` (the reader measured it after all).
 """
 
 from __future__ import annotations
@@ -15,12 +21,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from assessment.domain import Status
 from recist_app.errors import UncalibratedImageError
 from recist_app.imaging import geometry
-from recist_app.imaging.volume import CtVolume
+from recist_app.model.records import Axis, LineMeasurement, Measurement, ReadSnapshot
+
+if TYPE_CHECKING:
+    from recist_app.imaging.volume import CtVolume
 
 Point = tuple[float, float, float]
 #: DICOM index ``(col, row)`` in one slice (integer at the pixel centre).
@@ -135,6 +146,20 @@ class CaliperRecord:
                 f"The caliper on series {self.series_uid} was drawn on an image without Pixel Spacing "
                 "(0028,0030), so it has no millimetres. Measure on a calibrated series instead.")
 
+    def ends_mm(self) -> tuple[tuple[Point, Point], tuple[Point, Point] | None]:
+        """The ends of the long axis and of the short axis (None for a length caliper), in mm.
+
+        Raises
+        ------
+        UncalibratedImageError
+            When the record has no millimetres (C6).
+        """
+        self._need_mm()
+        assert self.p1_mm is not None and self.p2_mm is not None  # _need_mm
+        if self.short_p1_mm is None or self.short_p2_mm is None:
+            return (self.p1_mm, self.p2_mm), None
+        return (self.p1_mm, self.p2_mm), (self.short_p1_mm, self.short_p2_mm)
+
     @property
     def long_axis_mm(self) -> float:
         """Length of the long axis (of the line) in mm; :class:`UncalibratedImageError` without mm."""
@@ -185,6 +210,79 @@ class CaliperRecord:
         long_axis, k = line(self.p1_mm, self.p2_mm)
         short_axis = line(self.short_p1_mm, self.short_p2_mm)[0] if self.short_p1_mm is not None else None
         return CaliperIndex(round(k), long_axis, short_axis)
+
+
+FRAGMENT_SEPARATOR = "#"
+#: Statements a new caliper replaces: the reader measured the lesion after all (RULES §1.4, §1.6).
+CLEARED_BY_MEASURING = frozenset({Status.TOO_SMALL, Status.DISAPPEARED, Status.NOT_ASSESSED, Status.ABSENT})
+
+
+def caliper_key(lesion_uid: str, fragment: int = 0) -> str:
+    """The view key of a lesion's caliper (``uid`` or ``uid#2`` for fragment 2 of a split lesion)."""
+    return lesion_uid if fragment == 0 else f"{lesion_uid}{FRAGMENT_SEPARATOR}{fragment}"
+
+
+def parse_key(key: str) -> tuple[str, int]:
+    """``(lesion_uid, fragment)`` of a key made by :func:`caliper_key`."""
+    uid, _, fragment = key.partition(FRAGMENT_SEPARATOR)
+    return uid, int(fragment) if fragment.isdigit() else 0
+
+
+def lines_from_record(record: CaliperRecord, nodal: bool) -> tuple[LineMeasurement, ...]:
+    """The lines a caliper stores: long (+ short) axis; a node's length caliper is its short axis.
+
+    Raises
+    ------
+    UncalibratedImageError
+        When the record has no millimetres (C6).
+    InvalidRecordError
+        When the caliper has no frame of reference or a zero-length axis.
+    """
+    long_axis, short_axis = record.ends_mm()
+    uids = {"sop_uid": record.sop_uid, "series_uid": record.series_uid,
+            "frame_of_reference_uid": record.frame_of_reference_uid or ""}
+    if short_axis is not None:
+        return (LineMeasurement.from_points(*long_axis, axis=Axis.LONG, **uids),
+                LineMeasurement.from_points(*short_axis, axis=Axis.SHORT, **uids))
+    return (LineMeasurement.from_points(*long_axis, axis=Axis.SHORT if nodal else Axis.LONG, **uids),)
+
+
+def record_from_lines(lines: list[LineMeasurement], volume: CtVolume) -> CaliperRecord | None:
+    """One caliper of a lesion's lines on ``volume`` (both axes: bidirectional); None if not on it."""
+    lines = [line for line in lines if line.series_uid == volume.series_uid]
+    if not lines or not volume.calibrated:
+        return None
+    by_axis = {line.axis: line for line in lines}
+    long, short = by_axis.get(Axis.LONG), by_axis.get(Axis.SHORT)
+    main = long or short
+    assert main is not None
+    k = _slice_of(main, volume)
+    if long is not None and short is not None:
+        return CaliperRecord(CaliperKind.BIDIRECTIONAL, long.p1_mm, long.p2_mm, short.p1_mm, short.p2_mm, k,
+                             main.sop_uid, main.series_uid, main.frame_of_reference_uid)
+    return CaliperRecord(CaliperKind.LENGTH, main.p1_mm, main.p2_mm, None, None, k, main.sop_uid,
+                         main.series_uid, main.frame_of_reference_uid)
+
+
+def _slice_of(line: LineMeasurement, volume: CtVolume) -> int:
+    if line.sop_uid in volume.sop_uids:
+        return volume.sop_uids.index(line.sop_uid)
+    k = round(volume.patient_to_index(line.p1_mm)[2])
+    return min(max(k, 0), volume.shape[0] - 1)
+
+
+def lesion_lines(snapshot: ReadSnapshot, lesion_uid: str, timepoint_uid: str,
+                 fragment: int | None = 0) -> list[Measurement]:
+    """The lesion's measurements at the time point (one fragment, or all when ``fragment`` is None)."""
+    return [m for m in snapshot.measurements if m.lesion_uid == lesion_uid and m.timepoint_uid == timepoint_uid
+            and (fragment is None or m.fragment == fragment)]
+
+
+def record_of_lesion(snapshot: ReadSnapshot, lesion_uid: str, timepoint_uid: str,
+                     volume: CtVolume) -> CaliperRecord | None:
+    """The lesion's caliper at the time point on ``volume`` (None when not measured there)."""
+    lines = [m.line for m in lesion_lines(snapshot, lesion_uid, timepoint_uid)]
+    return record_from_lines(lines, volume) if lines else None
 
 
 def _point(values: np.ndarray) -> Point:

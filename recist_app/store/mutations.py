@@ -8,9 +8,11 @@ and a stale version raises :class:`ConflictError`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from recist_app.model.caliper import CLEARED_BY_MEASURING
 from recist_app.model.records import (
     STATUSES_BY_ROLE,
     Lesion,
@@ -117,6 +119,48 @@ def record_measurement(uow: UnitOfWork, repo: Repository, read: ReadRow, lesion_
     row = uow.insert(MeasurementRow(uid=new_uid(), lesion_uid=lesion.uid, timepoint_uid=tp.uid, fragment=fragment,
                                     recorded_at=utc_now(), **mapping.line_columns(line)))
     return mapping.measurement(row)
+
+
+def record_caliper(uow: UnitOfWork, repo: Repository, read: ReadRow, lesion_uid: str, timepoint_uid: str,
+                   lines: Sequence[LineMeasurement], fragment: int = 0) -> tuple[Measurement, ...]:
+    """Store a drawn or edited caliper as the lesion's lines at a time point, replacing that fragment's lines.
+
+    One caliper is one command: a bidirectional caliper's two lines are written together or not at
+    all. A statement the measurement contradicts (:data:`~recist_app.model.caliper.CLEARED_BY_MEASURING`)
+    is removed, keeping the reader's radiation-induced mark (RULES §7 A9).
+    """
+    axes = [line.axis for line in lines]
+    if not lines or len(set(axes)) != len(axes):
+        raise InvalidRecordError("lines", [axis.value for axis in axes], "one line per axis (long, short or both)")
+    lesion = repo.lesion(lesion_uid, read.uid)
+    tp = _lesion_timepoint(repo, read, lesion, timepoint_uid)
+    existing = {m.axis: m for m in repo.measurements(read.uid, lesion.uid)
+                if m.timepoint_uid == tp.uid and m.fragment == fragment}
+    stored = []
+    for line in lines:
+        row = existing.pop(line.axis.value, None)
+        if row is None:
+            stored.append(record_measurement(uow, repo, read, lesion.uid, tp.uid, line, fragment))
+        else:
+            _check_series(repo, tp, line)
+            stored.append(mapping.measurement(uow.update(row, row.version, recorded_at=utc_now(),
+                                                         **mapping.line_columns(line))))
+    for stale in existing.values():
+        uow.delete(stale, stale.version)
+    state = next((s for s in repo.states(read.uid, lesion.uid) if s.timepoint_uid == tp.uid), None)
+    if state is not None and state.status in CLEARED_BY_MEASURING:
+        set_status(uow, repo, read, lesion.uid, tp.uid, None, radiation_induced=state.radiation_induced,
+                   replacing=mapping.state(state))
+    return tuple(stored)
+
+
+def delete_caliper(uow: UnitOfWork, repo: Repository, read: ReadRow, lesion_uid: str, timepoint_uid: str,
+                   fragment: int = 0) -> None:
+    """Delete the lesion's lines (one fragment) at a time point: one command for the whole caliper."""
+    lesion = repo.lesion(lesion_uid, read.uid)
+    for row in repo.measurements(read.uid, lesion.uid):
+        if row.timepoint_uid == timepoint_uid and row.fragment == fragment:
+            uow.delete(row, row.version)
 
 
 def edit_measurement(uow: UnitOfWork, repo: Repository, read: ReadRow, measurement: Measurement,

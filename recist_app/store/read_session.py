@@ -35,8 +35,7 @@ from recist_app.model.records import (
     Status,
     TimepointResultRecord,
 )
-from recist_app.store import audit, mapping, results, review, signoff, snapshots
-from recist_app.store import mutations as commands
+from recist_app.store import audit, mapping, mutations, results, review, signoff, snapshots
 from recist_app.store.db import Database
 from recist_app.store.errors import PermissionDeniedError
 from recist_app.store.repository import Repository, Scope
@@ -80,12 +79,17 @@ class ReadSession:
 
     def evaluate(self, profile: Profile | None = None) -> ReadReport:
         """The engine's RECIST 1.1, iRECIST and subset results of the stored read (refreshes the cache)."""
+        return self.evaluated(profile)[1]
+
+    def evaluated(self, profile: Profile | None = None) -> tuple[ReadSnapshot, ReadReport]:
+        """The read as this reader may see it and the engine's report of it, from ONE read of the database
+        (the report is computed on the unblinded read; the result cache is refreshed when stale)."""
         snapshot, profile, digest, fresh = self._cache_state(profile)
         report = engine.evaluate(snapshot, profile)
-        if not fresh:
+        if fresh is None:
             with self._db.write() as session:
                 results.store(session, self.read_uid, report, digest)
-        return report
+        return snapshots.as_seen_by(snapshot, self.reader.role, self.reader.uid), report
 
     def results(self, profile: Profile | None = None) -> tuple[TimepointResultRecord, ...]:
         """Cached results per time point; recomputed only when the read, profile or engine changed."""
@@ -100,48 +104,72 @@ class ReadSession:
 
     def add_lesion(self, label: str, role: LesionRole | str, *, organ: str = "", nodal: bool = False,
                    first_timepoint_uid: str | None = None, previously_irradiated: bool = False) -> Lesion:
-        """Add a lesion with a new tracking UID (see :func:`commands.add_lesion`)."""
-        return self._run("add_lesion", lambda uow, repo, read: commands.add_lesion(
+        """Add a lesion with a new tracking UID (see :func:`mutations.add_lesion`)."""
+        return self._run("add_lesion", lambda uow, repo, read: mutations.add_lesion(
             uow, repo, read, label, role, organ=organ, nodal=nodal, first_timepoint_uid=first_timepoint_uid,
             previously_irradiated=previously_irradiated))
 
     def edit_lesion(self, lesion: Lesion, **changes: Any) -> Lesion:
         """Change label, organ, nodal, role, first time point or previous irradiation of ``lesion``."""
-        return self._run("edit_lesion", lambda uow, repo, read: commands.edit_lesion(uow, repo, read, lesion, changes))
+        return self._run("edit_lesion", lambda uow, repo, read: mutations.edit_lesion(uow, repo, read, lesion, changes))
 
     def flag_irradiated(self, lesion: Lesion, irradiated: bool = True, *, sbrt_start: date | None = None,
                         sbrt_end: date | None = None, dose_gy: float | None = None,
                         fractions: int | None = None) -> Lesion:
         """Mark ``lesion`` irradiated on study with its SBRT course, or clear the mark."""
-        return self._run("flag_irradiated", lambda uow, repo, read: commands.flag_irradiated(
+        return self._run("flag_irradiated", lambda uow, repo, read: mutations.flag_irradiated(
             uow, repo, read, lesion, irradiated, sbrt_start=sbrt_start, sbrt_end=sbrt_end, dose_gy=dose_gy,
             fractions=fractions))
 
     def delete_lesion(self, lesion: Lesion) -> None:
         """Delete ``lesion`` with its measurements and states."""
-        self._run("delete_lesion", lambda uow, repo, read: commands.delete_lesion(uow, repo, read, lesion))
+        self._run("delete_lesion", lambda uow, repo, read: mutations.delete_lesion(uow, repo, read, lesion))
 
     def record_measurement(self, lesion_uid: str, timepoint_uid: str, line: LineMeasurement,
                            fragment: int = 0) -> Measurement:
         """Store a caliper line of a lesion at a time point (points in patient LPS mm)."""
-        return self._run("record_measurement", lambda uow, repo, read: commands.record_measurement(
+        return self._run("record_measurement", lambda uow, repo, read: mutations.record_measurement(
             uow, repo, read, lesion_uid, timepoint_uid, line, fragment))
+
+    def record_caliper(self, lesion_uid: str, timepoint_uid: str, lines: Sequence[LineMeasurement],
+                       fragment: int = 0) -> tuple[Measurement, ...]:
+        """Store a caliper (one line, or a bidirectional caliper's two) as the lesion's lines at the time
+        point, replacing that fragment's lines: one command, one transaction, one undo entry
+        (see :func:`mutations.record_caliper`)."""
+        return self._run("record_caliper", lambda uow, repo, read: mutations.record_caliper(
+            uow, repo, read, lesion_uid, timepoint_uid, tuple(lines), fragment))
+
+    def add_measured_lesion(self, label: str, role: LesionRole | str, timepoint_uid: str,
+                            lines: Sequence[LineMeasurement], *, organ: str = "", nodal: bool = False) -> Lesion:
+        """Add a lesion (new lesions first seen at ``timepoint_uid``) with its caliper: one command."""
+        def build(uow: UnitOfWork, repo: Repository, read: ReadRow) -> Lesion:
+            first = timepoint_uid if LesionRole(role).is_new else None
+            lesion = mutations.add_lesion(uow, repo, read, label, role, organ=organ, nodal=nodal,
+                                          first_timepoint_uid=first)
+            mutations.record_caliper(uow, repo, read, lesion.uid, timepoint_uid, tuple(lines))
+            return lesion
+        return self._run("add_measured_lesion", build)
+
+    def delete_caliper(self, lesion_uid: str, timepoint_uid: str, fragment: int = 0) -> None:
+        """Delete the lesion's lines (one fragment) at the time point: one command."""
+        self._run("delete_caliper", lambda uow, repo, read: mutations.delete_caliper(
+            uow, repo, read, lesion_uid, timepoint_uid, fragment))
 
     def edit_measurement(self, measurement: Measurement, line: LineMeasurement) -> Measurement:
         """Replace the line of ``measurement``."""
-        return self._run("edit_measurement", lambda uow, repo, read: commands.edit_measurement(
+        return self._run("edit_measurement", lambda uow, repo, read: mutations.edit_measurement(
             uow, repo, read, measurement, line))
 
     def delete_measurement(self, measurement: Measurement) -> None:
         """Delete ``measurement``."""
-        self._run("delete_measurement", lambda uow, repo, read: commands.delete_measurement(
+        self._run("delete_measurement", lambda uow, repo, read: mutations.delete_measurement(
             uow, repo, read, measurement))
 
     def set_status(self, lesion_uid: str, timepoint_uid: str, status: Status | str | None, *,
                    merged_into_uid: str | None = None, radiation_induced: bool = False,
                    replacing: LesionState | None = None) -> LesionState | None:
         """State a lesion's status at a time point (too small, disappeared, split, merged, present …)."""
-        return self._run("set_status", lambda uow, repo, read: commands.set_status(
+        return self._run("set_status", lambda uow, repo, read: mutations.set_status(
             uow, repo, read, lesion_uid, timepoint_uid, status, merged_into_uid=merged_into_uid,
             radiation_induced=radiation_induced, replacing=replacing))
 
@@ -149,14 +177,14 @@ class ReadSession:
                       modality: str = "", description: str = "", frame_of_reference_uid: str = "",
                       slice_thickness_mm: float | None = None) -> SeriesLink:
         """Link a DICOM series to a time point of the subject."""
-        return self._run("assign_series", lambda uow, repo, read: commands.assign_series(
+        return self._run("assign_series", lambda uow, repo, read: mutations.assign_series(
             uow, repo, read.subject_uid, timepoint_uid, study_uid=study_uid, series_uid=series_uid, path=path,
             modality=modality, description=description, frame_of_reference_uid=frame_of_reference_uid,
             slice_thickness_mm=slice_thickness_mm))
 
     def confirm_cr(self, timepoint_uid: str, confirmed: bool = True) -> ReadTimepoint:
         """State that a CR at this time point was real (RULES §7 A5)."""
-        return self._run("confirm_cr", lambda uow, repo, read: commands.confirm_cr(
+        return self._run("confirm_cr", lambda uow, repo, read: mutations.confirm_cr(
             uow, repo, read, timepoint_uid, confirmed))
 
     # Undo and redo.
@@ -173,11 +201,7 @@ class ReadSession:
 
     @property
     def undo_depth(self) -> int:
-        """Commands on this session's undo stack (only commands that changed rows are pushed).
-
-        A caller grouping several commands into one user action compares the depth before and
-        after the action: the difference is how many :meth:`undo` calls undo the whole action.
-        """
+        """Commands on this session's undo stack (only commands that changed rows are pushed)."""
         return len(self._undo)
 
     def undo(self) -> str | None:

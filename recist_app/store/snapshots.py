@@ -37,6 +37,14 @@ def is_blinded_for(blind_visits: bool, role: ReaderRole) -> bool:
     return blind_visits and (role.is_central or role is ReaderRole.ADJUDICATOR)
 
 
+def as_seen_by(snapshot: ReadSnapshot, role: ReaderRole, viewer_uid: str) -> ReadSnapshot:
+    """``snapshot`` (unblinded) as ``role`` sees it: time points blinded where the trial asks."""
+    if not is_blinded_for(snapshot.trial.blind_visits, role):
+        return snapshot
+    seed = f"{snapshot.trial.uid}:{snapshot.subject.uid}:{viewer_uid}"
+    return dataclasses.replace(snapshot, timepoints=blinded(snapshot.timepoints, seed))
+
+
 def subject_timepoints(repo: Repository, subject_uid: str) -> tuple[Timepoint, ...]:
     """The subject's time points with their series, by scan date (unblinded)."""
     rows = repo.timepoints(subject_uid)
@@ -53,11 +61,8 @@ def build(repo: Repository, read_row: ReadRow, *, blind_as: ReaderRole | None = 
     site_row = repo.session.get(SiteRow, subject_row.site_uid)
     reader = mapping.reader(repo.reader(read_row.reader_uid))
     timepoints = subject_timepoints(repo, subject_row.uid)
-    if blind_as is not None and is_blinded_for(trial_row.blind_visits, blind_as):
-        viewer = repo.scope.reader_uid or read_row.reader_uid
-        timepoints = blinded(timepoints, f"{trial_row.uid}:{subject_row.uid}:{viewer}")
     read_uid = read_row.uid
-    return ReadSnapshot(
+    snapshot = ReadSnapshot(
         trial=mapping.trial(trial_row),
         subject=mapping.subject(subject_row, site_row.code if site_row is not None else ""),
         reader=reader,
@@ -69,3 +74,6 @@ def build(repo: Repository, read_row: ReadRow, *, blind_as: ReaderRole | None = 
         read_timepoints=tuple(sorted((mapping.read_timepoint(row) for row in repo.read_timepoints(read_uid)),
                                      key=lambda rt: rt.timepoint_uid)),
     )
+    if blind_as is None:
+        return snapshot
+    return as_seen_by(snapshot, blind_as, repo.scope.reader_uid or read_row.reader_uid)

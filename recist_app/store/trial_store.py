@@ -303,14 +303,18 @@ class TrialStore:
 
     # Sessions.
 
-    def reader_session(self, reader_uid: str, subject_id: str) -> ReadSession:
+    def reader_session(self, reader_uid: str, subject_id: str, *, password: str | None = None) -> ReadSession:
         """The read of ``subject_id`` by reader ``reader_uid`` (created, audited, on first use).
 
-        Keep the returned session while the reader works: its undo/redo stack lives in it.
+        Keep the returned session while the reader works: its undo/redo stack lives in it. Given a
+        ``password``, the reader is authenticated first (:class:`SignatureError` when wrong).
         """
         with self.db.write() as session:
             repo = self._repo(session)
-            reader = mapping.reader(repo.reader(reader_uid))
+            row = repo.reader(reader_uid)
+            if password is not None:
+                signoff.authenticate(row, password)
+            reader = mapping.reader(row)
             if not reader.role.reads:
                 raise PermissionDeniedError(reader.uid, reader.role.value, "own a read (use adjudicator_session)")
             subject = repo.subject(subject_id)

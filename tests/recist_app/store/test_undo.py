@@ -89,8 +89,23 @@ def test_undo_depth_counts_only_commands_that_changed_rows(trial: Trial) -> None
     session.record_measurement(lesion.uid, trial.timepoints[0].uid, line(14.0, Axis.SHORT))
     session.edit_lesion(session.snapshot().lesion("T01"))  # no change: not pushed
     assert session.undo_depth - before == 2
-    for _ in range(session.undo_depth - before):  # the caller's group undone as one step
-        session.undo()
+    session.undo()
+    session.undo()
     assert session.undo_depth == before and not session.snapshot().measurements
     session.redo()
     assert session.undo_depth == before + 1
+
+
+def test_a_caliper_is_one_undo_entry_replacing_the_lines_of_its_fragment(trial: Trial) -> None:
+    session = trial.session()
+    lesion = session.add_lesion("T01", LesionRole.TARGET, organ="LUNG")
+    baseline = trial.timepoints[0].uid
+    before = session.undo_depth
+    session.record_caliper(lesion.uid, baseline, (line(21.0), line(14.0, Axis.SHORT)))
+    session.record_caliper(lesion.uid, baseline, (line(22.0),))
+    assert session.undo_depth == before + 2
+    assert [(m.line.axis, round(m.line.length_mm, 3)) for m in session.snapshot().measurements] == [(Axis.LONG, 22.0)]
+    assert session.undo() == "record_caliper"
+    assert sorted(m.line.axis for m in session.snapshot().measurements) == [Axis.LONG, Axis.SHORT]
+    session.undo()
+    assert session.snapshot().measurements == () and session.undo_depth == before

@@ -69,7 +69,8 @@ def test_open_read_emits_snapshot_report_and_outcome(app: QtWidgets.QApplication
     bridge = SessionBridge(store)
     with qtbot.waitSignal(bridge.read_changed) as signal:
         bridge.open_read(reader_of(store, "Demo Reader"), "STS-001")
-    snapshot, report, outcome = signal.args
+    (event,) = signal.args
+    snapshot, report, outcome = event.snapshot, event.report, event.outcome
     assert {lesion.label for lesion in snapshot.lesions} == {"T01", "T02", "T03", "T04", "NT01"}
     assert [tp.overall.value for tp in report.recist.follow_ups] == ["PR", "PR", "PR"]
     assert outcome.best_response.category == "PR"
@@ -111,8 +112,8 @@ def test_one_undo_step_per_reader_action(bridge: SessionBridge, demo: Demo, qtbo
     assert changed[Axis.LONG] == pytest.approx(26 * 1.2, abs=0.05)
     assert bridge.can_undo
     with qtbot.waitSignal(bridge.message) as message:
-        bridge.undo()  # both lines (two store commands) in one step
-    assert message.args[0] == "Undone: edit measurement"
+        bridge.undo()  # both lines: one store command, one step
+    assert message.args[0] == "Undone: record caliper"
     assert lines(bridge, "T03", "BASELINE") == pytest.approx(before)
     assert not bridge.can_undo and bridge.can_redo
     bridge.redo()
