@@ -12,6 +12,6 @@ if __name__ == "__main__":
         from recist_app.cli import main
 
         raise SystemExit(main(args))
-    from widgets.app import run
+    from widgets.launch import run
 
     raise SystemExit(run(args))

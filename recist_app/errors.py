@@ -1,10 +1,24 @@
-"""Errors of the application core (ARCHITECTURE C7): one base class, typed subclasses."""
+"""The base of the core's error hierarchy (ARCHITECTURE C7): one base class, one cancellation base.
+
+Each package of ``recist_app`` that raises its own errors has one ``errors.py`` deriving from
+:class:`RecistAppError` (``imaging``, ``model``, ``store``, ``sdtm``, ``sr``, ``exports``, ``demo``),
+so that the command line turns any of them into one line and exit status 2, and the GUI's one
+error boundary shows them as a dialog. Every long job's cancellation error derives from
+:class:`Cancelled`, so that a worker catches one type.
+"""
 
 from __future__ import annotations
 
 
 class RecistAppError(Exception):
     """Base class of every error ``recist_app`` raises on bad input or failed I/O."""
+
+
+class Cancelled(RecistAppError):
+    """A long job (loading a series, an export, …) stopped because its ``cancel`` event was set.
+
+    Nothing the job would have produced is left behind; the message says how far it got.
+    """
 
 
 class InputFileError(RecistAppError):
@@ -29,44 +43,3 @@ class InputFileError(RecistAppError):
 
     def __reduce__(self) -> tuple[type, tuple[object, ...]]:  # pickles across processes
         return (type(self), (self.path, self.line, self.message))
-
-
-class DicomError(RecistAppError):
-    """A DICOM file or series cannot be used; the message says which and why."""
-
-
-class NotDicomError(DicomError):
-    """A path holds no readable DICOM (a folder with none at all, or a file that is not DICOM).
-
-    ``paths`` are the paths that were given; ``unreadable`` what was found there and why it could
-    not be used (empty when not known).
-    """
-
-    def __init__(self, message: str, paths: tuple[object, ...] = (), unreadable: tuple[object, ...] = ()) -> None:
-        self.paths = paths
-        self.unreadable = unreadable
-        super().__init__(message)
-
-    def __reduce__(self) -> tuple[type, tuple[object, ...]]:  # pickles across processes
-        return (type(self), (str(self), self.paths, self.unreadable))
-
-
-class MixedSeriesError(DicomError):
-    """Files that must form one series disagree (size, orientation, frame of reference)."""
-
-
-class MissingGeometryError(DicomError):
-    """Image Position / Orientation (Patient) are missing, so no patient coordinates exist."""
-
-
-class UncalibratedImageError(DicomError):
-    """Millimetres were asked of an image without Pixel Spacing (0028,0030): never fake them."""
-
-
-class UnsupportedTransferSyntaxError(DicomError):
-    """No installed decoder (or, when writing, encoder) handles a transfer syntax; the message
-    names the syntax."""
-
-
-class PhantomSpecError(RecistAppError, ValueError):
-    """A synthetic CT phantom specification is impossible (sizes, orientation, lesions)."""

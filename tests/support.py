@@ -15,7 +15,7 @@ SHARED_DIR = REPO_ROOT.parent / "shared"
 def require(condition: bool, reason: str) -> None:
     """Skip when a required piece is missing outside CI; with ``CI=true`` that is a failure.
 
-    CI must run every test (DEVELOPERS.md: no test skipped in CI).
+    CI runs every test: no test is skipped there (README, "Tests that read the real data …").
     """
     if condition:
         return

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from benchmarks.generate_trial import generate
 
@@ -22,26 +25,52 @@ def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
         return list(reader.fieldnames or []), rows
 
 
-def test_tiny_trial_is_valid(tmp_path: Path) -> None:
-    """Columns, unique lesion ids, LPERP for nodes and the target rules of the plan."""
-    paths = generate(tmp_path, subjects=3, visits=3, lesions=6, seed=1)
-    tu_columns, tu = _read(paths["TU"])
-    tr_columns, tr = _read(paths["TR"])
-    subject_columns, subjects = _read(paths["SUBJECTS"])
-    assert TU_REQUIRED <= set(tu_columns)
-    assert TR_REQUIRED <= set(tr_columns)
-    assert subject_columns == ["USUBJID", "RANDDT", "TRTSDT"]
-    assert len(subjects) == 3 and len(tu) == 3 * 6
+@dataclass(frozen=True)
+class Tables:
+    """The generated CSV files: header and rows of each (TU, TR, SUBJECTS, SUPPTU)."""
 
+    columns: dict[str, list[str]]
+    rows: dict[str, list[dict[str, str]]]
+
+    def lesions(self) -> dict[tuple[str, str], dict[str, str]]:
+        return {(row["USUBJID"], row["TULNKID"]): row for row in self.rows["TU"]}
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Tables:
+    """Three subjects, three visits, six lesions each (seed 1)."""
+    paths = generate(tmp_path_factory.mktemp("tiny"), subjects=3, visits=3, lesions=6, seed=1)
+    tables = {name: _read(paths[name]) for name in ("TU", "TR", "SUBJECTS", "SUPPTU")}
+    return Tables({name: columns for name, (columns, _) in tables.items()},
+                  {name: rows for name, (_, rows) in tables.items()})
+
+
+def test_tiny_trial_has_the_required_columns(tiny: Tables) -> None:
+    assert TU_REQUIRED <= set(tiny.columns["TU"])
+    assert TR_REQUIRED <= set(tiny.columns["TR"])
+    assert tiny.columns["SUBJECTS"] == ["USUBJID", "RANDDT", "TRTSDT"]
+
+
+def test_tiny_trial_has_one_tu_row_per_lesion_with_unique_ids(tiny: Tables) -> None:
+    tu = tiny.rows["TU"]
+    assert len(tiny.rows["SUBJECTS"]) == 3 and len(tu) == 3 * 6
     ids = [(row["USUBJID"], row["TULNKID"]) for row in tu]
     assert len(set(ids)) == len(ids)
-    lesions = {(row["USUBJID"], row["TULNKID"]): row for row in tu}
+
+
+def test_each_subject_has_four_targets_two_per_organ_at_most_and_a_node(tiny: Tables) -> None:
+    """The target rules of the plan (RECIST 1.1: at most two targets per organ)."""
+    tu = tiny.rows["TU"]
     for subject in {row["USUBJID"] for row in tu}:
         targets = [r for r in tu if r["USUBJID"] == subject and r["TUSTRESC"] == "TARGET"]
         assert len(targets) == 4
         assert max(Counter(r["TULOC"] for r in targets).values()) <= 2
         assert any(r["TULOC"] == "LYMPH NODE" for r in targets)
 
+
+def test_tr_tests_follow_the_lesion_kind(tiny: Tables) -> None:
+    """TUMSTATE for non-targets, LPERP for nodes (≥ 15 mm at baseline), LDIAM otherwise."""
+    tr, lesions = tiny.rows["TR"], tiny.lesions()
     assert {row["TRTESTCD"] for row in tr} <= {"LDIAM", "LPERP", "TUMSTATE"}
     for row in tr:
         lesion = lesions[(row["USUBJID"], row["TRLNKID"])]
@@ -53,9 +82,14 @@ def test_tiny_trial_is_valid(tmp_path: Path) -> None:
                 assert float(row["TRSTRESN"]) >= 15.0
         else:
             assert row["TRTESTCD"] == "LDIAM"
-    assert {row["VISITNUM"] for row in tr} == {"1", "2", "3"}
 
-    _, supptu = _read(paths["SUPPTU"])
+
+def test_tr_rows_cover_every_visit(tiny: Tables) -> None:
+    assert {row["VISITNUM"] for row in tiny.rows["TR"]} == {"1", "2", "3"}
+
+
+def test_supptu_flags_one_irradiated_target_per_subject(tiny: Tables) -> None:
+    supptu, lesions = tiny.rows["SUPPTU"], tiny.lesions()
     irradiated = [(r["USUBJID"], r["IDVARVAL"]) for r in supptu if r["QNAM"] == "TUIRRSTD" and r["QVAL"] == "Y"]
     assert len(irradiated) == 3  # one SBRT target per subject
     assert all(lesions[key]["TUSTRESC"] == "TARGET" for key in irradiated)

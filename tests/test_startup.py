@@ -14,7 +14,8 @@ from pytestqt.qtbot import QtBot
 
 from recist_app.errors import RecistAppError
 from widgets.app import create_app
-from widgets.main_window import WINDOW_TITLE, MainWindow, show_errors
+from widgets.error_display import show_errors
+from widgets.main_window import WINDOW_TITLE, MainWindow
 
 
 def test_smoke_subprocess(repo_root: Path, tmp_path: Path) -> None:

@@ -1,17 +1,8 @@
-"""GUI entry point: ``create_app()`` and ``run(argv)`` (``python main.py [--demo | --db DB] [--smoke]``).
+"""The application shell: ``create_app()``, the demo trial, logging in (used by :mod:`widgets.launch`,
+:mod:`widgets.smoke`, tests and benchmarks).
 
 The one place that sets pyqtgraph's global configuration (ARCHITECTURE §3: ``imageAxisOrder``
 is global mutable state; set it once at start-up and assert it in a test).
-
-- ``python main.py --demo`` (``make run``): the demo trial in the user data folder, built on first
-  use exactly as ``python main.py demo`` builds it and reused afterwards, logged in automatically
-  as "Demo Reader" with the documented demo password (said in the title and status bar).
-- ``python main.py`` : the same trial, with the log-in dialog pre-filled for the demo reader.
-- ``python main.py --db DB [--reader NAME --password PW]``: another trial; the log-in dialog
-  unless both are given (a development option).
-- ``--smoke [--screenshot PATH]``: offscreen, against a small demo trial built in a temporary
-  folder: log in, open a subject and a time point, render every view once, exit 0
-  (:mod:`widgets.smoke`).
 """
 
 from __future__ import annotations
@@ -23,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
 
 import resources
 
@@ -32,7 +23,6 @@ if TYPE_CHECKING:
     from widgets.main_window import MainWindow
 
 APP_NAME = "Tumour-response workstation"
-AUTO_LOGIN_NOTE = "logged in automatically (demo)"
 
 
 def create_app(argv: Sequence[str] | None = None) -> QtWidgets.QApplication:
@@ -58,59 +48,6 @@ def create_app(argv: Sequence[str] | None = None) -> QtWidgets.QApplication:
     return app
 
 
-def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
-    """The viewer's options and the rest (for Qt)."""
-    parser = argparse.ArgumentParser(prog="main.py", description=f"{APP_NAME} (viewer).")
-    parser.add_argument("--db", help="trial database (SQLite file or postgresql:// URL); default: the demo "
-                                     "trial in the user data folder, built on first use")
-    parser.add_argument("--trial", help="trial code, when the database holds several")
-    parser.add_argument("--demo", action="store_true",
-                        help="open the demo trial logged in as 'Demo Reader' (what `make run` does)")
-    parser.add_argument("--reader", help="development: log in as this reader (with --password)")
-    parser.add_argument("--password", help="development: the reader's password")
-    parser.add_argument("--smoke", action="store_true",
-                        help="offscreen: build a small demo trial, render every view once and exit")
-    parser.add_argument("--screenshot", metavar="PATH", help="with --smoke: save the main window as PNG")
-    return parser.parse_known_args(sys.argv[1:] if argv is None else list(argv))
-
-
-def run(argv: Sequence[str] | None = None) -> int:
-    """Start the viewer (see the module docstring); return the exit status."""
-    args, qt_args = parse_args(argv)
-    if args.smoke or args.screenshot:
-        from widgets.smoke import smoke
-
-        return smoke(args.screenshot, qt_args)
-    from widgets.main_window import MainWindow, install_excepthook
-
-    db, reader, password, automatic = _trial_and_login(args)
-    app = create_app([sys.argv[0], *qt_args])
-    store = _open_store(db, args.trial)
-    if store is None:
-        return 2
-    window = MainWindow(store, db)
-    install_excepthook(window)
-    window.show()
-    if automatic and reader and password:
-        open_as(window, reader, password, note=AUTO_LOGIN_NOTE if args.demo else "")
-    else:
-        QtCore.QTimer.singleShot(0, lambda: window.show_login(reader or "", password or "")
-                                 and open_first_subject(window))
-    code = app.exec()
-    store.close()
-    return code
-
-
-def _trial_and_login(args: argparse.Namespace) -> tuple[str, str | None, str | None, bool]:
-    """Database, reader, password and whether to log in without the dialog."""
-    if args.db:
-        return args.db, args.reader, args.password, bool(args.reader and args.password)
-    db, demo_reader, demo_password = ensure_demo_trial()
-    if args.reader or args.password:
-        return db, args.reader, args.password, bool(args.reader and args.password)
-    return db, demo_reader, demo_password, args.demo
-
-
 def ensure_demo_trial() -> tuple[str, str, str]:
     """The default demo trial (``python main.py demo`` on first use, reused afterwards); its demo reader."""
     from recist_app.demo import store as demo_store
@@ -131,9 +68,10 @@ def ensure_demo_trial() -> tuple[str, str, str]:
     return str(db), name, password
 
 
-def _open_store(db: str, trial_code: str | None) -> TrialStore | None:
+def open_store(db: str, trial_code: str | None) -> TrialStore | None:
+    """The trial in ``db`` (its only trial unless ``trial_code`` says which), or None after an error dialog."""
     from recist_app.store import TrialStore
-    from widgets.main_window import show_errors
+    from widgets.error_display import show_errors
 
     with show_errors("Could not open the trial"):
         return TrialStore.open(db, trial_code)
@@ -142,7 +80,7 @@ def _open_store(db: str, trial_code: str | None) -> TrialStore | None:
 
 def open_as(window: MainWindow, reader_name: str, password: str, note: str = "") -> bool:
     """Log ``window`` in as ``reader_name`` (password checked by the store) and open the first subject."""
-    from widgets.main_window import show_errors
+    from widgets.error_display import show_errors
 
     assert window.store is not None
     reader = next((r for r in window.store.readers() if r.name == reader_name), None)

@@ -1,4 +1,4 @@
-"""The main window and the one error-display boundary (ARCHITECTURE C13).
+"""The main window: docks, menus and status bar around the reading (ARCHITECTURE §1.3).
 
 Layout: the trial browser on the left; the slice view in the centre (or, with Compare, the prior
 and the current time point side by side); the lesion panel and the response panel on the right;
@@ -10,89 +10,25 @@ bar. The reading itself (which time point is shown, where calipers go, what is l
 
 from __future__ import annotations
 
-import logging
-import os
-import sys
-import traceback
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
 
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 import recist_app
-from recist_app.errors import RecistAppError
 from recist_app.model.records import Reader
 from recist_app.store import TrialStore
 from widgets.main_actions import build_actions
 from widgets.panels.lesion_panel import LesionPanel
 from widgets.panels.response_panel import ResponsePanel
+from widgets.reading.actions import ReadingActions
 from widgets.reading.controller import ReadingController
 from widgets.task_progress import TaskProgressArea
 from widgets.viewer.slice_view import SliceView
 from widgets.workers import TaskRunner
 
-log = logging.getLogger(__name__)
-
 WINDOW_TITLE = "Tumour-response workstation"
 LEFT_DOCK_WIDTH, RIGHT_DOCK_WIDTH = 240, 660
-
-
-@contextmanager
-def show_errors(title: str, parent: QtWidgets.QWidget | None = None) -> Iterator[None]:
-    """Turn a :class:`~recist_app.errors.RecistAppError` into a critical message box.
-
-    The only place where widgets catch core errors (Slicer ``tryWithErrorDisplay``). The
-    traceback is logged. Under pytest (``PYTEST_CURRENT_TEST`` set) the box is shown without
-    blocking and the error is re-raised, so tests see it.
-
-    Parameters
-    ----------
-    title : str
-        Dialog title saying what failed, e.g. ``"Could not load series"``.
-    parent : QWidget or None
-        Parent of the message box.
-    """
-    try:
-        yield
-    except RecistAppError as exc:
-        log.exception("%s", title)
-        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Critical, title, str(exc),
-                                    QtWidgets.QMessageBox.StandardButton.Ok, parent)
-        box.setObjectName("errorBox")
-        box.setDetailedText(traceback.format_exc())
-        if os.environ.get("PYTEST_CURRENT_TEST"):
-            box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
-            box.show()
-            raise
-        box.exec()
-
-
-def install_excepthook(parent: QtWidgets.QWidget) -> None:
-    """Show any otherwise uncaught exception in a dialog (mnelab), after printing it.
-
-    Parameters
-    ----------
-    parent : QWidget
-        Parent of the message box (the main window).
-    """
-
-    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-        sys.__excepthook__(kind, exc, tb)
-        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Critical, "Unexpected error",
-                                    f"{kind.__name__}: {exc}",
-                                    QtWidgets.QMessageBox.StandardButton.Ok, parent)
-        box.setDetailedText("".join(traceback.format_exception(kind, exc, tb)))
-        box.exec()
-
-    sys.excepthook = hook
-
-
-def reraise(error: BaseException) -> None:
-    """Raise ``error`` again (a worker's failure, inside :func:`show_errors` in the GUI thread)."""
-    raise error
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -117,8 +53,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setWindowTitle(WINDOW_TITLE)
         self.setGeometry(_default_geometry(self.screen()))
         self.runner = TaskRunner(self)
-        self.reading = ReadingController(self)
-        self.main_actions = build_actions(self, self.reading.action_slots())
+        self.reading = ReadingController(self, self.runner)
+        self.commands = ReadingActions(self.reading, self, self.runner)
+        self.main_actions = build_actions(self, {**self.commands.slots(), "login": self.show_login, "quit": self.close,
+                                                 "about": self.show_about})
         self.setCentralWidget(self.reading.central)
         self.trial_dock = self._add_dock("Trial", "trialDock", self.reading.browser,
                                          QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
@@ -135,10 +73,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().addPermanentWidget(self.reader_label)
         self.statusBar().addPermanentWidget(QtWidgets.QLabel(f"v{recist_app.__version__}"))
         self.statusBar().showMessage("Ready")
+        self.reading.panels_replaced.connect(self._set_panels)
         self.fit_docks()
-        self.reading.update_actions()
+        self.commands.bind(self.main_actions)
         if store is not None:
-            self.reading.set_store(store)
+            self.reading.set_store(store, self.db)
 
     # -- layout -------------------------------------------------------------------------------
     @property
@@ -184,12 +123,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def set_dock_widget(self, dock: QtWidgets.QDockWidget, widget: QtWidgets.QWidget) -> None:
-        """Put a fresh panel in a dock (another reader: nothing of the previous read stays)."""
-        old = dock.widget()
-        dock.setWidget(widget)
-        if old is not None:
-            old.deleteLater()
+    def _set_panels(self, lesions: LesionPanel, response: ResponsePanel) -> None:
+        """Put fresh panels in the docks (another reader: nothing of the previous read stays)."""
+        for dock, widget in ((self.lesion_dock, lesions), (self.response_dock, response)):
+            old = dock.widget()
+            dock.setWidget(widget)
+            if old is not None:
+                old.deleteLater()
 
     def fit_docks(self) -> None:
         """Dock widths for the window size: the image keeps at least about half of the width."""
@@ -205,7 +145,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def set_store(self, store: TrialStore, db: str | Path) -> None:
         """Show another trial (the reader must log in again)."""
         self.store, self.db = store, str(db)
-        self.reading.set_store(store)
+        self.reading.set_store(store, self.db)
 
     def login(self, reader: Reader, note: str = "") -> None:
         """Work as ``reader`` (already authenticated); ``note`` says how (e.g. automatic demo log-in)."""
@@ -242,12 +182,6 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.login_note:
             parts.append(self.login_note)
         self.setWindowTitle(" — ".join(parts))
-
-    # -- error display for workers and slots ---------------------------------------------------
-    def show_error(self, title: str, error: BaseException) -> None:
-        """Show a worker's error through :func:`show_errors` (typed errors) or the excepthook (bugs)."""
-        with show_errors(title, self):
-            reraise(error)
 
     def show_about(self) -> None:
         """Show the About box with the application version."""

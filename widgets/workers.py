@@ -23,25 +23,15 @@ from typing import Any
 
 from PySide6 import QtCore, QtWidgets
 
-from recist_app.errors import NotDicomError, RecistAppError
-from recist_app.imaging.load import LoadCancelled, SeriesLoad
+from recist_app.errors import Cancelled, RecistAppError
+from recist_app.imaging.errors import NotDicomError
+from recist_app.imaging.load import SeriesLoad
 from recist_app.imaging.scan import ScanResult, SeriesSummary, scan
 from recist_app.imaging.volume import CtVolume
 
 #: ``on_progress(done, total)`` as handed to the task's function.
 Progress = Callable[[int, int], None]
 TaskFunction = Callable[[Progress, threading.Event], Any]
-
-
-class TaskCancelled(RecistAppError):
-    """Raised by a task's function when it noticed its ``cancel`` event (any loader's own
-    cancellation error works too; see :data:`CANCEL_ERRORS`)."""
-
-
-def _cancel_errors() -> tuple[type[BaseException], ...]:
-    from recist_app.exports.errors import ExportCancelledError
-
-    return (TaskCancelled, LoadCancelled, ExportCancelledError)
 
 
 class TaskSignals(QtCore.QObject):
@@ -88,7 +78,7 @@ class Task(QtCore.QRunnable):
         """Worker thread: run the function and emit exactly one outcome signal."""
         try:
             result = self.fn(self.signals.progress.emit, self.cancel_event)
-        except _cancel_errors():
+        except Cancelled:  # every long job's cancel error (recist_app.errors)
             self.signals.cancelled.emit()
         except BaseException as exc:  # noqa: BLE001  every failure goes back to the GUI thread's error boundary
             if self.cancel_event.is_set():
@@ -186,7 +176,7 @@ def series_load_task(path: str, series_uid: str, title: str, summary: SeriesSumm
         found = summary or examine_series(path, series_uid)
         task.signals.examined.emit(found)
         if cancel.is_set():
-            raise TaskCancelled("cancelled")
+            raise Cancelled("cancelled")
         loader = SeriesLoad(found.files, on_progress=on_progress, cancel=cancel)
         preview = preview_volume(loader)
         if preview is not None:
@@ -206,7 +196,7 @@ def examine_all_task(series: list[tuple[str, str]]) -> Task:
         found = 0
         for done, (path, uid) in enumerate(series, start=1):
             if cancel.is_set():
-                raise TaskCancelled("cancelled")
+                raise Cancelled("cancelled")
             try:
                 holder["task"].signals.examined.emit(examine_series(path, uid))
                 found += 1

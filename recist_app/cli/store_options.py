@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from recist_app.store.errors import InvalidRecordError
+from recist_app.model.errors import InvalidRecordError
 
 
 def add_db_options(parser: Any, *, user: bool = False) -> None:

@@ -35,7 +35,7 @@ from assessment.domain import (
     Timepoint,
 )
 from assessment.irecist import IResponse
-from recist_app.errors import PhantomSpecError
+from recist_app.demo.errors import PhantomSpecError
 
 #: Readers record millimetres to one decimal (RULES §1.3: sums are computed from these values).
 RECORDED_MM = Decimal("0.1")

@@ -32,6 +32,7 @@ from recist_app.demo.design import (
     from_jsonable,
     to_jsonable,
 )
+from recist_app.demo.errors import PhantomSpecError
 from recist_app.demo.phantom import (
     GROUND_TRUTH_NAME,
     GroundTruth,
@@ -40,7 +41,7 @@ from recist_app.demo.phantom import (
     write_series,
 )
 from recist_app.demo.trial import DEMO_DESIGN
-from recist_app.errors import InputFileError, PhantomSpecError
+from recist_app.errors import InputFileError
 
 DEMO_GROUND_TRUTH_NAME = "demo_ground_truth.json"
 FORMAT = "recist_app demo trial"

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import resources
-from assessment.domain import Status as DomainStatus
 from recist_app.demo.design import DemoDesign, DemoSubject
 from recist_app.demo.images import (
     DemoImages,
@@ -258,12 +257,12 @@ def _prefill(session: ReadSession, images: DemoImages, subject: DemoSubject, tim
         drawn = {t.lesion_id: t for t in truth.lesions}
         for size in visit.sizes:
             uid = lesions[size.lesion_id].uid
-            measured = size.state is DomainStatus.MEASURED
+            measured = size.state is Status.MEASURED
             if measured:
                 for line in axis_lines(truth, drawn[size.lesion_id]):
                     session.record_measurement(uid, tp.uid, line)
             if not measured or size.radiation_induced:
-                session.set_status(uid, tp.uid, None if measured else Status(size.state.value),
+                session.set_status(uid, tp.uid, None if measured else size.state,
                                    radiation_induced=size.radiation_induced)
 
 

@@ -5,18 +5,17 @@ The only core module that builds :mod:`assessment.domain` records from a
 irradiated on study, the in-field / out-of-field subsets all come from this one read
 (:func:`assessment.read_report.assess_read`): never measured twice.
 
-Diameters: a lesion's value is the length of its long-axis line, or of its short-axis line for
-a node (RECIST 1.1 §4.2; RULES §1.2), computed from the stored patient points and rounded half up
-to 0.1 mm, as readers record diameters, then handed to the engine as an exact
-:class:`~decimal.Decimal`. A node without a short-axis line, or a split lesion without fragment
-lines, is "not assessed" at that time point (the engine then says NE and why).
+Diameters: what a lesion contributes at a time point is the one rule of
+:mod:`recist_app.evaluation.lesion_values`: the length of its line on its RECIST axis (the short
+axis of a node, RECIST 1.1 §4.2; RULES §1.2) rounded half up to 0.1 mm, or the reader's stated
+status. A node without a short-axis line, or a split lesion without fragment lines, is "not
+assessed" at that time point (the engine then says NE and why).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from assessment import domain
 from assessment.irecist_outcome import IrecistOutcome
@@ -24,21 +23,15 @@ from assessment.irecist_outcome import irecist_outcome as _irecist_outcome
 from assessment.outcome import Assessment, ReadOutcome, read_outcome
 from assessment.profile import Profile
 from assessment.read_report import ReadReport, assess_read
+from recist_app.evaluation.lesion_values import LesionValue, LesionValues
+from recist_app.model.errors import InvalidRecordError
 from recist_app.model.records import (
-    Axis,
     Lesion,
-    LesionState,
-    LineMeasurement,
-    Measurement,
     ReaderRole,
     ReadSnapshot,
     Status,
     Timepoint,
 )
-from recist_app.store.errors import InvalidRecordError
-
-#: Precision of a recorded diameter (RECIST readers record millimetres to one decimal).
-DIAMETER_STEP_MM = Decimal("0.1")
 
 #: SDTM RSEVAL / RSEVALID of each reading role (CDISC.md; INVESTIGATOR vs INDEPENDENT ASSESSOR).
 EVALUATORS = {
@@ -46,14 +39,6 @@ EVALUATORS = {
     ReaderRole.CENTRAL_READER_1: ("INDEPENDENT ASSESSOR", "RADIOLOGIST 1"),
     ReaderRole.CENTRAL_READER_2: ("INDEPENDENT ASSESSOR", "RADIOLOGIST 2"),
 }
-
-_ENGINE_STATUS = {status: domain.Status(status.value) for status in Status}
-
-
-def diameter_mm(line: LineMeasurement) -> Decimal:
-    """The line's length as the reader records it: Decimal mm rounded half up to 0.1 mm."""
-    return Decimal(repr(line.length_mm)).quantize(DIAMETER_STEP_MM, rounding=ROUND_HALF_UP)
-
 
 def engine_read(snapshot: ReadSnapshot) -> domain.Read:
     """The engine's :class:`assessment.domain.Read` of an unblinded snapshot.
@@ -67,10 +52,7 @@ def engine_read(snapshot: ReadSnapshot) -> domain.Read:
     lesions = sorted(snapshot.lesions, key=lambda lesion: (dates.get(lesion.first_timepoint_uid, date.min),
                                                            lesion.label))
     labels = {lesion.uid: lesion.label for lesion in lesions}
-    lines: dict[tuple[str, str], list[Measurement]] = defaultdict(list)
-    for measurement in snapshot.measurements:
-        lines[(measurement.lesion_uid, measurement.timepoint_uid)].append(measurement)
-    states = {(state.lesion_uid, state.timepoint_uid): state for state in snapshot.states}
+    values = LesionValues(snapshot)
     confirmed = {rt.timepoint_uid for rt in snapshot.read_timepoints if rt.cr_confirmed}
     engine_timepoints = []
     for tp in timepoints:
@@ -78,8 +60,7 @@ def engine_read(snapshot: ReadSnapshot) -> domain.Read:
         for lesion in lesions:
             if dates.get(lesion.first_timepoint_uid, date.min) > dates[tp.uid]:
                 continue  # a new lesion before it appeared
-            key = (lesion.uid, tp.uid)
-            observation = _observation(lesion, states.get(key), lines.get(key, []), labels)
+            observation = _observation(lesion.label, values.value(lesion, tp.uid), labels)
             if observation is not None:
                 observations.append(observation)
         engine_timepoints.append(domain.Timepoint(tp.uid, dates[tp.uid], tuple(observations), visit=tp.visit,
@@ -140,28 +121,18 @@ def _engine_lesion(lesion: Lesion) -> domain.Lesion:
                          sbrt_start=lesion.sbrt_start, sbrt_end=lesion.sbrt_end)
 
 
-def _observation(lesion: Lesion, state: LesionState | None, lines: list[Measurement],
-                 labels: dict[str, str]) -> domain.Observation | None:
-    """One lesion at one time point; None when the reader recorded nothing (not assessed)."""
-    axis = Axis.SHORT if lesion.nodal else Axis.LONG
-    status = state.status if state is not None else None
-    induced = state.radiation_induced if state is not None else False
-    label = lesion.label
-    if status is Status.SPLIT:
-        fragments = tuple(diameter_mm(m.line) for m in sorted(lines, key=lambda m: m.fragment)
-                          if m.line.axis is axis)
-        if not fragments:
-            return domain.Observation.not_assessed(label)
-        return domain.Observation(label, domain.Status.SPLIT, fragments_mm=fragments, radiation_induced=induced)
-    if status is Status.MERGED:
-        into = labels.get(state.merged_into_uid or "") if state is not None else None
-        return domain.Observation.merged(label, into)
-    if status is not None:
-        return domain.Observation(label, _ENGINE_STATUS[status], radiation_induced=induced)
-    line = next((m.line for m in lines if m.line.axis is axis and m.fragment == 0), None)
-    if line is None:
-        return domain.Observation.not_assessed(label) if lines or induced else None
-    return domain.Observation(label, domain.Status.MEASURED, diameter_mm=diameter_mm(line), radiation_induced=induced)
+def _observation(label: str, value: LesionValue, labels: dict[str, str]) -> domain.Observation | None:
+    """One lesion at one time point as the engine reads it; None when the reader recorded nothing."""
+    induced = value.radiation_induced
+    if value.status is None:
+        return None
+    if value.status is Status.SPLIT:
+        return domain.Observation(label, Status.SPLIT, fragments_mm=value.fragments_mm, radiation_induced=induced)
+    if value.status is Status.MERGED:
+        return domain.Observation.merged(label, labels.get(value.merged_into_uid or ""))
+    if value.status is Status.MEASURED:
+        return domain.Observation(label, Status.MEASURED, diameter_mm=value.diameter_mm, radiation_induced=induced)
+    return domain.Observation(label, value.status, radiation_induced=induced)
 
 
 def _slice_thickness(baseline: Timepoint | None) -> Decimal | None:

@@ -28,8 +28,8 @@ _EXPORTS = {
     "ExportedFile": "recist_app.exports.files",
     "ExportError": "recist_app.exports.errors",
     "ExportCancelledError": "recist_app.exports.errors",
-    "CdiscTermError": "recist_app.exports.errors",
-    "XptConstraintError": "recist_app.exports.errors",
+    "CdiscTermError": "recist_app.sdtm.errors",
+    "XptConstraintError": "recist_app.sdtm.errors",
 }
 
 __all__ = [

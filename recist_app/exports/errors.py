@@ -1,80 +1,18 @@
 """Errors of the exports (ARCHITECTURE C7): one base class, typed subclasses with their values.
 
 Every class derives from :class:`ExportError`, itself a :class:`~recist_app.errors.RecistAppError`,
-so the command line turns them into one line and exit status 2.
+so the command line turns them into one line and exit status 2. SDTM content errors are in
+:mod:`recist_app.sdtm.errors`, DICOM SR ones in :mod:`recist_app.sr.errors`.
 """
 
 from __future__ import annotations
 
-from recist_app.errors import RecistAppError
+from recist_app.errors import Cancelled, RecistAppError
 
 
 class ExportError(RecistAppError):
     """An export cannot be written (bad arguments, output folder, trial content)."""
 
 
-class CdiscTermError(ExportError, ValueError):
-    """A value of a controlled SDTM variable is not a term listed in CDISC.md.
-
-    Parameters
-    ----------
-    dataset : str
-        The SDTM dataset (``TU``, ``TR``, ``RS``, ``SUPPTU``).
-    variable : str
-        The variable, e.g. ``TULOC``.
-    value : str
-        The offending value.
-    row : int
-        0-based index of the row in the dataset.
-    allowed : tuple of str
-        The listed terms (empty when the variable wants a number).
-    """
-
-    def __init__(self, dataset: str, variable: str, value: str, row: int, allowed: tuple[str, ...]) -> None:
-        self.dataset = dataset
-        self.variable = variable
-        self.value = value
-        self.row = row
-        self.allowed = allowed
-        shown = ", ".join(allowed[:12]) + (", …" if len(allowed) > 12 else "")
-        expected = f"one of {shown}" if allowed else "a number"
-        super().__init__(f'{dataset} row {row + 1}: variable "{variable}" must be {expected}, got {value!r}. '
-                         "Only terms listed in CDISC.md are exported (recist_app/sdtm/terms.py).")
-
-    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
-        return (type(self), (self.dataset, self.variable, self.value, self.row, self.allowed))
-
-
-class XptConstraintError(ExportError, ValueError):
-    """A dataset breaks a SAS transport v5 limit (CDISC.md §11); nothing is truncated silently.
-
-    Parameters
-    ----------
-    dataset : str
-        The dataset name.
-    what : str
-        The limit broken: ``dataset name``, ``variable name``, ``label`` or ``value``.
-    value : str
-        The offending name, label or value.
-    limit : str
-        The limit in words, e.g. ``at most 8 characters``.
-    """
-
-    def __init__(self, dataset: str, what: str, value: str, limit: str) -> None:
-        self.dataset = dataset
-        self.what = what
-        self.value = value
-        self.limit = limit
-        super().__init__(f'XPT v5 {dataset}: {what} {value!r} must be {limit} (CDISC.md §11); '
-                         "shorten it at its source, the exporter never truncates.")
-
-    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
-        return (type(self), (self.dataset, self.what, self.value, self.limit))
-
-
-class ExportCancelledError(ExportError):
+class ExportCancelledError(ExportError, Cancelled):
     """The export was cancelled through its ``cancel`` event; nothing was left in the output folder."""
-
-
-class SrExportError(ExportError):
-    """A DICOM SR cannot be written for a read and time point; the message says why and what to do."""

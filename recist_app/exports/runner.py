@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from recist_app.exports.collect import TrialData, build_trial_data, select_subjects
 from recist_app.exports.errors import ExportError
-from recist_app.exports.files import ExportedFile
+from recist_app.exports.files import ExportedFile, describe
 from recist_app.exports.job import ExportJob, ProgressCallback
 from recist_app.model.records import ReadSnapshot, Subject
 
@@ -69,9 +69,11 @@ def _timeline(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
 
 
 def _sr(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
-    from recist_app.sr.writer import write_sr_format
+    """``sr/``: one DICOM SR per read × time point with content (:func:`recist_app.sr.writer.write_srs`)."""
+    from recist_app.sr.writer import write_srs
 
-    return write_sr_format(data, job)
+    paths = write_srs((read.snapshot for read in data.reads), job.folder / "sr", job)
+    return tuple(describe(path, job.folder, "sr", None) for path in paths)
 
 
 def _plots(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:

@@ -30,7 +30,11 @@ from pydicom.pixels import pixel_array
 from pydicom.pixels.utils import _get_jpg_parameters, get_j2k_parameters
 from pydicom.uid import UID
 
-from recist_app.errors import DicomError, NotDicomError, UnsupportedTransferSyntaxError
+from recist_app.imaging.errors import (
+    DicomError,
+    NotDicomError,
+    UnsupportedTransferSyntaxError,
+)
 from recist_app.imaging.header import (
     JPEG_2000,
     JPEG_LOSSLESS,

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recist_app.errors import DicomError, NotDicomError, RecistAppError
+from recist_app.imaging.errors import DicomError, LoadCancelled, NotDicomError
 from recist_app.imaging.header import NATIVE_LE
 from recist_app.imaging.scan import scan
 from recist_app.imaging.series_plan import (
@@ -41,14 +41,6 @@ DEFAULT_WORKERS = 2
 
 #: ``on_progress(done, total)``: slices decoded so far (increasing, ending at ``total``).
 ProgressCallback = Callable[[int, int], None]
-
-
-class LoadCancelled(RecistAppError):
-    """The load was cancelled through its ``cancel`` event; no volume was built.
-
-    Defined here rather than in :mod:`recist_app.errors`: cancelling is an outcome of the loader,
-    not a DICOM problem.
-    """
 
 
 class SeriesLoad:

@@ -7,7 +7,7 @@ returns one frozen :class:`SeriesSummary` per series with protocol findings as d
 :mod:`recist_app.imaging.scan_findings`). Enhanced (multi-frame) images count one image per frame, with
 the geometry of their functional groups. Files that are not DICOM, cannot be parsed or hold no
 image come back as :class:`UnreadableFile` with a one-line reason and never stop the scan; only a
-scan with no readable image at all raises :class:`~recist_app.errors.NotDicomError`.
+scan with no readable image at all raises :class:`~recist_app.imaging.errors.NotDicomError`.
 
 DICOMDIR policy (:mod:`recist_app.imaging.dicomdir`): a DICOMDIR is not an image. Named directly, it
 contributes exactly the files its directory records reference through (0004,1500) *Referenced
@@ -31,9 +31,9 @@ from pathlib import Path
 
 from pydicom.uid import UID
 
-from recist_app.errors import NotDicomError
+from assessment.domain import Finding
+from recist_app.imaging.errors import NotDicomError
 from recist_app.imaging.scan_findings import (
-    Finding,
     decoder_available,
     header_findings,
     stack_geometry,
@@ -46,7 +46,7 @@ from recist_app.imaging.scan_headers import FileHeader, read_file
 #: compromise.
 DEFAULT_WORKERS = 4
 
-__all__ = ["Finding", "ScanResult", "SeriesSummary", "UnreadableFile", "decoder_available", "scan"]
+__all__ = ["ScanResult", "SeriesSummary", "UnreadableFile", "decoder_available", "scan"]
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ header checks.
 :func:`stack_geometry` orders the frames of one series along the slice normal and reports
 GANTRY_TILT, UNEVEN_SPACING, MISSING_SLICES, DUPLICATE_POSITIONS, MIXED_ORIENTATION, LOCALIZER
 and NO_GEOMETRY; :func:`header_findings` reports MIXED_SIZE, NON_CT, NO_PIXEL_SPACING,
-NO_FRAME_OF_REFERENCE, UNSUPPORTED_TRANSFER_SYNTAX and INVALID_NUMBER_OF_FRAMES. Frames, not
-files, are the unit: an Enhanced multi-frame CT is checked like the classic series of its frames.
+NO_FRAME_OF_REFERENCE, UNSUPPORTED_TRANSFER_SYNTAX and INVALID_NUMBER_OF_FRAMES, each as the one
+:class:`~assessment.domain.Finding` record (code and message). Frames, not files, are the unit: an
+Enhanced multi-frame CT is checked like the classic series of its frames.
 All pixel ↔ patient conventions live in :mod:`recist_app.imaging.geometry`.
 """
 
@@ -22,10 +23,11 @@ from dataclasses import dataclass
 from pydicom.pixels import get_decoder
 from pydicom.uid import UID
 
+from assessment.domain import Finding
 from recist_app.imaging import geometry
 from recist_app.imaging.scan_headers import FileHeader, ImageFrame
 
-__all__ = ["Finding", "StackGeometry", "decoder_available", "header_findings", "stack_geometry"]
+__all__ = ["StackGeometry", "decoder_available", "header_findings", "stack_geometry"]
 
 #: Tilt of the slice stack (angle between the slice normal and the line through the positions)
 #: above which GANTRY_TILT is reported, in degrees.
@@ -36,19 +38,6 @@ GAP_FACTOR = geometry.MISSING_GAP_FACTOR
 DUPLICATE_MM = geometry.SAME_POSITION_MM
 #: Steps differing by more than max(this in mm, 1 % of the median) are UNEVEN_SPACING.
 UNEVEN_MM = 0.05
-
-
-@dataclass(frozen=True)
-class Finding:
-    """A protocol finding about a series (data, not an error: ARCHITECTURE C8).
-
-    Codes: GANTRY_TILT, UNEVEN_SPACING, MISSING_SLICES, DUPLICATE_POSITIONS, MIXED_ORIENTATION,
-    MIXED_SIZE, LOCALIZER, NON_CT, NO_PIXEL_SPACING, NO_FRAME_OF_REFERENCE, NO_GEOMETRY,
-    UNSUPPORTED_TRANSFER_SYNTAX, INVALID_NUMBER_OF_FRAMES.
-    """
-
-    code: str
-    message: str
 
 
 @dataclass(frozen=True)

@@ -36,9 +36,9 @@ from typing import Any
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import UID
 
-from recist_app.errors import NotDicomError
 from recist_app.imaging import dicomdir
 from recist_app.imaging import header as dicom_header
+from recist_app.imaging.errors import NotDicomError
 from recist_app.imaging.header import LeanHeader, frame_value
 
 __all__ = ["SCAN_KEYWORDS", "FileHeader", "ImageFrame", "SeriesValues", "image_type_from_prefix", "read_file"]

@@ -21,16 +21,17 @@ import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
 
-from recist_app.errors import (
+from assessment.domain import Finding
+from recist_app.imaging import decode as pixel_decode
+from recist_app.imaging import geometry
+from recist_app.imaging import header as dicom_header
+from recist_app.imaging import volume as vol
+from recist_app.imaging.errors import (
     DicomError,
     MissingGeometryError,
     MixedSeriesError,
     NotDicomError,
 )
-from recist_app.imaging import decode as pixel_decode
-from recist_app.imaging import geometry
-from recist_app.imaging import header as dicom_header
-from recist_app.imaging import volume as vol
 from recist_app.imaging.header import LeanHeader, PixelLayout
 from recist_app.imaging.volume import CtVolume
 
@@ -232,30 +233,31 @@ def _rescale_into(raw: np.ndarray, frame: _Frame, out: np.ndarray, bounds: tuple
     return clipped
 
 
-def _findings(frames: Sequence[_Frame], positions: np.ndarray, iop: tuple[float, ...], clipped: bool) -> list[str]:
+def _findings(frames: Sequence[_Frame], positions: np.ndarray, iop: tuple[float, ...],
+              clipped: bool) -> list[Finding]:
     """GANTRY_TILT, UNEVEN_SPACING, MISSING_SLICES, VARYING_THICKNESS, UNCALIBRATED, HU_CLIPPED."""
-    found = []
+    found: list[Finding] = []
     tilt = geometry.tilt_degrees(iop, positions)
     if tilt > TILT_REPORT_DEGREES:
-        found.append(f"{vol.GANTRY_TILT}: slice positions lean {tilt:.1f}° off the slice normal (sheared "
-                     "stack); per-slice positions are kept so mm stay right")
+        found.append(Finding(vol.GANTRY_TILT, f"slice positions lean {tilt:.1f}° off the slice normal (sheared "
+                             "stack); per-slice positions are kept so mm stay right"))
     gaps = geometry.slice_gaps(positions, iop)
     if not geometry.is_uniform(gaps):
-        found.append(f"{vol.UNEVEN_SPACING}: slice gaps along the normal range {gaps.min():.2f}–{gaps.max():.2f} "
-                     "mm; the affine is approximate, per-slice positions are exact")
+        found.append(Finding(vol.UNEVEN_SPACING, f"slice gaps along the normal range {gaps.min():.2f}–"
+                             f"{gaps.max():.2f} mm; the affine is approximate, per-slice positions are exact"))
     thick = np.array([np.nan if f.thickness is None else f.thickness for f in frames])
     missing = geometry.missing_slice_gaps(gaps, expected=np.fmax(thick[:-1], thick[1:]))
     if missing.size:
-        found.append(f"{vol.MISSING_SLICES}: {missing.size} gap(s) > {geometry.MISSING_GAP_FACTOR} × median "
-                     f"{np.median(gaps):.2f} mm, after slice(s) {', '.join(str(i) for i in missing[:10])}")
+        found.append(Finding(vol.MISSING_SLICES, f"{missing.size} gap(s) > {geometry.MISSING_GAP_FACTOR} × median "
+                             f"{np.median(gaps):.2f} mm, after slice(s) {', '.join(str(i) for i in missing[:10])}"))
     thicknesses = {frame.thickness for frame in frames}
     if len(thicknesses) > 1:
-        found.append(f"{vol.VARYING_THICKNESS}: Slice Thickness (0018,0050) takes values "
-                     f"{sorted(t for t in thicknesses if t is not None)} mm")
+        found.append(Finding(vol.VARYING_THICKNESS, "Slice Thickness (0018,0050) takes values "
+                             f"{sorted(t for t in thicknesses if t is not None)} mm"))
     if frames[0].spacing is None:
-        found.append(f"{vol.UNCALIBRATED}: no Pixel Spacing (0028,0030); the image has no millimetres")
+        found.append(Finding(vol.UNCALIBRATED, "no Pixel Spacing (0028,0030); the image has no millimetres"))
     if clipped:
-        found.append(f"{vol.HU_CLIPPED}: rescaled values outside the int16 range were clipped")
+        found.append(Finding(vol.HU_CLIPPED, "rescaled values outside the int16 range were clipped"))
     return found
 
 

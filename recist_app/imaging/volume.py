@@ -11,10 +11,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from recist_app.errors import UncalibratedImageError
+from assessment.domain import Finding
 from recist_app.imaging import geometry
+from recist_app.imaging.errors import UncalibratedImageError
 
-#: Finding codes (the text after ``CODE: `` says what was seen).
+#: Finding codes (the :class:`~assessment.domain.Finding`'s message says what was seen).
 GANTRY_TILT = "GANTRY_TILT"
 UNEVEN_SPACING = "UNEVEN_SPACING"
 MISSING_SLICES = "MISSING_SLICES"
@@ -52,8 +53,9 @@ class CtVolume:
         Each distinct (0028,1050) *Window Center* / (0028,1051) *Window Width* pair, header order.
     slice_thicknesses_mm : tuple of float or None
         (0018,0050) *Slice Thickness* of each slice.
-    findings : tuple of str
-        ``"CODE: message"`` strings (GANTRY_TILT, UNEVEN_SPACING, MISSING_SLICES, …).
+    findings : tuple of Finding
+        What the load noticed, as data (C8): code (GANTRY_TILT, UNEVEN_SPACING, MISSING_SLICES, …)
+        and message.
     """
 
     hu: NDArray[np.int16]
@@ -68,7 +70,7 @@ class CtVolume:
     frame_numbers: tuple[int, ...]
     window_presets: tuple[tuple[float, float], ...] = ()
     slice_thicknesses_mm: tuple[float | None, ...] = ()
-    findings: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -83,8 +85,8 @@ class CtVolume:
 
     @property
     def finding_codes(self) -> tuple[str, ...]:
-        """The codes of :attr:`findings` (the part before the first colon)."""
-        return tuple(text.split(":", 1)[0] for text in self.findings)
+        """The codes of :attr:`findings`, in order."""
+        return tuple(finding.code for finding in self.findings)
 
     @property
     def slice_thickness_mm(self) -> float | None:

@@ -6,7 +6,7 @@ Qt-free. The slice view's measuring tools hand DICOM indices ``(col, row)`` of t
 them into patient mm with the slice's own (0020,0032) *Image Position (Patient)*. Lengths are
 derived from the points with :func:`recist_app.imaging.geometry.distance_mm`, never stored. An image
 without (0028,0030) *Pixel Spacing* has no millimetres: its record carries no points and asking it
-for a length raises :class:`~recist_app.errors.UncalibratedImageError` (C6, no "px as mm").
+for a length raises :class:`~recist_app.imaging.errors.UncalibratedImageError` (C6, no "px as mm").
 
 The read stores :class:`~recist_app.model.records.LineMeasurement` lines, one per axis
 (:func:`lines_from_record`): a length caliper is the long axis of a lesion, or the short axis of a
@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assessment.domain import Status
-from recist_app.errors import UncalibratedImageError
 from recist_app.imaging import geometry
+from recist_app.imaging.errors import UncalibratedImageError
 from recist_app.model.records import Axis, LineMeasurement, Measurement, ReadSnapshot
 
 if TYPE_CHECKING:

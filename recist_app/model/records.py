@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from assessment.domain import (
-    LesionRole,  # one vocabulary of roles for the engine and the read model
+from assessment.domain import (  # one vocabulary of roles and statuses for the engine and the read model
+    LesionRole,
+    Status,
 )
-from recist_app.store.errors import InvalidRecordError
+from recist_app.model.errors import InvalidRecordError
 
 Point = tuple[float, float, float]
 
@@ -66,32 +67,15 @@ class Axis(StrEnum):
     SHORT = "short"
 
 
-class Status(StrEnum):
-    """What the reader states for one lesion at one time point, beyond its measured lines.
-
-    Target statuses (RULES §1.4): too small (counts 5 mm), disappeared (0 mm), not assessed,
-    split (fragments summed), merged (0 mm, the survivor carries the mass). Non-target states
-    (RULES §1.6): present, absent, unequivocal progression, not assessed. New lesions (RULES §1.7,
-    §2.3): present, absent, equivocal, unequivocal progression, further enlargement.
-    No status means "measured" when lines exist and "not assessed" otherwise.
-    """
-
-    TOO_SMALL = "TOO SMALL TO MEASURE"
-    DISAPPEARED = "DISAPPEARED"
-    NOT_ASSESSED = "NOT ASSESSED"
-    SPLIT = "SPLIT"
-    MERGED = "TUMOR MERGED"
-    PRESENT = "PRESENT"
-    ABSENT = "ABSENT"
-    UNEQUIVOCAL_PROGRESSION = "UNEQUIVOCAL PROGRESSION"
-    EQUIVOCAL = "EQUIVOCAL"
-    FURTHER_ENLARGEMENT = "FURTHER ENLARGEMENT"
-
-
 _TARGET = frozenset({Status.TOO_SMALL, Status.DISAPPEARED, Status.NOT_ASSESSED, Status.SPLIT, Status.MERGED})
 _NON_TARGET = frozenset({Status.PRESENT, Status.ABSENT, Status.UNEQUIVOCAL_PROGRESSION, Status.NOT_ASSESSED})
 _NEW = _NON_TARGET | _TARGET | {Status.EQUIVOCAL, Status.FURTHER_ENLARGEMENT}
-#: The statuses a reader may set for a lesion of each role (C8: anything else is impossible input).
+#: The statuses a reader may state for a lesion of each role (C8: anything else is impossible input).
+#: Target statuses (RULES §1.4): too small (counts 5 mm), disappeared (0 mm), not assessed, split
+#: (fragments summed), merged (0 mm, the survivor carries the mass). Non-target states (RULES §1.6):
+#: present, absent, unequivocal progression, not assessed. New lesions (RULES §1.7, §2.3): any of
+#: those, plus equivocal and further enlargement (iRECIST). ``Status.MEASURED`` is never a
+#: statement: a lesion with no stated status is measured when it has lines, else not assessed.
 STATUSES_BY_ROLE: dict[LesionRole, frozenset[Status]] = {
     LesionRole.TARGET: _TARGET, LesionRole.NON_TARGET: _NON_TARGET,
     LesionRole.NEW: _NEW, LesionRole.NEW_TARGET: _NEW, LesionRole.NEW_NON_TARGET: _NEW,
@@ -231,6 +215,12 @@ class Lesion:
     sbrt_fractions: int | None = None
     previously_irradiated: bool = False
     version: int = field(default=1, compare=False)
+
+    @property
+    def recist_axis(self) -> Axis:
+        """The axis whose diameter counts: the short axis of a lymph node, else the long axis
+        (RECIST 1.1 §4.2; RULES §1.2)."""
+        return Axis.SHORT if self.nodal else Axis.LONG
 
 
 @dataclass(frozen=True)

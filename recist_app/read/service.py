@@ -25,10 +25,10 @@ from typing import Any
 
 from recist_app.evaluation import engine
 from recist_app.model.caliper import CaliperRecord, lines_from_record
+from recist_app.model.errors import InvalidRecordError
 from recist_app.model.labels import next_label
 from recist_app.model.records import Lesion, LesionRole, LineMeasurement, ReadSnapshot
 from recist_app.read.events import ReadChanged
-from recist_app.store.errors import InvalidRecordError
 from recist_app.store.read_session import ReadSession
 
 Subscriber = Callable[[ReadChanged], None]

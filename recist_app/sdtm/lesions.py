@@ -1,8 +1,8 @@
 """One read's lesions and lesion results → SDTM TU, TR and SUPPTU values (CDISC.md §2, §3, §5, §7).
 
-The mapping mirrors what the engine reads from the store (:mod:`recist_app.evaluation.engine`), so that
-``assess`` on the exported TU / TR / SUPPTU (:mod:`recist_app.sdtm.tumor_reader`) sees the same
-observations:
+The values are the engine's, from the one rule of :mod:`recist_app.evaluation.lesion_values`, so
+that ``assess`` on the exported TU / TR / SUPPTU (:mod:`recist_app.sdtm.tumor_reader`) sees the
+same observations:
 
 - a measured lesion: ``LDIAM`` (non-nodal) or ``LPERP`` (nodal, short axis) with the diameter in
   mm rounded to 0.1 mm; a line of the other axis is exported too under the other test;
@@ -19,18 +19,16 @@ observations:
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from recist_app.evaluation.engine import diameter_mm
+from recist_app.evaluation.lesion_values import LesionValues, diameter_mm
 from recist_app.exports.collect import ExportedRead
 from recist_app.model.records import (
     Axis,
     Lesion,
     LesionRole,
-    LesionState,
     Measurement,
     Status,
     Timepoint,
@@ -43,6 +41,8 @@ METHODS = {"CT": "CT SCAN", "MR": "MRI", "PT": "PET SCAN", "US": "ULTRASOUND", "
 #: Store statuses given as TUMSTATE results (C124309; tumor_reader maps them back).
 STATE_TERMS = {Status.PRESENT: "PRESENT", Status.ABSENT: "ABSENT", Status.UNEQUIVOCAL_PROGRESSION: "UNEQUIVOCAL",
                Status.EQUIVOCAL: "EQUIVOCAL", Status.FURTHER_ENLARGEMENT: "FURTHER ENLARGEMENT"}
+#: TRTESTCD of a diameter on each axis: longest diameter, or the node's short axis (C96779; CDISC.md §3).
+AXIS_TESTS = {Axis.LONG: "LDIAM", Axis.SHORT: "LPERP"}
 _ROLE_ORDER = {LesionRole.TARGET: 0, LesionRole.NON_TARGET: 1}
 NOT_DONE = "NOT DONE"
 NOT_EVALUABLE = "NOT EVALUABLE"
@@ -92,11 +92,7 @@ class ReadLesions:
         # lesions (it picks new-lesion targets in that order, RULES §2.2) and a readable one otherwise.
         self.lesions = tuple(sorted(snapshot.lesions, key=lambda lesion: (
             _ROLE_ORDER.get(lesion.role, 2), self._number.get(lesion.first_timepoint_uid, 0), lesion.label)))
-        self._lines: dict[tuple[str, str], list[Measurement]] = defaultdict(list)
-        for measurement in snapshot.measurements:
-            self._lines[(measurement.lesion_uid, measurement.timepoint_uid)].append(measurement)
-        self._states: dict[tuple[str, str], LesionState] = {(s.lesion_uid, s.timepoint_uid): s for s in snapshot.states}
-        self._with_lines = {m.lesion_uid for m in snapshot.measurements}
+        self._values = LesionValues(snapshot)
         self.notes: list[str] = []
 
     # TU and SUPPTU.
@@ -141,51 +137,36 @@ class ReadLesions:
 
     def results(self, lesion: Lesion, tp: Timepoint) -> list[LesionResult]:
         """The TR rows of ``lesion`` at ``tp`` (see the module docstring)."""
-        key = (lesion.uid, tp.uid)
-        state = self._states.get(key)
-        status = state.status if state is not None else None
-        lines = self._lines.get(key, [])
+        value = self._values.value(lesion, tp.uid)
         link = self.read.link_id(lesion.label)
-        axis_test, other_test = ("LPERP", "LDIAM") if lesion.nodal else ("LDIAM", "LPERP")
-        if status is Status.SPLIT:
-            fragments = self.fragments(lesion, tp)
-            if not fragments:
-                return [self._not_done(lesion, tp, NOT_EVALUABLE)]
-            return [self._measured(f"{link}.{n}", axis_test, m, tp) for n, m in fragments]
-        if status is not None and lines:
-            self.notes.append(f"{self.read.subject_id} {link} VISITNUM {self._number[tp.uid]}: lines not exported; "
-                              f"the reader's status {status.value} decides, as in the engine.")
-        if status is Status.MERGED:
-            return [self._not_done(lesion, tp, TUMOR_MERGED)]
-        if status is Status.NOT_ASSESSED:
+        axis_test = AXIS_TESTS[lesion.recist_axis]
+        if value.status is Status.SPLIT:
+            return [self._measured(f"{link}.{n}", axis_test, m, tp) for n, m in value.fragments]
+        if value.stated is Status.SPLIT:  # no fragment line on the lesion's axis
             return [self._not_done(lesion, tp, NOT_EVALUABLE)]
-        if status is Status.TOO_SMALL:
+        if value.stated is not None and value.has_lines:
+            self.notes.append(f"{self.read.subject_id} {link} VISITNUM {self._number[tp.uid]}: lines not exported; "
+                              f"the reader's status {value.stated.value} decides, as in the engine.")
+        if value.status is Status.MERGED:
+            return [self._not_done(lesion, tp, TUMOR_MERGED)]
+        if value.status is Status.TOO_SMALL:
             return [LesionResult(link, axis_test, TOO_SMALL_TO_MEASURE, "5", "5", MM, method=method(tp))]
-        if status is Status.DISAPPEARED:
+        if value.status is Status.DISAPPEARED:
             return [LesionResult(link, axis_test, "0", "0", "0", MM, method=method(tp))]
-        if status is not None:
-            term = STATE_TERMS[status]
+        if value.status in STATE_TERMS:
+            term = STATE_TERMS[value.status]
             return [LesionResult(link, "TUMSTATE", term, term, method=method(tp))]
-        axis = Axis.SHORT if lesion.nodal else Axis.LONG
-        main = next((m for m in lines if m.line.axis is axis and m.fragment == 0), None)
-        other = next((m for m in lines if m.line.axis is not axis and m.fragment == 0), None)
-        rows = [self._measured(link, axis_test, main, tp) if main else self._not_done(lesion, tp, NOT_EVALUABLE)]
-        if other is not None:
-            rows.append(self._measured(link, other_test, other, tp))
+        # Measured, or not assessed (stated, or by lines that lack the RECIST axis, or nothing recorded).
+        rows = [self._measured(link, axis_test, value.line, tp) if value.line is not None
+                else self._not_done(lesion, tp, NOT_EVALUABLE)]
+        if value.other is not None:
+            rows.append(self._measured(link, AXIS_TESTS[value.other.line.axis], value.other, tp))
         return rows
 
-    def fragments(self, lesion: Lesion, tp: Timepoint) -> list[tuple[int, Measurement]]:
+    def fragments(self, lesion: Lesion, tp: Timepoint) -> tuple[tuple[int, Measurement], ...]:
         """(number, line) of a split lesion's fragments at ``tp`` on its RECIST axis, as the engine sums
-        them; numbered 1, 2 … in the engine's order when a line has no fragment number."""
-        state = self._states.get((lesion.uid, tp.uid))
-        if state is None or state.status is not Status.SPLIT:
-            return []
-        axis = Axis.SHORT if lesion.nodal else Axis.LONG
-        lines = sorted((m for m in self._lines.get((lesion.uid, tp.uid), []) if m.line.axis is axis),
-                       key=lambda m: m.fragment)
-        if any(m.fragment == 0 for m in lines):
-            return list(enumerate(lines, start=1))
-        return [(m.fragment, m) for m in lines]
+        them (:func:`~recist_app.evaluation.lesion_values.split_fragments`); empty unless split there."""
+        return self._values.value(lesion, tp.uid).fragments
 
     def _measured(self, link: str, test: str, measurement: Measurement, tp: Timepoint) -> LesionResult:
         text = format_decimal(diameter_mm(measurement.line))
@@ -195,8 +176,8 @@ class ReadLesions:
     def _not_done(self, lesion: Lesion, tp: Timepoint, reason: str) -> LesionResult:
         """A NOT DONE row on the test the lesion is assessed with (diameter, or TUMSTATE)."""
         measured = lesion.role in (LesionRole.TARGET, LesionRole.NEW_TARGET) or (
-            lesion.role is LesionRole.NEW and lesion.uid in self._with_lines)
-        test = ("LPERP" if lesion.nodal else "LDIAM") if measured else "TUMSTATE"
+            lesion.role is LesionRole.NEW and self._values.ever_measured(lesion.uid))
+        test = AXIS_TESTS[lesion.recist_axis] if measured else "TUMSTATE"
         return LesionResult(self.read.link_id(lesion.label), test, status=NOT_DONE, reason_not_done=reason,
                             method=method(tp))
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from recist_app.exports.errors import CdiscTermError
+from recist_app.sdtm.errors import CdiscTermError
 
 CellValue = str | int | float | Decimal | None
 

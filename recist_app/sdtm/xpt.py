@@ -16,8 +16,8 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from recist_app.exports.errors import XptConstraintError
 from recist_app.exports.files import Table
+from recist_app.sdtm.errors import XptConstraintError
 
 MAX_NAME_CHARS = 8
 MAX_LABEL_BYTES = 40

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from recist_app.exports.errors import SrExportError
 from recist_app.model.records import ReadSnapshot
+from recist_app.sr.errors import SrExportError
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset

@@ -8,8 +8,9 @@ evaluations, and every NUM as an :class:`SrMeasurement` with its unit, image ref
 coordinates: SCOORD3D points in patient mm, SCOORD points in image pixels (column, row).
 
 SNOMED codes written with the retired SRT designator (dcmqi, PixelMed) are read as their SCT
-equivalents. The 99RECIST codes of :mod:`recist_app.sr.writer` give back our lesion role,
-status and flags. Content this reader cannot use (a NUM without a value, coordinates of the wrong
+equivalents. Concepts are recognised by the codes of :mod:`recist_app.sr.codes` (pydicom's
+dictionaries and the project's own 99RECIST table), which give back our lesion role, status and
+flags. Content this reader cannot use (a NUM without a value, coordinates of the wrong
 length, by-reference items) is skipped and described in :attr:`SrReport.warnings`; a file that is
 no DICOM SR raises :class:`SrReadError`, an SR that is no TID 1500 report :class:`SrContentError`.
 """
@@ -22,36 +23,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from recist_app.errors import RecistAppError
 from recist_app.model.records import Axis, LesionRole, LineMeasurement, Point, Status
-from recist_app.sr import writer as codes
+from recist_app.sr.codes import (
+    AXIS_CODES,
+    BASELINE_CATEGORIES,
+    NEW_ROLES,
+    ORGAN_SITES,
+    PROJECT_CODES,
+    REPORT_TITLES,
+    STATUS_CODES,
+    Code,
+    codes,
+)
+from recist_app.sr.errors import SrContentError, SrReadError
 
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
 
 #: Length units (UCUM) → millimetres.
-_MM_PER_UNIT = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "um": 0.001}
-_TITLES = {"126000", "126001", "126002", "126003"}  # CID 7021 Measurement Report Document Titles
-_GROUP, _IMAGING_MEASUREMENTS = "125007", "126010"
-_SITE_ORGANS = {value: organ for organ, (value, _, _) in codes.ORGAN_SITES.items()}
-_ROLES = {code[0]: role for role, code in (*codes.BASELINE_CATEGORIES.items(), *codes.NEW_ROLES.items())}
-_STATUSES = {code[0]: status for status, code in codes.STATUS_CODES.items()}
-
-
-class SrReadError(RecistAppError, ValueError):
-    """A file is not a readable DICOM SR document; ``path`` and ``reason`` say which and why."""
-
-    def __init__(self, path: str, reason: str) -> None:
-        self.path = path
-        self.reason = reason
-        super().__init__(f"{path}: {reason}" if path else reason)
-
-    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
-        return (type(self), (self.path, self.reason))
-
-
-class SrContentError(SrReadError):
-    """An SR document that is not a TID 1500 Measurement Report (e.g. a Basic Text SR)."""
+_MM_PER_UNIT = {codes.UCUM.Millimeter.value: 1.0, codes.UCUM.Centimeter.value: 10.0, codes.UCUM.Meter.value: 1000.0,
+                codes.UCUM.Micrometer.value: 0.001}
+_SITE_ORGANS = {code.value: organ for organ, code in ORGAN_SITES.items()}
+_ROLES = {code.value: role for role, code in (*BASELINE_CATEGORIES.items(), *NEW_ROLES.items())}
+_STATUSES = {code.value: status for status, code in STATUS_CODES.items()}
 
 
 @dataclass(frozen=True)
@@ -62,9 +56,9 @@ class SrCode:
     scheme: str
     meaning: str
 
-    def is_(self, concept: codes.Concept) -> bool:
+    def is_(self, concept: Code) -> bool:
         """True when this is ``concept`` (value and scheme; the meaning may be worded otherwise)."""
-        return (self.value, self.scheme) == concept[:2]
+        return (self.value, self.scheme) == (concept.value, concept.scheme_designator)
 
 
 @dataclass(frozen=True)
@@ -104,13 +98,14 @@ class SrMeasurement:
     @property
     def value_mm(self) -> float | None:
         """The value in millimetres when the unit is a length (UCUM mm, cm, m, um), else None."""
-        factor = _MM_PER_UNIT.get(self.unit.value) if self.unit.scheme == "UCUM" else None
+        factor = _MM_PER_UNIT.get(self.unit.value) if self.unit.scheme == codes.UCUM.Millimeter.scheme_designator \
+            else None
         return None if factor is None else self.value * factor
 
     @property
     def axis(self) -> Axis | None:
         """Long or short axis (SCT 103339001 / 103340004); None for other measurements."""
-        return next((axis for axis, code in codes.AXIS_CODES.items() if self.name.is_(code)), None)
+        return next((axis for axis, code in AXIS_CODES.items() if self.name.is_(code)), None)
 
     def line(self) -> LineMeasurement:
         """The caliper line: the two SCOORD3D end points with the image and series they were drawn on.
@@ -247,7 +242,7 @@ def read_sr(path: str | Path) -> SrReport:
     template = ds.ContentTemplateSequence[0].get("TemplateIdentifier", "") \
         if ds.get("ContentTemplateSequence") else ""
     title = _code(ds.ConceptNameCodeSequence) if ds.get("ConceptNameCodeSequence") else SrCode("", "", "")
-    if template != "1500" and not (title.scheme == "DCM" and title.value in _TITLES):
+    if template != "1500" and not any(title.is_(code) for code in REPORT_TITLES):
         raise SrContentError(name, f"an SR titled {title.meaning!r} (template {template or 'none'}), not a TID 1500 "
                                    "Measurement Report: nothing to import.")
     return _Reader(name, ds).report(title)
@@ -299,15 +294,15 @@ class _Reader:
             name = self.name(item)
             if name is None:
                 continue
-            if name.is_(("121008", "DCM", "")):  # Person Observer Name: PNAME (TEXT in some writers)
+            if name.is_(codes.DCM.PersonObserverName):  # PNAME (TEXT in some writers)
                 observer = str(item.get("PersonName", item.get("TextValue", ""))).rstrip("^")
-            elif name.is_(("121011", "DCM", "")) and item.get("ConceptCodeSequence"):
+            elif name.is_(codes.DCM.PersonObserverRoleInThisProcedure) and item.get("ConceptCodeSequence"):
                 role = _code(item.ConceptCodeSequence)
-            elif name.is_(("121013", "DCM", "")):
+            elif name.is_(codes.DCM.DeviceObserverName):
                 device = str(item.get("TextValue", ""))
-            elif name.is_(("121058", "DCM", "")) and item.get("ConceptCodeSequence"):
+            elif name.is_(codes.DCM.ProcedureReported) and item.get("ConceptCodeSequence"):
                 procedures.append(_code(item.ConceptCodeSequence))
-            elif name.is_((_IMAGING_MEASUREMENTS, "DCM", "")):
+            elif name.is_(codes.DCM.ImagingMeasurements):
                 containers += 1
                 findings.extend(self.groups(item))
         if not containers:
@@ -324,7 +319,7 @@ class _Reader:
         """The Measurement Groups of Imaging Measurements; other items, or malformed groups, are skipped."""
         for n, item in enumerate(self.children(container), start=1):
             name = self.name(item)
-            if name is None or not name.is_((_GROUP, "DCM", "")) or item.get("ValueType") != "CONTAINER":
+            if name is None or not name.is_(codes.DCM.MeasurementGroup) or item.get("ValueType") != "CONTAINER":
                 self.warnings.append(f"Imaging Measurements item {n} ({name.meaning if name else 'by reference'}) "
                                      "is no Measurement Group: skipped.")
                 continue
@@ -361,26 +356,26 @@ class _Reader:
     @staticmethod
     def time_point_item(name: SrCode, item: Dataset, time_point: dict[str, object]) -> bool:
         """Collect a TID 1502 item (Time Point, Type, Order, Subject / Protocol identifier); False otherwise."""
-        key = (name.value, name.scheme)
-        if key == ("C2348792", "UMLS"):
+        if name.is_(PROJECT_CODES["TimePoint"]):
             time_point["label"] = str(item.get("TextValue", ""))
-        elif key == ("126072", "DCM") and item.get("ConceptCodeSequence"):
+        elif name.is_(codes.DCM.TimePointType) and item.get("ConceptCodeSequence"):
             time_point["type"] = _code(item.ConceptCodeSequence)
-        elif key == ("126073", "DCM") and item.get("MeasuredValueSequence"):
+        elif name.is_(codes.DCM.TimePointOrder) and item.get("MeasuredValueSequence"):
             time_point["order"] = int(float(item.MeasuredValueSequence[0].NumericValue))
-        elif key in (("126070", "DCM"), ("126071", "DCM")):
-            which = "subject_time_point_id" if key[0] == "126070" else "protocol_time_point_id"
-            time_point[which] = str(item.get("TextValue", ""))
+        elif name.is_(codes.DCM.SubjectTimePointIdentifier):
+            time_point["subject_time_point_id"] = str(item.get("TextValue", ""))
+        elif name.is_(codes.DCM.ProtocolTimePointIdentifier):
+            time_point["protocol_time_point_id"] = str(item.get("TextValue", ""))
         else:
             return False
         return True
 
     def group_item(self, name: SrCode, item: Dataset, parts: _GroupParts) -> None:
         """Collect one item of a Measurement Group into ``parts``."""
-        key, kind = (name.value, name.scheme), item.get("ValueType")
-        if key == ("112039", "DCM"):
+        kind = item.get("ValueType")
+        if name.is_(codes.DCM.TrackingIdentifier):
             parts.label = str(item.get("TextValue", ""))
-        elif key == ("112040", "DCM"):
+        elif name.is_(codes.DCM.TrackingUniqueIdentifier):
             parts.uid = str(item.get("UID", ""))
         elif kind == "NUM":
             measurement = self.measurement(item, parts.where)
@@ -392,9 +387,9 @@ class _Reader:
             parts.region = self.coordinates(item, parts.where)
         elif kind == "IMAGE" and item.get("ReferencedSOPSequence"):
             parts.images.append(self.image(item))
-        elif key == codes.FRAGMENT_NAME[:2] and str(item.get("TextValue", "")).isdigit():
+        elif name.is_(PROJECT_CODES["SplitLesionFragment"]) and str(item.get("TextValue", "")).isdigit():
             parts.fragment = int(item.TextValue)
-        elif key == codes.MERGED_INTO_NAME[:2]:
+        elif name.is_(PROJECT_CODES["MergedIntoLesion"]):
             parts.merged_into_uid = str(item.get("UID", ""))
 
     def measurement(self, item: Dataset, where: str) -> SrMeasurement | None:
@@ -418,7 +413,7 @@ class _Reader:
                 found = self.coordinates(child, f"{where}, NUM {name.meaning!r}")
                 if found is not None:
                     coordinates.append(found)
-            elif kind == "CODE" and child_name is not None and child_name.is_(("121401", "DCM", "")):
+            elif kind == "CODE" and child_name is not None and child_name.is_(codes.DCM.Derivation):
                 derivation = _code(child.ConceptCodeSequence)
         return SrMeasurement(name, value, _code(measured[0].MeasurementUnitsCodeSequence), tuple(images),
                              tuple(coordinates), derivation)
@@ -485,20 +480,20 @@ class _GroupParts:
 
     def coded(self, name: SrCode, value: SrCode) -> None:
         """A CODE item: finding (DCM 121071), site (SCT 363698007), method (SCT 370129005) or evaluation."""
-        key = (name.value, name.scheme)
-        if key == ("121071", "DCM"):
+        if name.is_(codes.DCM.Finding):
             self.finding_type = value
-        elif key == ("363698007", "SCT"):
+        elif name.is_(codes.SCT.FindingSite):
             self.finding_sites.append(value)
-        elif key == ("370129005", "SCT"):
+        elif name.is_(codes.SCT.MeasurementMethod):
             self.method = value
         else:
             self.evaluations.append((name, value))
-            if key in (codes.BASELINE_CATEGORY_NAME[:2], codes.ROLE_NAME[:2]) and value.value in _ROLES:
+            if (name.is_(codes.DCM.BaselineCategory) or name.is_(PROJECT_CODES["LesionRole"])) \
+                    and value.value in _ROLES:
                 self.role = _ROLES[value.value]
-            elif key == codes.STATUS_NAME[:2] and value.value in _STATUSES:
+            elif name.is_(PROJECT_CODES["LesionStatus"]) and value.value in _STATUSES:
                 self.status = _STATUSES[value.value]
-            elif key == codes.RADIATION_INDUCED_NAME[:2]:
-                self.radiation_induced = value.is_(codes.YES)
-            elif key == codes.IRRADIATED_NAME[:2]:
-                self.irradiated = value.is_(codes.YES)
+            elif name.is_(PROJECT_CODES["RadiationInducedChange"]):
+                self.radiation_induced = value.is_(codes.SCT.Yes)
+            elif name.is_(PROJECT_CODES["IrradiatedOnStudy"]):
+                self.irradiated = value.is_(codes.SCT.Yes)

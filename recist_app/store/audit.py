@@ -25,8 +25,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from recist_app.model.errors import InvalidRecordError
 from recist_app.model.records import AuditEntry
-from recist_app.store.errors import InvalidRecordError
 from recist_app.store.schema import AuditHeadRow, AuditRow
 from recist_app.store.unit_of_work import RowChange
 

@@ -1,7 +1,8 @@
 """Errors of the trial database (issue 5; ARCHITECTURE C7): typed, with the offending values as attributes.
 
 Every class derives from :class:`StoreError`, itself a :class:`~recist_app.errors.RecistAppError`,
-so the command line turns them into one line and exit status 2.
+so the command line turns them into one line and exit status 2. Impossible arguments raise the
+model's :class:`~recist_app.model.errors.InvalidRecordError`.
 """
 
 from __future__ import annotations
@@ -11,19 +12,6 @@ from recist_app.errors import RecistAppError
 
 class StoreError(RecistAppError):
     """Base class of the trial database's errors."""
-
-
-class InvalidRecordError(StoreError, ValueError):
-    """An argument is impossible input (C8): ``Argument "x" must be …, got 'X'.``"""
-
-    def __init__(self, argument: str, value: object, expected: str) -> None:
-        self.argument = argument
-        self.value = value
-        self.expected = expected
-        super().__init__(f'Argument "{argument}" must be {expected}, got {value!r}.')
-
-    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
-        return (type(self), (self.argument, self.value, self.expected))
 
 
 class NotFoundError(StoreError, LookupError):

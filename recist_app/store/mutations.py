@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from recist_app.model.caliper import CLEARED_BY_MEASURING
+from recist_app.model.errors import InvalidRecordError
 from recist_app.model.records import (
     STATUSES_BY_ROLE,
     Lesion,
@@ -28,7 +29,7 @@ from recist_app.model.records import (
 )
 from recist_app.store import mapping
 from recist_app.store.audit import utc_now
-from recist_app.store.errors import ConflictError, DuplicateError, InvalidRecordError
+from recist_app.store.errors import ConflictError, DuplicateError
 from recist_app.store.repository import Repository
 from recist_app.store.schema import (
     LesionRow,
@@ -297,7 +298,7 @@ def _status(status: Status | str | None, role: LesionRole) -> Status | None:
     try:
         value = Status(status)
     except ValueError:
-        raise InvalidRecordError("status", status, f"one of {[s.value for s in Status]}") from None
+        raise InvalidRecordError("status", status, f"one of {[s.value for s in Status if s is not Status.MEASURED]}") from None
     allowed = STATUSES_BY_ROLE[role]
     if value not in allowed:
         names = sorted(s.value for s in allowed)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from assessment.read_report import ReadReport
 from recist_app.evaluation.engine import evaluate, outcome
+from recist_app.model.errors import InvalidRecordError
 from recist_app.model.records import (
     AdjudicationTask,
     Reader,
@@ -25,7 +26,7 @@ from recist_app.model.records import (
 )
 from recist_app.store import audit, mapping, snapshots
 from recist_app.store.db import Database
-from recist_app.store.errors import InvalidRecordError, PermissionDeniedError
+from recist_app.store.errors import PermissionDeniedError
 from recist_app.store.repository import SYSTEM, Repository, Scope
 from recist_app.store.schema import AdjudicationRow, ReadRow
 from recist_app.store.signoff import authenticate

@@ -14,12 +14,9 @@ import hmac
 import os
 from collections.abc import Iterable
 
+from recist_app.model.errors import InvalidRecordError
 from recist_app.model.records import new_uid
-from recist_app.store.errors import (
-    InvalidRecordError,
-    SignatureError,
-    TimepointLockedError,
-)
+from recist_app.store.errors import SignatureError, TimepointLockedError
 from recist_app.store.repository import Repository
 from recist_app.store.schema import ReaderRow, ReadTimepointRow
 from recist_app.store.unit_of_work import RowChange, UnitOfWork

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assessment.profile import Profile
+from recist_app.model.errors import InvalidRecordError
 from recist_app.model.records import (
     AdjudicationTask,
     AuditEntry,
@@ -38,12 +39,7 @@ from recist_app.model.records import (
 from recist_app.store import audit, mapping, review, signoff, snapshots
 from recist_app.store import mutations as commands
 from recist_app.store.db import Database, head_revision, known_revisions
-from recist_app.store.errors import (
-    DatabaseError,
-    DuplicateError,
-    InvalidRecordError,
-    PermissionDeniedError,
-)
+from recist_app.store.errors import DatabaseError, DuplicateError, PermissionDeniedError
 from recist_app.store.read_session import ReadSession
 from recist_app.store.repository import SYSTEM, Repository
 from recist_app.store.review import AdjudicationSession

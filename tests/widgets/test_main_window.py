@@ -222,9 +222,9 @@ def test_signed_timepoint_is_locked_until_reopened(window: MainWindow, demo: Dem
     reading = window.reading
     view = click_timepoint(qtbot, window, "STS-002", "WEEK 16")
     with pytest.raises(SignatureError):
-        reading.sign_timepoint(password="not the password")
+        window.commands.sign_timepoint(password="not the password")
     assert not reading.locked
-    assert reading.sign_timepoint(password=demo.reader(DEMO).password)
+    assert window.commands.sign_timepoint(password=demo.reader(DEMO).password)
     assert reading.locked and reading.lock_bar.locked and "WEEK 16 is signed" in reading.lock_bar.label.text()
     assert window.lesion_panel.read_only
     assert not window.main_actions.length_tool.isEnabled() and not window.main_actions.sign.isEnabled()
@@ -235,14 +235,14 @@ def test_signed_timepoint_is_locked_until_reopened(window: MainWindow, demo: Dem
         assert caliper.acceptedMouseButtons() == QtCore.Qt.MouseButton.NoButton
     tp_item = reading.browser.timepoint_item(reading.tp_uid)
     assert not tp_item.icon(0).isNull()
-    assert reading.reopen_timepoint(reason="query 12: T02 re-measured")
+    assert window.commands.reopen_timepoint(reason="query 12: T02 re-measured")
     assert not reading.locked and not reading.lock_bar.locked and window.main_actions.length_tool.isEnabled()
 
 
 def test_export_runs_in_a_worker(window: MainWindow, demo: Demo, qtbot: QtBot, tmp_path: Path) -> None:
     log_in(window, demo.reader(DEMO))
     out = tmp_path / "export"
-    task = window.reading.export_trial(out, ("sdtm", "timeline"))
+    task = window.commands.export_trial(out, ("sdtm", "timeline"))
     assert task is not None
     assert any(w.task is task for w in window.progress_area.widgets())
     with qtbot.waitSignal(task.signals.finished, timeout=60_000):
@@ -256,7 +256,7 @@ def test_export_can_be_cancelled_from_the_status_bar(window: MainWindow, demo: D
                                                      tmp_path: Path) -> None:
     log_in(window, demo.reader(DEMO))
     out = tmp_path / "cancelled"
-    task = window.reading.export_trial(out, ("sdtm", "timeline", "sr"))
+    task = window.commands.export_trial(out, ("sdtm", "timeline", "sr"))
     cancelled: list[bool] = []
     task.signals.cancelled.connect(lambda: cancelled.append(True))  # queued: delivered after this line
     widget = next(w for w in window.progress_area.widgets() if w.task is task)
@@ -336,7 +336,7 @@ def test_screenshots(app: QtWidgets.QApplication, qtbot: QtBot, demo: Demo, tmp_
         reading.activate_lesion(reading.bridge.snapshot.lesion("T01").uid, reading.tp_uid)
         check_shot(window, shots / f"compare_{name}.png", size)
         reading.set_compare(False)
-        assert reading.sign_timepoint(password=demo.reader(DEMO).password)
+        assert window.commands.sign_timepoint(password=demo.reader(DEMO).password)
         check_shot(window, shots / f"signed_{name}.png", size)
         docks = [window.trial_dock, window.lesion_dock, window.response_dock]
         assert all(dock.width() >= 200 for dock in docks)
@@ -420,7 +420,7 @@ def test_window_starts_filling_large_screens(free: QtCore.QRect, expected: QtCor
 
 def test_a_timepoint_opens_on_its_first_target(window: MainWindow, demo: Demo, qtbot: QtBot) -> None:
     """A measured time point opens on the slice of its first target (lowest label); otherwise the middle."""
-    from widgets.reading import calipers as read_calipers
+    from recist_app.model.caliper import record_of_lesion
 
     log_in(window, demo.reader(DEMO))
     for subject_id, visit, visit_id in (("STS-001", "WEEK 8", "V1"), ("STS-002", "BASELINE", "V0")):
@@ -428,7 +428,7 @@ def test_a_timepoint_opens_on_its_first_target(window: MainWindow, demo: Demo, q
         snapshot = window.reading.bridge.snapshot
         t01, tp = snapshot.lesion("T01"), snapshot.timepoint(visit)
         assert view.volume is not None
-        stored = read_calipers.record_of_lesion(snapshot, t01.uid, tp.uid, view.volume)
+        stored = record_of_lesion(snapshot, t01.uid, tp.uid, view.volume)
         assert stored is not None and stored.slice_index == demo.truth(subject_id, visit_id, "T01").slice_index
         assert view.slice_index == stored.slice_index, (subject_id, visit)
         assert view.selected_measurement == ""  # only the slice: no caliper is selected

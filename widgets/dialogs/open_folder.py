@@ -215,7 +215,7 @@ class OpenFolderDialog(QtWidgets.QDialog):
 
     def import_series(self) -> int:
         """Attach the planned series to the trial; emits :attr:`imported`."""
-        from widgets.main_window import show_errors
+        from widgets.error_display import show_errors
 
         count = 0
         with show_errors("Could not import the series", self):

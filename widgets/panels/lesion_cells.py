@@ -2,10 +2,12 @@
 
 :class:`ReadIndex` indexes one snapshot and its report once per ``set_read``: lines and states by
 (lesion, time point), the reader's time-point order, and the engine's findings by lesion and by
-cell. Values come from the core, never from RECIST arithmetic here (ARCHITECTURE C3): diameters
-through ``recist_app.evaluation.engine.diameter_mm`` (the engine's 0.1 mm rounding, short axis for nodes),
-changes from the engine's own observations in ``report.read`` and its time-point results,
-formatted by the core as the engine prints them (:mod:`recist_app.evaluation.response_text`).
+cell. Values come from the core, never from RECIST arithmetic here (ARCHITECTURE C3): what a
+lesion contributes at a time point is the core's one rule
+(:mod:`recist_app.evaluation.lesion_values`: the stated status, else the line on the lesion's
+RECIST axis with the engine's 0.1 mm rounding), changes from the engine's own observations in
+``report.read`` and its time-point results, formatted by the core as the engine prints them
+(:mod:`recist_app.evaluation.response_text`).
 """
 
 from __future__ import annotations
@@ -16,14 +18,12 @@ from typing import Any
 
 from assessment.domain import Finding
 from assessment.read_report import ReadReport
-from recist_app.evaluation.engine import diameter_mm
+from recist_app.evaluation.lesion_values import LesionValues, diameter_mm
 from recist_app.evaluation.response_text import lesion_change_text
 from recist_app.model.records import (
-    Axis,
     Lesion,
     LesionRole,
     LesionState,
-    Measurement,
     ReadSnapshot,
     Status,
     Timepoint,
@@ -143,11 +143,7 @@ class ReadIndex:
 
     def __init__(self, snapshot: ReadSnapshot, report: ReadReport | None) -> None:
         self.snapshot, self.report = snapshot, report
-        lines: dict[tuple[str, str], list[Measurement]] = defaultdict(list)
-        for measurement in snapshot.measurements:
-            lines[(measurement.lesion_uid, measurement.timepoint_uid)].append(measurement)
-        self._lines = dict(lines)
-        self._states = {(s.lesion_uid, s.timepoint_uid): s for s in snapshot.states}
+        self._values = LesionValues(snapshot)
         self.order = {tp.uid: n for n, tp in enumerate(snapshot.timepoints)}
         self._labels = {lesion.uid: lesion.label for lesion in snapshot.lesions}
         by_label = {lesion.label: lesion.uid for lesion in snapshot.lesions}
@@ -171,7 +167,7 @@ class ReadIndex:
 
     def state(self, lesion_uid: str, timepoint_uid: str) -> LesionState | None:
         """The reader's stated status of a lesion at a time point, if any."""
-        return self._states.get((lesion_uid, timepoint_uid))
+        return self._values.state(lesion_uid, timepoint_uid)
 
     def is_before_first(self, lesion: Lesion, tp: Timepoint) -> bool:
         """True for time points before a new lesion appeared (nothing to record there)."""
@@ -182,8 +178,8 @@ class ReadIndex:
         if self.is_before_first(lesion, tp):
             return Cell("—", "Not yet present (a new lesion, first seen later)", muted=True)
         key = (lesion.uid, tp.uid)
-        state, lines = self._states.get(key), self._lines.get(key, [])
-        text, tip, muted = self._value(lesion, state, lines)
+        state = self._values.state(lesion.uid, tp.uid)
+        text, tip, muted = self._value(lesion, tp)
         if state is not None and state.radiation_induced:
             text = f"{text} {RADIATION_MARK}".strip()
             tip += "\nRI: change marked radiation-induced (fibrosis / pneumonitis), not progression (RULES §7 A9)"
@@ -193,27 +189,24 @@ class ReadIndex:
         tip += "".join(f"\n⚠ {f.message}" for f in findings)
         return Cell(text, tip, muted, bool(findings))
 
-    def _value(self, lesion: Lesion, state: LesionState | None, lines: list[Measurement]) -> tuple[str, str, bool]:
-        axis = Axis.SHORT if lesion.nodal else Axis.LONG
-        status = state.status if state is not None else None
-        if status is Status.SPLIT:
-            parts = [f"{diameter_mm(m.line)}" for m in sorted(lines, key=lambda m: m.fragment) if m.line.axis is axis]
+    def _value(self, lesion: Lesion, tp: Timepoint) -> tuple[str, str, bool]:
+        """Text, tooltip and muted flag of the lesion's value at ``tp`` (the core's one rule)."""
+        value = self._values.value(lesion, tp.uid)
+        if value.stated is Status.SPLIT:
+            parts = [f"{diameter_mm(m.line)}" for _, m in value.fragments]
             return "split", f"Split: fragments {' + '.join(parts) or 'not measured'} mm, summed (RULES §1.4)", False
-        if status is Status.MERGED:
-            into = self._labels.get(state.merged_into_uid or "", "") if state is not None else ""
+        if value.stated is Status.MERGED:
+            into = self._labels.get(value.merged_into_uid or "", "")
             return "merged", f"Merged{' into ' + into if into else ''}: counts 0 mm (RULES §1.4)", False
-        if status is not None:
-            return STATUS_TEXT[status], status.value.capitalize(), status is Status.NOT_ASSESSED
-        by_axis = {m.line.axis: m.line for m in lines if m.fragment == 0}
-        line = by_axis.get(axis)
-        if line is None:
-            why = "no short-axis line (nodes count the short axis)" if lines else "nothing recorded"
+        if value.stated is not None:
+            return STATUS_TEXT[value.stated], value.stated.value.capitalize(), value.stated is Status.NOT_ASSESSED
+        if value.line is None:
+            why = "no short-axis line (nodes count the short axis)" if value.has_lines else "nothing recorded"
             return "NA", f"Not assessed: {why}", True
-        other = by_axis.get(Axis.LONG if lesion.nodal else Axis.SHORT)
-        tip = f"{'Short' if lesion.nodal else 'Long'} axis {diameter_mm(line)} mm"
-        if other is not None:
-            tip += f" ({'long' if lesion.nodal else 'short'} axis {diameter_mm(other)} mm)"
-        return f"{diameter_mm(line)}", tip, False
+        tip = f"{lesion.recist_axis.value.capitalize()} axis {value.diameter_mm} mm"
+        if value.other is not None:
+            tip += f" ({value.other.line.axis.value} axis {diameter_mm(value.other.line)} mm)"
+        return f"{value.diameter_mm}", tip, False
 
     def _changes(self, lesion: Lesion, tp: Timepoint) -> str:
         """This target against its own baseline and smallest earlier value, then the sum's changes."""

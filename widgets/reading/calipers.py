@@ -10,12 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from recist_app.imaging.volume import CtVolume
-from recist_app.model.caliper import (
-    caliper_key,
-    parse_key,
-    record_from_lines,
-    record_of_lesion,
-)
+from recist_app.model.caliper import caliper_key, record_from_lines
 from recist_app.model.records import Lesion, LineMeasurement, ReadSnapshot
 from widgets.viewer.slice_view import MeasurementItem
 
@@ -37,5 +32,3 @@ def measurement_items(snapshot: ReadSnapshot, timepoint_uid: str, volume: CtVolu
         items.append(MeasurementItem(caliper_key(uid, fragment), record, label, lesion.role.value))
     return items
 
-
-__all__ = ["caliper_key", "measurement_items", "parse_key", "record_of_lesion"]

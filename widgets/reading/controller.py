@@ -6,70 +6,90 @@ response panels) and keeps them on the current subject, time point and lesion:
 - choosing a time point loads its series in a worker (:class:`widgets.reading.image_loader.ImageLoader`;
   first slice at once) and shows the read's calipers of that time point with lesion label and role
   colour, on the slice of its first measured target (lowest label; the middle slice when nothing
-  is measured there);
+  is measured there; :mod:`widgets.reading.navigation`);
 - activating a lesion cell jumps every view to the slice where it was measured;
 - a caliper drawn goes to the selected lesion, or at baseline to a new target, or (follow-ups)
-  to the lesion the reader picks; edits and deletions go to the lesion they belong to — always
-  through :class:`widgets.reading.session_bridge.SessionBridge`, whose ``read_changed`` then refreshes
+  to the lesion the reader picks (:func:`widgets.dialogs.lesion_chooser.ask_lesion`); edits and
+  deletions go to the lesion they belong to — always through
+  :class:`widgets.reading.session_bridge.SessionBridge`, whose ``read_changed`` then refreshes
   every view (C12);
 - a signed time point is read-only: calipers frozen, measuring tools off, a padlock bar with
-  "Reopen…".
+  "Reopen…";
+- Compare shows the prior (baseline or nadir) beside the current time point.
 
-Lesion selection, jumps, caliper routing and the lock are in
-:class:`widgets.reading.lesion_routing.LesionRouting`; the commands of the menus and tool bar (sign,
-export, open folder, compare …) in :class:`widgets.reading.actions.ReadingActions`; this class
-extends both.
+The commands of the menus and tool bar (sign, export, open folder …) are
+:class:`widgets.reading.actions.ReadingActions`, which drives this controller; the controller
+knows nothing of them and says when their state may have changed (:attr:`ReadingController.state_changed`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6 import QtCore, QtWidgets
 
-from assessment.outcome import ReadOutcome
-from assessment.read_report import ReadReport
 from recist_app.imaging.volume import CtVolume
+from recist_app.model.caliper import CaliperRecord, caliper_key, parse_key, record_of_lesion
 from recist_app.model.records import Reader, ReadSnapshot, Timepoint
+from recist_app.read import ReadChanged
 from recist_app.store import TrialStore
+from widgets.dialogs.lesion_chooser import ask_lesion
+from widgets.dialogs.login import role_name
+from widgets.error_display import show_error, show_errors
 from widgets.panels.lesion_panel import LesionPanel
 from widgets.panels.response_panel import ResponsePanel
-from widgets.reading import calipers as read_calipers
-from widgets.reading.actions import ReadingActions
+from widgets.reading import navigation
+from widgets.reading.calipers import measurement_items
 from widgets.reading.image_loader import ImageLoader, main_series
-from widgets.reading.lesion_routing import LesionRouting
 from widgets.reading.lock_bar import LockBar
 from widgets.reading.session_bridge import SessionBridge
 from widgets.reading.trial_browser import TrialBrowser
 from widgets.viewer.compare_view import CompareView
+from widgets.viewer.measure_tools import Tool
 from widgets.viewer.overlay import OverlayInfo
 from widgets.viewer.slice_view import SliceView
-
-if TYPE_CHECKING:
-    from widgets.main_window import MainWindow
+from widgets.workers import TaskRunner
 
 CURRENT, PRIOR = "current", "prior"
 
 
-class ReadingController(LesionRouting, ReadingActions, QtCore.QObject):
-    """The reading state of the main window: trial, reader, subject, time point, lesion."""
+class ReadingController(QtCore.QObject):
+    """The reading state of the main window: trial, reader, subject, time point, lesion.
 
-    def __init__(self, window: MainWindow) -> None:
-        QtCore.QObject.__init__(self, window)
+    Parameters
+    ----------
+    window : QMainWindow
+        The main window: its status bar shows the reading's messages, it parents the dialogs.
+    runner : TaskRunner
+        Runs the series loads in workers.
+
+    Signals
+    -------
+    state_changed()
+        Whatever the actions' state depends on may have changed (read, time point, lock, tool, compare).
+    panels_replaced(LesionPanel, ResponsePanel)
+        Fresh panels for the docks (another reader: nothing of the previous read stays).
+    """
+
+    state_changed = QtCore.Signal()
+    panels_replaced = QtCore.Signal(object, object)
+
+    def __init__(self, window: QtWidgets.QMainWindow, runner: TaskRunner) -> None:
+        super().__init__(window)
         self.window = window
         self.store: TrialStore | None = None
+        self.db: str | None = None
         self.reader: Reader | None = None
         self.bridge: SessionBridge | None = None
         self.subject_id: str | None = None
         self.tp_uid: str | None = None
         self.prior_uid: str | None = None
+        self.prior_is_nadir = False
         self.selected_lesion = ""
         self.preview = False
         self.volumes: dict[str, CtVolume] = {}
         self._shown: dict[int, str] = {}
         self._pending_jump = self._last_jump = ""
         self._sync_scheduled = False
-        self.loader = ImageLoader(window.runner, self)
+        self.loader = ImageLoader(runner, self)
         self.loader.loaded.connect(self._on_volume_loaded)
         self.loader.failed.connect(self._on_volume_failed)
         self.browser = TrialBrowser()
@@ -77,7 +97,6 @@ class ReadingController(LesionRouting, ReadingActions, QtCore.QObject):
         self.browser.timepoint_selected.connect(self.show_timepoint)
         self.loader.examined.connect(self.browser.set_findings)
         self.lock_bar = LockBar()
-        self.lock_bar.reopen_requested.connect(lambda: self.reopen_timepoint())
         self.stack = QtWidgets.QStackedWidget()
         self.central = QtWidgets.QWidget()
         self.central.setObjectName("centralArea")
@@ -110,7 +129,7 @@ class ReadingController(LesionRouting, ReadingActions, QtCore.QObject):
             view.measurement_selected.connect(lambda key, v=view: self._on_caliper_selected(v, key))
             view.undo_requested.connect(self.undo)
             view.redo_requested.connect(self.redo)
-            view.tool_changed.connect(lambda _tool: self.update_actions())
+            view.tool_changed.connect(lambda _tool: self.state_changed.emit())
 
     def _new_panels(self) -> tuple[LesionPanel, ResponsePanel]:
         lesions, response = LesionPanel(), ResponsePanel()
@@ -135,14 +154,19 @@ class ReadingController(LesionRouting, ReadingActions, QtCore.QObject):
         """True when the compare view is shown."""
         return self.stack.currentWidget() is self.compare_view
 
+    def say(self, text: str, timeout_ms: int = 8000) -> None:
+        """One line in the window's status bar."""
+        self.window.statusBar().showMessage(text, timeout_ms)
+
     # -- trial and reader ---------------------------------------------------------------------------
-    def set_store(self, store: TrialStore) -> None:
-        """Open another trial: nobody is logged in until :meth:`set_reader`."""
-        self.store = store
-        self.bridge = SessionBridge(store, errors=self._errors, parent=self)
+    def set_store(self, store: TrialStore, db: str | None = None) -> None:
+        """Open another trial (``db``: its path or URL, for workers): nobody is logged in until
+        :meth:`set_reader`."""
+        self.store, self.db = store, db
+        self.bridge = SessionBridge(store, errors=lambda title: show_errors(title, self.window), parent=self)
         self.bridge.read_changed.connect(self._on_read_changed)
-        self.bridge.history_changed.connect(lambda *_: self.update_actions())
-        self.bridge.message.connect(lambda text: self.window.statusBar().showMessage(text, 8000))
+        self.bridge.history_changed.connect(lambda *_: self.state_changed.emit())
+        self.bridge.message.connect(self.say)
         self.loader.clear()
         self.reader = None
         self._reset()
@@ -164,19 +188,14 @@ class ReadingController(LesionRouting, ReadingActions, QtCore.QObject):
         self.subject_id = self.tp_uid = self.prior_uid = None
         self.selected_lesion, self._pending_jump, self._last_jump, self.volumes = "", "", "", {}
         self._build_views()
-        lesions, response = self._new_panels()
-        if hasattr(self.window, "lesion_dock"):  # not while the window is being built
-            self.window.set_dock_widget(self.window.lesion_dock, lesions)
-            self.window.set_dock_widget(self.window.response_dock, response)
-        self.lesion_panel, self.response_panel = lesions, response
+        self.lesion_panel, self.response_panel = self._new_panels()
+        self.panels_replaced.emit(self.lesion_panel, self.response_panel)
         self.stack.setCurrentWidget(self.slice_view)
         self.lock_bar.set_lock(None)
         self._fill_browser()
-        self.update_actions()
+        self.state_changed.emit()
 
     def _fill_browser(self) -> None:
-        from widgets.dialogs.login import role_name
-
         if self.store is None:
             self.browser.set_trial(None, ())
             return
@@ -191,11 +210,23 @@ class ReadingController(LesionRouting, ReadingActions, QtCore.QObject):
                 self.browser.set_timepoints(subject.subject_id, timepoints)
         self.loader.examine(links)
 
+    def reload_trial(self) -> None:
+        """Show what changed in the trial (series imported): the browser, and the open read's time points."""
+        subject, tp = self.subject_id, self.tp_uid
+        self._fill_browser()
+        if subject is not None and self.bridge is not None and self.bridge.session is not None:
+            self.bridge.refresh()
+            snapshot = self.bridge.snapshot
+            if snapshot is not None:
+                self.browser.set_timepoints(subject, snapshot.timepoints, navigation.signed_timepoints(snapshot))
+            if tp is not None:
+                self.browser.select_timepoint(tp, emit=False)
+
     # -- subject and time point ------------------------------------------------------------------
     def open_subject(self, subject_id: str) -> bool:
         """Open the logged-in reader's read of ``subject_id`` (created on first use)."""
         if self.reader is None or self.bridge is None:
-            self.window.statusBar().showMessage("Log in to read (File > Log in).", 8000)
+            self.say("Log in to read (File > Log in).")
             return False
         if subject_id == self.subject_id and self.bridge.snapshot is not None:
             return True
@@ -209,7 +240,7 @@ class ReadingController(LesionRouting, ReadingActions, QtCore.QObject):
             return False
         snapshot = self.bridge.snapshot
         assert snapshot is not None
-        self.browser.set_timepoints(subject_id, snapshot.timepoints, self._signed(snapshot))
+        self.browser.set_timepoints(subject_id, snapshot.timepoints, navigation.signed_timepoints(snapshot))
         return True
 
     def open_subject_at_latest(self, subject_id: str) -> None:
@@ -227,15 +258,19 @@ class ReadingController(LesionRouting, ReadingActions, QtCore.QObject):
             self._forget_images()
         self.tp_uid = tp.uid
         self.browser.select_timepoint(tp.uid, emit=False)
-        try:
-            self.response_panel.select_timepoint(tp.uid)
-        except KeyError:
-            pass
+        self._select_response_column()
         self._refresh_lock()
         self._load(CURRENT, tp)
         if self.comparing:
             self.load_prior()
-        self.update_actions()
+        self.state_changed.emit()
+
+    def _select_response_column(self) -> None:
+        if self.tp_uid is not None:
+            try:
+                self.response_panel.select_timepoint(self.tp_uid)
+            except KeyError:  # the report has no column for it yet
+                pass
 
     def _forget_images(self) -> None:
         """Until the next series is in, no view counts as showing the read: nothing can be measured on
@@ -250,7 +285,7 @@ class ReadingController(LesionRouting, ReadingActions, QtCore.QObject):
     def _load(self, channel: str, tp: Timepoint) -> None:
         link = main_series(tp)
         if link is None:
-            self.window.statusBar().showMessage(f"{tp.visit} has no series: import one with File > Open folder.")
+            self.say(f"{tp.visit} has no series: import one with File > Open folder.", 0)
             return
         self.loader.load(channel, tp, link, f"Loading {tp.visit}")
 
@@ -283,42 +318,39 @@ class ReadingController(LesionRouting, ReadingActions, QtCore.QObject):
                 self._show_compare()
             return
         self.preview = preview
-        start = self._jump_slice(volume) if not preview else None
+        snapshot = self.bridge.snapshot if self.bridge is not None else None
+        start = navigation.jump_slice(snapshot, tp_uid, self._pending_jump, volume) \
+            if snapshot is not None and not preview else None
         self.slice_view.set_volume(volume, self.overlay_info(tp), start)
         self._shown[id(self.slice_view)] = tp_uid
         if not preview:
             self.volumes[CURRENT] = volume
-            self.window.statusBar().showMessage(f"{tp.visit}: {volume.shape[0]} slices loaded", 5000)
+            self.say(f"{tp.visit}: {volume.shape[0]} slices loaded", 5000)
             self._show_compare()
             self.sync_calipers()
             self._finish_jump()
         self._apply_lock_to_views()
-        self.update_actions()
+        self.state_changed.emit()
 
     def _on_volume_failed(self, channel: str, tp_uid: str, error: BaseException) -> None:
         tp = self.timepoint(tp_uid)
-        self.window.show_error(f"Could not load {tp.visit if tp else 'the series'}", error)
+        show_error(f"Could not load {tp.visit if tp else 'the series'}", error, self.window)
 
     # -- the read changed -----------------------------------------------------------------------------
-    def _on_read_changed(self, snapshot: ReadSnapshot, report: ReadReport, outcome: ReadOutcome | None) -> None:
-        locked = self.locked
-        self.lesion_panel.set_read(snapshot, report, read_only=locked)
+    def _on_read_changed(self, event: ReadChanged) -> None:
+        snapshot = event.snapshot
+        self.lesion_panel.set_read(snapshot, event.report, read_only=self.locked)
         labels = {tp.uid: tp.visit for tp in snapshot.timepoints} if self.blinded else None
-        irecist = self.bridge.irecist_outcome if self.bridge is not None else None
-        self.response_panel.set_report(report, (outcome, irecist), timepoint_labels=labels)
-        if self.tp_uid is not None:
-            try:
-                self.response_panel.select_timepoint(self.tp_uid)
-            except KeyError:
-                pass
-        self.browser.set_signed(self._signed(snapshot))
+        self.response_panel.set_report(event.report, (event.outcome, event.irecist_outcome), timepoint_labels=labels)
+        self._select_response_column()
+        self.browser.set_signed(navigation.signed_timepoints(snapshot))
         if self.selected_lesion and not any(lesion.uid == self.selected_lesion for lesion in snapshot.lesions):
             self.select_lesion("")
         elif self.selected_lesion:
             self.select_lesion(self.selected_lesion)
         self._refresh_lock()
         self.schedule_sync()
-        self.update_actions()
+        self.state_changed.emit()
 
     def schedule_sync(self) -> None:
         """Rebuild the calipers from the read once control is back in the event loop (never inside a
@@ -335,27 +367,225 @@ class ReadingController(LesionRouting, ReadingActions, QtCore.QObject):
             tp_uid = self._shown.get(id(view))
             if view.volume is None or tp_uid is None or (view is self.slice_view and self.preview):
                 continue
-            items = read_calipers.measurement_items(snapshot, tp_uid, view.volume) if snapshot is not None else []
-            view.set_measurements(items)
+            view.set_measurements(measurement_items(snapshot, tp_uid, view.volume) if snapshot is not None else [])
         self._apply_lock_to_views()
 
-    # -- helpers --------------------------------------------------------------------------------------------
+    # -- lesions ----------------------------------------------------------------------------------------
+    def add_lesion(self, role: str) -> None:
+        """Add a lesion with the next label and select it: the next caliper measures it."""
+        if self.bridge is None or self.bridge.session is None:
+            return
+        lesion = self.bridge.add_lesion(role, self.tp_uid)
+        if lesion is not None:
+            self.select_lesion(lesion.uid)
+            self.say(f"{lesion.label} added: draw its caliper (d length, o bidirectional).")
+
+    def undo(self) -> None:
+        """Undo the reader's last change (Ctrl+Z)."""
+        if self.bridge is not None and self.bridge.session is not None:
+            self.bridge.undo()
+
+    def redo(self) -> None:
+        """Redo the last undone change (Ctrl+Y)."""
+        if self.bridge is not None and self.bridge.session is not None:
+            self.bridge.redo()
+
+    def select_lesion(self, lesion_uid: str) -> None:
+        """The lesion the next caliper goes to (``""``: none; the caliper then asks or adds a target)."""
+        lesion = None
+        if lesion_uid and self.bridge is not None:
+            try:
+                lesion = self.bridge.lesion(lesion_uid)
+            except (KeyError, RuntimeError):
+                lesion = None
+        self.selected_lesion = lesion.uid if lesion is not None else ""
+        for view in self.views():
+            view.set_pending_label(lesion.label if lesion else "", lesion.role.value if lesion else "")
+        if lesion is not None and self.lesion_panel.current_key()[0] != lesion.uid:
+            self.lesion_panel.select(lesion.uid)  # the label column: the row stays readable
+
+    def activate_lesion(self, lesion_uid: str, timepoint_uid: str) -> None:
+        """Select a lesion and jump to the slice where it was measured at ``timepoint_uid``."""
+        self.select_lesion(lesion_uid)
+        self._pending_jump = lesion_uid
+        if timepoint_uid and timepoint_uid != self.tp_uid and self.subject_id is not None:
+            self.show_timepoint(self.subject_id, timepoint_uid)
+            return
+        self._finish_jump()
+
+    def _finish_jump(self, compare_only: bool = False) -> None:
+        """Show the pending lesion's caliper on each view, at each view's time point (VIEWER.md); with
+        ``compare_only`` again on the compare view for the last lesion jumped to (its prior arrived later)."""
+        lesion_uid = self._last_jump if compare_only else self._pending_jump
+        self._pending_jump = ""
+        snapshot = self.bridge.snapshot if self.bridge is not None else None
+        if not lesion_uid or snapshot is None:
+            return
+        self._last_jump = lesion_uid
+        left_view, right_view = self.compare_view.left, self.compare_view.right
+        views = (left_view, right_view) if compare_only else (left_view, right_view, self.slice_view)
+        records = {}
+        for view in views:
+            tp_uid = self._shown.get(id(view))
+            if view.volume is not None and tp_uid is not None:
+                records[id(view)] = record_of_lesion(snapshot, lesion_uid, tp_uid, view.volume)
+        left, right = records.get(id(left_view)), records.get(id(right_view))
+        if left is not None and right is not None and left.p1_mm and right.p1_mm:
+            self.compare_view.align_on(left.p1_mm, right.p1_mm)
+        for view in views:
+            record = records.get(id(view))
+            if record is not None:
+                view.show_record(record)
+                view.select_measurement(caliper_key(lesion_uid))
+        if not compare_only and records.get(id(self.slice_view)) is None and self.tp_uid is not None:
+            self.say("This lesion has no caliper on the series shown.", 5000)
+
+    # -- calipers from the views ----------------------------------------------------------------------
+    def _on_committed(self, view: SliceView, key: str, record: CaliperRecord) -> None:
+        tp_uid = self._editable_timepoint(view)
+        if tp_uid is None or self.bridge is None:
+            return
+        if self.selected_lesion:
+            lesion_uid = self.selected_lesion
+            self.select_lesion("")  # the next caliper asks again: never overwrite a lesion by accident
+            self.bridge.store_caliper(lesion_uid, tp_uid, record)
+        elif self.is_baseline(tp_uid):
+            self.bridge.measure_new_lesion("TARGET", tp_uid, record)
+        else:
+            QtCore.QTimer.singleShot(0, lambda: self._ask_lesion(tp_uid, record))
+
+    def _ask_lesion(self, tp_uid: str, record: CaliperRecord) -> None:
+        """At a follow-up with no lesion selected: which lesion is this caliper? (or a new lesion)."""
+        bridge = self.bridge
+        snapshot = bridge.snapshot if bridge is not None else None
+        if bridge is None or snapshot is None:
+            return
+
+        def chosen(lesion_uid: str | None) -> None:
+            if lesion_uid is None:
+                bridge.measure_new_lesion("NEW", tp_uid, record)
+            else:
+                bridge.store_caliper(lesion_uid, tp_uid, record)
+
+        ask_lesion(self.window, snapshot, tp_uid, bridge.next_label("NEW"), chosen, self.schedule_sync)
+
+    def _on_edited(self, view: SliceView, key: str, record: CaliperRecord) -> None:
+        tp_uid = self._editable_timepoint(view)
+        if tp_uid is None or self.bridge is None or key.startswith("new-"):
+            return
+        lesion_uid, fragment = parse_key(key)
+        self.bridge.store_caliper(lesion_uid, tp_uid, record, fragment)
+
+    def _on_deleted(self, view: SliceView, key: str) -> None:
+        tp_uid = self._editable_timepoint(view)
+        if tp_uid is None or self.bridge is None or key.startswith("new-"):
+            return
+        lesion_uid, fragment = parse_key(key)
+        self.bridge.delete_caliper(lesion_uid, tp_uid, fragment)
+
+    def _on_caliper_selected(self, view: SliceView, key: str) -> None:
+        if key and not key.startswith("new-"):
+            lesion_uid, _ = parse_key(key)
+            if self.lesion_panel.current_key()[0] != lesion_uid:
+                self.lesion_panel.select(lesion_uid)
+
+    def _editable_timepoint(self, view: SliceView) -> str | None:
+        """The time point a view's caliper belongs to, if it may change; else resync and say why."""
+        tp_uid = self._shown.get(id(view))
+        reason = ""
+        if tp_uid is None or self.bridge is None or self.bridge.snapshot is None:
+            reason = "Open a subject and a time point first."
+        elif view is self.slice_view and self.preview:
+            reason = "The series is still loading; measure once it is complete."
+        elif self.bridge.is_signed(tp_uid):
+            reason = "This time point is signed and read-only: reopen it to change measurements."
+        if reason:
+            self.say(reason)
+            self.schedule_sync()
+            return None
+        return tp_uid
+
     def is_baseline(self, tp_uid: str) -> bool:
         """True for the subject's baseline time point (first in the reader's order)."""
         snapshot = self.bridge.snapshot if self.bridge is not None else None
         return bool(snapshot and snapshot.timepoints and snapshot.timepoints[0].uid == tp_uid)
 
-    @staticmethod
-    def _signed(snapshot: ReadSnapshot) -> set[str]:
-        return {rt.timepoint_uid for rt in snapshot.read_timepoints if rt.signed}
+    # -- tools and lock ----------------------------------------------------------------------------------
+    def set_tool(self, tool: Tool | str) -> None:
+        """The left-drag tool of every view (measuring tools only on an editable time point)."""
+        tool = Tool(tool)
+        if tool is not Tool.WINDOW and (self.locked or self.preview):
+            tool = Tool.WINDOW
+        for view in self.views():
+            view.set_tool(tool)
+        self.state_changed.emit()
+
+    def toggle_tool(self, tool: Tool) -> None:
+        """Keys d / o: the measuring tool, or back to window / level if it is on already."""
+        self.set_tool(Tool.WINDOW if self.slice_view.tool is tool else tool)
+
+    @property
+    def locked(self) -> bool:
+        """True when the current time point is signed (read-only)."""
+        return bool(self.bridge and self.tp_uid and self.bridge.is_signed(self.tp_uid))
+
+    def _refresh_lock(self) -> None:
+        snapshot = self.bridge.snapshot if self.bridge is not None else None
+        reader = self.reader.name if self.reader else "the reader"
+        text = navigation.lock_text(snapshot, self.tp_uid, reader) if snapshot and self.tp_uid else None
+        self.lock_bar.set_lock(text)
+        if text is not None:
+            self.set_tool(Tool.WINDOW)
+        self._apply_lock_to_views()
+
+    def _apply_lock_to_views(self) -> None:
+        for view in self.views():
+            tp_uid = self._shown.get(id(view))
+            frozen = tp_uid is None or (self.bridge is not None and self.bridge.is_signed(tp_uid))
+            if frozen and view.selected_measurement:
+                view.select_measurement("")
+            view.set_read_only(frozen)
+
+    # -- compare ------------------------------------------------------------------------------------------
+    def set_compare(self, on: bool) -> None:
+        """Show the prior (baseline or nadir) beside the current time point, or the single view."""
+        self.stack.setCurrentWidget(self.compare_view if on else self.slice_view)
+        if on:
+            self.load_prior()
+        self.state_changed.emit()
+
+    def set_prior_is_nadir(self, nadir: bool) -> None:
+        """Compare with the nadir (True) or with baseline (False) from the next :meth:`load_prior`."""
+        self.prior_is_nadir = nadir
+
+    def load_prior(self) -> None:
+        """Load the prior time point (baseline or nadir, :func:`~widgets.reading.navigation.prior_timepoint`)."""
+        bridge = self.bridge
+        if bridge is None or bridge.snapshot is None or self.tp_uid is None:
+            return
+        tp = self.timepoint(navigation.prior_timepoint(bridge.snapshot, bridge.report, self.tp_uid,
+                                                       self.prior_is_nadir))
+        if tp is None:
+            return
+        self.prior_uid = tp.uid
+        self.volumes.pop(PRIOR, None)
+        self._load(PRIOR, tp)
+
+    def _show_compare(self) -> None:
+        """Fill the compare view once both volumes are there."""
+        left, right = self.volumes.get(PRIOR), self.volumes.get(CURRENT)
+        prior, current = self.timepoint(self.prior_uid), self.timepoint(self.tp_uid)
+        if left is None or right is None or prior is None or current is None:
+            return
+        view = self.compare_view
+        view.set_volumes(left, right, self.overlay_info(prior), self.overlay_info(current))
+        view.set_titles(f"Prior · {prior.visit}" + (" (this is baseline)" if prior.uid == current.uid else ""),
+                        f"Current · {current.visit}")
+        self._shown[id(view.left)], self._shown[id(view.right)] = prior.uid, current.uid
+        self.sync_calipers()
+        self._finish_jump(compare_only=True)
 
     def _bridge(self) -> SessionBridge:
         if self.bridge is None:
             raise RuntimeError("No trial is open.")
         return self.bridge
-
-    def _errors(self, title: str) -> object:
-        from widgets.main_window import show_errors
-
-        return show_errors(title, self.window)
-

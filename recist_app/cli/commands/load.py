@@ -42,7 +42,7 @@ def describe(volume: CtVolume, seconds: float) -> dict[str, Any]:
         "hu_min": int(volume.hu.min()),
         "hu_max": int(volume.hu.max()),
         "window_presets": [list(pair) for pair in volume.window_presets],
-        "findings": list(volume.findings),
+        "findings": [{"code": f.code, "message": f.message} for f in volume.findings],
         "load_seconds": round(seconds, 3),
     }
 
@@ -58,8 +58,8 @@ def run(args: argparse.Namespace) -> int:
     for key, value in summary.items():
         if key == "findings":
             print("findings:" + ("" if value else " none"))
-            for text in value:
-                print(f"  - {text}")
+            for finding in value:
+                print(f"  - {finding['code']}: {finding['message']}")
         elif key == "affine" and value is not None:
             print("affine (index → LPS mm):")
             for line in value:

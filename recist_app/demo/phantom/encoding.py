@@ -26,7 +26,7 @@ from pydicom.uid import (
 )
 from pydicom.valuerep import format_number_as_ds
 
-from recist_app.errors import UnsupportedTransferSyntaxError
+from recist_app.imaging.errors import UnsupportedTransferSyntaxError
 
 INTERCEPT = -1024  # Rescale Intercept (0028,1052); Rescale Slope (0028,1053) is 1
 MAX_STORED = 4095  # Bits Stored (0028,0101) 12, Pixel Representation (0028,0103) 0

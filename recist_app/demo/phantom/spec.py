@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
+from recist_app.demo.errors import PhantomSpecError
 from recist_app.demo.phantom.encoding import (
     ENCODED_SYNTAXES,
     NATIVE_SYNTAXES,
 )
-from recist_app.errors import PhantomSpecError
 
 AXIAL = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 GROUND_TRUTH_NAME = "ground_truth.json"

@@ -25,14 +25,14 @@ from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from recist_app.errors import RecistAppError
-from recist_app.evaluation.engine import diameter_mm
+from recist_app.evaluation.lesion_values import LesionValues, diameter_mm
 from recist_app.exports.plots.style import new_figure
 from recist_app.imaging.orientation import edge_letters
 from recist_app.imaging.volume import CtVolume
 from recist_app.model.records import (
-    Axis,
     Lesion,
     LineMeasurement,
+    Measurement,
     ReadSnapshot,
     Timepoint,
 )
@@ -107,12 +107,6 @@ class VolumeCache:
         return volume if volume.calibrated else "the series has no Pixel Spacing (uncalibrated)"
 
 
-def _line_of(snapshot: ReadSnapshot, lesion: Lesion, timepoint_uid: str) -> LineMeasurement | None:
-    axis = Axis.SHORT if lesion.nodal else Axis.LONG
-    return next((m.line for m in snapshot.measurements if m.lesion_uid == lesion.uid
-                 and m.timepoint_uid == timepoint_uid and m.line.axis is axis and m.fragment == 0), None)
-
-
 def lesion_tiles(snapshot: ReadSnapshot, lesion: Lesion, volumes: VolumeCache, statuses: dict[str, str],
                  days: dict[str, str]) -> list[KeyTile]:
     """The key-image tiles of ``lesion`` at every time point of the read (by scan date).
@@ -120,7 +114,8 @@ def lesion_tiles(snapshot: ReadSnapshot, lesion: Lesion, volumes: VolumeCache, s
     ``statuses`` maps time-point uids to the reader's status text, ``days`` to 'day 63'.
     """
     timepoints = sorted(snapshot.timepoints, key=lambda tp: (tp.scan_date is None, tp.scan_date, tp.uid))
-    lines = {tp.uid: _line_of(snapshot, lesion, tp.uid) for tp in timepoints}
+    values = LesionValues(snapshot)
+    lines = {tp.uid: _line(values.recist_line(lesion, tp.uid)) for tp in timepoints}
     drawn = [line for line in lines.values() if line is not None]
     largest = max((line.length_mm for line in drawn), default=20.0)
     half_mm = max(FOV_MIN_MM, FOV_FACTOR * largest + FOV_MARGIN_MM) / 2
@@ -142,6 +137,10 @@ def lesion_tiles(snapshot: ReadSnapshot, lesion: Lesion, volumes: VolumeCache, s
             continue
         tiles.append(_crop(tile, volume, nearest, line is not None, half_mm))
     return tiles
+
+
+def _line(measurement: Measurement | None) -> LineMeasurement | None:
+    return measurement.line if measurement is not None else None
 
 
 def _nearest(lines: dict[str, LineMeasurement | None], timepoints: Sequence[Timepoint],

@@ -10,7 +10,8 @@ import pytest
 from assessment.errors import InvalidInputError, ProfileError
 from benchmarks.generate_trial import generate
 from recist_app.cli import batch, main
-from recist_app.errors import InputFileError, NotDicomError
+from recist_app.errors import InputFileError
+from recist_app.imaging.errors import NotDicomError
 
 
 @pytest.mark.parametrize("parts", [1, 2, 3, 7])

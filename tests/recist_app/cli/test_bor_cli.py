@@ -200,7 +200,13 @@ def by_read(path: Path) -> dict[tuple[str, str, str], dict[str, tuple[str, ...]]
     return reads
 
 
-def test_ibor_and_ipfs_only_for_reads_with_irecist_rows(tmp_path, subjects):
+INV, RAD = ("S-1", "INVESTIGATOR", ""), ("S-1", "INDEPENDENT ASSESSOR", "RADIOLOGIST 1")
+Reads = dict[tuple[str, str, str], dict[str, tuple[str, ...]]]
+
+
+@pytest.fixture
+def irecist_reads(tmp_path: Path, subjects: Path) -> Reads:
+    """``bor`` on S-1 (investigator: both criteria; radiologist 1: iRECIST only) and S-2 (RECIST 1.1 only)."""
     rad = {"RSEVAL": "INDEPENDENT ASSESSOR", "RSEVALID": "RADIOLOGIST 1"}
     rows = [
         # S-1 investigator: RECIST 1.1 and iRECIST; iUPD, iUPD, iCPD → iCPD dated at the first iUPD.
@@ -215,20 +221,34 @@ def test_ibor_and_ipfs_only_for_reads_with_irecist_rows(tmp_path, subjects):
     ]  # fmt: skip
     status, out = run_bor(tmp_path, rows, subjects)
     assert status == 0
-    reads = by_read(out)
-    inv, rad_key = ("S-1", "INVESTIGATOR", ""), ("S-1", "INDEPENDENT ASSESSOR", "RADIOLOGIST 1")
-    assert list(reads) == [("S-2", "INVESTIGATOR", ""), rad_key, inv, ("S-3", "", "")]
-    assert list(reads[inv]) == ["BOR", "CBOR", "PFS", "IBOR", "IPFS"]
-    assert reads[inv]["IBOR"] == ("iCPD", "2014-02-20", "", "")
-    assert reads[inv]["IPFS"] == ("Confirmed Progression (iCPD)", "2014-02-20", "50", "0")
-    assert reads[inv]["PFS"] == ("Disease Progression", "2014-04-20", "109", "0")  # unchanged
-    # A read with only iRECIST rows: its RECIST 1.1 rows are MISSING / censored at randomisation.
-    assert list(reads[rad_key]) == ["BOR", "CBOR", "PFS", "IBOR", "IPFS"]
-    assert reads[rad_key]["BOR"] == ("MISSING", "", "", "")
-    assert reads[rad_key]["IBOR"] == ("iSD", "2014-02-20", "", "")
-    assert reads[rad_key]["IPFS"] == ("Unconfirmed Progression (iUPD)", "2014-04-01", "90", "0")
+    return by_read(out)
+
+
+def test_ibor_and_ipfs_only_for_reads_with_irecist_rows(irecist_reads: Reads) -> None:
+    reads = irecist_reads
+    assert list(reads) == [("S-2", "INVESTIGATOR", ""), RAD, INV, ("S-3", "", "")]
+    assert list(reads[INV]) == ["BOR", "CBOR", "PFS", "IBOR", "IPFS"]
+    assert list(reads[RAD]) == ["BOR", "CBOR", "PFS", "IBOR", "IPFS"]
     assert list(reads[("S-2", "INVESTIGATOR", "")]) == ["BOR", "CBOR", "PFS"]
     assert list(reads[("S-3", "", "")]) == ["BOR", "CBOR", "PFS"]
+
+
+@pytest.mark.parametrize(
+    ("read", "paramcd", "expected"),
+    [
+        pytest.param(INV, "IBOR", ("iCPD", "2014-02-20", "", ""), id="icpd-dated-at-the-first-iupd"),
+        pytest.param(INV, "IPFS", ("Confirmed Progression (iCPD)", "2014-02-20", "50", "0"), id="ipfs-at-icpd"),
+        pytest.param(INV, "PFS", ("Disease Progression", "2014-04-20", "109", "0"), id="recist-pfs-unchanged"),
+        # A read with only iRECIST rows: its RECIST 1.1 rows are MISSING / censored at randomisation.
+        pytest.param(RAD, "BOR", ("MISSING", "", "", ""), id="irecist-only-bor-missing"),
+        pytest.param(RAD, "IBOR", ("iSD", "2014-02-20", "", ""), id="irecist-only-ibor"),
+        pytest.param(RAD, "IPFS", ("Unconfirmed Progression (iUPD)", "2014-04-01", "90", "0"),
+                     id="irecist-only-ipfs-at-unconfirmed-iupd"),
+    ],
+)
+def test_ibor_and_ipfs_values(irecist_reads: Reads, read: tuple[str, str, str], paramcd: str,
+                              expected: tuple[str, ...]) -> None:
+    assert irecist_reads[read][paramcd] == expected
 
 
 def test_ipfs_death_and_censoring(tmp_path, subjects):

@@ -35,6 +35,7 @@ from recist_app.demo.design import (
     recorded_mm,
     to_jsonable,
 )
+from recist_app.demo.errors import PhantomSpecError
 from recist_app.demo.images import (
     DemoImages,
     load_demo_images,
@@ -43,7 +44,7 @@ from recist_app.demo.images import (
 )
 from recist_app.demo.phantom import LesionTruth
 from recist_app.demo.trial import DEMO_DESIGN, STS_001, mm
-from recist_app.errors import InputFileError, PhantomSpecError
+from recist_app.errors import InputFileError
 from recist_app.evaluation.profile_file import load_profile
 from recist_app.imaging.load import load_series_from_paths
 from recist_app.imaging.scan import scan

@@ -18,6 +18,7 @@ from pydicom.encaps import generate_frames
 from pydicom.pixels.encoders import JPEG2000LosslessEncoder, RLELosslessEncoder
 from pydicom.uid import CTImageStorage, JPEG2000Lossless, JPEGLosslessSV1, RLELossless
 
+from recist_app.demo.errors import PhantomSpecError
 from recist_app.demo.phantom import (
     GROUND_TRUTH_NAME,
     GroundTruth,
@@ -26,7 +27,7 @@ from recist_app.demo.phantom import (
     PhantomSpec,
     write_series,
 )
-from recist_app.errors import PhantomSpecError, UnsupportedTransferSyntaxError
+from recist_app.imaging.errors import UnsupportedTransferSyntaxError
 from tests.support import require
 
 SLICES = 20

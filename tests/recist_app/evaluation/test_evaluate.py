@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from assessment.domain import Status as EngineStatus
 from recist_app.evaluation.engine import engine_read
 from recist_app.model.records import (
     Axis,
@@ -53,10 +52,10 @@ def test_statuses_fragments_and_axes_map_to_engine_observations() -> None:
     assert (read.evaluator, read.evaluator_id, read.study_id) == ("INDEPENDENT ASSESSOR", "RADIOLOGIST 2", "T")
     week8 = read.timepoints[1]
     t01 = week8.observation("T01")
-    assert t01.status is EngineStatus.SPLIT and t01.fragments_mm == (Decimal("6.0"), Decimal("7.5"))
+    assert t01.status is Status.SPLIT and t01.fragments_mm == (Decimal("6.0"), Decimal("7.5"))
     assert t01.value_mm == Decimal("13.5")
-    assert (week8.observation("T02").status, week8.observation("T02").merged_into) == (EngineStatus.MERGED, "T01")
-    assert week8.observation("T03").status is EngineStatus.NOT_ASSESSED
+    assert (week8.observation("T02").status, week8.observation("T02").merged_into) == (Status.MERGED, "T01")
+    assert week8.observation("T03").status is Status.NOT_ASSESSED
     assert week8.observation("T04").value_mm == Decimal(5) and week8.observation("T05").value_mm == Decimal(0)
     assert read.timepoints[0].observation("T03").diameter_mm == Decimal("12.0")
 

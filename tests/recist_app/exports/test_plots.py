@@ -41,6 +41,8 @@ from recist_app.exports.runner import FORMATS, ExportResult, export_trial
 from recist_app.store import TrialStore, signoff
 from tests.support import REPO_ROOT
 
+pytestmark = pytest.mark.slow
+
 SUBJECTS = ("STS-001", "STS-002", "STS-003")
 
 

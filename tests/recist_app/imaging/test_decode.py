@@ -13,9 +13,9 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.pixels import pixel_array
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, generate_uid
 
-from recist_app.errors import DicomError, NotDicomError
 from recist_app.imaging import decode as pixel_decode
 from recist_app.imaging import header as dicom_header
+from recist_app.imaging.errors import DicomError, NotDicomError
 
 SKIP_SUFFIXES = {".md", ".xml", ".json", ".csv", ".txt"}
 MAX_FRAMES_CHECKED = 4

@@ -18,7 +18,8 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 from recist_app.cli.commands import load as load_command
-from recist_app.errors import (
+from recist_app.imaging import geometry
+from recist_app.imaging.errors import (
     DicomError,
     MissingGeometryError,
     MixedSeriesError,
@@ -26,7 +27,6 @@ from recist_app.errors import (
     UncalibratedImageError,
     UnsupportedTransferSyntaxError,
 )
-from recist_app.imaging import geometry
 from recist_app.imaging.load import (
     load_series,
     load_series_from_folder,

@@ -13,13 +13,8 @@ from pydicom.uid import JPEG2000Lossless, RLELossless
 
 from recist_app.demo.phantom import PhantomSpec, write_series
 from recist_app.demo.phantom.encoding import check_encoder
-from recist_app.errors import DicomError
-from recist_app.imaging.load import (
-    LoadCancelled,
-    SeriesLoad,
-    load_series,
-    load_series_progressively,
-)
+from recist_app.imaging.errors import DicomError, LoadCancelled
+from recist_app.imaging.load import SeriesLoad, load_series, load_series_progressively
 from recist_app.imaging.volume import CtVolume
 from tests.support import require
 

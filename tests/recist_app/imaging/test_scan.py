@@ -19,7 +19,7 @@ from pydicom.uid import (
 
 from recist_app import cli
 from recist_app.cli.commands import scan as scan_command
-from recist_app.errors import NotDicomError
+from recist_app.imaging.errors import NotDicomError
 from recist_app.imaging.load import load_series
 from recist_app.imaging.scan import (
     ScanResult,

@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from recist_app.errors import UncalibratedImageError
 from recist_app.imaging import geometry
+from recist_app.imaging.errors import UncalibratedImageError
 from recist_app.imaging.volume import CtVolume
 from recist_app.model.caliper import CaliperKind, CaliperRecord
 

@@ -7,12 +7,18 @@ from datetime import date
 import pytest
 
 from assessment.domain import Status
-from recist_app.errors import UncalibratedImageError
+from recist_app.imaging.errors import UncalibratedImageError
 from recist_app.model.caliper import CaliperKind, CaliperRecord
+from recist_app.model.errors import InvalidRecordError
 from recist_app.model.records import Axis, LesionRole, ReaderRole
 from recist_app.read import ReadChanged, ReadService, sbrt_course
-from recist_app.store.errors import InvalidRecordError
-from tests.recist_app.store.scenario import FOR_UID, PASSWORDS, SERIES_UID, SOP_UID, Trial
+from tests.recist_app.store.scenario import (
+    FOR_UID,
+    PASSWORDS,
+    SERIES_UID,
+    SOP_UID,
+    Trial,
+)
 
 ORIGIN = (-12.5, 30.25, -101.0)
 

@@ -27,10 +27,11 @@ from tests.recist_app.store.scenario import (
 BL, W8, W16, W24 = range(4)
 
 
-@pytest.fixture
-def statuses_trial(tmp_path: Path) -> Iterator[Trial]:
-    """Central reader 1's read using every status, split fragments, both axes and all lesion roles."""
-    trial = make_trial(str(tmp_path / "statuses.sqlite"))
+@pytest.fixture(scope="module")
+def statuses_trial(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trial]:
+    """Central reader 1's read using every status, split fragments, both axes and all lesion roles
+    (built once for the module; the tests only export and read)."""
+    trial = make_trial(str(tmp_path_factory.mktemp("statuses") / "statuses.sqlite"))
     store, tps = trial.store, trial.timepoints
     store.attach_series(tps[BL].uid, study_uid="1.2.3", series_uid=SERIES_UID, modality="CT",
                         frame_of_reference_uid=FOR_UID, slice_thickness_mm=7.0)
@@ -73,9 +74,9 @@ def statuses_trial(tmp_path: Path) -> Iterator[Trial]:
         store.close()
 
 
-@pytest.fixture
-def statuses_export(statuses_trial: Trial, tmp_path: Path) -> ExportResult:
-    return export_trial(statuses_trial.store, tmp_path / "export", formats=["sdtm"])
+@pytest.fixture(scope="module")
+def statuses_export(statuses_trial: Trial, tmp_path_factory: pytest.TempPathFactory) -> ExportResult:
+    return export_trial(statuses_trial.store, tmp_path_factory.mktemp("statuses_export"), formats=["sdtm"])
 
 
 def _rows(result: ExportResult, name: str) -> list[dict[str, str]]:
@@ -87,42 +88,78 @@ def _tr(result: ExportResult, link: str, visit: int) -> list[tuple[str, ...]]:
             if r["TRLNKID"] == link and r["VISITNUM"] == str(visit + 1)]
 
 
-def test_every_status_maps_to_the_cdisc_rows(statuses_export: ExportResult) -> None:
-    r = statuses_export
-    assert _tr(r, "R1-T01.1", W8) == [("LDIAM", "12", "12", "", "")]
-    assert _tr(r, "R1-T01.2", W16) == [("LDIAM", "10.5", "10.5", "", "")]
-    assert _tr(r, "R1-T01", W8) == []  # the fragments carry the split lesion
-    assert _tr(r, "R1-T02", BL) == [("LPERP", "20", "20", "", ""), ("LDIAM", "31", "31", "", "")]
-    assert _tr(r, "R1-T02", W8) == [("LPERP", "", "", "NOT DONE", "NOT EVALUABLE"), ("LDIAM", "24", "24", "", "")]
-    assert _tr(r, "R1-T02", W16) == [("LPERP", "TOO SMALL TO MEASURE", "5", "", "")]
-    assert _tr(r, "R1-T02", W24) == [("LPERP", "0", "0", "", "")]
-    assert _tr(r, "R1-T03", W8) == [("LDIAM", "", "", "NOT DONE", "TUMOR MERGED")]
-    assert _tr(r, "R1-T04", W16) == [("LDIAM", "", "", "NOT DONE", "NOT EVALUABLE")]  # nothing recorded
-    assert _tr(r, "R1-NT01", W8) == [("TUMSTATE", "", "", "NOT DONE", "NOT EVALUABLE")]
-    assert _tr(r, "R1-NT01", W24) == [("TUMSTATE", "UNEQUIVOCAL", "", "", "")]
-    assert _tr(r, "R1-N01", W8) == [("TUMSTATE", "EQUIVOCAL", "", "", "")]
-    assert _tr(r, "R1-N01", W16) == [("TUMSTATE", "PRESENT", "", "", "")]  # status decides; the line is noted
-    assert _tr(r, "R1-N01", W24) == [("TUMSTATE", "FURTHER ENLARGEMENT", "", "", "")]
-    assert _tr(r, "R1-N02", W24) == [("LDIAM", "", "", "NOT DONE", "NOT EVALUABLE")]
-    assert _tr(r, "R1-N03", W24) == [("TUMSTATE", "", "", "NOT DONE", "NOT EVALUABLE")]
-    assert _tr(r, "R1-N01", BL) == []  # a new lesion has no rows before it appeared
-    tu = {row["TULNKID"]: row for row in _rows(r, "tu")}
+@pytest.mark.parametrize(
+    ("link", "visit", "rows"),
+    [
+        pytest.param("R1-T01.1", W8, [("LDIAM", "12", "12", "", "")], id="split-fragment-1"),
+        pytest.param("R1-T01.2", W16, [("LDIAM", "10.5", "10.5", "", "")], id="split-fragment-2"),
+        pytest.param("R1-T01", W8, [], id="split-lesion-carried-by-its-fragments"),
+        pytest.param("R1-T02", BL, [("LPERP", "20", "20", "", ""), ("LDIAM", "31", "31", "", "")],
+                     id="node-both-axes"),
+        pytest.param("R1-T02", W8, [("LPERP", "", "", "NOT DONE", "NOT EVALUABLE"), ("LDIAM", "24", "24", "", "")],
+                     id="node-long-axis-only"),
+        pytest.param("R1-T02", W16, [("LPERP", "TOO SMALL TO MEASURE", "5", "", "")], id="too-small"),
+        pytest.param("R1-T02", W24, [("LPERP", "0", "0", "", "")], id="disappeared"),
+        pytest.param("R1-T03", W8, [("LDIAM", "", "", "NOT DONE", "TUMOR MERGED")], id="merged"),
+        pytest.param("R1-T04", W16, [("LDIAM", "", "", "NOT DONE", "NOT EVALUABLE")], id="nothing-recorded"),
+        pytest.param("R1-NT01", W8, [("TUMSTATE", "", "", "NOT DONE", "NOT EVALUABLE")], id="non-target-missing"),
+        pytest.param("R1-NT01", W24, [("TUMSTATE", "UNEQUIVOCAL", "", "", "")], id="unequivocal-progression"),
+        pytest.param("R1-N01", W8, [("TUMSTATE", "EQUIVOCAL", "", "", "")], id="new-equivocal"),
+        pytest.param("R1-N01", W16, [("TUMSTATE", "PRESENT", "", "", "")], id="new-status-decides-over-line"),
+        pytest.param("R1-N01", W24, [("TUMSTATE", "FURTHER ENLARGEMENT", "", "", "")], id="new-further-enlargement"),
+        pytest.param("R1-N02", W24, [("LDIAM", "", "", "NOT DONE", "NOT EVALUABLE")], id="new-target-not-assessed"),
+        pytest.param("R1-N03", W24, [("TUMSTATE", "", "", "NOT DONE", "NOT EVALUABLE")],
+                     id="new-non-target-nothing-recorded"),
+        pytest.param("R1-N01", BL, [], id="new-lesion-no-rows-before-it-appeared"),
+    ],
+)
+def test_each_status_maps_to_its_tr_rows(statuses_export: ExportResult, link: str, visit: int,
+                                         rows: list[tuple[str, ...]]) -> None:
+    """TR rows (TRTESTCD, TRORRES, TRSTRESN, TRSTAT, TRREASND) of one lesion at one visit (CDISC.md §3.3)."""
+    assert _tr(statuses_export, link, visit) == rows
+
+
+def _tu(result: ExportResult) -> dict[str, dict[str, str]]:
+    return {row["TULNKID"]: row for row in _rows(result, "tu")}
+
+
+def test_split_fragments_are_tu_rows_grouped_under_their_lesion(statuses_export: ExportResult) -> None:
+    tu = _tu(statuses_export)
     assert [k for k in tu if k.startswith("R1-T01.")] == ["R1-T01.1", "R1-T01.2"]
     fragment = tu["R1-T01.1"]
     assert (fragment["TUTESTCD"], fragment["TUGRPID"], fragment["VISITNUM"]) == ("TUSPLIT", "R1-T01", "2")
+    assert list(tu)[:6] == ["R1-T01", "R1-T01.1", "R1-T01.2", "R1-T02", "R1-T03", "R1-T04"]
+
+
+def test_locations_map_to_location_laterality_and_direction(statuses_export: ExportResult) -> None:
+    tu = _tu(statuses_export)
     assert (tu["R1-T02"]["TULOC"], tu["R1-T04"]["TULOC"], tu["R1-T04"]["TULAT"], tu["R1-T04"]["TUDIR"]) == \
         ("SUBCARINAL LYMPH NODE", "LUNG", "RIGHT", "LOWER")
+
+
+def test_new_lesions_carry_their_role_and_no_unknown_location(statuses_export: ExportResult) -> None:
+    tu = _tu(statuses_export)
     assert (tu["R1-N02"]["TULOC"], tu["R1-N02"]["TUSTRESC"], tu["R1-N03"]["TUSTRESC"]) == ("", "NEW TARGET",
                                                                                           "NEW NON-TARGET")
-    assert list(tu)[:6] == ["R1-T01", "R1-T01.1", "R1-T01.2", "R1-T02", "R1-T03", "R1-T04"]
-    tr = _rows(r, "tr")
+
+
+def test_the_method_is_given_at_baseline_only(statuses_export: ExportResult) -> None:
+    tr = _rows(statuses_export, "tr")
     assert {row["TRMETHOD"] for row in tr if row["VISITNUM"] == "1" and row["TRLNKID"]} == {"CT SCAN"}
     assert {row["TRMETHOD"] for row in tr if row["VISITNUM"] != "1"} == {""}
-    assert tu["R1-T01"]["TUMETHOD"] == "CT SCAN"
+    assert _tu(statuses_export)["R1-T01"]["TUMETHOD"] == "CT SCAN"
+
+
+def test_the_new_target_sum_is_reported_where_new_targets_are_measured(statuses_export: ExportResult) -> None:
+    tr = _rows(statuses_export, "tr")
     nlt = [row for row in tr if row["TRGRPID"] == "NEW TARGET" and row["TRTESTCD"] == "SUMDIAM"]
     assert [(row["VISITNUM"], row["TRORRES"]) for row in nlt] == [("3", "16")]
-    for name, columns in (("tu", tuple(tu["R1-T01"])), ("tr", tuple(tr[0]))):
-        cdisc_terms.check_table(name.upper(), columns, [tuple(row.values()) for row in _rows(r, name)])
+
+
+@pytest.mark.parametrize("name", ["tu", "tr"])
+def test_tu_and_tr_use_only_controlled_terms(statuses_export: ExportResult, name: str) -> None:
+    rows = _rows(statuses_export, name)
+    cdisc_terms.check_table(name.upper(), tuple(rows[0]), [tuple(row.values()) for row in rows])
 
 
 def test_assess_reads_the_statuses_back_to_the_same_rs(statuses_export: ExportResult, tmp_path: Path,

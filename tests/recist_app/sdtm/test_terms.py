@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from recist_app.exports.errors import CdiscTermError
 from recist_app.sdtm import terms as cdisc_terms
+from recist_app.sdtm.errors import CdiscTermError
 from recist_app.sdtm.terms import check_table, location_terms
 
 #: Terms CDISC.md prints in a shortened form, with that form.

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from recist_app.exports.errors import XptConstraintError
 from recist_app.exports.files import Table
+from recist_app.sdtm.errors import XptConstraintError
 from recist_app.sdtm.xpt import write_xpt
 
 LABELS = {"USUBJID": "Unique Subject Identifier", "TRTESTCD": "Tumor/Lesion Assessment Short Name",

@@ -17,6 +17,8 @@ from pydicom.sr._concepts_dict import concepts
 from pydicom.uid import Comprehensive3DSRStorage, EnhancedSRStorage
 
 from recist_app.exports.errors import ExportCancelledError
+from recist_app.exports.job import ExportJob
+from recist_app.exports.runner import export_trial
 from recist_app.model.records import (
     Axis,
     LesionRole,
@@ -27,17 +29,10 @@ from recist_app.model.records import (
     SeriesLink,
     Status,
 )
-from recist_app.sr.reader import SrContentError, SrReadError, SrReport, read_sr
-from recist_app.sr.writer import (
-    ORGAN_SITES,
-    RECIST_SCHEME,
-    SrExportError,
-    build_sr,
-    export_sr,
-    finding_site,
-    sr_timepoints,
-    write_sr,
-)
+from recist_app.sr.codes import ORGAN_SITES, PROJECT_CODES, RECIST_SCHEME, finding_site
+from recist_app.sr.errors import SrContentError, SrExportError, SrReadError
+from recist_app.sr.reader import SrReport, read_sr
+from recist_app.sr.writer import build_sr, sr_timepoints, write_sr, write_srs
 from tests.recist_app.sr.fixtures import (
     READER2_ORGAN,
     SrTrial,
@@ -65,10 +60,16 @@ def sr_trial(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SrTrial]:
         built.trial.store.close()
 
 
+def export_sr(db: object, out: Path, subjects: list[str] | None = None) -> list[Path]:
+    """The SRs of a trial through the one SR path: ``export_trial(formats=("sr",))``."""
+    result = export_trial(db, out, subjects=subjects, formats=("sr",))  # type: ignore[arg-type]
+    return [out / f.path for f in result.files if f.format == "sr"]
+
+
 @pytest.fixture(scope="module")
 def sr_files(sr_trial: SrTrial, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     """Every SR of the trial, written once for the module."""
-    return export_sr(sr_trial.trial.store, tmp_path_factory.mktemp("sr_out"))
+    return export_sr(sr_trial.trial.store, tmp_path_factory.mktemp("sr_out") / "export")
 
 
 def snapshot_of(sr_trial: SrTrial, role: ReaderRole = ReaderRole.CENTRAL_READER_1) -> ReadSnapshot:
@@ -130,9 +131,8 @@ def test_signed_timepoint_is_complete_final_and_verified(sr_files: list[Path]) -
 
 
 def test_export_is_idempotent_and_filters_subjects(sr_trial: SrTrial, sr_files: list[Path], tmp_path: Path) -> None:
-    again = export_sr(sr_trial.folder / "trial.sqlite", tmp_path, subjects=[SUBJECT])  # a database path
-    assert [dcmread(p).SOPInstanceUID for p in again] == [dcmread(p).SOPInstanceUID for p in sr_files]
-    assert export_sr(sr_trial.trial.store, tmp_path / "none", subjects=["S-999"]) == []
+    again = export_sr(sr_trial.folder / "trial.sqlite", tmp_path / "again", subjects=[SUBJECT])  # a database path
+    assert sorted(dcmread(p).SOPInstanceUID for p in again) == sorted(dcmread(p).SOPInstanceUID for p in sr_files)
 
 
 # Round trip: the same measurements in mm.
@@ -260,24 +260,35 @@ def test_blinded_reads_are_exported_with_the_real_visit_labels(tmp_path: Path,
         lesion = session.add_lesion("T01", "TARGET", organ="LUNG", first_timepoint_uid=trial.timepoints[0].uid)
         session.record_measurement(lesion.uid, week8.uid, drawn_line(spec, truth, "T01", 25.0, Axis.LONG))
         assert {tp.visit for tp in session.snapshot().timepoints} == {"Baseline", "TP1", "TP2", "TP3"}
-        (path,) = export_sr(trial.store, tmp_path / "out")
+        (path,) = export_sr(trial.store, tmp_path / "out")  # the runner's reads are unblinded
         assert read_sr(path).time_points == ("Week 8",) and path.name.endswith("_TP02_Week-8.dcm")
     finally:
         trial.store.close()
 
 
 def test_progress_and_cancel(sr_trial: SrTrial, tmp_path: Path) -> None:
+    """One step per read; a cancel stops before the next document and leaves no file behind."""
     seen: list[tuple[int, int]] = []
     cancel = threading.Event()
 
     def progress(done: int, total: int) -> None:
         seen.append((done, total))
-        if done == 2:
+        if done == 3:  # two reads collected, the first read's SRs written
             cancel.set()
 
-    with pytest.raises(ExportCancelledError, match="cancelled after 2 of 6 files; the files written were removed"):
-        export_sr(sr_trial.trial.store, tmp_path, on_progress=progress, cancel=cancel)
-    assert seen == [(1, 6), (2, 6)] and list(tmp_path.iterdir()) == []
+    with pytest.raises(ExportCancelledError, match="cancelled; nothing was written"):
+        export_trial(sr_trial.trial.store, tmp_path / "out", formats=("sr",), on_progress=progress, cancel=cancel)
+    assert seen == [(1, 5), (2, 5), (3, 5)] and list(tmp_path.iterdir()) == []
+
+
+def test_write_srs_notes_a_timepoint_it_cannot_write(sr_trial: SrTrial, tmp_path: Path) -> None:
+    snapshot = snapshot_of(sr_trial)
+    bare = dataclasses.replace(snapshot, timepoints=tuple(dataclasses.replace(tp, series=())
+                                                          for tp in snapshot.timepoints))
+    job = ExportJob(tmp_path, 1)
+    assert write_srs([bare], tmp_path / "sr", job) == [] and job.done == 1
+    assert len(job.notes) == len(sr_timepoints(bare)) == 4
+    assert job.notes[0].startswith(f"SR not written for {SUBJECT} at Baseline: Series ")
 
 
 # Export errors.
@@ -333,11 +344,21 @@ def test_status_only_timepoint_needs_a_readable_image(sr_trial: SrTrial, tmp_pat
 
 def test_finding_site_table_uses_snomed_codes_known_to_pydicom() -> None:
     known = {value for entries in concepts["SCT"].values() for value in entries}
-    assert all(scheme == "SCT" and value in known for value, scheme, _ in ORGAN_SITES.values())
+    assert all(code.scheme_designator == "SCT" and code.value in known for code in ORGAN_SITES.values())
     assert finding_site("lung") == ORGAN_SITES["LUNG"] and finding_site("Adrenal") == ORGAN_SITES["ADRENAL GLAND"]
     assert finding_site("", nodal=True) == ORGAN_SITES["LYMPH NODE"] and finding_site("") is None
-    code, scheme, meaning = finding_site("Left paraspinal gutter")  # type: ignore[misc]
-    assert (scheme, meaning, len(code) <= 16) == (RECIST_SCHEME, "LEFT PARASPINAL GUTTER", True)
+    site = finding_site("Left paraspinal gutter")
+    assert site is not None
+    assert (site.scheme_designator, site.meaning, len(site.value) <= 16) == (RECIST_SCHEME,
+                                                                           "LEFT PARASPINAL GUTTER", True)
+
+
+def test_project_codes_are_only_those_pydicom_lacks() -> None:
+    """The one table of the project's own codes holds no concept of pydicom's dictionaries."""
+    known = {(scheme, value) for scheme, entries in concepts.items() for values in entries.values()
+             for value in values}
+    assert not [code for code in PROJECT_CODES.values() if (code.scheme_designator, code.value) in known]
+    assert len({(code.scheme_designator, code.value) for code in PROJECT_CODES.values()}) == len(PROJECT_CODES)
 
 
 # Import: robustness and errors.
@@ -498,12 +519,10 @@ def test_non_tid1500_examples_raise_typed_errors(parts: tuple[str, ...], error: 
         read_sr(shared(*parts))
 
 
-def test_sr_format_of_the_export_runner(sr_trial: SrTrial, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from recist_app.exports import runner
-    from recist_app.sr.writer import write_sr_format
-
-    monkeypatch.setitem(runner.FORMATS, "sr", write_sr_format)
-    result = runner.export_trial(sr_trial.trial.store, tmp_path / "export", formats=("sr",))
-    assert sorted(f.path for f in result.files if f.format == "sr") == sorted(
-        f"sr/{p.name}" for p in export_sr(sr_trial.trial.store, tmp_path / "direct"))
-    assert all(read_sr(tmp_path / "export" / f.path).findings for f in result.files if f.format == "sr")
+def test_sr_format_of_the_export_runner_is_write_srs(sr_trial: SrTrial, sr_files: list[Path],
+                                                     tmp_path: Path) -> None:
+    snapshots = [snapshot_of(sr_trial, role) for role in (ReaderRole.CENTRAL_READER_1, ReaderRole.CENTRAL_READER_2)]
+    job = ExportJob(tmp_path, 2)
+    direct = write_srs(snapshots, tmp_path / "direct", job)
+    assert sorted(p.name for p in direct) == sorted(p.name for p in sr_files) and job.done == 2 and not job.notes
+    assert all(read_sr(path).findings for path in sr_files)

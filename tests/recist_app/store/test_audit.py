@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from recist_app.model.errors import InvalidRecordError
 from recist_app.model.records import LesionRole, ReaderRole
 from recist_app.store import audit
-from recist_app.store.errors import InvalidRecordError
 from tests.recist_app.store.scenario import Trial, apply_full_read
 
 DROP_TRIGGERS = {

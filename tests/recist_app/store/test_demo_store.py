@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from assessment.domain import Status as DomainStatus
 from recist_app.cli import main
 from recist_app.demo import store as demo_store
 from recist_app.demo.design import DemoVisit
@@ -127,7 +126,7 @@ def _check_lesions_and_lines(snapshot: object, subject_id: str, visit: dict[str,
         drawn = {t.lesion_id: t for t in truth.lesions}
         for size in demo_visit.sizes:
             uid = lesions[size.lesion_id].uid
-            if size.state is DomainStatus.MEASURED:
+            if size.state is Status.MEASURED:
                 expected_lines += 2
                 for axis, design_mm, ends in ((Axis.LONG, size.long_axis_mm, drawn[size.lesion_id].long_axis_endpoints_mm),
                                               (Axis.SHORT, size.short_axis_mm,
@@ -138,11 +137,11 @@ def _check_lesions_and_lines(snapshot: object, subject_id: str, visit: dict[str,
                     assert (line.sop_uid, line.series_uid, line.frame_of_reference_uid) == (
                         drawn[size.lesion_id].sop_instance_uid, truth.series_instance_uid,
                         truth.frame_of_reference_uid)
-            if size.state is not DomainStatus.MEASURED or size.radiation_induced:
+            if size.state is not Status.MEASURED or size.radiation_induced:
                 expected_states += 1
                 state = states[(uid, demo_visit.visit_id)]
                 assert (state.status, state.radiation_induced) == (
-                    None if size.state is DomainStatus.MEASURED else Status(size.state.value), size.radiation_induced)
+                    None if size.state is Status.MEASURED else size.state, size.radiation_induced)
     assert (len(lines), len(states)) == (expected_lines, expected_states)
 
 

@@ -3,62 +3,98 @@ in the repository, not only hidden in the UI — and blinded visits (SQLite and 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 
 import pytest
 
-from recist_app.model.records import LesionRole, ReaderRole, Status, Timepoint
+from recist_app.model.records import Lesion, LesionRole, ReaderRole, Status, Timepoint
+from recist_app.store import ReadSession
 from recist_app.store.errors import NotFoundError
 from recist_app.store.repository import Repository, Scope
 from recist_app.store.snapshots import BASELINE_LABEL, blinded
-from tests.recist_app.store.scenario import SUBJECT, apply_full_read, line, make_trial
+from tests.recist_app.store.scenario import (
+    SUBJECT,
+    Trial,
+    apply_full_read,
+    line,
+    make_trial,
+)
 
 R1, R2 = ReaderRole.CENTRAL_READER_1, ReaderRole.CENTRAL_READER_2
 
 
-def test_blinded_reader_queries_never_return_the_other_readers_rows(db_url: str) -> None:
+@dataclass(frozen=True)
+class TwoReads:
+    """A blinded trial with both central reads recorded; reader 2 has cached results and a signature."""
+
+    trial: Trial
+    one: ReadSession
+    two: ReadSession
+    mine: dict[str, Lesion]
+    theirs: dict[str, Lesion]
+
+
+@pytest.fixture
+def two_reads(db_url: str) -> Iterator[TwoReads]:
     trial = make_trial(db_url, blind_visits=True)
     try:
         one, two = trial.session(R1), trial.session(R2)
         mine, theirs = apply_full_read(one, trial.timepoints), apply_full_read(two, trial.timepoints)
         two.results()  # reader 2 has cached results and signatures too
         two.sign(trial.timepoints[0].uid, "pin-central_reader_2")
-        snapshot = one.snapshot()
-        assert {lesion.uid for lesion in snapshot.lesions} == {lesion.uid for lesion in mine.values()}
-        assert not {lesion.uid for lesion in theirs.values()} & {m.lesion_uid for m in snapshot.measurements}
-        assert snapshot.read_timepoints == ()  # reader 2's signature is not visible
-
-        with trial.store.db.read() as session:
-            repo = Repository(session, trial.store.trial_uid, Scope(trial.readers[R1].uid, R1))
-            other = trial.store.reads(SUBJECT)
-            their_read = next(s.read.uid for s in other if s.reader_role is R2)
-            assert [row.uid for row in repo.reads()] == [one.read_uid]
-            assert repo.lesions(their_read) == [] and repo.measurements(their_read) == []
-            assert repo.states(their_read) == [] and repo.results(their_read) == []
-            assert repo.read_timepoints(their_read) == [] and repo.tasks() == []
-            with pytest.raises(NotFoundError, match="not visible to this reader"):
-                repo.read(their_read)
-            with pytest.raises(NotFoundError):
-                repo.lesion(theirs["T01"].uid, their_read)
-            with pytest.raises(NotFoundError):
-                repo.lesion(theirs["T01"].uid, one.read_uid)  # nor through one's own read
-            adjudicator = Repository(session, trial.store.trial_uid,
-                                     Scope(trial.readers[ReaderRole.ADJUDICATOR].uid, ReaderRole.ADJUDICATOR))
-            assert len(adjudicator.reads()) == 2 and len(adjudicator.lesions(their_read)) == len(theirs)
-
-        # Commands cannot reach the other read either.
-        their_measurement = next(m for m in two.snapshot().measurements if m.lesion_uid == theirs["T01"].uid)
-        with pytest.raises(NotFoundError):
-            one.record_measurement(theirs["T01"].uid, trial.timepoints[1].uid, line(5.0), fragment=3)
-        with pytest.raises(NotFoundError):
-            one.set_status(theirs["NT01"].uid, trial.timepoints[1].uid, Status.ABSENT)
-        with pytest.raises(NotFoundError):
-            one.edit_lesion(theirs["T02"], organ="HACKED")
-        with pytest.raises(NotFoundError):
-            one.delete_measurement(their_measurement)
-        assert two.snapshot().lesion("T02").organ == "LYMPH NODE"
+        yield TwoReads(trial, one, two, mine, theirs)
     finally:
         trial.store.close()
+
+
+def test_a_readers_snapshot_holds_none_of_the_other_read(two_reads: TwoReads) -> None:
+    snapshot = two_reads.one.snapshot()
+    assert {lesion.uid for lesion in snapshot.lesions} == {lesion.uid for lesion in two_reads.mine.values()}
+    assert not {lesion.uid for lesion in two_reads.theirs.values()} & {m.lesion_uid for m in snapshot.measurements}
+    assert snapshot.read_timepoints == ()  # reader 2's signature is not visible
+
+
+def test_the_repository_scope_hides_the_other_read_from_a_reader(two_reads: TwoReads) -> None:
+    """Enforced in the repository (every query filtered by the reader's scope), not only in the UI."""
+    trial, one, theirs = two_reads.trial, two_reads.one, two_reads.theirs
+    with trial.store.db.read() as session:
+        repo = Repository(session, trial.store.trial_uid, Scope(trial.readers[R1].uid, R1))
+        their_read = next(s.read.uid for s in trial.store.reads(SUBJECT) if s.reader_role is R2)
+        assert [row.uid for row in repo.reads()] == [one.read_uid]
+        assert repo.lesions(their_read) == [] and repo.measurements(their_read) == []
+        assert repo.states(their_read) == [] and repo.results(their_read) == []
+        assert repo.read_timepoints(their_read) == [] and repo.tasks() == []
+        with pytest.raises(NotFoundError, match="not visible to this reader"):
+            repo.read(their_read)
+        with pytest.raises(NotFoundError):
+            repo.lesion(theirs["T01"].uid, their_read)
+        with pytest.raises(NotFoundError):
+            repo.lesion(theirs["T01"].uid, one.read_uid)  # nor through one's own read
+
+
+def test_the_adjudicator_scope_sees_both_reads(two_reads: TwoReads) -> None:
+    trial = two_reads.trial
+    with trial.store.db.read() as session:
+        their_read = next(s.read.uid for s in trial.store.reads(SUBJECT) if s.reader_role is R2)
+        adjudicator = Repository(session, trial.store.trial_uid,
+                                 Scope(trial.readers[ReaderRole.ADJUDICATOR].uid, ReaderRole.ADJUDICATOR))
+        assert len(adjudicator.reads()) == 2 and len(adjudicator.lesions(their_read)) == len(two_reads.theirs)
+
+
+def test_commands_cannot_reach_the_other_read(two_reads: TwoReads) -> None:
+    one, two, theirs, timepoints = two_reads.one, two_reads.two, two_reads.theirs, two_reads.trial.timepoints
+    their_measurement = next(m for m in two.snapshot().measurements if m.lesion_uid == theirs["T01"].uid)
+    with pytest.raises(NotFoundError):
+        one.record_measurement(theirs["T01"].uid, timepoints[1].uid, line(5.0), fragment=3)
+    with pytest.raises(NotFoundError):
+        one.set_status(theirs["NT01"].uid, timepoints[1].uid, Status.ABSENT)
+    with pytest.raises(NotFoundError):
+        one.edit_lesion(theirs["T02"], organ="HACKED")
+    with pytest.raises(NotFoundError):
+        one.delete_measurement(their_measurement)
+    assert two.snapshot().lesion("T02").organ == "LYMPH NODE"
 
 
 def test_blinded_visits_for_central_readers_only(db_url: str) -> None:

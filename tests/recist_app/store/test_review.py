@@ -3,15 +3,16 @@ of progression or the best overall response; the adjudicator accepts one read, w
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import pytest
 
+from recist_app.model.errors import InvalidRecordError
 from recist_app.model.records import AdjudicationTask, ReaderRole
-from recist_app.store import ReadSession
+from recist_app.store import AdjudicationSession, ReadSession
 from recist_app.store.errors import (
     DuplicateError,
-    InvalidRecordError,
     PermissionDeniedError,
     SignatureError,
 )
@@ -42,7 +43,31 @@ def _stable_read(trial: Trial, session: ReadSession) -> None:
         session.edit_measurement(measurement, line(38.0))
 
 
-def test_disagreeing_reads_create_a_task_and_the_adjudicator_accepts_one(trial: Trial) -> None:
+@dataclass(frozen=True)
+class Disagreement:
+    """Both central reads signed, disagreeing, and the adjudication task they created."""
+
+    trial: Trial
+    one: ReadSession
+    two: ReadSession
+    task: AdjudicationTask
+    adjudicator: AdjudicationSession
+
+
+@pytest.fixture
+def disagreeing(trial: Trial) -> Disagreement:
+    one, two = trial.session(R1), trial.session(R2)
+    apply_full_read(one, trial.timepoints)
+    _stable_read(trial, two)
+    created: list[AdjudicationTask] = []
+    two.on_adjudication = created.append
+    _sign_all(trial, one, R1)
+    _sign_all(trial, two, R2)
+    (task,) = created
+    return Disagreement(trial, one, two, task, trial.store.adjudicator_session(trial.readers[ADJ].uid))
+
+
+def test_signing_both_disagreeing_reads_opens_one_task_naming_the_disagreements(trial: Trial) -> None:
     one, two = trial.session(R1), trial.session(R2)
     apply_full_read(one, trial.timepoints)
     _stable_read(trial, two)
@@ -57,23 +82,35 @@ def test_disagreeing_reads_create_a_task_and_the_adjudicator_accepts_one(trial: 
     assert task.read_uids == (one.read_uid, two.read_uid) and task.status == "open"
     assert trial.store.check_double_read(SUBJECT) == task  # once only
 
+
+def test_only_the_adjudicator_adjudicates_and_owns_no_read(trial: Trial) -> None:
     with pytest.raises(PermissionDeniedError, match="may not adjudicate"):
         trial.store.adjudicator_session(trial.readers[R1].uid)
     with pytest.raises(PermissionDeniedError, match="may not own a read"):
         trial.store.reader_session(trial.readers[ADJ].uid, SUBJECT)
-    adjudicator = trial.store.adjudicator_session(trial.readers[ADJ].uid)
+
+
+def test_the_adjudicator_sees_the_open_task_and_both_reads(disagreeing: Disagreement) -> None:
+    adjudicator, task = disagreeing.adjudicator, disagreeing.task
     assert adjudicator.tasks() == (task,)
-    first, second = adjudicator.snapshots(task.uid)  # the adjudicator sees both reads
+    first, second = adjudicator.snapshots(task.uid)
     assert {lesion.label for lesion in first.lesions} - {lesion.label for lesion in second.lesions} == {"N01"}
     reports = adjudicator.reports(task.uid)
     assert reports[0].recist.first_pd_date == date(2024, 6, 21) and reports[1].recist.first_pd_date is None
 
+
+def test_resolving_needs_the_signature_a_reason_and_one_of_the_reads(disagreeing: Disagreement) -> None:
+    adjudicator, task, one = disagreeing.adjudicator, disagreeing.task, disagreeing.one
     with pytest.raises(SignatureError):
         adjudicator.resolve(task.uid, one.read_uid, "new liver lesion is real", "wrong")
     with pytest.raises(InvalidRecordError, match='"reason"'):
         adjudicator.resolve(task.uid, one.read_uid, "", PASSWORDS[ADJ])
     with pytest.raises(InvalidRecordError, match='"accepted_read_uid"'):
         adjudicator.resolve(task.uid, "not-a-read", "x", PASSWORDS[ADJ])
+
+
+def test_accepting_a_read_closes_the_task_flags_the_read_and_is_audited(disagreeing: Disagreement) -> None:
+    trial, adjudicator, task, one = disagreeing.trial, disagreeing.adjudicator, disagreeing.task, disagreeing.one
     resolved = adjudicator.resolve(task.uid, one.read_uid, "new liver lesion is real", PASSWORDS[ADJ])
     assert (resolved.status, resolved.accepted_read_uid) == ("resolved", one.read_uid)
     assert adjudicator.tasks() == () and adjudicator.tasks(None)[0].reason == "new liver lesion is real"
@@ -82,9 +119,15 @@ def test_disagreeing_reads_create_a_task_and_the_adjudicator_accepts_one(trial: 
     last = trial.store.audit_entries()[-1]
     assert (last.action, last.reason, last.actor_name) == ("adjudicate", "new liver lesion is real",
                                                            "Reader adjudicator")
+    assert trial.store.verify_chain().ok
+
+
+def test_a_resolved_task_is_not_reopened_nor_resolved_again(disagreeing: Disagreement) -> None:
+    trial, adjudicator, task = disagreeing.trial, disagreeing.adjudicator, disagreeing.task
+    adjudicator.resolve(task.uid, disagreeing.one.read_uid, "new liver lesion is real", PASSWORDS[ADJ])
     assert trial.store.check_double_read(SUBJECT) is None  # already adjudicated
     with pytest.raises(InvalidRecordError, match="an open adjudication task"):
-        adjudicator.resolve(task.uid, two.read_uid, "changed my mind", PASSWORDS[ADJ])
+        adjudicator.resolve(task.uid, disagreeing.two.read_uid, "changed my mind", PASSWORDS[ADJ])
     assert trial.store.verify_chain().ok
 
 

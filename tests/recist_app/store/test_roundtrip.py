@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from assessment import ENGINE_VERSION, RULES_VERSION
 from assessment.domain import Response
-from recist_app.evaluation.engine import diameter_mm, engine_read, evaluate, outcome
+from recist_app.evaluation.engine import engine_read, evaluate, outcome
+from recist_app.evaluation.lesion_values import diameter_mm
 from recist_app.model.records import Axis, LesionRole, ReaderRole, Status
 from recist_app.store import TrialStore
 from tests.recist_app.store.scenario import (

@@ -4,51 +4,81 @@ audited; a wrong password or PIN signs nothing (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import text
 
+from recist_app.model.errors import InvalidRecordError
 from recist_app.model.records import Axis, LesionRole, ReaderRole, Status
-from recist_app.store.errors import (
-    InvalidRecordError,
-    NotFoundError,
-    SignatureError,
-    TimepointLockedError,
-)
+from recist_app.store.errors import NotFoundError, SignatureError, TimepointLockedError
 from recist_app.store.signoff import hash_password, verify_password
 from tests.recist_app.store.scenario import PASSWORDS, Trial, line
 
 ROLE = ReaderRole.CENTRAL_READER_1
 
 
-def test_signed_timepoint_is_read_only_until_reopened_with_a_reason(trial: Trial) -> None:
+@dataclass(frozen=True)
+class SignedBaseline:
+    """Reader 1's read with T01 measured at baseline and T02 (a node) not yet: baseline signed."""
+
+    trial: Trial
+    session: ReadSession
+    lesion: Lesion
+    node: Lesion
+    signed: ReadTimepoint
+
+    @property
+    def baseline(self) -> str:
+        return self.trial.timepoints[0].uid
+
+    @property
+    def week8(self) -> str:
+        return self.trial.timepoints[1].uid
+
+
+@pytest.fixture
+def signed_baseline(trial: Trial) -> SignedBaseline:
     session = trial.session(ROLE)
-    baseline, week8 = trial.timepoints[0].uid, trial.timepoints[1].uid
     lesion = session.add_lesion("T01", LesionRole.TARGET, organ="LUNG")
     node = session.add_lesion("T02", LesionRole.TARGET, organ="LYMPH NODE", nodal=True)
-    session.record_measurement(lesion.uid, baseline, line(40.0))
-    signed = session.sign(baseline, PASSWORDS[ROLE])
-    assert signed.signed and signed.signed_by_uid == trial.readers[ROLE].uid and signed.meaning
+    session.record_measurement(lesion.uid, trial.timepoints[0].uid, line(40.0))
+    return SignedBaseline(trial, session, lesion, node, session.sign(trial.timepoints[0].uid, PASSWORDS[ROLE]))
 
+
+def test_signing_records_the_signer_and_the_meaning(signed_baseline: SignedBaseline) -> None:
+    signed = signed_baseline.signed
+    assert signed.signed and signed.signed_by_uid == signed_baseline.trial.readers[ROLE].uid and signed.meaning
+
+
+def test_a_signed_timepoint_is_read_only(signed_baseline: SignedBaseline) -> None:
+    session, baseline = signed_baseline.session, signed_baseline.baseline
     with pytest.raises(TimepointLockedError, match="signed and read-only") as info:
-        session.record_measurement(node.uid, baseline, line(12.0, Axis.SHORT))
+        session.record_measurement(signed_baseline.node.uid, baseline, line(12.0, Axis.SHORT))
     assert info.value.timepoint_uid == baseline
     with pytest.raises(TimepointLockedError):
-        session.edit_lesion(lesion, organ="LIVER")  # a baseline lesion belongs to the signed baseline
+        session.edit_lesion(signed_baseline.lesion, organ="LIVER")  # a baseline lesion belongs to the signed baseline
     with pytest.raises(TimepointLockedError):
         session.undo()  # nor can undo reach into it
     with pytest.raises(TimepointLockedError):
         session.sign(baseline, PASSWORDS[ROLE])
-    session.record_measurement(lesion.uid, week8, line(30.0))  # other time points stay open
+    session.record_measurement(signed_baseline.lesion.uid, signed_baseline.week8, line(30.0))  # others stay open
 
+
+def test_reopening_needs_a_reason_and_a_signed_timepoint(signed_baseline: SignedBaseline) -> None:
+    session = signed_baseline.session
     with pytest.raises(InvalidRecordError, match='Argument "reason" must be why'):
-        session.reopen(baseline, "  ")
+        session.reopen(signed_baseline.baseline, "  ")
     with pytest.raises(InvalidRecordError, match="a signed time point"):
-        session.reopen(week8, "not signed")
+        session.reopen(signed_baseline.week8, "not signed")
+
+
+def test_reopened_edits_are_audited_with_the_reason_until_signed_again(signed_baseline: SignedBaseline) -> None:
+    session, baseline = signed_baseline.session, signed_baseline.baseline
     reopened = session.reopen(baseline, "T02 short axis was missed")
     assert not reopened.signed and reopened.reopen_reason == "T02 short axis was missed"
-    session.record_measurement(node.uid, baseline, line(12.0, Axis.SHORT))
-    entries = trial.store.audit_entries()
+    session.record_measurement(signed_baseline.node.uid, baseline, line(12.0, Axis.SHORT))
+    entries = signed_baseline.trial.store.audit_entries()
     assert (entries[-2].action, entries[-2].reason) == ("reopen", "T02 short axis was missed")
     assert (entries[-1].action, entries[-1].reason) == ("record_measurement", "T02 short axis was missed")
     resigned = session.sign(baseline, PASSWORDS[ROLE])

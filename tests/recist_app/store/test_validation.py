@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from recist_app.evaluation.engine import evaluate
+from recist_app.model.errors import InvalidRecordError
 from recist_app.model.records import (
     Axis,
     LesionRole,
@@ -18,12 +19,7 @@ from recist_app.model.records import (
     Status,
 )
 from recist_app.store import TrialStore
-from recist_app.store.errors import (
-    ConflictError,
-    DuplicateError,
-    InvalidRecordError,
-    NotFoundError,
-)
+from recist_app.store.errors import ConflictError, DuplicateError, NotFoundError
 from tests.recist_app.store.scenario import (
     FOR_UID,
     SERIES_UID,

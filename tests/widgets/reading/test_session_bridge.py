@@ -12,13 +12,10 @@ from pytestqt.qtbot import QtBot
 
 from recist_app.demo.phantom import LesionTruth
 from recist_app.model.caliper import CaliperKind, CaliperRecord
+from recist_app.model.errors import InvalidRecordError
 from recist_app.model.records import Axis, LesionRole, Status
 from recist_app.store import TrialStore
-from recist_app.store.errors import (
-    InvalidRecordError,
-    SignatureError,
-    TimepointLockedError,
-)
+from recist_app.store.errors import SignatureError, TimepointLockedError
 from tests.widgets.reading_support import Demo, build_demo
 from widgets.reading.session_bridge import SessionBridge
 

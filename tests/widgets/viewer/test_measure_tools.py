@@ -11,7 +11,7 @@ import pytest
 from PySide6 import QtCore
 from PySide6.QtTest import QTest
 
-from recist_app.errors import UncalibratedImageError
+from recist_app.imaging.errors import UncalibratedImageError
 from recist_app.model.caliper import CaliperKind, CaliperRecord
 from tests.widgets.conftest import Phantom, make_phantom, show_view
 from tests.widgets.events import drag, hover, release_at, rounded

@@ -1,0 +1,50 @@
+"""Errors of the imaging package (ARCHITECTURE C7): a DICOM file or series cannot be used.
+
+Every class derives from :class:`DicomError`, itself a :class:`~recist_app.errors.RecistAppError`;
+:class:`LoadCancelled` is the loader's :class:`~recist_app.errors.Cancelled`.
+"""
+
+from __future__ import annotations
+
+from recist_app.errors import Cancelled, RecistAppError
+
+
+class DicomError(RecistAppError):
+    """A DICOM file or series cannot be used; the message says which and why."""
+
+
+class NotDicomError(DicomError):
+    """A path holds no readable DICOM (a folder with none at all, or a file that is not DICOM).
+
+    ``paths`` are the paths that were given; ``unreadable`` what was found there and why it could
+    not be used (empty when not known).
+    """
+
+    def __init__(self, message: str, paths: tuple[object, ...] = (), unreadable: tuple[object, ...] = ()) -> None:
+        self.paths = paths
+        self.unreadable = unreadable
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:  # pickles across processes
+        return (type(self), (str(self), self.paths, self.unreadable))
+
+
+class MixedSeriesError(DicomError):
+    """Files that must form one series disagree (size, orientation, frame of reference)."""
+
+
+class MissingGeometryError(DicomError):
+    """Image Position / Orientation (Patient) are missing, so no patient coordinates exist."""
+
+
+class UncalibratedImageError(DicomError):
+    """Millimetres were asked of an image without Pixel Spacing (0028,0030): never fake them."""
+
+
+class UnsupportedTransferSyntaxError(DicomError):
+    """No installed decoder (or, when writing, encoder) handles a transfer syntax; the message
+    names the syntax."""
+
+
+class LoadCancelled(Cancelled):
+    """Loading a series was cancelled through its ``cancel`` event; no volume is left behind."""

@@ -1,0 +1,64 @@
+"""Where the reader lands: the slice a series opens on, the prior time point compared with, the lock text.
+
+Pure functions of the read (no Qt state), used by :class:`widgets.reading.controller.ReadingController`.
+"""
+
+from __future__ import annotations
+
+from assessment.read_report import ReadReport
+from recist_app.imaging.volume import CtVolume
+from recist_app.model.caliper import record_of_lesion
+from recist_app.model.records import LesionRole, ReadSnapshot
+
+
+def jump_slice(snapshot: ReadSnapshot, timepoint_uid: str, pending_lesion: str, volume: CtVolume) -> int | None:
+    """The slice a loaded series opens on: ``pending_lesion``'s caliper, else the first lesion measured
+    at the time point (targets first, lowest label), else None (the middle slice; VIEWER.md)."""
+    if pending_lesion:
+        candidates = [pending_lesion]
+    else:
+        measured = {m.lesion_uid for m in snapshot.measurements if m.timepoint_uid == timepoint_uid}
+        lesions = sorted((lesion for lesion in snapshot.lesions if lesion.uid in measured),
+                         key=lambda lesion: (lesion.role is not LesionRole.TARGET, lesion.label))
+        candidates = [lesion.uid for lesion in lesions]
+    for lesion_uid in candidates:
+        record = record_of_lesion(snapshot, lesion_uid, timepoint_uid, volume)
+        if record is not None:
+            return record.slice_index
+    return None
+
+
+def prior_timepoint(snapshot: ReadSnapshot, report: ReadReport | None, timepoint_uid: str,
+                    nadir: bool) -> str | None:
+    """The time point compared with ``timepoint_uid``: baseline, or with ``nadir`` the smallest complete
+    sum before it (the latest if tied; RECIST 1.1 §4.3.1)."""
+    if not snapshot.timepoints:
+        return None
+    baseline = snapshot.timepoints[0].uid
+    if not nadir or report is None:
+        return baseline
+    results = list(report.recist.timepoints)
+    index = next((n for n, tp in enumerate(results) if tp.visit_id == timepoint_uid), len(results))
+    earlier = [(tp.sum_mm, -n, tp.visit_id) for n, tp in enumerate(results[:index])
+               if tp.sum_mm is not None and tp.sum_complete]
+    return min(earlier)[2] if earlier else baseline
+
+
+def signed_timepoints(snapshot: ReadSnapshot) -> set[str]:
+    """The time points of the read that are signed (read-only)."""
+    return {rt.timepoint_uid for rt in snapshot.read_timepoints if rt.signed}
+
+
+def lock_text(snapshot: ReadSnapshot, timepoint_uid: str, reader_name: str) -> str | None:
+    """The padlock bar's text for a signed time point ("BL is signed by … on … UTC and read-only."), else None."""
+    tp = next((tp for tp in snapshot.timepoints if tp.uid == timepoint_uid), None)
+    state = next((rt for rt in snapshot.read_timepoints if rt.timepoint_uid == timepoint_uid and rt.signed), None)
+    if tp is None or state is None:
+        return None
+    return f"{tp.visit} is signed by {reader_name} on {utc_text(state.signed_at)} and read-only."
+
+
+def utc_text(stamp: str | None) -> str:
+    """``2026-11-24T01:29:11.856922Z`` as ``2026-11-24 01:29 UTC``."""
+    text = stamp or ""
+    return f"{text[:10]} {text[11:16]} UTC" if len(text) >= 16 and text[10] == "T" else text
