@@ -1,10 +1,10 @@
-# Two set-up commands: `make run` and `make test`. Both create .venv on first use.
+# Two set-up commands: `make run` and `make test` (lint, type check, every test). Both create .venv on first use.
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test smoke conformance bench clean
+.PHONY: run lint test smoke conformance bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) main.py --demo
 
-test: $(STAMP)
+# Lint and static types first (pyproject.toml [tool.ruff], [tool.mypy]): CI runs them through `make test`.
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+test: lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
 
 smoke: $(STAMP)

@@ -74,8 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.study_days:
             base += ["--subjects", str(paths["SUBJECTS"])]
         configurations = {
-            "ours: assess, RECIST 1.1 + iRECIST": base + ["--out", out],
-            "ours: assess, + irradiated subsets": base + ["--supptu", str(paths["SUPPTU"]), "--out", out],
+            "ours: assess, RECIST 1.1 + iRECIST": [*base, "--out", out],
+            "ours: assess, + irradiated subsets": [*base, "--supptu", str(paths["SUPPTU"]), "--out", out],
         }
         ours: dict[str, float] = {}
         for name, command in configurations.items():

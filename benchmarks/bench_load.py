@@ -158,7 +158,7 @@ def floor_native(prep: Prepared) -> np.ndarray:
     """Read each file's bytes from the page cache and copy its pixels once (stored values)."""
     out = np.empty((len(prep.files), prep.rows, prep.columns), np.uint16)
     count = prep.rows * prep.columns
-    for k, (path, offset) in enumerate(zip(prep.files, prep.pixel_offsets)):
+    for k, (path, offset) in enumerate(zip(prep.files, prep.pixel_offsets, strict=True)):
         out[k].reshape(-1)[:] = np.frombuffer(path.read_bytes(), "<u2", count, offset)
     return out
 

@@ -100,8 +100,8 @@ def contenders(volume: CtVolume, size: tuple[int, int]) -> dict[str, Contender]:
     ours.show()
     ours.set_volume(volume)
     rows, cols = volume.shape[1:]
-    ours.add_measurement("bench", CaliperRecord.from_index(volume, middle, ((cols * 0.3, rows * 0.5),
-                                                                            (cols * 0.45, rows * 0.55))), "T1", "TARGET")
+    ends = ((cols * 0.3, rows * 0.5), (cols * 0.45, rows * 0.55))
+    ours.add_measurement("bench", CaliperRecord.from_index(volume, middle, ends), "T1", "TARGET")
     ours.canvas.scene().sigMouseMoved.emit(ours.canvas.mapToScene(QtCore.QPoint(size[0] // 2, size[1] // 2)))
 
     lut_view, lut_item = _bare(size)
@@ -153,7 +153,7 @@ def contenders(volume: CtVolume, size: tuple[int, int]) -> dict[str, Contender]:
 def windows(frames: int) -> list[tuple[float, float]]:
     """``frames`` distinct (width, level) pairs, as a W/L drag produces."""
     t = np.linspace(0.0, 1.0, frames)
-    return [(float(w), float(lv)) for w, lv in zip(300 + 1500 * t, 40 - 640 * np.sin(np.pi * t))]
+    return [(float(w), float(lv)) for w, lv in zip(300 + 1500 * t, 40 - 640 * np.sin(np.pi * t), strict=True)]
 
 
 def fps(contender: Contender, mode: str, frames: int, slices: int) -> float:

@@ -173,7 +173,7 @@ def _tr_rows(rng: random.Random, usubjid: str, plan: Sequence[_Lesion],
              dates: Sequence[date]) -> Iterator[Row]:
     burden = _burden(rng, len(dates))
     seq = 0
-    for k, (scan, factor) in enumerate(zip(dates, burden)):
+    for k, (scan, factor) in enumerate(zip(dates, burden, strict=True)):
         visit = "SCREENING" if k == 0 else f"WEEK {6 * k}"
         for lesion in plan:
             if k > 0 and rng.random() < P_NOT_ASSESSED:

@@ -46,8 +46,8 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Tables:
 
 
 def test_tiny_trial_has_the_required_columns(tiny: Tables) -> None:
-    assert TU_REQUIRED <= set(tiny.columns["TU"])
-    assert TR_REQUIRED <= set(tiny.columns["TR"])
+    assert set(tiny.columns["TU"]) >= TU_REQUIRED
+    assert set(tiny.columns["TR"]) >= TR_REQUIRED
     assert tiny.columns["SUBJECTS"] == ["USUBJID", "RANDDT", "TRTSDT"]
 
 

@@ -1,4 +1,4 @@
-"""Guard against the PySide6 6.12.0 / CPython 3.11 ``bool_dealloc`` abort (pyproject.toml pins PySide6-Essentials <6.12).
+"""Guard against the PySide6 6.12.0 / CPython 3.11 ``bool_dealloc`` abort (pyproject.toml pins <6.12).
 
 Every ``Signal.emit()`` in that release drops a reference to ``True``; after a few hundred emits
 CPython dies with "Fatal Python error: bool_dealloc". The stress run is a subprocess so that an

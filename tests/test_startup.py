@@ -58,9 +58,8 @@ def test_show_errors_reraises_under_pytest(qtbot: QtBot) -> None:
     """The error boundary shows a critical box and re-raises while tests run."""
     window = MainWindow()
     qtbot.addWidget(window)
-    with pytest.raises(RecistAppError, match="bad trial"):
-        with show_errors("Could not open the trial", window):
-            raise RecistAppError("bad trial")
+    with pytest.raises(RecistAppError, match="bad trial"), show_errors("Could not open the trial", window):
+        raise RecistAppError("bad trial")
     box = window.findChild(QtWidgets.QMessageBox, "errorBox")
     assert box is not None
     assert box.windowTitle() == "Could not open the trial"

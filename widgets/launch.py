@@ -61,8 +61,11 @@ def run(argv: Sequence[str] | None = None) -> int:
     if automatic and reader and password:
         open_as(window, reader, password, note=AUTO_LOGIN_NOTE if args.demo else "")
     else:
-        QtCore.QTimer.singleShot(0, lambda: window.show_login(reader or "", password or "")
-                                 and open_first_subject(window))
+        def log_in() -> None:
+            if window.show_login(reader or "", password or ""):
+                open_first_subject(window)
+
+        QtCore.QTimer.singleShot(0, log_in)
     code = app.exec()
     store.close()
     return code

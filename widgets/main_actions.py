@@ -172,8 +172,15 @@ def _toolbar(window: QtWidgets.QMainWindow, a: MainActions) -> None:
     prior.addItems(["Baseline", "Nadir"])
     prior.setToolTip("What the left side of the comparison shows")
     prior.currentIndexChanged.connect(lambda index: (a.prior_nadir if index else a.prior_baseline).trigger())
-    a.prior_baseline.toggled.connect(lambda on: on and prior.setCurrentIndex(0))
-    a.prior_nadir.toggled.connect(lambda on: on and prior.setCurrentIndex(1))
+
+    def follow(index: int) -> Callable[[bool], None]:
+        def checked(on: bool) -> None:
+            if on:
+                prior.setCurrentIndex(index)
+        return checked
+
+    a.prior_baseline.toggled.connect(follow(0))
+    a.prior_nadir.toggled.connect(follow(1))
     toolbar.addWidget(prior)
     toolbar.addSeparator()
     toolbar.addActions([a.sign, a.reopen])

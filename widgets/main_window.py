@@ -108,8 +108,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def actions_menu(self, title: str) -> QtWidgets.QMenu:
         """The menu of the menu bar titled ``title`` (without the ``&``)."""
         for action in self.menuBar().actions():
-            if action.text().replace("&", "") == title and action.menu() is not None:
-                return action.menu()
+            menu = action.menu()
+            if action.text().replace("&", "") == title and isinstance(menu, QtWidgets.QMenu):
+                return menu
         raise KeyError(title)
 
     def _add_dock(self, title: str, name: str, widget: QtWidgets.QWidget,

@@ -80,7 +80,7 @@ class Task(QtCore.QRunnable):
             result = self.fn(self.signals.progress.emit, self.cancel_event)
         except Cancelled:  # every long job's cancel error (recist_app.errors)
             self.signals.cancelled.emit()
-        except BaseException as exc:  # noqa: BLE001  every failure goes back to the GUI thread's error boundary
+        except BaseException as exc:
             if self.cancel_event.is_set():
                 self.signals.cancelled.emit()
             else:

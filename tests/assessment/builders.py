@@ -51,6 +51,6 @@ def make_read(lesions: list[Lesion], visits: list[dict[str, object]], days: list
     timepoints = tuple(
         Timepoint(str(k + 1), BASELINE_DAY + timedelta(days=day),
                   tuple(obs(i, v) for i, v in visit.items()), visit=f"VISIT {k + 1}")
-        for k, (visit, day) in enumerate(zip(visits, days))
+        for k, (visit, day) in enumerate(zip(visits, days, strict=True))
     )
     return Read("S-001", tuple(lesions), timepoints, **read_args)  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ def gmi(pfs: int, previous: int | None, *, censored: bool = False, previous_cens
 
 
 def test_default_threshold_is_1_33():
-    assert T == Decimal("1.33")
+    assert Decimal("1.33") == T
 
 
 @pytest.mark.parametrize(("pfs", "previous", "expected"), [

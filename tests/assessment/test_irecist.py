@@ -11,7 +11,7 @@ from assessment import Lesion, LesionRole, Profile, Status
 from assessment.irecist import IResponse, assess_irecist
 from tests.assessment.builders import make_read, new, nontarget, target
 
-I = IResponse
+IR = IResponse
 
 
 def overall(result):
@@ -26,7 +26,7 @@ def run(lesions, visits, days=None, **profile):
 
 def test_target_iupd_confirmed_by_a_further_5_mm():
     result = run([target("T1")], [{"T1": 50}, {"T1": 40}, {"T1": 50}, {"T1": 55}])
-    assert overall(result) == [I.ISD, I.IUPD, I.ICPD]
+    assert overall(result) == [IR.ISD, IR.IUPD, IR.ICPD]
     assert result.confirmed and result.progression_date == result.timepoints[1].date
     assert "+5 mm since iUPD (≥ 5 mm)" in result.timepoints[-1].rationale
 
@@ -34,37 +34,37 @@ def test_target_iupd_confirmed_by_a_further_5_mm():
 def test_further_increases_add_up_across_assessments():
     """+4 mm then +2 mm since the iUPD meets the ≥ 5 mm rule (iFAQ)."""
     result = run([target("T1")], [{"T1": 50}, {"T1": 40}, {"T1": 50}, {"T1": 54}, {"T1": 56}])
-    assert overall(result) == [I.ISD, I.IUPD, I.IUPD, I.ICPD]
+    assert overall(result) == [IR.ISD, IR.IUPD, IR.IUPD, IR.ICPD]
     assert result.progression_date == result.timepoints[1].date  # Table 3 ex. 7: the first iUPD
 
 
 def test_target_iupd_then_shrinkage_resets_and_a_new_iupd_needs_new_confirmation():
     visits = [{"T1": 50}, {"T1": 40}, {"T1": 50}, {"T1": 38}, {"T1": 46}, {"T1": 52}]
     result = run([target("T1")], visits)
-    assert overall(result) == [I.ISD, I.IUPD, I.ISD, I.IUPD, I.ICPD]
+    assert overall(result) == [IR.ISD, IR.IUPD, IR.ISD, IR.IUPD, IR.ICPD]
     assert result.progression_date == result.timepoints[3].date  # the iUPD after the reset
     assert "reset" in result.timepoints[2].rationale
 
 
 def test_unconfirmed_iupd_at_the_last_visit():
     result = run([target("T1")], [{"T1": 50}, {"T1": 40}, {"T1": 50}])
-    assert overall(result)[-1] is I.IUPD
+    assert overall(result)[-1] is IR.IUPD
     assert not result.confirmed and result.progression_date == result.timepoints[-1].date  # A13
 
 
 # --- Confirmation window (A14) ------------------------------------------------------------------
 
-@pytest.mark.parametrize(("days_after", "expected"), [(14, I.IUPD), (25, I.IUPD), (26, I.ICPD), (28, I.ICPD)])
+@pytest.mark.parametrize(("days_after", "expected"), [(14, IR.IUPD), (25, IR.IUPD), (26, IR.ICPD), (28, IR.ICPD)])
 def test_only_scans_26_days_or_more_after_iupd_confirm_by_growth(days_after, expected):
     result = run([target("T1")], [{"T1": 50}, {"T1": 40}, {"T1": 50}, {"T1": 60}],
                  days=[0, 42, 84, 84 + days_after])
-    assert overall(result) == [I.ISD, I.IUPD, expected]
+    assert overall(result) == [IR.ISD, IR.IUPD, expected]
 
 
 def test_early_scan_confirms_only_by_an_additional_new_lesion():
     visits = [{"T1": 50}, {"T1": 40}, {"T1": 50}, {"T1": 60, "NEW01": Status.PRESENT}]
     result = run([target("T1"), new("NEW01")], visits, days=[0, 42, 84, 98])
-    assert overall(result) == [I.ISD, I.IUPD, I.ICPD]
+    assert overall(result) == [IR.ISD, IR.IUPD, IR.ICPD]
     assert "additional new lesion(s) NEW01" in result.timepoints[-1].rationale
 
 
@@ -73,25 +73,25 @@ def test_early_scan_finding_and_late_scan_finding():
     early = run([target("T1")], visits, days=[0, 42, 84, 98])
     assert "EARLY_CONFIRMATION_SCAN" in {f.code for f in early.timepoints[-1].findings}
     late = run([target("T1")], visits, days=[0, 42, 84, 84 + 59])
-    assert overall(late)[-1] is I.ICPD
+    assert overall(late)[-1] is IR.ICPD
     assert "LATE_CONFIRMATION_SCAN" in {f.code for f in late.timepoints[-1].findings}
 
 
 # --- Non-target-driven iUPD ---------------------------------------------------------------------
 
 @pytest.mark.parametrize(("state", "expected"), [
-    (Status.FURTHER_ENLARGEMENT, I.ICPD),
-    (Status.UNEQUIVOCAL_PROGRESSION, I.ICPD),
-    (Status.PRESENT, I.IUPD),   # no further increase: remains iUPD (Table 2)
-    (Status.ABSENT, I.ISD),     # the non-target disease resolved: reset
+    (Status.FURTHER_ENLARGEMENT, IR.ICPD),
+    (Status.UNEQUIVOCAL_PROGRESSION, IR.ICPD),
+    (Status.PRESENT, IR.IUPD),   # no further increase: remains iUPD (Table 2)
+    (Status.ABSENT, IR.ISD),     # the non-target disease resolved: reset
 ])
 def test_nontarget_iupd_confirmation(state, expected):
     lesions = [target("T1"), nontarget("NT1")]
     visits = [{"T1": 50, "NT1": Status.PRESENT}, {"T1": 45, "NT1": Status.UNEQUIVOCAL_PROGRESSION},
               {"T1": 45, "NT1": state}]
     result = run(lesions, visits)
-    assert overall(result) == [I.IUPD, expected]
-    assert result.timepoints[0].nontarget_response is I.IUPD
+    assert overall(result) == [IR.IUPD, expected]
+    assert result.timepoints[0].nontarget_response is IR.IUPD
 
 
 def test_target_progression_confirms_a_nontarget_iupd_as_a_new_category():
@@ -99,7 +99,7 @@ def test_target_progression_confirms_a_nontarget_iupd_as_a_new_category():
     visits = [{"T1": 50, "NT1": Status.PRESENT}, {"T1": 45, "NT1": Status.UNEQUIVOCAL_PROGRESSION},
               {"T1": 60, "NT1": Status.PRESENT}]
     result = run(lesions, visits)
-    assert overall(result)[-1] is I.ICPD
+    assert overall(result)[-1] is IR.ICPD
     assert "a category not at iUPD before" in result.timepoints[-1].rationale
 
 
@@ -109,22 +109,22 @@ def test_new_lesion_targets_are_kept_apart_and_confirm_by_5_mm():
     lesions = [target("T1"), new("NEW01")]
     visits = [{"T1": 50}, {"T1": 40, "NEW01": 12}, {"T1": 40, "NEW01": 17}]
     result = run(lesions, visits)
-    assert overall(result) == [I.IUPD, I.ICPD]
+    assert overall(result) == [IR.IUPD, IR.ICPD]
     assert result.timepoints[0].nlt_sum_mm == Decimal(12)
-    assert result.timepoints[0].target_response is I.ISD  # the baseline sum does not include NEW01
+    assert result.timepoints[0].target_response is IR.ISD  # the baseline sum does not include NEW01
 
 
 def test_new_lesion_target_growth_below_5_mm_remains_iupd():
     lesions = [target("T1"), new("NEW01")]
     result = run(lesions, [{"T1": 50}, {"T1": 40, "NEW01": 12}, {"T1": 40, "NEW01": "16.9"}])
-    assert overall(result) == [I.IUPD, I.IUPD]
+    assert overall(result) == [IR.IUPD, IR.IUPD]
 
 
 def test_new_lesion_non_target_any_increase_confirms():
     lesions = [target("T1"), new("NEW01")]
     visits = [{"T1": 50}, {"T1": 40, "NEW01": Status.PRESENT}, {"T1": 40, "NEW01": Status.FURTHER_ENLARGEMENT}]
     result = run(lesions, visits)
-    assert overall(result) == [I.IUPD, I.ICPD]
+    assert overall(result) == [IR.IUPD, IR.ICPD]
     assert "new-lesion non-target increase (NEW01)" in result.timepoints[-1].rationale
 
 
@@ -147,9 +147,9 @@ def test_new_lesion_with_further_shrinkage_of_baseline_disease_resets_to_ipr():
     """RULES §2.4 scenario B; scenario F (no further change) stays iUPD."""
     lesions = [target("T1"), new("NEW01")]
     shrinking = run(lesions, [{"T1": 50}, {"T1": 30, "NEW01": 12}, {"T1": 25, "NEW01": 12}])
-    assert overall(shrinking) == [I.IUPD, I.IPR]
+    assert overall(shrinking) == [IR.IUPD, IR.IPR]
     unchanged = run(lesions, [{"T1": 50}, {"T1": 30, "NEW01": 12}, {"T1": 30, "NEW01": 12}])
-    assert overall(unchanged) == [I.IUPD, I.IUPD]
+    assert overall(unchanged) == [IR.IUPD, IR.IUPD]
 
 
 def test_after_a_reset_known_new_lesions_progress_only_by_their_own_pd_or_further_new_lesions():
@@ -159,9 +159,9 @@ def test_after_a_reset_known_new_lesions_progress_only_by_their_own_pd_or_furthe
               {"T1": 25, "NEW01": 20},                                     # +8 mm, +67 %: iUPD again
               ]
     result = run(lesions, visits)
-    assert overall(result) == [I.IUPD, I.IPR, I.IPR, I.IUPD]
+    assert overall(result) == [IR.IUPD, IR.IPR, IR.IPR, IR.IUPD]
     another = run(lesions, [*visits[:3], {"T1": 25, "NEW01": 12, "NEW02": Status.PRESENT}])
-    assert overall(another)[-1] is I.IUPD
+    assert overall(another)[-1] is IR.IUPD
 
 
 # --- Table 2 rows that follow RECIST 1.1 Table 1 -------------------------------------------------
@@ -170,16 +170,16 @@ def test_non_progressive_rows_map_to_i_categories():
     lesions = [target("T1"), nontarget("NT1")]
     result = run(lesions, [{"T1": 50, "NT1": Status.PRESENT}, {"T1": 40, "NT1": Status.PRESENT},
                            {"T1": 0, "NT1": Status.ABSENT}, {"T1": 0}])
-    assert overall(result) == [I.ISD, I.ICR, I.IPR]  # iCR + non-target not evaluated → iPR
-    assert [tp.nontarget_response for tp in result.timepoints] == [I.NON_ICR_NON_IUPD, I.ICR, I.NE]
+    assert overall(result) == [IR.ISD, IR.ICR, IR.IPR]  # iCR + non-target not evaluated → iPR
+    assert [tp.nontarget_response for tp in result.timepoints] == [IR.NON_ICR_NON_IUPD, IR.ICR, IR.NE]
 
 
 def test_nontarget_only_read():
     result = run([nontarget("NT1")], [{"NT1": Status.PRESENT}, {"NT1": Status.PRESENT}])
-    assert overall(result) == [I.NON_ICR_NON_IUPD]
+    assert overall(result) == [IR.NON_ICR_NON_IUPD]
     assert result.timepoints[0].target_response is None
 
 
 def test_results_stop_at_the_first_icpd():
     result = run([target("T1")], [{"T1": 50}, {"T1": 60}, {"T1": 70}, {"T1": 80}])
-    assert overall(result) == [I.IUPD, I.ICPD]
+    assert overall(result) == [IR.IUPD, IR.ICPD]

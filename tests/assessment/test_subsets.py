@@ -114,7 +114,8 @@ def test_baseline_row():
 def test_sum30_boundary(baseline, follow_up, expected):
     ids = [f"N{i}" for i in range(len(baseline))]
     read = make_read([irr("T0")] + [target(i) for i in ids],
-                     [{"T0": 40, **dict(zip(ids, baseline))}, {"T0": 40, **dict(zip(ids, follow_up))}])
+                     [{"T0": 40, **dict(zip(ids, baseline, strict=True))},
+                      {"T0": 40, **dict(zip(ids, follow_up, strict=True))}])
     tp = last(assess_subsets(read))
     assert tp.abscopal_sum30 is expected
     assert tp.non_irradiated.response is (R.PR if expected else R.SD)
@@ -239,7 +240,8 @@ def test_local_progression_boundary(nadir, value, profile, expected):
 
 def test_local_nadir_is_the_lesions_own_minimum_and_first_date_is_kept():
     read = make_read([irr("T1"), irr("T2")],
-                     [{"T1": 20, "T2": 20}, {"T1": 10, "T2": 20}, {"T2": 20}, {"T1": 15, "T2": 20}, {"T1": 30, "T2": 20}])
+                     [{"T1": 20, "T2": 20}, {"T1": 10, "T2": 20}, {"T2": 20}, {"T1": 15, "T2": 20},
+                      {"T1": 30, "T2": 20}])
     t1, t2 = assess_subsets(read).local_control
     assert [v.nadir_mm for v in t1.verdicts] == [20, 10, 10, 10]
     assert [v.local_progression for v in t1.verdicts] == [False, None, True, True]  # visit 3 not assessed

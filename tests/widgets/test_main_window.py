@@ -411,7 +411,7 @@ def test_window_starts_filling_large_screens(free: QtCore.QRect, expected: QtCor
     from widgets.main_window import _default_geometry
 
     class Screen:
-        def availableGeometry(self) -> QtCore.QRect:  # noqa: N802 (Qt's name)
+        def availableGeometry(self) -> QtCore.QRect:
             return free
 
     assert _default_geometry(Screen()) == expected  # type: ignore[arg-type]

@@ -50,7 +50,7 @@ class FrozenColumnTableView(QtWidgets.QTableView):
         frozen.show()
 
     # -- model -----------------------------------------------------------------------------------
-    def setModel(self, model: QtCore.QAbstractItemModel | None) -> None:  # noqa: N802 (Qt's name)
+    def setModel(self, model: QtCore.QAbstractItemModel | None) -> None:
         super().setModel(model)
         self.frozen.setModel(model)
         if model is None:
@@ -107,21 +107,21 @@ class FrozenColumnTableView(QtWidgets.QTableView):
         self.frozen.setRowHeight(row, new)
 
     # -- geometry, scrolling, hit testing ------------------------------------------------------------
-    def updateGeometries(self) -> None:  # noqa: N802 (Qt's name)
+    def updateGeometries(self) -> None:
         super().updateGeometries()
         self._place_frozen()
 
-    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)
         self._place_frozen()
 
-    def indexAt(self, pos: QtCore.QPoint) -> QtCore.QModelIndex:  # noqa: N802 (Qt's name)
+    def indexAt(self, pos: QtCore.QPoint) -> QtCore.QModelIndex:
         """The cell shown at a viewport point: the frozen view's over the first column."""
         if self.frozen.isVisible() and 0 <= pos.x() < self.frozen_width():
             return self.frozen.indexAt(pos)
         return super().indexAt(pos)
 
-    def scrollTo(self, index: QtCore.QModelIndex | QtCore.QPersistentModelIndex,  # noqa: N802 (Qt's name)
+    def scrollTo(self, index: QtCore.QModelIndex | QtCore.QPersistentModelIndex,
                  hint: QtWidgets.QAbstractItemView.ScrollHint = QtWidgets.QAbstractItemView.ScrollHint.EnsureVisible,
                  ) -> None:
         bar = self.horizontalScrollBar()
@@ -136,7 +136,7 @@ class FrozenColumnTableView(QtWidgets.QTableView):
         if hidden > 0:
             bar.setValue(bar.value() - hidden)
 
-    def moveCursor(self, action: QtWidgets.QAbstractItemView.CursorAction,  # noqa: N802 (Qt's name)
+    def moveCursor(self, action: QtWidgets.QAbstractItemView.CursorAction,
                    modifiers: QtCore.Qt.KeyboardModifier) -> QtCore.QModelIndex:
         current = super().moveCursor(action, modifiers)
         if action == QtWidgets.QAbstractItemView.CursorAction.MoveLeft and current.column() >= FROZEN_COLUMNS:
@@ -185,7 +185,7 @@ def anchored_option(option: QtWidgets.QStyleOptionViewItem,
                     index: QtCore.QModelIndex | QtCore.QPersistentModelIndex) -> QtWidgets.QStyleOptionViewItem:
     """For a delegate of a :class:`FrozenColumnTableView`: a cell spanning from the frozen column,
     scrolled to the left, drawn from the viewport's left edge (where the frozen view draws it too)."""
-    view = option.widget  # type: ignore[attr-defined]
+    view = option.widget
     if not isinstance(view, FrozenColumnTableView) or option.rect.left() >= 0 \
             or index.column() >= FROZEN_COLUMNS or view.columnSpan(index.row(), index.column()) <= 1:
         return option

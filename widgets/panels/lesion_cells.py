@@ -156,10 +156,12 @@ class ReadIndex:
         for finding in report.recist.baseline_findings:
             if finding.lesion_id in by_label:
                 self._lesion_findings[by_label[finding.lesion_id]].append(finding)
-        for tp in (*report.recist.timepoints, *report.irecist.timepoints):
-            for finding in tp.findings:
+        visits = [(tp.visit_id, tp.findings) for tp in report.recist.timepoints]
+        visits += [(tp.visit_id, tp.findings) for tp in report.irecist.timepoints]
+        for visit_id, findings in visits:
+            for finding in findings:
                 if finding.lesion_id in by_label:
-                    self._cell_findings[(by_label[finding.lesion_id], tp.visit_id)].append(finding)
+                    self._cell_findings[(by_label[finding.lesion_id], visit_id)].append(finding)
 
     def lesion_findings(self, lesion_uid: str) -> tuple[Finding, ...]:
         """Baseline findings on one lesion (shown on its row)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -52,19 +53,19 @@ class SbrtDialog(QtWidgets.QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"SBRT course of {lesion.label}")
         start = lesion.sbrt_start or default_start or date.today()
-        self.start = QtWidgets.QDateEdit(QtCore.QDate(start), calendarPopup=True, displayFormat="yyyy-MM-dd")
+        self.start = _date_edit(start)
         self.has_end = QtWidgets.QCheckBox("Last day")
-        self.end = QtWidgets.QDateEdit(QtCore.QDate(lesion.sbrt_end or start), calendarPopup=True,
-                                       displayFormat="yyyy-MM-dd")
+        self.end = _date_edit(lesion.sbrt_end or start)
         self.has_end.setChecked(lesion.sbrt_end is not None)
         self.end.setEnabled(self.has_end.isChecked())
         self.has_end.toggled.connect(self.end.setEnabled)
         self.start.dateChanged.connect(self.end.setMinimumDate)
         self.end.setMinimumDate(self.start.date())
-        self.dose = QtWidgets.QDoubleSpinBox(decimals=1, minimum=0.0, maximum=200.0, suffix=" Gy",
-                                             specialValueText="unknown")
+        self.dose = QtWidgets.QDoubleSpinBox(decimals=1, minimum=0.0, maximum=200.0, suffix=" Gy")
+        self.dose.setSpecialValueText("unknown")
         self.dose.setValue(lesion.sbrt_dose_gy or 0.0)
-        self.fractions = QtWidgets.QSpinBox(minimum=0, maximum=50, specialValueText="unknown")
+        self.fractions = QtWidgets.QSpinBox(minimum=0, maximum=50)
+        self.fractions.setSpecialValueText("unknown")
         self.fractions.setValue(lesion.sbrt_fractions or 0)
         form = QtWidgets.QFormLayout()
         form.addRow("First day", self.start)
@@ -264,7 +265,7 @@ class LesionPanel(QtWidgets.QWidget):
         for status, text in STATUS_MENU:
             if status in allowed:
                 group.addAction(_action(menu, text, f"status:{status.value}",
-                                        lambda s=status: emit(lesion.uid, timepoint_uid, s.value, induced),
+                                        partial(emit, lesion.uid, timepoint_uid, status.value, induced),
                                         checked=status is current))
         menu.addSeparator()
         mark = _action(menu, "Radiation-induced change (RULES §7 A9)", "radiation_induced",
@@ -276,7 +277,7 @@ class LesionPanel(QtWidgets.QWidget):
         edit = self.lesion_edit_requested.emit
         roles = menu.addMenu("Role")
         for role in allowed_roles(lesion):
-            _action(roles, ROLE_TEXT[role], f"role:{role.value}", lambda r=role: edit(lesion.uid, {"role": r.value}),
+            _action(roles, ROLE_TEXT[role], f"role:{role.value}", partial(edit, lesion.uid, {"role": role.value}),
                     checked=role is lesion.role)
         self._organ_menu(menu.addMenu("Organ / site"), lesion)
         _action(menu, "Lymph node (short axis)", "nodal", lambda: edit(lesion.uid, {"nodal": not lesion.nodal}),
@@ -301,7 +302,7 @@ class LesionPanel(QtWidgets.QWidget):
             entries += [(organs.site_display(site), organs.location(organ.name, site)) for site in organ.sites]
             target = menu.addMenu(organ.label) if organ.sites else menu
             for label, text in entries:
-                _action(target, label, f"organ:{text}", lambda t=text: edit(lesion.uid, organ_changes(lesion, t)),
+                _action(target, label, f"organ:{text}", partial(edit, lesion.uid, organ_changes(lesion, text)),
                         checked=text == lesion.organ)
         menu.addSeparator()
         _action(menu, "Type…", "organ_text", lambda: self._ask_text(
@@ -309,7 +310,7 @@ class LesionPanel(QtWidgets.QWidget):
 
     def _add_lesion_actions(self, menu: QtWidgets.QMenu) -> None:
         for role, button in self.add_buttons.items():
-            _action(menu, button.text(), f"add:{role}", lambda r=role: self.add_lesion_requested.emit(r))
+            _action(menu, button.text(), f"add:{role}", partial(self.add_lesion_requested.emit, role))
 
     # -- dialogs (opened window-modal, never blocking: tests and the main window stay in control) --
     def _ask_text(self, lesion: Lesion, title: str, label: str, value: str,
@@ -344,6 +345,14 @@ class LesionPanel(QtWidgets.QWidget):
             self.open_sbrt_dialog(lesion_uid)
         else:
             self.irradiation_edit_requested.emit(lesion_uid, False, {})
+
+
+def _date_edit(day: date) -> QtWidgets.QDateEdit:
+    """A date field with a calendar pop-up, ISO format."""
+    field = QtWidgets.QDateEdit(QtCore.QDate(day.year, day.month, day.day))
+    field.setCalendarPopup(True)
+    field.setDisplayFormat("yyyy-MM-dd")
+    return field
 
 
 def _action(menu: QtWidgets.QMenu, text: str, name: str, slot: Callable[[], object],

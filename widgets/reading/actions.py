@@ -62,9 +62,12 @@ class ReadingActions:
             "new_non_target": lambda: reading.add_lesion("NON-TARGET"),
             "new_lesion": lambda: reading.add_lesion("NEW"), "sign": self.sign_timepoint,
             "reopen": self.reopen_timepoint, "compare": reading.set_compare,
-            "prior_baseline": lambda checked: checked and reading.load_prior(),
-            "prior_nadir": lambda checked: checked and reading.load_prior(),
+            "prior_baseline": self._prior_chosen, "prior_nadir": self._prior_chosen,
         }
+
+    def _prior_chosen(self, checked: bool) -> None:
+        if checked:
+            self.reading.load_prior()
 
     def bind(self, actions: MainActions) -> None:
         """Keep ``actions`` in step with the reading (the prior's choice is read by the controller)."""

@@ -24,11 +24,13 @@ knows nothing of them and says when their state may have changed (:attr:`Reading
 
 from __future__ import annotations
 
+import contextlib
+
 from PySide6 import QtCore, QtWidgets
 
 from recist_app.imaging.volume import CtVolume
 from recist_app.model.caliper import CaliperRecord, caliper_key, parse_key, record_of_lesion
-from recist_app.model.records import Reader, ReadSnapshot, Timepoint
+from recist_app.model.records import Reader, Timepoint
 from recist_app.read import ReadChanged
 from recist_app.store import TrialStore
 from widgets.dialogs.lesion_chooser import ask_lesion
@@ -267,10 +269,8 @@ class ReadingController(QtCore.QObject):
 
     def _select_response_column(self) -> None:
         if self.tp_uid is not None:
-            try:
+            with contextlib.suppress(KeyError):  # the report has no column for it yet
                 self.response_panel.select_timepoint(self.tp_uid)
-            except KeyError:  # the report has no column for it yet
-                pass
 
     def _forget_images(self) -> None:
         """Until the next series is in, no view counts as showing the read: nothing can be measured on

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
+from functools import partial
 from typing import Any, TypeVar
 
 from PySide6 import QtCore, QtWidgets
@@ -71,7 +72,7 @@ class SessionBridge(QtCore.QObject):
         with self._errors(f"Could not open the read of {subject_id}"):
             if key not in self._services:
                 service = ReadService(self.store.reader_session(reader.uid, subject_id))
-                service.subscribe(lambda event, source=service: self._relay(source, event))
+                service.subscribe(partial(self._relay, service))
                 self._services[key] = service
             self._service = self._services[key]
             self._service.refresh()

@@ -179,9 +179,10 @@ class TrialBrowser(QtWidgets.QWidget):
         item = self.tree.currentItem()
         while item is not None and item.data(0, KIND_ROLE) == SERIES:
             item = item.parent()
-        if item is None or item.data(0, KIND_ROLE) != TIMEPOINT or item.parent() is None:
+        parent = item.parent() if item is not None else None
+        if item is None or parent is None or item.data(0, KIND_ROLE) != TIMEPOINT:
             return None
-        return item.parent().data(0, KEY_ROLE), item.data(0, KEY_ROLE)
+        return parent.data(0, KEY_ROLE), item.data(0, KEY_ROLE)
 
     def select_timepoint(self, timepoint_uid: str, emit: bool = True) -> bool:
         """Make the time point current (emits :attr:`timepoint_selected` unless ``emit`` is False)."""
@@ -212,15 +213,15 @@ class TrialBrowser(QtWidgets.QWidget):
             item = item.parent()
         if item is None:
             return
-        kind = item.data(0, KIND_ROLE)
+        kind, parent = item.data(0, KIND_ROLE), item.parent()
         if kind == SUBJECT:
             self.subject_selected.emit(item.data(0, KEY_ROLE))
-        elif kind == TIMEPOINT and item.parent() is not None:
-            self.timepoint_selected.emit(item.parent().data(0, KEY_ROLE), item.data(0, KEY_ROLE))
+        elif kind == TIMEPOINT and parent is not None:
+            self.timepoint_selected.emit(parent.data(0, KEY_ROLE), item.data(0, KEY_ROLE))
 
     def _on_item_expanded(self, item: QtWidgets.QTreeWidgetItem) -> None:
-        if item.data(0, KIND_ROLE) == SUBJECT and item.childCount() == 1 \
-                and item.child(0).data(0, KIND_ROLE) == PLACEHOLDER:
+        first = item.child(0) if item.childCount() == 1 else None
+        if item.data(0, KIND_ROLE) == SUBJECT and first is not None and first.data(0, KIND_ROLE) == PLACEHOLDER:
             self.subject_selected.emit(item.data(0, KEY_ROLE))
 
 

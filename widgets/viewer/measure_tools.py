@@ -140,7 +140,7 @@ class LengthCaliper(_CaliperMixin, pg.LineSegmentROI):
 
     def set_ends(self, points: Sequence[QtCore.QPointF]) -> None:
         """Move both ends (view coordinates) without finishing a change."""
-        for handle, point in zip(self.getHandles(), points):
+        for handle, point in zip(self.getHandles(), points, strict=True):
             self.movePoint(handle, point, finish=False)
 
     def shape(self) -> QtGui.QPainterPath:
@@ -207,7 +207,7 @@ class BidirectionalCaliper(_CaliperMixin, pg.ROI):
         _, across, _ = self._frame(a, b)
         cross = a + (b - a) * self._t
         points = (a, b, cross + across * self._d1, cross - across * self._d2)
-        for handle, point in zip(self.handles, points):
+        for handle, point in zip(self.handles, points, strict=True):
             handle["pos"] = pg.Point(point)
             handle["item"].setPos(point)
 
@@ -280,7 +280,7 @@ class BidirectionalCaliper(_CaliperMixin, pg.ROI):
 
     def setState(self, state: dict[str, Any], update: bool = True) -> None:
         pg.ROI.setState(self, state, update=False)
-        for handle, point in zip(self.handles, state["points"]):
+        for handle, point in zip(self.handles, state["points"], strict=True):
             handle["pos"] = pg.Point(point)
             handle["item"].setPos(point)
         self.stateChanged(finish=update)

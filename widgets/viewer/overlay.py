@@ -212,7 +212,7 @@ def _block(painter: QtGui.QPainter, rect: QtCore.QRectF, lines: tuple[str, ...],
     widths = [metrics.horizontalAdvance(line) for line in lines]
     height = step * len(lines)
     top = rect.bottom() - MARGIN_PX - height if bottom else rect.top() + MARGIN_PX
-    for i, (line, width) in enumerate(zip(lines, widths)):
+    for i, (line, width) in enumerate(zip(lines, widths, strict=True)):
         x = rect.right() - MARGIN_PX - width if right else rect.left() + MARGIN_PX
         draw_outlined_text(painter, QtCore.QPointF(x, top + i * step + metrics.ascent()), line, font, TEXT_COLOUR,
                            ratio)
@@ -352,7 +352,7 @@ def layout_labels(labels: Sequence[LabelSpec], to_px: Callable[[QtCore.QPointF],
     ends = [[to_px(end) for end in spec.ends] for spec in labels]
     everything = [point for group in ends for point in group]
     boxes: list[QtCore.QRectF] = []
-    for spec, own in zip(labels, ends):
+    for spec, own in zip(labels, ends, strict=True):
         others = [p for p in everything if not any(p is q for q in own)]
         boxes.append(place_label(own, label_size(spec.text, font), bounds, avoid=others, taken=boxes))
     return boxes
@@ -367,7 +367,7 @@ def paint_labels(painter: QtGui.QPainter, labels: Sequence[LabelSpec],
     painter.save()
     painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
     painter.setFont(font)
-    for spec, box in zip(labels, boxes):
+    for spec, box in zip(labels, boxes, strict=True):
         painter.setPen(QtGui.QPen(spec.colour if spec.selected else QtGui.QColor(0, 0, 0, 0), 1.0))
         painter.setBrush(QtGui.QColor(0, 0, 0, 175))
         painter.drawRoundedRect(box, 3, 3)

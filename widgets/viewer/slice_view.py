@@ -423,7 +423,7 @@ class SliceView(QtWidgets.QWidget):
         """Each caliper label on this slice with its box in viewport pixels (as painted)."""
         specs = self.measurements.labels()
         boxes = layout_labels(specs, self.view_to_viewport, QtCore.QRectF(self.canvas.viewport().rect()))
-        return list(zip(specs, boxes))
+        return list(zip(specs, boxes, strict=True))
 
     def _paint_foreground(self, painter: QtGui.QPainter, rect: QtCore.QRectF) -> None:
         if self._volume is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import pickle
 from pathlib import Path
 
@@ -21,7 +22,7 @@ def test_split_contiguous_keeps_subjects_whole_and_order(parts):
     assert [item for chunk in chunks for item in chunk] == items
     assert len(chunks) <= parts
     owners = [{item[0] for item in chunk} for chunk in chunks]
-    for left, right in zip(owners, owners[1:]):
+    for left, right in itertools.pairwise(owners):
         assert not left & right  # no subject in two chunks
 
 

@@ -195,7 +195,8 @@ def test_uids_are_deterministic_per_seed(tmp_path: Path) -> None:
     assert not set(first.sop_instance_uids) & set(other.sop_instance_uids)
     assert other.study_instance_uid != first.study_instance_uid
     pixels = [hu(ds) for ds in read_series(tmp_path / "a")]
-    assert all(np.array_equal(p, q) for p, q in zip(pixels, (hu(ds) for ds in read_series(tmp_path / "b"))))
+    others = [hu(ds) for ds in read_series(tmp_path / "b")]
+    assert all(np.array_equal(p, q) for p, q in zip(pixels, others, strict=True))
 
 
 @pytest.mark.parametrize(("syntax", "encoder"), [(RLELossless, RLELosslessEncoder),
@@ -209,7 +210,7 @@ def test_compressed_syntaxes_are_lossless(syntax: str, encoder: object, tmp_path
     truth = write_series(packed, tmp_path / "packed")
     plain, compressed = read_series(tmp_path / "plain"), read_series(tmp_path / "packed")
     assert truth.sop_instance_uids == tuple(ds.SOPInstanceUID for ds in plain)  # compress() keeps UIDs
-    for a, b in zip(plain, compressed):
+    for a, b in zip(plain, compressed, strict=True):
         assert b.file_meta.TransferSyntaxUID == syntax
         assert np.array_equal(a.pixel_array, b.pixel_array)
 
@@ -225,7 +226,7 @@ def test_jpeg_lossless_sv1_round_trips(tmp_path: Path) -> None:
     truth = write_series(packed, tmp_path / "packed")
     plain, compressed = read_series(tmp_path / "plain"), read_series(tmp_path / "packed")
     assert truth.sop_instance_uids == tuple(ds.SOPInstanceUID for ds in compressed)
-    for a, b in zip(plain, compressed):
+    for a, b in zip(plain, compressed, strict=True):
         assert b.file_meta.TransferSyntaxUID == JPEGLosslessSV1
         assert b["PixelData"].VR == "OB" and b["PixelData"].is_undefined_length
         stream = next(generate_frames(b.PixelData, number_of_frames=1))

@@ -42,7 +42,8 @@ def test_statuses_fragments_and_axes_map_to_engine_observations() -> None:
         Measurement("m1", "u-T01", "bl", line(20.0)), Measurement("m2", "u-T02", "bl", line(15.0)),
         Measurement("m3", "u-T03", "bl", line(12.0, Axis.SHORT)), Measurement("m4", "u-T04", "bl", line(11.0)),
         Measurement("m5", "u-T05", "bl", line(10.0)),
-        Measurement("f1", "u-T01", "w8", line(6.0), fragment=1), Measurement("f2", "u-T01", "w8", line(7.5), fragment=2),
+        Measurement("f1", "u-T01", "w8", line(6.0), fragment=1),
+        Measurement("f2", "u-T01", "w8", line(7.5), fragment=2),
         Measurement("m6", "u-T03", "w8", line(9.0, Axis.LONG)),  # a node measured on its long axis only
     ]
     states = [LesionState("s1", "u-T01", "w8", Status.SPLIT),

@@ -1,10 +1,10 @@
 """Fixtures of the export, SDTM and SR tests: the store tests' trial (SQLite and PostgreSQL) read by three readers.
 
 The database fixtures are those of ``tests/recist_app/conftest.py`` (every ``db_url`` test runs on
-both back ends, and password hashing stays cheap), which also registers the two fixtures here. :func:`double_read_trial` adds to the
-scenario subject: the site radiologist's and central reader 1's full read (PR, then PD on a new
-lesion), central reader 2's stable read (SD, no PD), both central reads signed and the
-adjudicator's acceptance of reader 1.
+both back ends, and password hashing stays cheap), which also registers the two fixtures here.
+:func:`double_read_trial` adds to the scenario subject: the site radiologist's and central reader 1's
+full read (PR, then PD on a new lesion), central reader 2's stable read (SD, no PD), both central
+reads signed and the adjudicator's acceptance of reader 1.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ def test_lean_and_pydicom_scans_are_equal(shared_dir: Path) -> None:
     """The whole of ../shared/data: same series, files, values, findings and unreadable reasons."""
     fast, reference = scan(shared_dir / "data", workers=1), scan(shared_dir / "data", workers=1, lean=False)
     assert [s.series_uid for s in fast.series] == [s.series_uid for s in reference.series]
-    for ours, theirs in zip(fast.series, reference.series):
+    for ours, theirs in zip(fast.series, reference.series, strict=True):
         assert ours == theirs, ours.files[0]
     assert fast.unreadable == reference.unreadable
     assert fast == reference

@@ -128,9 +128,9 @@ def _check_lesions_and_lines(snapshot: object, subject_id: str, visit: dict[str,
             uid = lesions[size.lesion_id].uid
             if size.state is Status.MEASURED:
                 expected_lines += 2
-                for axis, design_mm, ends in ((Axis.LONG, size.long_axis_mm, drawn[size.lesion_id].long_axis_endpoints_mm),
-                                              (Axis.SHORT, size.short_axis_mm,
-                                               drawn[size.lesion_id].short_axis_endpoints_mm)):
+                truth = drawn[size.lesion_id]
+                for axis, design_mm, ends in ((Axis.LONG, size.long_axis_mm, truth.long_axis_endpoints_mm),
+                                              (Axis.SHORT, size.short_axis_mm, truth.short_axis_endpoints_mm)):
                     line = lines[(uid, demo_visit.visit_id, axis)]
                     assert abs(line.length_mm - math.dist(*ends)) <= 0.1
                     assert abs(line.length_mm - float(design_mm)) <= 0.1

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import text
 
 from recist_app.model.errors import InvalidRecordError
-from recist_app.model.records import Axis, LesionRole, ReaderRole, Status
+from recist_app.model.records import Axis, Lesion, LesionRole, ReaderRole, ReadTimepoint, Status
 from recist_app.store.errors import NotFoundError, SignatureError, TimepointLockedError
+from recist_app.store.read_session import ReadSession
 from recist_app.store.signoff import hash_password, verify_password
 from tests.recist_app.store.scenario import PASSWORDS, Trial, line
 

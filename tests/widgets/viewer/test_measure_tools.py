@@ -68,7 +68,7 @@ def test_length_caliper_across_a_lesion_gives_its_long_axis(view: SliceView, pha
     key, record = recorder.committed[0]
     assert record.kind is CaliperKind.LENGTH
     assert record.long_axis_mm == pytest.approx(truth.long_axis_mm, abs=spacing(phantom.volume))
-    for measured, expected in zip((record.p1_mm, record.p2_mm), truth.long_axis_endpoints_mm):
+    for measured, expected in zip((record.p1_mm, record.p2_mm), truth.long_axis_endpoints_mm, strict=True):
         assert math.dist(measured, expected) <= spacing(phantom.volume)  # type: ignore[arg-type]
     assert (record.slice_index, record.sop_uid) == (truth.slice_index, truth.sop_instance_uid)
     assert record.series_uid == phantom.truth.series_instance_uid
