@@ -309,7 +309,7 @@ def report(result: dict[str, object], size: int, repeat: int) -> list[tuple[str,
     floor_name = ("floor: read_bytes + one copy" if key == "native"
                   else f"floor: codec, {FLOOR_THREADS} threads")
     print(f"\n{SYNTAXES[key][1]}, {result['slices']} slices of {size}x{size} "
-          f"({int(result['bytes']) / 1e6:.0f} MB on disk, best of {repeat})")  # type: ignore[call-overload]
+          f"({int(result['bytes']) / 1e6:.0f} MB on disk, best of {repeat})")
     print(f"{'contender':<36}{'seconds':>9}{'/ ours':>9}{'/ floor':>9}  same as ours")
     agree = result["agree"]
     assert isinstance(agree, dict)
@@ -328,14 +328,14 @@ def report(result: dict[str, object], size: int, repeat: int) -> list[tuple[str,
     if max_floor is not None:
         checks.append((f"ours / floor <= {max_floor}x", ours / flo <= max_floor))
     checks.append((f"peak memory (tracemalloc) <= {PEAK_MEMORY_RATIO}x volume",
-                   float(result["traced"]) <= PEAK_MEMORY_RATIO))  # type: ignore[arg-type]
+                   float(result["traced"]) <= PEAK_MEMORY_RATIO))
     first = result["first"]
     if first is None:
         print(f"first slice: no progressive API; whole load {ours:.3f} s is the upper bound")
         checks.append((f"first slice < {FIRST_SLICE_SECONDS} s (whole load as upper bound)",
                        ours < FIRST_SLICE_SECONDS))
     else:
-        first_seconds = float(first)  # type: ignore[arg-type]
+        first_seconds = float(first)
         label = f"first slice < {FIRST_SLICE_SECONDS} s (SeriesLoad(files).first_slice(): {first_seconds:.3f} s)"
         checks.append((label, first_seconds < FIRST_SLICE_SECONDS))
     checks.append(("all contenders return the same volume", all(agree.values())))

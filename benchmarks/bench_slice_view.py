@@ -110,33 +110,33 @@ def contenders(volume: CtVolume, size: tuple[int, int]) -> dict[str, Contender]:
 
     def lut_slice(k: int) -> None:
         state["k"] = k
-        pixels = np.take(state["lut"], bits[k])  # type: ignore[call-overload]
-        lut_item.setImage(pixels.view(np.uint8).reshape(*pixels.shape, 4), autoLevels=False,  # type: ignore[attr-defined]
+        pixels = np.take(state["lut"], bits[k])
+        lut_item.setImage(pixels.view(np.uint8).reshape(*pixels.shape, 4), autoLevels=False,
                           levels=None)
 
     def lut_window(width: float, level: float) -> None:
         state["lut"] = pixel_lut(window_lut(width, level))
-        lut_slice(int(state["k"]))  # type: ignore[arg-type]
+        lut_slice(int(state["k"]))
 
     int_view, int_item = _bare(size)
     levels = {"now": (40 - 200.0, 40 + 200.0)}
 
     def int_slice(k: int) -> None:
-        int_item.setImage(hu[k], autoLevels=False, levels=levels["now"])  # type: ignore[attr-defined]
+        int_item.setImage(hu[k], autoLevels=False, levels=levels["now"])
 
     def int_window(width: float, level: float) -> None:
         levels["now"] = (level - width / 2, level + width / 2)
-        int_item.setLevels(levels["now"])  # type: ignore[attr-defined]
+        int_item.setLevels(levels["now"])
 
     naive_view, naive_item = _bare(size)
     naive_state = {"k": middle}
 
     def naive_slice(k: int) -> None:
         naive_state["k"] = k
-        naive_item.setImage(hu[k].astype(np.float64), autoLevels=True)  # type: ignore[attr-defined]
+        naive_item.setImage(hu[k].astype(np.float64), autoLevels=True)
 
     def naive_window(width: float, level: float) -> None:
-        naive_item.setImage(hu[naive_state["k"]].astype(np.float64),  # type: ignore[attr-defined]
+        naive_item.setImage(hu[naive_state["k"]].astype(np.float64),
                             levels=(level - width / 2, level + width / 2))
 
     for show in (lut_slice, int_slice, naive_slice):
@@ -158,7 +158,7 @@ def windows(frames: int) -> list[tuple[float, float]]:
 
 def fps(contender: Contender, mode: str, frames: int, slices: int) -> float:
     """Frames per second of ``frames`` changes (``"slice"`` or ``"window"``), each grabbed."""
-    grab = contender.widget.grab  # type: ignore[attr-defined]
+    grab = contender.widget.grab
     if mode == "slice":
         steps = [lambda k=k: contender.show_slice(k % slices) for k in range(frames)]
     else:
@@ -189,12 +189,12 @@ def run(size: int, slices: int, frames: int, view: tuple[int, int], repeat: int)
     ours = shown["ours (SliceView, overlay + label)"].widget
     from widgets.viewer.slice_view import window_lut
 
-    k = ours.slice_index  # type: ignore[attr-defined]
-    expected = window_lut(*ours.window_hu)[volume.hu[k].view(np.uint16)]  # type: ignore[attr-defined]
-    shown_grey = ours.image_item.image[..., 0]  # type: ignore[attr-defined]
+    k = ours.slice_index
+    expected = window_lut(*ours.window_hu)[volume.hu[k].view(np.uint16)]
+    shown_grey = ours.image_item.image[..., 0]
     results["_check"] = {"ours shows the windowed slice": float(np.array_equal(shown_grey, expected))}
     for c in shown.values():
-        c.widget.close()  # type: ignore[attr-defined]
+        c.widget.close()
     return results
 
 

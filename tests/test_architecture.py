@@ -314,7 +314,7 @@ def test_widgets_take_only_records_and_enums_from_the_engine(repo_root: Path) ->
             if isinstance(node, ast.Import):
                 offenders += [f"{path.name}: import {a.name}" for a in node.names if a.name.startswith("assessment")]
             elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "assessment":
-                module = importlib.import_module(node.module)  # type: ignore[arg-type]
+                module = importlib.import_module(node.module)
                 offenders += [f"{path.name}: {node.module}.{a.name}" for a in node.names
                               if not isinstance(getattr(module, a.name), type)]
     assert not offenders, f"widgets use engine functions: {offenders}"

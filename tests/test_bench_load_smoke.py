@@ -25,9 +25,9 @@ def test_contenders_return_the_same_volume(key: str, tmp_path: Path) -> None:
 def test_bench_series_and_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     files = bench_load.generate(tmp_path / "s", slices=5, size=64, syntax=bench_load.SYNTAXES["native"][0])
     result = bench_load.bench_series(tmp_path / "s", files, "native", repeat=1)
-    assert {"ours", "SimpleITK", "pydicom", "floor"} <= set(result["seconds"])  # type: ignore[arg-type]
-    assert all(result["agree"].values())  # type: ignore[union-attr]
-    assert float(result["traced"]) > 0  # type: ignore[arg-type]
+    assert {"ours", "SimpleITK", "pydicom", "floor"} <= set(result["seconds"])
+    assert all(result["agree"].values())
+    assert float(result["traced"]) > 0
     checks = bench_load.report(result, size=64, repeat=1)
     assert ("all contenders return the same volume", True) in checks
     out = capsys.readouterr().out

@@ -53,4 +53,4 @@ def make_read(lesions: list[Lesion], visits: list[dict[str, object]], days: list
                   tuple(obs(i, v) for i, v in visit.items()), visit=f"VISIT {k + 1}")
         for k, (visit, day) in enumerate(zip(visits, days, strict=True))
     )
-    return Read("S-001", tuple(lesions), timepoints, **read_args)  # type: ignore[arg-type]
+    return Read("S-001", tuple(lesions), timepoints, **read_args)

@@ -36,7 +36,7 @@ D = Decimal
 
 def irr(lesion_id: str, **kwargs: object) -> Lesion:
     """An irradiated (on study) target lesion."""
-    return target(lesion_id, irradiated=True, **kwargs)  # type: ignore[arg-type]
+    return target(lesion_id, irradiated=True, **kwargs)
 
 
 def last(report):  # the last follow-up

@@ -37,7 +37,7 @@ class Phantom:
 def make_phantom(folder: Path, **kwargs: object) -> Phantom:
     """Write ``PhantomSpec.chest(slices=24, rows=256, columns=256, **kwargs)`` and load it back."""
     options: dict[str, object] = {"slices": 24, "rows": 256, "columns": 256, **kwargs}
-    truth = write_series(PhantomSpec.chest(**options), folder)  # type: ignore[arg-type]
+    truth = write_series(PhantomSpec.chest(**options), folder)
     return Phantom(load_series_from_folder(folder), truth)
 
 
@@ -58,12 +58,12 @@ def phantom(tmp_path_factory: pytest.TempPathFactory) -> Phantom:
 def show_view(qtbot: object, volume: CtVolume, info: OverlayInfo = INFO) -> SliceView:
     """A shown, laid-out SliceView of ``VIEW_SIZE`` with ``volume``."""
     view = SliceView()
-    qtbot.addWidget(view)  # type: ignore[attr-defined]
+    qtbot.addWidget(view)
     view.resize(*VIEW_SIZE)
     view.show()
-    qtbot.waitExposed(view)  # type: ignore[attr-defined]
+    qtbot.waitExposed(view)
     # on a real display (xvfb) the layout may settle after exposure: wait until the view box is laid out
-    qtbot.waitUntil(lambda: view.view_box.width() > 0 and view.view_box.height() > 0)  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: view.view_box.width() > 0 and view.view_box.height() > 0)
     view.set_volume(volume, info)
     QtWidgets.QApplication.processEvents()
     view.setFocus()

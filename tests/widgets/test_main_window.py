@@ -414,7 +414,7 @@ def test_window_starts_filling_large_screens(free: QtCore.QRect, expected: QtCor
         def availableGeometry(self) -> QtCore.QRect:
             return free
 
-    assert _default_geometry(Screen()) == expected  # type: ignore[arg-type]
+    assert _default_geometry(Screen()) == expected
 
 
 

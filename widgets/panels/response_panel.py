@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -239,10 +240,9 @@ class ResponsePanel(QtWidgets.QWidget):
         if itp is not None:
             sections.append(("iRECIST", itp.rationale))
         stp = next((s for s in report.subsets.timepoints if s.visit_id == key), None) if report.subsets else None
-        if stp is not None:
+        if stp is not None and report.subsets is not None:
             sections.append(("In field / out of field (beside the protocol response)", stp.rationale))
-            local = [v.rationale for c in report.subsets.local_control for v in c.verdicts  # type: ignore[union-attr]
-                     if v.visit_id == key]
+            local = [v.rationale for c in report.subsets.local_control for v in c.verdicts if v.visit_id == key]
             if local:
                 sections.append(("Local control", " ".join(local)))
         findings = self._findings(tp, itp)
@@ -321,12 +321,12 @@ def _subset(result: SubsetResult | None) -> list[Cell]:
     return [Cell(total, why + nadir), _category(result.response, result.summary)]
 
 
-def _number(value: object | None) -> str:
-    return mm(value).removesuffix(" mm") if value is not None else "—"  # type: ignore[arg-type]
+def _number(value: Decimal | None) -> str:
+    return mm(value).removesuffix(" mm") if value is not None else "—"
 
 
-def _signed(value: object | None) -> str:
-    return signed_mm(value) if value is not None else "—"  # type: ignore[arg-type]
+def _signed(value: Decimal | None) -> str:
+    return signed_mm(value) if value is not None else "—"
 
 
 def _yes_no(flag: bool | None) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pyqtgraph as pg
@@ -107,6 +108,25 @@ class _Canvas(pg.GraphicsView):
         painter.restore()
 
 
+class MouseClickEvent(Protocol):
+    """What the slice view uses of pyqtgraph's ``MouseClickEvent`` (pyqtgraph ships no type information)."""
+
+    def button(self) -> QtCore.Qt.MouseButton: ...
+    def accept(self) -> None: ...
+    def ignore(self) -> None: ...
+    def pos(self) -> QtCore.QPointF: ...
+    def scenePos(self) -> QtCore.QPointF: ...
+
+
+class MouseDragEvent(MouseClickEvent, Protocol):
+    """What the slice view uses of pyqtgraph's ``MouseDragEvent``: a drag's start, end and button-down point."""
+
+    def isStart(self) -> bool: ...
+    def isFinish(self) -> bool: ...
+    def buttonDownPos(self) -> QtCore.QPointF: ...
+    def buttonDownScenePos(self) -> QtCore.QPointF: ...
+
+
 class _SliceViewBox(pg.ViewBox):
     """ViewBox with the reading mouse map: wheel = slice, left = tool, middle = pan, right = zoom."""
 
@@ -118,19 +138,19 @@ class _SliceViewBox(pg.ViewBox):
         self._owner._on_wheel(ev.delta(), ev.modifiers())
         ev.accept()
 
-    def mouseDragEvent(self, ev: object, axis: int | None = None) -> None:
-        button = ev.button()  # type: ignore[attr-defined]
+    def mouseDragEvent(self, ev: MouseDragEvent, axis: int | None = None) -> None:
+        button = ev.button()
         if button in (QtCore.Qt.MouseButton.MiddleButton, QtCore.Qt.MouseButton.RightButton):
             super().mouseDragEvent(ev, axis)
         elif button == QtCore.Qt.MouseButton.LeftButton:
-            ev.accept()  # type: ignore[attr-defined]
+            ev.accept()
             self._owner._on_left_drag(ev)
         else:
-            ev.ignore()  # type: ignore[attr-defined]
+            ev.ignore()
 
-    def mouseClickEvent(self, ev: object) -> None:
-        if ev.button() == QtCore.Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
-            ev.accept()  # type: ignore[attr-defined]
+    def mouseClickEvent(self, ev: MouseClickEvent) -> None:
+        if ev.button() == QtCore.Qt.MouseButton.LeftButton:
+            ev.accept()
             self._owner.measurements.select("")
 
 
@@ -394,9 +414,11 @@ class SliceView(QtWidgets.QWidget):
             return None
         col, row = self._probe_pixel
         hu = int(self._volume.hu[self._k, row, col])
-        position = (tuple(float(v) for v in self._volume.index_to_patient(col, row, self._k))
-                    if self._volume.calibrated else None)
-        return ProbeReading(hu, col, row, position)  # type: ignore[arg-type]
+        position: tuple[float, float, float] | None = None
+        if self._volume.calibrated:
+            x, y, z = self._volume.index_to_patient(col, row, self._k)
+            position = (float(x), float(y), float(z))
+        return ProbeReading(hu, col, row, position)
 
     def overlay_content(self) -> OverlayContent:
         """What the overlay shows now (VIEWER.md "On the image")."""
@@ -450,20 +472,20 @@ class SliceView(QtWidgets.QWidget):
             step = SHIFT_SLICE_STEP if modifiers & QtCore.Qt.KeyboardModifier.ShiftModifier else 1
             self.set_slice(self._k - notches * step)  # wheel towards the user (negative) = next
 
-    def _on_left_drag(self, ev: object) -> None:
+    def _on_left_drag(self, ev: MouseDragEvent) -> None:
         if self._volume is None:
             return
         if self._tool is Tool.WINDOW or self._read_only:
-            if ev.isStart():  # type: ignore[attr-defined]
+            if ev.isStart():
                 self._wl_start = (self._width, self._level)
-            moved = ev.scenePos() - ev.buttonDownScenePos()  # type: ignore[attr-defined]
+            moved = ev.scenePos() - ev.buttonDownScenePos()
             width, level = self._wl_start
             self.set_window(width + moved.x() * WL_HU_PER_PX, level + moved.y() * WL_HU_PER_PX)
             return
-        point = self.view_box.mapToView(ev.pos())  # type: ignore[attr-defined]
-        if ev.isStart():  # type: ignore[attr-defined]
-            self.measurements.begin(self._tool, self.view_box.mapToView(ev.buttonDownPos()))  # type: ignore[attr-defined]
-        if ev.isFinish():  # type: ignore[attr-defined]
+        point = self.view_box.mapToView(ev.pos())
+        if ev.isStart():
+            self.measurements.begin(self._tool, self.view_box.mapToView(ev.buttonDownPos()))
+        if ev.isFinish():
             self.measurements.finish(point)
         else:
             self.measurements.drag_to(point)

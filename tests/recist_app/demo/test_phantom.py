@@ -202,8 +202,8 @@ def test_uids_are_deterministic_per_seed(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("syntax", "encoder"), [(RLELossless, RLELosslessEncoder),
                                                   (JPEG2000Lossless, JPEG2000LosslessEncoder)])
 def test_compressed_syntaxes_are_lossless(syntax: str, encoder: object, tmp_path: Path) -> None:
-    require(encoder.is_available,  # type: ignore[attr-defined]
-            f"no encoder for {syntax}: {encoder.missing_dependencies}")  # type: ignore[attr-defined]
+    require(encoder.is_available,
+            f"no encoder for {syntax}: {encoder.missing_dependencies}")
     base = PhantomSpec.chest(slices=4, rows=64, columns=64, seed=3)
     write_series(base, tmp_path / "plain")
     packed = PhantomSpec.chest(slices=4, rows=64, columns=64, seed=3, transfer_syntax=syntax)

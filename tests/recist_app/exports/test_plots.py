@@ -142,7 +142,7 @@ def _reads(exported: Exported) -> list[ReadPlotData]:
 
 
 def _hline_values(ax: object) -> set[float]:
-    return {float(line.get_ydata()[0]) for line in ax.get_lines()  # type: ignore[attr-defined]
+    return {float(line.get_ydata()[0]) for line in ax.get_lines()
             if len(set(line.get_ydata())) == 1 and len(line.get_ydata()) == 2}
 
 

@@ -169,7 +169,7 @@ SERIES = {"A0001-L": "Lung_Dx-A0001/series2_5mm_kernel-L", "A0001-B": "Lung_Dx-A
 def _box(xml: Path) -> tuple[int, int, int, int]:
     box = ET.parse(xml).find(".//bndbox")
     assert box is not None
-    return tuple(int(box.findtext(tag) or 0) for tag in ("xmin", "ymin", "xmax", "ymax"))  # type: ignore[return-value]
+    return tuple(int(box.findtext(tag) or 0) for tag in ("xmin", "ymin", "xmax", "ymax"))
 
 
 @pytest.mark.shared_data

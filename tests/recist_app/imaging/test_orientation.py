@@ -48,4 +48,4 @@ def test_edge_letters(iop: tuple[float, ...], edges: EdgeLetters) -> None:
 ])
 def test_bad_input_is_rejected(call: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        call()  # type: ignore[operator]
+        call()

@@ -378,7 +378,7 @@ def test_cli_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 def test_records_are_frozen() -> None:
     record = UnreadableFile(Path("x"), "why")
     with pytest.raises(AttributeError):
-        record.reason = "other"  # type: ignore[misc]
+        record.reason = "other"
 
 
 @pytest.mark.shared_data

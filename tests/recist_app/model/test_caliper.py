@@ -55,7 +55,7 @@ def test_round_trip_through_patient_mm(iop: tuple[float, ...]) -> None:
     placed = record.to_index(vol)
     assert placed.k == 3
     assert np.allclose(placed.long_axis, ((1.25, 2.5), (7.0, 11.75)))
-    assert np.allclose(placed.short_axis, ((3.0, 9.0), (5.5, 4.0)))  # type: ignore[arg-type]
+    assert np.allclose(placed.short_axis, ((3.0, 9.0), (5.5, 4.0)))
     again = CaliperRecord.from_index(vol, placed.k, placed.long_axis, placed.short_axis)
     for name in ("p1_mm", "p2_mm", "short_p1_mm", "short_p2_mm"):
         assert getattr(again, name) == pytest.approx(getattr(record, name))

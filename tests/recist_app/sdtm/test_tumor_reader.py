@@ -86,7 +86,7 @@ def paths(tmp_path: Path, tu_rows: Sequence[dict[str, object]], tr_rows: Sequenc
 
 def read_all(tmp_path: Path, tu_rows: Sequence[dict[str, object]], tr_rows: Sequence[dict[str, object]],
              supptu_rows: Sequence[dict[str, object]] | None = None, **kwargs: object) -> list[Read]:
-    return read_tumor_tables(*paths(tmp_path, tu_rows, tr_rows, supptu_rows, **kwargs))  # type: ignore[arg-type]
+    return read_tumor_tables(*paths(tmp_path, tu_rows, tr_rows, supptu_rows, **kwargs))
 
 
 def only(reads: list[Read]) -> Read:

@@ -18,7 +18,7 @@ COLUMNS = ("USUBJID", "TRTESTCD", "TRTEST", "TRSTRESN", "VISIT")
 
 
 def _table(*rows: tuple[object, ...], name: str = "TR", columns: tuple[str, ...] = COLUMNS) -> Table:
-    return Table(name, columns, tuple(rows), frozenset({"TRSTRESN"}))  # type: ignore[arg-type]
+    return Table(name, columns, tuple(rows), frozenset({"TRSTRESN"}))
 
 
 def test_round_trip_keeps_rows_labels_and_missing_values(tmp_path: Path) -> None:

@@ -62,7 +62,7 @@ def sr_trial(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SrTrial]:
 
 def export_sr(db: object, out: Path, subjects: list[str] | None = None) -> list[Path]:
     """The SRs of a trial through the one SR path: ``export_trial(formats=("sr",))``."""
-    result = export_trial(db, out, subjects=subjects, formats=("sr",))  # type: ignore[arg-type]
+    result = export_trial(db, out, subjects=subjects, formats=("sr",))
     return [out / f.path for f in result.files if f.format == "sr"]
 
 

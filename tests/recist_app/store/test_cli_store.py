@@ -47,7 +47,7 @@ def test_trial_create_and_info(created: str, capsys: pytest.CaptureFixture[str])
     assert status == 0 and "hash chain verified" in text and "S-001 (site FR01, arm SBRT)" in text
     with TrialStore.open(created) as store:
         subject = store.subject("S-001")
-        assert (subject.randomised_on.isoformat(), subject.prev_pfs_days) == ("2024-01-02", 120)  # type: ignore[union-attr]
+        assert (subject.randomised_on.isoformat(), subject.prev_pfs_days) == ("2024-01-02", 120)
         assert store.audit_entries()[0].actor_name == "alice"
 
 
@@ -123,7 +123,7 @@ def test_import_dicom_dry_run_then_import(created: str, capsys: pytest.CaptureFi
     assert status == 0 and out.splitlines()[-1].endswith("3 series attached.")
     with TrialStore.open(created) as store:
         (first,) = store.timepoints("Lung_Dx-A0001")
-        assert first.scan_date.isoformat() == "2007-04-04" and len(first.series) == 2  # type: ignore[union-attr]
+        assert first.scan_date.isoformat() == "2007-04-04" and len(first.series) == 2
         link = first.series[0]
         assert link.modality == "CT" and link.slice_thickness_mm == 5.0 and Path(link.path).is_dir()
         assert link.frame_of_reference_uid

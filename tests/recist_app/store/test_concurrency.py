@@ -18,7 +18,7 @@ from tests.recist_app.store.scenario import SUBJECT, Trial
 READER = ReaderRole.CENTRAL_READER_1
 
 
-def _workstation(trial: Trial, db_url: str, open_store: list[TrialStore]):  # type: ignore[no-untyped-def]
+def _workstation(trial: Trial, db_url: str, open_store: list[TrialStore]):
     store = TrialStore.open(db_url)
     open_store.append(store)
     return store.reader_session(trial.readers[READER].uid, SUBJECT)
@@ -48,7 +48,7 @@ def test_two_concurrent_sessions_one_success_one_conflict(trial: Trial, db_url: 
     start = threading.Barrier(2)
     outcomes: dict[str, object] = {}
 
-    def edit(name: str, session, seen: Lesion) -> None:  # type: ignore[no-untyped-def]
+    def edit(name: str, session, seen: Lesion) -> None:
         start.wait(timeout=30)
         try:
             outcomes[name] = session.edit_lesion(seen, organ=name)

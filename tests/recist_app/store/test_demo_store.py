@@ -36,7 +36,7 @@ def images(tmp_path_factory: pytest.TempPathFactory) -> DemoImages:
 
 
 def build(db_url: str, images: DemoImages, **kwargs: object) -> DemoTrial:
-    return build_demo_trial(db_url, images.folder, size=SIZE, slices=SLICES, **kwargs)  # type: ignore[arg-type]
+    return build_demo_trial(db_url, images.folder, size=SIZE, slices=SLICES, **kwargs)
 
 
 def visit_ids(store: TrialStore, subject_id: str) -> dict[str, str]:
@@ -106,7 +106,7 @@ def test_read_series_and_measurements_follow_the_ground_truth(db_url: str, image
 
 def _check_lesions_and_lines(snapshot: object, subject_id: str, visit: dict[str, str], images: DemoImages) -> None:
     subject = DEMO_DESIGN.subject(subject_id)
-    lesions = {lesion.label: lesion for lesion in snapshot.lesions}  # type: ignore[attr-defined]
+    lesions = {lesion.label: lesion for lesion in snapshot.lesions}
     assert sorted(lesions) == sorted(lesion.lesion_id for lesion in subject.lesions)
     for demo in subject.lesions:
         lesion = lesions[demo.lesion_id]
@@ -118,8 +118,8 @@ def _check_lesions_and_lines(snapshot: object, subject_id: str, visit: dict[str,
         first = next(v for v in subject.visits if v.size(demo.lesion_id) is not None)
         assert visit[lesion.first_timepoint_uid] == first.visit_id
     lines = {(m.lesion_uid, visit[m.timepoint_uid], m.line.axis): m.line
-             for m in snapshot.measurements}  # type: ignore[attr-defined]
-    states = {(s.lesion_uid, visit[s.timepoint_uid]): s for s in snapshot.states}  # type: ignore[attr-defined]
+             for m in snapshot.measurements}
+    states = {(s.lesion_uid, visit[s.timepoint_uid]): s for s in snapshot.states}
     expected_lines, expected_states = 0, 0
     for demo_visit in subject.visits:
         truth = images.series_of(subject_id, demo_visit.visit_id).truth

@@ -111,7 +111,7 @@ def test_measurement_and_status_commands_reject_impossible_input(trial: Trial) -
     state = session.set_status(nt01.uid, baseline, Status.PRESENT)
     with pytest.raises(ConflictError, match="you saw no such record"):
         session.set_status(nt01.uid, baseline, Status.ABSENT)  # without saying which state it replaces
-    assert session.set_status(nt01.uid, baseline, Status.ABSENT, replacing=state).status is Status.ABSENT  # type: ignore[union-attr]
+    assert session.set_status(nt01.uid, baseline, Status.ABSENT, replacing=state).status is Status.ABSENT
     with pytest.raises(ConflictError):
         session.set_status(nt01.uid, baseline, Status.PRESENT, replacing=state)  # stale
 

@@ -73,11 +73,11 @@ def shots(tmp_path: Path) -> Path:
 
 def show_panel(qtbot: object, session: ReadSession, read_only: bool = False) -> LesionPanel:
     panel = LesionPanel()
-    qtbot.addWidget(panel)  # type: ignore[attr-defined]
+    qtbot.addWidget(panel)
     panel.resize(1000, 360)
     panel.set_read(session.snapshot(), session.evaluate(), read_only=read_only)
     panel.show()
-    qtbot.waitExposed(panel)  # type: ignore[attr-defined]
+    qtbot.waitExposed(panel)
     return panel
 
 
@@ -250,7 +250,7 @@ def test_lesion_menu_role_organ_flags_rename_delete(app: object, qtbot: object, 
     assert dialog is not None and dialog.textValue() == "T02"
     dialog.setTextValue("T05")
     dialog.accept()
-    qtbot.mouseClick(panel.add_buttons["TARGET"], QtCore.Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+    qtbot.mouseClick(panel.add_buttons["TARGET"], QtCore.Qt.MouseButton.LeftButton)
     assert edits == [(t02, {"role": "NON-TARGET"}), (t02, {"organ": "LYMPH NODE, SUBCARINAL", "nodal": True}),
                      (t02, {"organ": "LIVER"}), (t02, {"nodal": True}), (t02, {"previously_irradiated": True}),
                      (t02, {"label": "T05"})]
@@ -306,12 +306,12 @@ def test_role_editor_in_place(app: object, qtbot: object, demo: Demo) -> None:
     cell = index(panel, "T04", ROLE)
     panel.table.setCurrentIndex(cell)
     panel.table.setFocus()
-    qtbot.keyClick(panel.table, QtCore.Qt.Key.Key_F2)  # type: ignore[attr-defined]
+    qtbot.keyClick(panel.table, QtCore.Qt.Key.Key_F2)
     combo = panel.table.findChild(QtWidgets.QComboBox)
     assert combo is not None and [combo.itemText(i) for i in range(combo.count())] == ["Target", "Non-target"]
     combo.setCurrentIndex(1)
-    qtbot.keyClick(combo, QtCore.Qt.Key.Key_Return)  # type: ignore[attr-defined]
-    qtbot.waitUntil(lambda: panel.table.findChild(QtWidgets.QComboBox) is None)  # type: ignore[attr-defined]
+    qtbot.keyClick(combo, QtCore.Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.table.findChild(QtWidgets.QComboBox) is None)
     assert len(edits) == 1
     cell = index(panel, "T04", ORGAN)
     panel.table.setCurrentIndex(cell)
@@ -319,8 +319,8 @@ def test_role_editor_in_place(app: object, qtbot: object, demo: Demo) -> None:
     combo = panel.table.findChild(QtWidgets.QComboBox)
     assert combo is not None and combo.isEditable() and combo.currentText() == "LIVER, SEGMENT VI"
     combo.setEditText("liver, segment vii")
-    qtbot.keyClick(combo, QtCore.Qt.Key.Key_Return)  # type: ignore[attr-defined]
-    qtbot.waitUntil(lambda: len(edits) == 2)  # type: ignore[attr-defined]  # the delegate commits queued
+    qtbot.keyClick(combo, QtCore.Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(edits) == 2)  # the delegate commits queued
     t04 = snapshot.lesion("T04").uid
     assert edits == [(t04, {"role": "NON-TARGET"}), (t04, {"organ": "LIVER, SEGMENT VII"})]
 
@@ -334,11 +334,11 @@ def test_activation_by_double_click_and_enter(app: object, qtbot: object, demo: 
     cell = index(panel, "T02", "WEEK 16")
     centre = panel.table.visualRect(cell).center()
     left = QtCore.Qt.MouseButton.LeftButton
-    qtbot.mouseClick(panel.table.viewport(), left, pos=centre)  # type: ignore[attr-defined]
-    qtbot.mouseDClick(panel.table.viewport(), left, pos=centre)  # type: ignore[attr-defined]
+    qtbot.mouseClick(panel.table.viewport(), left, pos=centre)
+    qtbot.mouseDClick(panel.table.viewport(), left, pos=centre)
     panel.table.setCurrentIndex(index(panel, "T03", LABEL))
     panel.table.setFocus()
-    qtbot.keyClick(panel.table, QtCore.Qt.Key.Key_Return)  # type: ignore[attr-defined]
+    qtbot.keyClick(panel.table, QtCore.Qt.Key.Key_Return)
     assert jumps == [uids(snapshot, "T02", "WEEK 16"), uids(snapshot, "T03", "BASELINE")]
     panel.set_read(snapshot, None)  # a rebuild keeps the current cell
     assert panel.current_key() == (snapshot.lesion("T03").uid, "")
@@ -417,7 +417,7 @@ def test_label_column_stays_in_view_when_scrolled(app: object, qtbot: object, de
     assert frozen.selectionModel().isSelected(index(panel, "T02", LABEL))
     assert bar.value() == bar.maximum(), "selecting a label keeps the sideways scroll"
     t03 = index(panel, "T03", LABEL)
-    qtbot.mouseClick(frozen.viewport(), QtCore.Qt.MouseButton.LeftButton,  # type: ignore[attr-defined]
+    qtbot.mouseClick(frozen.viewport(), QtCore.Qt.MouseButton.LeftButton,
                      pos=frozen.visualRect(t03).center())
     assert table.currentIndex() == t03 and panel.current_key()[0] == demo.session("STS-001").snapshot().lesion(
         "T03").uid

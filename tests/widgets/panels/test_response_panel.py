@@ -51,20 +51,20 @@ def outcomes(session: ReadSession) -> tuple[object, object]:
 
 def show_panel(qtbot: object, session: ReadSession, **kwargs: object) -> ResponsePanel:
     panel = ResponsePanel()
-    qtbot.addWidget(panel)  # type: ignore[attr-defined]
+    qtbot.addWidget(panel)
     panel.resize(1400, 560)
-    panel.set_report(session.evaluate(), outcomes(session), **kwargs)  # type: ignore[arg-type]
+    panel.set_report(session.evaluate(), outcomes(session), **kwargs)
     panel.show()
-    qtbot.waitExposed(panel)  # type: ignore[attr-defined]
+    qtbot.waitExposed(panel)
     return panel
 
 
 @pytest.mark.parametrize("subject", DEMO_DESIGN.subjects, ids=lambda s: s.subject_id)
 def test_categories_of_the_demo_design(app: object, qtbot: object, demo: Demo, subject: object) -> None:
-    session = demo.session(subject.subject_id)  # type: ignore[attr-defined]
+    session = demo.session(subject.subject_id)
     panel = show_panel(qtbot, session)
     assert panel.category("BASELINE") == "" and panel.cells("BASELINE")[HEADERS[4]].text == "Baseline"
-    for visit in subject.visits[1:]:  # type: ignore[attr-defined]
+    for visit in subject.visits[1:]:
         expected = visit.expected
         cells = panel.cells(visit.visit)
         assert (panel.category(visit.visit), panel.irecist_category(visit.visit)) == (
@@ -73,7 +73,7 @@ def test_categories_of_the_demo_design(app: object, qtbot: object, demo: Demo, s
         assert cells["Out of field\nresponse"].text == expected.non_irradiated.value
         flags = "yes" if expected.abscopal_sum30 else "no", "yes" if expected.abscopal_any_lesion30 else "no"
         assert cells["Abscopal\nsum30 / any"].text == " / ".join(flags)
-    wanted = subject.outcome  # type: ignore[attr-defined]
+    wanted = subject.outcome
     header = panel.outcome_label.text()
     assert "BOR so far <span" in header
     for name, category in (("BOR so far", wanted.bor), ("Confirmed BOR", wanted.confirmed_bor),
@@ -155,7 +155,7 @@ def test_blinded_labels(app: object, qtbot: object, demo: Demo) -> None:
 
 def test_no_report(app: object, qtbot: object) -> None:
     panel = ResponsePanel()
-    qtbot.addWidget(panel)  # type: ignore[attr-defined]
+    qtbot.addWidget(panel)
     panel.set_report(None)
     assert panel.model.rowCount() == 0 and "No response yet" in panel.rationale_text()
     with pytest.raises(KeyError):

@@ -56,11 +56,11 @@ def shots(tmp_path: Path) -> Path:
 @pytest.fixture
 def compare(app: QtWidgets.QApplication, qtbot: object) -> CompareView:
     view = CompareView()
-    qtbot.addWidget(view)  # type: ignore[attr-defined]
+    qtbot.addWidget(view)
     view.resize(1100, 520)
     view.show()
-    qtbot.waitExposed(view)  # type: ignore[attr-defined]
-    view.set_volumes(volume(**PRIOR), volume(**CURRENT, uid="4.5.6"),  # type: ignore[arg-type]
+    qtbot.waitExposed(view)
+    view.set_volumes(volume(**PRIOR), volume(**CURRENT, uid="4.5.6"),
                      OverlayInfo("STS-001", "2024-01-10", "Baseline CT"),
                      OverlayInfo("STS-001", "2024-05-06", "Week 16 CT"))
     return view
@@ -105,7 +105,7 @@ def test_each_side_keeps_its_own_window(compare: CompareView) -> None:
 
 def test_offset_and_align_on(compare: CompareView, qtbot: object) -> None:
     compare.left.set_slice(8)  # 0 mm
-    with qtbot.waitSignal(compare.offset_changed, check_params_cb=lambda v: v == 7.5):  # type: ignore[attr-defined]
+    with qtbot.waitSignal(compare.offset_changed, check_params_cb=lambda v: v == 7.5):
         compare.set_offset_mm(7.5)
     assert compare.offset_mm == 7.5 and compare.right_position_mm() == 7.5
     assert compare.offset_label.text() == "Offset +7.5 mm" and compare.reset_button.isEnabled()
@@ -133,9 +133,9 @@ def test_sync_toggle(compare: CompareView) -> None:
 def test_series_stacked_the_other_way(app: QtWidgets.QApplication, qtbot: object) -> None:
     """A feet-first current series (normal −z, slices ascending along it) still pairs by position."""
     view = CompareView()
-    qtbot.addWidget(view)  # type: ignore[attr-defined]
+    qtbot.addWidget(view)
     flipped = volume(-20.0, 2.5, 21, iop=FEET_FIRST)  # along its normal −20 … +30 mm: patient z +20 … −30 mm
-    view.set_volumes(volume(**PRIOR), flipped)  # type: ignore[arg-type]
+    view.set_volumes(volume(**PRIOR), flipped)
     view.left.set_slice(10)  # z = +10 mm
     k = view.right.slice_index
     assert float(flipped.slice_positions[k][2]) == pytest.approx(10.0)
@@ -144,8 +144,8 @@ def test_series_stacked_the_other_way(app: QtWidgets.QApplication, qtbot: object
 def test_no_position_sync_across_orientations(app: QtWidgets.QApplication, qtbot: object) -> None:
     """A sagittal current series has no position along the axial normal to pair with: no sync."""
     view = CompareView()
-    qtbot.addWidget(view)  # type: ignore[attr-defined]
-    view.set_volumes(volume(**PRIOR), volume(-20.0, 2.5, 21, iop=SAGITTAL),  # type: ignore[arg-type]
+    qtbot.addWidget(view)
+    view.set_volumes(volume(**PRIOR), volume(-20.0, 2.5, 21, iop=SAGITTAL),
                      right_info=OverlayInfo(study_date="20240506"))
     assert not view.sync_box.isEnabled() and "not in the same orientation" in view.sync_box.toolTip()
     before = view.right.slice_index

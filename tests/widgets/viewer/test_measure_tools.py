@@ -36,7 +36,7 @@ class Recorder:
 
 def to_screen(view: SliceView, point_mm: tuple[float, float, float]) -> QtCore.QPointF:
     """Viewport pixel (whole pixels, like a real mouse) of a patient point on the shown volume."""
-    col, row, _ = view.volume.patient_to_index(point_mm)  # type: ignore[union-attr]
+    col, row, _ = view.volume.patient_to_index(point_mm)
     return rounded(view.index_to_viewport(col, row))
 
 
@@ -52,7 +52,7 @@ def draw_bidirectional(view: SliceView, long_mm: tuple, short_mm: tuple) -> None
 
 
 def spacing(volume: object) -> float:
-    return max(volume.pixel_spacing)  # type: ignore[attr-defined]
+    return max(volume.pixel_spacing)
 
 
 def handle_points(view: SliceView, key: str) -> list[QtCore.QPointF]:
@@ -69,7 +69,7 @@ def test_length_caliper_across_a_lesion_gives_its_long_axis(view: SliceView, pha
     assert record.kind is CaliperKind.LENGTH
     assert record.long_axis_mm == pytest.approx(truth.long_axis_mm, abs=spacing(phantom.volume))
     for measured, expected in zip((record.p1_mm, record.p2_mm), truth.long_axis_endpoints_mm, strict=True):
-        assert math.dist(measured, expected) <= spacing(phantom.volume)  # type: ignore[arg-type]
+        assert math.dist(measured, expected) <= spacing(phantom.volume)
     assert (record.slice_index, record.sop_uid) == (truth.slice_index, truth.sop_instance_uid)
     assert record.series_uid == phantom.truth.series_instance_uid
     assert record.frame_of_reference_uid == phantom.truth.frame_of_reference_uid
@@ -142,8 +142,8 @@ def test_edit_by_dragging_a_handle(view: SliceView, phantom: Phantom) -> None:
     edited = recorder.edited[0][1]
     assert edited.p1_mm == first.p1_mm
     col, row = view.viewport_to_index(target)
-    expected = view.volume.index_to_patient(col, row, truth.slice_index)  # type: ignore[union-attr]
-    assert math.dist(edited.p2_mm, expected) < 1e-6  # type: ignore[arg-type]
+    expected = view.volume.index_to_patient(col, row, truth.slice_index)
+    assert math.dist(edited.p2_mm, expected) < 1e-6
     assert len(recorder.committed) == 1, "an edit never makes a new measurement"
 
 
@@ -242,7 +242,7 @@ def test_stored_records_show_again_and_follow_the_slice(view: SliceView, phantom
     truth = phantom.lesion("L1")
     volume = phantom.volume
     long_index = [volume.patient_to_index(p)[:2] for p in truth.long_axis_endpoints_mm]
-    record = CaliperRecord.from_index(volume, truth.slice_index, tuple(long_index))  # type: ignore[arg-type]
+    record = CaliperRecord.from_index(volume, truth.slice_index, tuple(long_index))
     view.set_measurements([MeasurementItem("m-1", record, "T1", "TARGET")])
     assert view.measurement_keys() == ["m-1"]
     view.set_slice(0)
@@ -261,7 +261,7 @@ def test_stored_records_show_again_and_follow_the_slice(view: SliceView, phantom
 def test_anisotropic_pixel_spacing(app: object, qtbot: object, tmp_path: Path) -> None:
     """1.5625 × 2.083 mm pixels: the image keeps its physical aspect and calipers stay in mm."""
     phantom = make_phantom(tmp_path / "aniso", columns=192)
-    row_mm, col_mm = phantom.volume.pixel_spacing  # type: ignore[misc]
+    row_mm, col_mm = phantom.volume.pixel_spacing
     assert col_mm / row_mm == pytest.approx(256 / 192)
     view = show_view(qtbot, phantom.volume)
     origin, across, down = (view.index_to_viewport(*p) for p in ((-0.5, -0.5), (191.5, -0.5), (-0.5, 255.5)))

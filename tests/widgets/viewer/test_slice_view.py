@@ -116,8 +116,8 @@ def test_window_width_never_below_one(view: SliceView) -> None:
 def test_preset_keys(view: SliceView, key: QtCore.Qt.Key, preset: object) -> None:
     view.set_window(123, 45)
     QTest.keyClick(view, key)
-    assert view.window_hu == (preset.width_hu, preset.level_hu)  # type: ignore[attr-defined]
-    assert preset.label in view.overlay_content().bottom_left[0]  # type: ignore[attr-defined]
+    assert view.window_hu == (preset.width_hu, preset.level_hu)
+    assert preset.label in view.overlay_content().bottom_left[0]
 
 
 def test_lung_preset_shows_lung_grey_levels(view: SliceView) -> None:
@@ -170,15 +170,15 @@ def test_tool_keys_toggle_and_undo_redo_are_signals(view: SliceView, qtbot: obje
     assert view.tool is Tool.BIDIRECTIONAL
     QTest.keyClick(view, Key.Key_O)
     assert view.tool is Tool.WINDOW
-    with qtbot.waitSignal(view.undo_requested, timeout=500):  # type: ignore[attr-defined]
+    with qtbot.waitSignal(view.undo_requested, timeout=500):
         QTest.keyClick(view, Key.Key_Z, QtCore.Qt.KeyboardModifier.ControlModifier)
-    with qtbot.waitSignal(view.redo_requested, timeout=500):  # type: ignore[attr-defined]
+    with qtbot.waitSignal(view.redo_requested, timeout=500):
         QTest.keyClick(view, Key.Key_Y, QtCore.Qt.KeyboardModifier.ControlModifier)
 
 
 def test_key_bindings_are_configurable(app: object, qtbot: object, phantom: Phantom) -> None:
     view = SliceView(key_bindings={"next_slice": ("J",), "previous_slice": ("K",)})
-    qtbot.addWidget(view)  # type: ignore[attr-defined]
+    qtbot.addWidget(view)
     view.resize(400, 300)
     view.set_volume(phantom.volume)
     start = view.slice_index
@@ -242,7 +242,7 @@ def test_read_only_view_keeps_navigation_but_never_changes_calipers(view: SliceV
     truth = phantom.lesion("L1")
     volume = phantom.volume
     long_index = [volume.patient_to_index(p)[:2] for p in truth.long_axis_endpoints_mm]
-    record = CaliperRecord.from_index(volume, truth.slice_index, tuple(long_index))  # type: ignore[arg-type]
+    record = CaliperRecord.from_index(volume, truth.slice_index, tuple(long_index))
     view.set_measurements([MeasurementItem("m-1", record, "T1", "TARGET")])
     view.show_record(record)
     view.select_measurement("m-1")
