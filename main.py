@@ -1,7 +1,8 @@
 """Launcher: ``python main.py <command> …`` runs the headless CLI; ``python main.py`` the GUI.
 
 A sub-command (first argument not starting with ``-``) goes to :mod:`recist_app.cli` without
-importing Qt; anything else (no argument, ``--smoke``, ``--screenshot``) starts the viewer.
+importing Qt; ``--smoke`` / ``--screenshot`` to :mod:`widgets.smoke`; anything else starts the
+viewer (:func:`widgets.app.run`).
 """
 
 import sys
@@ -12,6 +13,10 @@ if __name__ == "__main__":
         from recist_app.cli import main
 
         raise SystemExit(main(args))
-    from widgets.launch import run
+    if any(arg == "--smoke" or arg.startswith("--screenshot") for arg in args):
+        from widgets import smoke
+
+        raise SystemExit(smoke.run(args))
+    from widgets.app import run
 
     raise SystemExit(run(args))

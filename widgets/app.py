@@ -1,5 +1,13 @@
-"""The application shell: ``create_app()``, the demo trial, logging in (used by :mod:`widgets.launch`,
-:mod:`widgets.smoke`, tests and benchmarks).
+"""GUI entry point: ``run(argv)`` (``python main.py [--demo | --db DB]``) and ``create_app()``.
+
+- ``python main.py --demo`` (``make run``): the demo trial in the user data folder, built on first
+  use exactly as ``python main.py demo`` builds it and reused afterwards, logged in automatically
+  as "Demo Reader" with the documented demo password (said in the title and status bar).
+- ``python main.py`` : the same trial, with the log-in dialog pre-filled for the demo reader.
+- ``python main.py --db DB [--reader NAME --password PW]``: another trial; the log-in dialog
+  unless both are given (a development option).
+- ``python main.py --smoke [--screenshot PATH]`` goes to :mod:`widgets.smoke` (from ``main.py``: the
+  smoke run uses this module, never the other way round).
 
 The one place that sets pyqtgraph's global configuration (ARCHITECTURE §3: ``imageAxisOrder``
 is global mutable state; set it once at start-up and assert it in a test).
@@ -14,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 import resources
 
@@ -23,6 +31,7 @@ if TYPE_CHECKING:
     from widgets.main_window import MainWindow
 
 APP_NAME = "Tumour-response workstation"
+AUTO_LOGIN_NOTE = "logged in automatically (demo)"
 
 
 def create_app(argv: Sequence[str] | None = None) -> QtWidgets.QApplication:
@@ -46,6 +55,56 @@ def create_app(argv: Sequence[str] | None = None) -> QtWidgets.QApplication:
     pg.setConfigOptions(imageAxisOrder="row-major")
     app.setStyleSheet(resources.read_text("style.qss"))
     return app
+
+
+def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
+    """The viewer's options and the rest (for Qt)."""
+    parser = argparse.ArgumentParser(prog="main.py", description=f"{APP_NAME} (viewer).")
+    parser.add_argument("--db", help="trial database (SQLite file or postgresql:// URL); default: the demo "
+                                     "trial in the user data folder, built on first use")
+    parser.add_argument("--trial", help="trial code, when the database holds several")
+    parser.add_argument("--demo", action="store_true",
+                        help="open the demo trial logged in as 'Demo Reader' (what `make run` does)")
+    parser.add_argument("--reader", help="development: log in as this reader (with --password)")
+    parser.add_argument("--password", help="development: the reader's password")
+    return parser.parse_known_args(sys.argv[1:] if argv is None else list(argv))
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Start the viewer (see the module docstring); return the exit status."""
+    args, qt_args = parse_args(argv)
+    from widgets.error_display import install_excepthook
+    from widgets.main_window import MainWindow
+
+    db, reader, password, automatic = _trial_and_login(args)
+    app = create_app([sys.argv[0], *qt_args])
+    store = open_store(db, args.trial)
+    if store is None:
+        return 2
+    window = MainWindow(store, db)
+    install_excepthook(window)
+    window.show()
+    if automatic and reader and password:
+        open_as(window, reader, password, note=AUTO_LOGIN_NOTE if args.demo else "")
+    else:
+        def log_in() -> None:
+            if window.show_login(reader or "", password or ""):
+                open_first_subject(window)
+
+        QtCore.QTimer.singleShot(0, log_in)
+    code = app.exec()
+    store.close()
+    return code
+
+
+def _trial_and_login(args: argparse.Namespace) -> tuple[str, str | None, str | None, bool]:
+    """Database, reader, password and whether to log in without the dialog."""
+    if args.db:
+        return args.db, args.reader, args.password, bool(args.reader and args.password)
+    db, demo_reader, demo_password = ensure_demo_trial()
+    if args.reader or args.password:
+        return db, args.reader, args.password, bool(args.reader and args.password)
+    return db, demo_reader, demo_password, args.demo
 
 
 def ensure_demo_trial() -> tuple[str, str, str]:

@@ -1,4 +1,4 @@
-"""``python main.py --smoke``: the whole workstation once, offscreen, against a small demo trial.
+"""``python main.py --smoke [--screenshot PATH]``: the whole workstation once, offscreen, against a small demo trial.
 
 Builds the demo trial in a temporary folder (small images keep it fast), logs in as the demo
 reader, opens the first subject at its last time point (the series loads in a worker), renders
@@ -9,12 +9,13 @@ runs it in a subprocess (mnelab pattern).
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6 import QtCore, QtWidgets
@@ -33,6 +34,15 @@ def wait_until(condition: Callable[[], bool], timeout_s: float = TIMEOUT_S) -> N
             raise TimeoutError(f"gave up waiting after {timeout_s:.0f} s")
         QtWidgets.QApplication.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 50)
         time.sleep(0.005)
+
+
+def run(argv: Sequence[str]) -> int:
+    """``main.py --smoke [--screenshot PATH] [Qt options]``: parse, then :func:`smoke`."""
+    parser = argparse.ArgumentParser(prog="main.py --smoke", description="Render every view once, offscreen.")
+    parser.add_argument("--smoke", action="store_true", help="this smoke run")
+    parser.add_argument("--screenshot", metavar="PATH", help="save the main window as PNG")
+    args, qt_args = parser.parse_known_args(list(argv))
+    return smoke(args.screenshot, qt_args)
 
 
 def smoke(screenshot: str | None, qt_args: list[str]) -> int:

@@ -8,11 +8,9 @@ response panels) and keeps them on the current subject, time point and lesion:
   colour, on the slice of its first measured target (lowest label; the middle slice when nothing
   is measured there; :mod:`widgets.reading.navigation`);
 - activating a lesion cell jumps every view to the slice where it was measured;
-- a caliper drawn goes to the selected lesion, or at baseline to a new target, or (follow-ups)
-  to the lesion the reader picks (:func:`widgets.dialogs.lesion_chooser.ask_lesion`); edits and
-  deletions go to the lesion they belong to — always through
-  :class:`widgets.reading.session_bridge.SessionBridge`, whose ``read_changed`` then refreshes
-  every view (C12);
+- a caliper drawn, edited or deleted goes where :class:`widgets.reading.caliper_router.CaliperRouter`
+  says, always through :class:`widgets.reading.session_bridge.SessionBridge`, whose ``read_changed``
+  then refreshes every view (C12);
 - a signed time point is read-only: calipers frozen, measuring tools off, a padlock bar with
   "Reopen…";
 - Compare shows the prior (baseline or nadir) beside the current time point.
@@ -29,16 +27,16 @@ import contextlib
 from PySide6 import QtCore, QtWidgets
 
 from recist_app.imaging.volume import CtVolume
-from recist_app.model.caliper import CaliperRecord, caliper_key, parse_key, record_of_lesion
+from recist_app.model.caliper import caliper_key, record_of_lesion
 from recist_app.model.records import Reader, Timepoint
 from recist_app.read import ReadChanged
 from recist_app.store import TrialStore
-from widgets.dialogs.lesion_chooser import ask_lesion
 from widgets.dialogs.login import role_name
 from widgets.error_display import show_error, show_errors
 from widgets.panels.lesion_panel import LesionPanel
 from widgets.panels.response_panel import ResponsePanel
 from widgets.reading import navigation
+from widgets.reading.caliper_router import CaliperRouter
 from widgets.reading.calipers import measurement_items
 from widgets.reading.image_loader import ImageLoader, main_series
 from widgets.reading.lock_bar import LockBar
@@ -91,6 +89,7 @@ class ReadingController(QtCore.QObject):
         self._shown: dict[int, str] = {}
         self._pending_jump = self._last_jump = ""
         self._sync_scheduled = False
+        self.router = CaliperRouter(self)
         self.loader = ImageLoader(runner, self)
         self.loader.loaded.connect(self._on_volume_loaded)
         self.loader.failed.connect(self._on_volume_failed)
@@ -125,10 +124,7 @@ class ReadingController(QtCore.QObject):
         self.stack.addWidget(self.compare_view)
         self._shown.clear()
         for view in self.views():
-            view.measurement_committed.connect(lambda key, record, v=view: self._on_committed(v, key, record))
-            view.measurement_edited.connect(lambda key, record, v=view: self._on_edited(v, key, record))
-            view.measurement_deleted.connect(lambda key, v=view: self._on_deleted(v, key))
-            view.measurement_selected.connect(lambda key, v=view: self._on_caliper_selected(v, key))
+            self.router.connect(view)
             view.undo_requested.connect(self.undo)
             view.redo_requested.connect(self.redo)
             view.tool_changed.connect(lambda _tool: self.state_changed.emit())
@@ -441,55 +437,7 @@ class ReadingController(QtCore.QObject):
             self.say("This lesion has no caliper on the series shown.", 5000)
 
     # -- calipers from the views ----------------------------------------------------------------------
-    def _on_committed(self, view: SliceView, key: str, record: CaliperRecord) -> None:
-        tp_uid = self._editable_timepoint(view)
-        if tp_uid is None or self.bridge is None:
-            return
-        if self.selected_lesion:
-            lesion_uid = self.selected_lesion
-            self.select_lesion("")  # the next caliper asks again: never overwrite a lesion by accident
-            self.bridge.store_caliper(lesion_uid, tp_uid, record)
-        elif self.is_baseline(tp_uid):
-            self.bridge.measure_new_lesion("TARGET", tp_uid, record)
-        else:
-            QtCore.QTimer.singleShot(0, lambda: self._ask_lesion(tp_uid, record))
-
-    def _ask_lesion(self, tp_uid: str, record: CaliperRecord) -> None:
-        """At a follow-up with no lesion selected: which lesion is this caliper? (or a new lesion)."""
-        bridge = self.bridge
-        snapshot = bridge.snapshot if bridge is not None else None
-        if bridge is None or snapshot is None:
-            return
-
-        def chosen(lesion_uid: str | None) -> None:
-            if lesion_uid is None:
-                bridge.measure_new_lesion("NEW", tp_uid, record)
-            else:
-                bridge.store_caliper(lesion_uid, tp_uid, record)
-
-        ask_lesion(self.window, snapshot, tp_uid, bridge.next_label("NEW"), chosen, self.schedule_sync)
-
-    def _on_edited(self, view: SliceView, key: str, record: CaliperRecord) -> None:
-        tp_uid = self._editable_timepoint(view)
-        if tp_uid is None or self.bridge is None or key.startswith("new-"):
-            return
-        lesion_uid, fragment = parse_key(key)
-        self.bridge.store_caliper(lesion_uid, tp_uid, record, fragment)
-
-    def _on_deleted(self, view: SliceView, key: str) -> None:
-        tp_uid = self._editable_timepoint(view)
-        if tp_uid is None or self.bridge is None or key.startswith("new-"):
-            return
-        lesion_uid, fragment = parse_key(key)
-        self.bridge.delete_caliper(lesion_uid, tp_uid, fragment)
-
-    def _on_caliper_selected(self, view: SliceView, key: str) -> None:
-        if key and not key.startswith("new-"):
-            lesion_uid, _ = parse_key(key)
-            if self.lesion_panel.current_key()[0] != lesion_uid:
-                self.lesion_panel.select(lesion_uid)
-
-    def _editable_timepoint(self, view: SliceView) -> str | None:
+    def editable_timepoint(self, view: SliceView) -> str | None:
         """The time point a view's caliper belongs to, if it may change; else resync and say why."""
         tp_uid = self._shown.get(id(view))
         reason = ""

@@ -26,6 +26,8 @@ from recist_app.imaging.volume import CtVolume
 from recist_app.model.caliper import CaliperKind, CaliperRecord
 from widgets.viewer.overlay import LabelSpec
 
+#: Key prefix of a caliper still being drawn (it belongs to no lesion yet).
+DRAFT_KEY_PREFIX = "new-"
 
 class Tool(StrEnum):
     """What a left drag does (VIEWER.md "Mouse"): window/level, or draw a caliper."""
@@ -452,7 +454,7 @@ class MeasureLayer(QtCore.QObject):
             return
         self._draft, self._draft_stage = None, ""
         self._counter += 1
-        key = f"new-{self._counter}"
+        key = f"{DRAFT_KEY_PREFIX}{self._counter}"
         self._adopt(key, draft)
         draft.record = self.record_of(draft)
         self.select(key)
