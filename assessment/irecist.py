@@ -208,9 +208,9 @@ def _progression(target: Response | None, nontarget: Response | None, present_ne
         drivers.add("target")
     if nontarget is Response.PD:
         drivers.add("non-target")
-    after_reset = state.nlt_nadir_mm is not None
-    if present_new - state.known_new or (after_reset and (
-            is_progression(nlt_sum, state.nlt_nadir_mm) or set(nlnt_unequivocal) & state.known_new)):
+    nlt_nadir = state.nlt_nadir_mm  # set once new lesions were reset by an iUPD
+    if present_new - state.known_new or (nlt_nadir is not None and (
+            is_progression(nlt_sum, nlt_nadir) or set(nlnt_unequivocal) & state.known_new)):
         drivers.add("new lesion")
     return drivers
 

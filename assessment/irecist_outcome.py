@@ -39,6 +39,7 @@ Interpretations (each checked against iRECIST Table 3, RULES §2.6)
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -93,9 +94,9 @@ class IrecistProgression:
         The records and rule that fixed the date.
     """
 
-    date: date
+    date: datetime.date
     confirmed: bool
-    confirmation_date: date | None
+    confirmation_date: datetime.date | None
     rationale: str
 
 
@@ -127,7 +128,8 @@ def irecist_progression(
 ) -> IrecistProgression | None:
     """The iRECIST progression date (RULES §2.7, A13), or None without progression.
 
-    >>> from datetime import date
+    >>> import datetime
+from datetime import date
     >>> items = [Assessment(date(2020, 3, 1), "iUPD"), Assessment(date(2020, 4, 1), "iUPD"),
     ...          Assessment(date(2020, 5, 1), "iCPD")]
     >>> irecist_progression(items, date(2020, 1, 1)).date

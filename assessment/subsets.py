@@ -139,8 +139,9 @@ class SubsetResult:
         elif response is Response.PR:
             why = f"{pct(self.pct_change_baseline)} from baseline"
         else:
-            why = (f"{pct(self.pct_change_baseline)} from baseline; {pct(self.pct_change_nadir)}, "
-                   f"{signed_mm(self.measured_sum_mm - self.nadir_mm)} over nadir")
+            nadir = self.nadir_mm
+            over = f", {signed_mm(self.measured_sum_mm - nadir)} over nadir" if nadir is not None else ""
+            why = f"{pct(self.pct_change_baseline)} from baseline; {pct(self.pct_change_nadir)}{over}"
         return f"{name} {response} ({why})"
 
 
@@ -160,7 +161,8 @@ class LesionChange:
     @property
     def text(self) -> str:
         """'T01 23.8 mm is +3.0 % from its baseline 23.1 mm'."""
-        return f"{self.lesion_id} {mm(self.value_mm)} is {pct(self.pct_change)} from its baseline {mm(self.baseline_mm)}"
+        return (f"{self.lesion_id} {mm(self.value_mm)} is {pct(self.pct_change)} "
+                f"from its baseline {mm(self.baseline_mm)}")
 
 
 @dataclass(frozen=True)

@@ -296,7 +296,7 @@ def from_jsonable(kind: Any, data: Any) -> Any:
         if len(args) == 2 and args[1] is Ellipsis:
             return tuple(from_jsonable(args[0], item) for item in data)
         return tuple(from_jsonable(arg, item) for arg, item in zip(args, data, strict=True))
-    if dataclasses.is_dataclass(kind):
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
         hints = typing.get_type_hints(kind)
         return kind(**{f.name: from_jsonable(hints[f.name], data[f.name])
                        for f in dataclasses.fields(kind) if f.init and f.name in data})

@@ -238,7 +238,7 @@ def _timepoints(store: TrialStore, images: DemoImages, subject: DemoSubject) -> 
 
 def _prefill(session: ReadSession, images: DemoImages, subject: DemoSubject, timepoints: dict[str, Timepoint]) -> None:
     """Record the ground truth as the read: lesions, SBRT, lines of both axes, states and marks."""
-    first_seen = {}
+    first_seen: dict[str, str] = {}
     for visit in subject.visits:
         for size in visit.sizes:
             first_seen.setdefault(size.lesion_id, visit.visit_id)
@@ -268,8 +268,9 @@ def _prefill(session: ReadSession, images: DemoImages, subject: DemoSubject, tim
 
 def axis_lines(series: GroundTruth, lesion: LesionTruth) -> tuple[LineMeasurement, LineMeasurement]:
     """The long- and short-axis caliper lines of a phantom lesion, on the slice through its centre."""
-    return tuple(LineMeasurement.from_points(*ends, axis=axis, sop_uid=lesion.sop_instance_uid,  # type: ignore[return-value]
-                                             series_uid=series.series_instance_uid,
-                                             frame_of_reference_uid=series.frame_of_reference_uid)
-                 for axis, ends in ((Axis.LONG, lesion.long_axis_endpoints_mm),
-                                    (Axis.SHORT, lesion.short_axis_endpoints_mm)))
+    def line(axis: Axis, ends: tuple[tuple[float, float, float], tuple[float, float, float]]) -> LineMeasurement:
+        return LineMeasurement.from_points(*ends, axis=axis, sop_uid=lesion.sop_instance_uid,
+                                           series_uid=series.series_instance_uid,
+                                           frame_of_reference_uid=series.frame_of_reference_uid)
+
+    return line(Axis.LONG, lesion.long_axis_endpoints_mm), line(Axis.SHORT, lesion.short_axis_endpoints_mm)

@@ -64,7 +64,7 @@ def _read_native(layout: PixelLayout, index: int, buffer: np.ndarray | None = No
     assert layout.value_offset is not None
     with open(layout.path, "rb", buffering=0) as fp:
         fp.seek(layout.value_offset + index * out.nbytes)
-        if fp.readinto(memoryview(out).cast("B")) != out.nbytes:
+        if fp.readinto(out.data.cast("B")) != out.nbytes:
             raise FastPathUnavailable("short read")
     return out
 
@@ -82,7 +82,8 @@ class _BufferCache:
     """Encapsulated Pixel Data values of the last few files, shared by the decoding threads."""
 
     def __init__(self, size: int = 2) -> None:
-        self._size, self._items, self._lock = size, {}, threading.Lock()  # type: ignore[var-annotated]
+        self._size, self._lock = size, threading.Lock()
+        self._items: dict[Path, bytes] = {}
 
     def get(self, layout: PixelLayout) -> bytes:
         """Bytes from the Pixel Data value to the end of the file (fragments end at a delimiter)."""
@@ -174,13 +175,14 @@ def decode_fast(layout: PixelLayout, index: int, buffer: np.ndarray | None = Non
     """
     if not (layout.fast and 0 <= index < layout.frames):
         raise FastPathUnavailable(f"{layout.path}: {layout.syntax} {layout.photometric} is not on the fast path")
+    failures: tuple[type[BaseException], ...] = (ValueError, RuntimeError, OSError, *_codec_errors())
     try:
         if layout.syntax in NATIVE_LE:
             arr = _read_native(layout, index, buffer)
             _shift(arr, layout.bits_allocated - layout.bits_stored)
             return arr
         return _decode_encapsulated(layout, index, buffer)
-    except (ValueError, RuntimeError, OSError, *_codec_errors()) as exc:
+    except failures as exc:
         raise FastPathUnavailable(f"{layout.path}: {exc}") from exc
 
 

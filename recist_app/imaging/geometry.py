@@ -60,7 +60,7 @@ def slice_normal(iop: ArrayLike) -> Float3:
     normal = np.cross(row_dir, col_dir)
     norm = float(np.linalg.norm(normal))
     if norm < 1e-6:
-        raise ValueError(f'Argument "iop" must hold two non-parallel directions, got {list(iop)}.')
+        raise ValueError(f'Argument "iop" must hold two non-parallel directions, got {np.asarray(iop).tolist()}.')
     return normal / norm
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pydicom
@@ -86,7 +86,7 @@ class PixelLayout:
         return simple and self.value_length is None and self.syntax in JPEG_LOSSLESS | JPEG_LS | JPEG_2000
 
 
-def _int(ds: Dataset, keyword: str, default: int) -> int:
+def _int(ds: Dataset | LeanHeader, keyword: str, default: int) -> int:
     """Integer value of ``keyword`` (``default`` when absent or not an integer)."""
     try:
         return int(ds.get(keyword, default) if ds.get(keyword) not in (None, "") else default)
@@ -94,10 +94,10 @@ def _int(ds: Dataset, keyword: str, default: int) -> int:
         return default
 
 
-def _element_value(fp: object, syntax: str) -> tuple[int | None, int | None, bool]:
+def _element_value(fp: BinaryIO, syntax: str) -> tuple[int | None, int | None, bool]:
     """(value offset, length or None if undefined, found) of the element at ``fp.tell()``."""
-    start = fp.tell()  # type: ignore[attr-defined]
-    head = fp.read(12)  # type: ignore[attr-defined]
+    start = fp.tell()
+    head = fp.read(12)
     if len(head) < 8 or head[:4] != _PIXEL_DATA_TAG:
         return None, None, False
     if syntax == "1.2.840.10008.1.2":  # implicit VR: tag, 4-byte length
@@ -196,17 +196,17 @@ class LeanHeader:
 
     __slots__ = ("file_meta", "values")
 
-    def __init__(self, values: dict[str, object], syntax: str) -> None:
+    def __init__(self, values: dict[str, Any], syntax: str) -> None:
         self.values, self.file_meta = values, {"TransferSyntaxUID": syntax}
 
-    def get(self, keyword: str, default: object = None) -> object:
+    def get(self, keyword: str, default: Any = None) -> Any:  # values as pydicom converts them, as Dataset.get
         """Value of ``keyword`` (as pydicom converts it), ``default`` when absent."""
         return self.values.get(keyword, default)
 
     def __contains__(self, keyword: object) -> bool:
         return keyword in self.values
 
-    def __getattr__(self, keyword: str) -> object:
+    def __getattr__(self, keyword: str) -> Any:
         try:
             return self.values[keyword]
         except KeyError:
@@ -322,4 +322,4 @@ def read_lean_header(path: Path) -> tuple[LeanHeader, PixelLayout]:
     if tag != 0x7FE00010 or values.get("NumberOfFrames", 1) != 1:  # float pixels, multi-frame, odd count
         raise _NotLean("not a single-frame image with Pixel Data")
     header = LeanHeader(values, syntax)
-    return header, layout_of(path, header, start, None if length < 0 else length)  # type: ignore[arg-type]
+    return header, layout_of(path, header, start, None if length < 0 else length)

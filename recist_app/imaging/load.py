@@ -26,7 +26,7 @@ import numpy as np
 
 from recist_app.imaging.errors import DicomError, LoadCancelled, NotDicomError
 from recist_app.imaging.header import NATIVE_LE
-from recist_app.imaging.scan import scan
+from recist_app.imaging.scan import SeriesSummary, scan
 from recist_app.imaging.series_plan import (
     SeriesPlan,
     build_volume,
@@ -258,6 +258,7 @@ def load_series_from_paths(paths: Sequence[Path], series_uid: str | None = None)
     found = scan(paths).series
     if not found:
         raise NotDicomError(f"No DICOM image under {[str(p) for p in paths]}.")
+    chosen: SeriesSummary | None
     if series_uid is None:
         chosen = max(found, key=lambda series: series.frame_count)
     else:

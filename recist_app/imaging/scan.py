@@ -141,7 +141,7 @@ def scan(paths: Path | str | Sequence[Path | str], workers: int = DEFAULT_WORKER
         while pending:
             referenced: list[Path] = []
             outcomes = pool.map(read, pending) if workers > 1 else map(read, pending)
-            for path, outcome in zip(pending, outcomes):
+            for path, outcome in zip(pending, outcomes, strict=True):
                 if isinstance(outcome, FileHeader):
                     headers[path] = outcome
                 elif isinstance(outcome, list):

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from pydicom.pixels import get_decoder
 from pydicom.uid import UID
 
@@ -100,7 +101,8 @@ def stack_geometry(frames: Sequence[ImageFrame]) -> StackGeometry:
     except ValueError:  # degenerate cosines, e.g. all zero
         findings.append(Finding("NO_GEOMETRY", f"Image Orientation (Patient) (0020,0037) is degenerate: {iop}"))
         return StackGeometry(unordered.order, None, None, tuple(findings))
-    depth = {i: float(normal @ frames[i].position_mm) for i in main}  # type: ignore[operator]
+    positions = {i: frames[i].position_mm or () for i in main}  # main holds frames with geometry only
+    depth = {i: float(normal @ np.asarray(positions[i])) for i in main}
     main.sort(key=lambda i: (depth[i], _instance(frames[i])))
     rest = sorted(set(range(len(frames))) - set(main), key=lambda i: _instance(frames[i]))
     pairs = [(depth[b] - depth[a], _thicker(frames[a], frames[b])) for a, b in itertools.pairwise(main)]
@@ -122,7 +124,7 @@ def stack_geometry(frames: Sequence[ImageFrame]) -> StackGeometry:
         if gaps:
             findings.append(Finding("MISSING_SLICES", f"{len(gaps)} gap(s) > {GAP_FACTOR} × median "
                                     f"spacing {spacing:.2f} mm (largest {max(gaps):.2f} mm)"))
-        tilt = geometry.tilt_degrees(iop, [frames[main[0]].position_mm, frames[main[-1]].position_mm])
+        tilt = geometry.tilt_degrees(iop, np.array([positions[main[0]], positions[main[-1]]]))
         header_tilt = max(abs(frames[i].gantry_tilt_deg) for i in main)
         if tilt > TILT_TOLERANCE_DEG or header_tilt > TILT_TOLERANCE_DEG:
             findings.append(Finding("GANTRY_TILT", f"slice stack tilted {tilt:.1f}° from the slice "

@@ -141,11 +141,11 @@ def read_file(path: Path, lean: bool = True) -> FileHeader | list[Path] | str:
         if isinstance(exc.__cause__, InvalidDicomError):
             return NOT_DICOM
         return _cannot_parse(exc.__cause__ or exc)
-    except Exception as exc:  # noqa: BLE001 - any parser failure is a reason, never a crash
+    except Exception as exc:
         return _cannot_parse(exc)
     try:
         return _file_header(path, ds, image_type)
-    except Exception as exc:  # noqa: BLE001 - bad values in an otherwise readable header
+    except Exception as exc:
         return f"unusable DICOM header: {type(exc).__name__}: {_one_line(exc)}"
 
 
@@ -196,7 +196,7 @@ def _read_header(path: Path, prefix: bytes, lean: bool) -> tuple[Any, tuple[str,
             header, _ = dicom_header.read_header(path, lean=True)
         except NotDicomError:
             raise
-        except Exception:  # noqa: BLE001 - a lean-parser surprise: pydicom decides below
+        except Exception:
             header = None
         if isinstance(header, LeanHeader):
             image_type = image_type_from_prefix(prefix, str(header.file_meta["TransferSyntaxUID"]))

@@ -120,7 +120,7 @@ def _window_presets(ds: Dataset | LeanHeader) -> tuple[tuple[float, float], ...]
     (0028,9132) of frame 1 for Enhanced images)."""
     centers = _floats(dicom_header.frame_value(ds, 0, "FrameVOILUTSequence", "WindowCenter")) or ()
     widths = _floats(dicom_header.frame_value(ds, 0, "FrameVOILUTSequence", "WindowWidth")) or ()
-    return tuple(dict.fromkeys(zip(centers, widths)))  # every distinct pair, header order
+    return tuple(dict.fromkeys(zip(centers, widths, strict=False)))  # distinct pairs, header order
 
 
 def _check_one_series(headers: Sequence[Header]) -> None:
@@ -148,7 +148,8 @@ def _check_geometry(frames: Sequence[_Frame]) -> None:
                 "Image Orientation (Patient) (0020,0037), so it has no patient coordinates. It cannot "
                 "be loaded as a volume.")
     first = frames[0]  # vectorised np.allclose per frame: the first disagreeing frame is reported
-    iop_ok = np.isclose(np.array([f.iop for f in frames], dtype=float), first.iop, atol=IOP_TOLERANCE).all(axis=1)
+    iop_ok = np.asarray(np.isclose(np.array([f.iop for f in frames], dtype=float), _orientation(first),
+                                   atol=IOP_TOLERANCE).all(axis=1))
     if first.spacing is None:
         spacing_ok = np.array([f.spacing is None for f in frames])
     else:
@@ -190,7 +191,7 @@ def decode_slice(frame: _Frame, out: np.ndarray) -> bool:
     low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if layout.pixel_representation else (0, (1 << bits) - 1)
     shift = int(frame.intercept) if frame.slope == 1.0 and float(frame.intercept).is_integer() else None
     in_place = (shift is not None and layout.bits_allocated == 16
-                and high <= INT16_MAX and INT16_MIN <= low + shift and high + shift <= INT16_MAX)
+                and high <= INT16_MAX and low + shift >= INT16_MIN and high + shift <= INT16_MAX)
     try:
         # In place: the stored 16-bit values are read or decoded straight into the volume slice (its
         # int16 bits equal them, as 0 ≤ value ≤ 32767 or the data are signed), then shifted in int16.
@@ -218,7 +219,7 @@ def _rescale_into(raw: np.ndarray, frame: _Frame, out: np.ndarray, bounds: tuple
         shift = int(frame.intercept)
         if raw.dtype.kind in "iu" and raw.dtype.itemsize <= 2 and raw.size:
             low, high = bounds if bounds is not None else (int(raw.min()), int(raw.max()))
-            if INT16_MIN <= low + shift and high + shift <= INT16_MAX and INT16_MIN <= shift <= INT16_MAX:
+            if low + shift >= INT16_MIN and high + shift <= INT16_MAX and INT16_MIN <= shift <= INT16_MAX:
                 if raw.dtype.itemsize == 2 and raw.dtype.isnative and high <= INT16_MAX:
                     np.add(raw.view(np.int16), np.int16(shift), out=out)  # exact: no sum leaves int16
                 else:
@@ -272,14 +273,27 @@ def _affine(first: _Frame, positions: np.ndarray, iop: tuple[float, ...]) -> np.
     return geometry.affine_from(iop, positions[0], first.spacing, step)
 
 
+def _position(frame: _Frame) -> tuple[float, ...]:
+    """Image Position (Patient) (0020,0032) of a frame :func:`_check_geometry` accepted."""
+    assert frame.ipp is not None
+    return frame.ipp
+
+
+def _orientation(frame: _Frame) -> tuple[float, ...]:
+    """Image Orientation (Patient) (0020,0037) of a frame :func:`_check_geometry` accepted."""
+    assert frame.iop is not None
+    return frame.iop
+
+
 def _sorted_frames(headers: Sequence[Header]) -> tuple[list[_Frame], np.ndarray]:
     """Frames sorted along the normal and their positions; refuses two slices at one position."""
     frames = [frame for path, ds, layout in headers for frame in _frames_of(path, ds, layout)]
     _check_geometry(frames)
-    order = geometry.sort_positions([frame.ipp for frame in frames], frames[0].iop)
+    iop = _orientation(frames[0])
+    order = geometry.sort_positions(np.array([_position(frame) for frame in frames], dtype=np.float64), iop)
     frames = [frames[i] for i in order]
-    positions = np.array([frame.ipp for frame in frames], dtype=np.float64)
-    gaps = geometry.slice_gaps(positions, frames[0].iop)
+    positions = np.array([_position(frame) for frame in frames], dtype=np.float64)
+    gaps = geometry.slice_gaps(positions, iop)
     if gaps.size and gaps.min() < geometry.SAME_POSITION_MM:
         k = int(np.argmin(gaps))
         raise MixedSeriesError(
@@ -318,8 +332,7 @@ def build_volume(plan: SeriesPlan, hu: np.ndarray, clipped: bool) -> CtVolume:
     """The :class:`CtVolume` of ``plan`` around the filled int16 array ``hu`` (made read-only)."""
     frames, positions, first_ds = list(plan.frames), plan.positions, plan.first
     hu.flags.writeable = False
-    iop = frames[0].iop
-    assert iop is not None  # checked in _check_geometry
+    iop = _orientation(frames[0])
     return CtVolume(
         hu=hu, slice_positions=positions, iop=iop, pixel_spacing=frames[0].spacing,
         affine=_affine(frames[0], positions, iop),

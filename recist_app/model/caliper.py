@@ -163,25 +163,22 @@ class CaliperRecord:
     @property
     def long_axis_mm(self) -> float:
         """Length of the long axis (of the line) in mm; :class:`UncalibratedImageError` without mm."""
-        self._need_mm()
-        return geometry.distance_mm(self.p1_mm, self.p2_mm)  # type: ignore[arg-type]
+        (p1, p2), _ = self.ends_mm()
+        return geometry.distance_mm(p1, p2)
 
     @property
     def short_axis_mm(self) -> float | None:
         """Length of the short axis in mm (None for a length caliper); raises without mm."""
-        self._need_mm()
-        if self.short_p1_mm is None:
-            return None
-        return geometry.distance_mm(self.short_p1_mm, self.short_p2_mm)  # type: ignore[arg-type]
+        _, short = self.ends_mm()
+        return geometry.distance_mm(*short) if short is not None else None
 
     @property
     def axes_angle_deg(self) -> float | None:
         """Angle between the long and short axes in degrees (90 when perpendicular); None if no short."""
-        self._need_mm()
-        if self.short_p1_mm is None:
+        (p1, p2), short = self.ends_mm()
+        if short is None:
             return None
-        long_dir = np.subtract(self.p2_mm, self.p1_mm)  # type: ignore[arg-type]
-        short_dir = np.subtract(self.short_p2_mm, self.short_p1_mm)  # type: ignore[arg-type]
+        long_dir, short_dir = np.subtract(p2, p1), np.subtract(short[1], short[0])
         norms = float(np.linalg.norm(long_dir) * np.linalg.norm(short_dir))
         if norms == 0.0:
             return None
@@ -198,17 +195,17 @@ class CaliperRecord:
         ValueError
             When ``volume`` is not the series the record was drawn on.
         """
-        self._need_mm()
+        long_ends, short_ends = self.ends_mm()
         if volume.series_uid != self.series_uid:
             raise ValueError(f'Argument "volume" must be series {self.series_uid}, got {volume.series_uid}.')
 
-        def line(a: Point | None, b: Point | None) -> tuple[IndexLine, float]:
-            ca, ra, ka = volume.patient_to_index(a)  # type: ignore[arg-type]
-            cb, rb, _ = volume.patient_to_index(b)  # type: ignore[arg-type]
+        def line(a: Point, b: Point) -> tuple[IndexLine, float]:
+            ca, ra, ka = volume.patient_to_index(a)
+            cb, rb, _ = volume.patient_to_index(b)
             return ((ca, ra), (cb, rb)), ka
 
-        long_axis, k = line(self.p1_mm, self.p2_mm)
-        short_axis = line(self.short_p1_mm, self.short_p2_mm)[0] if self.short_p1_mm is not None else None
+        long_axis, k = line(*long_ends)
+        short_axis = line(*short_ends)[0] if short_ends is not None else None
         return CaliperIndex(round(k), long_axis, short_axis)
 
 
@@ -239,12 +236,14 @@ def lines_from_record(record: CaliperRecord, nodal: bool) -> tuple[LineMeasureme
         When the caliper has no frame of reference or a zero-length axis.
     """
     long_axis, short_axis = record.ends_mm()
-    uids = {"sop_uid": record.sop_uid, "series_uid": record.series_uid,
-            "frame_of_reference_uid": record.frame_of_reference_uid or ""}
+
+    def line(ends: tuple[Point, Point], axis: Axis) -> LineMeasurement:
+        return LineMeasurement.from_points(*ends, axis=axis, sop_uid=record.sop_uid, series_uid=record.series_uid,
+                                           frame_of_reference_uid=record.frame_of_reference_uid or "")
+
     if short_axis is not None:
-        return (LineMeasurement.from_points(*long_axis, axis=Axis.LONG, **uids),
-                LineMeasurement.from_points(*short_axis, axis=Axis.SHORT, **uids))
-    return (LineMeasurement.from_points(*long_axis, axis=Axis.SHORT if nodal else Axis.LONG, **uids),)
+        return line(long_axis, Axis.LONG), line(short_axis, Axis.SHORT)
+    return (line(long_axis, Axis.SHORT if nodal else Axis.LONG),)
 
 
 def record_from_lines(lines: list[LineMeasurement], volume: CtVolume) -> CaliperRecord | None:

@@ -21,7 +21,7 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from recist_app.model.records import Axis, LesionRole, LineMeasurement, Point, Status
 from recist_app.sr.codes import (
@@ -342,7 +342,9 @@ class _Reader:
                                  "(DCM 112040).")
         time_point = None
         if "label" in parts.time_point:
-            time_point = SrTimePoint(**parts.time_point)  # type: ignore[arg-type]
+            found = parts.time_point
+            time_point = SrTimePoint(found["label"], found.get("type"), found.get("order"),
+                                     found.get("subject_time_point_id", ""), found.get("protocol_time_point_id", ""))
         elif parts.time_point:
             self.warnings.append(f"{parts.where}: a Time Point Context without Time Point (UMLS C2348792) was "
                                  "skipped.")
@@ -354,7 +356,7 @@ class _Reader:
                          parts.fragment, parts.merged_into_uid)
 
     @staticmethod
-    def time_point_item(name: SrCode, item: Dataset, time_point: dict[str, object]) -> bool:
+    def time_point_item(name: SrCode, item: Dataset, time_point: _TimePointParts) -> bool:
         """Collect a TID 1502 item (Time Point, Type, Order, Subject / Protocol identifier); False otherwise."""
         if name.is_(PROJECT_CODES["TimePoint"]):
             time_point["label"] = str(item.get("TextValue", ""))
@@ -456,6 +458,16 @@ class _Reader:
         yield from item.get("ContentSequence", [])
 
 
+class _TimePointParts(TypedDict, total=False):
+    """The TID 1502 items of one Measurement Group, as read (:class:`SrTimePoint` once it has a label)."""
+
+    label: str
+    type: SrCode
+    order: int
+    subject_time_point_id: str
+    protocol_time_point_id: str
+
+
 @dataclass
 class _GroupParts:
     """What a Measurement Group held so far (mutable while its items are read)."""
@@ -466,7 +478,7 @@ class _GroupParts:
     finding_type: SrCode | None = None
     finding_sites: list[SrCode] = field(default_factory=list)
     method: SrCode | None = None
-    time_point: dict[str, object] = field(default_factory=dict)
+    time_point: _TimePointParts = field(default_factory=lambda: _TimePointParts())
     measurements: list[SrMeasurement] = field(default_factory=list)
     evaluations: list[tuple[SrCode, SrCode]] = field(default_factory=list)
     region: SrCoordinates | None = None

@@ -18,6 +18,7 @@ import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate
 from pydicom.uid import (
+    UID,
     ExplicitVRLittleEndian,
     ImplicitVRLittleEndian,
     JPEG2000Lossless,
@@ -34,11 +35,11 @@ NATIVE_SYNTAXES = (ExplicitVRLittleEndian, ImplicitVRLittleEndian)
 ENCODED_SYNTAXES = (RLELossless, JPEG2000Lossless, JPEGLosslessSV1)
 
 
-def ds_text(values: object) -> list[str] | str:
+def ds_text(values: float | list[float] | tuple[float, ...] | np.ndarray) -> list[str] | str:
     """Decimal String (DS) text of at most 16 characters (PS3.5 §6.2) for a number or sequence."""
     if isinstance(values, (list, tuple, np.ndarray)):
         return [format_number_as_ds(float(v)) for v in values]
-    return format_number_as_ds(float(values))  # type: ignore[arg-type]
+    return format_number_as_ds(float(values))
 
 
 def encode_stored(hu: np.ndarray) -> np.ndarray:
@@ -75,8 +76,10 @@ def check_encoder(syntax: str) -> str:
         try:
             import imagecodecs
         except ImportError:
-            imagecodecs = None
-        if imagecodecs is None or not imagecodecs.JPEG8.available:
+            available = False
+        else:
+            available = bool(imagecodecs.JPEG8.available)
+        if not available:
             raise UnsupportedTransferSyntaxError(
                 f"JPEG Lossless SV1 ({syntax}) needs imagecodecs built with libjpeg-turbo (JPEG8), which "
                 "is missing. Install imagecodecs or choose RLE or JPEG 2000 Lossless.")
@@ -101,15 +104,15 @@ def write_slice(path: Path, header: dict[str, object], stored: np.ndarray, sop_u
     """
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = syntax if syntax in NATIVE_SYNTAXES else ExplicitVRLittleEndian
+    ds.file_meta.TransferSyntaxUID = UID(syntax) if syntax in NATIVE_SYNTAXES else ExplicitVRLittleEndian
     for keyword, value in header.items():
         setattr(ds, keyword, value)
     ds.SOPInstanceUID, ds.InstanceNumber = sop_uid, number
     ds.ImagePositionPatient = ds_text(position)
     ds.SliceLocation = ds_text(float(position @ normal))
     if syntax == JPEGLosslessSV1:  # as compress() does: encapsulated, OB, undefined length
-        ds.file_meta.TransferSyntaxUID = syntax
-        ds.PixelData = encapsulate([jpeg_lossless_sv1(stored, int(header["BitsStored"]))])  # type: ignore[call-overload]
+        ds.file_meta.TransferSyntaxUID = UID(syntax)
+        ds.PixelData = encapsulate([jpeg_lossless_sv1(stored, int(str(header["BitsStored"])))])
         ds["PixelData"].VR = "OB"
         ds["PixelData"].is_undefined_length = True
     elif plugin:  # compress() would otherwise replace the deterministic SOP Instance UID

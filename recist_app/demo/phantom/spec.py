@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
@@ -111,14 +112,14 @@ class PhantomSpec:
     @classmethod
     def chest(cls, slices: int = 64, rows: int = 512, columns: int = 512, fov_mm: float = 400.0,
               slice_spacing_mm: float = 2.5, orientation: tuple[float, ...] = AXIAL,
-              **kwargs: object) -> PhantomSpec:
+              **kwargs: Any) -> PhantomSpec:
         """Chest phantom centred on LPS 0 with four default lesions (lung ×2, liver, node).
 
         Lesion centres sit on a slice plane and a pixel corner, so an axis of n pixel spacings
         covers exactly n pixels. ``kwargs`` go to the constructor (``lesions=...`` overrides).
         """
         spacing = (fov_mm / rows, fov_mm / columns)
-        probe = cls(rows=rows, columns=columns, slices=slices, pixel_spacing_mm=spacing,  # type: ignore[arg-type]
+        probe = cls(rows=rows, columns=columns, slices=slices, pixel_spacing_mm=spacing,
                     slice_spacing_mm=slice_spacing_mm, orientation=orientation, origin_mm=kwargs.get("origin_mm"))
         half_z = (slices - 1) / 2 * slice_spacing_mm
 
@@ -136,7 +137,7 @@ class PhantomSpec:
         )
         kwargs.setdefault("lesions", defaults)
         kwargs.setdefault("slice_thickness_mm", slice_spacing_mm)
-        return cls(rows=rows, columns=columns, slices=slices, pixel_spacing_mm=spacing,  # type: ignore[arg-type]
+        return cls(rows=rows, columns=columns, slices=slices, pixel_spacing_mm=spacing,
                    slice_spacing_mm=slice_spacing_mm, orientation=orientation, **kwargs)
 
     @property
@@ -157,14 +158,15 @@ class PhantomSpec:
 
     def index_mm_to_patient(self, a: float, b: float, z: float) -> Point:
         """Patient LPS of image-plane mm (``a`` along rows, ``b`` along columns, ``z`` normal)."""
-        return tuple(float(x) for x in self.origin + np.array([a, b, z]) @ self.axes)  # type: ignore[return-value]
+        x, y, w = self.origin + np.array([a, b, z]) @ self.axes
+        return float(x), float(y), float(w)
 
     def uids(self) -> tuple[str, str, str]:
         """Study, Series and Frame of Reference UIDs (0020,000D/000E/0052), explicit or derived."""
         base = [str(self.seed), self.patient_id, self.study_date]
-        return (self.study_instance_uid or generate_uid(entropy_srcs=base + ["study"]),
-                self.series_instance_uid or generate_uid(entropy_srcs=base + [self.series_description, "series"]),
-                self.frame_of_reference_uid or generate_uid(entropy_srcs=base + ["frame of reference"]))
+        return (self.study_instance_uid or generate_uid(entropy_srcs=[*base, "study"]),
+                self.series_instance_uid or generate_uid(entropy_srcs=[*base, self.series_description, "series"]),
+                self.frame_of_reference_uid or generate_uid(entropy_srcs=[*base, "frame of reference"]))
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,7 @@ class GroundTruth:
         return cls(**{k: _tuples(v) for k, v in data.items()}, lesions=lesions)
 
 
-def _tuples(value: object) -> object:
+def _tuples(value: Any) -> Any:  # a JSON value: lists become tuples
     return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -72,7 +73,7 @@ def render_slice(spec: PhantomSpec, k: int) -> np.ndarray:
     return image
 
 
-def _truth(spec: PhantomSpec, lesion: LesionSpec, sop_uids: list[str]) -> LesionTruth:
+def _truth(spec: PhantomSpec, lesion: LesionSpec, sop_uids: Sequence[str]) -> LesionTruth:
     a, b, zc = lesion_frame(spec, lesion)
     k = int(np.clip(round(zc / spec.slice_spacing_mm), 0, spec.slices - 1))
     offset = (k * spec.slice_spacing_mm - zc) / (lesion.height_mm / 2)
@@ -85,7 +86,8 @@ def _truth(spec: PhantomSpec, lesion: LesionSpec, sop_uids: list[str]) -> Lesion
         z = k * spec.slice_spacing_mm
         return (spec.index_mm_to_patient(a - d[0], b - d[1], z), spec.index_mm_to_patient(a + d[0], b + d[1], z))
 
-    return LesionTruth(lesion.lesion_id, lesion.organ, lesion.nodal, tuple(map(float, lesion.centre_mm)),  # type: ignore[arg-type]
+    x, y, z = map(float, lesion.centre_mm)
+    return LesionTruth(lesion.lesion_id, lesion.organ, lesion.nodal, (x, y, z),
                        lesion.long_axis_mm, lesion.short_axis_mm, k, sop_uids[k],
                        ends(along, lesion.long_axis_mm), ends(across, lesion.short_axis_mm))
 
