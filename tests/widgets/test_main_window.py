@@ -33,7 +33,7 @@ from tests.widgets.reading_support import (
 )
 from widgets.app import open_as
 from widgets.main_window import MainWindow
-from widgets.viewer.measure_tools import Tool
+from widgets.viewer.calipers import Tool
 
 Key = QtCore.Qt.Key
 DEMO, CENTRAL_1, CENTRAL_2 = "Demo Reader", "Demo Central Reader 1", "Demo Central Reader 2"

@@ -16,8 +16,8 @@ from PySide6 import QtCore, QtGui
 
 from tests.widgets.conftest import VIEW_SIZE, Phantom, make_phantom, show_view
 from tests.widgets.events import drag, hover
-from tests.widgets.viewer.test_measure_tools import draw_bidirectional, draw_length
-from widgets.viewer.measure_tools import Tool
+from tests.widgets.viewer.test_calipers import draw_bidirectional, draw_length
+from widgets.viewer.calipers import Tool
 from widgets.viewer.slice_view import SliceView
 from widgets.viewer.window_presets import LUNG, SOFT_TISSUE
 

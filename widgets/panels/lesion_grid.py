@@ -39,7 +39,7 @@ from widgets.panels.lesion_cells import (
     sbrt_text,
     timepoint_header,
 )
-from widgets.viewer.measure_tools import role_colour
+from widgets.viewer.calipers import role_colour
 
 LABEL, ORGAN, ROLE, NODAL, IRRADIATED, PREVIOUSLY, FIRST_TIMEPOINT = range(7)
 HEADERS = ("Lesion", "Organ / site", "Role", "Node", "SBRT", "Prior RT")

@@ -22,7 +22,7 @@ from widgets.dialogs.sign import ReopenDialog, SignDialog
 from widgets.error_display import show_error
 from widgets.main_actions import MainActions
 from widgets.reading.controller import ReadingController
-from widgets.viewer.measure_tools import Tool
+from widgets.viewer.calipers import Tool
 from widgets.workers import Progress, Task, TaskRunner
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from recist_app.model.caliper import CaliperRecord, parse_key
 from widgets.dialogs.lesion_chooser import ask_lesion
 from widgets.panels.lesion_panel import LesionPanel
 from widgets.reading.session_bridge import SessionBridge
-from widgets.viewer.measure_tools import DRAFT_KEY_PREFIX
+from widgets.viewer.calipers import DRAFT_KEY_PREFIX
 from widgets.viewer.slice_view import SliceView
 
 

@@ -42,8 +42,8 @@ from widgets.reading.image_loader import ImageLoader, main_series
 from widgets.reading.lock_bar import LockBar
 from widgets.reading.session_bridge import SessionBridge
 from widgets.reading.trial_browser import TrialBrowser
+from widgets.viewer.calipers import Tool
 from widgets.viewer.compare_view import CompareView
-from widgets.viewer.measure_tools import Tool
 from widgets.viewer.overlay import OverlayInfo
 from widgets.viewer.slice_view import SliceView
 from widgets.workers import TaskRunner

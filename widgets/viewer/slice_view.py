@@ -32,7 +32,7 @@ from recist_app.imaging import geometry, orientation
 from recist_app.imaging.volume import CtVolume
 from recist_app.model.caliper import CaliperRecord
 from widgets.viewer import overlay
-from widgets.viewer.measure_tools import MeasureLayer, Tool
+from widgets.viewer.calipers import MeasureLayer, Tool
 from widgets.viewer.overlay import (
     LabelSpec,
     OverlayContent,

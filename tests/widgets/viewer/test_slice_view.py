@@ -12,7 +12,7 @@ from PySide6.QtTest import QTest
 
 from tests.widgets.conftest import Phantom, show_view
 from tests.widgets.events import Button, drag, hover, wheel
-from widgets.viewer.measure_tools import Tool
+from widgets.viewer.calipers import Tool
 from widgets.viewer.slice_view import DEFAULT_KEY_BINDINGS, SliceView, window_lut
 from widgets.viewer.window_presets import BONE, BRAIN, LIVER, LUNG, SOFT_TISSUE
 

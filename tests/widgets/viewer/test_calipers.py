@@ -15,7 +15,7 @@ from recist_app.imaging.errors import UncalibratedImageError
 from recist_app.model.caliper import CaliperKind, CaliperRecord
 from tests.widgets.conftest import Phantom, make_phantom, show_view
 from tests.widgets.events import drag, hover, release_at, rounded
-from widgets.viewer.measure_tools import Tool, caliper_text
+from widgets.viewer.calipers import Tool, caliper_text
 from widgets.viewer.overlay import place_label
 from widgets.viewer.slice_view import MeasurementItem, SliceView
 
