@@ -4,6 +4,8 @@ RECIST 1.1 time-point responses (:func:`assess_recist11`), a read's best overall
 (:func:`read_outcome`), with the decisions of RULES.md §7 as defaults of :class:`Profile`.
 """
 
+from typing import TYPE_CHECKING
+
 from assessment.domain import (
     Finding,
     Lesion,
@@ -18,6 +20,9 @@ from assessment.domain import (
 )
 from assessment.profile import Profile
 from assessment.recist11 import assess_recist11
+
+if TYPE_CHECKING:  # the real types for mypy; at run time the names load lazily through __getattr__
+    from assessment.outcome import ReadOutcome, read_outcome
 
 ENGINE_VERSION = "0.1.0"
 #: The rules reference the engine implements (shared/docs/RULES.md, decisions of §7).

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from assessment import thresholds as t
 from assessment.baseline import baseline_findings
@@ -174,7 +175,7 @@ def target_response(
         response = Response.PD
     elif not complete or baseline_mm is None or nadir_mm is None:
         response = Response.NE
-    elif is_complete_response(values):  # type: ignore[arg-type]  # complete: no None left
+    elif is_complete_response(cast("list[tuple[Lesion, Decimal]]", values)):  # complete: no value is None
         response = Response.CR
     elif is_partial_response(total, baseline_mm):
         response = Response.PR

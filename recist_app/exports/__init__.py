@@ -18,7 +18,14 @@ pandas.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the real types for mypy; at run time the names load lazily through __getattr__
+    from recist_app.exports.errors import ExportCancelledError, ExportError
+    from recist_app.exports.files import ExportedFile
+    from recist_app.exports.job import ExportJob
+    from recist_app.exports.runner import FORMATS, ExportResult, export_trial
+    from recist_app.sdtm.errors import CdiscTermError, XptConstraintError
 
 _EXPORTS = {
     "export_trial": "recist_app.exports.runner",

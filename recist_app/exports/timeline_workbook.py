@@ -34,6 +34,7 @@ from recist_app.exports.timeline import (
     timeline_rows,
 )
 from recist_app.sdtm.csv_io import CellValue, format_decimal
+from recist_app.sdtm.response_tables import StudyDay
 
 FOLDER = "timeline"
 WORKBOOK = "timeline.xlsx"
@@ -96,7 +97,7 @@ def timeline_table(data: TrialData, step: Callable[[], None] = lambda: None) -> 
     for read in data.reads:
         signed = {read.visit_numbers[uid] for uid in read.signed_timepoint_uids}
         accepted = "Y" if read.accepted else ""
-        base = timeline_rows([read.report], lambda _subject, when, r=read: r.study_day(when))
+        base = timeline_rows([read.report], _study_day_of(read))
         for values, tp in zip(base, read.report.recist.timepoints, strict=True):
             rows.append((*values, "Y" if int(tp.visit_id) in signed else "N", accepted))
         step()
@@ -177,8 +178,14 @@ def write_workbook(path: Path, tables: Sequence[Table], about: list[tuple[str, s
     properties.created = properties.modified = _utc(data.exported_at)
     for name, value in (("engine_version", data.engine_version), ("rules_version", data.rules_version),
                         ("exported_at_utc", data.exported_at), ("trial", data.trial.code)):
-        workbook.custom_doc_props.append(StringProperty(name=name, value=value))
+        workbook.custom_doc_props.append(  # type: ignore[attr-defined]  # types-openpyxl omits Workbook.custom_doc_props
+            StringProperty(name=name, value=value))
     workbook.save(path)
+
+
+def _study_day_of(read: ExportedRead) -> StudyDay:
+    """The study day of ``read``'s dates (its subject is the only one, so the subject argument is unused)."""
+    return lambda _subject, when: read.study_day(when)
 
 
 def _numeric(entries: Sequence[Entry]) -> frozenset[str]:

@@ -79,7 +79,8 @@ class Columns:
 
     def row(self, index: int) -> Row:
         """Record ``index`` as a :class:`Row`, with its line number (for error messages)."""
-        return Row(self.path, _line_of(self.path, index), dict(zip(self.header, _clean(self.records[index]))))
+        values = dict(zip(self.header, _clean(self.records[index]), strict=False))  # a short record lacks the tail
+        return Row(self.path, _line_of(self.path, index), values)
 
 
 def read_columns(path: str | Path, required: Sequence[str] = ()) -> Columns:
@@ -106,7 +107,7 @@ def read_table(path: str | Path, required: Sequence[str] = ()) -> list[Row]:
     name = str(path)
     with _reader(path) as (reader, header):
         _check_required(name, header, required)
-        return [Row(name, reader.line_num, dict(zip(header, _clean(fields))))
+        return [Row(name, reader.line_num, dict(zip(header, _clean(fields), strict=False)))
                 for fields in reader if _has_data(fields)]
 
 

@@ -173,7 +173,7 @@ def reads_by_subject(
 ) -> list[tuple[Subject, ReadKey, tuple[Assessment, ...]]]:
     """(subject, read, assessments) in subject-table order, reads sorted; a subject without RS
     rows gets one read with empty evaluator fields and no assessments."""
-    out = []
+    out: list[tuple[Subject, ReadKey, tuple[Assessment, ...]]] = []
     for subject in subjects:
         keys = sorted(
             (k for k in reads if k.usubjid == subject.usubjid),

@@ -252,7 +252,7 @@ def check_table(dataset: str, columns: Sequence[str], rows: Iterable[Sequence[Ce
             if row[code] not in (None, "") and table.get(str(row[code])) != row[name_index]:
                 raise CdiscTermError(dataset, name, str(row[name_index]), count - 1, (table.get(str(row[code]), ""),))
         for category, i, name in by_category:
-            allowed = RS_RESULTS_BY_CATEGORY.get(str(row[category]))
-            if allowed is not None and row[i] not in (None, "") and row[i] not in allowed:
-                raise CdiscTermError(dataset, name, str(row[i]), count - 1, tuple(sorted(allowed)))
+            results = RS_RESULTS_BY_CATEGORY.get(str(row[category]))
+            if results is not None and row[i] not in (None, "") and row[i] not in results:
+                raise CdiscTermError(dataset, name, str(row[i]), count - 1, tuple(sorted(results)))
     return count

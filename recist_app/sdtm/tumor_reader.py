@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import NamedTuple
+from typing import Literal, NamedTuple, TypedDict
 
 from assessment.domain import Lesion, LesionRole, Observation, Read, Status, Timepoint
 from recist_app.sdtm.csv_io import (
@@ -53,10 +53,18 @@ TUMOR_STATES = {
     "FURTHER ENLARGEMENT": Status.FURTHER_ENLARGEMENT,
     "TUMOR MERGED": Status.MERGED,
 }
-IRRADIATION_QNAMS = {"TUIRRSTD": "irradiated", "TUPREVIR": "previously_irradiated"}
+_FlagName = Literal["irradiated", "previously_irradiated"]
+IRRADIATION_QNAMS: dict[str, _FlagName] = {"TUIRRSTD": "irradiated", "TUPREVIR": "previously_irradiated"}
 _FRAGMENT = re.compile(r"^(?P<parent>.+)\.(?P<n>\d+)$")
 
 ReadKey = tuple[str, str, str]
+
+
+class _Flags(TypedDict, total=False):
+    """A lesion's SUPPTU irradiation flags, named like the :class:`Lesion` fields they set."""
+
+    irradiated: bool
+    previously_irradiated: bool
 
 
 @dataclass
@@ -67,7 +75,7 @@ class _ReadBuilder:
     lesions: dict[str, Lesion] = field(default_factory=dict)
     identified_at: dict[str, str] = field(default_factory=dict)  # lesion id → TU VISITNUM
     visits: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # TR record indexes
-    flags: dict[str, dict[str, bool]] = field(default_factory=lambda: defaultdict(dict))  # SUPPTU, by lesion id
+    flags: dict[str, _Flags] = field(default_factory=lambda: defaultdict(_Flags))  # SUPPTU, by lesion id
 
     def flagged_lesions(self) -> tuple[Lesion, ...]:
         """The lesions with their SUPPTU irradiation flags applied."""
@@ -124,16 +132,16 @@ def group_tumor_tables(tu_path: str | Path, tr_path: str | Path,
         for row in read_table(supptu_path, SUPPTU_REQUIRED):
             _apply_supptu(by_subject.get(row.get("USUBJID"), []), row)
     table = read_columns(tr_path, TR_REQUIRED)
-    tr = _TrColumns(*(table.column(c) for c in _TrColumns.SOURCE))
-    keys = zip(table.column("USUBJID"), table.column("TREVAL"), table.column("TREVALID"))
+    tr = _TrColumns(*(table.column(c) for c in _TR_SOURCE))
+    keys = zip(table.column("USUBJID"), table.column("TREVAL"), table.column("TREVALID"), strict=True)
     visits = {text: canonical_visit(text) for text in set(tr.visit)}
-    for index, (key, visit) in enumerate(zip(keys, map(visits.__getitem__, tr.visit))):
-        builder = builders.get(key)
-        if builder is None:
+    for index, (key, visit) in enumerate(zip(keys, map(visits.__getitem__, tr.visit), strict=True)):
+        found = builders.get(key)
+        if found is None:
             raise table.row(index).error(
                 f"no TU lesions for USUBJID {key[0]!r}, TREVAL {key[1]!r}, TREVALID {key[2]!r}; "
                 "every TR read needs its TU records.")
-        builder.visits[visit].append(index)
+        found.visits[visit].append(index)
     return [PendingRead(key, builders[key], table, tr) for key in sorted(builders) if builders[key].visits]
 
 
@@ -151,7 +159,9 @@ class _TrColumns(NamedTuple):
     standard_number: tuple[str, ...]
     date_text: tuple[str, ...]
 
-    SOURCE = ("VISITNUM", "VISIT", "TRLNKID", "TRTESTCD", "TRSTAT", "TRREASND", "TRORRES", "TRSTRESC",
+
+#: The TR variable of each :class:`_TrColumns` field, in field order.
+_TR_SOURCE = ("VISITNUM", "VISIT", "TRLNKID", "TRTESTCD", "TRSTAT", "TRREASND", "TRORRES", "TRSTRESC",
               "TRSTRESN", "TRDTC")
 
 

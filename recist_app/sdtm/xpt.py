@@ -82,7 +82,7 @@ def write_xpt(path: Path, table: Table, labels: Mapping[str, str], dataset_label
     import pandas as pd
     import pyreadstat
 
-    columns = {}
+    columns: dict[str, pd.Series[float] | pd.Series[str]] = {}
     for index, name in enumerate(table.columns):
         values = [row[index] for row in table.rows]
         if name in table.numeric:

@@ -18,7 +18,14 @@ Names are loaded lazily so that importing the read model does not import SQLAlch
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the real types for mypy; at run time the names load lazily through __getattr__
+    from recist_app.store.audit import ChainReport
+    from recist_app.store.db import default_trial_path
+    from recist_app.store.read_session import ReadSession
+    from recist_app.store.review import AdjudicationSession
+    from recist_app.store.trial_store import TrialStore
 
 _EXPORTS = {
     "TrialStore": "recist_app.store.trial_store",

@@ -298,7 +298,8 @@ def _status(status: Status | str | None, role: LesionRole) -> Status | None:
     try:
         value = Status(status)
     except ValueError:
-        raise InvalidRecordError("status", status, f"one of {[s.value for s in Status if s is not Status.MEASURED]}") from None
+        stated = [s.value for s in Status if s is not Status.MEASURED]
+        raise InvalidRecordError("status", status, f"one of {stated}") from None
     allowed = STATUSES_BY_ROLE[role]
     if value not in allowed:
         names = sorted(s.value for s in allowed)

@@ -210,13 +210,13 @@ class Repository:
             raise NotFoundError("adjudication task", uid)
         return found
 
-    def _of_lesions(self, model: type[RowT], read_uid: str) -> Select[tuple[RowT]]:
+    def _of_lesions(self, model: type[RowT], read_uid: str) -> Select[RowT]:
         """Rows of ``model`` (measurements, states) whose lesion belongs to a visible read."""
         column = model.__table__.c.lesion_uid
         return select(model).join(LesionRow, column == LesionRow.uid) \
             .where(LesionRow.read_uid == read_uid, LesionRow.read_uid.in_(self.visible_reads()))
 
-    def _one(self, query: Select[tuple[RowT]], kind: str, key: object) -> RowT:
+    def _one(self, query: Select[RowT], kind: str, key: object) -> RowT:
         row = self.session.scalars(query).one_or_none()
         if row is None:
             raise NotFoundError(kind, key)

@@ -12,6 +12,7 @@ byte for byte on both engines.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, ClassVar
 
@@ -63,7 +64,7 @@ class TrialRow(Base):
     adjudicate_on: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer)
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 
 
 class SiteRow(Base):
@@ -77,7 +78,7 @@ class SiteRow(Base):
     code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer)
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 
 
 class SubjectRow(Base):
@@ -96,7 +97,7 @@ class SubjectRow(Base):
     prev_pfs_days: Mapped[int | None] = mapped_column(Integer)
     prev_pfs_censored: Mapped[bool] = mapped_column(Boolean)
     version: Mapped[int] = mapped_column(Integer)
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 
 
 class TimepointRow(Base):
@@ -110,7 +111,7 @@ class TimepointRow(Base):
     visit: Mapped[str] = mapped_column(String(64))
     scan_date: Mapped[date] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer)
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 
 
 class SeriesRow(Base):
@@ -129,7 +130,7 @@ class SeriesRow(Base):
     frame_of_reference_uid: Mapped[str] = mapped_column(UID)
     slice_thickness_mm: Mapped[float | None] = mapped_column(Double)
     version: Mapped[int] = mapped_column(Integer)
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 
 
 class ReaderRow(Base):
@@ -144,7 +145,7 @@ class ReaderRow(Base):
     role: Mapped[str] = mapped_column(String(32))
     password_hash: Mapped[str] = mapped_column(String(255))
     version: Mapped[int] = mapped_column(Integer)
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 
 
 class ReadRow(Base):
@@ -159,7 +160,7 @@ class ReadRow(Base):
     accepted: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer)
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 
 
 class LesionRow(Base):
@@ -182,7 +183,7 @@ class LesionRow(Base):
     sbrt_fractions: Mapped[int | None] = mapped_column(Integer)
     previously_irradiated: Mapped[bool] = mapped_column(Boolean)
     version: Mapped[int] = mapped_column(Integer)
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 
 
 class MeasurementRow(Base):
@@ -207,7 +208,7 @@ class MeasurementRow(Base):
     frame_of_reference_uid: Mapped[str] = mapped_column(UID)
     recorded_at: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer)
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 
 
 class LesionStateRow(Base):
@@ -223,7 +224,7 @@ class LesionStateRow(Base):
     merged_into_uid: Mapped[str | None] = _uid_fk("lesions.uid", nullable=True)
     radiation_induced: Mapped[bool] = mapped_column(Boolean)
     version: Mapped[int] = mapped_column(Integer)
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 
 
 class ReadTimepointRow(Base):
@@ -241,7 +242,7 @@ class ReadTimepointRow(Base):
     meaning: Mapped[str] = mapped_column(Text)
     reopen_reason: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer)
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 
 
 class TimepointResultRow(Base):
@@ -283,7 +284,7 @@ class AdjudicationRow(Base):
     created_at: Mapped[str] = mapped_column(String(32))
     resolved_at: Mapped[str | None] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer)
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 
 
 class AuditRow(Base):

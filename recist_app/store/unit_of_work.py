@@ -82,7 +82,9 @@ def _content(values: Image) -> Image:
 
 
 def _key(row: Base) -> str:
-    return str(getattr(row, row.__mapper__.primary_key[0].key))
+    key = row.__mapper__.primary_key[0].key
+    assert key is not None  # a mapped table's primary key is a Column, which always has a key
+    return str(getattr(row, key))
 
 
 class UnitOfWork:

@@ -18,6 +18,7 @@ profile's ``gmi_threshold``).
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +119,7 @@ def derive_rows(
     return rows
 
 
-def _time_row(base: dict[str, CellValue], paramcd: str, time: SurvivalTime) -> dict[str, CellValue]:
+def _time_row(base: Mapping[str, CellValue], paramcd: str, time: SurvivalTime) -> dict[str, CellValue]:
     """A time-to-event row: description, date, days (end − start + 1) and censoring flag."""
     return {
         **base,

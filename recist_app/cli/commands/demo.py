@@ -24,8 +24,9 @@ def add_parser(subparsers: Any) -> None:
                     "subjects, readers and one complete, unsigned read per subject by 'Demo Reader'.")
     parser.add_argument("--db", help="trial database: a SQLite file or a postgresql://user@host/database URL "
                                      "(default: STEREOSARC-DEMO.sqlite in the user data folder)")
-    parser.add_argument("--images", metavar="DIR", help="folder of the phantom series (default: demo_images in the user data "
-                                         "folder); reused when it already holds them")
+    parser.add_argument("--images", metavar="DIR",
+                        help="folder of the phantom series (default: demo_images in the user data folder); reused "
+                             "when it already holds them")
     parser.add_argument("--force", action="store_true",
                         help="rewrite the images and start a SQLite demo database afresh")
     parser.set_defaults(handler=run)

@@ -284,7 +284,8 @@ def write_pdf(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
             assets = render_assets(read, Path(scratch), job)
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"{assets.stem}.pdf"
-            build_pdf(path, [assets], data, f"{REPORT_TITLE}: {read.subject_id} ({read.evaluator_id or read.evaluator})")
+            evaluator = read.evaluator_id or read.evaluator
+            build_pdf(path, [assets], data, f"{REPORT_TITLE}: {read.subject_id} ({evaluator})")
             files.append(describe(path, job.folder, "pdf", None))
             rendered.append(assets)
             job.step()

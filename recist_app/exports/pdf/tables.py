@@ -140,7 +140,8 @@ def response_table(read: ExportedRead) -> list[Flowable]:
         overall = "baseline" if tp.is_baseline else tp.overall.value
         rows.append([_visit_cell(read, tp.visit, tp.date), cell(_mm(tp.sum_mm)), cell(pct(tp.pct_change_baseline)),
                      cell(pct(tp.pct_change_nadir)), cell(_value(tp.target_response)),
-                     cell(_value(tp.nontarget_response)), cell("" if tp.is_baseline else "yes" if tp.new_lesion else "no"),
+                     cell(_value(tp.nontarget_response)),
+                     cell("" if tp.is_baseline else "yes" if tp.new_lesion else "no"),
                      cell(f"<b>{esc(overall)}</b>"), cell(f"<b>{esc(itp.overall.value)}</b>" if itp else ""),
                      cell(why + findings)])
         if not tp.is_baseline:
@@ -171,7 +172,8 @@ def subset_table(read: ExportedRead) -> list[Flowable]:
         inside, outside = tp.irradiated, tp.non_irradiated
         abscopal = "" if tp.is_baseline else f"{_yes_no(tp.abscopal_sum30)} / {_yes_no(tp.abscopal_any_lesion30)}"
         rows.append([_visit_cell(read, rtp.visit, tp.date),
-                     cell(_mm(inside.sum_mm) if inside else "—"), cell(pct(inside.pct_change_baseline) if inside else "—"),
+                     cell(_mm(inside.sum_mm) if inside else "—"),
+                     cell(pct(inside.pct_change_baseline) if inside else "—"),
                      cell(_value(inside.response) if inside else "—"),
                      cell(_mm(outside.sum_mm) if outside else "—"),
                      cell(pct(outside.pct_change_baseline) if outside else "—"),

@@ -126,7 +126,7 @@ def spider_figure(reads: Sequence[ReadPlotData], title: str = "") -> Figure:
         if not shown:
             _no_data(ax, subset)
         add_reference_lines(ax, labels=ax is axes[-1])
-        ax.set_title(subset.title, fontsize=10)
+        ax.set_title(subset.panel_title, fontsize=10)
         ax.set_xlabel(reference_label(reads))
         ax.grid(True, **GRID)
         ax.margins(x=0.12)
@@ -170,7 +170,7 @@ def waterfall_figure(reads: Sequence[ReadPlotData], title: str = "") -> Figure:
             ax.text(0.01, 0.01, "Not shown (no value): " + ", ".join(missing), transform=ax.transAxes, fontsize=7,
                     color="#555555", va="bottom", wrap=True)
         add_reference_lines(ax, labels=ax is axes[-1])
-        ax.set_title(subset.title, fontsize=10)
+        ax.set_title(subset.panel_title, fontsize=10)
         ax.set_xlabel("Subject")
         ax.set_xlim(-0.8, max(len(shown), 3) - 0.2)
         ax.grid(True, axis="y", **GRID)
@@ -211,7 +211,7 @@ def swimmer_figure(reads: Sequence[ReadPlotData], title: str = "") -> Figure:
         ax.set_yticks(range(len(ordered)), [f"{r.subject_id}\n{r.arm}" if r.arm else r.subject_id for r in ordered],
                       fontsize=7.5)
         ax.set_ylim(-0.7, len(ordered) - 0.3)
-        ax.set_title(subset.title + (": protocol overall response" if subset is PlotSubset.ALL else
+        ax.set_title(subset.panel_title + (": protocol overall response" if subset is PlotSubset.ALL else
                                      ": subset target response"), loc="left", fontsize=10)
         ax.grid(True, axis="x", **GRID)
     axes[-1].set_xlim(0, longest * 1.12 + 10)
@@ -221,7 +221,8 @@ def swimmer_figure(reads: Sequence[ReadPlotData], title: str = "") -> Figure:
                                      for c in ("CR", "PR", "SD", "PD", "NE")]
     handles.append(Line2D([], [], linestyle="", marker=r"$\rightarrow$", markersize=12, color="#333333",
                           label="No progression: follow-up continues"))
-    handles += [Patch(facecolor=h.get_facecolor(), alpha=0.3, edgecolor=h.get_edgecolor(), label=f"Bar: BOR {h.get_label()}")
+    handles += [Patch(facecolor=h.get_facecolor(), alpha=0.3, edgecolor=h.get_edgecolor(),
+                      label=f"Bar: BOR {h.get_label()}")
                 for h in _bor_handles(ordered, patch=True) if isinstance(h, Patch)]
     legend_ax.legend(handles=handles, loc="center", ncol=5, fontsize=8, frameon=False)
     figure.suptitle(title or TITLES["swimmer"], fontsize=12)

@@ -41,7 +41,7 @@ class PlotSubset(StrEnum):
     NON_IRRADIATED = "NON-IRRADIATED"
 
     @property
-    def title(self) -> str:
+    def panel_title(self) -> str:
         """Panel title, e.g. 'Non-irradiated lesions (out-of-field)'."""
         return {"ALL TARGETS": "All target lesions (RECIST 1.1)", "IRRADIATED": "Irradiated lesions (in-field)",
                 "NON-IRRADIATED": "Non-irradiated lesions (out-of-field)"}[self.value]

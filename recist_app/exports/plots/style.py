@@ -14,7 +14,7 @@ from __future__ import annotations
 import textwrap
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -31,8 +31,25 @@ CATEGORY_COLOURS = {"CR": "#0072B2", "PR": "#009E73", "SD": "#E69F00", "NON-CR/N
 #: Marker of each category on time lines (swimmer, timeline): differs in shape, not only colour.
 CATEGORY_MARKERS = {"CR": "*", "PR": "^", "SD": "o", "NON-CR/NON-PD": "D", "PD": "X", "NE": "s"}
 _IRECIST = {"iCR": "CR", "iPR": "PR", "iSD": "SD", "NON-iCR/NON-iUPD": "NON-CR/NON-PD", "iUPD": "PD", "iCPD": "PD"}
+
+
+class LineStyle(TypedDict):
+    """Keyword arguments of ``Axes.plot`` that draw one subset's line."""
+
+    color: str
+    linestyle: str
+    marker: str
+
+
+class GridStyle(TypedDict):
+    """Keyword arguments of ``Axes.grid`` for the light grid of every plot."""
+
+    color: str
+    linewidth: float
+
+
 #: Line style of each subset of target lesions.
-SUBSET_STYLES: dict[PlotSubset, dict[str, str]] = {
+SUBSET_STYLES: dict[PlotSubset, LineStyle] = {
     PlotSubset.ALL: {"color": "#000000", "linestyle": "-", "marker": "o"},
     PlotSubset.IRRADIATED: {"color": "#CC79A7", "linestyle": "--", "marker": "s"},
     PlotSubset.NON_IRRADIATED: {"color": "#56B4E9", "linestyle": "-.", "marker": "^"},
@@ -50,7 +67,7 @@ def signed_pct(value: float) -> str:
 REFERENCE_NOTE = (f"Dashed lines: {signed_pct(PR_LINE_PCT)} from baseline (PR threshold) and {signed_pct(PD_LINE_PCT)} "
                   "(PD threshold; RECIST 1.1 measures PD from the nadir and also needs ≥ 5 mm).")
 PNG_DPI = 150
-GRID = {"color": "#DDDDDD", "linewidth": 0.6}
+GRID: GridStyle = {"color": "#DDDDDD", "linewidth": 0.6}
 
 
 def category_key(category: str | None) -> str:

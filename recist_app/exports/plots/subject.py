@@ -27,6 +27,7 @@ from recist_app.exports.plots.style import (
 )
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
 
 SBRT_COLOUR = "#CC79A7"
@@ -45,7 +46,7 @@ def _points(series: SubsetSeries, value: str) -> tuple[list[int], list[float]]:
 
 def _legend_label(series: SubsetSeries) -> str:
     names = ", ".join(series.lesion_ids)
-    return f"{series.subset.title.split(' (')[0]} ({names})" if names else series.subset.title
+    return f"{series.subset.panel_title.split(' (')[0]} ({names})" if names else series.subset.panel_title
 
 
 def subject_figure(read: ReadPlotData, title: str | None = None, *, width_in: float = 11.0,
@@ -76,7 +77,8 @@ def subject_figure(read: ReadPlotData, title: str | None = None, *, width_in: fl
         ax.grid(True, **GRID)
         ax.set_axisbelow(True)
     handles, labels = sums.get_legend_handles_labels()
-    extra, extra_labels = [], []
+    extra: list[Artist] = []
+    extra_labels: list[str] = []
     if read.first_pd_day is not None:
         extra.append(Line2D([], [], color=CATEGORY_COLOURS["PD"], linestyle=":", linewidth=1.4))
         extra_labels.append(f"First PD (RECIST 1.1), day {read.first_pd_day}")

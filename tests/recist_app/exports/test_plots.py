@@ -168,7 +168,7 @@ def test_one_colour_per_best_response_and_reference_lines(exported: Exported) ->
             assert {PR_LINE_PCT, PD_LINE_PCT} <= _hline_values(ax)
         assert "%" in figure.axes[0].get_ylabel()
     swimmer = swimmer_figure(reads)
-    assert [ax.get_title(loc="left").split(":")[0] for ax in swimmer.axes[:3]] == [p.title for p in PlotSubset]
+    assert [ax.get_title(loc="left").split(":")[0] for ax in swimmer.axes[:3]] == [p.panel_title for p in PlotSubset]
     assert swimmer.axes[2].get_xlabel() == "Days since randomisation"
 
 

@@ -128,14 +128,14 @@ def _check_lesions_and_lines(snapshot: object, subject_id: str, visit: dict[str,
             uid = lesions[size.lesion_id].uid
             if size.state is Status.MEASURED:
                 expected_lines += 2
-                truth = drawn[size.lesion_id]
-                for axis, design_mm, ends in ((Axis.LONG, size.long_axis_mm, truth.long_axis_endpoints_mm),
-                                              (Axis.SHORT, size.short_axis_mm, truth.short_axis_endpoints_mm)):
+                lesion_truth = drawn[size.lesion_id]
+                for axis, design_mm, ends in ((Axis.LONG, size.long_axis_mm, lesion_truth.long_axis_endpoints_mm),
+                                              (Axis.SHORT, size.short_axis_mm, lesion_truth.short_axis_endpoints_mm)):
                     line = lines[(uid, demo_visit.visit_id, axis)]
                     assert abs(line.length_mm - math.dist(*ends)) <= 0.1
                     assert abs(line.length_mm - float(design_mm)) <= 0.1
                     assert (line.sop_uid, line.series_uid, line.frame_of_reference_uid) == (
-                        drawn[size.lesion_id].sop_instance_uid, truth.series_instance_uid,
+                        lesion_truth.sop_instance_uid, truth.series_instance_uid,
                         truth.frame_of_reference_uid)
             if size.state is not Status.MEASURED or size.radiation_induced:
                 expected_states += 1
