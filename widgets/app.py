@@ -154,13 +154,13 @@ def open_as(window: MainWindow, reader_name: str, password: str, note: str = "")
 
 
 def open_first_subject(window: MainWindow) -> None:
-    """Open the first subject at its latest time point (so the reader lands on an image)."""
+    """Open the first subject with images at its latest time point (so the reader lands on an image)."""
     if window.store is None or window.reader is None:
         return
-    subjects = window.store.subjects()
-    if not subjects:
-        return
-    window.reading.open_subject_at_latest(subjects[0].subject_id)
+    subjects = [subject.subject_id for subject in window.store.subjects()]
+    with_images = [subject_id for subject_id in subjects if window.store.timepoints(subject_id)]
+    if with_images or subjects:
+        window.reading.open_subject_at_latest((with_images or subjects)[0])
 
 
 def demo_paths(root: Path) -> tuple[Path, Path]:

@@ -23,8 +23,9 @@ class ReadChanged:
     ----------
     snapshot : ReadSnapshot
         The read as its reader may see it (blinded where the trial says).
-    report : ReadReport
-        RECIST 1.1, iRECIST and subset results of the read.
+    report : ReadReport or None
+        RECIST 1.1, iRECIST and subset results of the read; None while the read has no time point
+        (a subject registered before its images arrive).
     outcome : ReadOutcome or None
         BOR, confirmed BOR and PFS; None while the read has no time point.
     irecist_outcome : IrecistOutcome or None
@@ -37,7 +38,7 @@ class ReadChanged:
     """
 
     snapshot: ReadSnapshot
-    report: ReadReport
+    report: ReadReport | None
     outcome: ReadOutcome | None
     irecist_outcome: IrecistOutcome | None
     can_undo: bool

@@ -74,11 +74,10 @@ class ReadService:
     def refresh(self, message: str = "") -> ReadChanged:
         """Read and evaluate the read once and publish it."""
         snapshot, report = self.session.evaluated()
-        has_timepoints = bool(report.recist.timepoints)
         self._state = ReadChanged(
             snapshot=snapshot, report=report,
-            outcome=engine.outcome(snapshot, report) if has_timepoints else None,
-            irecist_outcome=engine.irecist_outcome(snapshot, report) if has_timepoints else None,
+            outcome=engine.outcome(snapshot, report) if report is not None else None,
+            irecist_outcome=engine.irecist_outcome(snapshot, report) if report is not None else None,
             can_undo=self.session.can_undo, can_redo=self.session.can_redo, message=message)
         for callback in tuple(self._subscribers):
             callback(self._state)

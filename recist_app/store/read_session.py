@@ -78,13 +78,24 @@ class ReadSession:
             return snapshots.build(repo, repo.read(self.read_uid), blind_as=self.reader.role)
 
     def evaluate(self, profile: Profile | None = None) -> ReadReport:
-        """The engine's RECIST 1.1, iRECIST and subset results of the stored read (refreshes the cache)."""
-        return self.evaluated(profile)[1]
+        """The engine's RECIST 1.1, iRECIST and subset results of the stored read (refreshes the cache).
 
-    def evaluated(self, profile: Profile | None = None) -> tuple[ReadSnapshot, ReadReport]:
-        """The read as this reader may see it and the engine's report of it, from ONE read of the database
-        (the report is computed on the unblinded read; the result cache is refreshed when stale)."""
+        A read needs a baseline: without any time point the engine's ``InvalidInputError`` is raised.
+        """
         snapshot, profile, digest, fresh = self._cache_state(profile)
+        report = engine.evaluate(snapshot, profile)
+        if fresh is None:
+            with self._db.write() as session:
+                results.store(session, self.read_uid, report, digest)
+        return report
+
+    def evaluated(self, profile: Profile | None = None) -> tuple[ReadSnapshot, ReadReport | None]:
+        """The read as this reader may see it and the engine's report of it, from ONE read of the database
+        (the report is computed on the unblinded read; the result cache is refreshed when stale). The
+        report is None while the subject has no time point (registered before its images arrive)."""
+        snapshot, profile, digest, fresh = self._cache_state(profile)
+        if not snapshot.timepoints:
+            return snapshots.as_seen_by(snapshot, self.reader.role, self.reader.uid), None
         report = engine.evaluate(snapshot, profile)
         if fresh is None:
             with self._db.write() as session:
@@ -96,6 +107,8 @@ class ReadSession:
         snapshot, profile, digest, fresh = self._cache_state(profile)
         if fresh is not None:
             return fresh
+        if not snapshot.timepoints:
+            return ()
         report = engine.evaluate(snapshot, profile)
         with self._db.write() as session:
             return results.store(session, self.read_uid, report, digest)

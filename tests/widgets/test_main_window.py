@@ -18,6 +18,7 @@ from PySide6 import QtCore, QtWidgets
 from pytestqt.qtbot import QtBot
 
 from recist_app.model.records import Axis
+from recist_app.store import TrialStore
 from recist_app.store.errors import SignatureError
 from tests.widgets.events import drag, wheel
 from tests.widgets.reading_support import (
@@ -25,6 +26,7 @@ from tests.widgets.reading_support import (
     blinded_trial,
     build_demo,
     check_shot,
+    click_item,
     click_timepoint,
     log_in,
     open_window,
@@ -33,6 +35,7 @@ from tests.widgets.reading_support import (
 )
 from widgets.app import open_as
 from widgets.main_window import MainWindow
+from widgets.reading.trial_browser import NO_IMAGES_TEXT
 from widgets.viewer.calipers import Tool
 
 Key = QtCore.Qt.Key
@@ -437,3 +440,23 @@ def test_a_timepoint_opens_on_its_first_target(window: MainWindow, demo: Demo, q
     view = click_timepoint(qtbot, window, "STS-002", "BASELINE")
     assert window.reading.bridge.snapshot.measurements == ()
     assert view.volume is not None and view.slice_index == view.volume.shape[0] // 2
+
+
+def test_a_subject_registered_before_its_images_is_shown_as_such(app: QtWidgets.QApplication, qtbot: QtBot,
+                                                                  demo: Demo, tmp_path: Path) -> None:
+    """Issue 12: the normal order in a trial (subject first, images later) is never an error."""
+    db = demo.copy_db(tmp_path)
+    with TrialStore.open(db) as store:
+        store.add_subject("STS-000", store.subjects()[0].site_code)
+    window = open_window(qtbot, db)
+    log_in(window, demo.reader(DEMO))
+    assert window.reading.subject_id == "STS-001"  # the reader lands on the first subject with images
+    subject = window.reading.browser.subject_item("STS-000")
+    assert subject is not None
+    click_item(qtbot, window.reading.browser.tree, subject)
+    qtbot.waitUntil(lambda: subject.childCount() == 1 and subject.child(0).text(0) == NO_IMAGES_TEXT)
+    assert window.reading.subject_id == "STS-000" and window.reading.tp_uid is None
+    assert "STS-000 has no images yet" in window.statusBar().currentMessage()
+    assert window.findChild(QtWidgets.QMessageBox, "errorBox") is None
+    assert window.reading.response_panel.table.model().rowCount() == 0
+    window.close()

@@ -242,10 +242,15 @@ class ReadingController(QtCore.QObject):
         return True
 
     def open_subject_at_latest(self, subject_id: str) -> None:
-        """A click on a subject: open its read at its latest time point (in the reader's order)."""
-        if self.open_subject(subject_id) and self.bridge is not None and self.bridge.snapshot is not None \
-                and self.tp_uid is None and self.bridge.snapshot.timepoints:
-            self.show_timepoint(subject_id, self.bridge.snapshot.timepoints[-1].uid)
+        """A click on a subject: open its read at its latest time point (in the reader's order); a subject
+        registered before its images arrived opens empty, with what to do."""
+        if not self.open_subject(subject_id) or self.bridge is None or self.bridge.snapshot is None \
+                or self.tp_uid is not None:
+            return
+        if not self.bridge.snapshot.timepoints:
+            self.say(f"{subject_id} has no images yet: import its study with File > Open folder.", 0)
+            return
+        self.show_timepoint(subject_id, self.bridge.snapshot.timepoints[-1].uid)
 
     def show_timepoint(self, subject_id: str, timepoint_uid: str) -> None:
         """Show a time point: its series loads in a worker, then the read's calipers appear on it."""

@@ -26,6 +26,8 @@ SUBJECT, TIMEPOINT, SERIES, PLACEHOLDER = "subject", "timepoint", "series", "pla
 WARNING_COLOUR = "#ffb74d"
 MUTED_COLOUR = "#8b9097"
 PLACEHOLDER_TEXT = "open the subject to list its time points"
+#: Shown under a subject registered before its images arrived, and under a time point without a series.
+NO_IMAGES_TEXT = "no images yet: import its study with File > Open folder"
 
 
 class TrialBrowser(QtWidgets.QWidget):
@@ -121,6 +123,8 @@ class TrialBrowser(QtWidgets.QWidget):
         for child in subject.takeChildren():
             if child.data(0, KIND_ROLE) == TIMEPOINT:
                 self._timepoints.pop(child.data(0, KEY_ROLE), None)
+        if not timepoints:
+            subject.addChild(_note_item(NO_IMAGES_TEXT))
         for tp in timepoints:
             blinded = tp.blinded or self._blinded
             date_text = "" if blinded or tp.scan_date is None else tp.scan_date.isoformat()
@@ -141,6 +145,8 @@ class TrialBrowser(QtWidgets.QWidget):
                 self._series.setdefault(link.series_uid, []).append(row)
                 if link.series_uid in self._findings:
                     self._show_findings(row, self._findings[link.series_uid])
+            if not tp.series:
+                item.addChild(_note_item(NO_IMAGES_TEXT))
             subject.addChild(item)
             self._timepoints[tp.uid] = item
         subject.setExpanded(True)
@@ -227,3 +233,12 @@ class TrialBrowser(QtWidgets.QWidget):
 
 def _muted(item: QtWidgets.QTreeWidgetItem, column: int) -> None:
     item.setForeground(column, QtGui.QBrush(QtGui.QColor(MUTED_COLOUR)))
+
+
+def _note_item(text: str) -> QtWidgets.QTreeWidgetItem:
+    """A muted row that cannot be selected: what is missing and what to do."""
+    item = QtWidgets.QTreeWidgetItem([text])
+    item.setData(0, KIND_ROLE, PLACEHOLDER)
+    item.setFlags(QtCore.Qt.ItemFlag.NoItemFlags)
+    item.setToolTip(0, text)
+    return item

@@ -142,3 +142,14 @@ def test_sbrt_course_reads_the_form_spellings(form: dict[str, object], expected:
 def test_sbrt_course_rejects_what_does_not_parse(form: dict[str, object], match: str) -> None:
     with pytest.raises(InvalidRecordError, match=match):
         sbrt_course(form)
+
+
+def test_a_subject_registered_before_its_images_opens_with_no_report(trial: Trial) -> None:
+    """Issue 12: subjects are registered before their images arrive; their read opens empty, never an error."""
+    trial.store.add_subject("STS-099", "FR01")
+    reader = trial.readers[ReaderRole.CENTRAL_READER_1]
+    service = ReadService(trial.store.reader_session(reader.uid, "STS-099"))
+    state = service.refresh()
+    assert state.snapshot.timepoints == ()
+    assert (state.report, state.outcome, state.irecist_outcome) == (None, None, None)
+    assert service.session.results() == ()
