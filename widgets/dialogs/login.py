@@ -72,7 +72,8 @@ class LoginDialog(QtWidgets.QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         if not self._readers:
-            self.error_label.setText("This trial has no readers yet: add one with `main.py trial reader add`.")
+            self.error_label.setText("This trial has no readers yet: an administrator adds them with "
+                                     "`main.py trial reader add NAME --role ROLE --db DB`.")
             buttons.button(QtWidgets.QDialogButtonBox.StandardButton.Ok).setEnabled(False)
         layout.addWidget(buttons)
         self.password_edit.setFocus(QtCore.Qt.FocusReason.OtherFocusReason)

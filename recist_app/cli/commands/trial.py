@@ -1,21 +1,28 @@
-"""``trial create|info``: create a trial database, or describe one.
+"""``trial create|info|reader add``: create a trial database, describe one, add its readers.
 
     python main.py trial create CODE [--name TEXT] [--profile P.toml] [--blind-visits] [--db DB] [--user U]
     python main.py trial info [--db DB | --trial CODE] [--json]
+    python main.py trial reader add NAME --role ROLE [--db DB] [--password-stdin] [--json]
 
 ``create`` makes the schema through the migrations (a new SQLite file by default:
 ``<user data dir>/trials/CODE.sqlite``) and the trial with its protocol profile. ``info`` prints
-the trial, its sites, subjects, readers, reads and whether the audit chain verifies.
+the trial, its sites, subjects (with the number of time points that have images), readers, reads
+and whether the audit chain verifies. ``reader add`` adds a reader with a role; the password is
+never an argument (shell history, process lists): it is read from standard input with
+``--password-stdin``, or asked twice at a terminal.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from typing import Any, TextIO
 
 from recist_app.cli.store_options import actor, add_db_options, database, open_store
+from recist_app.model.errors import InvalidRecordError
+from recist_app.model.records import ReaderRole
 
 
 def add_parser(subparsers: Any) -> None:
@@ -35,6 +42,18 @@ def add_parser(subparsers: Any) -> None:
     add_db_options(info)
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(handler=run_info)
+    reader = actions.add_parser("reader", help="manage the trial's readers", description="Manage the trial's readers.")
+    reader_actions = reader.add_subparsers(dest="reader_action", required=True, metavar="ACTION")
+    add = reader_actions.add_parser("add", help="add a reader with a role and a password",
+                                    description="Add a reader. The password is read from standard input "
+                                                "(--password-stdin) or asked twice at a terminal.")
+    add.add_argument("name", help="the reader's name as the log-in dialog lists it")
+    add.add_argument("--role", required=True, choices=[role.value for role in ReaderRole], help="the reader's role")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    add.add_argument("--json", action="store_true",
+                     help='print {"reader_id", "name", "role", "db_role"} (db_role: null on SQLite)')
+    add_db_options(add, user=True)
+    add.set_defaults(handler=run_reader_add)
 
 
 def run_create(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -69,6 +88,33 @@ def run_info(args: argparse.Namespace, out: TextIO | None = None) -> int:
     return 0
 
 
+def run_reader_add(args: argparse.Namespace, out: TextIO | None = None, stdin: TextIO | None = None) -> int:
+    """Add the reader ``args.name`` with ``args.role``."""
+    stream = out if out is not None else sys.stdout
+    password = read_password(args.password_stdin, stdin if stdin is not None else sys.stdin)
+    with open_store(args) as store:
+        reader = store.add_reader(args.name, args.role, password, actor=actor(args))
+        code = store.trial.code
+    if args.json:
+        json.dump({"reader_id": reader.uid, "name": reader.name, "role": reader.role.value, "db_role": None}, stream)
+        stream.write("\n")
+    else:
+        stream.write(f"Added reader {reader.name} ({reader.role.value}) to {code}\n")
+    return 0
+
+
+def read_password(from_stdin: bool, stdin: TextIO) -> str:
+    """The new reader's password: the first line of ``stdin``, or asked twice at a terminal."""
+    if from_stdin:
+        return stdin.readline().rstrip("\r\n")
+    if not stdin.isatty():
+        raise InvalidRecordError("--password-stdin", None, "given when standard input is not a terminal")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise InvalidRecordError("password", "***", "typed the same twice")
+    return first
+
+
 def describe(store: Any) -> dict[str, Any]:
     """The trial as JSON-ready data."""
     trial = store.trial
@@ -79,7 +125,7 @@ def describe(store: Any) -> dict[str, Any]:
         "blind_visits": trial.blind_visits, "adjudicate_on": list(trial.adjudicate_on),
         "sites": [site.code for site in store.sites()],
         "subjects": [{"subject_id": s.subject_id, "site": s.site_code, "arm": s.arm,
-                      "timepoints": len(store.timepoints(s.subject_id))} for s in subjects],
+                      "timepoints": sum(1 for tp in store.timepoints(s.subject_id) if tp.series)} for s in subjects],
         "readers": [{"name": r.name, "role": r.role.value} for r in store.readers()],
         "reads": len(store.reads()),
         "audit": {"entries": chain.entries, "chain_ok": chain.ok, "problem": chain.problem},
@@ -97,7 +143,7 @@ def render(info: dict[str, Any]) -> str:
              f"  sites: {', '.join(info['sites']) or 'none'}",
              f"  subjects: {len(info['subjects'])}"]
     lines += [f"    {s['subject_id']} (site {s['site']}{', arm ' + s['arm'] if s['arm'] else ''}): "
-              f"{s['timepoints']} time point(s)" for s in info["subjects"]]
+              f"{s['timepoints']} time point(s) with images" for s in info["subjects"]]
     lines.append(f"  readers: {len(info['readers'])}")
     lines += [f"    {r['name']} ({r['role']})" for r in info["readers"]]
     lines.append(f"  reads: {info['reads']}")

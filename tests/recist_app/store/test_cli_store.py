@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 from pathlib import Path
@@ -138,3 +139,57 @@ def test_unknown_patients_are_skipped_with_the_reason(created: str, capsys: pyte
     status, out, _ = run(capsys, "import-dicom", str(LUNG / "Lung_Dx-A0002"), "--db", created)
     assert status == 0 and "skip: no subject 'Lung_Dx-A0002' in the trial" in out
     assert out.splitlines()[-1].startswith("Imported: 0 series to attach") and "1 skipped" in out
+
+
+def test_trial_reader_add_reads_the_password_from_stdin(created: str, capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 12: readers are added without a password on the command line; --json for scripts."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
+    status, out, err = run(capsys, "trial", "reader", "add", "Dr Central", "--role", "central_reader_1",
+                           "--password-stdin", "--json", "--db", created, "--user", "admin")
+    added = json.loads(out)
+    assert (status, err) == (0, "")
+    assert (added["name"], added["role"], added["db_role"]) == ("Dr Central", "central_reader_1", None)
+    with TrialStore.open(created) as store:
+        assert store.authenticate("Dr Central", "correct horse battery").uid == added["reader_id"]
+        assert store.audit_entries()[-1].actor_name == "admin"
+    monkeypatch.setattr("sys.stdin", io.StringIO("another secret\n"))
+    status, out, _ = run(capsys, "trial", "reader", "add", "Dr Adjudicator", "--role", "adjudicator",
+                         "--password-stdin", "--db", created)
+    assert status == 0 and out == "Added reader Dr Adjudicator (adjudicator) to STEREOSARC\n"
+
+
+@pytest.mark.parametrize(("argv", "stdin", "message"), [
+    (("Dr X", "--role", "central_reader_1", "--password-stdin"), "ab\n", "at least"),
+    (("Dr X", "--role", "central_reader_1"), "", '"--password-stdin"'),
+])
+def test_trial_reader_add_refuses_bad_input(created: str, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch, argv: tuple[str, ...], stdin: str,
+                                           message: str) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    status, out, err = run(capsys, "trial", "reader", "add", *argv, "--db", created)
+    assert (status, out) == (2, "") and len(err.strip().splitlines()) == 1 and message in err
+    with TrialStore.open(created) as store:
+        assert "Dr X" not in {reader.name for reader in store.readers()}
+
+
+def test_trial_reader_add_refuses_a_duplicate_name(created: str, capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    for expected in (0, 2):
+        monkeypatch.setattr("sys.stdin", io.StringIO("a good password\n"))
+        status, _, err = run(capsys, "trial", "reader", "add", "Dr Y", "--role", "admin", "--password-stdin",
+                             "--db", created)
+        assert status == expected
+    assert "Dr Y" in err and len(err.strip().splitlines()) == 1
+
+
+def test_trial_info_counts_time_points_with_images(created: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 12: ``timepoints`` counts the time points that have images (0 for a subject still without)."""
+    with TrialStore.open(created) as store:
+        store.add_site("FR01")
+        store.add_subject("S-002", "FR01")
+        planned = store.add_timepoint("S-002", "BASELINE", date(2024, 1, 5))
+        store.add_timepoint("S-002", "WEEK 6", date(2024, 2, 16))
+        store.attach_series(planned.uid, study_uid="1.2.3", series_uid="1.2.3.4", path="/nowhere")
+    info = json.loads(run(capsys, "trial", "info", "--db", created, "--json")[1])
+    assert info["subjects"] == [{"subject_id": "S-002", "site": "FR01", "arm": "", "timepoints": 1}]
