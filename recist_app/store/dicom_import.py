@@ -5,6 +5,12 @@ subject whose pseudonymised id equals (0010,0020) *Patient ID* and to the subjec
 dated (0008,0020) *Study Date* (a new time point when there is none); :func:`apply_import` then
 writes the plan, one audited command per time point and per series. Series already attached are
 skipped, so an interrupted import can simply be run again. The plan is what ``--dry-run`` shows.
+
+A patient who is not yet a subject is skipped, or, when the import is asked to add subjects at a
+site (``--add-subjects --site SITE``; the GUI asks), becomes the subject whose id is the Patient ID
+(the site is created if missing). A new time point of a subject without earlier ones is named
+BASELINE when it is the subject's earliest study date; the others are UNSCHEDULED until a visit
+schedule matches them.
 """
 
 from __future__ import annotations
@@ -32,6 +38,10 @@ class PlannedSeries:
     scan_date: date | None
     action: str
     reason: str = ""
+    #: The site of a subject the import creates ("" when the subject exists).
+    new_subject_site: str = ""
+    #: The visit name of a time point the import creates (``attach-new``).
+    visit: str = ""
 
     @property
     def path(self) -> str:
@@ -48,20 +58,36 @@ def study_date(text: str) -> date | None:
         return None
 
 
-def plan_import(store: TrialStore, result: ScanResult) -> tuple[PlannedSeries, ...]:
-    """What importing ``result`` into the trial would do, series by series (nothing is written)."""
+#: Visit names of time points the import creates (without a visit schedule in the profile).
+BASELINE_VISIT, UNSCHEDULED_VISIT = "BASELINE", "UNSCHEDULED"
+
+
+def plan_import(store: TrialStore, result: ScanResult, *, add_subjects_at: str = "") -> tuple[PlannedSeries, ...]:
+    """What importing ``result`` into the trial would do, series by series (nothing is written).
+
+    ``add_subjects_at``: a site code; unknown patients then become subjects there instead of being skipped.
+    """
     subjects = {subject.subject_id for subject in store.subjects()}
     attached: dict[tuple[str, date], set[str]] = {}
+    with_timepoints: set[str] = set()
     for subject_id in subjects:
         for tp in store.timepoints(subject_id):
+            with_timepoints.add(subject_id)
             if tp.scan_date is not None:
                 attached[(subject_id, tp.scan_date)] = {link.series_uid for link in tp.series}
+    earliest: dict[str, date] = {}
+    for summary in result.series:
+        day = study_date(summary.study_date)
+        if day is not None and summary.patient_id not in with_timepoints:
+            earliest[summary.patient_id] = min(day, earliest.get(summary.patient_id, day))
     plan = []
     for summary in result.series:
         day = study_date(summary.study_date)
-        if summary.patient_id not in subjects:
+        new_subject = summary.patient_id not in subjects
+        if new_subject and not add_subjects_at:
             plan.append(PlannedSeries(summary, summary.patient_id, day, "skip",
-                                      f"no subject {summary.patient_id!r} in the trial (add it with `subject add`)"))
+                                      f"no subject {summary.patient_id!r} in the trial (add it with `subject add`, "
+                                      "or import with --add-subjects --site SITE)"))
         elif day is None:
             plan.append(PlannedSeries(summary, summary.patient_id, None, "skip",
                                       f"no usable Study Date (0008,0020): {summary.study_date!r}"))
@@ -70,7 +96,10 @@ def plan_import(store: TrialStore, result: ScanResult) -> tuple[PlannedSeries, .
             if summary.series_uid in attached.get(key, set()):
                 plan.append(PlannedSeries(summary, summary.patient_id, day, "attached"))
                 continue
-            plan.append(PlannedSeries(summary, summary.patient_id, day, "attach" if key in attached else "attach-new"))
+            visit = BASELINE_VISIT if earliest.get(summary.patient_id) == day else UNSCHEDULED_VISIT
+            plan.append(PlannedSeries(summary, summary.patient_id, day, "attach" if key in attached else "attach-new",
+                                      new_subject_site=add_subjects_at if new_subject else "",
+                                      visit="" if key in attached else visit))
             attached.setdefault(key, set()).add(summary.series_uid)
     return tuple(plan)
 
@@ -78,12 +107,20 @@ def plan_import(store: TrialStore, result: ScanResult) -> tuple[PlannedSeries, .
 def apply_import(store: TrialStore, plan: tuple[PlannedSeries, ...], actor: str) -> int:
     """Write ``plan``: create the missing time points and attach the series; return series attached."""
     count = 0
+    sites = {site.code for site in store.sites()}
+    subjects = {subject.subject_id for subject in store.subjects()}
     for item in plan:
         if item.action not in ("attach", "attach-new") or item.scan_date is None:
             continue
+        if item.new_subject_site and item.subject_id not in subjects:
+            if item.new_subject_site not in sites:
+                store.add_site(item.new_subject_site, actor=actor)
+                sites.add(item.new_subject_site)
+            store.add_subject(item.subject_id, item.new_subject_site, actor=actor)
+            subjects.add(item.subject_id)
         timepoint = next((tp for tp in store.timepoints(item.subject_id) if tp.scan_date == item.scan_date), None)
         if timepoint is None:
-            timepoint = store.add_timepoint(item.subject_id, "", item.scan_date, actor=actor)
+            timepoint = store.add_timepoint(item.subject_id, item.visit, item.scan_date, actor=actor)
         summary = item.series
         store.attach_series(timepoint.uid, study_uid=summary.study_uid, series_uid=summary.series_uid,
                             path=item.path, modality=summary.modality, description=summary.series_description,

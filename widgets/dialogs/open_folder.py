@@ -6,7 +6,9 @@ finishes in the background and its result is dropped). Each series is listed wit
 spacing and the findings a reader should know (gantry tilt, missing slices, uneven spacing, no
 pixel spacing …), and with what the import will do with it
 (:func:`recist_app.store.dicom_import.plan_import`: attach to the subject whose id is the Patient
-ID, at the time point of its Study Date). Import writes the plan
+ID, at the time point of its Study Date, named BASELINE or UNSCHEDULED when the import creates it).
+With "Add unknown patients as subjects" ticked, the plan shows which patients become subjects at
+the chosen site before anything is written. Import writes the plan
 (:func:`~recist_app.store.dicom_import.apply_import`, audited).
 """
 
@@ -95,6 +97,18 @@ class OpenFolderDialog(QtWidgets.QDialog):
         self.tree.setHeaderLabels(["Patient / study / series", "Images", "Findings", "Import"])
         self.tree.setAlternatingRowColors(True)
         self.tree.header().setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        self.add_subjects = QtWidgets.QCheckBox("Add unknown patients as subjects (subject ID = Patient ID) at site")
+        self.add_subjects.setObjectName("addSubjects")
+        self.site_box = QtWidgets.QComboBox()
+        self.site_box.setEditable(True)
+        self.site_box.addItems([site.code for site in store.sites()])
+        self.site_box.setToolTip("An existing site, or a new site code (created by the import)")
+        self.add_subjects.toggled.connect(lambda _on: self._replan())
+        self.site_box.currentTextChanged.connect(lambda _text: self._replan())
+        new_subjects = QtWidgets.QHBoxLayout()
+        new_subjects.addWidget(self.add_subjects)
+        new_subjects.addWidget(self.site_box)
+        new_subjects.addStretch(1)
         self.status_label = QtWidgets.QLabel("Choose a folder and scan it.")
         self.status_label.setWordWrap(True)
         self.buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
@@ -106,6 +120,7 @@ class OpenFolderDialog(QtWidgets.QDialog):
         layout.addLayout(top)
         layout.addWidget(self.busy)
         layout.addWidget(self.tree, 1)
+        layout.addLayout(new_subjects)
         layout.addWidget(self.status_label)
         layout.addWidget(self.buttons)
 
@@ -178,7 +193,7 @@ class OpenFolderDialog(QtWidgets.QDialog):
     def show_result(self, result: ScanResult) -> None:
         """List the series of ``result`` with their findings and what the import does."""
         self.scan_result = result
-        self.plan = plan_import(self._store, result)
+        self.plan = plan_import(self._store, result, add_subjects_at=self.new_subject_site())
         actions = {item.series.series_uid: item for item in self.plan}
         self.tree.clear()
         warning = self.style().standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MessageBoxWarning)
@@ -195,6 +210,10 @@ class OpenFolderDialog(QtWidgets.QDialog):
                     action = ACTIONS.get(item.action, item.action) if item else ""
                     if item is not None and item.reason:
                         action = f"{action}: {item.reason}"
+                    if item is not None and item.visit:
+                        action = f"{action} ({item.visit})"
+                    if item is not None and item.new_subject_site:
+                        action = f"{action}, new subject at {item.new_subject_site}"
                     codes = ", ".join(f.code for f in summary.findings)
                     row = QtWidgets.QTreeWidgetItem([
                         f"{summary.series_number or ''} {summary.modality} {summary.series_description}".strip(),
@@ -212,6 +231,14 @@ class OpenFolderDialog(QtWidgets.QDialog):
         unreadable = f"; {len(result.unreadable)} file(s) not usable" if result.unreadable else ""
         self.status_label.setText(f"{len(result.series)} series found{unreadable}; {attachable} can be imported.")
         self.import_button.setEnabled(attachable > 0)
+
+    def new_subject_site(self) -> str:
+        """The site of subjects the import creates ("" when unknown patients are skipped)."""
+        return self.site_box.currentText().strip() if self.add_subjects.isChecked() else ""
+
+    def _replan(self) -> None:
+        if self.scan_result is not None:
+            self.show_result(self.scan_result)
 
     def import_series(self) -> int:
         """Attach the planned series to the trial; emits :attr:`imported`."""

@@ -1,10 +1,13 @@
 """``import-dicom``: scan folders and attach the series to subjects and time points.
 
-    python main.py import-dicom PATH [PATH ...] [--dry-run] [--db DB | --trial CODE] [--user U]
+    python main.py import-dicom PATH [PATH ...] [--add-subjects --site SITE] [--dry-run] [--db DB | --trial CODE]
+                                [--user U]
 
 Series are matched to subjects by (0010,0020) *Patient ID* (= the pseudonymised subject id) and
-to time points by (0008,0020) *Study Date*; a missing time point is created. ``--dry-run`` prints
-the plan and writes nothing. Series of unknown patients or without a study date are listed as
+to time points by (0008,0020) *Study Date*; a missing time point is created (BASELINE for a new
+subject's earliest study, UNSCHEDULED otherwise). With ``--add-subjects --site SITE`` an unknown
+patient becomes a subject at SITE (created if missing); without it, its series are skipped.
+``--dry-run`` prints the plan and writes nothing. Series without a study date are listed as
 skipped, with the reason. A path with no readable DICOM exits 2.
 """
 
@@ -17,6 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from recist_app.cli.store_options import actor, add_db_options, open_store
+from recist_app.model.errors import InvalidRecordError
 
 VERBS = {"attach": "attach", "attach-new": "attach (new time point)", "attached": "already attached",
          "skip": "skip"}
@@ -28,6 +32,9 @@ def add_parser(subparsers: Any) -> None:
         "import-dicom", help="attach scanned DICOM series to subjects / time points",
         description="Scan folders for DICOM and attach the series by PatientID and StudyDate.")
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="folder, DICOMDIR or DICOM file")
+    parser.add_argument("--add-subjects", action="store_true",
+                        help="make unknown patients subjects (subject id = Patient ID) at --site")
+    parser.add_argument("--site", default="", help="with --add-subjects: the site of new subjects (created if missing)")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
     add_db_options(parser, user=True)
     parser.set_defaults(handler=run)
@@ -39,15 +46,22 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     from recist_app.store.dicom_import import apply_import, plan_import
 
     stream = out if out is not None else sys.stdout
+    if args.add_subjects != bool(args.site):
+        raise InvalidRecordError("--site", args.site or None, "given together with --add-subjects")
     with open_store(args) as store:
         result = scan(args.paths)
-        plan = plan_import(store, result)
+        plan = plan_import(store, result, add_subjects_at=args.site)
         for item in plan:
             s = item.series
             when = item.scan_date.isoformat() if item.scan_date else "(no date)"
             why = f": {item.reason}" if item.reason else ""
+            verb = VERBS[item.action]
+            if item.action == "attach-new":
+                verb = f"attach (new time point {item.visit})"
+            if item.new_subject_site:
+                verb += f", new subject at {item.new_subject_site}"
             stream.write(f"{item.subject_id}  {when}  {s.modality} \"{s.series_description}\" "
-                         f"({s.frame_count} images) {s.series_uid}  → {VERBS[item.action]}{why}\n")
+                         f"({s.frame_count} images) {s.series_uid}  → {verb}{why}\n")
         counts = Counter(item.action for item in plan)
         to_attach = counts["attach"] + counts["attach-new"]
         new_timepoints = len({(i.subject_id, i.scan_date) for i in plan if i.action == "attach-new"})

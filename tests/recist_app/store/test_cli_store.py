@@ -115,7 +115,7 @@ def test_import_dicom_dry_run_then_import(created: str, capsys: pytest.CaptureFi
     lines = out.splitlines()
     assert (status, err) == (0, "") and len(lines) == 4
     assert sum("Lung_Dx-A0001  2007-04-04" in line for line in lines) == 2
-    assert "Lung_Dx-A0002  2007-04-25" in lines[2] and "attach (new time point)" in lines[2]
+    assert "Lung_Dx-A0002  2007-04-25" in lines[2] and "attach (new time point BASELINE)" in lines[2]
     assert lines[-1].startswith("Dry run: 3 series to attach (2 new time point(s))") and "nothing written" in lines[-1]
     with TrialStore.open(created) as store:  # the dry run wrote nothing
         assert len(store.audit_entries()) == entries and store.timepoints("Lung_Dx-A0001") == ()
@@ -193,3 +193,31 @@ def test_trial_info_counts_time_points_with_images(created: str, capsys: pytest.
         store.attach_series(planned.uid, study_uid="1.2.3", series_uid="1.2.3.4", path="/nowhere")
     info = json.loads(run(capsys, "trial", "info", "--db", created, "--json")[1])
     assert info["subjects"] == [{"subject_id": "S-002", "site": "FR01", "arm": "", "timepoints": 1}]
+
+
+COVID = SHARED_DIR / "data" / "ct" / "covid19_ny_sbu_A002304_two_timepoints"
+
+
+@pytest.mark.shared_data
+def test_import_dicom_adds_unknown_patients_as_subjects(created: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 12: ``--add-subjects --site`` makes each Patient ID a subject; each study date one time point,
+    the earliest the baseline; a subject registered before its images keeps 0 time points."""
+    require(LUNG.is_dir() and COVID.is_dir(), "shared data is missing; clone ../shared beside the project")
+    assert run(capsys, "subject", "add", "STS-WAITING", "--site", "FR01", "--db", created)[0] == 0
+    status, out, err = run(capsys, "import-dicom", str(LUNG), str(COVID), "--add-subjects", "--site", "TCIA",
+                           "--db", created, "--user", "importer")
+    assert (status, err) == (0, "") and "new subject at TCIA" in out and "→ skip" not in out
+    info = json.loads(run(capsys, "trial", "info", "--db", created, "--json")[1])
+    assert info["sites"] == ["FR01", "TCIA"]
+    assert {(s["subject_id"], s["site"], s["timepoints"]) for s in info["subjects"]} == {
+        ("STS-WAITING", "FR01", 0), ("Lung_Dx-A0001", "TCIA", 1), ("Lung_Dx-A0002", "TCIA", 1),
+        ("A002304", "TCIA", 2)}
+    with TrialStore.open(created) as store:
+        visits = [(tp.visit, tp.scan_date.isoformat(), len(tp.series)) for tp in store.timepoints("A002304")]
+        assert sorted(visits, key=lambda v: v[1]) == [("BASELINE", "1900-12-31", 3), ("UNSCHEDULED", "1901-01-12", 3)]
+
+
+def test_import_dicom_add_subjects_needs_a_site(created: str, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, "import-dicom", str(tmp_path), "--add-subjects", "--db", created)
+    assert (status, out) == (2, "") and '"--site"' in err and len(err.strip().splitlines()) == 1

@@ -115,7 +115,7 @@ def test_open_folder_scans_shows_findings_and_imports(app: QtWidgets.QApplicatio
             rows[item.parent().parent().text(0)] = item
         iterator += 1
     assert set(rows) == {"Patient STS-001", "Patient UNKNOWN-9"}
-    assert rows["Patient STS-001"].text(3) == "attach to a new time point"
+    assert rows["Patient STS-001"].text(3) == "attach to a new time point (UNSCHEDULED)"
     assert rows["Patient UNKNOWN-9"].text(3).startswith("skip: no subject 'UNKNOWN-9'")
     assert "MISSING_SLICES" in rows["Patient UNKNOWN-9"].text(2)
     assert dialog.import_button.isEnabled()
@@ -123,6 +123,24 @@ def test_open_folder_scans_shows_findings_and_imports(app: QtWidgets.QApplicatio
         qtbot.mouseClick(dialog.import_button, QtCore.Qt.MouseButton.LeftButton)
     assert imported.args == [1]
     assert date(2024, 9, 2) in [tp.scan_date for tp in store.timepoints("STS-001")]
+    assert "UNKNOWN-9" not in {subject.subject_id for subject in store.subjects()}
+
+    dialog.add_subjects.setChecked(True)  # issue 12: the import creates unknown subjects, after showing it
+    dialog.site_box.setEditText("NEW-SITE")
+    rows = {}
+    iterator = QtWidgets.QTreeWidgetItemIterator(dialog.tree)
+    while iterator.value():
+        item = iterator.value()
+        if item.childCount() == 0:
+            rows[item.parent().parent().text(0)] = item
+        iterator += 1
+    assert rows["Patient UNKNOWN-9"].text(3) == "attach to a new time point (BASELINE), new subject at NEW-SITE"
+    assert rows["Patient STS-001"].text(3) == "already in the trial"
+    with qtbot.waitSignal(dialog.imported) as imported:
+        qtbot.mouseClick(dialog.import_button, QtCore.Qt.MouseButton.LeftButton)
+    assert imported.args == [1]
+    assert store.subject("UNKNOWN-9").site_code == "NEW-SITE"
+    assert [(tp.visit, tp.scan_date) for tp in store.timepoints("UNKNOWN-9")] == [("BASELINE", date(2024, 9, 2))]
 
 
 def test_open_folder_scan_can_be_cancelled(app: QtWidgets.QApplication, qtbot: QtBot, store: TrialStore,
