@@ -242,8 +242,9 @@ class ReadSession:
     def sign(self, timepoint_uid: str, password: str, meaning: str = signoff.DEFAULT_MEANING) -> ReadTimepoint:
         """Sign a time point with the reader's password or PIN; it becomes read-only (audited).
 
-        When this completes both central reads of the subject and they disagree, the adjudication
-        task is created in the same transaction and passed to :attr:`on_adjudication`.
+        A signature closes the undo history: what was signed is not undone (reopening, with a reason,
+        is the way back). When this completes both central reads of the subject and they disagree, the
+        adjudication task is created in the same transaction and passed to :attr:`on_adjudication`.
         """
         with self._db.write() as session:
             repo = self._repo(session)
@@ -256,6 +257,8 @@ class ReadSession:
             task = review.check_double_read(session, self._trial_uid, read.subject_uid, self.reader) \
                 if self.reader.role.is_central else None
             record = mapping.read_timepoint(row)
+        self._undo.clear()
+        self._redo.clear()
         if task is not None and self.on_adjudication is not None:
             self.on_adjudication(task)
         return record

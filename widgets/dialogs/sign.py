@@ -8,6 +8,8 @@ both acts (:mod:`recist_app.store.signoff`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6 import QtWidgets
 
 from recist_app.store.signoff import DEFAULT_MEANING
@@ -25,11 +27,15 @@ class SignDialog(QtWidgets.QDialog):
     summary : str
         The time point's response as the reader will sign it (e.g. "Overall PR").
     parent : QWidget, optional
+    verify : callable, optional
+        ``verify(password)`` → True when it is the reader's (the store's check): a wrong password
+        keeps the dialog open with a message, so that the reader can try again.
     """
 
     def __init__(self, reader_name: str, subject_id: str, timepoint: str, summary: str = "",
-                 parent: QtWidgets.QWidget | None = None) -> None:
+                 parent: QtWidgets.QWidget | None = None, verify: Callable[[str], bool] | None = None) -> None:
         super().__init__(parent)
+        self._verify = verify
         self.setWindowTitle("Sign time point")
         self.setObjectName("signDialog")
         self.setMinimumWidth(440)
@@ -45,6 +51,9 @@ class SignDialog(QtWidgets.QDialog):
                                 "and both are recorded in the audit trail.")
         note.setObjectName("placeholderLabel")
         note.setWordWrap(True)
+        self.error_label = QtWidgets.QLabel()
+        self.error_label.setObjectName("signError")
+        self.error_label.setStyleSheet("color: #ff8a65;")
         form = QtWidgets.QFormLayout()
         form.addRow("Meaning", self.meaning_edit)
         form.addRow("Password", self.password_edit)
@@ -55,6 +64,7 @@ class SignDialog(QtWidgets.QDialog):
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(what)
         layout.addLayout(form)
+        layout.addWidget(self.error_label)
         layout.addWidget(note)
         layout.addWidget(self.buttons)
         self.password_edit.textChanged.connect(self._update)
@@ -64,6 +74,15 @@ class SignDialog(QtWidgets.QDialog):
 
     def _update(self) -> None:
         self.buttons.button(Buttons.Ok).setEnabled(bool(self.password_edit.text() and self.meaning.strip()))
+
+    def accept(self) -> None:
+        """Close when the password is the reader's; else say so and let them try again."""
+        if self._verify is not None and not self._verify(self.password):
+            self.error_label.setText("Wrong password or PIN: nothing was signed. Try again.")
+            self.password_edit.clear()
+            self.password_edit.setFocus()
+            return
+        super().accept()
 
     @property
     def password(self) -> str:

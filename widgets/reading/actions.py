@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
+from recist_app.store.errors import SignatureError
 from recist_app.store.signoff import DEFAULT_MEANING
 from widgets.dialogs.export import ExportDialog
 from widgets.dialogs.open_folder import OpenFolderDialog
@@ -101,11 +102,23 @@ class ReadingActions:
                 summary = f"RECIST 1.1 overall: {reading.response_panel.category(tp.uid) or 'baseline'}"
             except KeyError:
                 summary = ""
-            dialog = SignDialog(reading.reader.name, reading.subject_id or "", tp.visit, summary, self.window)
+            dialog = SignDialog(reading.reader.name, reading.subject_id or "", tp.visit, summary, self.window,
+                                verify=self._password_check(reading.reader.uid))
             if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
                 return False
             password, meaning = dialog.password, dialog.meaning
         return reading.bridge.sign(tp.uid, password, meaning or DEFAULT_MEANING)
+
+    def _password_check(self, reader_uid: str) -> Callable[[str], bool]:
+        """The store's password check for the sign dialog (a wrong password is retried there)."""
+        store = self.reading.store
+
+        def verify(password: str) -> bool:
+            try:
+                return store is not None and store.authenticate(reader_uid, password).uid == reader_uid
+            except SignatureError:
+                return False
+        return verify
 
     def reopen_timepoint(self, reason: str | None = None) -> bool:
         """Reopen the current signed time point (asks the reason unless given)."""

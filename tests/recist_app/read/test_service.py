@@ -153,3 +153,16 @@ def test_a_subject_registered_before_its_images_opens_with_no_report(trial: Tria
     assert state.snapshot.timepoints == ()
     assert (state.report, state.outcome, state.irecist_outcome) == (None, None, None)
     assert service.session.results() == ()
+
+
+def test_a_signature_closes_the_undo_history(service: ReadService, trial: Trial) -> None:
+    """Issue 12: nothing signed can be undone (reopening with a reason is the way back)."""
+    baseline = trial.timepoints[0].uid
+    service.measure_new_lesion("TARGET", baseline, caliper(30.0))
+    service.measure_new_lesion("TARGET", baseline, caliper(20.0))
+    service.undo()
+    assert service.state.can_undo and service.state.can_redo
+    service.sign(baseline, PASSWORDS[ReaderRole.CENTRAL_READER_1], "read")
+    assert (service.state.can_undo, service.state.can_redo) == (False, False)
+    assert service.undo() is None and service.redo() is None
+    assert [lesion.label for lesion in service.snapshot.lesions] == ["T01"]

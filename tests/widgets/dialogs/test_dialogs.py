@@ -154,3 +154,18 @@ def test_open_folder_scan_can_be_cancelled(app: QtWidgets.QApplication, qtbot: Q
     assert dialog.status_label.text() == "Scan cancelled." and not dialog.busy.isVisible()
     qtbot.waitUntil(lambda: task.done, timeout=15_000)
     assert dialog.scan_result is None and dialog.tree.topLevelItemCount() == 0
+
+
+def test_a_wrong_password_keeps_the_sign_dialog_open(app: QtWidgets.QApplication, qtbot: QtBot) -> None:
+    """Issue 12: a wrong password lets the reader retry instead of closing the dialog."""
+    tried: list[str] = []
+    dialog = SignDialog("Demo Reader", "STS-001", "WEEK 8", verify=lambda pw: tried.append(pw) or pw == "demo")
+    qtbot.addWidget(dialog)
+    dialog.open()
+    qtbot.keyClicks(dialog.password_edit, "dmeo")
+    qtbot.mouseClick(ok_button(dialog), QtCore.Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and dialog.result() != QtWidgets.QDialog.DialogCode.Accepted
+    assert "Wrong password" in dialog.error_label.text() and dialog.password_edit.text() == ""
+    qtbot.keyClicks(dialog.password_edit, "demo")
+    qtbot.mouseClick(ok_button(dialog), QtCore.Qt.MouseButton.LeftButton)
+    assert dialog.result() == QtWidgets.QDialog.DialogCode.Accepted and tried == ["dmeo", "demo"]
