@@ -157,10 +157,11 @@ def open_first_subject(window: MainWindow) -> None:
     """Open the first subject with images at its latest time point (so the reader lands on an image)."""
     if window.store is None or window.reader is None:
         return
-    subjects = [subject.subject_id for subject in window.store.subjects()]
-    with_images = [subject_id for subject_id in subjects if window.store.timepoints(subject_id)]
-    if with_images or subjects:
-        window.reading.open_subject_at_latest((with_images or subjects)[0])
+    store = window.store
+    subjects = [subject.subject_id for subject in store.subjects()]
+    first = next((subject_id for subject_id in subjects if store.timepoints(subject_id)), None)  # stops early
+    if first or subjects:
+        window.reading.open_subject_at_latest(first or subjects[0])
 
 
 def demo_paths(root: Path) -> tuple[Path, Path]:

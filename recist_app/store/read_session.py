@@ -82,12 +82,8 @@ class ReadSession:
 
         A read needs a baseline: without any time point the engine's ``InvalidInputError`` is raised.
         """
-        snapshot, profile, digest, fresh = self._cache_state(profile)
-        report = engine.evaluate(snapshot, profile)
-        if fresh is None:
-            with self._db.write() as session:
-                results.store(session, self.read_uid, report, digest)
-        return report
+        snapshot, report = self.evaluated(profile)
+        return report if report is not None else engine.evaluate(snapshot, profile)  # raises: no baseline
 
     def evaluated(self, profile: Profile | None = None) -> tuple[ReadSnapshot, ReadReport | None]:
         """The read as this reader may see it and the engine's report of it, from ONE read of the database

@@ -34,6 +34,18 @@ def store(demo: Demo, tmp_path: Path) -> Iterator[TrialStore]:
         yield opened
 
 
+def series_rows(tree: QtWidgets.QTreeWidget) -> dict[str, QtWidgets.QTreeWidgetItem]:
+    """The open-folder tree's series rows by their patient's row text."""
+    rows = {}
+    iterator = QtWidgets.QTreeWidgetItemIterator(tree)
+    while iterator.value():
+        item = iterator.value()
+        if item.childCount() == 0:
+            rows[item.parent().parent().text(0)] = item
+        iterator += 1
+    return rows
+
+
 def ok_button(dialog: QtWidgets.QDialog) -> QtWidgets.QPushButton:
     return dialog.findChild(QtWidgets.QDialogButtonBox).button(Buttons.Ok)
 
@@ -107,13 +119,7 @@ def test_open_folder_scans_shows_findings_and_imports(app: QtWidgets.QApplicatio
     assert task is not None and dialog.busy.isVisible()
     qtbot.waitUntil(lambda: dialog.scan_result is not None, timeout=15_000)
     assert not dialog.busy.isVisible()
-    rows = {}
-    iterator = QtWidgets.QTreeWidgetItemIterator(dialog.tree)
-    while iterator.value():
-        item = iterator.value()
-        if item.childCount() == 0:
-            rows[item.parent().parent().text(0)] = item
-        iterator += 1
+    rows = series_rows(dialog.tree)
     assert set(rows) == {"Patient STS-001", "Patient UNKNOWN-9"}
     assert rows["Patient STS-001"].text(3) == "attach to a new time point (UNSCHEDULED)"
     assert rows["Patient UNKNOWN-9"].text(3).startswith("skip: no subject 'UNKNOWN-9'")
@@ -127,13 +133,7 @@ def test_open_folder_scans_shows_findings_and_imports(app: QtWidgets.QApplicatio
 
     dialog.add_subjects.setChecked(True)  # issue 12: the import creates unknown subjects, after showing it
     dialog.site_box.setEditText("NEW-SITE")
-    rows = {}
-    iterator = QtWidgets.QTreeWidgetItemIterator(dialog.tree)
-    while iterator.value():
-        item = iterator.value()
-        if item.childCount() == 0:
-            rows[item.parent().parent().text(0)] = item
-        iterator += 1
+    rows = series_rows(dialog.tree)
     assert rows["Patient UNKNOWN-9"].text(3) == "attach to a new time point (BASELINE), new subject at NEW-SITE"
     assert rows["Patient STS-001"].text(3) == "already in the trial"
     with qtbot.waitSignal(dialog.imported) as imported:
