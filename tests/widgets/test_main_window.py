@@ -456,6 +456,7 @@ def test_a_subject_registered_before_its_images_is_shown_as_such(app: QtWidgets.
     click_item(qtbot, window.reading.browser.tree, subject)
     qtbot.waitUntil(lambda: subject.childCount() == 1 and subject.child(0).text(0) == NO_IMAGES_TEXT)
     assert window.reading.subject_id == "STS-000" and window.reading.tp_uid is None
+    assert window.reading.slice_view.volume is None  # no image of the previous subject stays on screen
     assert "STS-000 has no images yet" in window.statusBar().currentMessage()
     assert window.findChild(QtWidgets.QMessageBox, "errorBox") is None
     assert window.reading.response_panel.table.model().rowCount() == 0

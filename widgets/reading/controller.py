@@ -248,7 +248,10 @@ class ReadingController(QtCore.QObject):
                 or self.tp_uid is not None:
             return
         if not self.bridge.snapshot.timepoints:
+            self._build_views()  # blank views: nothing of the previous subject stays on screen
+            self.stack.setCurrentWidget(self.slice_view)
             self.say(f"{subject_id} has no images yet: import its study with File > Open folder.", 0)
+            self.state_changed.emit()
             return
         self.show_timepoint(subject_id, self.bridge.snapshot.timepoints[-1].uid)
 
