@@ -58,6 +58,7 @@ class _Frame:
     slope: float
     intercept: float
     layout: PixelLayout | None = field(default=None, compare=False, repr=False)
+    instance_number: int | None = None
 
 
 #: One file of a series: its path, header (no pixels; lean or pydicom) and where its pixels are.
@@ -85,6 +86,15 @@ def _floats(value: Any) -> tuple[float, ...] | None:
     return tuple(float(item) for item in items)
 
 
+def _instance_number(ds: Dataset | LeanHeader) -> int | None:
+    """(0020,0013) *Instance Number*; None when absent or not an integer (it only labels images)."""
+    value = ds.get("InstanceNumber")
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
 def _frame_count(path: Path, ds: Dataset | LeanHeader) -> int:
     """(0028,0008) *Number of Frames* (1 when absent); :class:`DicomError` when not an integer."""
     value = ds.get("NumberOfFrames")
@@ -100,6 +110,7 @@ def _frames_of(path: Path, ds: Dataset | LeanHeader, layout: PixelLayout | None 
     Plane Orientation (0020,9116), (0028,0030)/(0018,0050) from Pixel Measures (0028,9110),
     slope/intercept from Pixel Value Transformation (0028,9145); top level for single frames."""
     frames = []
+    instance = _instance_number(ds)
     for index in range(_frame_count(path, ds)):
         spacing = _floats(dicom_header.frame_value(ds, index, "PixelMeasuresSequence", "PixelSpacing"))
         thickness = _floats(dicom_header.frame_value(ds, index, "PixelMeasuresSequence", "SliceThickness"))
@@ -111,7 +122,8 @@ def _frames_of(path: Path, ds: Dataset | LeanHeader, layout: PixelLayout | None 
             iop=_floats(dicom_header.frame_value(ds, index, "PlaneOrientationSequence", "ImageOrientationPatient")),
             spacing=(spacing[0], spacing[1]) if spacing and len(spacing) == 2 else None,
             thickness=thickness[0] if thickness else None,
-            slope=slope[0] if slope else 1.0, intercept=intercept[0] if intercept else 0.0, layout=layout))
+            slope=slope[0] if slope else 1.0, intercept=intercept[0] if intercept else 0.0, layout=layout,
+            instance_number=instance))
     return frames
 
 
@@ -339,5 +351,6 @@ def build_volume(plan: SeriesPlan, hu: np.ndarray, clipped: bool) -> CtVolume:
         frame_of_reference_uid=first_ds.get("FrameOfReferenceUID") or None,
         series_uid=str(first_ds.get("SeriesInstanceUID", "")), study_uid=first_ds.get("StudyInstanceUID") or None,
         sop_uids=tuple(frame.sop_uid for frame in frames), frame_numbers=tuple(f.index + 1 for f in frames),
+        instance_numbers=tuple(frame.instance_number for frame in frames),
         window_presets=_window_presets(first_ds), slice_thicknesses_mm=tuple(f.thickness for f in frames),
         findings=tuple(_findings(frames, positions, iop, clipped)))

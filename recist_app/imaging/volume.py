@@ -7,6 +7,7 @@ The per-slice positions are the truth; the affine is exact only where the slice 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -49,6 +50,8 @@ class CtVolume:
         object).
     frame_numbers : tuple of int
         1-based frame number of each slice within its SOP instance (1 for single-frame files).
+    instance_numbers : tuple of int or None
+        (0020,0013) *Instance Number* of each slice's SOP instance (None when absent).
     window_presets : tuple of (center, width)
         Each distinct (0028,1050) *Window Center* / (0028,1051) *Window Width* pair, header order.
     slice_thicknesses_mm : tuple of float or None
@@ -68,6 +71,7 @@ class CtVolume:
     study_uid: str | None
     sop_uids: tuple[str, ...]
     frame_numbers: tuple[int, ...]
+    instance_numbers: tuple[int | None, ...] = ()
     window_presets: tuple[tuple[float, float], ...] = ()
     slice_thicknesses_mm: tuple[float | None, ...] = ()
     findings: tuple[Finding, ...] = ()
@@ -92,6 +96,35 @@ class CtVolume:
     def slice_thickness_mm(self) -> float | None:
         """(0018,0050) *Slice Thickness* of the first slice (see :attr:`slice_thicknesses_mm`)."""
         return self.slice_thicknesses_mm[0] if self.slice_thicknesses_mm else None
+
+    @property
+    def image_numbers(self) -> tuple[int, ...]:
+        """The number a PACS labels each slice with, in volume order (VIEWER.md "Numbering").
+
+        (0020,0013) *Instance Number* for single-frame images, the frame number for the frames of
+        one multi-frame instance; when neither tells every slice apart, the 1-based place in
+        viewing order (see :attr:`next_image_step`).
+        """
+        return self._pacs_numbering[0]
+
+    @property
+    def next_image_step(self) -> int:
+        """Slice-index step of the PACS's "next image" (+1 or −1): towards increasing image number.
+
+        Without usable numbers, next goes from head to feet, as scanners number axial images.
+        """
+        return self._pacs_numbering[1]
+
+    @cached_property
+    def _pacs_numbering(self) -> tuple[tuple[int, ...], int]:
+        count = self.shape[0]
+        one_instance = len(set(self.sop_uids)) == 1 and count > 1
+        numbers = self.frame_numbers if one_instance else self.instance_numbers
+        if len(numbers) == count and None not in numbers and len(set(numbers)) == count:
+            known = tuple(int(n) for n in numbers if n is not None)
+            return known, 1 if count < 2 or known[-1] > known[0] else -1
+        step = -1 if geometry.slice_normal(self.iop)[2] > 0 else 1
+        return tuple(range(1, count + 1)) if step == 1 else tuple(range(count, 0, -1)), step
 
     def _spacing(self) -> tuple[float, float]:
         if self.pixel_spacing is None:

@@ -44,6 +44,7 @@ from widgets.reading.session_bridge import SessionBridge
 from widgets.reading.trial_browser import TrialBrowser
 from widgets.viewer.calipers import Tool
 from widgets.viewer.compare_view import CompareView
+from widgets.viewer.key_router import ViewerKeyRouter
 from widgets.viewer.overlay import OverlayInfo
 from widgets.viewer.slice_view import SliceView
 from widgets.workers import TaskRunner
@@ -90,6 +91,8 @@ class ReadingController(QtCore.QObject):
         self._pending_jump = self._last_jump = ""
         self._sync_scheduled = False
         self.router = CaliperRouter(self)
+        self.keys = ViewerKeyRouter(self)
+        self.keys.install()
         self.loader = ImageLoader(runner, self)
         self.loader.loaded.connect(self._on_volume_loaded)
         self.loader.failed.connect(self._on_volume_failed)
@@ -123,6 +126,7 @@ class ReadingController(QtCore.QObject):
         self.stack.addWidget(self.slice_view)
         self.stack.addWidget(self.compare_view)
         self._shown.clear()
+        self.keys.watch(self.views())
         for view in self.views():
             self.router.connect(view)
             view.undo_requested.connect(self.undo)

@@ -103,10 +103,10 @@ def top_left_lines(info: OverlayInfo) -> tuple[str, ...]:
     return tuple(line for line in lines if line)
 
 
-def top_right_lines(slice_index: int, slice_count: int, position_mm: float | None,
+def top_right_lines(image_number: int, slice_count: int, position_mm: float | None,
                     thickness_mm: float | None) -> tuple[str, ...]:
-    """``Im n / total`` (1-based), position along the slice normal and slice thickness in mm."""
-    lines = [f"Im {slice_index + 1} / {slice_count}"]
+    """``Im n / total`` (n the PACS's image number), position along the slice normal and thickness in mm."""
+    lines = [f"Im {image_number} / {slice_count}"]
     if position_mm is not None:
         lines.append(f"Loc {signed(position_mm, 2)} mm")
     if thickness_mm is not None:

@@ -58,6 +58,8 @@ DEFAULT_KEY_BINDINGS: dict[str, tuple[str, ...]] = {
 }
 #: HU of width / level per screen pixel of a W/L drag (cornerstone: dynamic range / 1024 ≈ 4 for CT).
 WL_HU_PER_PX = 4.0
+#: Screen pixels of a right drag that double (upwards) or halve the zoom (VIEWER.md "Mouse").
+ZOOM_DOUBLING_PX = 200.0
 WHEEL_NOTCH = 120
 SHIFT_SLICE_STEP = 10
 #: Each uint16 bit pattern read back as int16 HU, as float32: the domain of the W/L lookup table.
@@ -125,6 +127,8 @@ class MouseDragEvent(MouseClickEvent, Protocol):
     def isFinish(self) -> bool: ...
     def buttonDownPos(self) -> QtCore.QPointF: ...
     def buttonDownScenePos(self) -> QtCore.QPointF: ...
+    def screenPos(self) -> QtCore.QPointF: ...
+    def lastScreenPos(self) -> QtCore.QPointF: ...
 
 
 class _SliceViewBox(pg.ViewBox):
@@ -140,8 +144,13 @@ class _SliceViewBox(pg.ViewBox):
 
     def mouseDragEvent(self, ev: MouseDragEvent, axis: int | None = None) -> None:
         button = ev.button()
-        if button in (QtCore.Qt.MouseButton.MiddleButton, QtCore.Qt.MouseButton.RightButton):
+        if button == QtCore.Qt.MouseButton.MiddleButton:
             super().mouseDragEvent(ev, axis)
+        elif button == QtCore.Qt.MouseButton.RightButton:
+            ev.accept()  # zoom about the pressed point: ×2 per ZOOM_DOUBLING_PX upwards (pyqtgraph: ×7 per 100 px)
+            factor = 2.0 ** ((ev.screenPos().y() - ev.lastScreenPos().y()) / ZOOM_DOUBLING_PX)
+            centre = self.mapToView(ev.buttonDownPos())
+            self.scaleBy(x=factor, y=factor, center=centre)
         elif button == QtCore.Qt.MouseButton.LeftButton:
             ev.accept()
             self._owner._on_left_drag(ev)
@@ -210,6 +219,7 @@ class SliceView(QtWidgets.QWidget):
         self._wl_start = self._initial_window
         self._wheel_rest = 0
         self._probe_pixel: tuple[int, int] | None = None
+        self._under_pointer = False
         self.measurements.committed.connect(self.measurement_committed)
         self.measurements.edited.connect(self.measurement_edited)
         self.measurements.deleted.connect(self.measurement_deleted)
@@ -265,6 +275,17 @@ class SliceView(QtWidgets.QWidget):
         self._render()
         self.measurements.set_slice(k)
         self.slice_changed.emit(k)
+
+    def step_images(self, images: int) -> None:
+        """Go ``images`` images on in the PACS's order (negative: back): towards increasing (0020,0013)
+        *Instance Number*, whichever way that runs along the slice normal (VIEWER.md "Numbering")."""
+        if self._volume is not None:
+            self.set_slice(self._k + images * self._volume.next_image_step)
+
+    @property
+    def image_number(self) -> int | None:
+        """The PACS's label of the slice shown (Instance Number, see ``CtVolume.image_numbers``)."""
+        return self._volume.image_numbers[self._k] if self._volume is not None else None
 
     def show_record(self, record: CaliperRecord) -> None:
         """Jump to the slice where ``record`` was measured (VIEWER.md "Jumping to a lesion")."""
@@ -434,7 +455,7 @@ class SliceView(QtWidgets.QWidget):
                if calibrated and self.view_box.width() > 0 else None)
         return OverlayContent(
             top_left=overlay.top_left_lines(self._info),
-            top_right=overlay.top_right_lines(k, volume.shape[0], position, thickness),
+            top_right=overlay.top_right_lines(volume.image_numbers[k], volume.shape[0], position, thickness),
             bottom_left=overlay.bottom_left_lines(self._width, self._level, preset_label(self._width, self._level),
                                                   self.zoom, self._inverted),
             bottom_right=overlay.bottom_right_lines(self.probe()),
@@ -470,7 +491,7 @@ class SliceView(QtWidgets.QWidget):
         self._wheel_rest -= notches * WHEEL_NOTCH
         if notches:
             step = SHIFT_SLICE_STEP if modifiers & QtCore.Qt.KeyboardModifier.ShiftModifier else 1
-            self.set_slice(self._k - notches * step)  # wheel towards the user (negative) = next
+            self.step_images(-notches * step)  # wheel towards the user (negative) = next image
 
     def _on_left_drag(self, ev: MouseDragEvent) -> None:
         if self._volume is None:
@@ -491,6 +512,7 @@ class SliceView(QtWidgets.QWidget):
             self.measurements.drag_to(point)
 
     def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
+        self._under_pointer = True
         if self._volume is None:
             return
         item = self.view_box.mapFromViewToItem(self.image_item, self.view_box.mapSceneToView(scene_pos))
@@ -502,19 +524,32 @@ class SliceView(QtWidgets.QWidget):
             self._refresh()
 
     def keyPressEvent(self, event: QtGui.QKeyEvent) -> None:
-        action = self._keys.get(_event_sequence(event))
-        if action is None or not self._run(action):
+        if self.handle_key(event):
+            event.accept()
+        else:
             super().keyPressEvent(event)
-            return
-        event.accept()
+
+    def handle_key(self, event: QtGui.QKeyEvent) -> bool:
+        """Perform the viewer action bound to ``event``'s key; False when none applies (the key goes on)."""
+        action = self._keys.get(_event_sequence(event))
+        return action is not None and self._run(action)
+
+    @property
+    def under_pointer(self) -> bool:
+        """True while the mouse pointer is over this view (its keys then come here, see ``key_router``)."""
+        return self._under_pointer
+
+    def leaveEvent(self, event: QtCore.QEvent) -> None:
+        self._under_pointer = False
+        super().leaveEvent(event)
 
     def _run(self, action: str) -> bool:
         """Perform a key action; False when it does not apply (so the key propagates)."""
         steps = {"previous_slice": -1, "next_slice": 1}
         if action in steps:
-            self.set_slice(self._k + steps[action])
+            self.step_images(steps[action])
         elif action in ("first_slice", "last_slice"):
-            self.set_slice(0 if action == "first_slice" else (self._volume.shape[0] - 1 if self._volume else 0))
+            self.step_images(-1_000_000 if action == "first_slice" else 1_000_000)
         elif action.startswith("preset_"):
             preset = next(p for p in PRESETS if p.key == action.removeprefix("preset_"))
             self.apply_preset(preset)

@@ -11,8 +11,8 @@ from widgets.viewer.overlay import OverlayInfo, ProbeReading
 def test_corner_texts() -> None:
     assert overlay.top_left_lines(OverlayInfo("S-01", "20240131", "CHEST 1.25")) == ("S-01", "2024-01-31", "CHEST 1.25")
     assert overlay.top_left_lines(OverlayInfo(subject_id="S-01")) == ("S-01",)
-    assert overlay.top_right_lines(0, 300, -12.345, 1.25) == ("Im 1 / 300", "Loc −12.35 mm", "Thk 1.25 mm")
-    assert overlay.top_right_lines(4, 5, None, None) == ("Im 5 / 5",)
+    assert overlay.top_right_lines(1, 300, -12.345, 1.25) == ("Im 1 / 300", "Loc −12.35 mm", "Thk 1.25 mm")
+    assert overlay.top_right_lines(5, 5, None, None) == ("Im 5 / 5",)
     assert overlay.bottom_left_lines(1500, -600, "Lung", 1.5, False) == ("W 1500  L −600  (Lung)", "Zoom 1.50×")
     assert overlay.bottom_left_lines(1, 0, None, 1.0, True)[-1] == "Inverted"
 

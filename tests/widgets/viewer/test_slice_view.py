@@ -142,7 +142,7 @@ def test_right_drag_zooms_middle_drag_pans_equals_fits(view: SliceView) -> None:
     fitted = view.zoom
     start = centre(view)
     drag(view.canvas.viewport(), start, start + QtCore.QPointF(0, -60), button=Button.RightButton)
-    assert view.zoom > fitted * 1.5
+    assert view.zoom > fitted * 1.2
     before = view.index_to_viewport(128, 128)
     drag(view.canvas.viewport(), start, start + QtCore.QPointF(40, 25), button=Button.MiddleButton)
     after = view.index_to_viewport(128, 128)
@@ -151,6 +151,14 @@ def test_right_drag_zooms_middle_drag_pans_equals_fits(view: SliceView) -> None:
     assert view.window_hu == (400.0, 40.0)  # neither changed the window
     QTest.keyClick(view, Key.Key_Equal)
     assert view.zoom == pytest.approx(fitted, rel=1e-6)
+
+
+@pytest.mark.parametrize(("dy", "factor"), [(-200, 2.0), (-100, 2 ** 0.5), (200, 0.5)])
+def test_right_drag_doubles_the_zoom_per_200_px_up(view: SliceView, dy: int, factor: float) -> None:
+    fitted = view.zoom
+    start = centre(view)
+    drag(view.canvas.viewport(), start, start + QtCore.QPointF(0, dy), button=Button.RightButton, steps=8)
+    assert view.zoom == pytest.approx(fitted * factor, rel=0.03)
 
 
 def test_space_resets_zoom_window_and_inversion(view: SliceView) -> None:
