@@ -10,6 +10,14 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def log_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The workstation's log file goes to a temporary folder, never the user's (``RECIST_LOG_DIR``)."""
+    folder = tmp_path_factory.mktemp("logs")
+    os.environ["RECIST_LOG_DIR"] = str(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     """The project root (the folder holding ``main.py``)."""

@@ -27,18 +27,30 @@ def test_smoke_subprocess(repo_root: Path, tmp_path: Path) -> None:
     assert proc.returncode == 0, f"smoke run failed:\n{proc.stdout}\n{proc.stderr}"
     assert "smoke: ok" in proc.stdout
     assert shot.stat().st_size > 0
+    visited = [line.split("\t")[:2] for line in proc.stdout.splitlines() if "\t" in line]
+    assert ["STS-001", "BASELINE"] in visited and ["STS-003", "WEEK 18"] in visited and len(visited) == 11
+
+
+def test_smoke_with_a_database_needs_the_reader_and_the_password_from_stdin(repo_root: Path) -> None:
+    """No password on the command line: ``--password`` does not exist, ``--db`` alone exits 2."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    for extra in ([], ["--reader", "X", "--password", "pw"]):
+        proc = subprocess.run([sys.executable, "main.py", "--smoke", "--db", "x.sqlite", *extra], cwd=repo_root,
+                              env=env, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 2 and "--password-stdin" in proc.stderr
 
 
 def test_main_window_builds(qtbot: QtBot) -> None:
-    """The window has its title, menus, the three docks and a locked-aspect, inverted view."""
+    """The window has its title, menus, its docks and a locked-aspect, inverted view."""
     window = MainWindow()
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
     assert window.windowTitle() == WINDOW_TITLE
     docks = {dock.windowTitle(): dock for dock in window.findChildren(QtWidgets.QDockWidget)}
-    assert set(docks) == {"Trial", "Lesions", "Response"}
-    assert all(dock.isVisible() for dock in docks.values())
+    assert set(docks) == {"Worklist", "Trial", "Lesions", "Response", "Adjudication"}
+    assert all(dock.isVisible() for title, dock in docks.items() if title != "Adjudication")
+    assert not docks["Adjudication"].isVisible()  # shown to adjudicators only
     assert window.trial_tree.topLevelItemCount() == 0
     menus = [action.text().replace("&", "") for action in window.menuBar().actions()]
     assert menus == ["File", "Edit", "Read", "View", "Help"]

@@ -4,10 +4,10 @@
   use exactly as ``python main.py demo`` builds it and reused afterwards, logged in automatically
   as "Demo Reader" with the documented demo password (said in the title and status bar).
 - ``python main.py`` : the same trial, with the log-in dialog pre-filled for the demo reader.
-- ``python main.py --db DB [--reader NAME --password PW]``: another trial; the log-in dialog
-  unless both are given (a development option).
-- ``python main.py --smoke [--screenshot PATH]`` goes to :mod:`widgets.smoke` (from ``main.py``: the
-  smoke run uses this module, never the other way round).
+- ``python main.py --db DB [--reader NAME]``: another trial; the log-in dialog (pre-filled with the
+  reader). No password is ever taken from the command line (it would show in the process list).
+- ``python main.py --smoke …`` goes to :mod:`widgets.smoke` (from ``main.py``: the smoke run uses
+  this module, never the other way round).
 
 The one place that sets pyqtgraph's global configuration (ARCHITECTURE §3: ``imageAxisOrder``
 is global mutable state; set it once at start-up and assert it in a test).
@@ -59,21 +59,23 @@ def create_app(argv: Sequence[str] | None = None) -> QtWidgets.QApplication:
 
 def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
     """The viewer's options and the rest (for Qt)."""
-    parser = argparse.ArgumentParser(prog="main.py", description=f"{APP_NAME} (viewer).")
+    parser = argparse.ArgumentParser(prog="main.py", description=f"{APP_NAME} (viewer).", allow_abbrev=False)
     parser.add_argument("--db", help="trial database (SQLite file or postgresql:// URL); default: the demo "
                                      "trial in the user data folder, built on first use")
     parser.add_argument("--trial", help="trial code, when the database holds several")
     parser.add_argument("--demo", action="store_true",
                         help="open the demo trial logged in as 'Demo Reader' (what `make run` does)")
-    parser.add_argument("--reader", help="development: log in as this reader (with --password)")
-    parser.add_argument("--password", help="development: the reader's password")
+    parser.add_argument("--reader", help="the reader the log-in dialog proposes")
     return parser.parse_known_args(sys.argv[1:] if argv is None else list(argv))
 
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Start the viewer (see the module docstring); return the exit status."""
     args, qt_args = parse_args(argv)
+    from recist_app.log_file import start_logging
     from widgets.error_display import install_excepthook
+
+    start_logging()
     from widgets.main_window import MainWindow
 
     db, reader, password, automatic = _trial_and_login(args)
@@ -100,10 +102,10 @@ def run(argv: Sequence[str] | None = None) -> int:
 def _trial_and_login(args: argparse.Namespace) -> tuple[str, str | None, str | None, bool]:
     """Database, reader, password and whether to log in without the dialog."""
     if args.db:
-        return args.db, args.reader, args.password, bool(args.reader and args.password)
+        return args.db, args.reader, None, False
     db, demo_reader, demo_password = ensure_demo_trial()
-    if args.reader or args.password:
-        return db, args.reader, args.password, bool(args.reader and args.password)
+    if args.reader and args.reader != demo_reader:
+        return db, args.reader, None, False
     return db, demo_reader, demo_password, args.demo
 
 
@@ -154,8 +156,16 @@ def open_as(window: MainWindow, reader_name: str, password: str, note: str = "")
 
 
 def open_first_subject(window: MainWindow) -> None:
-    """Open the first subject with images at its latest time point (so the reader lands on an image)."""
+    """Where a reader lands after log-in: the worklist's next read, at its time point to read with the prior
+    beside it; else (all signed, or a role that does not read) the first subject with images at its latest
+    time point."""
     if window.store is None or window.reader is None:
+        return
+    from recist_app.read.worklist import next_item
+
+    work = next_item(window.worklist.items) if window.reader.role.reads else None
+    if work is not None:
+        window.reading.open_work(work.subject_id, work.open_timepoint_uid or "")
         return
     store = window.store
     subjects = [subject.subject_id for subject in store.subjects()]

@@ -2,8 +2,9 @@
 
 :func:`show_errors` turns a core error (:class:`~recist_app.errors.RecistAppError`) into a dialog in
 the reader's words; :func:`install_excepthook` shows anything else that escapes a slot (a bug) in a
-dialog after printing it; :func:`show_error` does the same for a worker's failure, delivered to the
-GUI thread. Widgets catch core errors nowhere else.
+dialog; :func:`show_error` does the same for a worker's failure, delivered to the GUI thread.
+Widgets catch core errors nowhere else. Dialogs hold no class name, UUID or traceback: those go to
+the log file (:mod:`recist_app.log_file`), whose path the dialog gives.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 
 from PySide6 import QtCore, QtWidgets
 
+from recist_app import log_file
 from recist_app.errors import RecistAppError
 
 log = logging.getLogger(__name__)
@@ -41,16 +43,28 @@ def show_errors(title: str, parent: QtWidgets.QWidget | None = None) -> Iterator
     try:
         yield
     except RecistAppError as exc:
+        path = log_file.start_logging()
         log.exception("%s", title)
-        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Critical, title, str(exc),
-                                    QtWidgets.QMessageBox.StandardButton.Ok, parent)
+        if _reporter is not None:
+            _reporter(title, str(exc))
+            return
+        box = _box(title, str(exc), path, parent)
         box.setObjectName("errorBox")
-        box.setDetailedText(traceback.format_exc())
         if os.environ.get("PYTEST_CURRENT_TEST"):
             box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
             box.show()
             raise
         box.exec()
+
+
+#: Where dialogs go instead of the screen (the smoke run: an error dialog fails it), or None.
+_reporter: Callable[[str, str], None] | None = None
+
+
+def report_to(reporter: Callable[[str, str], None] | None) -> None:
+    """Send ``(title, message)`` of every error dialog to ``reporter`` instead of showing it (None: show)."""
+    global _reporter
+    _reporter = reporter
 
 
 def show_error(title: str, error: BaseException, parent: QtWidgets.QWidget | None = None) -> None:
@@ -71,10 +85,25 @@ def install_excepthook(parent: QtWidgets.QWidget) -> None:
 
     def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
         sys.__excepthook__(kind, exc, tb)
-        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Critical, "Unexpected error",
-                                    f"{kind.__name__}: {exc}",
-                                    QtWidgets.QMessageBox.StandardButton.Ok, parent)
-        box.setDetailedText("".join(traceback.format_exception(kind, exc, tb)))
+        path = log_file.start_logging()
+        log.critical("Unexpected error", exc_info=(kind, exc, tb))
+        box = _box("Unexpected error", UNEXPECTED_TEXT, path, parent)
+        box.setObjectName("unexpectedErrorBox")
         box.exec()
 
     sys.excepthook = hook
+
+
+#: What the reader reads when the workstation itself failed (a bug): no class name, no traceback.
+UNEXPECTED_TEXT = ("Something went wrong inside the workstation; it was not caused by what you did. Your saved "
+                   "work is safe: every change is saved when it is made. Please send the log file to support.")
+
+
+def _box(title: str, text: str, path: Path | None, parent: QtWidgets.QWidget | None) -> QtWidgets.QMessageBox:
+    """A critical message box with ``text`` and, below it, where the details were written (``path``)."""
+    box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Critical, title, text,
+                                QtWidgets.QMessageBox.StandardButton.Ok, parent)
+    box.setInformativeText(f"Details are in the log file {path}." if path is not None
+                           else "Details could not be written to a log file.")
+    box.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+    return box

@@ -28,6 +28,7 @@ class MainActions:
     """Every action of the main window, by name."""
 
     open_folder: QtGui.QAction
+    trial_setup: QtGui.QAction
     export: QtGui.QAction
     login: QtGui.QAction
     quit: QtGui.QAction
@@ -36,18 +37,23 @@ class MainActions:
     window_tool: QtGui.QAction
     length_tool: QtGui.QAction
     bidirectional_tool: QtGui.QAction
+    ellipse_tool: QtGui.QAction
+    cine: QtGui.QAction
     new_target: QtGui.QAction
     new_non_target: QtGui.QAction
     new_lesion: QtGui.QAction
     sign: QtGui.QAction
     reopen: QtGui.QAction
     compare: QtGui.QAction
-    prior_baseline: QtGui.QAction
-    prior_nadir: QtGui.QAction
+    compare_three: QtGui.QAction
+    mpr: QtGui.QAction
+    focus_images: QtGui.QAction
     about: QtGui.QAction
+    prior_box: QtWidgets.QComboBox
 
     def update(self, *, has_trial: bool, has_read: bool, has_image: bool, locked: bool, signed: bool,
-               can_undo: bool, can_redo: bool, tool: str, compare: bool) -> None:
+               can_undo: bool, can_redo: bool, tool: str, compare: bool, compare_panes: int, mpr: bool,
+               cine: bool) -> None:
         """Enable and check the actions for the window's state."""
         editable = has_read and not locked
         self.open_folder.setEnabled(has_trial)
@@ -58,6 +64,10 @@ class MainActions:
         for action in (self.length_tool, self.bidirectional_tool):
             action.setEnabled(editable and has_image)
         self.window_tool.setEnabled(has_image)
+        self.ellipse_tool.setEnabled(has_image)
+        self.ellipse_tool.setChecked(tool == "ellipse")
+        self.cine.setEnabled(has_image)
+        self.cine.setChecked(cine)
         self.length_tool.setChecked(tool == "length")
         self.bidirectional_tool.setChecked(tool == "bidirectional")
         self.window_tool.setChecked(tool == "window")
@@ -65,8 +75,13 @@ class MainActions:
             action.setEnabled(editable)
         self.sign.setEnabled(has_read and not signed)
         self.reopen.setEnabled(has_read and signed)
-        self.compare.setEnabled(has_read)
+        self.compare.setEnabled(has_image)
         self.compare.setChecked(compare)
+        self.prior_box.setEnabled(has_image)
+        self.compare_three.setEnabled(has_image)
+        self.compare_three.setChecked(compare_panes == 3)
+        self.mpr.setEnabled(has_image)
+        self.mpr.setChecked(mpr)
 
 
 def build_actions(window: QtWidgets.QMainWindow, slots: dict[str, Callable[..., object]]) -> MainActions:
@@ -94,6 +109,8 @@ def build_actions(window: QtWidgets.QMainWindow, slots: dict[str, Callable[..., 
     actions = MainActions(
         open_folder=make("open_folder", "&Open folder…", Key.StandardKey.Open, "Scan a DICOM folder or DICOMDIR "
                          "and import its series"),
+        trial_setup=make("trial_setup", "Trial &set-up…", None, "Sites, readers and subjects of the trial "
+                         "(administrator)"),
         export=make("export", "&Export…", "Ctrl+E", "Export the trial (SDTM, timeline, SR …)"),
         login=make("login", "&Log in as another reader…", "Ctrl+L", short="Switch reader…"),
         quit=make("quit", "&Quit", Key.StandardKey.Quit),
@@ -103,6 +120,10 @@ def build_actions(window: QtWidgets.QMainWindow, slots: dict[str, Callable[..., 
         length_tool=make("length_tool", "&Length", "D", "Length caliper (long axis)", True),
         bidirectional_tool=make("bidirectional_tool", "&Bidirectional", "O",
                                 "Bidirectional caliper (long and short axis; lymph nodes)", True),
+        ellipse_tool=make("ellipse_tool", "&Ellipse ROI", "E", "Elliptical region: mean, SD, min and max HU and "
+                          "area (not stored in the read)", True),
+        cine=make("cine", "C&ine", None, "Play through the images (c over the image; [ and ] slower and faster)",
+                  True),
         new_target=make("new_target", "New &target", None, "Add a target lesion at baseline", short="+ Target"),
         new_non_target=make("new_non_target", "New &non-target", None, "Add a non-target lesion at baseline",
                             short="+ Non-target"),
@@ -111,16 +132,16 @@ def build_actions(window: QtWidgets.QMainWindow, slots: dict[str, Callable[..., 
                   short="Sign…"),
         reopen=make("reopen", "&Reopen time point…", None, "Reopen this signed time point, with a reason",
                     short="Reopen…"),
-        compare=make("compare", "&Compare", "Ctrl+T", "Prior (baseline or nadir) beside the current time point",
-                     True),
-        prior_baseline=make("prior_baseline", "Prior: &baseline", None, "Compare with baseline", True),
-        prior_nadir=make("prior_nadir", "Prior: &nadir", None, "Compare with the nadir (smallest sum so far)", True),
+        compare=make("compare", "&Compare", "Ctrl+T", "The prior (previous time point, nadir, baseline or any) "
+                     "beside the current time point; double-click a side to maximise it", True),
+        compare_three=make("compare_three", "Compare 1×&3", None, "Baseline | prior | current (when the prior "
+                           "is not baseline)", True, short="1×3"),
+        mpr=make("mpr", "&MPR", "Ctrl+M", "Axial, coronal and sagittal views of the series, linked by a crosshair "
+                 "(measure on the axial view)", True),
+        focus_images=make("focus_images", "&Images only", "F11", "Hide or show the side panels", True),
         about=make("about", "&About"),
+        prior_box=_prior_box(),
     )
-    group = QtGui.QActionGroup(window)
-    for action in (actions.prior_baseline, actions.prior_nadir):
-        group.addAction(action)
-    actions.prior_baseline.setChecked(True)
     actions.redo.setShortcuts([Key("Ctrl+Y"), Key("Ctrl+Shift+Z")])
     _menus(window, actions)
     _toolbar(window, actions)
@@ -130,7 +151,7 @@ def build_actions(window: QtWidgets.QMainWindow, slots: dict[str, Callable[..., 
 def _menus(window: QtWidgets.QMainWindow, a: MainActions) -> None:
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
-    file_menu.addActions([a.open_folder, a.export])
+    file_menu.addActions([a.open_folder, a.trial_setup, a.export])
     file_menu.addSeparator()
     file_menu.addAction(a.login)
     file_menu.addSeparator()
@@ -143,12 +164,28 @@ def _menus(window: QtWidgets.QMainWindow, a: MainActions) -> None:
     read.addActions([a.sign, a.reopen])
     view = bar.addMenu("&View")
     view.setObjectName("viewMenu")
-    view.addActions([a.window_tool, a.length_tool, a.bidirectional_tool])
+    view.addActions([a.window_tool, a.length_tool, a.bidirectional_tool, a.ellipse_tool, a.cine])
     view.addSeparator()
-    view.addActions([a.compare, a.prior_baseline, a.prior_nadir])
+    view.addActions([a.compare, a.compare_three, a.mpr, a.focus_images])
     view.addSeparator()
     help_menu = bar.addMenu("&Help")
     help_menu.addAction(a.about)
+
+
+#: The prior choices every time point has (``ReadingActions`` adds the subject's visits after them).
+PRIOR_CHOICES = (("Prior: previous", "previous"), ("Prior: nadir", "nadir"), ("Prior: baseline", "baseline"))
+
+
+def _prior_box() -> QtWidgets.QComboBox:
+    box = QtWidgets.QComboBox()
+    box.setObjectName("priorBox")
+    box.setToolTip("What the left side of the comparison shows: the previous time point, the nadir (smallest "
+                   "sum so far), baseline, or any time point")
+    box.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(14)
+    for text, key in PRIOR_CHOICES:
+        box.addItem(text, key)
+    return box
 
 
 def _toolbar(window: QtWidgets.QMainWindow, a: MainActions) -> None:
@@ -160,28 +197,16 @@ def _toolbar(window: QtWidgets.QMainWindow, a: MainActions) -> None:
     toolbar.setStyleSheet(TOOLBAR_STYLE)
     toolbar.addAction(a.open_folder)
     toolbar.addSeparator()
-    toolbar.addActions([a.window_tool, a.length_tool, a.bidirectional_tool])
+    toolbar.addActions([a.window_tool, a.length_tool, a.bidirectional_tool, a.ellipse_tool])
     toolbar.addSeparator()
     toolbar.addActions([a.new_target, a.new_non_target, a.new_lesion])
     toolbar.addSeparator()
     toolbar.addActions([a.undo, a.redo])
     toolbar.addSeparator()
     toolbar.addAction(a.compare)
-    prior = QtWidgets.QComboBox()
-    prior.setObjectName("priorBox")
-    prior.addItems(["Baseline", "Nadir"])
-    prior.setToolTip("What the left side of the comparison shows")
-    prior.currentIndexChanged.connect(lambda index: (a.prior_nadir if index else a.prior_baseline).trigger())
-
-    def follow(index: int) -> Callable[[bool], None]:
-        def checked(on: bool) -> None:
-            if on:
-                prior.setCurrentIndex(index)
-        return checked
-
-    a.prior_baseline.toggled.connect(follow(0))
-    a.prior_nadir.toggled.connect(follow(1))
-    toolbar.addWidget(prior)
+    toolbar.addWidget(a.prior_box)
+    toolbar.addAction(a.compare_three)
+    toolbar.addAction(a.mpr)
     toolbar.addSeparator()
     toolbar.addActions([a.sign, a.reopen])
     spacer = QtWidgets.QWidget()

@@ -23,6 +23,7 @@ from widgets.panels.lesion_panel import LesionPanel
 from widgets.panels.response_panel import ResponsePanel
 from widgets.reading.actions import ReadingActions
 from widgets.reading.controller import ReadingController
+from widgets.reading.worklist_panel import WorklistPanel
 from widgets.task_progress import TaskProgressArea
 from widgets.viewer.slice_view import SliceView
 from widgets.workers import TaskRunner
@@ -50,6 +51,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.db = str(db) if db is not None else None
         self.reader: Reader | None = None
         self.login_note = ""
+        self._quitting = False
         self.setWindowTitle(WINDOW_TITLE)
         self.setGeometry(_default_geometry(self.screen()))
         self.runner = TaskRunner(self)
@@ -65,8 +67,19 @@ class MainWindow(QtWidgets.QMainWindow):
         self.response_dock = self._add_dock("Response", "responseDock", self.reading.response_panel,
                                             QtCore.Qt.DockWidgetArea.RightDockWidgetArea)
         self.splitDockWidget(self.lesion_dock, self.response_dock, QtCore.Qt.Orientation.Vertical)
-        for dock in (self.trial_dock, self.lesion_dock, self.response_dock):
+        self.worklist = WorklistPanel()
+        self.worklist.setObjectName("worklistPanel")
+        self.worklist.open_requested.connect(self.reading.open_work)
+        self.worklist_dock = self._add_dock("Worklist", "worklistDock", self.worklist,
+                                            QtCore.Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.splitDockWidget(self.worklist_dock, self.trial_dock, QtCore.Qt.Orientation.Vertical)
+        self.adjudication_dock = self._add_dock("Adjudication", "adjudicationDock", QtWidgets.QWidget(),
+                                                QtCore.Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.adjudication_dock.hide()
+        for dock in (self.trial_dock, self.worklist_dock, self.lesion_dock, self.response_dock):
             self.actions_menu("View").addAction(dock.toggleViewAction())
+        self._worklist_timer = QtCore.QTimer(self, singleShot=True, interval=300)
+        self._worklist_timer.timeout.connect(self.refresh_worklist)
         self.progress_area = TaskProgressArea(self.runner, self.statusBar())
         self.reader_label = QtWidgets.QLabel("Not logged in")
         self.reader_label.setObjectName("readerLabel")
@@ -74,6 +87,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().addPermanentWidget(QtWidgets.QLabel(f"v{recist_app.__version__}"))
         self.statusBar().showMessage("Ready")
         self.reading.panels_replaced.connect(self._set_panels)
+        self.reading.read_changed.connect(self._worklist_timer.start)
         self.fit_docks()
         self.commands.bind(self.main_actions)
         if store is not None:
@@ -141,6 +155,8 @@ class MainWindow(QtWidgets.QMainWindow):
         height = max(self.height(), 600)
         self.resizeDocks([self.lesion_dock, self.response_dock], [int(height * 0.45), int(height * 0.55)],
                          QtCore.Qt.Orientation.Vertical)
+        self.resizeDocks([self.worklist_dock, self.trial_dock], [int(height * 0.3), int(height * 0.7)],
+                         QtCore.Qt.Orientation.Vertical)
 
     # -- trial and reader -----------------------------------------------------------------------
     def set_store(self, store: TrialStore, db: str | Path) -> None:
@@ -149,10 +165,43 @@ class MainWindow(QtWidgets.QMainWindow):
         self.reading.set_store(store, self.db)
 
     def login(self, reader: Reader, note: str = "") -> None:
-        """Work as ``reader`` (already authenticated); ``note`` says how (e.g. automatic demo log-in)."""
+        """Work as ``reader`` (already authenticated); ``note`` says how (e.g. automatic demo log-in).
+
+        A reader gets the worklist of their reads, an adjudicator the adjudication tasks."""
         self.reader, self.login_note = reader, note
         self.reading.set_reader(reader)
+        self.refresh_worklist()
+        for dock in (self.worklist_dock, self.lesion_dock, self.response_dock):
+            dock.setVisible(reader.role.reads)  # a role that does not read has no read to show
+        self._show_adjudication(reader)
         self.update_title()
+
+    def refresh_worklist(self) -> None:
+        """The logged-in reader's reads with their state (not started, in progress, signed)."""
+        from recist_app.read.worklist import reader_worklist
+
+        if self.store is not None and self.reader is not None and self.reader.role.reads:
+            self.worklist.set_items(reader_worklist(self.store, self.reader))
+        else:
+            self.worklist.set_items(())
+
+    def _show_adjudication(self, reader: Reader) -> None:
+        from recist_app.model.records import ReaderRole
+        from widgets.reading.adjudication_view import AdjudicationView
+
+        old = self.adjudication_dock.widget()
+        if reader.role is ReaderRole.ADJUDICATOR and self.store is not None:
+            view = AdjudicationView(self.store, reader)
+            view.setObjectName("adjudicationView")
+            view.resolved.connect(lambda _uid: self.statusBar().showMessage("Adjudication signed.", 8000))
+            view.refresh()
+            self.adjudication_dock.setWidget(view)
+            self.adjudication_dock.show()
+        else:
+            self.adjudication_dock.setWidget(QtWidgets.QWidget())
+            self.adjudication_dock.hide()
+        if old is not None:
+            old.deleteLater()
 
     def show_login(self, reader_name: str = "", password: str = "") -> bool:
         """Ask who reads (password checked by the store); True when someone logged in."""
@@ -192,9 +241,17 @@ class MainWindow(QtWidgets.QMainWindow):
             "RECIST 1.1 / iRECIST tumour-response reading.")
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
-        """Cancel background work and wait for it before closing."""
+        """Ask first when changes are saved but unsigned; then wait for background work and close."""
+        if not self._quitting and self.commands.ask_before_quit(self.quit_anyway):
+            event.ignore()
+            return
         self.runner.wait()
         super().closeEvent(event)
+
+    def quit_anyway(self) -> None:
+        """Close without asking about unsigned changes (they stay saved)."""
+        self._quitting = True
+        self.close()
 
 
 DEFAULT_SIZE = QtCore.QSize(1600, 960)

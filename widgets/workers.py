@@ -24,9 +24,9 @@ from typing import Any
 from PySide6 import QtCore, QtWidgets
 
 from recist_app.errors import Cancelled, RecistAppError
-from recist_app.imaging.errors import NotDicomError
 from recist_app.imaging.load import SeriesLoad
-from recist_app.imaging.scan import ScanResult, SeriesSummary, scan
+from recist_app.imaging.scan import ScanResult, SeriesSummary, find_series
+from recist_app.imaging.scan import examine_series as scan_examine_series
 from recist_app.imaging.volume import CtVolume
 
 #: ``on_progress(done, total)`` as handed to the task's function.
@@ -136,18 +136,19 @@ class TaskRunner(QtCore.QObject):
         return done
 
 
-def series_files(summary_or_scan: ScanResult, series_uid: str, where: str) -> SeriesSummary:
-    """The scanned series ``series_uid`` (raises :class:`NotDicomError` naming the folder if absent)."""
-    for summary in summary_or_scan.series:
-        if summary.series_uid == series_uid:
-            return summary
-    raise NotDicomError(f"Series {series_uid} is not under {where} any more (moved or deleted?). "
-                        "Import the folder again with File > Open folder.", paths=(Path(where),))
+def series_files(summary_or_scan: ScanResult, series_uid: str, where: str, label: str = "") -> SeriesSummary:
+    """The scanned series ``series_uid`` (:func:`recist_app.imaging.scan.find_series`: raises
+    :class:`~recist_app.imaging.errors.NotDicomError` naming the series by ``label`` and the folder if absent)."""
+    return find_series(summary_or_scan, series_uid, where, label)
 
 
-def examine_series(path: str, series_uid: str) -> SeriesSummary:
-    """Headers only: the series' files in order and its findings (tilt, gaps, spacing …)."""
-    return series_files(scan(Path(path), workers=1), series_uid, path)
+def examine_series(path: str, series_uid: str, label: str = "") -> SeriesSummary:
+    """Headers only: the series' files in order and its findings (tilt, gaps, spacing …).
+
+    ``label`` names the series in messages as the reader knows it (``series 3 "5mm" of Week 8``);
+    see :func:`recist_app.imaging.scan.examine_series`.
+    """
+    return scan_examine_series(Path(path), series_uid, label)
 
 
 def preview_volume(load: SeriesLoad) -> CtVolume | None:
@@ -163,9 +164,11 @@ def preview_volume(load: SeriesLoad) -> CtVolume | None:
         return None
 
 
-def series_load_task(path: str, series_uid: str, title: str, summary: SeriesSummary | None = None) -> Task:
+def series_load_task(path: str, series_uid: str, title: str, summary: SeriesSummary | None = None,
+                     label: str = "") -> Task:
     """A task that examines (unless ``summary`` is known) and loads one series progressively.
 
+    ``label`` names the series in error messages (``series 3 "5mm" of Week 8``), never its UID.
     Signals: ``examined(SeriesSummary)``, ``first_slice_ready(CtVolume of one slice)``,
     ``progress(done, total)``, then ``finished(CtVolume)`` (or ``failed`` / ``cancelled``).
     """
@@ -173,7 +176,7 @@ def series_load_task(path: str, series_uid: str, title: str, summary: SeriesSumm
 
     def load(on_progress: Progress, cancel: threading.Event) -> CtVolume:
         task = holder["task"]
-        found = summary or examine_series(path, series_uid)
+        found = summary or examine_series(path, series_uid, label)
         task.signals.examined.emit(found)
         if cancel.is_set():
             raise Cancelled("cancelled")

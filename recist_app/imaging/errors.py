@@ -17,16 +17,21 @@ class NotDicomError(DicomError):
     """A path holds no readable DICOM (a folder with none at all, or a file that is not DICOM).
 
     ``paths`` are the paths that were given; ``unreadable`` what was found there and why it could
-    not be used (empty when not known).
+    not be used (empty when not known). ``problem`` says which case it is, for callers that word
+    their own message: ``"missing"`` (the folder or file does not exist), ``"empty"`` (no files),
+    ``"not_dicom"`` (files, none of them DICOM images), ``"unreadable"`` (DICOM files that could not
+    be read), ``"series_missing"`` (the folder no longer holds a series imported from it), or ``""``.
     """
 
-    def __init__(self, message: str, paths: tuple[object, ...] = (), unreadable: tuple[object, ...] = ()) -> None:
+    def __init__(self, message: str, paths: tuple[object, ...] = (), unreadable: tuple[object, ...] = (),
+                 problem: str = "") -> None:
         self.paths = paths
         self.unreadable = unreadable
+        self.problem = problem
         super().__init__(message)
 
     def __reduce__(self) -> tuple[type, tuple[object, ...]]:  # pickles across processes
-        return (type(self), (str(self), self.paths, self.unreadable))
+        return (type(self), (str(self), self.paths, self.unreadable, self.problem))
 
 
 class MixedSeriesError(DicomError):

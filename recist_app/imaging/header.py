@@ -183,6 +183,8 @@ LEAN_TAGS: dict[int, tuple[str, str]] = {
     # files whose text holds an ESC byte (ISO 2022 code extensions of (0008,0005) Specific Character Set).
     0x00080020: ("StudyDate", "DA"), 0x00081030: ("StudyDescription", "LO"), 0x0008103E: ("SeriesDescription", "LO"),
     0x00100010: ("PatientName", "PN"), 0x00100020: ("PatientID", "LO"),
+    # For the series catalog (recist_app.imaging.catalog): the reconstruction kernel.
+    0x00181210: ("ConvolutionKernel", "SH"),
 }
 #: Explicit VRs with a 2-byte reserved field and a 4-byte length (PS3.5 §7.1.2).
 _LONG_VRS = frozenset({b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"})

@@ -57,9 +57,10 @@ SCAN_KEYWORDS = frozenset({
     "SOPClassUID", "Rows", "Columns", "StudyInstanceUID", "SeriesInstanceUID", "PatientID", "PatientName",
     "StudyDate", "StudyDescription", "SeriesNumber", "Modality", "SeriesDescription", "FrameOfReferenceUID",
     "NumberOfFrames", "InstanceNumber", "ImageType", "ImagePositionPatient", "ImageOrientationPatient",
-    "PixelSpacing", "SliceThickness", "SpacingBetweenSlices", "GantryDetectorTilt"})
+    "PixelSpacing", "SliceThickness", "SpacingBetweenSlices", "GantryDetectorTilt", "ConvolutionKernel"})
 #: Text attributes the lean parser reads as ASCII (an ESC byte sends the file to pydicom).
-_TEXT_KEYWORDS = ("PatientID", "PatientName", "StudyDate", "StudyDescription", "SeriesDescription")
+_TEXT_KEYWORDS = ("PatientID", "PatientName", "StudyDate", "StudyDescription", "SeriesDescription",
+                  "ConvolutionKernel")
 _IMAGE_TYPE_TAG = 0x00080008
 _IMPLICIT_VR_LE = "1.2.840.10008.1.2"
 #: Explicit VRs with a 2-byte reserved field and a 4-byte length (PS3.5 §7.1.2).
@@ -104,6 +105,8 @@ class SeriesValues:
     spacing_header: float | None
     frame_of_reference_uid: str | None
     transfer_syntax: str
+    #: (0018,1210) *Convolution Kernel* (SH, 1-n; several values joined by a backslash), "" if absent.
+    kernel: str = ""
 
 
 @dataclass(frozen=True)
@@ -244,7 +247,8 @@ def _file_header(path: Path, ds: Any, image_type: tuple[str, ...] | None) -> Fil
         slice_thickness=frames[0].thickness_mm,
         spacing_header=_first_float(frame_value(ds, 0, "PixelMeasuresSequence", "SpacingBetweenSlices")),
         frame_of_reference_uid=str(ds.get("FrameOfReferenceUID", "")) or None,
-        transfer_syntax=str(meta.get("TransferSyntaxUID", "")) if meta is not None else "")
+        transfer_syntax=str(meta.get("TransferSyntaxUID", "")) if meta is not None else "",
+        kernel=_multi_text(ds.get("ConvolutionKernel")))
     return FileHeader(path, str(study_uid), str(series_uid), values, frames, invalid)
 
 
@@ -291,6 +295,14 @@ def _first_int(value: Any) -> int | None:
 def _text(value: Any) -> str:
     """A text attribute, '' when absent or empty (never the string 'None')."""
     return "" if value is None else str(value)
+
+
+def _multi_text(value: Any) -> str:
+    """A text attribute of VM 1-n as pydicom gives it (one str or a MultiValue), values joined by a
+    backslash as in the file; '' when absent or empty."""
+    if value is None or value == "":
+        return ""
+    return str(value) if isinstance(value, str) else "\\".join(str(item) for item in value)
 
 
 def _cannot_parse(exc: BaseException) -> str:

@@ -129,8 +129,8 @@ class CtVolume:
     def _spacing(self) -> tuple[float, float]:
         if self.pixel_spacing is None:
             raise UncalibratedImageError(
-                f"Series {self.series_uid} has no Pixel Spacing (0028,0030), so it has no "
-                "millimetres. Measure on a calibrated series instead.")
+                "This series has no Pixel Spacing (0028,0030), so it has no millimetres. Measure on a "
+                "calibrated series instead.")
         return self.pixel_spacing
 
     @property

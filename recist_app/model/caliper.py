@@ -28,7 +28,7 @@ import numpy as np
 from assessment.domain import Status
 from recist_app.imaging import geometry
 from recist_app.imaging.errors import UncalibratedImageError
-from recist_app.model.records import Axis, LineMeasurement, Measurement, ReadSnapshot
+from recist_app.model.records import Axis, LineMeasurement, Measurement, ReadSnapshot, Timepoint
 
 if TYPE_CHECKING:
     from recist_app.imaging.volume import CtVolume
@@ -143,8 +143,8 @@ class CaliperRecord:
     def _need_mm(self) -> None:
         if self.p1_mm is None:
             raise UncalibratedImageError(
-                f"The caliper on series {self.series_uid} was drawn on an image without Pixel Spacing "
-                "(0028,0030), so it has no millimetres. Measure on a calibrated series instead.")
+                "The caliper was drawn on an image without Pixel Spacing (0028,0030), so it has no "
+                "millimetres. Measure on a calibrated series instead.")
 
     def ends_mm(self) -> tuple[tuple[Point, Point], tuple[Point, Point] | None]:
         """The ends of the long axis and of the short axis (None for a length caliper), in mm.
@@ -286,3 +286,30 @@ def record_of_lesion(snapshot: ReadSnapshot, lesion_uid: str, timepoint_uid: str
 
 def _point(values: np.ndarray) -> Point:
     return (float(values[0]), float(values[1]), float(values[2]))
+
+
+def prior_record_on(snapshot: ReadSnapshot, lesion_uid: str, timepoint_uid: str,
+                    volume: CtVolume) -> tuple[CaliperRecord, Timepoint] | None:
+    """The lesion's latest caliper before ``timepoint_uid``, placed on ``volume`` where it was in patient mm.
+
+    For the ghost of a lesion not yet measured at the time point (VIEWER.md "Jumping to a lesion"):
+    the prior's points are kept in LPS mm and its slice is the nearest of ``volume``. Two scans are not
+    registered, so this is where the lesion *was* in the scanner's coordinates, not where it is.
+    None when the lesion has no earlier caliper or ``volume`` has no millimetres.
+    """
+    order = [tp.uid for tp in snapshot.timepoints]
+    if timepoint_uid not in order or not volume.calibrated:
+        return None
+    for tp in reversed(snapshot.timepoints[:order.index(timepoint_uid)]):
+        lines = {m.line.axis: m.line for m in lesion_lines(snapshot, lesion_uid, tp.uid)}
+        main = lines.get(Axis.LONG) or lines.get(Axis.SHORT)
+        if main is None:
+            continue
+        k = min(max(round(volume.patient_to_index(main.p1_mm)[2]), 0), volume.shape[0] - 1)
+        short = lines.get(Axis.SHORT) if Axis.LONG in lines else None
+        kind = CaliperKind.BIDIRECTIONAL if short is not None else CaliperKind.LENGTH
+        record = CaliperRecord(kind, main.p1_mm, main.p2_mm, short.p1_mm if short else None,
+                               short.p2_mm if short else None, k, volume.sop_uids[k], volume.series_uid,
+                               volume.frame_of_reference_uid)
+        return record, tp
+    return None

@@ -126,7 +126,10 @@ class Subject:
 
 @dataclass(frozen=True)
 class SeriesLink:
-    """A DICOM series attached to an imaging time point, by UID and path."""
+    """A DICOM series attached to an imaging time point, by UID and path.
+
+    ``series_number`` is (0020,0011) *Series Number* (None for links made before it was recorded).
+    """
 
     uid: str
     timepoint_uid: str
@@ -138,6 +141,13 @@ class SeriesLink:
     frame_of_reference_uid: str = ""
     slice_thickness_mm: float | None = None
     version: int = field(default=1, compare=False)
+    series_number: int | None = None
+
+    @property
+    def label(self) -> str:
+        """How a reader names the series: ``series 3 "5mm"`` (number and description, as recorded)."""
+        number = f"series {self.series_number}" if self.series_number is not None else "series"
+        return f'{number} "{self.description}"' if self.description else f"{number} ({self.modality or 'no modality'})"
 
 
 @dataclass(frozen=True)
@@ -159,11 +169,16 @@ class Timepoint:
 
 @dataclass(frozen=True)
 class Reader:
-    """A person who reads, adjudicates or administers (the password hash never leaves the store)."""
+    """A person who reads, adjudicates or administers (the password hash never leaves the store).
+
+    ``active`` is False once the trial administrator disabled the reader: the reader can no longer
+    log in, start a read or sign, while past reads and signatures stay.
+    """
 
     uid: str
     name: str
     role: ReaderRole
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -295,6 +310,8 @@ class LesionState:
     merged_into_uid: str | None = None
     radiation_induced: bool = False
     version: int = field(default=1, compare=False)
+    #: Why the lesion was not assessed (``Status.NOT_ASSESSED``), in the reader's words.
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -316,6 +333,16 @@ class ReadTimepoint:
 
 
 @dataclass(frozen=True)
+class SeriesChoice:
+    """Per read × time point: the linked series (DICOM Series Instance UID) the reader measures on."""
+
+    timepoint_uid: str
+    series_uid: str
+    chosen_at: str = ""
+    version: int = field(default=1, compare=False)
+
+
+@dataclass(frozen=True)
 class ReadSnapshot:
     """Everything one reader may see of one read, in the reader's (possibly blinded) time-point order."""
 
@@ -328,6 +355,12 @@ class ReadSnapshot:
     measurements: tuple[Measurement, ...]
     states: tuple[LesionState, ...]
     read_timepoints: tuple[ReadTimepoint, ...] = ()
+    #: The series chosen per time point (:meth:`chosen_series`), by time-point uid.
+    series_choices: tuple[SeriesChoice, ...] = ()
+
+    def chosen_series(self, timepoint_uid: str) -> str | None:
+        """The Series Instance UID the reader chose at this time point (None: not chosen)."""
+        return next((c.series_uid for c in self.series_choices if c.timepoint_uid == timepoint_uid), None)
 
     def lesion(self, label_or_uid: str) -> Lesion:
         """The lesion with this label or tracking UID."""

@@ -24,11 +24,14 @@ from datetime import date
 from typing import Any
 
 from recist_app.evaluation import engine
+from recist_app.imaging.errors import UncalibratedImageError
+from recist_app.model import completeness
 from recist_app.model.caliper import CaliperRecord, lines_from_record
 from recist_app.model.errors import InvalidRecordError
 from recist_app.model.labels import next_label
 from recist_app.model.records import Lesion, LesionRole, LineMeasurement, ReadSnapshot
 from recist_app.read.events import ReadChanged
+from recist_app.store.errors import RefusedInputError
 from recist_app.store.read_session import ReadSession
 
 Subscriber = Callable[[ReadChanged], None]
@@ -92,6 +95,10 @@ class ReadService:
         """True when the time point is signed in this read (read-only)."""
         return self.state.is_signed(timepoint_uid)
 
+    def unsigned_visits(self) -> tuple[str, ...]:
+        """Visits changed since the read was opened or last signed that are not signed (none: nothing to ask)."""
+        return completeness.unsigned_timepoints(self.snapshot) if self.session.can_undo else ()
+
     def next_label(self, role: LesionRole | str) -> str:
         """The next free label of the role: T01, T02 …, NT01 …, NL01 …"""
         return next_label((lesion.label for lesion in self.snapshot.lesions), role)
@@ -112,7 +119,7 @@ class ReadService:
         """Store a drawn or edited caliper as the lesion's lines at the time point (replacing them)."""
         with self._command() as done:
             lesion = self.lesion(lesion_uid)
-            lines = lines_from_record(record, lesion.nodal)
+            lines = self._lines(record, lesion.nodal, timepoint_uid)
             self.session.record_caliper(lesion_uid, timepoint_uid, lines, fragment)
             done(f"{lesion.label}: {_diameters(lines)} mm stored")
 
@@ -120,7 +127,7 @@ class ReadService:
         """Add a lesion with the next label and its caliper in one command (one undo step)."""
         lesion_role = LesionRole(role)
         with self._command() as done:
-            lines = lines_from_record(record, nodal=False)
+            lines = self._lines(record, False, timepoint_uid)
             lesion = self.session.add_measured_lesion(self.next_label(lesion_role), lesion_role, timepoint_uid,
                                                       lines)
             done(f"New {lesion_role.value.lower()} {lesion.label}: {_diameters(lines)} mm stored")
@@ -145,13 +152,14 @@ class ReadService:
             self.session.flag_irradiated(self.lesion(lesion_uid), irradiated, **sbrt_course(sbrt or {}))
 
     def set_status(self, lesion_uid: str, timepoint_uid: str, status: str | None,
-                   radiation_induced: bool = False) -> None:
-        """State a lesion's status at a time point (``""`` or None: none, the lines decide)."""
+                   radiation_induced: bool = False, reason: str = "") -> None:
+        """State a lesion's status at a time point (``""`` or None: none, the lines decide; ``reason``: why
+        it was not assessed)."""
         with self._command():
             replacing = next((s for s in self.snapshot.states
                               if (s.lesion_uid, s.timepoint_uid) == (lesion_uid, timepoint_uid)), None)
             self.session.set_status(lesion_uid, timepoint_uid, status or None, radiation_induced=radiation_induced,
-                                    replacing=replacing)
+                                    replacing=replacing, reason=reason)
 
     def delete_lesion(self, lesion_uid: str) -> None:
         """Delete a lesion with its lines and statuses."""
@@ -160,18 +168,26 @@ class ReadService:
             self.session.delete_lesion(lesion)
             done(f"Deleted {lesion.label}")
 
+    def choose_series(self, timepoint_uid: str, series_uid: str) -> None:
+        """Measure on another linked series at this time point (one audited, undoable command)."""
+        with self._command() as done:
+            self.session.choose_series(timepoint_uid, series_uid)
+            tp = self.snapshot.timepoint(timepoint_uid)
+            link = next((s for s in tp.series if s.series_uid == series_uid), None)
+            done(f"{tp.visit}: reading on {link.label if link else 'the chosen series'}")
+
     def undo(self) -> str | None:
         """Undo the last reader action; its name, or None when there was nothing to undo."""
         with self._command() as done:
             name = self.session.undo()
-            done(f"Undone: {name.replace('_', ' ')}" if name else "")
+            done(f"Undone: {action_words(name)}" if name else "")
         return name
 
     def redo(self) -> str | None:
         """Redo the last undone reader action; its name, or None."""
         with self._command() as done:
             name = self.session.redo()
-            done(f"Redone: {name.replace('_', ' ')}" if name else "")
+            done(f"Redone: {action_words(name)}" if name else "")
         return name
 
     def sign(self, timepoint_uid: str, password: str, meaning: str) -> None:
@@ -196,11 +212,51 @@ class ReadService:
         finally:
             self.refresh(message[0])
 
+    def _lines(self, record: CaliperRecord, nodal: bool, timepoint_uid: str) -> tuple[LineMeasurement, ...]:
+        """:func:`lines_from_record`, its refusals naming the series and visit instead of the series' UID."""
+        try:
+            return lines_from_record(record, nodal)
+        except UncalibratedImageError as exc:
+            raise UncalibratedImageError(f"The caliper on {self._series_words(timepoint_uid, record.series_uid)} was "
+                                         "drawn on an image without Pixel Spacing (0028,0030), so it has no "
+                                         "millimetres. Measure on a calibrated series instead.") from exc
+        except InvalidRecordError as exc:
+            if exc.argument == "frame_of_reference_uid":
+                message = (f"The image of {self._series_words(timepoint_uid, record.series_uid)} has no Frame of "
+                           "Reference UID (0020,0052), so a caliper on it has no place in patient space. Measure on "
+                           "another series of this time point.")
+            elif exc.argument == "p2_mm":
+                message = ("The caliper has no length (both ends on one point): drag from one edge of the lesion to "
+                           "the other.")
+            else:
+                raise
+            raise RefusedInputError(exc.argument, exc.value, exc.expected, message) from exc
+
+    def _series_words(self, timepoint_uid: str, series_uid: str) -> str:
+        """``series 3 "5mm" of Week 8`` (or "this series" when the time point does not link it)."""
+        try:
+            tp = self.snapshot.timepoint(timepoint_uid)
+        except KeyError:
+            return "this series"
+        link = next((s for s in tp.series if s.series_uid == series_uid), None)
+        return f"{link.label} of {tp.visit}" if link is not None else f"this series of {tp.visit}"
+
     def _visit(self, timepoint_uid: str) -> str:
         try:
             return self.snapshot.timepoint(timepoint_uid).visit
         except KeyError:
-            return timepoint_uid
+            return "the time point"
+
+
+#: Store commands (``ReadSession`` action names) in the reader's words, for "Undone: …" / "Redone: …".
+ACTION_WORDS = {"flag_irradiated": "irradiation", "add_measured_lesion": "new measured lesion",
+                "set_status": "status", "assign_series": "series link", "choose_series": "series choice",
+                "confirm_cr": "CR confirmation"}
+
+
+def action_words(action: str) -> str:
+    """A store command's name as the status bar says it (``record_caliper`` → "record caliper")."""
+    return ACTION_WORDS.get(action, action.replace("_", " "))
 
 
 def sbrt_course(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -222,13 +278,16 @@ def sbrt_course(values: Mapping[str, Any]) -> dict[str, Any]:
         try:
             return date.fromisoformat(value) if isinstance(value, str) else value
         except ValueError:
-            raise InvalidRecordError("sbrt date", value, "a date as YYYY-MM-DD") from None
+            raise RefusedInputError("sbrt date", value, "a date as YYYY-MM-DD",
+                                    f"The SBRT date {value!r} is not a date: write it as YYYY-MM-DD.") from None
 
     def number(name: str, value: Any, kind: type[float] | type[int]) -> float | int | None:
         try:
             return kind(value) if value is not None else None
         except (TypeError, ValueError):
-            raise InvalidRecordError(name, value, "a number") from None
+            what = "SBRT dose in Gy" if name == "dose_gy" else "number of SBRT fractions"
+            raise RefusedInputError(name, value, "a number",
+                                    f"The {what} {value!r} is not a number: write it in digits.") from None
 
     return {"sbrt_start": day(pick("sbrt_start", "start")), "sbrt_end": day(pick("sbrt_end", "end")),
             "dose_gy": number("dose_gy", pick("dose_gy", "sbrt_dose_gy", "dose"), float),

@@ -8,9 +8,11 @@ skipped, so an interrupted import can simply be run again. The plan is what ``--
 
 A patient who is not yet a subject is skipped, or, when the import is asked to add subjects at a
 site (``--add-subjects --site SITE``; the GUI asks), becomes the subject whose id is the Patient ID
-(the site is created if missing). A new time point of a subject without earlier ones is named
-BASELINE when it is the subject's earliest study date; the others are UNSCHEDULED until a visit
-schedule matches them.
+(the site is created if missing). A new time point is named by the trial profile's ``[[visit]]``
+schedule (:func:`recist_app.evaluation.visits.match_with_existing`): day 0 is the subject's baseline
+scan (its earliest study date, or its existing baseline), a later study takes the planned visit whose
+window holds its study day, else UNSCHEDULED. Without a schedule the earliest study of a subject
+without time points is BASELINE and the others are UNSCHEDULED. Existing time points keep their names.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
+
+from recist_app.evaluation.trial_profile import parse_trial_profile
+from recist_app.evaluation.visits import VisitMatch, match_with_existing
 
 if TYPE_CHECKING:
     from recist_app.imaging.scan import ScanResult, SeriesSummary
@@ -42,6 +47,8 @@ class PlannedSeries:
     new_subject_site: str = ""
     #: The visit name of a time point the import creates (``attach-new``).
     visit: str = ""
+    #: The study's visit and study day (day 0: the subject's baseline scan); None for skipped series.
+    match: VisitMatch | None = None
 
     @property
     def path(self) -> str:
@@ -58,10 +65,6 @@ def study_date(text: str) -> date | None:
         return None
 
 
-#: Visit names of time points the import creates (without a visit schedule in the profile).
-BASELINE_VISIT, UNSCHEDULED_VISIT = "BASELINE", "UNSCHEDULED"
-
-
 def plan_import(store: TrialStore, result: ScanResult, *, add_subjects_at: str = "") -> tuple[PlannedSeries, ...]:
     """What importing ``result`` into the trial would do, series by series (nothing is written).
 
@@ -69,17 +72,20 @@ def plan_import(store: TrialStore, result: ScanResult, *, add_subjects_at: str =
     """
     subjects = {subject.subject_id for subject in store.subjects()}
     attached: dict[tuple[str, date], set[str]] = {}
-    with_timepoints: set[str] = set()
+    existing: dict[str, dict[date, str]] = {}  # subject → scan date → visit of its time points
     for subject_id in subjects:
         for tp in store.timepoints(subject_id):
-            with_timepoints.add(subject_id)
             if tp.scan_date is not None:
                 attached[(subject_id, tp.scan_date)] = {link.series_uid for link in tp.series}
-    earliest: dict[str, date] = {}
+                existing.setdefault(subject_id, {})[tp.scan_date] = tp.visit
+    scan_dates: dict[str, set[date]] = {}
     for summary in result.series:
         day = study_date(summary.study_date)
-        if day is not None and summary.patient_id not in with_timepoints:
-            earliest[summary.patient_id] = min(day, earliest.get(summary.patient_id, day))
+        if day is not None:
+            scan_dates.setdefault(summary.patient_id, set()).add(day)
+    schedule = parse_trial_profile(store.trial.profile_toml).visits
+    matches = {(patient, match.scan_date): match for patient, days in scan_dates.items()
+               for match in match_with_existing(days, schedule, existing.get(patient, {}))}
     plan = []
     for summary in result.series:
         day = study_date(summary.study_date)
@@ -94,12 +100,11 @@ def plan_import(store: TrialStore, result: ScanResult, *, add_subjects_at: str =
         else:
             key = (summary.patient_id, day)
             if summary.series_uid in attached.get(key, set()):
-                plan.append(PlannedSeries(summary, summary.patient_id, day, "attached"))
+                plan.append(PlannedSeries(summary, summary.patient_id, day, "attached", match=matches[key]))
                 continue
-            visit = BASELINE_VISIT if earliest.get(summary.patient_id) == day else UNSCHEDULED_VISIT
             plan.append(PlannedSeries(summary, summary.patient_id, day, "attach" if key in attached else "attach-new",
                                       new_subject_site=add_subjects_at if new_subject else "",
-                                      visit="" if key in attached else visit))
+                                      visit="" if key in attached else matches[key].visit, match=matches[key]))
             attached.setdefault(key, set()).add(summary.series_uid)
     return tuple(plan)
 
@@ -125,6 +130,7 @@ def apply_import(store: TrialStore, plan: tuple[PlannedSeries, ...], actor: str)
         store.attach_series(timepoint.uid, study_uid=summary.study_uid, series_uid=summary.series_uid,
                             path=item.path, modality=summary.modality, description=summary.series_description,
                             frame_of_reference_uid=summary.frame_of_reference_uid or "",
-                            slice_thickness_mm=summary.slice_thickness, actor=actor)
+                            slice_thickness_mm=summary.slice_thickness, series_number=summary.series_number,
+                            actor=actor)
         count += 1
     return count

@@ -14,6 +14,7 @@ from recist_app.model.records import (
     Reader,
     ReaderRole,
     ReadTimepoint,
+    SeriesChoice,
     SeriesLink,
     Site,
     Status,
@@ -29,6 +30,7 @@ from recist_app.store.schema import (
     MeasurementRow,
     ReaderRow,
     ReadRow,
+    ReadSeriesRow,
     ReadTimepointRow,
     SeriesRow,
     SiteRow,
@@ -59,7 +61,8 @@ def subject(row: SubjectRow, site_code: str) -> Subject:
 def series(row: SeriesRow) -> SeriesLink:
     """The series-link record."""
     return SeriesLink(row.uid, row.timepoint_uid, row.study_uid, row.series_uid, row.path, row.modality,
-                      row.description, row.frame_of_reference_uid, row.slice_thickness_mm, row.version)
+                      row.description, row.frame_of_reference_uid, row.slice_thickness_mm, row.version,
+                      series_number=row.series_number)
 
 
 def timepoint(row: TimepointRow, is_baseline: bool, links: tuple[SeriesLink, ...]) -> Timepoint:
@@ -69,7 +72,7 @@ def timepoint(row: TimepointRow, is_baseline: bool, links: tuple[SeriesLink, ...
 
 def reader(row: ReaderRow) -> Reader:
     """The reader record (never the password hash)."""
-    return Reader(row.uid, row.name, ReaderRole(row.role))
+    return Reader(row.uid, row.name, ReaderRole(row.role), row.active)
 
 
 def read(row: ReadRow) -> Read:
@@ -104,13 +107,18 @@ def state(row: LesionStateRow) -> LesionState:
     """The lesion-state record."""
     status = Status(row.status) if row.status is not None else None
     return LesionState(row.uid, row.lesion_uid, row.timepoint_uid, status, row.merged_into_uid,
-                       row.radiation_induced, row.version)
+                       row.radiation_induced, row.version, row.reason or "")
 
 
 def read_timepoint(row: ReadTimepointRow) -> ReadTimepoint:
     """The read × time-point record (CR confirmation, signature)."""
     return ReadTimepoint(row.timepoint_uid, row.cr_confirmed, row.signed_at, row.signed_by_uid, row.meaning,
                          row.reopen_reason, row.version)
+
+
+def series_choice(row: ReadSeriesRow) -> SeriesChoice:
+    """The series a read uses at one time point."""
+    return SeriesChoice(row.timepoint_uid, row.series_uid, row.chosen_at, row.version)
 
 
 def result(row: TimepointResultRow) -> TimepointResultRecord:

@@ -3,7 +3,10 @@
 Each function runs inside the caller's transaction; :class:`~recist_app.store.read_session.ReadSession`
 wraps every call in one transaction with its audit row and pushes it on the undo stack.
 Impossible input raises (ARCHITECTURE C8); a record the caller edits carries the version it saw,
-and a stale version raises :class:`ConflictError`.
+and a stale version raises :class:`ConflictError`. Input a reader can give from the workstation
+raises :class:`~recist_app.store.errors.RefusedInputError` (an ``InvalidRecordError``) whose message
+is in the reader's words: lesions by label, visits as the reader sees them (blinded where the trial
+blinds), series by number and description, never a record identifier.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
+
+from sqlalchemy import select
 
 from recist_app.model.caliper import CLEARED_BY_MEASURING
 from recist_app.model.errors import InvalidRecordError
@@ -22,20 +27,23 @@ from recist_app.model.records import (
     LineMeasurement,
     Measurement,
     ReadTimepoint,
+    SeriesChoice,
     SeriesLink,
     Status,
     new_tracking_uid,
     new_uid,
 )
-from recist_app.store import mapping
+from recist_app.store import mapping, names
 from recist_app.store.audit import utc_now
-from recist_app.store.errors import ConflictError, DuplicateError
+from recist_app.store.errors import ConflictError, DuplicateError, RefusedInputError, TimepointLockedError
+from recist_app.store.names import visit_label
 from recist_app.store.repository import Repository
 from recist_app.store.schema import (
     LesionRow,
     LesionStateRow,
     MeasurementRow,
     ReadRow,
+    ReadSeriesRow,
     ReadTimepointRow,
     SeriesRow,
     TimepointRow,
@@ -78,13 +86,19 @@ def flag_irradiated(uow: UnitOfWork, repo: Repository, read: ReadRow, lesion: Le
         sbrt_start = sbrt_end = dose_gy = fractions = None
     else:
         if sbrt_start is None:
-            raise InvalidRecordError("sbrt_start", None, "the first SBRT date of an irradiated lesion")
+            raise RefusedInputError("sbrt_start", None, "the first SBRT date of an irradiated lesion",
+                                    f"Give the first day of {row.label}'s SBRT course: an irradiated lesion needs it.")
         if sbrt_end is not None and sbrt_end < sbrt_start:
-            raise InvalidRecordError("sbrt_end", sbrt_end, f"on or after sbrt_start ({sbrt_start})")
+            raise RefusedInputError("sbrt_end", sbrt_end, f"on or after sbrt_start ({sbrt_start})",
+                                    f"{row.label}'s SBRT course ends ({sbrt_end}) before it starts ({sbrt_start}); "
+                                    "correct the dates.")
         if dose_gy is not None and not dose_gy > 0:
-            raise InvalidRecordError("dose_gy", dose_gy, "a positive dose in Gy")
+            raise RefusedInputError("dose_gy", dose_gy, "a positive dose in Gy",
+                                    f"Give {row.label}'s SBRT dose in Gy, more than 0 (not {dose_gy}).")
         if fractions is not None and (isinstance(fractions, bool) or fractions < 1):
-            raise InvalidRecordError("fractions", fractions, "a whole number of fractions ≥ 1")
+            raise RefusedInputError("fractions", fractions, "a whole number of fractions ≥ 1",
+                                    f"Give {row.label}'s number of SBRT fractions as a whole number, 1 or more "
+                                    f"(not {fractions}).")
     return mapping.lesion(uow.update(row, lesion.version, irradiated=irradiated, sbrt_start=sbrt_start,
                                      sbrt_end=sbrt_end, sbrt_dose_gy=dose_gy, sbrt_fractions=fractions))
 
@@ -96,8 +110,11 @@ def delete_lesion(uow: UnitOfWork, repo: Repository, read: ReadRow, lesion: Lesi
         raise ConflictError(row.kind, row.uid, lesion.version, row.version)
     survivors_of = [s for s in repo.merged_into(read.uid, row.uid) if s.lesion_uid != row.uid]
     if survivors_of:
-        raise InvalidRecordError("lesion", row.label, "a lesion no other lesion was merged into; change the "
-                                 "merged lesion's status first")
+        merged = sorted(repo.lesion(state.lesion_uid, read.uid).label for state in survivors_of)
+        names = ", ".join(dict.fromkeys(merged))
+        raise RefusedInputError("lesion", row.label, "a lesion no other lesion was merged into",
+                                f"{row.label} cannot be deleted: {names} {'was' if len(set(merged)) == 1 else 'were'} "
+                                f"merged into it. Change the status of {names} first.")
     for measurement in repo.measurements(read.uid, row.uid):
         uow.delete(measurement, None)
     for state in repo.states(read.uid, row.uid):
@@ -112,11 +129,14 @@ def record_measurement(uow: UnitOfWork, repo: Repository, read: ReadRow, lesion_
     tp = _lesion_timepoint(repo, read, lesion, timepoint_uid)
     if isinstance(fragment, bool) or not isinstance(fragment, int) or fragment < 0:
         raise InvalidRecordError("fragment", fragment, "0, or the number (1, 2 …) of a split lesion's fragment")
-    _check_series(repo, tp, line)
+    _check_series(repo, read, tp, line)
     existing = [m for m in repo.measurements(read.uid, lesion.uid) if m.timepoint_uid == tp.uid
                 and m.axis == line.axis.value and m.fragment == fragment]
     if existing:
-        raise DuplicateError("measurement", f"{lesion.label} {line.axis} axis (fragment {fragment}) at {tp.visit}")
+        piece = f" (fragment {fragment})" if fragment else ""
+        raise DuplicateError("measurement", (lesion.uid, tp.uid, line.axis.value, fragment),
+                             f"{lesion.label}{piece} already has a {line.axis.value} axis at "
+                             f"{visit_label(repo, read, tp)}; edit that line instead of adding another.")
     row = uow.insert(MeasurementRow(uid=new_uid(), lesion_uid=lesion.uid, timepoint_uid=tp.uid, fragment=fragment,
                                     recorded_at=utc_now(), **mapping.line_columns(line)))
     return mapping.measurement(row)
@@ -143,7 +163,7 @@ def record_caliper(uow: UnitOfWork, repo: Repository, read: ReadRow, lesion_uid:
         if row is None:
             stored.append(record_measurement(uow, repo, read, lesion.uid, tp.uid, line, fragment))
         else:
-            _check_series(repo, tp, line)
+            _check_series(repo, read, tp, line)
             stored.append(mapping.measurement(uow.update(row, row.version, recorded_at=utc_now(),
                                                          **mapping.line_columns(line))))
     for stale in existing.values():
@@ -169,7 +189,7 @@ def edit_measurement(uow: UnitOfWork, repo: Repository, read: ReadRow, measureme
     """Replace the line of ``measurement`` (the version the caller saw)."""
     row = repo.measurement(measurement.uid, read.uid)
     tp = repo.timepoint(row.timepoint_uid, read.subject_uid)
-    _check_series(repo, tp, line)
+    _check_series(repo, read, tp, line)
     if line.axis.value != row.axis:
         raise InvalidRecordError("line.axis", line.axis.value, f"the measurement's axis ({row.axis})")
     return mapping.measurement(uow.update(row, measurement.version, recorded_at=utc_now(),
@@ -183,8 +203,9 @@ def delete_measurement(uow: UnitOfWork, repo: Repository, read: ReadRow, measure
 
 def set_status(uow: UnitOfWork, repo: Repository, read: ReadRow, lesion_uid: str, timepoint_uid: str,
                status: Status | str | None, *, merged_into_uid: str | None = None, radiation_induced: bool = False,
-               replacing: LesionState | None = None) -> LesionState | None:
-    """State a lesion's status at a time point; ``replacing`` is the state the caller saw (None: none).
+               replacing: LesionState | None = None, reason: str = "") -> LesionState | None:
+    """State a lesion's status at a time point; ``replacing`` is the state the caller saw (None: none);
+    ``reason`` says why a lesion was not assessed (kept for NOT ASSESSED only).
 
     Status None without ``radiation_induced`` removes the statement (the lines decide again).
     """
@@ -192,20 +213,28 @@ def set_status(uow: UnitOfWork, repo: Repository, read: ReadRow, lesion_uid: str
     tp = _lesion_timepoint(repo, read, lesion, timepoint_uid)
     value = _status(status, LesionRole(lesion.role))
     if (value is Status.MERGED) != (merged_into_uid is not None):
-        raise InvalidRecordError("merged_into_uid", merged_into_uid, "the surviving lesion, given for MERGED only")
+        raise RefusedInputError("merged_into_uid", merged_into_uid, "the surviving lesion, given for MERGED only",
+                                f"Say which lesion {lesion.label} merged into: a merged lesion needs it."
+                                if value is Status.MERGED else
+                                f"Only a merged lesion names the lesion it merged into; {lesion.label} is not "
+                                "stated as merged.")
     if merged_into_uid is not None:
         if merged_into_uid == lesion.uid:
-            raise InvalidRecordError("merged_into_uid", merged_into_uid, "another lesion of this read")
+            raise RefusedInputError("merged_into_uid", merged_into_uid, "another lesion of this read",
+                                    f"{lesion.label} cannot merge into itself; choose another lesion of this read.")
         repo.lesion(merged_into_uid, read.uid)
     if radiation_induced and not lesion.irradiated:
-        raise InvalidRecordError("radiation_induced", True, f"False for {lesion.label}, which is not irradiated")
+        raise RefusedInputError("radiation_induced", True, f"False for {lesion.label}, which is not irradiated",
+                                f"{lesion.label} is not marked irradiated on study, so its change cannot be "
+                                "radiation-induced. Mark it irradiated first (with its SBRT course).")
     existing = next((s for s in repo.states(read.uid, lesion.uid) if s.timepoint_uid == tp.uid), None)
     if existing is not None and (replacing is None or replacing.uid != existing.uid):
         raise ConflictError(existing.kind, existing.uid, replacing.version if replacing else None, existing.version)
     if existing is None and replacing is not None:
         raise ConflictError("lesion state", replacing.uid, replacing.version, None)
     values = {"status": value.value if value else None, "merged_into_uid": merged_into_uid,
-              "radiation_induced": bool(radiation_induced)}
+              "radiation_induced": bool(radiation_induced),
+              "reason": reason.strip() if value is Status.NOT_ASSESSED else ""}
     if value is None and not radiation_induced:
         if existing is not None:
             uow.delete(existing, replacing.version if replacing else None)
@@ -218,19 +247,74 @@ def set_status(uow: UnitOfWork, repo: Repository, read: ReadRow, lesion_uid: str
 
 def assign_series(uow: UnitOfWork, repo: Repository, subject_uid: str, timepoint_uid: str, *, study_uid: str,
                   series_uid: str, path: str = "", modality: str = "", description: str = "",
-                  frame_of_reference_uid: str = "", slice_thickness_mm: float | None = None) -> SeriesLink:
-    """Link a DICOM series (by UID and path) to an imaging time point of the subject."""
+                  frame_of_reference_uid: str = "", slice_thickness_mm: float | None = None,
+                  series_number: int | None = None) -> SeriesLink:
+    """Link a DICOM series (by UID and path) to an imaging time point of the subject.
+
+    ``series_number`` is (0020,0011) *Series Number*, which tells apart series of one description.
+    """
     tp = repo.timepoint(timepoint_uid, subject_uid)
     for name, value in (("study_uid", study_uid), ("series_uid", series_uid)):
         if not value:
             raise InvalidRecordError(name, value, "a non-empty DICOM UID")
+    if series_number is not None and (isinstance(series_number, bool) or not isinstance(series_number, int)):
+        raise InvalidRecordError("series_number", series_number, "a whole number (0020,0011) or None")
     if any(s.series_uid == series_uid for s in repo.series([tp.uid])):
-        raise DuplicateError("series link", f"{series_uid} at {tp.visit or tp.scan_date}")
+        label = SeriesLink(uid="", timepoint_uid=tp.uid, study_uid=study_uid, series_uid=series_uid, modality=modality,
+                           description=description, series_number=series_number).label
+        raise DuplicateError("series link", series_uid, f"{names.capital(label)} is already linked to "
+                                                        f"{tp.visit or tp.scan_date}; nothing was changed.")
     row = uow.insert(SeriesRow(uid=new_uid(), timepoint_uid=tp.uid, study_uid=study_uid, series_uid=series_uid,
                                path=str(path), modality=modality, description=description,
                                frame_of_reference_uid=frame_of_reference_uid or "",
-                               slice_thickness_mm=slice_thickness_mm))
+                               slice_thickness_mm=slice_thickness_mm, series_number=series_number))
     return mapping.series(row)
+
+
+def timepoint_series(repo: Repository, subject_uid: str, timepoint_uid: str) -> tuple[SeriesLink, ...]:
+    """The series linked to a time point of the subject, by series number (unnumbered last), then description."""
+    tp = repo.timepoint(timepoint_uid, subject_uid)
+    links = [mapping.series(row) for row in repo.series([tp.uid])]
+    return tuple(sorted(links, key=lambda link: (link.series_number is None, link.series_number or 0,
+                                                 link.description, link.series_uid)))
+
+
+def series_choices(repo: Repository, read: ReadRow) -> list[ReadSeriesRow]:
+    """The series chosen per time point in ``read`` (a read the scoped repository returned, so visible)."""
+    query = select(ReadSeriesRow).where(ReadSeriesRow.read_uid == read.uid).order_by(ReadSeriesRow.timepoint_uid)
+    return list(repo.session.scalars(query))
+
+
+def choose_series(uow: UnitOfWork, repo: Repository, read: ReadRow, timepoint_uid: str,
+                  series_uid: str) -> SeriesChoice:
+    """The reader measures on linked series ``series_uid`` at this time point (replacing an earlier choice).
+
+    Refused with :class:`TimepointLockedError` while the time point is signed, and with
+    :class:`InvalidRecordError` for a series not linked to the time point; both messages name the
+    visit as the reader sees it (blinded where the trial blinds) and the series by number and
+    description, never by UID. Choosing the series already chosen changes nothing.
+    """
+    tp = repo.timepoint(timepoint_uid, read.subject_uid)
+    signature = repo.read_timepoint(read.uid, tp.uid)
+    if signature is not None and signature.signed_at is not None:
+        visit = visit_label(repo, read, tp)
+        raise TimepointLockedError(tp.uid, visit, f"{visit} is signed and read-only: reopen it with a reason before "
+                                                  "choosing another series.")
+    linked = timepoint_series(repo, read.subject_uid, tp.uid)
+    if not any(link.series_uid == series_uid for link in linked):
+        visit, chosen = visit_label(repo, read, tp), names.series_words(repo, read, series_uid)
+        raise RefusedInputError("series_uid", series_uid, "a series linked to the time point",
+                                f"{names.capital(chosen)} cannot be read at {visit}; "
+                                f"{names.linked_words(visit, linked)}.")
+    existing = next((row for row in series_choices(repo, read) if row.timepoint_uid == tp.uid), None)
+    if existing is None:
+        row = uow.insert(ReadSeriesRow(uid=new_uid(), read_uid=read.uid, timepoint_uid=tp.uid, series_uid=series_uid,
+                                       chosen_at=utc_now()))
+    elif existing.series_uid != series_uid:
+        row = uow.update(existing, None, series_uid=series_uid, chosen_at=utc_now())
+    else:
+        row = existing
+    return mapping.series_choice(row)
 
 
 def confirm_cr(uow: UnitOfWork, repo: Repository, read: ReadRow, timepoint_uid: str,
@@ -251,7 +335,9 @@ def _lesion_values(repo: Repository, read: ReadRow, row: LesionRow | None, value
     """Validated lesion columns: label unique in the read, role consistent with the first time point."""
     label = str(values["label"] or "").strip()
     if not label or len(label) > 32:
-        raise InvalidRecordError("label", values["label"], "a non-empty label of at most 32 characters (e.g. T01)")
+        raise RefusedInputError("label", values["label"], "a non-empty label of at most 32 characters (e.g. T01)",
+                                "A lesion label has 1 to 32 characters (e.g. T01); "
+                                + (f"this one has {len(label)}." if label else "type one."))
     if any(other.label == label and (row is None or other.uid != row.uid) for other in repo.lesions(read.uid)):
         raise DuplicateError("lesion label", label)
     try:
@@ -260,12 +346,19 @@ def _lesion_values(repo: Repository, read: ReadRow, row: LesionRow | None, value
         raise InvalidRecordError("role", values["role"], f"one of {[r.value for r in LesionRole]}") from None
     timepoints = repo.timepoints(read.subject_uid)
     if not timepoints:
-        raise InvalidRecordError("first_timepoint_uid", None, "a time point of the subject; add a scan first")
+        raise RefusedInputError("first_timepoint_uid", None, "a time point of the subject; add a scan first",
+                                "This subject has no scan yet: import its images before adding lesions "
+                                "(File > Open folder).")
     first = repo.timepoint(values["first_timepoint_uid"] or timepoints[0].uid, read.subject_uid)
     if role.is_new == (first.uid == timepoints[0].uid):
         where = "a follow-up time point for a new lesion" if role.is_new else \
             "the baseline time point for a target or non-target lesion (RECIST 1.1 §4.1)"
-        raise InvalidRecordError("first_timepoint_uid", first.visit or str(first.scan_date), where)
+        visit = visit_label(repo, read, first)
+        message = (f"A new lesion appears after baseline: add it at a follow-up time point, not at {visit}."
+                   if role.is_new else
+                   f"A {role.value.lower()} lesion is chosen at baseline (RECIST 1.1 §4.1): add it at "
+                   f"{visit_label(repo, read, timepoints[0])}, not at {visit}, or add it as a new lesion.")
+        raise RefusedInputError("first_timepoint_uid", first.uid, where, message)
     return {"label": label, "role": role.value, "organ": str(values["organ"] or ""), "nodal": bool(values["nodal"]),
             "first_timepoint_uid": first.uid, "previously_irradiated": bool(values["previously_irradiated"])}
 
@@ -275,21 +368,32 @@ def _lesion_timepoint(repo: Repository, read: ReadRow, lesion: LesionRow, timepo
     tp = repo.timepoint(timepoint_uid, read.subject_uid)
     first = repo.timepoint(lesion.first_timepoint_uid, read.subject_uid)
     if tp.scan_date < first.scan_date:
-        raise InvalidRecordError("timepoint_uid", tp.uid, f"on or after {lesion.label}'s first time point")
+        seen, since = visit_label(repo, read, tp), visit_label(repo, read, first)
+        raise RefusedInputError("timepoint_uid", tp.uid, f"on or after {lesion.label}'s first time point",
+                                f"{lesion.label} first appears at {since}, so nothing can be recorded for it at "
+                                f"{seen}. Choose {since} or a later time point.")
     return tp
 
 
-def _check_series(repo: Repository, tp: TimepointRow, line: LineMeasurement) -> None:
+def _check_series(repo: Repository, read: ReadRow, tp: TimepointRow, line: LineMeasurement) -> None:
     """Where series are assigned to the time point, the line must be drawn on one of them (C4)."""
     linked = repo.series([tp.uid])
     if not linked:
         return
     match = next((s for s in linked if s.series_uid == line.series_uid), None)
     if match is None:
-        raise InvalidRecordError("series_uid", line.series_uid, "a series assigned to this time point")
+        links = sorted((mapping.series(row) for row in linked), key=lambda link: (link.series_number is None,
+                                                                                  link.series_number or 0))
+        raise RefusedInputError("series_uid", line.series_uid, "a series assigned to this time point",
+                                f"The caliper was drawn on {names.series_words(repo, read, line.series_uid)}, not on a "
+                                f"series of {visit_label(repo, read, tp)}: draw it again on one of them "
+                                f"({', '.join(link.label for link in links)}).")
     if match.frame_of_reference_uid and match.frame_of_reference_uid != line.frame_of_reference_uid:
-        raise InvalidRecordError("frame_of_reference_uid", line.frame_of_reference_uid,
-                                 f"the series' frame of reference ({match.frame_of_reference_uid})")
+        raise RefusedInputError("frame_of_reference_uid", line.frame_of_reference_uid,
+                                f"the series' frame of reference ({match.frame_of_reference_uid})",
+                                f"The caliper's image does not belong to {mapping.series(match).label} of "
+                                f"{visit_label(repo, read, tp)} (another frame of reference); draw the caliper again "
+                                "on that series.")
 
 
 def _status(status: Status | str | None, role: LesionRole) -> Status | None:
@@ -299,9 +403,13 @@ def _status(status: Status | str | None, role: LesionRole) -> Status | None:
         value = Status(status)
     except ValueError:
         stated = [s.value for s in Status if s is not Status.MEASURED]
-        raise InvalidRecordError("status", status, f"one of {stated}") from None
+        raise RefusedInputError("status", status, f"one of {stated}",
+                                f"There is no lesion status {status!r}; choose one of: "
+                                f"{', '.join(s.lower() for s in stated)}.") from None
     allowed = STATUSES_BY_ROLE[role]
     if value not in allowed:
         names = sorted(s.value for s in allowed)
-        raise InvalidRecordError("status", value.value, f"one of {names} for a {role} lesion")
+        raise RefusedInputError("status", value.value, f"one of {names} for a {role} lesion",
+                                f'A {role.value.lower()} lesion cannot have the status "{value.value.lower()}"; choose '
+                                f"one of: {', '.join(name.lower() for name in names)}.")
     return value

@@ -11,6 +11,7 @@ Scoping: the session's repository only ever sees this reader's rows (issue 5, ce
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from assessment.profile import Profile
 from assessment.read_report import ReadReport
 from recist_app.evaluation import engine
+from recist_app.model import completeness
 from recist_app.model.records import (
     AdjudicationTask,
     Lesion,
@@ -31,13 +33,14 @@ from recist_app.model.records import (
     Reader,
     ReadSnapshot,
     ReadTimepoint,
+    SeriesChoice,
     SeriesLink,
     Status,
     TimepointResultRecord,
 )
 from recist_app.store import audit, mapping, mutations, results, review, signoff, snapshots
 from recist_app.store.db import Database
-from recist_app.store.errors import PermissionDeniedError
+from recist_app.store.errors import IncompleteReadError, PermissionDeniedError
 from recist_app.store.repository import Repository, Scope
 from recist_app.store.schema import ReadRow
 from recist_app.store.unit_of_work import RowChange, UnitOfWork
@@ -58,7 +61,8 @@ class ReadSession:
 
     def __init__(self, db: Database, trial_uid: str, reader: Reader, read_uid: str) -> None:
         if not reader.role.reads:
-            raise PermissionDeniedError(reader.uid, reader.role.value, "own a read (use adjudicator_session)")
+            raise PermissionDeniedError(reader.uid, reader.role.value,
+                                        "own a read: adjudicators work on adjudication tasks")
         self._db = db
         self._trial_uid = trial_uid
         self.reader = reader
@@ -74,8 +78,23 @@ class ReadSession:
     def snapshot(self) -> ReadSnapshot:
         """The read as this reader may see it (time points blinded where the trial asks)."""
         with self._db.read() as session:
+            return self._snapshot(self._repo(session), blind=True)
+
+    def timepoint_series(self, timepoint_uid: str) -> tuple[SeriesLink, ...]:
+        """The series linked to a time point of the subject (paths included), by series number then
+        description: what the reader chooses among (:meth:`choose_series`)."""
+        with self._db.read() as session:
             repo = self._repo(session)
-            return snapshots.build(repo, repo.read(self.read_uid), blind_as=self.reader.role)
+            return mutations.timepoint_series(repo, repo.read(self.read_uid).subject_uid, timepoint_uid)
+
+    def chosen_series(self, timepoint_uid: str) -> str | None:
+        """The Series Instance UID this read measures on at the time point (None: not chosen yet)."""
+        with self._db.read() as session:
+            repo = self._repo(session)
+            read = repo.read(self.read_uid)
+            repo.timepoint(timepoint_uid, read.subject_uid)
+            return next((row.series_uid for row in mutations.series_choices(repo, read)
+                         if row.timepoint_uid == timepoint_uid), None)
 
     def evaluate(self, profile: Profile | None = None) -> ReadReport:
         """The engine's RECIST 1.1, iRECIST and subset results of the stored read (refreshes the cache).
@@ -176,20 +195,32 @@ class ReadSession:
 
     def set_status(self, lesion_uid: str, timepoint_uid: str, status: Status | str | None, *,
                    merged_into_uid: str | None = None, radiation_induced: bool = False,
-                   replacing: LesionState | None = None) -> LesionState | None:
-        """State a lesion's status at a time point (too small, disappeared, split, merged, present …)."""
+                   replacing: LesionState | None = None, reason: str = "") -> LesionState | None:
+        """State a lesion's status at a time point (too small, disappeared, split, merged, present …; not
+        assessed with its ``reason``)."""
         return self._run("set_status", lambda uow, repo, read: mutations.set_status(
             uow, repo, read, lesion_uid, timepoint_uid, status, merged_into_uid=merged_into_uid,
-            radiation_induced=radiation_induced, replacing=replacing))
+            radiation_induced=radiation_induced, replacing=replacing, reason=reason))
 
     def assign_series(self, timepoint_uid: str, *, study_uid: str, series_uid: str, path: str = "",
                       modality: str = "", description: str = "", frame_of_reference_uid: str = "",
-                      slice_thickness_mm: float | None = None) -> SeriesLink:
+                      slice_thickness_mm: float | None = None, series_number: int | None = None) -> SeriesLink:
         """Link a DICOM series to a time point of the subject."""
         return self._run("assign_series", lambda uow, repo, read: mutations.assign_series(
             uow, repo, read.subject_uid, timepoint_uid, study_uid=study_uid, series_uid=series_uid, path=path,
             modality=modality, description=description, frame_of_reference_uid=frame_of_reference_uid,
-            slice_thickness_mm=slice_thickness_mm))
+            slice_thickness_mm=slice_thickness_mm, series_number=series_number))
+
+    def choose_series(self, timepoint_uid: str, series_uid: str) -> SeriesChoice:
+        """Measure on linked series ``series_uid`` (DICOM Series Instance UID) at this time point.
+
+        One audited command on the undo stack, like every read change; choosing the series already
+        chosen changes (and audits) nothing. Refused on a signed time point
+        (:class:`TimepointLockedError`) and for a series not linked to it (:class:`InvalidRecordError`),
+        the messages naming the visit and the series (see :func:`mutations.choose_series`).
+        """
+        return self._run("choose_series", lambda uow, repo, read: mutations.choose_series(
+            uow, repo, read, timepoint_uid, series_uid))
 
     def confirm_cr(self, timepoint_uid: str, confirmed: bool = True) -> ReadTimepoint:
         """State that a CR at this time point was real (RULES §7 A5)."""
@@ -241,7 +272,12 @@ class ReadSession:
         A signature closes the undo history: what was signed is not undone (reopening, with a reason,
         is the way back). When this completes both central reads of the subject and they disagree, the
         adjudication task is created in the same transaction and passed to :attr:`on_adjudication`.
+        :class:`IncompleteReadError` lists what the time point lacks (:mod:`recist_app.model.completeness`).
         """
+        snapshot = self.snapshot()
+        gaps = completeness.gaps_before_signing(snapshot, timepoint_uid)
+        if gaps:
+            raise IncompleteReadError(snapshot.timepoint(timepoint_uid).visit, gaps)
         with self._db.write() as session:
             repo = self._repo(session)
             read = repo.read(self.read_uid)
@@ -272,6 +308,13 @@ class ReadSession:
 
     def _repo(self, session: Session) -> Repository:
         return Repository(session, self._trial_uid, self._scope)
+
+    def _snapshot(self, repo: Repository, *, blind: bool) -> ReadSnapshot:
+        """The read (blinded for this reader when ``blind``) with its series choices."""
+        read = repo.read(self.read_uid)
+        snapshot = snapshots.build(repo, read, blind_as=self.reader.role if blind else None)
+        choices = tuple(mapping.series_choice(row) for row in mutations.series_choices(repo, read))
+        return dataclasses.replace(snapshot, series_choices=choices)
 
     def _run(self, action: str, build: Callable[[UnitOfWork, Repository, ReadRow], T]) -> T:
         """Apply one command in one transaction with its audit row; push it on the undo stack."""
@@ -307,7 +350,7 @@ class ReadSession:
         """The unblinded snapshot, the profile, the input fingerprint and the cached results if fresh."""
         with self._db.read() as session:
             repo = self._repo(session)
-            snapshot = snapshots.build(repo, repo.read(self.read_uid))
+            snapshot = self._snapshot(repo, blind=False)
             cached = [mapping.result(row) for row in repo.results(self.read_uid)]
         profile = profile or engine.trial_profile(snapshot)
         digest = results.fingerprint(snapshot, profile)

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from assessment.read_report import ReadReport
 from recist_app.evaluation.engine import evaluate, outcome
-from recist_app.model.errors import InvalidRecordError
 from recist_app.model.records import (
     AdjudicationTask,
     Reader,
@@ -26,7 +25,7 @@ from recist_app.model.records import (
 )
 from recist_app.store import audit, mapping, snapshots
 from recist_app.store.db import Database
-from recist_app.store.errors import PermissionDeniedError
+from recist_app.store.errors import PermissionDeniedError, RefusedInputError
 from recist_app.store.repository import SYSTEM, Repository, Scope
 from recist_app.store.schema import AdjudicationRow, ReadRow
 from recist_app.store.signoff import authenticate
@@ -145,16 +144,21 @@ class AdjudicationSession:
     def resolve(self, task_uid: str, accepted_read_uid: str, reason: str, password: str) -> AdjudicationTask:
         """Accept one read of the task, with a reason and the adjudicator's signature (audited)."""
         if not reason or not reason.strip():
-            raise InvalidRecordError("reason", reason, "why this read is accepted (audited)")
+            raise RefusedInputError("reason", reason, "why this read is accepted (audited)",
+                                    "Give the reason for accepting this read; it is kept in the audit trail.")
         with self._db.write() as session:
             repo = Repository(session, self._trial_uid, self._scope)
             authenticate(repo.reader(self.reader.uid), password)
             task = repo.task(task_uid)
             if task.status != "open":
-                raise InvalidRecordError("task_uid", task_uid, "an open adjudication task")
+                raise RefusedInputError("task_uid", task_uid, "an open adjudication task",
+                                        "This adjudication task was already resolved; nothing was changed. Reload "
+                                        "the open tasks.")
             pair = (task.read_a_uid, task.read_b_uid)
             if accepted_read_uid not in pair:
-                raise InvalidRecordError("accepted_read_uid", accepted_read_uid, f"one of the task's reads {pair}")
+                raise RefusedInputError("accepted_read_uid", accepted_read_uid, f"one of the task's reads {pair}",
+                                        "The accepted read must be one of the two reads of this task: accept "
+                                        "reader 1's or reader 2's read.")
             uow = UnitOfWork(session)
             for uid in pair:
                 read = repo.read(uid)

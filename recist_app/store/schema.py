@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -130,11 +131,13 @@ class SeriesRow(Base):
     frame_of_reference_uid: Mapped[str] = mapped_column(UID)
     slice_thickness_mm: Mapped[float | None] = mapped_column(Double)
     version: Mapped[int] = mapped_column(Integer)
+    #: (0020,0011) Series Number, so that readers tell apart series of one description (revision 0002).
+    series_number: Mapped[int | None] = mapped_column(Integer)
     __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 
 
 class ReaderRow(Base):
-    """A reader with role and salted scrypt password hash."""
+    """A reader with role, salted scrypt password hash and whether the reader may log in (``active``)."""
 
     __tablename__ = "readers"
     __table_args__ = (UniqueConstraint("trial_uid", "name"),)
@@ -145,6 +148,8 @@ class ReaderRow(Base):
     role: Mapped[str] = mapped_column(String(32))
     password_hash: Mapped[str] = mapped_column(String(255))
     version: Mapped[int] = mapped_column(Integer)
+    #: False once the administrator disabled the reader: no log-in; reads and signatures stay (revision 0003).
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 
 
@@ -223,6 +228,7 @@ class LesionStateRow(Base):
     status: Mapped[str | None] = mapped_column(String(32))
     merged_into_uid: Mapped[str | None] = _uid_fk("lesions.uid", nullable=True)
     radiation_induced: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     version: Mapped[int] = mapped_column(Integer)
     __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 
@@ -241,6 +247,21 @@ class ReadTimepointRow(Base):
     signed_by_uid: Mapped[str | None] = _uid_fk("readers.uid", nullable=True)
     meaning: Mapped[str] = mapped_column(Text)
     reopen_reason: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+    __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
+
+
+class ReadSeriesRow(Base):
+    """Per read × time point: the linked series (by DICOM Series Instance UID) the reader measures on."""
+
+    __tablename__ = "read_series"
+    __table_args__ = (UniqueConstraint("read_uid", "timepoint_uid"),)
+    kind = "series choice"
+    uid: Mapped[str] = mapped_column(UID, primary_key=True)
+    read_uid: Mapped[str] = _uid_fk("reads.uid")
+    timepoint_uid: Mapped[str] = _uid_fk("timepoints.uid")
+    series_uid: Mapped[str] = mapped_column(UID)
+    chosen_at: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer)
     __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 

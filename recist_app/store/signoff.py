@@ -5,6 +5,8 @@ only a salted ``hashlib.scrypt`` hash (RFC 7914), compared in constant time. The
 records who, when (UTC) and its meaning. A signed time point is read-only: every command that
 touches it raises :class:`TimepointLockedError` until the reader reopens it with a reason. Both
 acts are audited; edits made while reopened carry the reopening reason in their audit rows.
+Refusals name the time point as the reader sees it (:func:`~recist_app.store.names.visit_label`),
+never by its identifier.
 """
 
 from __future__ import annotations
@@ -14,9 +16,15 @@ import hmac
 import os
 from collections.abc import Iterable
 
-from recist_app.model.errors import InvalidRecordError
 from recist_app.model.records import new_uid
-from recist_app.store.errors import SignatureError, TimepointLockedError
+from recist_app.store.errors import (
+    NotFoundError,
+    ReaderDisabledError,
+    RefusedInputError,
+    SignatureError,
+    TimepointLockedError,
+)
+from recist_app.store.names import capital, visit_label
 from recist_app.store.repository import Repository
 from recist_app.store.schema import ReaderRow, ReadTimepointRow
 from recist_app.store.unit_of_work import RowChange, UnitOfWork
@@ -31,7 +39,9 @@ DEFAULT_MEANING = "I have reviewed this assessment and approve it."
 def hash_password(secret: str) -> str:
     """``scrypt$N$r$p$salt$hash`` of ``secret`` with a fresh random salt."""
     if not isinstance(secret, str) or len(secret) < MIN_SECRET_LENGTH:
-        raise InvalidRecordError("password", "***", f"a password or PIN of at least {MIN_SECRET_LENGTH} characters")
+        wanted = f"at least {MIN_SECRET_LENGTH} characters"
+        raise RefusedInputError("password", "***", f"a password or PIN of {wanted}",
+                                f"A password or PIN needs {wanted}; choose a longer one.")
     salt = os.urandom(SALT_BYTES)
     digest = hashlib.scrypt(secret.encode("utf-8"), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P)
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
@@ -51,9 +61,12 @@ def verify_password(secret: str, stored: str) -> bool:
 
 
 def authenticate(reader: ReaderRow, secret: str) -> None:
-    """Raise :class:`SignatureError` unless ``secret`` is the reader's password or PIN."""
+    """Raise :class:`SignatureError` unless ``secret`` is the reader's password or PIN, and
+    :class:`ReaderDisabledError` when the reader was disabled (even with a read already open)."""
     if not verify_password(secret, reader.password_hash):
         raise SignatureError(reader.uid)
+    if not reader.active:
+        raise ReaderDisabledError(reader.uid)
 
 
 def sign(uow: UnitOfWork, repo: Repository, read_uid: str, timepoint_uid: str, reader: ReaderRow,
@@ -61,14 +74,17 @@ def sign(uow: UnitOfWork, repo: Repository, read_uid: str, timepoint_uid: str, r
     """Sign one time point of a read (already signed: :class:`TimepointLockedError`)."""
     authenticate(reader, secret)
     if not meaning.strip():
-        raise InvalidRecordError("meaning", meaning, "the meaning of the signature (e.g. 'reviewed and approved')")
+        raise RefusedInputError("meaning", meaning, "the meaning of the signature (e.g. 'reviewed and approved')",
+                                "Say what your signature means (e.g. 'reviewed and approved') before signing.")
     row = repo.read_timepoint(read_uid, timepoint_uid)
     if row is None:
         return uow.insert(ReadTimepointRow(uid=new_uid(), read_uid=read_uid, timepoint_uid=timepoint_uid,
                                            cr_confirmed=False, signed_at=at_utc, signed_by_uid=reader.uid,
                                            meaning=meaning, reopen_reason=""))
     if row.signed_at is not None:
-        raise TimepointLockedError(timepoint_uid)
+        visit = _visit(repo, read_uid, timepoint_uid)
+        raise TimepointLockedError(timepoint_uid, visit, f"{capital(visit)} is already signed and read-only; "
+                                                        "nothing was changed.")
     return uow.update(row, row.version, signed_at=at_utc, signed_by_uid=reader.uid, meaning=meaning,
                       reopen_reason="")
 
@@ -76,10 +92,14 @@ def sign(uow: UnitOfWork, repo: Repository, read_uid: str, timepoint_uid: str, r
 def reopen(uow: UnitOfWork, repo: Repository, read_uid: str, timepoint_uid: str, reason: str) -> ReadTimepointRow:
     """Reopen a signed time point for editing; ``reason`` is required and audited."""
     if not reason or not reason.strip():
-        raise InvalidRecordError("reason", reason, "why the signed time point is reopened (audited)")
+        raise RefusedInputError("reason", reason, "why the signed time point is reopened (audited)",
+                                f"Give the reason for reopening {_visit(repo, read_uid, timepoint_uid)}; it is kept "
+                                "in the audit trail.")
     row = repo.read_timepoint(read_uid, timepoint_uid)
     if row is None or row.signed_at is None:
-        raise InvalidRecordError("timepoint_uid", timepoint_uid, "a signed time point of this read")
+        raise RefusedInputError("timepoint_uid", timepoint_uid, "a signed time point of this read",
+                                f"{capital(_visit(repo, read_uid, timepoint_uid))} is not signed, so there is nothing "
+                                "to reopen.")
     return uow.update(row, row.version, signed_at=None, signed_by_uid=None, reopen_reason=reason.strip())
 
 
@@ -101,8 +121,17 @@ def check_unlocked(repo: Repository, read_uid: str, changes: Iterable[RowChange]
     for uid in sorted(touched_timepoints(changes)):
         row = rows.get(uid)
         if row is not None and row.signed_at is not None:
-            raise TimepointLockedError(uid)
+            raise TimepointLockedError(uid, _visit(repo, read_uid, uid))
         if row is not None and row.reopen_reason:
             reasons.append(row.reopen_reason)
     return "; ".join(dict.fromkeys(reasons))
+
+
+def _visit(repo: Repository, read_uid: str, timepoint_uid: str) -> str:
+    """The time point as the repository's reader sees it ("Week 8", or "TP2" where visits are blinded)."""
+    try:
+        read = repo.read(read_uid)
+        return visit_label(repo, read, repo.timepoint(timepoint_uid, read.subject_uid))
+    except NotFoundError:
+        return "this time point"
 

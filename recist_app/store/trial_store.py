@@ -8,7 +8,9 @@
     t01 = read.add_lesion("T01", "TARGET", organ="LUNG")
 
 Administrative changes (trial, sites, subjects, time points, series, readers, new reads) are
-audited like the readers' commands, with the acting user's name (``actor``).
+audited like the readers' commands, with the acting user's name (``actor``). A reader the
+administrator disabled (:meth:`TrialStore.set_reader_active`) can no longer log in, start a read
+or adjudicate (:class:`~recist_app.store.errors.ReaderDisabledError`); their reads and signatures stay.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assessment.profile import Profile
+from recist_app.evaluation.trial_profile import parse_trial_profile
 from recist_app.model.errors import InvalidRecordError
 from recist_app.model.records import (
     AdjudicationTask,
@@ -39,7 +42,13 @@ from recist_app.model.records import (
 from recist_app.store import audit, mapping, review, signoff, snapshots
 from recist_app.store import mutations as commands
 from recist_app.store.db import Database, head_revision, known_revisions
-from recist_app.store.errors import DatabaseError, DuplicateError, PermissionDeniedError
+from recist_app.store.errors import (
+    ConstraintError,
+    DatabaseError,
+    DuplicateError,
+    PermissionDeniedError,
+    ReaderDisabledError,
+)
 from recist_app.store.read_session import ReadSession
 from recist_app.store.repository import SYSTEM, Repository
 from recist_app.store.review import AdjudicationSession
@@ -76,7 +85,7 @@ class TrialStore:
         if not code or not code.strip():
             raise InvalidRecordError("code", code, "a non-empty trial code (e.g. STEREOSARC)")
         if profile_toml:
-            Profile.from_toml(profile_toml)  # ProfileError on a bad profile
+            parse_trial_profile(profile_toml)  # ProfileError naming the key (engine keys, [series], [[visit]])
         unknown = sorted(set(adjudicate_on) - set(review.ADJUDICATION_POINTS))
         if unknown:
             raise InvalidRecordError("adjudicate_on", unknown, f"points among {sorted(review.ADJUDICATION_POINTS)}")
@@ -145,9 +154,9 @@ class TrialStore:
 
     @property
     def profile(self) -> Profile:
-        """The trial's protocol profile (RULES §7 defaults when none)."""
+        """The trial's protocol profile for the engine (RULES §7 defaults when none); its flat keys only."""
         text = self.trial.profile_toml
-        return Profile.from_toml(text) if text else Profile()
+        return parse_trial_profile(text).engine if text else Profile()
 
     def sites(self) -> tuple[Site, ...]:
         """Every site, by code."""
@@ -246,21 +255,39 @@ class TrialStore:
 
     def attach_series(self, timepoint_uid: str, *, study_uid: str, series_uid: str, path: str = "",
                       modality: str = "", description: str = "", frame_of_reference_uid: str = "",
-                      slice_thickness_mm: float | None = None, actor: str = SYSTEM_ACTOR) -> SeriesLink:
-        """Link a DICOM series (by UID and path) to a time point."""
+                      slice_thickness_mm: float | None = None, series_number: int | None = None,
+                      actor: str = SYSTEM_ACTOR) -> SeriesLink:
+        """Link a DICOM series (by UID and path, with its (0020,0011) Series Number) to a time point."""
         def build(uow: UnitOfWork, repo: Repository) -> SeriesLink:
-            tp = repo.session.get(TimepointRow, timepoint_uid)
-            if tp is None:
-                raise InvalidRecordError("timepoint_uid", timepoint_uid, "a time point of the trial")
-            repo.subject_by_uid(tp.subject_uid)
+            tp = self._timepoint_row(repo, timepoint_uid)
             return commands.assign_series(uow, repo, tp.subject_uid, timepoint_uid, study_uid=study_uid,
                                           series_uid=series_uid, path=path, modality=modality,
                                           description=description, frame_of_reference_uid=frame_of_reference_uid,
-                                          slice_thickness_mm=slice_thickness_mm)
+                                          slice_thickness_mm=slice_thickness_mm, series_number=series_number)
         return self._admin("attach_series", actor, build)
 
+    def timepoint_series(self, timepoint_uid: str) -> tuple[SeriesLink, ...]:
+        """The series linked to a time point of the trial, with their paths, by series number then description."""
+        with self.db.read() as session:
+            repo = self._repo(session)
+            tp = self._timepoint_row(repo, timepoint_uid)
+            return commands.timepoint_series(repo, tp.subject_uid, tp.uid)
+
+    def edit_trial(self, *, name: str, actor: str = SYSTEM_ACTOR) -> Trial:
+        """Rename the trial (audited as ``edit_trial``; nothing is written when the name is the same).
+
+        The code stays: it names the database file, the exports and the SDTM STUDYID.
+        """
+        if not isinstance(name, str):
+            raise InvalidRecordError("name", name, "a text (may be empty)")
+
+        def build(uow: UnitOfWork, repo: Repository) -> Trial:
+            row = repo.trial()
+            return mapping.trial(uow.update(row, row.version, name=name.strip()))
+        return self._admin("edit_trial", actor, build)
+
     def add_reader(self, name: str, role: ReaderRole | str, password: str, actor: str = SYSTEM_ACTOR) -> Reader:
-        """Add a reader; only a salted scrypt hash of the password or PIN is stored."""
+        """Add an active reader; only a salted scrypt hash of the password or PIN is stored."""
         name = _required("name", name)
         try:
             role = ReaderRole(role)
@@ -272,8 +299,47 @@ class TrialStore:
             if any(row.name == name for row in repo.readers()):
                 raise DuplicateError("reader", name)
             return mapping.reader(uow.insert(ReaderRow(uid=new_uid(), trial_uid=self.trial_uid, name=name,
-                                                       role=role.value, password_hash=password_hash)))
+                                                       role=role.value, password_hash=password_hash, active=True)))
         return self._admin("add_reader", actor, build)
+
+    def set_reader_active(self, reader_uid: str, active: bool, actor: str = SYSTEM_ACTOR) -> Reader:
+        """Disable reader ``reader_uid`` (``active=False``) or enable the reader again.
+
+        A disabled reader cannot log in, start a read, adjudicate or sign; their reads and signatures
+        stay. Audited as ``disable_reader`` / ``enable_reader``; nothing is written when the reader
+        already is so.
+
+        Raises
+        ------
+        ConstraintError
+            When disabling the trial's last active administrator.
+        NotFoundError
+            When no reader of the trial has this uid.
+        """
+        if not isinstance(active, bool):
+            raise InvalidRecordError("active", active, "True (enable) or False (disable)")
+
+        def build(uow: UnitOfWork, repo: Repository) -> Reader:
+            row = repo.reader(reader_uid)
+            admin = ReaderRole.ADMIN.value
+            if row.active and not active and row.role == admin and not any(
+                    other.active and other.role == admin and other.uid != row.uid for other in repo.readers()):
+                raise ConstraintError(f"{row.name} is the trial's last active administrator and cannot be "
+                                      "disabled: add or enable another administrator first.")
+            return mapping.reader(uow.update(row, row.version, active=active))
+        return self._admin("enable_reader" if active else "disable_reader", actor, build)
+
+    def set_reader_password(self, reader_uid: str, password: str, actor: str = SYSTEM_ACTOR) -> Reader:
+        """Give reader ``reader_uid`` a new password or PIN (only its salted scrypt hash is stored).
+
+        Audited as ``set_reader_password``; the audit trail shows the hash as ``***``.
+        """
+        password_hash = hash_password(password)
+
+        def build(uow: UnitOfWork, repo: Repository) -> Reader:
+            row = repo.reader(reader_uid)
+            return mapping.reader(uow.update(row, row.version, password_hash=password_hash))
+        return self._admin("set_reader_password", actor, build)
 
     def authenticate(self, reader: str, password: str) -> Reader:
         """The reader (by uid, or by name) when ``password`` is theirs.
@@ -285,6 +351,8 @@ class TrialStore:
         ------
         SignatureError
             On a wrong password or PIN.
+        ReaderDisabledError
+            When the password is right but the administrator disabled the reader.
         NotFoundError
             When no reader of the trial has this uid or name.
         """
@@ -294,7 +362,9 @@ class TrialStore:
             row = next((r for r in rows if r.uid == reader), None) or next((r for r in rows if r.name == reader), None)
             if row is None:
                 row = repo.reader(reader)  # raises NotFoundError
-            signoff.authenticate(row, password)
+            signoff.authenticate(row, password)  # first: a wrong password says nothing of the reader's state
+            if not row.active:
+                raise ReaderDisabledError(row.uid)
             return mapping.reader(row)
 
     # Sessions.
@@ -303,22 +373,26 @@ class TrialStore:
         """The read of ``subject_id`` by reader ``reader_uid`` (created, audited, on first use).
 
         Keep the returned session while the reader works: its undo/redo stack lives in it. Given a
-        ``password``, the reader is authenticated first (:class:`SignatureError` when wrong).
+        ``password``, the reader is authenticated first (:class:`SignatureError` when wrong). A
+        disabled reader gets no session (:class:`ReaderDisabledError`).
         """
         with self.db.write() as session:
             repo = self._repo(session)
             row = repo.reader(reader_uid)
             if password is not None:
                 signoff.authenticate(row, password)
+            if not row.active:
+                raise ReaderDisabledError(row.uid)
             reader = mapping.reader(row)
             if not reader.role.reads:
-                raise PermissionDeniedError(reader.uid, reader.role.value, "own a read (use adjudicator_session)")
+                raise PermissionDeniedError(reader.uid, reader.role.value,
+                                            "own a read: adjudicators work on adjudication tasks")
             subject = repo.subject(subject_id)
             reads = repo.reads(subject.uid)
             read = next((r for r in reads if r.reader_uid == reader_uid), None)
             if read is None:
                 if reader.role.is_central and any(repo.reader(r.reader_uid).role == reader.role for r in reads):
-                    raise DuplicateError(f"{reader.role.value} read of subject", subject_id)
+                    raise DuplicateError(f"{reader.role.value.replace('_', ' ')} read of subject", subject_id)
                 uow = UnitOfWork(session)
                 read = uow.insert(ReadRow(uid=new_uid(), subject_uid=subject.uid, reader_uid=reader_uid,
                                           accepted=False, created_at=audit.utc_now()))
@@ -327,9 +401,11 @@ class TrialStore:
         return ReadSession(self.db, self.trial_uid, reader, read.uid)
 
     def adjudicator_session(self, reader_uid: str) -> AdjudicationSession:
-        """The adjudicator's session (the reader must have the adjudicator role)."""
+        """The adjudicator's session (the reader must have the adjudicator role and be active)."""
         with self.db.read() as session:
             reader = mapping.reader(self._repo(session).reader(reader_uid))
+        if not reader.active:
+            raise ReaderDisabledError(reader.uid)
         return AdjudicationSession(self.db, self.trial_uid, reader)
 
     def check_double_read(self, subject_id: str, *, require_signed: bool = True) -> AdjudicationTask | None:
@@ -359,11 +435,22 @@ class TrialStore:
     def _repo(self, session: Session) -> Repository:
         return Repository(session, self.trial_uid, SYSTEM)
 
+    @staticmethod
+    def _timepoint_row(repo: Repository, timepoint_uid: str) -> TimepointRow:
+        """Time point ``timepoint_uid`` of this trial (else :class:`InvalidRecordError`)."""
+        tp = repo.session.get(TimepointRow, timepoint_uid)
+        if tp is None:
+            raise InvalidRecordError("timepoint_uid", timepoint_uid, "a time point of the trial")
+        repo.subject_by_uid(tp.subject_uid)  # of this trial, else NotFoundError
+        return tp
+
     def _admin(self, action: str, actor: str, build: Callable[[UnitOfWork, Repository], T]) -> T:
+        """Run ``build`` in one write transaction with its audit entry (none when it changed nothing)."""
         with self.db.write() as session:
             uow = UnitOfWork(session)
             result = build(uow, self._repo(session))
-            audit.append(session, actor_uid="", actor_name=actor, action=action, changes=uow.changes)
+            if uow.changes:
+                audit.append(session, actor_uid="", actor_name=actor, action=action, changes=uow.changes)
             return result
 
 

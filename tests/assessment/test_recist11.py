@@ -332,9 +332,11 @@ def test_profile_rejects_unknown_keys_and_wrong_types():
 
 
 def test_stereosarc_profile_ships_and_parses():
+    import tomllib
     from importlib.resources import files
     text = files("resources.profiles").joinpath("stereosarc.toml").read_text()
-    profile = Profile.from_toml(text)
+    # The engine's keys are the flat ones; [series] and [[visit]] are the workstation's (README).
+    profile = Profile.from_mapping({k: v for k, v in tomllib.loads(text).items() if not isinstance(v, (dict, list))})
     assert profile.name == "STEREOSARC" and profile.confirmation_required is False
 
 

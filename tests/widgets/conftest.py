@@ -1,4 +1,5 @@
-"""Widget test set-up: the configured QApplication, a phantom series per module, a shown SliceView.
+"""Widget test set-up: the configured QApplication, a phantom series per module, a shown SliceView,
+the demo trial per module with its store and a shown main window.
 
 ``QT_QPA_PLATFORM=offscreen`` comes from ``tests/conftest.py``.
 """
@@ -11,10 +12,14 @@ from pathlib import Path
 
 import pytest
 from PySide6 import QtWidgets
+from pytestqt.qtbot import QtBot
 
 from recist_app.demo.phantom import GroundTruth, LesionTruth, PhantomSpec, write_series
 from recist_app.imaging.load import load_series_from_folder
 from recist_app.imaging.volume import CtVolume
+from recist_app.store import TrialStore
+from tests.widgets.reading_support import Demo, build_demo, open_window
+from widgets.main_window import MainWindow
 from widgets.viewer.overlay import OverlayInfo
 from widgets.viewer.slice_view import SliceView
 
@@ -74,3 +79,26 @@ def show_view(qtbot: object, volume: CtVolume, info: OverlayInfo = INFO) -> Slic
 def view(app: QtWidgets.QApplication, qtbot: object, phantom: Phantom) -> Iterator[SliceView]:
     """A SliceView showing the module's phantom."""
     yield show_view(qtbot, phantom.volume)
+
+
+# -- the demo trial (built once per module; each test works on its own copy of the database) ------------
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
+    return build_demo(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture
+def store(demo: Demo, tmp_path: Path) -> Iterator[TrialStore]:
+    """The demo trial's store, on a copy of its database."""
+    with TrialStore.open(demo.copy_db(tmp_path)) as opened:
+        yield opened
+
+
+@pytest.fixture
+def window(app: QtWidgets.QApplication, qtbot: QtBot, demo: Demo, tmp_path: Path) -> Iterator[MainWindow]:
+    """A shown main window on a copy of the demo trial, nobody logged in; closed without asking afterwards."""
+    win = open_window(qtbot, demo.copy_db(tmp_path))
+    yield win
+    win.quit_anyway()
+    assert win.store is not None
+    win.store.close()

@@ -14,11 +14,13 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 from pytestqt.qtbot import QtBot
 
+import resources
 from recist_app.demo.images import DemoImages, load_demo_images
 from recist_app.demo.phantom import LesionTruth
 from recist_app.demo.store import DemoReader, DemoTrial, build_demo_trial
-from recist_app.model.records import Axis
+from recist_app.model.records import Axis, ReaderRole
 from recist_app.store import TrialStore
+from tests.support import SHARED_DIR, require
 from tests.widgets.events import rounded
 from widgets.app import open_as
 from widgets.main_window import MainWindow
@@ -134,7 +136,8 @@ def check_shot(window: MainWindow, path: Path, size: tuple[int, int]) -> None:
     pixmap = window.grab()
     assert pixmap.save(str(path), "PNG")
     ratio = window.devicePixelRatioF()
-    assert (pixmap.width(), pixmap.height()) == (round(size[0] * ratio), round(size[1] * ratio))
+    shot, wanted = (pixmap.width(), pixmap.height()), (round(size[0] * ratio), round(size[1] * ratio))
+    assert shot == wanted, f"the window is {shot} instead of {wanted}: it does not fit the screen"
 
 
 def blinded_trial(demo: Demo, db: Path) -> Path:
@@ -153,4 +156,33 @@ def blinded_trial(demo: Demo, db: Path) -> Path:
                                 frame_of_reference_uid=truth.frame_of_reference_uid)
         session = store.reader_session(site.uid, "STS-001")
         session.add_lesion("T01", "TARGET")
+    return db
+
+
+#: The real studies of ``../shared`` a new user would import first (issue 12).
+LUNG_DATA = SHARED_DIR / "data" / "ct" / "lung_pet_ct_dx"
+COVID_DATA = SHARED_DIR / "data" / "ct" / "covid19_ny_sbu_A002304_two_timepoints"
+#: Readers of :func:`build_real_trial`: name, role, password.
+REAL_READERS = (("Ada Admin", ReaderRole.ADMIN, "admin-pass"),
+                ("Cora Central", ReaderRole.CENTRAL_READER_1, "central-pass"),
+                ("Sam Site", ReaderRole.SITE_RADIOLOGIST, "site-pass"))
+WAITING_SUBJECT = "STS-WAITING"
+
+
+def build_real_trial(folder: Path) -> Path:
+    """A STEREOSARC trial in ``folder`` holding the real lung and COVID studies, imported as a new user
+    would (``import-dicom --add-subjects --site TCIA``), and a subject registered before its images."""
+    from recist_app.imaging.scan import scan
+    from recist_app.store.dicom_import import apply_import, plan_import
+
+    require(LUNG_DATA.is_dir() and COVID_DATA.is_dir(), "shared data is missing; clone ../shared beside the project")
+    db = folder / "real.sqlite"
+    profile = resources.read_text("profiles/stereosarc.toml")
+    with TrialStore.create(db, code="STEREOSARC", profile_toml=profile) as store:
+        for name, role, password in REAL_READERS:
+            store.add_reader(name, role, password)
+        store.add_site("FR01")
+        store.add_subject(WAITING_SUBJECT, "FR01")
+        plan = plan_import(store, scan([LUNG_DATA, COVID_DATA]), add_subjects_at="TCIA")
+        assert apply_import(store, plan, "test") == 9
     return db

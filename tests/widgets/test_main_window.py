@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -24,7 +23,6 @@ from tests.widgets.events import drag, wheel
 from tests.widgets.reading_support import (
     Demo,
     blinded_trial,
-    build_demo,
     check_shot,
     click_item,
     click_timepoint,
@@ -40,20 +38,6 @@ from widgets.viewer.calipers import Tool
 
 Key = QtCore.Qt.Key
 DEMO, CENTRAL_1, CENTRAL_2 = "Demo Reader", "Demo Central Reader 1", "Demo Central Reader 2"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    return build_demo(tmp_path_factory.mktemp("demo"))
-
-
-@pytest.fixture
-def window(app: QtWidgets.QApplication, qtbot: QtBot, demo: Demo, tmp_path: Path) -> Iterator[MainWindow]:
-    win = open_window(qtbot, demo.copy_db(tmp_path))
-    yield win
-    win.close()
-    assert win.store is not None
-    win.store.close()
 
 
 @pytest.fixture
@@ -72,7 +56,8 @@ def spacing(window: MainWindow) -> float:
 def test_layout_actions_and_login(window: MainWindow, demo: Demo) -> None:
     log_in(window, demo.reader(DEMO))
     docks = {dock.objectName(): dock for dock in window.findChildren(QtWidgets.QDockWidget)}
-    assert set(docks) == {"trialDock", "lesionDock", "responseDock"}
+    assert set(docks) == {"worklistDock", "trialDock", "lesionDock", "responseDock", "adjudicationDock"}
+    assert window.dockWidgetArea(docks["worklistDock"]) == QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
     assert window.dockWidgetArea(docks["trialDock"]) == QtCore.Qt.DockWidgetArea.LeftDockWidgetArea
     assert window.dockWidgetArea(docks["lesionDock"]) == QtCore.Qt.DockWidgetArea.RightDockWidgetArea
     assert window.dockWidgetArea(docks["responseDock"]) == QtCore.Qt.DockWidgetArea.RightDockWidgetArea
@@ -276,7 +261,7 @@ def test_a_cancelled_load_never_reaches_the_view(window: MainWindow, demo: Demo,
     reading = window.reading
     qtbot.waitUntil(lambda: "current" in reading.volumes, timeout=15_000)
     shown = reading.slice_view.volume
-    tp = reading.bridge.snapshot.timepoint("BASELINE")
+    tp = reading.bridge.snapshot.timepoint("WEEK 8")  # not in the loader's cache (log-in lands on baseline)
     loaded: list[object] = []
     reading.loader.loaded.connect(lambda *args: loaded.append(args))
     task = reading.loader.load("test", tp, tp.series[0], "Loading BASELINE")
@@ -306,7 +291,7 @@ def test_blinded_central_reader_sees_only_their_own_blinded_read(app: QtWidgets.
         assert reading.slice_view.measurement_keys() == []
         check_shot(window, shots / "blinded_central_reader.png", (1600, 960))
     finally:
-        window.close()
+        window.quit_anyway()
         window.store.close()
 
 
@@ -345,7 +330,7 @@ def test_screenshots(app: QtWidgets.QApplication, qtbot: QtBot, demo: Demo, tmp_
         assert all(dock.width() >= 200 for dock in docks)
         assert view.width() >= size[0] * 0.4, "the image keeps most of the width"
     finally:
-        window.close()
+        window.quit_anyway()
         window.store.close()
 
 
@@ -376,15 +361,19 @@ def test_compare_with_the_nadir(window: MainWindow, demo: Demo, qtbot: QtBot) ->
     log_in(window, demo.reader(DEMO))
     reading = window.reading
     click_timepoint(qtbot, window, "STS-003", "WEEK 18")
-    window.main_actions.prior_nadir.setChecked(True)
+    box = window.main_actions.prior_box
+    snapshot = reading.bridge.snapshot
+    assert box.currentData() == "previous"  # issue 12: the previous time point by default
+    assert [box.itemText(i) for i in range(box.count())][3:] == [f"Prior: {tp.visit}" for tp in snapshot.timepoints
+                                                                 if tp.uid != reading.tp_uid]
+    box.setCurrentIndex(box.findData("nadir"))
     window.main_actions.compare.trigger()
     assert reading.comparing
-    snapshot = reading.bridge.snapshot
     assert reading.prior_uid == snapshot.timepoint("WEEK 6").uid  # 59 mm, the smallest sum before week 18
     qtbot.waitUntil(lambda: reading.compare_view.left.volume is not None and
                     reading._shown.get(id(reading.compare_view.left)) == reading.prior_uid, timeout=15_000)
     assert reading.compare_view.left_title.text() == "Prior · WEEK 6"
-    window.main_actions.prior_baseline.setChecked(True)
+    box.setCurrentIndex(box.findData("baseline"))
     qtbot.waitUntil(lambda: reading._shown.get(id(reading.compare_view.left)) == snapshot.timepoint("BASELINE").uid,
                     timeout=15_000)
     left_keys = set(reading.compare_view.left.measurement_keys())
@@ -460,4 +449,4 @@ def test_a_subject_registered_before_its_images_is_shown_as_such(app: QtWidgets.
     assert "STS-000 has no images yet" in window.statusBar().currentMessage()
     assert window.findChild(QtWidgets.QMessageBox, "errorBox") is None
     assert window.reading.response_panel.table.model().rowCount() == 0
-    window.close()
+    window.quit_anyway()

@@ -1,8 +1,9 @@
 """``LoginDialog``: pick a reader of the trial and enter the password (checked like a signature).
 
 The password is verified by the store's own check (:meth:`recist_app.store.TrialStore.authenticate`:
-salted scrypt, constant-time comparison); the dialog never sees the hash. Only roles that own a
-read (site radiologist, central readers) can log in to read.
+salted scrypt, constant-time comparison); the dialog never sees the hash. Every role is listed
+(administrators and adjudicators see images without reading); readers the administrator disabled
+are not, and one disabled while the dialog is open is refused with the store's message.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from PySide6 import QtCore, QtWidgets
 
 from recist_app.model.records import Reader
 from recist_app.store import TrialStore
-from recist_app.store.errors import SignatureError
+from recist_app.store.errors import ReaderDisabledError, SignatureError
 
 ROLE_NAMES = {"site_radiologist": "site radiologist", "central_reader_1": "central reader 1",
               "central_reader_2": "central reader 2", "adjudicator": "adjudicator", "admin": "administrator"}
@@ -43,7 +44,8 @@ class LoginDialog(QtWidgets.QDialog):
         self.setMinimumWidth(380)
         self._store = store
         self.reader: Reader | None = None
-        self._readers = [r for r in store.readers() if r.role.reads]
+        # every role (administrators and adjudicators see images), but no disabled reader
+        self._readers = [reader for reader in store.readers() if reader.active]
         self.reader_box = QtWidgets.QComboBox()
         for reader in self._readers:
             self.reader_box.addItem(f"{reader.name}  ({role_name(reader)})", reader.uid)
@@ -85,6 +87,9 @@ class LoginDialog(QtWidgets.QDialog):
             return
         try:
             self.reader = self._store.authenticate(uid, self.password_edit.text())
+        except ReaderDisabledError as exc:
+            self.error_label.setText(str(exc))
+            return
         except SignatureError:
             self.error_label.setText(f"Wrong password for {self.reader_box.currentText().split('  (')[0]}.")
             self.password_edit.selectAll()

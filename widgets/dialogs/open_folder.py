@@ -19,9 +19,11 @@ from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from recist_app.errors import RecistAppError
 from recist_app.imaging.scan import ScanResult, SeriesSummary, scan
 from recist_app.store import TrialStore
 from recist_app.store.dicom_import import PlannedSeries, apply_import, plan_import
+from widgets.error_display import show_error
 from widgets.workers import Progress, Task, TaskRunner
 
 ACTIONS = {"attach": "attach to its time point", "attach-new": "attach to a new time point",
@@ -182,6 +184,10 @@ class OpenFolderDialog(QtWidgets.QDialog):
     def _on_scan_failed(self, error: BaseException) -> None:
         if not self._finish_scan():
             return
+        if not isinstance(error, RecistAppError):  # a bug: the error boundary says so and logs the details
+            self.status_label.setText("Nothing to import.")
+            show_error("Could not scan the folder", error, self)
+            return
         self.status_label.setText(f"Nothing to import: {error}")
 
     def _on_scan_finished(self, result: ScanResult) -> None:
@@ -210,8 +216,8 @@ class OpenFolderDialog(QtWidgets.QDialog):
                     action = ACTIONS.get(item.action, item.action) if item else ""
                     if item is not None and item.reason:
                         action = f"{action}: {item.reason}"
-                    if item is not None and item.visit:
-                        action = f"{action} ({item.visit})"
+                    if item is not None and item.visit and item.match is not None:
+                        action = f"{action} as {item.match.text}"
                     if item is not None and item.new_subject_site:
                         action = f"{action}, new subject at {item.new_subject_site}"
                     codes = ", ".join(f.code for f in summary.findings)

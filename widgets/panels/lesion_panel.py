@@ -21,7 +21,7 @@ from typing import Any
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from assessment.read_report import ReadReport
-from recist_app.model.records import STATUSES_BY_ROLE, Lesion, ReadSnapshot
+from recist_app.model.records import STATUSES_BY_ROLE, Lesion, ReadSnapshot, Status
 from widgets.panels import organs
 from widgets.panels.frozen_table import FrozenColumnTableView
 from widgets.panels.lesion_cells import (
@@ -97,15 +97,16 @@ class LesionPanel(QtWidgets.QWidget):
     Signals
     -------
     lesion_activated(str lesion_uid, str timepoint_uid)
-        Enter or double click on a cell (a fixed column gives the lesion's first time point).
+        Enter or double click on a cell (a fixed column gives ``""``: the time point shown).
     add_lesion_requested(str role)
         ``"TARGET"``, ``"NON-TARGET"`` or ``"NEW"``.
     lesion_edit_requested(str lesion_uid, dict changes)
         Keyword arguments of ``ReadSession.edit_lesion`` (label, organ, nodal, role, previously_irradiated).
     irradiation_edit_requested(str lesion_uid, bool irradiated, dict sbrt)
         Keyword arguments of ``ReadSession.flag_irradiated`` (sbrt_start, sbrt_end, dose_gy, fractions).
-    status_requested(str lesion_uid, str timepoint_uid, str status_or_empty, bool radiation_induced)
-        A :class:`~recist_app.model.records.Status` value, or "" for "measured, no status".
+    status_requested(str lesion_uid, str timepoint_uid, str status_or_empty, bool radiation_induced, str reason)
+        A :class:`~recist_app.model.records.Status` value, or "" for "measured, no status"; ``reason``
+        says why a lesion is not assessed (asked with :attr:`LesionPanel.ask_reason`).
     delete_lesion_requested(str lesion_uid)
     """
 
@@ -113,7 +114,7 @@ class LesionPanel(QtWidgets.QWidget):
     add_lesion_requested = QtCore.Signal(str)
     lesion_edit_requested = QtCore.Signal(str, object)
     irradiation_edit_requested = QtCore.Signal(str, bool, object)
-    status_requested = QtCore.Signal(str, str, str, bool)
+    status_requested = QtCore.Signal(str, str, str, bool, str)
     delete_lesion_requested = QtCore.Signal(str)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
@@ -155,6 +156,8 @@ class LesionPanel(QtWidgets.QWidget):
         layout.addWidget(self.findings_label)
         layout.addWidget(self.table, 1)
         self._read_only = False
+        #: Asks why a lesion is not assessed: ``(label, current reason) -> reason or None`` (cancelled).
+        self.ask_reason: Callable[[str, str], str | None] = self._ask_reason
 
     # -- content ------------------------------------------------------------------------------
     def set_read(self, snapshot: ReadSnapshot, report: ReadReport | None, *, read_only: bool = False) -> None:
@@ -221,7 +224,7 @@ class LesionPanel(QtWidgets.QWidget):
         tp = self.model.timepoint_at(index.column())
         if tp is not None and self.model.is_before_first(lesion, tp):
             return
-        self.lesion_activated.emit(lesion.uid, tp.uid if tp else lesion.first_timepoint_uid)
+        self.lesion_activated.emit(lesion.uid, tp.uid if tp else "")  # a fixed column: the time point shown
 
     def _on_context_menu_requested(self, pos: QtCore.QPoint) -> None:
         menu = self.context_menu(self.table.indexAt(pos))
@@ -256,22 +259,36 @@ class LesionPanel(QtWidgets.QWidget):
         state = self.model.state(lesion.uid, timepoint_uid)
         current = state.status if state is not None else None
         induced = state.radiation_induced if state is not None else False
-        emit = self.status_requested.emit
+        reason = state.reason if state is not None else ""
+
+        def emit(status: str, radiation_induced: bool, ask: bool = True) -> None:
+            why = reason if status == Status.NOT_ASSESSED.value else ""
+            if status == Status.NOT_ASSESSED.value and ask:
+                asked = self.ask_reason(lesion.label, reason)
+                if asked is None:
+                    return  # cancelled: nothing is stated
+                why = asked
+            self.status_requested.emit(lesion.uid, timepoint_uid, status, radiation_induced, why)
+
         group = QtGui.QActionGroup(menu)
-        measured = _action(menu, "Measured (no status)", "status:", lambda: emit(lesion.uid, timepoint_uid, "",
-                                                                                    induced), checked=current is None)
+        measured = _action(menu, "Measured (no status)", "status:", lambda: emit("", induced), checked=current is None)
         group.addAction(measured)
         allowed = STATUSES_BY_ROLE[lesion.role]
         for status, text in STATUS_MENU:
             if status in allowed:
-                group.addAction(_action(menu, text, f"status:{status.value}",
-                                        partial(emit, lesion.uid, timepoint_uid, status.value, induced),
+                group.addAction(_action(menu, text + ("…" if status is Status.NOT_ASSESSED else ""),
+                                        f"status:{status.value}", partial(emit, status.value, induced),
                                         checked=status is current))
         menu.addSeparator()
         mark = _action(menu, "Radiation-induced change (RULES §7 A9)", "radiation_induced",
-                       lambda: emit(lesion.uid, timepoint_uid, current.value if current else "", not induced),
-                       checked=induced)
+                       lambda: emit(current.value if current else "", not induced, ask=False), checked=induced)
         mark.setEnabled(lesion.irradiated or lesion.previously_irradiated)
+
+    def _ask_reason(self, label: str, reason: str) -> str | None:
+        text, ok = QtWidgets.QInputDialog.getText(
+            self, "Not assessed", f"Why is {label} not assessed at this time point (e.g. not in the field of view, "
+            "artefact, image missing)?", text=reason)
+        return text.strip() if ok and text.strip() else None
 
     def _lesion_actions(self, menu: QtWidgets.QMenu, lesion: Lesion) -> None:
         edit = self.lesion_edit_requested.emit

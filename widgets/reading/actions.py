@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING
 
 from PySide6 import QtCore, QtWidgets
 
+from recist_app.model.completeness import gaps_before_signing
+from recist_app.model.records import ReaderRole
 from recist_app.store.errors import SignatureError
 from recist_app.store.signoff import DEFAULT_MEANING
 from widgets.dialogs.export import ExportDialog
 from widgets.dialogs.open_folder import OpenFolderDialog
 from widgets.dialogs.sign import ReopenDialog, SignDialog
 from widgets.error_display import show_error
-from widgets.main_actions import MainActions
+from widgets.main_actions import PRIOR_CHOICES, MainActions
 from widgets.reading.controller import ReadingController
 from widgets.viewer.calipers import Tool
 from widgets.workers import Progress, Task, TaskRunner
@@ -55,27 +57,52 @@ class ReadingActions:
         """What each reading action of :mod:`widgets.main_actions` calls."""
         reading = self.reading
         return {
-            "open_folder": self.open_folder, "export": self.export_trial, "undo": reading.undo, "redo": reading.redo,
+            "open_folder": self.open_folder, "trial_setup": self.trial_setup, "export": self.export_trial,
+            "undo": reading.undo, "redo": reading.redo,
             "window_tool": lambda _checked: reading.set_tool(Tool.WINDOW),
             "length_tool": lambda _checked: reading.toggle_tool(Tool.LENGTH),
             "bidirectional_tool": lambda _checked: reading.toggle_tool(Tool.BIDIRECTIONAL),
+            "ellipse_tool": lambda _checked: reading.toggle_tool(Tool.ELLIPSE),
+            "cine": lambda on: reading.active_view().set_cine(on),
             "new_target": lambda: reading.add_lesion("TARGET"),
             "new_non_target": lambda: reading.add_lesion("NON-TARGET"),
             "new_lesion": lambda: reading.add_lesion("NEW"), "sign": self.sign_timepoint,
-            "reopen": self.reopen_timepoint, "compare": reading.set_compare,
-            "prior_baseline": self._prior_chosen, "prior_nadir": self._prior_chosen,
+            "reopen": self.reopen_timepoint, "compare": reading.set_compare, "mpr": reading.set_mpr,
+            "compare_three": lambda on: reading.set_compare_panes(3 if on else 2),
+            "focus_images": self.set_images_only,
         }
 
-    def _prior_chosen(self, checked: bool) -> None:
-        if checked:
-            self.reading.load_prior()
-
     def bind(self, actions: MainActions) -> None:
-        """Keep ``actions`` in step with the reading (the prior's choice is read by the controller)."""
+        """Keep ``actions`` in step with the reading (the prior's choice goes to the controller)."""
         self.actions = actions
-        actions.prior_nadir.toggled.connect(self.reading.set_prior_is_nadir)
-        self.reading.set_prior_is_nadir(actions.prior_nadir.isChecked())
+        box = actions.prior_box
+        box.currentIndexChanged.connect(lambda _index: self.reading.set_prior(str(box.currentData())))
+        self.reading.set_prior(str(box.currentData()))
         self.update_actions()
+
+    def set_images_only(self, on: bool) -> None:
+        """Hide the side panels (the image takes the window) or show them again."""
+        for dock in self.window.findChildren(QtWidgets.QDockWidget):
+            dock.setVisible(not on)
+
+    def _fill_prior_box(self) -> None:
+        """The fixed prior choices, then every other time point of the subject (as the reader sees it)."""
+        assert self.actions is not None
+        box, reading = self.actions.prior_box, self.reading
+        visits = [(f"Prior: {tp.visit}", tp.uid) for tp in reading.reader_timepoints() if tp.uid != reading.tp_uid]
+        wanted = [*PRIOR_CHOICES, *visits]
+        if [(box.itemText(i), box.itemData(i)) for i in range(box.count())] == wanted:
+            return
+        chosen = box.currentData()
+        box.blockSignals(True)
+        box.clear()
+        for text, key in wanted:
+            box.addItem(text, key)
+        index = box.findData(chosen)
+        box.setCurrentIndex(max(index, 0))
+        box.blockSignals(False)
+        if index < 0:
+            reading.set_prior(str(box.currentData()))
 
     def update_actions(self) -> None:
         """Enable and check the actions for the current state."""
@@ -87,15 +114,23 @@ class ReadingActions:
                             has_image=reading.slice_view.volume is not None and reading.tp_uid is not None,
                             locked=reading.locked, signed=reading.locked, can_undo=bool(bridge and bridge.can_undo),
                             can_redo=bool(bridge and bridge.can_redo), tool=reading.slice_view.tool.value,
-                            compare=reading.comparing)
+                            compare=reading.comparing, compare_panes=reading.compare_panes,
+                            mpr=reading.showing_mpr,
+                            cine=reading.active_view().cine_playing)
+        self._fill_prior_box()
         self.actions.login.setEnabled(reading.store is not None)
+        self.actions.trial_setup.setEnabled(reading.reader is not None and reading.reader.role is ReaderRole.ADMIN)
 
     # -- sign-off ---------------------------------------------------------------------------------------
     def sign_timepoint(self, password: str | None = None, meaning: str | None = None) -> bool:
         """Sign the current time point (asks meaning and password unless given)."""
         reading = self.reading
         tp = reading.timepoint(reading.tp_uid)
-        if tp is None or reading.bridge is None or reading.reader is None:
+        if tp is None or reading.bridge is None or reading.reader is None or reading.bridge.snapshot is None:
+            return False
+        gaps = gaps_before_signing(reading.bridge.snapshot, tp.uid)
+        if gaps:
+            self._show_gaps(tp.visit, [str(gap) for gap in gaps])
             return False
         if password is None:
             try:
@@ -108,6 +143,35 @@ class ReadingActions:
                 return False
             password, meaning = dialog.password, dialog.meaning
         return reading.bridge.sign(tp.uid, password, meaning or DEFAULT_MEANING)
+
+    def ask_before_quit(self, quit_anyway: Callable[[], None]) -> bool:
+        """When changes of this session are saved but not signed, say which and offer Quit or Stay
+        (window-modal, not blocking; Quit calls ``quit_anyway``); False when there is nothing to ask."""
+        bridge = self.reading.bridge
+        work = bridge.unsigned_work() if bridge is not None else ()
+        if not work:
+            return False
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Question, "Quit with unsigned changes?",
+                                    "These time points have changes that are saved but not signed:", parent=self.window)
+        box.setObjectName("unsignedWorkBox")
+        box.setInformativeText("\n".join(f"• {subject}: {', '.join(visits)}" for subject, visits in work)
+                               + "\n\nStay to sign them now, or quit and sign them later: nothing is lost.")
+        quit_button = box.addButton("Quit", QtWidgets.QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(box.addButton("Stay", QtWidgets.QMessageBox.ButtonRole.RejectRole))
+        quit_button.clicked.connect(quit_anyway)
+        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return True
+
+    def _show_gaps(self, visit: str, gaps: list[str]) -> None:
+        """Say what the time point lacks before it can be signed (window-modal, not blocking)."""
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, "Not ready to sign",
+                                    f"{visit} cannot be signed yet. Complete these first:",
+                                    QtWidgets.QMessageBox.StandardButton.Ok, self.window)
+        box.setObjectName("incompleteReadBox")
+        box.setInformativeText("\n".join(f"• {gap}" for gap in gaps))
+        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def _password_check(self, reader_uid: str) -> Callable[[str], bool]:
         """The store's password check for the sign dialog (a wrong password is retried there)."""
@@ -158,6 +222,19 @@ class ReadingActions:
         task.signals.cancelled.connect(lambda: self.reading.say("Export cancelled: nothing was written."))
         self.runner.start(task)
         return task
+
+    def trial_setup(self) -> QtWidgets.QDialog | None:
+        """The administrator's set-up of the trial: sites, readers, subjects (the trial browser follows)."""
+        from widgets.dialogs.setup import SetupDialog
+
+        reading = self.reading
+        if reading.store is None or reading.reader is None:
+            return None
+        dialog = SetupDialog(reading.store, reading.reader, self.window)
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.changed.connect(reading.reload_trial)
+        dialog.open()
+        return dialog
 
     def open_folder(self, path: str | None = None) -> QtWidgets.QDialog | None:
         """Scan a DICOM folder or DICOMDIR and import its series into the trial."""

@@ -26,9 +26,10 @@ import contextlib
 
 from PySide6 import QtCore, QtWidgets
 
+from recist_app.evaluation.trial_profile import SeriesPreference, trial_series_preference
 from recist_app.imaging.volume import CtVolume
-from recist_app.model.caliper import caliper_key, record_of_lesion
-from recist_app.model.records import Reader, Timepoint
+from recist_app.model.caliper import caliper_key, prior_record_on, record_of_lesion
+from recist_app.model.records import Reader, ReadSnapshot, SeriesLink, Timepoint
 from recist_app.read import ReadChanged
 from recist_app.store import TrialStore
 from widgets.dialogs.login import role_name
@@ -45,11 +46,12 @@ from widgets.reading.trial_browser import TrialBrowser
 from widgets.viewer.calipers import Tool
 from widgets.viewer.compare_view import CompareView
 from widgets.viewer.key_router import ViewerKeyRouter
+from widgets.viewer.mpr_view import MprView
 from widgets.viewer.overlay import OverlayInfo
 from widgets.viewer.slice_view import SliceView
 from widgets.workers import TaskRunner
 
-CURRENT, PRIOR = "current", "prior"
+CURRENT, PRIOR, BASELINE = "current", "prior", "baseline"
 
 
 class ReadingController(QtCore.QObject):
@@ -66,11 +68,14 @@ class ReadingController(QtCore.QObject):
     -------
     state_changed()
         Whatever the actions' state depends on may have changed (read, time point, lock, tool, compare).
+    read_changed()
+        The open read changed (a reader's command, an undo, a signature).
     panels_replaced(LesionPanel, ResponsePanel)
         Fresh panels for the docks (another reader: nothing of the previous read stays).
     """
 
     state_changed = QtCore.Signal()
+    read_changed = QtCore.Signal()
     panels_replaced = QtCore.Signal(object, object)
 
     def __init__(self, window: QtWidgets.QMainWindow, runner: TaskRunner) -> None:
@@ -80,13 +85,16 @@ class ReadingController(QtCore.QObject):
         self.db: str | None = None
         self.reader: Reader | None = None
         self.bridge: SessionBridge | None = None
+        self.series_preference = SeriesPreference()
         self.subject_id: str | None = None
         self.tp_uid: str | None = None
         self.prior_uid: str | None = None
-        self.prior_is_nadir = False
+        self.prior = navigation.PREVIOUS
+        self.compare_panes = 2
         self.selected_lesion = ""
         self.preview = False
         self.volumes: dict[str, CtVolume] = {}
+        self._viewed: tuple[Timepoint, ...] = ()
         self._shown: dict[int, str] = {}
         self._pending_jump = self._last_jump = ""
         self._sync_scheduled = False
@@ -99,6 +107,7 @@ class ReadingController(QtCore.QObject):
         self.browser = TrialBrowser()
         self.browser.subject_selected.connect(self.open_subject_at_latest)
         self.browser.timepoint_selected.connect(self.show_timepoint)
+        self.browser.series_selected.connect(self.choose_series)
         self.loader.examined.connect(self.browser.set_findings)
         self.lock_bar = LockBar()
         self.stack = QtWidgets.QStackedWidget()
@@ -115,7 +124,8 @@ class ReadingController(QtCore.QObject):
     # -- widgets ------------------------------------------------------------------------------------
     def _build_views(self) -> None:
         """Fresh slice and compare views (after a change of reader nothing of the last one stays)."""
-        for old in (getattr(self, "slice_view", None), getattr(self, "compare_view", None)):
+        for old in (getattr(self, "slice_view", None), getattr(self, "compare_view", None),
+                    getattr(self, "mpr_view", None)):
             if old is not None:
                 self.stack.removeWidget(old)
                 old.deleteLater()
@@ -123,15 +133,20 @@ class ReadingController(QtCore.QObject):
         self.slice_view.setObjectName("sliceView")
         self.compare_view = CompareView()
         self.compare_view.setObjectName("compareView")
+        self.mpr_view = MprView()
+        self.mpr_view.setObjectName("mprView")
+        self.mpr_view.axial.set_read_only(True)  # RECIST measures on the single axial view
         self.stack.addWidget(self.slice_view)
         self.stack.addWidget(self.compare_view)
+        self.stack.addWidget(self.mpr_view)
         self._shown.clear()
-        self.keys.watch(self.views())
+        self.keys.watch([*self.views(), self.mpr_view.axial])
         for view in self.views():
             self.router.connect(view)
             view.undo_requested.connect(self.undo)
             view.redo_requested.connect(self.redo)
             view.tool_changed.connect(lambda _tool: self.state_changed.emit())
+            view.cine_changed.connect(lambda *_: self.state_changed.emit())
 
     def _new_panels(self) -> tuple[LesionPanel, ResponsePanel]:
         lesions, response = LesionPanel(), ResponsePanel()
@@ -143,13 +158,13 @@ class ReadingController(QtCore.QObject):
         lesions.irradiation_edit_requested.connect(
             lambda uid, irradiated, sbrt: self._bridge().set_irradiation(uid, irradiated, dict(sbrt or {})))
         lesions.status_requested.connect(
-            lambda uid, tp, status, induced: self._bridge().set_status(uid, tp, status, induced))
+            lambda uid, tp, status, induced, reason: self._bridge().set_status(uid, tp, status, induced, reason))
         lesions.delete_lesion_requested.connect(lambda uid: self._bridge().delete_lesion(uid))
         return lesions, response
 
-    def views(self) -> tuple[SliceView, SliceView, SliceView]:
-        """The slice view and the two sides of the compare view."""
-        return self.slice_view, self.compare_view.right, self.compare_view.left
+    def views(self) -> tuple[SliceView, ...]:
+        """The slice view and the panes of the compare view (current, prior, baseline)."""
+        return self.slice_view, self.compare_view.right, self.compare_view.left, self.compare_view.first
 
     @property
     def comparing(self) -> bool:
@@ -165,6 +180,7 @@ class ReadingController(QtCore.QObject):
         """Open another trial (``db``: its path or URL, for workers): nobody is logged in until
         :meth:`set_reader`."""
         self.store, self.db = store, db
+        self.series_preference = trial_series_preference(store.trial.profile_toml)
         self.bridge = SessionBridge(store, errors=lambda title: show_errors(title, self.window), parent=self)
         self.bridge.read_changed.connect(self._on_read_changed)
         self.bridge.history_changed.connect(lambda *_: self.state_changed.emit())
@@ -188,6 +204,7 @@ class ReadingController(QtCore.QObject):
         if self.bridge is not None:
             self.bridge.close_read()
         self.subject_id = self.tp_uid = self.prior_uid = None
+        self._viewed = ()
         self.selected_lesion, self._pending_jump, self._last_jump, self.volumes = "", "", "", {}
         self._build_views()
         self.lesion_panel, self.response_panel = self._new_panels()
@@ -230,13 +247,17 @@ class ReadingController(QtCore.QObject):
         if self.reader is None or self.bridge is None:
             self.say("Log in to read (File > Log in).")
             return False
-        if subject_id == self.subject_id and self.bridge.snapshot is not None:
+        if subject_id == self.subject_id and (self.bridge.snapshot is not None or self.viewing_only):
             return True
         self.subject_id, self.tp_uid, self.prior_uid, self.selected_lesion = subject_id, None, None, ""
         self._last_jump = ""
-        self.loader.cancel(CURRENT)
-        self.loader.cancel(PRIOR)
+        for channel in (CURRENT, PRIOR, BASELINE):
+            self.loader.cancel(channel)
         self._forget_images()
+        if self.viewing_only and self.store is not None:
+            self._viewed = tuple(self.store.timepoints(subject_id))
+            self.browser.set_timepoints(subject_id, self._viewed)
+            return True
         if not self.bridge.open_read(self.reader, subject_id):
             self.subject_id = None
             return False
@@ -248,22 +269,34 @@ class ReadingController(QtCore.QObject):
     def open_subject_at_latest(self, subject_id: str) -> None:
         """A click on a subject: open its read at its latest time point (in the reader's order); a subject
         registered before its images arrived opens empty, with what to do."""
-        if not self.open_subject(subject_id) or self.bridge is None or self.bridge.snapshot is None \
-                or self.tp_uid is not None:
+        if not self.open_subject(subject_id) or self.tp_uid is not None:
             return
-        if not self.bridge.snapshot.timepoints:
+        timepoints = self.reader_timepoints()
+        if not timepoints:
             self._build_views()  # blank views: nothing of the previous subject stays on screen
             self.stack.setCurrentWidget(self.slice_view)
             self.say(f"{subject_id} has no images yet: import its study with File > Open folder.", 0)
             self.state_changed.emit()
             return
-        self.show_timepoint(subject_id, self.bridge.snapshot.timepoints[-1].uid)
+        self.show_timepoint(subject_id, timepoints[-1].uid)
+
+    def open_work(self, subject_id: str, timepoint_uid: str) -> None:
+        """Open a worklist item: its time point to read with the prior beside it (alone at baseline); a
+        subject without images opens empty."""
+        if not timepoint_uid:
+            self.open_subject_at_latest(subject_id)
+            return
+        self.show_timepoint(subject_id, timepoint_uid)
+        if self.tp_uid == timepoint_uid:
+            self.set_compare(not self.is_baseline(timepoint_uid))
 
     def show_timepoint(self, subject_id: str, timepoint_uid: str) -> None:
         """Show a time point: its series loads in a worker, then the read's calipers appear on it."""
-        if not self.open_subject(subject_id) or self.bridge is None or self.bridge.snapshot is None:
+        if not self.open_subject(subject_id):
             return
-        tp = self.bridge.snapshot.timepoint(timepoint_uid)
+        tp = self.timepoint(timepoint_uid)
+        if tp is None:
+            return
         if tp.uid != self.tp_uid:
             self._forget_images()
         self.tp_uid = tp.uid
@@ -290,23 +323,66 @@ class ReadingController(QtCore.QObject):
             if view.volume is not None:
                 view.set_measurements([])
 
+    def series_link(self, tp: Timepoint) -> SeriesLink | None:
+        """The series the time point is read on: the read's choice, else the profile's ``[series]``
+        preference among the series examined so far, else the first CT series."""
+        snapshot = self.bridge.snapshot if self.bridge is not None and not self.viewing_only else None
+        chosen = snapshot.chosen_series(tp.uid) if snapshot is not None else None
+        if chosen is None:
+            examined = [link for link in tp.series if link.series_uid in self.loader.options]
+            index = self.series_preference.choose([self.loader.options[link.series_uid] for link in examined])
+            chosen = examined[index].series_uid if index is not None else None
+        return next((link for link in tp.series if link.series_uid == chosen), None) or main_series(tp)
+
+    def choose_series(self, subject_id: str, timepoint_uid: str, series_uid: str) -> None:
+        """Read the time point on another of its series (audited in the read) and show it; a role that
+        does not read only looks at it."""
+        if not self.open_subject(subject_id) or (tp := self.timepoint(timepoint_uid)) is None:
+            return
+        link = self.series_link(tp)
+        if link is not None and link.series_uid != series_uid and not self.viewing_only and self.bridge is not None:
+            option = self.loader.options.get(series_uid)
+            if option is not None and not option.usable:
+                self.say(f"This series cannot be measured on: {option.reason}.", 0)
+                self.browser.select_timepoint(timepoint_uid, emit=False)
+                return
+            self.bridge.choose_series(timepoint_uid, series_uid)  # the current time point reloads on the change
+        if timepoint_uid != self.tp_uid:
+            self.show_timepoint(subject_id, timepoint_uid)
+
     def _load(self, channel: str, tp: Timepoint) -> None:
-        link = main_series(tp)
+        link = self.series_link(tp)
         if link is None:
             self.say(f"{tp.visit} has no series: import one with File > Open folder.", 0)
             return
+        if channel == CURRENT:
+            self.browser.set_chosen(tp.uid, link.series_uid)
         self.loader.load(channel, tp, link, f"Loading {tp.visit}")
 
+    def is_showing(self, timepoint_uid: str) -> bool:
+        """True when the time point's whole series is on the single view (not a preview)."""
+        return (self.tp_uid == timepoint_uid and CURRENT in self.volumes and not self.preview
+                and self._shown.get(id(self.slice_view)) == timepoint_uid)
+
     def timepoint(self, uid: str | None) -> Timepoint | None:
-        """A time point of the open read as the reader sees it."""
+        """A time point of the open read (or subject, for a role that does not read) as the reader sees it."""
+        return next((tp for tp in self.reader_timepoints() if tp.uid == uid), None) if uid else None
+
+    def reader_timepoints(self) -> tuple[Timepoint, ...]:
+        """The open subject's time points in the reader's order (the read's, or the trial's for a viewer)."""
+        if self.viewing_only:
+            return self._viewed
         snapshot = self.bridge.snapshot if self.bridge is not None else None
-        if snapshot is None or uid is None:
-            return None
-        return next((tp for tp in snapshot.timepoints if tp.uid == uid), None)
+        return snapshot.timepoints if snapshot is not None else ()
+
+    @property
+    def viewing_only(self) -> bool:
+        """True for a logged-in role that reads no lesions (administrator, adjudicator): images only."""
+        return self.reader is not None and not self.reader.role.reads
 
     def overlay_info(self, tp: Timepoint) -> OverlayInfo:
         """Corner text of a time point: no date and the blinded label instead of the description when blinded."""
-        link = main_series(tp)
+        link = self.series_link(tp)
         if tp.blinded or self.blinded:
             return OverlayInfo(self.subject_id or "", "", tp.visit)
         date = tp.scan_date.isoformat() if tp.scan_date else ""
@@ -316,13 +392,13 @@ class ReadingController(QtCore.QObject):
         return OverlayInfo(self.subject_id or "", date, description)
 
     def _on_volume_loaded(self, channel: str, tp_uid: str, volume: CtVolume, preview: bool) -> None:
-        wanted = self.tp_uid if channel == CURRENT else self.prior_uid
+        wanted = {CURRENT: self.tp_uid, PRIOR: self.prior_uid, BASELINE: self._baseline_uid()}[channel]
         tp = self.timepoint(tp_uid)
         if tp_uid != wanted or tp is None:
             return
-        if channel == PRIOR:
+        if channel in (PRIOR, BASELINE):
             if not preview:
-                self.volumes[PRIOR] = volume
+                self.volumes[channel] = volume
                 self._show_compare()
             return
         self.preview = preview
@@ -335,6 +411,7 @@ class ReadingController(QtCore.QObject):
             self.volumes[CURRENT] = volume
             self.say(f"{tp.visit}: {volume.shape[0]} slices loaded", 5000)
             self._show_compare()
+            self._show_mpr()
             self.sync_calipers()
             self._finish_jump()
         self._apply_lock_to_views()
@@ -357,8 +434,21 @@ class ReadingController(QtCore.QObject):
         elif self.selected_lesion:
             self.select_lesion(self.selected_lesion)
         self._refresh_lock()
+        self._reload_if_series_changed()
         self.schedule_sync()
         self.state_changed.emit()
+        self.read_changed.emit()
+
+    def _reload_if_series_changed(self) -> None:
+        """After a series choice (or its undo) the current time point shows the chosen series."""
+        tp = self.timepoint(self.tp_uid)
+        link = self.series_link(tp) if tp is not None else None
+        shown = self.volumes.get(CURRENT)
+        if tp is not None and link is not None and shown is not None and shown.series_uid != link.series_uid:
+            self._forget_images()
+            self._load(CURRENT, tp)
+            if self.comparing:
+                self.load_prior()
 
     def schedule_sync(self) -> None:
         """Rebuild the calipers from the read once control is back in the event loop (never inside a
@@ -413,7 +503,8 @@ class ReadingController(QtCore.QObject):
             self.lesion_panel.select(lesion.uid)  # the label column: the row stays readable
 
     def activate_lesion(self, lesion_uid: str, timepoint_uid: str) -> None:
-        """Select a lesion and jump to the slice where it was measured at ``timepoint_uid``."""
+        """Select a lesion and jump to the slice where it was measured at ``timepoint_uid`` (``""``: at the
+        time point shown; not measured there yet, its prior caliper is drawn dashed where it was)."""
         self.select_lesion(lesion_uid)
         self._pending_jump = lesion_uid
         if timepoint_uid and timepoint_uid != self.tp_uid and self.subject_id is not None:
@@ -431,7 +522,8 @@ class ReadingController(QtCore.QObject):
             return
         self._last_jump = lesion_uid
         left_view, right_view = self.compare_view.left, self.compare_view.right
-        views = (left_view, right_view) if compare_only else (left_view, right_view, self.slice_view)
+        panes = (left_view, right_view, self.compare_view.first)
+        views = panes if compare_only else (*panes, self.slice_view)
         records = {}
         for view in views:
             tp_uid = self._shown.get(id(view))
@@ -440,13 +532,30 @@ class ReadingController(QtCore.QObject):
         left, right = records.get(id(left_view)), records.get(id(right_view))
         if left is not None and right is not None and left.p1_mm and right.p1_mm:
             self.compare_view.align_on(left.p1_mm, right.p1_mm)
+        ghosted = ""
         for view in views:
             record = records.get(id(view))
+            view.set_ghost(None)
             if record is not None:
                 view.show_record(record)
                 view.select_measurement(caliper_key(lesion_uid))
+            elif view.volume is not None and (tp_uid := self._shown.get(id(view))) is not None:
+                ghosted = self._show_prior_ghost(view, snapshot, lesion_uid, tp_uid) or ghosted
         if not compare_only and records.get(id(self.slice_view)) is None and self.tp_uid is not None:
-            self.say("This lesion has no caliper on the series shown.", 5000)
+            self.say(ghosted or "This lesion has no caliper on the series shown.", 8000)
+
+    def _show_prior_ghost(self, view: SliceView, snapshot: ReadSnapshot, lesion_uid: str, tp_uid: str) -> str:
+        """Draw the lesion's latest earlier caliper dashed on ``view`` and go to its slice; what to say."""
+        assert view.volume is not None
+        found = prior_record_on(snapshot, lesion_uid, tp_uid, view.volume)
+        if found is None:
+            return ""
+        record, prior = found
+        label = snapshot.lesion(lesion_uid).label
+        view.set_ghost(record, f"{label} at {prior.visit}")
+        view.set_slice(record.slice_index)
+        return (f"{label} is not measured at {snapshot.timepoint(tp_uid).visit} yet: its {prior.visit} caliper is "
+                "drawn dashed where it was (the scans are not registered).")
 
     # -- calipers from the views ----------------------------------------------------------------------
     def editable_timepoint(self, view: SliceView) -> str | None:
@@ -474,8 +583,8 @@ class ReadingController(QtCore.QObject):
     def set_tool(self, tool: Tool | str) -> None:
         """The left-drag tool of every view (measuring tools only on an editable time point)."""
         tool = Tool(tool)
-        if tool is not Tool.WINDOW and (self.locked or self.preview):
-            tool = Tool.WINDOW
+        if tool not in (Tool.WINDOW, Tool.ELLIPSE) and (self.locked or self.preview):
+            tool = Tool.WINDOW  # an ellipse ROI stores nothing: allowed on a signed time point
         for view in self.views():
             view.set_tool(tool)
         self.state_changed.emit()
@@ -486,14 +595,16 @@ class ReadingController(QtCore.QObject):
 
     @property
     def locked(self) -> bool:
-        """True when the current time point is signed (read-only)."""
-        return bool(self.bridge and self.tp_uid and self.bridge.is_signed(self.tp_uid))
+        """True when the current time point is signed (read-only), and always for a role that does not read."""
+        return self.viewing_only or bool(self.bridge and self.tp_uid and self.bridge.is_signed(self.tp_uid))
 
     def _refresh_lock(self) -> None:
         snapshot = self.bridge.snapshot if self.bridge is not None else None
         reader = self.reader.name if self.reader else "the reader"
         text = navigation.lock_text(snapshot, self.tp_uid, reader) if snapshot and self.tp_uid else None
-        self.lock_bar.set_lock(text)
+        if self.viewing_only and self.reader is not None:
+            text = f"{self.reader.name} ({role_name(self.reader)}): images only, nothing can be measured here."
+        self.lock_bar.set_lock(text, reopenable=not self.viewing_only)
         if text is not None:
             self.set_tool(Tool.WINDOW)
         self._apply_lock_to_views()
@@ -501,35 +612,88 @@ class ReadingController(QtCore.QObject):
     def _apply_lock_to_views(self) -> None:
         for view in self.views():
             tp_uid = self._shown.get(id(view))
-            frozen = tp_uid is None or (self.bridge is not None and self.bridge.is_signed(tp_uid))
+            frozen = tp_uid is None or self.viewing_only or (self.bridge is not None and self.bridge.is_signed(tp_uid))
             if frozen and view.selected_measurement:
                 view.select_measurement("")
             view.set_read_only(frozen)
 
     # -- compare ------------------------------------------------------------------------------------------
+    def active_view(self) -> SliceView:
+        """The view a menu command acts on: the current side of the comparison, the MPR's axial view or
+        the single view."""
+        if self.comparing:
+            return self.compare_view.right
+        return self.mpr_view.axial if self.showing_mpr else self.slice_view
+
+    @property
+    def showing_mpr(self) -> bool:
+        """True when the reformats (MPR) are shown."""
+        return self.stack.currentWidget() is self.mpr_view
+
+    def set_mpr(self, on: bool) -> None:
+        """Show the current series as axial, coronal and sagittal views linked by a crosshair, or the single view."""
+        self.stack.setCurrentWidget(self.mpr_view if on else self.slice_view)
+        if on:
+            self._show_mpr()
+        self.state_changed.emit()
+
+    def _show_mpr(self) -> None:
+        volume, tp = self.volumes.get(CURRENT), self.timepoint(self.tp_uid)
+        if volume is not None and tp is not None and self.showing_mpr and self.mpr_view.volume is not volume:
+            self.mpr_view.set_volume(volume, self.slice_view.slice_index, self.overlay_info(tp))
+            self.mpr_view.axial.set_read_only(True)
+
     def set_compare(self, on: bool) -> None:
-        """Show the prior (baseline or nadir) beside the current time point, or the single view."""
+        """Show the prior (previous by default, nadir, baseline or any) beside the current time point, or the
+        single view."""
         self.stack.setCurrentWidget(self.compare_view if on else self.slice_view)
         if on:
             self.load_prior()
         self.state_changed.emit()
 
-    def set_prior_is_nadir(self, nadir: bool) -> None:
-        """Compare with the nadir (True) or with baseline (False) from the next :meth:`load_prior`."""
-        self.prior_is_nadir = nadir
+    def set_prior(self, prior: str) -> None:
+        """What the compare view's left side shows (previous, nadir, baseline or a time point's uid;
+        :func:`~widgets.reading.navigation.prior_timepoint`); loaded at once when comparing."""
+        self.prior = prior
+        if self.comparing:
+            self.load_prior()
 
     def load_prior(self) -> None:
-        """Load the prior time point (baseline or nadir, :func:`~widgets.reading.navigation.prior_timepoint`)."""
+        """Load the prior time point (:attr:`prior`, :func:`~widgets.reading.navigation.prior_timepoint`)."""
         bridge = self.bridge
-        if bridge is None or bridge.snapshot is None or self.tp_uid is None:
+        if self.tp_uid is None:
             return
-        tp = self.timepoint(navigation.prior_timepoint(bridge.snapshot, bridge.report, self.tp_uid,
-                                                       self.prior_is_nadir))
+        if self.viewing_only:
+            order = [tp.uid for tp in self._viewed]
+            previous = order[max(order.index(self.tp_uid) - 1, 0)] if self.tp_uid in order else None
+            tp = self.timepoint(self.prior if self.prior in order else previous)
+        elif bridge is None or bridge.snapshot is None:
+            return
+        else:
+            tp = self.timepoint(navigation.prior_timepoint(bridge.snapshot, bridge.report, self.tp_uid, self.prior))
         if tp is None:
             return
         self.prior_uid = tp.uid
         self.volumes.pop(PRIOR, None)
         self._load(PRIOR, tp)
+        self.volumes.pop(BASELINE, None)
+        baseline = self.timepoint(self._baseline_uid())
+        if baseline is not None:
+            self._load(BASELINE, baseline)
+
+    def set_compare_panes(self, panes: int) -> None:
+        """2: prior | current; 3: baseline | prior | current (when the prior is not baseline already)."""
+        self.compare_panes = panes
+        if self.comparing:
+            self.load_prior()
+        self.state_changed.emit()
+
+    def _baseline_uid(self) -> str | None:
+        """The time point of the 1×3 layout's first pane: baseline, when it is neither the prior nor the current."""
+        timepoints = self.reader_timepoints()
+        if self.compare_panes < 3 or not timepoints or timepoints[0].uid in (self.prior_uid, self.tp_uid):
+            return None
+        return timepoints[0].uid
 
     def _show_compare(self) -> None:
         """Fill the compare view once both volumes are there."""
@@ -542,6 +706,14 @@ class ReadingController(QtCore.QObject):
         view.set_titles(f"Prior · {prior.visit}" + (" (this is baseline)" if prior.uid == current.uid else ""),
                         f"Current · {current.visit}")
         self._shown[id(view.left)], self._shown[id(view.right)] = prior.uid, current.uid
+        baseline, first = self.timepoint(self._baseline_uid()), self.volumes.get(BASELINE)
+        if baseline is not None and first is not None:
+            view.set_first(first, self.overlay_info(baseline), f"Baseline · {baseline.visit}")
+            self._shown[id(view.first)] = baseline.uid
+            view.set_titles(f"Baseline · {baseline.visit}  |  Prior · {prior.visit}", f"Current · {current.visit}")
+        else:
+            view.set_first(None)
+            self._shown.pop(id(view.first), None)
         self.sync_calipers()
         self._finish_jump(compare_only=True)
 

@@ -14,6 +14,7 @@ from collections import OrderedDict
 
 from PySide6 import QtCore
 
+from recist_app.imaging.catalog import SeriesOption, option_of
 from recist_app.imaging.scan import SeriesSummary
 from recist_app.imaging.volume import CtVolume
 from recist_app.model.records import SeriesLink, Timepoint
@@ -36,8 +37,9 @@ class ImageLoader(QtCore.QObject):
     loaded(str channel, str timepoint_uid, CtVolume, bool preview)
         A one-slice preview first (``preview`` True), then the whole volume.
     failed(str channel, str timepoint_uid, object exception)
-    examined(SeriesSummary)
-        Files and findings of a series (from its headers).
+    examined(SeriesOption)
+        What a reader chooses a series by (number, kernel, thickness, size, orientation, findings, usable),
+        from its headers.
     """
 
     loaded = QtCore.Signal(str, str, object, bool)
@@ -50,6 +52,7 @@ class ImageLoader(QtCore.QObject):
         self._tasks: dict[str, tuple[str, Task]] = {}
         self._cache: OrderedDict[str, CtVolume] = OrderedDict()
         self.catalog: dict[str, SeriesSummary] = {}
+        self.options: dict[str, SeriesOption] = {}
         self._examine: Task | None = None
 
     def load(self, channel: str, tp: Timepoint, link: SeriesLink, title: str) -> Task | None:
@@ -63,7 +66,8 @@ class ImageLoader(QtCore.QObject):
             self._cache.move_to_end(link.series_uid)
             self.loaded.emit(channel, tp.uid, cached, False)
             return None
-        task = series_load_task(link.path, link.series_uid, title, self.catalog.get(link.series_uid))
+        task = series_load_task(link.path, link.series_uid, title, self.catalog.get(link.series_uid),
+                                label=f"{link.label} of {tp.visit}")
         self._tasks[channel] = (tp.uid, task)
         signals = task.signals
         signals.examined.connect(self._on_examined)
@@ -109,6 +113,7 @@ class ImageLoader(QtCore.QObject):
             self._examine.cancel()
         self._cache.clear()
         self.catalog.clear()
+        self.options.clear()
 
     # -- task outcomes (GUI thread) -----------------------------------------------------------------
     def _current(self, channel: str, task: Task) -> str | None:
@@ -117,7 +122,8 @@ class ImageLoader(QtCore.QObject):
 
     def _on_examined(self, summary: SeriesSummary) -> None:
         self.catalog[summary.series_uid] = summary
-        self.examined.emit(summary)
+        self.options[summary.series_uid] = option = option_of(summary)
+        self.examined.emit(option)
 
     def _on_preview(self, channel: str, task: Task, volume: CtVolume) -> None:
         tp_uid = self._current(channel, task)

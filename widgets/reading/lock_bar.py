@@ -33,9 +33,10 @@ class LockBar(QtWidgets.QFrame):
         layout.addWidget(self.reopen_button)
         self.hide()
 
-    def set_lock(self, text: str | None) -> None:
-        """Show ``text`` with the padlock, or hide the bar (None)."""
+    def set_lock(self, text: str | None, reopenable: bool = True) -> None:
+        """Show ``text`` with the padlock (and "Reopen…" when ``reopenable``), or hide the bar (None)."""
         self.label.setText(text or "")
+        self.reopen_button.setVisible(reopenable)
         self.setVisible(bool(text))
 
     @property

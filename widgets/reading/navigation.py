@@ -28,20 +28,30 @@ def jump_slice(snapshot: ReadSnapshot, timepoint_uid: str, pending_lesion: str, 
     return None
 
 
+#: What the compare view's left side shows (issue 12 "Compare that fits"); any other value is a time point's uid.
+PREVIOUS, NADIR, BASELINE = "previous", "nadir", "baseline"
+
+
 def prior_timepoint(snapshot: ReadSnapshot, report: ReadReport | None, timepoint_uid: str,
-                    nadir: bool) -> str | None:
-    """The time point compared with ``timepoint_uid``: baseline, or with ``nadir`` the smallest complete
-    sum before it (the latest if tied; RECIST 1.1 §4.3.1)."""
-    if not snapshot.timepoints:
+                    prior: str = PREVIOUS) -> str | None:
+    """The time point compared with ``timepoint_uid``: the one before it (:data:`PREVIOUS`, baseline for
+    baseline itself), :data:`BASELINE`, :data:`NADIR` (the smallest complete sum before it, the latest
+    if tied; RECIST 1.1 §4.3.1; baseline without one) or the time point whose uid ``prior`` is."""
+    order = [tp.uid for tp in snapshot.timepoints]
+    if not order:
         return None
-    baseline = snapshot.timepoints[0].uid
-    if not nadir or report is None:
-        return baseline
+    if prior in order:
+        return prior
+    here = order.index(timepoint_uid) if timepoint_uid in order else len(order)
+    if prior == PREVIOUS:
+        return order[max(here - 1, 0)]
+    if prior != NADIR or report is None:
+        return order[0]
     results = list(report.recist.timepoints)
     index = next((n for n, tp in enumerate(results) if tp.visit_id == timepoint_uid), len(results))
     earlier = [(tp.sum_mm, -n, tp.visit_id) for n, tp in enumerate(results[:index])
                if tp.sum_mm is not None and tp.sum_complete]
-    return min(earlier)[2] if earlier else baseline
+    return min(earlier)[2] if earlier else order[0]
 
 
 def signed_timepoints(snapshot: ReadSnapshot) -> set[str]:

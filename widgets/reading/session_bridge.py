@@ -125,6 +125,11 @@ class SessionBridge(QtCore.QObject):
         """The lesion of the current read with this tracking UID (KeyError if none)."""
         return self._require().lesion(lesion_uid)
 
+    def unsigned_work(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """``(subject_id, visits)`` of every read changed in this session with visits left unsigned."""
+        work = ((subject_id, service.unsigned_visits()) for (_, subject_id), service in self._services.items())
+        return tuple((subject_id, visits) for subject_id, visits in work if visits)
+
     def is_signed(self, timepoint_uid: str) -> bool:
         """True when the time point is signed in this read (read-only)."""
         return self._state is not None and self._state.is_signed(timepoint_uid)
@@ -162,10 +167,11 @@ class SessionBridge(QtCore.QObject):
         """Mark a lesion irradiated on study with its SBRT course (:func:`recist_app.read.sbrt_course`)."""
         self._did("Could not change the irradiation", lambda s: s.set_irradiation(lesion_uid, irradiated, sbrt))
 
-    def set_status(self, lesion_uid: str, timepoint_uid: str, status: str, radiation_induced: bool = False) -> None:
+    def set_status(self, lesion_uid: str, timepoint_uid: str, status: str, radiation_induced: bool = False,
+                   reason: str = "") -> None:
         """State a lesion's status at a time point (``""``: none, the lines decide)."""
         self._did("Could not set the status",
-                  lambda s: s.set_status(lesion_uid, timepoint_uid, status, radiation_induced))
+                  lambda s: s.set_status(lesion_uid, timepoint_uid, status, radiation_induced, reason))
 
     def delete_lesion(self, lesion_uid: str) -> None:
         """Delete a lesion with its lines and statuses."""
@@ -190,6 +196,10 @@ class SessionBridge(QtCore.QObject):
         """Redo the last undone reader action."""
         if self._service is not None:
             self._did("Could not redo", lambda s: s.redo())
+
+    def choose_series(self, timepoint_uid: str, series_uid: str) -> bool:
+        """Read the time point on another of its series (audited); True when chosen."""
+        return self._did("Could not choose the series", lambda s: s.choose_series(timepoint_uid, series_uid))
 
     def sign(self, timepoint_uid: str, password: str, meaning: str) -> bool:
         """Sign the time point with the reader's password; True when signed (it is then read-only)."""

@@ -1,9 +1,11 @@
 """``TrialBrowser``: the trial as a tree, subject → time point → series (left dock).
 
-Time points show their visit and study date, series their description, size and the scan findings
-a reader should know before measuring (gantry tilt, missing slices, uneven spacing …; from the
-headers, :mod:`recist_app.imaging.scan_findings`). A signed time point of the current read carries a
-padlock. For a blinded central reader the tree shows only what the store hands that reader:
+Time points show their visit and study date; series their number and description, then what a
+reader chooses a series by (images, plane, kernel, thickness) and the scan findings to know before
+measuring (gantry tilt, missing slices …; from the headers, :mod:`recist_app.imaging.catalog`). The
+series the time point is read on is bold; clicking another series reads on it (the choice is part
+of the read, audited). A series that cannot be measured on says why. A signed time point of the
+current read carries a padlock. For a blinded central reader the tree shows only what the store hands that reader:
 "Baseline", "TP1", "TP2" … in the reader's own order, without dates or series descriptions (which
 name the visit), and a subject's time points are listed once the reader opens the subject.
 
@@ -16,7 +18,7 @@ from collections.abc import Iterable, Sequence
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from recist_app.imaging.scan import SeriesSummary
+from recist_app.imaging.catalog import SeriesOption
 from recist_app.model.records import Subject, Timepoint, Trial
 from widgets.icons import lock_icon
 
@@ -38,11 +40,14 @@ class TrialBrowser(QtWidgets.QWidget):
     subject_selected(str subject_id)
         A subject row became current (or was expanded while its time points are unknown).
     timepoint_selected(str subject_id, str timepoint_uid)
-        A time point (or one of its series) became current.
+        A time point became current.
+    series_selected(str subject_id, str timepoint_uid, str series_uid)
+        One of a time point's series became current (the reader wants to read on it).
     """
 
     subject_selected = QtCore.Signal(str)
     timepoint_selected = QtCore.Signal(str, str)
+    series_selected = QtCore.Signal(str, str, str)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -71,7 +76,7 @@ class TrialBrowser(QtWidgets.QWidget):
         self._subjects: dict[str, QtWidgets.QTreeWidgetItem] = {}
         self._timepoints: dict[str, QtWidgets.QTreeWidgetItem] = {}
         self._series: dict[str, list[QtWidgets.QTreeWidgetItem]] = {}
-        self._findings: dict[str, SeriesSummary] = {}
+        self._findings: dict[str, SeriesOption] = {}
         self._blinded = False
         self._lock = lock_icon(14)
         self._warning = self.style().standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MessageBoxWarning)
@@ -124,7 +129,7 @@ class TrialBrowser(QtWidgets.QWidget):
             if child.data(0, KIND_ROLE) == TIMEPOINT:
                 self._timepoints.pop(child.data(0, KEY_ROLE), None)
         if not timepoints:
-            subject.addChild(_note_item(NO_IMAGES_TEXT))
+            _add_note(subject, NO_IMAGES_TEXT)
         for tp in timepoints:
             blinded = tp.blinded or self._blinded
             date_text = "" if blinded or tp.scan_date is None else tp.scan_date.isoformat()
@@ -136,6 +141,8 @@ class TrialBrowser(QtWidgets.QWidget):
                 item.setToolTip(0, f"{tp.visit}: signed (read-only)")
             for link in tp.series:
                 text = "CT series" if blinded else (link.description or link.modality or "series")
+                if link.series_number is not None:
+                    text = f"#{link.series_number} {text}"
                 row = QtWidgets.QTreeWidgetItem([text, ""])
                 row.setData(0, KIND_ROLE, SERIES)
                 row.setData(0, KEY_ROLE, link.series_uid)
@@ -145,9 +152,9 @@ class TrialBrowser(QtWidgets.QWidget):
                 self._series.setdefault(link.series_uid, []).append(row)
                 if link.series_uid in self._findings:
                     self._show_findings(row, self._findings[link.series_uid])
-            if not tp.series:
-                item.addChild(_note_item(NO_IMAGES_TEXT))
             subject.addChild(item)
+            if not tp.series:
+                _add_note(item, NO_IMAGES_TEXT)
             self._timepoints[tp.uid] = item
         subject.setExpanded(True)
         if current and current[1] in self._timepoints:
@@ -161,23 +168,41 @@ class TrialBrowser(QtWidgets.QWidget):
             item.setIcon(0, self._lock if uid in signed else QtGui.QIcon())
             item.setToolTip(0, f"{item.text(0)}: signed (read-only)" if uid in signed else item.text(0))
 
-    def set_findings(self, summary: SeriesSummary) -> None:
-        """Show a series' size and findings (from a header scan)."""
-        self._findings[summary.series_uid] = summary
-        for row in self._series.get(summary.series_uid, []):
-            self._show_findings(row, summary)
+    def set_findings(self, option: SeriesOption) -> None:
+        """Show what a series is (images, plane, kernel, thickness), its findings and whether it can be used."""
+        self._findings[option.series_uid] = option
+        for row in self._series.get(option.series_uid, []):
+            self._show_findings(row, option)
 
-    def _show_findings(self, row: QtWidgets.QTreeWidgetItem, summary: SeriesSummary) -> None:
-        text = f"{summary.frame_count} images"
-        if summary.findings:
-            codes = ", ".join(f.code.replace("_", " ").lower() for f in summary.findings)
+    def set_chosen(self, timepoint_uid: str, series_uid: str) -> None:
+        """Bold the series the time point is read on (the others plain)."""
+        item = self._timepoints.get(timepoint_uid)
+        for i in range(item.childCount() if item is not None else 0):
+            row = item.child(i) if item is not None else None
+            if row is not None and row.data(0, KIND_ROLE) == SERIES:
+                font = row.font(0)
+                font.setBold(row.data(0, KEY_ROLE) == series_uid)
+                row.setFont(0, font)
+
+    def _show_findings(self, row: QtWidgets.QTreeWidgetItem, option: SeriesOption) -> None:
+        parts = [f"{option.slice_count} images", option.orientation.value.lower()]
+        thickness = f"{option.thickness_mm:g} mm" if option.thickness_mm else ""
+        parts += [text for text in (option.kernel, thickness) if text]
+        text = " · ".join(parts)
+        if not option.usable:
+            row.setText(1, f"not usable · {text}" if option.slice_count else "not usable")
+            row.setIcon(1, self._warning)
+            row.setForeground(1, QtGui.QBrush(QtGui.QColor(WARNING_COLOUR)))
+            row.setToolTip(1, f"Not usable: {option.reason}.")
+        elif option.findings:
+            codes = ", ".join(f.code.replace("_", " ").lower() for f in option.findings)
             row.setText(1, f"{text} · {codes}")
             row.setIcon(1, self._warning)
             row.setForeground(1, QtGui.QBrush(QtGui.QColor(WARNING_COLOUR)))
-            row.setToolTip(1, "\n".join(f"{f.code}: {f.message}" for f in summary.findings))
+            row.setToolTip(1, "\n".join(f.message for f in option.findings))
         else:
             row.setText(1, text)
-            row.setToolTip(1, f"{text}; no findings (geometry and headers checked)")
+            row.setToolTip(1, f"{text}; no findings (geometry and headers checked). Click to read on this series.")
 
     # -- selection ---------------------------------------------------------------------------------
     def current_timepoint(self) -> tuple[str, str] | None:
@@ -215,8 +240,12 @@ class TrialBrowser(QtWidgets.QWidget):
         return self._subjects.get(subject_id)
 
     def _on_current_item_changed(self, item: QtWidgets.QTreeWidgetItem | None, _previous: object) -> None:
-        while item is not None and item.data(0, KIND_ROLE) == SERIES:
-            item = item.parent()
+        if item is not None and item.data(0, KIND_ROLE) == SERIES:
+            tp_item = item.parent()
+            subject = tp_item.parent() if tp_item is not None else None
+            if tp_item is not None and subject is not None:
+                self.series_selected.emit(subject.data(0, KEY_ROLE), tp_item.data(0, KEY_ROLE), item.data(0, KEY_ROLE))
+            return
         if item is None:
             return
         kind, parent = item.data(0, KIND_ROLE), item.parent()
@@ -235,10 +264,11 @@ def _muted(item: QtWidgets.QTreeWidgetItem, column: int) -> None:
     item.setForeground(column, QtGui.QBrush(QtGui.QColor(MUTED_COLOUR)))
 
 
-def _note_item(text: str) -> QtWidgets.QTreeWidgetItem:
-    """A muted row that cannot be selected: what is missing and what to do."""
+def _add_note(parent: QtWidgets.QTreeWidgetItem, text: str) -> None:
+    """A muted row that cannot be selected, across both columns: what is missing and what to do."""
     item = QtWidgets.QTreeWidgetItem([text])
     item.setData(0, KIND_ROLE, PLACEHOLDER)
     item.setFlags(QtCore.Qt.ItemFlag.NoItemFlags)
     item.setToolTip(0, text)
-    return item
+    parent.addChild(item)
+    item.setFirstColumnSpanned(True)

@@ -1,8 +1,10 @@
-"""``CompareView``: prior and current side by side, scrolled together by patient position.
+"""``CompareView``: prior and current side by side (1×2), or baseline | prior | current (1×3), scrolled together.
 
-VIEWER.md "Comparing timepoints": baseline or nadir on the left, current on the right, each with
-its own window / level, scrolling synchronised by the slice location along the normal, with an
-offset the reader sets by pointing at the same lesion in both (different frames of reference).
+VIEWER.md "Comparing timepoints": the prior (previous time point, nadir, baseline or any) on the
+left, current on the right, each with its own window / level, scrolling synchronised by the slice
+location along the normal, with an offset the reader sets by pointing at the same lesion in both
+(different frames of reference). In 1×3 the baseline pane (:attr:`CompareView.first`) follows the
+prior by position.
 
 Position of a slice: its (0020,0032) *Image Position (Patient)* projected on the left series'
 slice normal (the cross product of the (0020,0037) direction cosines, ``recist_app.imaging.geometry``).
@@ -31,6 +33,9 @@ PARALLEL_COS = float(np.cos(np.radians(30.0)))
 class CompareView(QtWidgets.QWidget):
     """Two :class:`SliceView` s (``left`` = prior, ``right`` = current) kept on the same anatomy.
 
+    A double click on a side's image maximises it (the other side hides) and back; with "Link W/L
+    and zoom" a window or zoom change of one side is copied to the other.
+
     Signals
     -------
     left_slice_changed(int), right_slice_changed(int)
@@ -44,24 +49,32 @@ class CompareView(QtWidgets.QWidget):
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
+        self.first = SliceView(self)
+        self.first.hide()
         self.left = SliceView(self)
         self.right = SliceView(self)
         self.left_title = QtWidgets.QLabel("Prior", self)
         self.right_title = QtWidgets.QLabel("Current", self)
+        for title in (self.left_title, self.right_title):  # long titles are cut, never widen the window
+            title.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         self.sync_box = QtWidgets.QCheckBox("Sync by position", self)
         self.sync_box.setChecked(True)
         self.sync_box.setToolTip(SYNC_TIP)
         self.offset_label = QtWidgets.QLabel(self)
         self.reset_button = QtWidgets.QPushButton("Reset offset", self)
         self.reset_button.clicked.connect(lambda: self.set_offset_mm(0.0))
+        self.link_box = QtWidgets.QCheckBox("Link W/L and zoom", self)
+        self.link_box.setToolTip("Window / level and zoom of one side follow the other")
         bar = QtWidgets.QHBoxLayout()
         bar.setContentsMargins(4, 2, 4, 2)
         bar.addWidget(self.left_title, 1)
         bar.addWidget(self.sync_box)
         bar.addWidget(self.offset_label)
         bar.addWidget(self.reset_button)
+        bar.addWidget(self.link_box)
         bar.addWidget(self.right_title, 1, QtCore.Qt.AlignmentFlag.AlignRight)
         splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self.first)
         splitter.addWidget(self.left)
         splitter.addWidget(self.right)
         splitter.setChildrenCollapsible(False)
@@ -76,8 +89,16 @@ class CompareView(QtWidgets.QWidget):
         self._parallel = True
         self._left_z = np.zeros(0)
         self._right_z = np.zeros(0)
+        self._first_z = np.zeros(0)
         self.left.slice_changed.connect(self._on_left_slice_changed)
         self.right.slice_changed.connect(self._on_right_slice_changed)
+        self._linking = False
+        self._maximised: SliceView | None = None
+        for view in (self.first, self.left, self.right):
+            view.canvas.viewport().installEventFilter(self)
+        for one, other in ((self.left, self.right), (self.right, self.left)):
+            one.window_changed.connect(lambda width, level, o=other: self._link_window(o, width, level))
+            one.view_box.sigRangeChanged.connect(lambda *_args, a=one, o=other: self._link_zoom(a, o))
         self.sync_box.toggled.connect(self._on_sync_toggled)
         self._show_offset()
 
@@ -101,10 +122,29 @@ class CompareView(QtWidgets.QWidget):
         self.set_titles(_title("Prior", left_info), _title("Current", right_info))
         self._follow(self.left.slice_index, from_left=True)
 
+    def set_first(self, volume: CtVolume | None, info: OverlayInfo | None = None, title: str = "") -> None:
+        """The baseline pane of the 1×3 layout (None: back to 1×2); it follows the prior by position."""
+        if volume is None or self._normal is None:
+            self.first.hide()
+            self._first_z = np.zeros(0)
+            return
+        parallel = abs(float(geometry.slice_normal(volume.iop) @ self._normal)) >= PARALLEL_COS
+        self._first_z = _positions(volume, self._normal) if parallel else np.zeros(0)
+        self.first.set_volume(volume, info)
+        self.first.show()
+        self.first.setToolTip(title)
+        self._follow(self.left.slice_index, from_left=True)
+
+    @property
+    def panes(self) -> int:
+        """2 (prior | current) or 3 (baseline | prior | current)."""
+        return 3 if not self.first.isHidden() else 2
+
     def set_titles(self, left: str, right: str) -> None:
-        """Text above each side (e.g. "Nadir · WEEK 16", "Current · WEEK 24")."""
-        self.left_title.setText(left)
-        self.right_title.setText(right)
+        """Text above each side (e.g. "Nadir · WEEK 16", "Current · WEEK 24"); the whole text is the tooltip."""
+        for label, text in ((self.left_title, left), (self.right_title, right)):
+            label.setText(text)
+            label.setToolTip(text)
 
     # -- synchronisation ------------------------------------------------------------------------
     @property
@@ -160,8 +200,10 @@ class CompareView(QtWidgets.QWidget):
         self._follow(k, from_left=False)
 
     def _on_sync_toggled(self, enabled: bool) -> None:
-        if enabled:
-            self._follow(self.left.slice_index, from_left=True)
+        """Sync back on keeps what the reader lined up by hand while it was off: the offset becomes the
+        distance between the two slices shown (nothing moves)."""
+        if enabled and self._parallel and self._left_z.size and self._right_z.size:
+            self.set_offset_mm(self.right_position_mm() - self.left_position_mm())
 
     def _follow(self, k: int, *, from_left: bool) -> None:
         """Move the other side to the slice nearest the same position (guarded against echo)."""
@@ -175,8 +217,53 @@ class CompareView(QtWidgets.QWidget):
         self._syncing = True
         try:
             other.set_slice(int(np.argmin(np.abs(positions - wanted))))
+            if self._first_z.size:
+                prior_z = self._left_z[self.left.slice_index]
+                self.first.set_slice(int(np.argmin(np.abs(self._first_z - prior_z))))
         finally:
             self._syncing = False
+
+    # -- maximise and linking ------------------------------------------------------------------
+    @property
+    def maximised(self) -> SliceView | None:
+        """The pane shown alone after a double click, or None."""
+        return self._maximised
+
+    def toggle_maximised(self, pane: SliceView) -> None:
+        """Show ``pane`` alone, or every pane of the layout again."""
+        self._maximised = None if self._maximised is pane else pane
+        panes = [self.left, self.right] + ([self.first] if self._first_z.size or self.first.volume else [])
+        for view in panes:
+            view.setVisible(self._maximised is None or view is self._maximised)
+
+    def eventFilter(self, watched: QtCore.QObject, event: QtCore.QEvent) -> bool:
+        if event.type() == QtCore.QEvent.Type.MouseButtonDblClick:
+            pane = next(view for view in (self.first, self.left, self.right) if watched is view.canvas.viewport())
+            self.toggle_maximised(pane)
+            return True
+        return False
+
+    def _link_window(self, other: SliceView, width_hu: float, level_hu: float) -> None:
+        if self.link_box.isChecked() and not self._linking:
+            self._linking = True
+            try:
+                other.set_window(width_hu, level_hu)
+            finally:
+                self._linking = False
+
+    def _link_zoom(self, source: SliceView, other: SliceView) -> None:
+        """The other side shows the same field of view (mm) around its own centre."""
+        if not self.link_box.isChecked() or self._linking:
+            return
+        self._linking = True
+        try:
+            (x0, x1), (y0, y1) = source.view_box.viewRange()
+            centre = other.view_box.viewRect().center()
+            half_w, half_h = (x1 - x0) / 2, (y1 - y0) / 2
+            other.view_box.setRange(xRange=(centre.x() - half_w, centre.x() + half_w),
+                                    yRange=(centre.y() - half_h, centre.y() + half_h), padding=0.0)
+        finally:
+            self._linking = False
 
     def _show_offset(self) -> None:
         self.offset_label.setText(f"Offset {self._offset_mm:+.1f} mm")

@@ -115,14 +115,17 @@ def top_right_lines(image_number: int, slice_count: int, position_mm: float | No
 
 
 def bottom_left_lines(width_hu: float, level_hu: float, preset: str | None, zoom: float,
-                      inverted: bool) -> tuple[str, ...]:
-    """Window width / level (with the preset's name when it matches one), zoom, inversion."""
+                      inverted: bool, cine_fps: float | None = None) -> tuple[str, ...]:
+    """Window width / level (with the preset's name when it matches one), zoom, inversion, and
+    ``"Cine 10 fps"`` while cine plays (``cine_fps`` not None)."""
     window = f"W {signed(width_hu)}  L {signed(level_hu)}"
     if preset:
         window += f"  ({preset})"
     lines = [window, f"Zoom {zoom:.2f}×"]
     if inverted:
         lines.append("Inverted")
+    if cine_fps is not None:
+        lines.append(f"Cine {cine_fps:g} fps")
     return tuple(lines)
 
 
@@ -204,11 +207,19 @@ def draw_outlined_text(painter: QtGui.QPainter, baseline: QtCore.QPointF, text: 
     painter.drawImage(QtCore.QPointF(baseline.x() - _TEXT_PAD_PX, baseline.y() - ascent - _TEXT_PAD_PX), image)
 
 
+#: Least gap in pixels between a left and a right corner block (the left one is cut with "…" to keep it).
+CORNER_GAP_PX = 12.0
+
+
 def _block(painter: QtGui.QPainter, rect: QtCore.QRectF, lines: tuple[str, ...], font: QtGui.QFont,
-           right: bool, bottom: bool, ratio: float) -> QtCore.QRectF:
-    """Draw a corner block of lines; return the rectangle it covers."""
+           right: bool, bottom: bool, ratio: float, max_width: float | None = None) -> QtCore.QRectF:
+    """Draw a corner block of lines (each cut with "…" to ``max_width`` pixels when given); return the
+    rectangle it covers."""
     metrics = QtGui.QFontMetricsF(font)
     step = metrics.lineSpacing()
+    if max_width is not None:
+        lines = tuple(metrics.elidedText(line, QtCore.Qt.TextElideMode.ElideRight, max(max_width, 0.0))
+                      for line in lines)
     widths = [metrics.horizontalAdvance(line) for line in lines]
     height = step * len(lines)
     top = rect.bottom() - MARGIN_PX - height if bottom else rect.top() + MARGIN_PX
@@ -276,10 +287,11 @@ def paint_overlay(painter: QtGui.QPainter, rect: QtCore.QRectF, content: Overlay
     painter.save()
     painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, True)
     font = overlay_font()
-    _block(painter, rect, content.top_left, font, False, False, ratio)
-    _block(painter, rect, content.top_right, font, True, False, ratio)
-    _block(painter, rect, content.bottom_left, font, False, True, ratio)
+    top_right = _block(painter, rect, content.top_right, font, True, False, ratio)
     bottom_right = _block(painter, rect, content.bottom_right, font, True, True, ratio)
+    room = rect.width() - 2 * MARGIN_PX - CORNER_GAP_PX  # the left blocks are cut short of the right ones
+    _block(painter, rect, content.top_left, font, False, False, ratio, room - top_right.width())
+    _block(painter, rect, content.bottom_left, font, False, True, ratio, room - bottom_right.width())
     if content.edges is not None:
         _edges(painter, rect, content.edges, ratio)
     if content.scale_bar is not None:

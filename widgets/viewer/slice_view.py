@@ -12,9 +12,15 @@ Qt draws without conversion — the int16 slice is never converted to float
 (``benchmarks/bench_slice_view.py``).
 
 Mouse (VIEWER.md "Mouse"): wheel = slice (Shift = 10), left drag = the active tool (W/L: right =
-wider, down = higher level; or a caliper), middle drag = pan, right drag = zoom. Keys are
+wider, down = higher level; a caliper; or an elliptical ROI), middle drag = pan, right drag = zoom,
+right *click* (no drag) = the window menu (presets, the header's windows, invert, reset). Keys are
 :data:`DEFAULT_KEY_BINDINGS` (VIEWER.md "Keys"), replaceable per instance. Undo/redo live in the
 core: Ctrl+Z / Ctrl+Y only emit :attr:`SliceView.undo_requested` / :attr:`SliceView.redo_requested`.
+
+Reading aids that change nothing stored (VIEWER.md "Tools readers reach for"), so they also work on
+a read-only (signed) time point: elliptical ROIs with HU statistics (key e, :mod:`widgets.viewer.calipers.ellipse`)
+and cine (key c; ``[`` / ``]`` slower / faster), which plays through the images in the PACS's order and
+wraps from the last image to the first; any wheel turn, navigation key or new volume stops it.
 """
 
 from __future__ import annotations
@@ -29,10 +35,11 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from recist_app.imaging import geometry, orientation
+from recist_app.imaging.roi_stats import EmptyRoi, RoiStats
 from recist_app.imaging.volume import CtVolume
 from recist_app.model.caliper import CaliperRecord
 from widgets.viewer import overlay
-from widgets.viewer.calipers import MeasureLayer, Tool
+from widgets.viewer.calipers import EllipseLayer, MeasureLayer, Tool
 from widgets.viewer.overlay import (
     LabelSpec,
     OverlayContent,
@@ -45,7 +52,9 @@ from widgets.viewer.window_presets import (
     DEFAULT_PRESET,
     PRESETS,
     WindowPreset,
+    header_window_text,
     preset_label,
+    preset_menu_text,
 )
 
 #: Action → key sequences (``QKeySequence`` portable text). VIEWER.md "Keys" (OHIF, ePAD letters).
@@ -53,13 +62,21 @@ DEFAULT_KEY_BINDINGS: dict[str, tuple[str, ...]] = {
     "previous_slice": ("Up",), "next_slice": ("Down",), "first_slice": ("Home",), "last_slice": ("End",),
     **{f"preset_{p.key}": (p.key,) for p in PRESETS if p.key},
     "invert": ("I",), "fit": ("=",), "reset": ("Space",), "cancel": ("Esc",),
-    "delete": ("Del", "Backspace"), "length_tool": ("D",), "bidirectional_tool": ("O",),
+    "delete": ("Del", "Backspace"), "length_tool": ("D",), "bidirectional_tool": ("O",), "ellipse_tool": ("E",),
+    "cine": ("C",), "cine_slower": ("[",), "cine_faster": ("]",),
     "undo": ("Ctrl+Z",), "redo": ("Ctrl+Y", "Ctrl+Shift+Z"),
 }
 #: HU of width / level per screen pixel of a W/L drag (cornerstone: dynamic range / 1024 ≈ 4 for CT).
 WL_HU_PER_PX = 4.0
+#: Colour of a ghost caliper (a lesion's prior caliper where it was).
+GHOST_COLOUR = "#b0b0b0"
 #: Screen pixels of a right drag that double (upwards) or halve the zoom (VIEWER.md "Mouse").
 ZOOM_DOUBLING_PX = 200.0
+#: Cine frame rate: default and range (frames per second) and the steps of ``[`` / ``]``.
+CINE_DEFAULT_FPS = 10.0
+CINE_MIN_FPS = 1.0
+CINE_MAX_FPS = 60.0
+CINE_FPS_STEPS = (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 24.0, 30.0, 40.0, 50.0, 60.0)
 WHEEL_NOTCH = 120
 SHIFT_SLICE_STEP = 10
 #: Each uint16 bit pattern read back as int16 HU, as float32: the domain of the W/L lookup table.
@@ -95,10 +112,17 @@ def pixel_lut(grey: np.ndarray) -> np.ndarray:
     return np.uint32(0xFF000000) | grey.astype(np.uint32) * np.uint32(0x010101)
 
 
-class _Canvas(pg.GraphicsView):
-    """The graphics view; paints the overlay and caliper labels in viewport pixels on top."""
+class ForegroundPainter(Protocol):
+    """What :class:`OverlayCanvas` asks of its owner: paint the overlay in viewport pixels."""
 
-    def __init__(self, owner: SliceView) -> None:
+    def _paint_foreground(self, painter: QtGui.QPainter, rect: QtCore.QRectF) -> None: ...
+
+
+class OverlayCanvas(pg.GraphicsView):
+    """The graphics view of a slice or reformat pane; its owner paints the overlay (corner text, labels)
+    in viewport pixels on top."""
+
+    def __init__(self, owner: ForegroundPainter) -> None:
         super().__init__(background="k")
         self._owner = owner
 
@@ -118,6 +142,7 @@ class MouseClickEvent(Protocol):
     def ignore(self) -> None: ...
     def pos(self) -> QtCore.QPointF: ...
     def scenePos(self) -> QtCore.QPointF: ...
+    def screenPos(self) -> QtCore.QPointF: ...
 
 
 class MouseDragEvent(MouseClickEvent, Protocol):
@@ -127,7 +152,6 @@ class MouseDragEvent(MouseClickEvent, Protocol):
     def isFinish(self) -> bool: ...
     def buttonDownPos(self) -> QtCore.QPointF: ...
     def buttonDownScenePos(self) -> QtCore.QPointF: ...
-    def screenPos(self) -> QtCore.QPointF: ...
     def lastScreenPos(self) -> QtCore.QPointF: ...
 
 
@@ -161,6 +185,10 @@ class _SliceViewBox(pg.ViewBox):
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
             ev.accept()
             self._owner.measurements.select("")
+            self._owner.rois.select("")
+        elif ev.button() == QtCore.Qt.MouseButton.RightButton:  # a click; a right drag zooms
+            ev.accept()
+            self._owner.show_window_menu(ev.screenPos().toPoint())
 
 
 class SliceView(QtWidgets.QWidget):
@@ -177,7 +205,7 @@ class SliceView(QtWidgets.QWidget):
     slice_changed(int), window_changed(float width_hu, float level_hu), tool_changed(str),
     measurement_committed(str key, CaliperRecord), measurement_edited(str key, CaliperRecord),
     measurement_deleted(str key), measurement_selected(str key or ""), undo_requested(),
-    redo_requested().
+    redo_requested(), cine_changed(bool playing, float fps).
     """
 
     slice_changed = QtCore.Signal(int)
@@ -189,18 +217,20 @@ class SliceView(QtWidgets.QWidget):
     measurement_selected = QtCore.Signal(str)
     undo_requested = QtCore.Signal()
     redo_requested = QtCore.Signal()
+    cine_changed = QtCore.Signal(bool, float)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None,
                  key_bindings: Mapping[str, Sequence[str]] | None = None) -> None:
         super().__init__(parent)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
-        self.canvas = _Canvas(self)
+        self.canvas = OverlayCanvas(self)
         self.canvas.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
         self.view_box = _SliceViewBox(self)
         self.canvas.setCentralItem(self.view_box)
         self.image_item = pg.ImageItem(axisOrder="row-major")
         self.view_box.addItem(self.image_item)
         self.measurements = MeasureLayer(self.view_box, self.image_item, self)
+        self.rois = EllipseLayer(self.view_box, self.image_item, self)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.canvas)
@@ -220,19 +250,38 @@ class SliceView(QtWidgets.QWidget):
         self._wheel_rest = 0
         self._probe_pixel: tuple[int, int] | None = None
         self._under_pointer = False
+        self._cine_fps = CINE_DEFAULT_FPS
+        self._cine_timer = QtCore.QTimer(self)
+        self._cine_timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+        self._cine_timer.setInterval(round(1000.0 / self._cine_fps))
+        self._cine_timer.timeout.connect(self._on_cine_tick)
+        self._menu: QtWidgets.QMenu | None = None
+        self._ghost_slice: int | None = None
+        self._ghost = pg.PlotCurveItem(pen=pg.mkPen(GHOST_COLOUR, width=1.5, style=QtCore.Qt.PenStyle.DashLine))
+        self._ghost_label = pg.TextItem(color=GHOST_COLOUR, anchor=(0, 1))
+        for item in (self._ghost, self._ghost_label):
+            item.setVisible(False)
+            item.setZValue(5)
+            self.view_box.addItem(item, ignoreBounds=True)
         self.measurements.committed.connect(self.measurement_committed)
         self.measurements.edited.connect(self.measurement_edited)
         self.measurements.deleted.connect(self.measurement_deleted)
         self.measurements.selected.connect(self.measurement_selected)
         self.measurements.changed.connect(self._refresh)
+        self.measurements.selected.connect(self._on_caliper_selected)
+        self.rois.selected.connect(self._on_roi_selected)
+        self.rois.changed.connect(self._refresh)
         self.view_box.sigTransformChanged.connect(self._refresh)
         self.canvas.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
     # -- volume and navigation -----------------------------------------------------------------
     def set_volume(self, volume: CtVolume, info: OverlayInfo | None = None, start_slice: int | None = None) -> None:
         """Show ``volume`` (middle slice unless ``start_slice``), fitted, with the header's first
-        window (0028,1050)/(0028,1051) or else Soft tissue; removes every caliper."""
+        window (0028,1050)/(0028,1051) or else Soft tissue; removes every caliper and ROI, stops cine."""
+        self.set_cine(False)
         self.measurements.set_volume(volume)
+        self.rois.set_volume(volume)
+        self.set_ghost(None)
         self._volume, self._hu_bits = volume, volume.hu.view(np.uint16)
         self._info = info or OverlayInfo()
         spacing = volume.pixel_spacing
@@ -250,6 +299,7 @@ class SliceView(QtWidgets.QWidget):
         self._probe_pixel = None
         self._render()
         self.measurements.set_slice(self._k)
+        self.rois.set_slice(self._k)
         self.fit()
         self.slice_changed.emit(self._k)
         self.window_changed.emit(self._width, self._level)
@@ -274,6 +324,8 @@ class SliceView(QtWidgets.QWidget):
         self._k = k
         self._render()
         self.measurements.set_slice(k)
+        self.rois.set_slice(k)
+        self._show_ghost()
         self.slice_changed.emit(k)
 
     def step_images(self, images: int) -> None:
@@ -291,6 +343,39 @@ class SliceView(QtWidgets.QWidget):
         """Jump to the slice where ``record`` was measured (VIEWER.md "Jumping to a lesion")."""
         if self._volume is not None:
             self.set_slice(record.to_index(self._volume).k)
+
+    def set_ghost(self, record: CaliperRecord | None, text: str = "") -> None:
+        """Draw ``record`` (on this view's series) dashed and inert on its slice, with ``text`` beside it,
+        e.g. a lesion's prior caliper where it was (VIEWER.md "Jumping to a lesion"); None removes it."""
+        self._ghost_slice = None
+        self._ghost.setVisible(False)
+        if record is None or self._volume is None:
+            return
+        place = record.to_index(self._volume)
+        xs: list[float] = []
+        ys: list[float] = []
+        for line in (place.long_axis, place.short_axis):
+            if line is None:
+                continue
+            for col, row in line:
+                x, y = self.image_item.mapToParent(QtCore.QPointF(*geometry.index_to_item(col, row))).toTuple()
+                xs.append(x)
+                ys.append(y)
+        self._ghost.setData(xs, ys, connect="pairs")
+        self._ghost_label.setText(text)
+        self._ghost_label.setPos(xs[0], ys[0])
+        self._ghost_slice = place.k
+        self._show_ghost()
+
+    @property
+    def ghost_slice(self) -> int | None:
+        """The slice of the ghost caliper, None when there is none."""
+        return self._ghost_slice
+
+    def _show_ghost(self) -> None:
+        shown = self._ghost_slice is not None and self._ghost_slice == self._k
+        self._ghost.setVisible(shown)
+        self._ghost_label.setVisible(shown)
 
     # -- window / level, inversion, view ------------------------------------------------------
     @property
@@ -343,6 +428,97 @@ class SliceView(QtWidgets.QWidget):
         column_mm = self._volume.pixel_spacing[1] if self._volume.pixel_spacing else 1.0
         return column_mm / self.view_box.viewPixelSize()[0]
 
+    # -- cine ----------------------------------------------------------------------------------------
+    @property
+    def cine_playing(self) -> bool:
+        """True while cine plays (key c)."""
+        return self._cine_timer.isActive()
+
+    @property
+    def cine_fps(self) -> float:
+        """Cine frame rate in images per second (default 10, within 1–60)."""
+        return self._cine_fps
+
+    def set_cine(self, on: bool, fps: float | None = None) -> None:
+        """Play cine (one image on in the PACS's order per frame, wrapping from the last image to the
+        first) or stop it; ``fps`` (clamped to 1–60) sets the rate, None keeps it. A QTimer drives it.
+
+        Without a volume cine stays off. Emits ``cine_changed(playing, fps)`` when either changes.
+
+        Raises
+        ------
+        ValueError
+            When ``fps`` is not a finite number.
+        """
+        if fps is not None:
+            if not math.isfinite(fps):
+                raise ValueError(f'Argument "fps" must be a finite number of images per second, got {fps!r}.')
+            fps = min(max(float(fps), CINE_MIN_FPS), CINE_MAX_FPS)
+        new_fps = self._cine_fps if fps is None else fps
+        playing = bool(on) and self._volume is not None
+        if playing == self.cine_playing and new_fps == self._cine_fps:
+            return
+        self._cine_fps = new_fps
+        self._cine_timer.setInterval(max(1, round(1000.0 / new_fps)))
+        if playing and not self._cine_timer.isActive():
+            self._cine_timer.start()
+        elif not playing:
+            self._cine_timer.stop()
+        self._refresh()
+        self.cine_changed.emit(playing, new_fps)
+
+    def _on_cine_tick(self) -> None:
+        volume = self._volume
+        if volume is None:
+            self.set_cine(False)
+            return
+        count, step = volume.shape[0], volume.next_image_step
+        if 0 <= self._k + step < count:
+            self.step_images(1)
+        else:  # wrap from the last image of the PACS's order to its first
+            self.set_slice(0 if step > 0 else count - 1)
+
+    def hideEvent(self, event: QtGui.QHideEvent) -> None:
+        self.set_cine(False)  # no timer for a view nobody sees
+        super().hideEvent(event)
+
+    # -- window menu (right click) ---------------------------------------------------------------
+    def window_menu(self) -> QtWidgets.QMenu:
+        """The "Window" menu, built but not shown: every preset of
+        :data:`~widgets.viewer.window_presets.PRESETS` with its key, every window of the header
+        (0028,1050)/(0028,1051) ("Header 1: W 350 L 40"), "Invert (I)" and "Reset (Space)"; the
+        current window is checked. Choosing an entry applies it. Each call builds a new menu (the
+        previous one is deleted)."""
+        if self._menu is not None:
+            self._menu.deleteLater()
+        menu = self._menu = QtWidgets.QMenu("Window", self)
+        menu.setObjectName("windowMenu")
+        for preset in PRESETS:
+            self._add_window_action(menu, preset_menu_text(preset), preset.width_hu, preset.level_hu)
+        header = self._volume.window_presets if self._volume is not None else ()
+        if header:
+            menu.addSeparator()
+            for number, (center, width) in enumerate(header, start=1):
+                self._add_window_action(menu, header_window_text(number, center, width), width, center)
+        menu.addSeparator()
+        invert = menu.addAction("Invert (I)")
+        invert.setCheckable(True)
+        invert.setChecked(self._inverted)
+        invert.triggered.connect(lambda _checked=False: self.set_inverted(not self._inverted))
+        menu.addAction("Reset (Space)").triggered.connect(lambda _checked=False: self.reset_view())
+        return menu
+
+    def _add_window_action(self, menu: QtWidgets.QMenu, text: str, width_hu: float, level_hu: float) -> None:
+        action = menu.addAction(text)
+        action.setCheckable(True)
+        action.setChecked((max(1.0, float(width_hu)), float(level_hu)) == (self._width, self._level))
+        action.triggered.connect(lambda _checked=False: self.set_window(width_hu, level_hu))
+
+    def show_window_menu(self, screen_pos: QtCore.QPoint) -> None:
+        """Pop the window menu up at ``screen_pos`` (right click without drag); no-op without a volume."""
+        if self._volume is not None:
+            self.window_menu().popup(screen_pos)
+
     # -- tools and measurements ----------------------------------------------------------------
     @property
     def tool(self) -> Tool:
@@ -355,6 +531,7 @@ class SliceView(QtWidgets.QWidget):
         if tool is self._tool:
             return
         self.measurements.cancel()
+        self.rois.cancel()
         self._tool = tool
         cursor = QtCore.Qt.CursorShape.ArrowCursor if tool is Tool.WINDOW else QtCore.Qt.CursorShape.CrossCursor
         self.canvas.viewport().setCursor(cursor)
@@ -368,8 +545,9 @@ class SliceView(QtWidgets.QWidget):
     def set_read_only(self, read_only: bool) -> None:
         """Freeze the calipers (no drawing, no handle or body dragging, no Delete) or thaw them.
 
-        Window / level, scrolling, zoom, pan, presets and selection still work: while read-only a
-        left drag is window / level whatever the tool (the tool is kept for when the view thaws)."""
+        Window / level, scrolling, zoom, pan, presets, selection, cine and elliptical ROIs still work
+        (an ROI changes nothing stored): while read-only a left drag is window / level whatever the
+        caliper tool (the tool is kept for when the view thaws), and draws an ROI with the ellipse tool."""
         self._read_only = bool(read_only)
         self.measurements.set_read_only(self._read_only)
 
@@ -394,6 +572,22 @@ class SliceView(QtWidgets.QWidget):
     def remove_measurement(self, key: str) -> bool:
         """Remove one caliper without emitting ``measurement_deleted``."""
         return self.measurements.remove(key)
+
+    def roi_keys(self) -> list[str]:
+        """Keys of every elliptical ROI shown, on any slice (``roi-1`` …; never part of the read)."""
+        return self.rois.keys()
+
+    def roi_stats(self, key: str) -> RoiStats | EmptyRoi:
+        """HU statistics of ROI ``key`` (see :func:`recist_app.imaging.roi_stats.ellipse_stats`)."""
+        return self.rois.stats(key)
+
+    def _on_caliper_selected(self, key: str) -> None:
+        if key:  # one selection at a time, so Delete is never ambiguous
+            self.rois.select("")
+
+    def _on_roi_selected(self, key: str) -> None:
+        if key:
+            self.measurements.select("")
 
     def measurement_keys(self) -> list[str]:
         """Keys of every caliper shown, on any slice."""
@@ -457,14 +651,19 @@ class SliceView(QtWidgets.QWidget):
             top_left=overlay.top_left_lines(self._info),
             top_right=overlay.top_right_lines(volume.image_numbers[k], volume.shape[0], position, thickness),
             bottom_left=overlay.bottom_left_lines(self._width, self._level, preset_label(self._width, self._level),
-                                                  self.zoom, self._inverted),
+                                                  self.zoom, self._inverted,
+                                                  self._cine_fps if self.cine_playing else None),
             bottom_right=overlay.bottom_right_lines(self.probe()),
             edges=orientation.edge_letters(volume.iop), scale_bar=bar,
             banner=None if calibrated else overlay.UNCALIBRATED_BANNER)
 
+    def labels(self) -> list[LabelSpec]:
+        """The labels on this slice: calipers, then elliptical ROIs."""
+        return self.measurements.labels() + self.rois.labels()
+
     def label_boxes(self) -> list[tuple[LabelSpec, QtCore.QRectF]]:
-        """Each caliper label on this slice with its box in viewport pixels (as painted)."""
-        specs = self.measurements.labels()
+        """Each caliper and ROI label on this slice with its box in viewport pixels (as painted)."""
+        specs = self.labels()
         boxes = layout_labels(specs, self.view_to_viewport, QtCore.QRectF(self.canvas.viewport().rect()))
         return list(zip(specs, boxes, strict=True))
 
@@ -472,7 +671,7 @@ class SliceView(QtWidgets.QWidget):
         if self._volume is None:
             return
         overlay.paint_overlay(painter, rect, self.overlay_content(), self.canvas.devicePixelRatioF())
-        paint_labels(painter, self.measurements.labels(), self.view_to_viewport, rect)
+        paint_labels(painter, self.labels(), self.view_to_viewport, rect)
 
     def _refresh(self, *_args: object) -> None:
         self.canvas.viewport().update()
@@ -486,6 +685,7 @@ class SliceView(QtWidgets.QWidget):
 
     # -- input -----------------------------------------------------------------------------------
     def _on_wheel(self, delta: int, modifiers: QtCore.Qt.KeyboardModifier) -> None:
+        self.set_cine(False)
         self._wheel_rest += delta
         notches = int(self._wheel_rest / WHEEL_NOTCH)
         self._wheel_rest -= notches * WHEEL_NOTCH
@@ -496,7 +696,7 @@ class SliceView(QtWidgets.QWidget):
     def _on_left_drag(self, ev: MouseDragEvent) -> None:
         if self._volume is None:
             return
-        if self._tool is Tool.WINDOW or self._read_only:
+        if self._tool is Tool.WINDOW or (self._read_only and self._tool is not Tool.ELLIPSE):
             if ev.isStart():
                 self._wl_start = (self._width, self._level)
             moved = ev.scenePos() - ev.buttonDownScenePos()
@@ -504,6 +704,14 @@ class SliceView(QtWidgets.QWidget):
             self.set_window(width + moved.x() * WL_HU_PER_PX, level + moved.y() * WL_HU_PER_PX)
             return
         point = self.view_box.mapToView(ev.pos())
+        if self._tool is Tool.ELLIPSE:
+            if ev.isStart():
+                self.rois.begin(self.view_box.mapToView(ev.buttonDownPos()))
+            if ev.isFinish():
+                self.rois.finish(point)
+            else:
+                self.rois.drag_to(point)
+            return
         if ev.isStart():
             self.measurements.begin(self._tool, self.view_box.mapToView(ev.buttonDownPos()))
         if ev.isFinish():
@@ -545,11 +753,10 @@ class SliceView(QtWidgets.QWidget):
 
     def _run(self, action: str) -> bool:
         """Perform a key action; False when it does not apply (so the key propagates)."""
-        steps = {"previous_slice": -1, "next_slice": 1}
+        steps = {"previous_slice": -1, "next_slice": 1, "first_slice": -1_000_000, "last_slice": 1_000_000}
         if action in steps:
+            self.set_cine(False)
             self.step_images(steps[action])
-        elif action in ("first_slice", "last_slice"):
-            self.step_images(-1_000_000 if action == "first_slice" else 1_000_000)
         elif action.startswith("preset_"):
             preset = next(p for p in PRESETS if p.key == action.removeprefix("preset_"))
             self.apply_preset(preset)
@@ -560,9 +767,21 @@ class SliceView(QtWidgets.QWidget):
         elif action == "reset":
             self.reset_view()
         elif action == "cancel":
-            return self.measurements.cancel()
+            cancelled = self.rois.cancel()
+            return self.measurements.cancel() or cancelled
         elif action == "delete":
+            if self.rois.selected_key:  # allowed when read-only: an ROI is not part of the read
+                return bool(self.rois.delete_selected())
             return bool(self.measurements.delete_selected())
+        elif action == "ellipse_tool":  # allowed when read-only too
+            self.set_tool(Tool.WINDOW if self._tool is Tool.ELLIPSE else Tool.ELLIPSE)
+        elif action in ("cine", "cine_slower", "cine_faster"):
+            if self._volume is None:
+                return False
+            if action == "cine":
+                self.set_cine(not self.cine_playing)
+            else:
+                self.set_cine(self.cine_playing, _next_fps(self._cine_fps, 1 if action == "cine_faster" else -1))
         elif action in ("length_tool", "bidirectional_tool"):
             if self._read_only:
                 return False  # the key goes on to the window, which says why
@@ -575,6 +794,13 @@ class SliceView(QtWidgets.QWidget):
         else:
             return False
         return True
+
+
+def _next_fps(fps: float, direction: int) -> float:
+    """The next step of :data:`CINE_FPS_STEPS` above (``direction`` > 0) or below ``fps``."""
+    if direction > 0:
+        return next((step for step in CINE_FPS_STEPS if step > fps + 1e-9), CINE_MAX_FPS)
+    return next((step for step in reversed(CINE_FPS_STEPS) if step < fps - 1e-9), CINE_MIN_FPS)
 
 
 def _portable(sequence: str) -> str:

@@ -42,3 +42,19 @@ def preset_label(width_hu: float, level_hu: float) -> str | None:
     """The label of the preset with exactly this window, or None (shown in the overlay)."""
     return next((preset.label for preset in PRESETS
                  if preset.width_hu == width_hu and preset.level_hu == level_hu), None)
+
+
+def _hu(value: float) -> str:
+    """A HU value as the menu shows it: no trailing ``.0``, a typographic minus."""
+    return f"{value:g}".replace("-", "−")
+
+
+def preset_menu_text(preset: WindowPreset) -> str:
+    """Menu entry of a preset with its key: ``"Lung (2)  W 1500 L −600"``."""
+    key = f" ({preset.key})" if preset.key else ""
+    return f"{preset.label}{key}  W {_hu(preset.width_hu)} L {_hu(preset.level_hu)}"
+
+
+def header_window_text(number: int, center: float, width: float) -> str:
+    """Menu entry of the ``number``-th window of (0028,1050)/(0028,1051): ``"Header 1: W 350 L 40"``."""
+    return f"Header {number}: W {_hu(width)} L {_hu(center)}"

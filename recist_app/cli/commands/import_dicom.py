@@ -4,9 +4,12 @@
                                 [--user U]
 
 Series are matched to subjects by (0010,0020) *Patient ID* (= the pseudonymised subject id) and
-to time points by (0008,0020) *Study Date*; a missing time point is created (BASELINE for a new
-subject's earliest study, UNSCHEDULED otherwise). With ``--add-subjects --site SITE`` an unknown
-patient becomes a subject at SITE (created if missing); without it, its series are skipped.
+to time points by (0008,0020) *Study Date*; a missing time point is created and named by the trial
+profile's ``[[visit]]`` schedule (README "Profile keys for the workstation"): the visit whose window
+holds the study day, else UNSCHEDULED; without a schedule, BASELINE for a new subject's earliest
+study and UNSCHEDULED otherwise. Each line shows the study's visit and study day (day 0 = the
+subject's baseline scan), e.g. ``WEEK 8 (day 61, planned 63)``. With ``--add-subjects --site SITE``
+an unknown patient becomes a subject at SITE (created if missing); without it, its series are skipped.
 ``--dry-run`` prints the plan and writes nothing. Series without a study date are listed as
 skipped, with the reason. A path with no readable DICOM exits 2.
 """
@@ -17,10 +20,13 @@ import argparse
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from recist_app.cli.store_options import actor, add_db_options, open_store
 from recist_app.model.errors import InvalidRecordError
+
+if TYPE_CHECKING:
+    pass
 
 VERBS = {"attach": "attach", "attach-new": "attach (new time point)", "attached": "already attached",
          "skip": "skip"}
@@ -60,8 +66,9 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 verb = f"attach (new time point {item.visit})"
             if item.new_subject_site:
                 verb += f", new subject at {item.new_subject_site}"
-            stream.write(f"{item.subject_id}  {when}  {s.modality} \"{s.series_description}\" "
-                         f"({s.frame_count} images) {s.series_uid}  → {verb}{why}\n")
+            visit = f"  {item.match.text}" if item.match else ""
+            stream.write(f"{item.subject_id}  {when}{visit}  {s.modality} "
+                         f"\"{s.series_description}\" ({s.frame_count} images) {s.series_uid}  → {verb}{why}\n")
         counts = Counter(item.action for item in plan)
         to_attach = counts["attach"] + counts["attach-new"]
         new_timepoints = len({(i.subject_id, i.scan_date) for i in plan if i.action == "attach-new"})
@@ -74,3 +81,5 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         attached = apply_import(store, plan, actor(args))
         stream.write(f"Imported: {summary}; {attached} series attached.\n")
     return 0
+
+

@@ -1,15 +1,17 @@
-"""``trial create|info|reader add``: create a trial database, describe one, add its readers.
+"""``trial create|info|reader add|disable|enable``: create a trial database, describe one, manage its readers.
 
     python main.py trial create CODE [--name TEXT] [--profile P.toml] [--blind-visits] [--db DB] [--user U]
     python main.py trial info [--db DB | --trial CODE] [--json]
     python main.py trial reader add NAME --role ROLE [--db DB] [--password-stdin] [--json]
+    python main.py trial reader disable|enable NAME [--db DB] [--user U]
 
 ``create`` makes the schema through the migrations (a new SQLite file by default:
 ``<user data dir>/trials/CODE.sqlite``) and the trial with its protocol profile. ``info`` prints
 the trial, its sites, subjects (with the number of time points that have images), readers, reads
 and whether the audit chain verifies. ``reader add`` adds a reader with a role; the password is
 never an argument (shell history, process lists): it is read from standard input with
-``--password-stdin``, or asked twice at a terminal.
+``--password-stdin``, or asked twice at a terminal. ``reader disable`` stops a reader from logging
+in (their reads and signatures stay); ``reader enable`` lets them in again. Both are audited.
 """
 
 from __future__ import annotations
@@ -54,18 +56,22 @@ def add_parser(subparsers: Any) -> None:
                      help='print {"reader_id", "name", "role", "db_role"} (db_role: null on SQLite)')
     add_db_options(add, user=True)
     add.set_defaults(handler=run_reader_add)
+    for action, verb in (("disable", "stop a reader from logging in (reads and signatures stay)"),
+                         ("enable", "let a disabled reader log in again")):
+        toggle = reader_actions.add_parser(action, help=verb, description=verb[0].upper() + verb[1:] + ".")
+        toggle.add_argument("name", help="the reader's name as the log-in dialog lists it")
+        add_db_options(toggle, user=True)
+        toggle.set_defaults(handler=run_reader_toggle, active=action == "enable")
 
 
 def run_create(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Create the trial ``args.code``."""
-    from recist_app.evaluation.profile_file import load_profile
+    from recist_app.evaluation.profile_file import read_trial_profile
     from recist_app.store import TrialStore
 
     profile_text = ""
-    if args.profile:
-        load_profile(args.profile)  # checks the file: InputFileError names it
-        with open(args.profile, encoding="utf-8") as handle:
-            profile_text = handle.read()
+    if args.profile:  # engine keys, [series] and [[visit]] checked: InputFileError names the file and key
+        profile_text, _ = read_trial_profile(args.profile)
     args.trial = args.trial or args.code
     target = database(args)
     with TrialStore.create(target, code=args.code, name=args.name, profile_toml=profile_text,
@@ -100,6 +106,24 @@ def run_reader_add(args: argparse.Namespace, out: TextIO | None = None, stdin: T
         stream.write("\n")
     else:
         stream.write(f"Added reader {reader.name} ({reader.role.value}) to {code}\n")
+    return 0
+
+
+def run_reader_toggle(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Disable (``args.active`` False) or enable the reader named ``args.name``."""
+    from recist_app.store.errors import NotFoundError
+
+    stream = out if out is not None else sys.stdout
+    with open_store(args) as store:
+        reader = next((r for r in store.readers() if r.name == args.name), None)
+        if reader is None:
+            raise NotFoundError("reader", args.name)
+        was_active = reader.active
+        reader = store.set_reader_active(reader.uid, args.active, actor=actor(args))
+        code = store.trial.code
+    state = "enabled" if reader.active else "disabled"
+    already = "already " if was_active == reader.active else ""
+    stream.write(f"Reader {reader.name} of {code} is {already}{state}\n")
     return 0
 
 

@@ -120,7 +120,7 @@ def test_missing_geometry_and_not_dicom(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     (empty / "notes.txt").write_text("not DICOM")
-    with pytest.raises(NotDicomError, match="must hold at least one readable DICOM image"):
+    with pytest.raises(NotDicomError, match="holds 1 file, which is not a DICOM image"):
         load_series_from_folder(empty)
 
 

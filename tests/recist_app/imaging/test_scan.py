@@ -186,8 +186,9 @@ def test_dicomdir_variants_agree(shared_dir: Path, variant: str) -> None:
 @pytest.mark.shared_data
 def test_empty_dicomdir_alone_is_not_dicom(shared_dir: Path) -> None:
     folder = shared_dir / DATA / "edge" / "pydicom_dicomdirtests"
-    with pytest.raises(NotDicomError, match="at least one readable DICOM image"):
+    with pytest.raises(NotDicomError, match=r"The DICOMDIR .*DICOMDIR-empty\.dcm lists no images\.") as caught:
         scan(folder / "DICOMDIR-empty.dcm")
+    assert caught.value.problem == "empty"
 
 
 def test_dicomdir_with_missing_referenced_file(tmp_path: Path) -> None:
@@ -316,16 +317,44 @@ def test_unsupported_transfer_syntax_finding(tmp_path: Path) -> None:
 
 
 def test_empty_or_non_dicom_folder_raises(tmp_path: Path) -> None:
-    with pytest.raises(NotDicomError, match='"paths" must hold at least one readable DICOM'):
+    """Issue 12 "Messages": each case says what happened and what to do, naming the folder."""
+    with pytest.raises(NotDicomError) as caught:
         scan(tmp_path)
+    assert str(caught.value) == f"The folder {tmp_path} is empty. Choose the folder that holds the DICOM images."
+    assert caught.value.problem == "empty"
     (tmp_path / "notes.txt").write_text("hello")
-    with pytest.raises(NotDicomError, match=r"1 unreadable files") as caught:
+    with pytest.raises(NotDicomError, match=r"holds 1 file, which is not a DICOM image\. Choose the folder") as caught:
         scan(tmp_path)
-    assert caught.value.paths == (tmp_path,)
+    assert caught.value.paths == (tmp_path,) and caught.value.problem == "not_dicom"
     ((unreadable,),) = [caught.value.unreadable]
     assert unreadable.path.name == "notes.txt" and NOT_DICOM in unreadable.reason
-    with pytest.raises(NotDicomError):
+    (tmp_path / "more.txt").write_text("hello")
+    with pytest.raises(NotDicomError, match=r"holds 2 files, none of them DICOM images"):
+        scan(tmp_path)
+    with pytest.raises(NotDicomError) as caught:
         scan(tmp_path / "missing")
+    assert str(caught.value) == (f"The folder {tmp_path / 'missing'} does not exist (moved or deleted?). Choose "
+                                 "another folder.")
+    assert caught.value.problem == "missing" and caught.value.paths == (tmp_path / "missing",)
+
+
+def test_unreadable_dicom_files_are_counted_with_the_first_reason(tmp_path: Path) -> None:
+    (path,) = write_ct(tmp_path / "ct", [0.0])
+    data = path.read_bytes()
+    path.unlink()
+    for name in ("a.dcm", "b.dcm"):
+        (tmp_path / "ct" / name).write_bytes(data[:600])  # cut before Rows/Columns: a DICOM file, no image
+    (tmp_path / "ct" / "notes.txt").write_text("hello")
+    with pytest.raises(NotDicomError) as caught:
+        scan(tmp_path / "ct")
+    message = str(caught.value)
+    assert caught.value.problem == "unreadable" and len(caught.value.unreadable) == 3
+    assert message.startswith(f"The folder {tmp_path / 'ct'} holds 2 DICOM files that could not be read as images "
+                              "(the first, a.dcm: ")
+    assert "and 1 other file that is not DICOM." in message
+    assert message.endswith("Copy the images again from their source, or choose another folder.")
+    with pytest.raises(NotDicomError, match=r"^The DICOM file .*a\.dcm could not be read as an image \("):
+        scan(tmp_path / "ct" / "a.dcm")
 
 
 def parse(*argv: str) -> argparse.Namespace:
@@ -368,7 +397,7 @@ def test_cli_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setitem(cli.COMMANDS, "scan", "recist_app.cli.commands.scan")
     assert cli.main(["scan", str(tmp_path)]) == 2
-    assert "readable DICOM" in capsys.readouterr().err
+    assert f"The folder {tmp_path} is empty." in capsys.readouterr().err
     write_ct(tmp_path, [0.0, 2.0])
     (tmp_path / "junk").write_text("junk")
     assert cli.main(["scan", str(tmp_path), "--json"]) == 0

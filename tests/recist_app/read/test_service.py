@@ -98,7 +98,7 @@ def test_every_command_publishes_one_event_even_when_it_fails(service: ReadServi
     lesion = service.measure_new_lesion("TARGET", baseline, caliper(30.0))
     assert len(events) == 1 and events[0].message == "New target T01: 30.0 mm stored"
     assert events[0].can_undo and not events[0].can_redo
-    with pytest.raises(InvalidRecordError, match="sbrt date"):
+    with pytest.raises(InvalidRecordError, match=r"The SBRT date '10/01/2024' is not a date: write it as YYYY-MM-DD\."):
         service.set_irradiation(lesion.uid, True, {"sbrt_start": "10/01/2024"})
     assert len(events) == 2 and events[1].message == ""
     unsubscribe()
@@ -117,7 +117,8 @@ def test_an_uncalibrated_caliper_is_refused_and_nothing_is_stored(service: ReadS
 
 def test_sign_and_reopen_through_the_service(service: ReadService, trial: Trial) -> None:
     baseline = trial.timepoints[0].uid
-    service.measure_new_lesion("TARGET", baseline, caliper(30.0))
+    lesion = service.measure_new_lesion("TARGET", baseline, caliper(30.0))
+    service.edit_lesion(lesion.uid, {"organ": "LUNG"})  # signing needs every lesion located
     service.sign(baseline, PASSWORDS[ReaderRole.CENTRAL_READER_1], "reviewed")
     assert service.is_signed(baseline) and service.state.message == "Signed Baseline"
     service.reopen(baseline, "typo in T01")
@@ -138,7 +139,8 @@ def test_sbrt_course_reads_the_form_spellings(form: dict[str, object], expected:
     assert sbrt_course(form) == expected
 
 
-@pytest.mark.parametrize(("form", "match"), [({"start": "10/01/2024"}, "sbrt date"), ({"dose": "lots"}, "dose_gy")])
+@pytest.mark.parametrize(("form", "match"), [({"start": "10/01/2024"}, "The SBRT date '10/01/2024' is not a date"),
+                                             ({"dose": "lots"}, "The SBRT dose in Gy 'lots' is not a number")])
 def test_sbrt_course_rejects_what_does_not_parse(form: dict[str, object], match: str) -> None:
     with pytest.raises(InvalidRecordError, match=match):
         sbrt_course(form)
@@ -158,7 +160,8 @@ def test_a_subject_registered_before_its_images_opens_with_no_report(trial: Tria
 def test_a_signature_closes_the_undo_history(service: ReadService, trial: Trial) -> None:
     """Issue 12: nothing signed can be undone (reopening with a reason is the way back)."""
     baseline = trial.timepoints[0].uid
-    service.measure_new_lesion("TARGET", baseline, caliper(30.0))
+    lesion = service.measure_new_lesion("TARGET", baseline, caliper(30.0))
+    service.edit_lesion(lesion.uid, {"organ": "LUNG"})
     service.measure_new_lesion("TARGET", baseline, caliper(20.0))
     service.undo()
     assert service.state.can_undo and service.state.can_redo

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from recist_app.cli import main
-from recist_app.model.records import LesionRole, ReaderRole
+from recist_app.model.records import LesionRole, ReaderRole, Status
 from recist_app.store import TrialStore
 from tests.recist_app.store.scenario import PROFILE_TEXT
 from tests.support import SHARED_DIR, require
@@ -60,7 +60,7 @@ def test_bad_input_exits_2_with_one_line(created: str, tmp_path: Path, capsys: p
         (("trial", "info"), 'Argument "--db"'),
         (("trial", "info", "--db", created, "--trial", "OTHER"), "does not hold trial 'OTHER'"),
         (("reads", "list", "--db", "mysql://x@y/z"), "give a SQLite file path or a postgresql://"),
-        (("import-dicom", str(tmp_path), "--db", created), "readable DICOM image"),
+        (("import-dicom", str(tmp_path), "--db", created), "none of them DICOM images"),
         (("audit", "export", "--out", str(tmp_path / "a.xml"), "--db", created), '"format" must be csv or json'),
     ]
     bad_profile = tmp_path / "bad.toml"
@@ -83,7 +83,8 @@ def test_reads_list_and_audit_export(created: str, tmp_path: Path, capsys: pytes
         for role in (ReaderRole.CENTRAL_READER_1, ReaderRole.CENTRAL_READER_2):
             reader = store.add_reader(f"Dr {role.value}", role, "pin-1234")
             session = store.reader_session(reader.uid, "S-001")
-            session.add_lesion("T01", LesionRole.TARGET)
+            lesion = session.add_lesion("T01", LesionRole.TARGET, organ="LUNG")
+        session.set_status(lesion.uid, baseline.uid, Status.NOT_ASSESSED, reason="image missing")
         session.sign(baseline.uid, "pin-1234")
         entries = len(store.audit_entries())
     status, out, _ = run(capsys, "reads", "list", "--db", created, "--json")

@@ -103,10 +103,13 @@ def test_resolving_needs_the_signature_a_reason_and_one_of_the_reads(disagreeing
     adjudicator, task, one = disagreeing.adjudicator, disagreeing.task, disagreeing.one
     with pytest.raises(SignatureError):
         adjudicator.resolve(task.uid, one.read_uid, "new liver lesion is real", "wrong")
-    with pytest.raises(InvalidRecordError, match='"reason"'):
+    with pytest.raises(InvalidRecordError, match="Give the reason for accepting this read") as info:
         adjudicator.resolve(task.uid, one.read_uid, "", PASSWORDS[ADJ])
-    with pytest.raises(InvalidRecordError, match='"accepted_read_uid"'):
+    assert info.value.argument == "reason"
+    with pytest.raises(InvalidRecordError, match="accept reader 1's or reader 2's read") as info:
         adjudicator.resolve(task.uid, "not-a-read", "x", PASSWORDS[ADJ])
+    assert (info.value.argument, info.value.value) == ("accepted_read_uid", "not-a-read")
+    assert not any(uid in str(info.value) for uid in task.read_uids)
 
 
 def test_accepting_a_read_closes_the_task_flags_the_read_and_is_audited(disagreeing: Disagreement) -> None:
@@ -126,7 +129,7 @@ def test_a_resolved_task_is_not_reopened_nor_resolved_again(disagreeing: Disagre
     trial, adjudicator, task = disagreeing.trial, disagreeing.adjudicator, disagreeing.task
     adjudicator.resolve(task.uid, disagreeing.one.read_uid, "new liver lesion is real", PASSWORDS[ADJ])
     assert trial.store.check_double_read(SUBJECT) is None  # already adjudicated
-    with pytest.raises(InvalidRecordError, match="an open adjudication task"):
+    with pytest.raises(InvalidRecordError, match="This adjudication task was already resolved; nothing was changed"):
         adjudicator.resolve(task.uid, disagreeing.two.read_uid, "changed my mind", PASSWORDS[ADJ])
     assert trial.store.verify_chain().ok
 
@@ -145,7 +148,7 @@ def test_agreeing_reads_need_no_adjudication(trial: Trial) -> None:
 def test_central_review_allows_one_read_per_central_role(trial: Trial) -> None:
     trial.session(R1)
     second_reader = trial.store.add_reader("Another reader 1", R1, "pin-another")
-    with pytest.raises(DuplicateError, match="central_reader_1 read of subject"):
+    with pytest.raises(DuplicateError, match="central reader 1 read of subject"):
         trial.store.reader_session(second_reader.uid, SUBJECT)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from recist_app.model.errors import InvalidRecordError
 from recist_app.model.records import Axis, Lesion, LesionRole, ReaderRole, ReadTimepoint, Status
-from recist_app.store.errors import NotFoundError, SignatureError, TimepointLockedError
+from recist_app.store.errors import IncompleteReadError, NotFoundError, SignatureError, TimepointLockedError
 from recist_app.store.read_session import ReadSession
 from recist_app.store.signoff import hash_password, verify_password
 from tests.recist_app.store.scenario import PASSWORDS, Trial, line
@@ -21,7 +21,7 @@ ROLE = ReaderRole.CENTRAL_READER_1
 
 @dataclass(frozen=True)
 class SignedBaseline:
-    """Reader 1's read with T01 measured at baseline and T02 (a node) not yet: baseline signed."""
+    """Reader 1's read with T01 measured at baseline and T02 (a node) not assessed: baseline signed."""
 
     trial: Trial
     session: ReadSession
@@ -44,6 +44,7 @@ def signed_baseline(trial: Trial) -> SignedBaseline:
     lesion = session.add_lesion("T01", LesionRole.TARGET, organ="LUNG")
     node = session.add_lesion("T02", LesionRole.TARGET, organ="LYMPH NODE", nodal=True)
     session.record_measurement(lesion.uid, trial.timepoints[0].uid, line(40.0))
+    session.set_status(node.uid, trial.timepoints[0].uid, Status.NOT_ASSESSED, reason="not in the field of view")
     return SignedBaseline(trial, session, lesion, node, session.sign(trial.timepoints[0].uid, PASSWORDS[ROLE]))
 
 
@@ -67,10 +68,12 @@ def test_a_signed_timepoint_is_read_only(signed_baseline: SignedBaseline) -> Non
 
 def test_reopening_needs_a_reason_and_a_signed_timepoint(signed_baseline: SignedBaseline) -> None:
     session = signed_baseline.session
-    with pytest.raises(InvalidRecordError, match='Argument "reason" must be why'):
+    with pytest.raises(InvalidRecordError, match=r"Give the reason for reopening Baseline; it is kept in the audit "
+                                                 r"trail\."):
         session.reopen(signed_baseline.baseline, "  ")
-    with pytest.raises(InvalidRecordError, match="a signed time point"):
+    with pytest.raises(InvalidRecordError, match=r"^Week 8 is not signed, so there is nothing to reopen\.$") as info:
         session.reopen(signed_baseline.week8, "not signed")
+    assert (info.value.argument, info.value.value) == ("timepoint_uid", signed_baseline.week8)
 
 
 def test_reopened_edits_are_audited_with_the_reason_until_signed_again(signed_baseline: SignedBaseline) -> None:
@@ -86,9 +89,38 @@ def test_reopened_edits_are_audited_with_the_reason_until_signed_again(signed_ba
     assert [rt.signed for rt in session.snapshot().read_timepoints] == [True]
 
 
+def test_signing_refuses_an_incomplete_time_point_and_says_what_it_lacks(trial: Trial) -> None:
+    session, baseline = trial.session(ROLE), trial.timepoints[0].uid
+    t01 = session.add_lesion("T01", LesionRole.TARGET)  # no organ, not measured
+    nt01 = session.add_lesion("NT01", LesionRole.NON_TARGET, organ="PLEURA")  # no status
+    visit = session.snapshot().timepoint(baseline).visit  # "Baseline" for a blinded central reader
+    with pytest.raises(IncompleteReadError) as info:
+        session.sign(baseline, PASSWORDS[ROLE])
+    assert info.value.gaps == (
+        f"NT01: no status at {visit}: set present, absent, unequivocal progression or not assessed",
+        "T01: no organ or site: choose one in the lesion table",
+        f"T01: not measured at {visit}: measure it, or state why (too small, disappeared, merged or not assessed)")
+    assert f"{visit} cannot be signed yet" in str(info.value) and t01.uid not in str(info.value)
+    assert not any(rt.signed for rt in session.snapshot().read_timepoints)
+    session.edit_lesion(t01, organ="LUNG")
+    not_assessed = session.set_status(t01.uid, baseline, Status.NOT_ASSESSED)  # without a reason
+    session.set_status(nt01.uid, baseline, Status.PRESENT)
+    with pytest.raises(IncompleteReadError) as info:
+        session.sign(baseline, PASSWORDS[ROLE])
+    assert info.value.gaps == (f"T01: not assessed at {visit} without a reason: give the reason (status menu > "
+                               "Not assessed…)",)
+    stated = session.set_status(t01.uid, baseline, Status.NOT_ASSESSED, replacing=not_assessed,
+                                reason="  liver out of the field of view ")
+    assert stated is not None and stated.reason == "liver out of the field of view"
+    assert session.sign(baseline, PASSWORDS[ROLE]).signed
+    stored = next(state for state in session.snapshot().states if state.lesion_uid == t01.uid)
+    assert stored.reason == "liver out of the field of view"  # stored, read back
+
+
 def test_wrong_password_signs_nothing(trial: Trial) -> None:
     session = trial.session(ROLE)
-    session.add_lesion("NT01", LesionRole.NON_TARGET)
+    added = session.add_lesion("NT01", LesionRole.NON_TARGET, organ="PLEURA")
+    session.set_status(added.uid, trial.timepoints[0].uid, Status.PRESENT)
     before = len(trial.store.audit_entries())
     with pytest.raises(SignatureError, match="wrong password or PIN"):
         session.sign(trial.timepoints[0].uid, "guess")
@@ -96,7 +128,7 @@ def test_wrong_password_signs_nothing(trial: Trial) -> None:
         session.sign(trial.timepoints[0].uid, PASSWORDS[ReaderRole.CENTRAL_READER_2])  # another reader's PIN
     assert session.snapshot().read_timepoints == () and len(trial.store.audit_entries()) == before
     lesion = session.snapshot().lesion("NT01")
-    assert session.set_status(lesion.uid, trial.timepoints[0].uid, Status.PRESENT) is not None  # still editable
+    assert session.edit_lesion(lesion, organ="PLEURA, LEFT").organ == "PLEURA, LEFT"  # still editable
 
 
 def test_only_a_salted_scrypt_hash_is_stored(trial: Trial) -> None:

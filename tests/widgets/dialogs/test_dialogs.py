@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -11,9 +10,10 @@ from PySide6 import QtCore, QtWidgets
 from pytestqt.qtbot import QtBot
 
 from recist_app.demo.phantom import PhantomSpec, write_series
+from recist_app.demo.store import DEMO_READERS
 from recist_app.store import TrialStore
 from recist_app.store.errors import SignatureError
-from tests.widgets.reading_support import Demo, build_demo
+from tests.widgets.reading_support import Demo
 from widgets.dialogs.export import ExportDialog
 from widgets.dialogs.login import LoginDialog
 from widgets.dialogs.open_folder import OpenFolderDialog
@@ -21,17 +21,6 @@ from widgets.dialogs.sign import ReopenDialog, SignDialog
 from widgets.workers import TaskRunner
 
 Buttons = QtWidgets.QDialogButtonBox.StandardButton
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    return build_demo(tmp_path_factory.mktemp("demo"))
-
-
-@pytest.fixture
-def store(demo: Demo, tmp_path: Path) -> Iterator[TrialStore]:
-    with TrialStore.open(demo.copy_db(tmp_path)) as opened:
-        yield opened
 
 
 def series_rows(tree: QtWidgets.QTreeWidget) -> dict[str, QtWidgets.QTreeWidgetItem]:
@@ -55,7 +44,7 @@ def test_login_checks_the_password_with_the_store(app: QtWidgets.QApplication, q
     dialog = LoginDialog(store, reader_name="Demo Central Reader 1")
     qtbot.addWidget(dialog)
     names = [dialog.reader_box.itemText(i).split("  (")[0] for i in range(dialog.reader_box.count())]
-    assert names == ["Demo Central Reader 1", "Demo Central Reader 2", "Demo Reader"]  # roles that read
+    assert sorted(names) == sorted(name for name, _role, _password in DEMO_READERS)  # every role logs in
     assert dialog.reader_box.currentText().startswith("Demo Central Reader 1")
     dialog.open()
     qtbot.keyClicks(dialog.password_edit, "wrong")
@@ -121,7 +110,7 @@ def test_open_folder_scans_shows_findings_and_imports(app: QtWidgets.QApplicatio
     assert not dialog.busy.isVisible()
     rows = series_rows(dialog.tree)
     assert set(rows) == {"Patient STS-001", "Patient UNKNOWN-9"}
-    assert rows["Patient STS-001"].text(3) == "attach to a new time point (UNSCHEDULED)"
+    assert rows["Patient STS-001"].text(3).startswith("attach to a new time point as UNSCHEDULED (day ")
     assert rows["Patient UNKNOWN-9"].text(3).startswith("skip: no subject 'UNKNOWN-9'")
     assert "MISSING_SLICES" in rows["Patient UNKNOWN-9"].text(2)
     assert dialog.import_button.isEnabled()
@@ -134,7 +123,8 @@ def test_open_folder_scans_shows_findings_and_imports(app: QtWidgets.QApplicatio
     dialog.add_subjects.setChecked(True)  # issue 12: the import creates unknown subjects, after showing it
     dialog.site_box.setEditText("NEW-SITE")
     rows = series_rows(dialog.tree)
-    assert rows["Patient UNKNOWN-9"].text(3) == "attach to a new time point (BASELINE), new subject at NEW-SITE"
+    assert rows["Patient UNKNOWN-9"].text(3) == ("attach to a new time point as BASELINE (day 0), "
+                                                 "new subject at NEW-SITE")
     assert rows["Patient STS-001"].text(3) == "already in the trial"
     with qtbot.waitSignal(dialog.imported) as imported:
         qtbot.mouseClick(dialog.import_button, QtCore.Qt.MouseButton.LeftButton)

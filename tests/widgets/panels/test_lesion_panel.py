@@ -193,7 +193,7 @@ def test_status_menu_of_a_cell(app: object, qtbot: object, demo: Demo) -> None:
     panel = show_panel(qtbot, demo.session("STS-001"))
     snapshot = panel.model.snapshot
     assert snapshot is not None
-    seen: list[tuple[str, str, str, bool]] = []
+    seen: list[tuple[str, str, str, bool, str]] = []
     panel.status_requested.connect(lambda *args: seen.append(args))
     menu = panel.context_menu(index(panel, "T02", "WEEK 8"))
     assert menu is not None
@@ -213,10 +213,18 @@ def test_status_menu_of_a_cell(app: object, qtbot: object, demo: Demo) -> None:
     assert {"status:PRESENT", "status:ABSENT", "status:UNEQUIVOCAL PROGRESSION", "status:NOT ASSESSED"} <= names(menu)
     assert action(menu, "status:PRESENT").isChecked() and "status:DISAPPEARED" not in names(menu)
     action(menu, "status:UNEQUIVOCAL PROGRESSION").trigger()
-    assert seen == [(*uids(snapshot, "T02", "WEEK 8"), "DISAPPEARED", False),
-                    (*uids(snapshot, "T02", "WEEK 16"), "", False),
-                    (*uids(snapshot, "T01", "WEEK 8"), "", True),
-                    (*uids(snapshot, "NT01", "WEEK 24"), "UNEQUIVOCAL PROGRESSION", False)]
+    asked: list[str] = []
+    panel.ask_reason = lambda label, _reason: asked.append(label) or (None if len(asked) == 1 else "out of field")
+    menu = panel.context_menu(index(panel, "T03", "WEEK 8"))
+    assert menu is not None and action(menu, "status:NOT ASSESSED").text() == "Not assessed (NA)…"
+    action(menu, "status:NOT ASSESSED").trigger()  # the reader cancels the question: nothing is stated
+    action(menu, "status:NOT ASSESSED").trigger()
+    assert asked == ["T03", "T03"]
+    assert seen == [(*uids(snapshot, "T02", "WEEK 8"), "DISAPPEARED", False, ""),
+                    (*uids(snapshot, "T02", "WEEK 16"), "", False, ""),
+                    (*uids(snapshot, "T01", "WEEK 8"), "", True, ""),
+                    (*uids(snapshot, "NT01", "WEEK 24"), "UNEQUIVOCAL PROGRESSION", False, ""),
+                    (*uids(snapshot, "T03", "WEEK 8"), "NOT ASSESSED", False, "out of field")]
 
 
 def test_lesion_menu_role_organ_flags_rename_delete(app: object, qtbot: object, demo: Demo) -> None:
@@ -339,7 +347,7 @@ def test_activation_by_double_click_and_enter(app: object, qtbot: object, demo: 
     panel.table.setCurrentIndex(index(panel, "T03", LABEL))
     panel.table.setFocus()
     qtbot.keyClick(panel.table, QtCore.Qt.Key.Key_Return)
-    assert jumps == [uids(snapshot, "T02", "WEEK 16"), uids(snapshot, "T03", "BASELINE")]
+    assert jumps == [uids(snapshot, "T02", "WEEK 16"), (snapshot.lesion("T03").uid, "")]  # label: time point shown
     panel.set_read(snapshot, None)  # a rebuild keeps the current cell
     assert panel.current_key() == (snapshot.lesion("T03").uid, "")
 

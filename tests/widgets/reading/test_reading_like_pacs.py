@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
+from recist_app.model.caliper import caliper_key, record_of_lesion
+from recist_app.read.worklist import WorkStatus
 from tests.widgets.events import hover
-from tests.widgets.reading_support import Demo, build_demo, click_timepoint, log_in, open_window
+from tests.widgets.reading_support import Demo, click_timepoint, log_in
 from widgets.main_window import MainWindow
+from widgets.panels.lesion_grid import LABEL
 from widgets.viewer.window_presets import LUNG
 
 Key = QtCore.Qt.Key
 DEMO = "Demo Reader"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    return build_demo(tmp_path_factory.mktemp("demo"))
-
-
-@pytest.fixture
-def window(app: QtWidgets.QApplication, qtbot: QtBot, demo: Demo, tmp_path: Path) -> Iterator[MainWindow]:
-    win = open_window(qtbot, demo.copy_db(tmp_path))
-    yield win
-    win.reading.bridge and win.reading.bridge.close_read()
-    win.close()
-    assert win.store is not None
-    win.store.close()
 
 
 def test_keys_go_to_the_image_under_the_pointer_whatever_had_the_focus(window: MainWindow, demo: Demo,
@@ -60,3 +44,150 @@ def test_keys_stay_with_the_tree_when_the_pointer_is_elsewhere(window: MainWindo
     before = tree.currentItem()
     QTest.keyClick(tree, Key.Key_Up)
     assert view.slice_index == k and tree.currentItem() is not before
+
+
+def double_click_label(qtbot: QtBot, window: MainWindow, label: str) -> None:
+    panel = window.lesion_panel
+    snapshot = panel.model.snapshot
+    assert snapshot is not None
+    cell = panel.model.index(panel.model.row_of(snapshot.lesion(label).uid), LABEL)
+    panel.table.scrollTo(cell)
+    centre = panel.table.visualRect(cell).center()
+    qtbot.mouseClick(panel.table.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=centre)
+    qtbot.mouseDClick(panel.table.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=centre)
+
+
+def test_double_clicking_a_label_jumps_on_the_time_point_shown(window: MainWindow, demo: Demo,
+                                                              qtbot: QtBot) -> None:
+    log_in(window, demo.reader(DEMO))
+    view = click_timepoint(qtbot, window, "STS-001", "WEEK 8")
+    tp_uid = window.reading.tp_uid
+    view.set_slice(0)
+    double_click_label(qtbot, window, "T02")
+    snapshot = window.reading.bridge.snapshot
+    record = record_of_lesion(snapshot, snapshot.lesion("T02").uid, tp_uid, view.volume)
+    assert window.reading.tp_uid == tp_uid and record is not None  # not back to baseline
+    assert view.slice_index == record.slice_index and view.selected_measurement.startswith(
+        snapshot.lesion("T02").uid) and view.ghost_slice is None
+
+
+def test_a_lesion_not_measured_yet_shows_its_prior_caliper_dashed_where_it_was(window: MainWindow, demo: Demo,
+                                                                              qtbot: QtBot) -> None:
+    log_in(window, demo.reader(DEMO))
+    view = click_timepoint(qtbot, window, "STS-001", "WEEK 8")
+    reading = window.reading
+    snapshot = reading.bridge.snapshot
+    t01, baseline = snapshot.lesion("T01").uid, snapshot.timepoint("BASELINE").uid
+    reading.bridge.delete_caliper(t01, reading.tp_uid)
+    qtbot.waitUntil(lambda: caliper_key(t01) not in view.measurement_keys())
+    view.set_slice(0)
+    double_click_label(qtbot, window, "T01")
+    assert reading.tp_uid == snapshot.timepoint("WEEK 8").uid
+    prior = reading.bridge.snapshot.measurements
+    z_mm = next(m.line.p1_mm for m in prior if m.lesion_uid == t01 and m.timepoint_uid == baseline)
+    assert view.ghost_slice == view.slice_index == round(view.volume.patient_to_index(z_mm)[2])
+    assert "T01 is not measured at WEEK 8 yet: its BASELINE caliper is drawn dashed" in \
+        window.statusBar().currentMessage()
+    view.set_slice(view.slice_index + 1)
+    assert not view._ghost.isVisible()
+    view.set_slice(view.ghost_slice)
+    assert view._ghost.isVisible()
+
+
+def message_box(window: MainWindow, name: str) -> QtWidgets.QMessageBox:
+    shown = [box for box in window.findChildren(QtWidgets.QMessageBox, name) if box.isVisible()]
+    assert len(shown) == 1, f"no {name} shown"
+    return shown[0]
+
+
+def test_signing_lists_what_is_missing_and_refuses(window: MainWindow, demo: Demo, qtbot: QtBot) -> None:
+    log_in(window, demo.reader(DEMO))
+    click_timepoint(qtbot, window, "STS-001", "WEEK 8")
+    reading = window.reading
+    lesion = reading.bridge.add_lesion("NON-TARGET")
+    assert lesion is not None
+    assert not window.commands.sign_timepoint(password=demo.reader(DEMO).password)
+    box = message_box(window, "incompleteReadBox")
+    assert "WEEK 8 cannot be signed yet" in box.text()
+    assert box.informativeText().splitlines() == [
+        f"• {lesion.label}: no organ or site: choose one in the lesion table",
+        f"• {lesion.label}: no status at WEEK 8: set present, absent, unequivocal progression or not assessed"]
+    assert not reading.bridge.is_signed(reading.tp_uid)
+    box.close()
+    reading.bridge.edit_lesion(lesion.uid, {"organ": "PLEURA"})
+    reading.bridge.set_status(lesion.uid, reading.tp_uid, "PRESENT")
+    assert window.commands.sign_timepoint(password=demo.reader(DEMO).password)
+
+
+def test_quitting_with_unsigned_changes_asks_and_stay_keeps_the_window(window: MainWindow, demo: Demo,
+                                                                      qtbot: QtBot) -> None:
+    log_in(window, demo.reader(DEMO))
+    click_timepoint(qtbot, window, "STS-001", "WEEK 8")
+    assert window.close()  # nothing changed yet: no question
+    window.show()
+    qtbot.waitExposed(window)
+    log_in(window, demo.reader(DEMO))
+    click_timepoint(qtbot, window, "STS-001", "WEEK 8")
+    window.reading.bridge.add_lesion("NON-TARGET")
+    assert not window.close() and window.isVisible()
+    box = message_box(window, "unsignedWorkBox")
+    assert box.informativeText().startswith("• STS-001: ") and "WEEK 8" in box.informativeText()
+    stay = next(b for b in box.buttons() if b.text() == "Stay")
+    qtbot.mouseClick(stay, QtCore.Qt.MouseButton.LeftButton)
+    assert window.isVisible()
+    assert not window.close()
+    quit_button = next(b for b in message_box(window, "unsignedWorkBox").buttons() if b.text() == "Quit")
+    qtbot.mouseClick(quit_button, QtCore.Qt.MouseButton.LeftButton)
+    assert not window.isVisible()
+
+
+def test_log_in_lands_on_the_worklists_next_read_with_the_prior_beside_it(window: MainWindow, demo: Demo,
+                                                                         qtbot: QtBot) -> None:
+    reader = demo.reader(DEMO)
+    assert window.store is not None
+    uid = next(r.uid for r in window.store.readers() if r.name == DEMO)
+    session = window.store.reader_session(uid, "STS-001")
+    session.sign(session.snapshot().timepoint("BASELINE").uid, reader.password)  # baseline read and signed
+    log_in(window, reader)
+    reading = window.reading
+    items = window.worklist.items
+    assert [item.subject_id for item in items] == ["STS-001", "STS-002", "STS-003"]
+    assert items[0].status is WorkStatus.IN_PROGRESS and items[0].next_visit == "WEEK 8"
+    week8 = reading.bridge.snapshot.timepoint("WEEK 8").uid
+    qtbot.waitUntil(lambda: reading.is_showing(week8), timeout=15_000)
+    assert reading.subject_id == "STS-001" and reading.comparing  # the time point to read, the prior beside it
+    assert reading.prior_uid == reading.bridge.snapshot.timepoint("BASELINE").uid
+    assert window.worklist_dock.isVisible() and window.worklist.isVisible()
+
+
+def test_compare_one_by_three_and_mpr(window: MainWindow, demo: Demo, qtbot: QtBot) -> None:
+    log_in(window, demo.reader(DEMO))
+    reading = window.reading
+    click_timepoint(qtbot, window, "STS-001", "WEEK 16")
+    snapshot = reading.bridge.snapshot
+    baseline, week8 = snapshot.timepoint("BASELINE").uid, snapshot.timepoint("WEEK 8").uid
+    actions = window.main_actions
+    actions.compare.setChecked(False)
+    actions.compare.trigger()
+    actions.compare_three.trigger()
+    first = reading.compare_view.first
+    qtbot.waitUntil(lambda: reading._shown.get(id(first)) == baseline
+                    and reading._shown.get(id(reading.compare_view.left)) == week8, timeout=15_000)
+    assert reading.compare_view.panes == 3 and first.isVisible()
+    assert {c.label for c in first.measurements} >= {"T01", "T02"}  # the read's calipers on every pane
+    actions.compare_three.trigger()
+    qtbot.waitUntil(lambda: reading.compare_view.panes == 2, timeout=15_000)
+    actions.mpr.trigger()
+    assert reading.showing_mpr and not reading.comparing
+    assert reading.mpr_view.volume is reading.volumes["current"]
+    assert reading.mpr_view.axial.read_only  # RECIST measures on the axial single view
+    actions.mpr.trigger()
+    assert not reading.showing_mpr
+
+
+def test_an_adjudicator_logs_in_to_the_adjudication_tasks(window: MainWindow, demo: Demo) -> None:
+    log_in(window, demo.reader("Demo Adjudicator"))
+    assert window.reading.viewing_only and not window.worklist_dock.isVisible()
+    assert window.adjudication_dock.isVisible()
+    assert window.adjudication_dock.widget().objectName() == "adjudicationView"
+    assert window.findChild(QtWidgets.QMessageBox, "errorBox") is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
 from datetime import date
 from pathlib import Path
 
@@ -16,19 +16,8 @@ from recist_app.model.errors import InvalidRecordError
 from recist_app.model.records import Axis, LesionRole, Status
 from recist_app.store import TrialStore
 from recist_app.store.errors import SignatureError, TimepointLockedError
-from tests.widgets.reading_support import Demo, build_demo
+from tests.widgets.reading_support import Demo
 from widgets.reading.session_bridge import SessionBridge
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    return build_demo(tmp_path_factory.mktemp("demo"))
-
-
-@pytest.fixture
-def store(demo: Demo, tmp_path: Path) -> Iterator[TrialStore]:
-    with TrialStore.open(demo.copy_db(tmp_path)) as opened:
-        yield opened
 
 
 @pytest.fixture
@@ -154,10 +143,14 @@ def test_irradiation_from_the_panel_dict(bridge: SessionBridge, qtbot: QtBot) ->
                                        "fractions": 3})
     lesion = bridge.lesion(t02)
     assert lesion.irradiated and lesion.sbrt_start == date(2024, 1, 15) and lesion.sbrt_dose_gy == 45.0
-    with qtbot.waitSignal(bridge.read_changed), pytest.raises(InvalidRecordError, match="sbrt date"):
+    with qtbot.waitSignal(bridge.read_changed), pytest.raises(InvalidRecordError, match=r"SBRT date .* is not a date"):
         bridge.set_irradiation(t02, True, {"sbrt_start": "15/01/2024"})  # views resynchronise after a failure too
     box = next(w for w in QtWidgets.QApplication.topLevelWidgets() if w.objectName() == "errorBox" and w.isVisible())
     assert box.windowTitle() == "Could not change the irradiation"
+    assert isinstance(box, QtWidgets.QMessageBox) and not box.detailedText()  # no traceback in the dialog
+    log = Path(os.environ["RECIST_LOG_DIR"]) / "workstation.log"
+    assert box.informativeText() == f"Details are in the log file {log}."
+    assert "Traceback" in log.read_text(encoding="utf-8") and "InvalidRecordError" not in box.text()
     box.close()
     bridge.set_irradiation(t02, False)
     assert not bridge.lesion(t02).irradiated

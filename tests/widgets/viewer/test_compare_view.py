@@ -126,8 +126,11 @@ def test_sync_toggle(compare: CompareView) -> None:
     before = compare.right.slice_index
     compare.left.set_slice(12)
     assert compare.right.slice_index == before
-    compare.set_sync_enabled(True)  # the right catches up with the left
-    assert compare.right_position_mm() == compare.left_position_mm() == 20.0
+    compare.set_sync_enabled(True)  # issue 12: what the reader lined up by hand stays lined up
+    offset = compare.right_position_mm() - compare.left_position_mm()
+    assert compare.right.slice_index == before and compare.offset_mm == pytest.approx(offset)
+    compare.left.set_slice(14)
+    assert compare.right_position_mm() - compare.left_position_mm() == pytest.approx(offset)
 
 
 def test_series_stacked_the_other_way(app: QtWidgets.QApplication, qtbot: object) -> None:
@@ -163,3 +166,19 @@ def test_screenshot(compare: CompareView, shots: Path) -> None:
     assert compare.left_title.text() == "Prior · 2024-01-10 · Baseline CT"
     assert not compare.left_title.geometry().intersects(compare.sync_box.geometry())
     assert QtCore.QRect(QtCore.QPoint(0, 0), compare.size()).contains(compare.right_title.geometry())
+
+
+def test_double_click_maximises_a_side_and_links_window_and_zoom(compare: CompareView, qtbot: object) -> None:
+    viewport = compare.right.canvas.viewport()
+    qtbot.mouseDClick(viewport, QtCore.Qt.MouseButton.LeftButton, pos=viewport.rect().center())
+    assert compare.maximised is compare.right and not compare.left.isVisible()
+    qtbot.mouseDClick(viewport, QtCore.Qt.MouseButton.LeftButton, pos=viewport.rect().center())
+    assert compare.maximised is None and compare.left.isVisible()
+    compare.right.set_window(1500, -600)
+    assert compare.left.window_hu != (1500, -600)  # not linked by default
+    compare.link_box.setChecked(True)
+    compare.right.set_window(350, 50)
+    assert compare.left.window_hu == (350, 50)
+    compare.left.view_box.scaleBy(x=0.5, y=0.5)
+    assert compare.right.view_box.viewRange()[0][1] - compare.right.view_box.viewRange()[0][0] == pytest.approx(
+        compare.left.view_box.viewRange()[0][1] - compare.left.view_box.viewRange()[0][0], rel=1e-3)

@@ -1,8 +1,9 @@
-"""Overlay text and scale bar (widgets.viewer.overlay), without painting."""
+"""Overlay text, scale bar and corner blocks (widgets.viewer.overlay)."""
 
 from __future__ import annotations
 
 import pytest
+from PySide6 import QtCore, QtGui
 
 from widgets.viewer import overlay
 from widgets.viewer.overlay import OverlayInfo, ProbeReading
@@ -46,3 +47,18 @@ def test_no_scale_bar_when_nothing_fits() -> None:
     assert overlay.scale_bar(10.0, 20) is None  # 20 mm would be 2 px
     assert overlay.scale_bar(1.0, 100) is None  # 20 mm would be 20 px, under the minimum
     assert overlay.scale_bar(0.0, 800) is None
+
+
+def test_left_corner_text_is_cut_short_of_the_right_corner(app: object) -> None:
+    """Narrow panes (compare 1×3 at 1366 px): the description ends with "…" instead of running under "Im n / N"."""
+    image = QtGui.QImage(220, 160, QtGui.QImage.Format.Format_ARGB32)
+    image.fill(0)
+    painter = QtGui.QPainter(image)
+    rect = QtCore.QRectF(image.rect())
+    font = overlay.overlay_font()
+    right = overlay._block(painter, rect, ("Im 22 / 40", "Loc 7.50 mm"), font, True, False, 1.0)
+    room = rect.width() - 2 * overlay.MARGIN_PX - overlay.CORNER_GAP_PX - right.width()
+    left = overlay._block(painter, rect, ("STEREOSARC demo CT WEEK 16 with a long description",), font, False,
+                          False, 1.0, room)
+    painter.end()
+    assert left.right() + overlay.CORNER_GAP_PX <= right.left() + 0.5

@@ -27,11 +27,13 @@ DRAFT_KEY_PREFIX = "new-"
 
 
 class Tool(StrEnum):
-    """What a left drag does (VIEWER.md "Mouse"): window/level, or draw a caliper."""
+    """What a left drag does (VIEWER.md "Mouse"): window/level, draw a caliper, or draw an elliptical
+    ROI (view-only, :mod:`widgets.viewer.calipers.ellipse`)."""
 
     WINDOW = "window"
     LENGTH = "length"
     BIDIRECTIONAL = "bidirectional"
+    ELLIPSE = "ellipse"
 
 
 class MeasureLayer(QtCore.QObject):
@@ -123,8 +125,8 @@ class MeasureLayer(QtCore.QObject):
             handle.setVisible(not frozen and index < caliper.end_count())
 
     def begin(self, tool: Tool, point: QtCore.QPointF) -> None:
-        """Start a drag of ``tool`` at ``point`` (view coordinates)."""
-        if self._volume is None or tool is Tool.WINDOW or self._read_only:
+        """Start a drag of ``tool`` at ``point`` (view coordinates); only the caliper tools draw here."""
+        if self._volume is None or tool not in (Tool.LENGTH, Tool.BIDIRECTIONAL) or self._read_only:
             return
         point = self._clamp(point)
         if self._draft_stage == "await-short" and isinstance(self._draft, BidirectionalCaliper):

@@ -1,4 +1,4 @@
-"""How calipers look: colour by lesion role, label text, pens, and the band a click hits (VIEWER.md)."""
+"""How calipers and ROIs look: colour by lesion role, label text, pens, and the band a click hits (VIEWER.md)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from typing import Any
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
+from recist_app.imaging.roi_stats import EmptyRoi, RoiStats
 from recist_app.model.caliper import CaliperKind, CaliperRecord
+from widgets.viewer.overlay import signed
 
 #: Colour by lesion role (SDTM ``TUSTRESC`` values; VIEWER.md "colour by role").
 ROLE_COLOURS: dict[str, str] = {
@@ -21,6 +23,8 @@ ROLE_COLOURS: dict[str, str] = {
 #: Colour of a caliper not yet assigned to a lesion.
 UNASSIGNED_COLOUR = "#ffd54f"
 HANDLE_RADIUS_PX = 4.0
+#: Colour of an elliptical ROI (view-only, no lesion role): apart from every role colour.
+ROI_COLOUR = "#ce93d8"
 
 
 def role_colour(role: str) -> QtGui.QColor:
@@ -36,6 +40,20 @@ def caliper_text(label: str, record: CaliperRecord, drawing_long_axis: bool = Fa
     if record.kind is CaliperKind.LENGTH:
         return f"{prefix}{'LA ' if drawing_long_axis else ''}{record.long_axis_mm:.1f} mm"
     return f"{prefix}SA {record.short_axis_mm:.1f} mm\nLA {record.long_axis_mm:.1f} mm"
+
+
+def roi_text(stats: RoiStats | EmptyRoi) -> str:
+    """Label of an elliptical ROI: mean and (population) SD, min and max HU, area and pixel count.
+
+    ``"Mean 41.2 HU  SD 11.8"`` / ``"Min 6  Max 77 HU"`` / ``"Area 312.5 mm²  (128 px)"``; without
+    (0028,0030) the last line is ``"Area 128 px"`` and no "mm" appears anywhere (C6).
+    """
+    if isinstance(stats, EmptyRoi):
+        return "No pixel inside"
+    area = (f"Area {stats.area_mm2:.1f} mm²  ({stats.pixel_count} px)" if stats.area_mm2 is not None
+            else f"Area {stats.pixel_count} px")
+    return (f"Mean {signed(stats.mean_hu, 1)} HU  SD {stats.sd_hu:.1f}\n"
+            f"Min {signed(stats.min_hu)}  Max {signed(stats.max_hu)} HU\n{area}")
 
 
 def caliper_pens(colour: QtGui.QColor, selected: bool) -> dict[str, Any]:

@@ -1,0 +1,305 @@
+"""The trial's profile as the workstation reads it: the engine's flat keys, ``[series]`` and ``[[visit]]``.
+
+One TOML text, stored in the trial (``Trial.profile_toml``) or given as a file (``--profile``), holds:
+
+- **flat keys**: the engine's protocol profile (RULES §7, :class:`assessment.profile.Profile`). They
+  are handed to the engine exactly as before; the engine never sees the tables below.
+- ``[series]``: the series a time point opens on by default (the reader may choose another)::
+
+      [series]
+      orientation = "AXIAL"      # AXIAL | CORONAL | SAGITTAL | ANY   (default ANY)
+      kernel = "soft"            # soft | lung | bone | any           (default any)
+      min_thickness_mm = 2.0     # the thinnest series at or above this (default 0)
+
+  The orientation is the plane of (0020,0037) *Image Orientation (Patient)*
+  (:func:`recist_app.imaging.catalog.orientation_of`); the
+  kernel family comes from (0018,1210) *Convolution Kernel*, else from (0008,103E) *Series
+  Description*, by the keyword table :data:`KERNEL_TABLE` (:func:`kernel_family`); the thickness is
+  (0018,0050) *Slice Thickness*.
+- ``[[visit]]``: the visit schedule, one table per planned visit, in day order::
+
+      [[visit]]
+      name = "BASELINE"          # CDISC VISIT (CDISC.md §2: names come from the sponsor's TV design)
+      day = 0                    # planned study day
+      window_before_days = 28    # the window is [day − before, day + after], both ends included
+      window_after_days = 0
+
+  **Study days count from the subject's baseline scan**: day 0 is the baseline (earliest) scan and
+  ``day = 56`` is 56 days after it. This is not SDTM ``VISITDY`` / ``--DY``, which count from
+  ``RFSTDTC`` with no day 0. The first visit is the baseline, at day 0; days increase strictly;
+  names are unique (case-insensitive) and never ``UNSCHEDULED`` (the name of a scan outside every
+  window); windows do not overlap, so a study day lies in at most one window.
+  :func:`recist_app.evaluation.visits.match_visits` matches scan dates to this schedule.
+
+Every bad value raises :class:`assessment.errors.ProfileError` naming its key (``series.kernel``,
+``visit[2].day`` …), as the engine's keys do; a file's errors become
+:class:`recist_app.errors.InputFileError` naming the file (:mod:`recist_app.evaluation.profile_file`).
+The engine's flat keys must come before the first table (TOML puts every key after a table
+header into that table).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from assessment.errors import ProfileError
+from assessment.profile import Profile
+
+if TYPE_CHECKING:  # the CLI's engine path imports no numpy or pydicom (tests/test_architecture.py)
+    from recist_app.imaging.catalog import SeriesOption
+
+#: The visit of the earliest scan when the profile has no schedule, and of scans outside every window.
+BASELINE_VISIT, UNSCHEDULED_VISIT = "BASELINE", "UNSCHEDULED"
+
+ORIENTATIONS = ("AXIAL", "CORONAL", "SAGITTAL", "ANY")
+KERNELS = ("soft", "lung", "bone", "any")
+SERIES_KEYS = ("orientation", "kernel", "min_thickness_mm")
+VISIT_KEYS = ("name", "day", "window_before_days", "window_after_days")
+#: The workstation's tables; everything else in the profile is the engine's.
+TABLES = ("series", "visit")
+
+#: Kernel families: (family, patterns a whole kernel token must match, words of the series description).
+#: Tokens are the upper-cased parts of (0018,1210) *Convolution Kernel* split at ``\``, spaces, commas,
+#: ``/``, ``_`` and ``-``. The kernel decides first (bone, then lung, then soft); only when no token
+#: matches do the description's words decide, in the same order. Examples: GE ``STANDARD`` / ``SOFT`` /
+#: ``LUNG`` / ``BONE`` / ``BONEPLUS``; Philips ``B`` (soft), ``L`` (lung); Siemens ``B30f``, ``Br40d``,
+#: ``I31f`` (sharpness below 50: soft; B60f, B70f … are sharp and left to the description), ``H70h``
+#: (bone); Canon/Toshiba ``FC0x``/``FC1x`` (soft), ``FC5x``/``FC8x`` (lung).
+KERNEL_TABLE: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("bone", (r"BONE\w*", r"H7\d\w*"), ("BONE",)),
+    ("lung", (r"LUNGS?", r"L", r"FC[58]\d"), ("LUNG", "LUNGS")),
+    ("soft", (r"STANDARD", r"STD", r"SOFT\w*", r"B", r"[BI][A-Z]?[1-4]\d[A-Z]?", r"FC[01]\d"),
+     ("SOFT", "STANDARD", "STD", "MEDIASTINUM", "MEDIASTINAL")),
+)
+_TOKENS = re.compile(r"[\\\s,/_-]+")
+_WORDS = re.compile(r"[^A-Z0-9]+")
+
+
+@dataclass(frozen=True)
+class SeriesPreference:
+    """``[series]``: the default series of a time point. Defaults: any series, the thinnest first."""
+
+    orientation: str = "ANY"
+    kernel: str = "any"
+    min_thickness_mm: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.orientation not in ORIENTATIONS:
+            raise ProfileError("series.orientation", f"must be one of {', '.join(ORIENTATIONS)}, "
+                                                     f"got {self.orientation!r}.")
+        if self.kernel not in KERNELS:
+            raise ProfileError("series.kernel", f"must be one of {', '.join(KERNELS)}, got {self.kernel!r}.")
+        thickness = self.min_thickness_mm
+        if isinstance(thickness, bool) or not isinstance(thickness, (int, float)) or not math.isfinite(thickness) \
+                or thickness < 0:
+            raise ProfileError("series.min_thickness_mm", f"must be a non-negative number of mm, got {thickness!r}.")
+
+    def fits(self, option: SeriesOption) -> bool:
+        """True when the series has the preferred plane, kernel family and at least the minimum thickness.
+
+        A series whose plane, family or thickness is unknown fits only a preference of ``ANY`` /
+        ``any`` / 0 for that item.
+        """
+        if self.orientation != "ANY" and option.orientation != self.orientation:
+            return False
+        if self.kernel != "any" and kernel_family(option.kernel, option.description) != self.kernel:
+            return False
+        thickness = option.thickness_mm
+        return self.min_thickness_mm == 0 or (thickness is not None and thickness >= self.min_thickness_mm)
+
+    def choose(self, options: Sequence[SeriesOption]) -> int | None:
+        """The index of the preferred series among ``options``: the thinnest usable one that fits (the
+        first of equals; unknown thickness last); None when none fits (the caller keeps its own default)."""
+        fitting = [index for index, option in enumerate(options) if option.usable and self.fits(option)]
+        if not fitting:
+            return None
+        return min(fitting, key=lambda index: (options[index].thickness_mm is None,
+                                               options[index].thickness_mm or 0.0, index))
+
+
+def kernel_family(kernel: str, description: str = "") -> str | None:
+    """``"soft"``, ``"lung"`` or ``"bone"`` by :data:`KERNEL_TABLE`; None when neither text says.
+
+    >>> kernel_family("Br40d\\\\3"), kernel_family("BONEPLUS"), kernel_family("", "Thorax 1.0 Lung")
+    ('soft', 'bone', 'lung')
+    """
+    tokens = [token for token in _TOKENS.split(kernel.upper()) if token]
+    for family, patterns, _words in KERNEL_TABLE:
+        if any(re.fullmatch(pattern, token) for pattern in patterns for token in tokens):
+            return family
+    words = set(_WORDS.split(description.upper()))
+    return next((family for family, _patterns, names in KERNEL_TABLE if words & set(names)), None)
+
+
+@dataclass(frozen=True)
+class PlannedVisit:
+    """One ``[[visit]]``: its name, planned study day (0 = the baseline scan) and window in days."""
+
+    name: str
+    day: int
+    window_before_days: int = 0
+    window_after_days: int = 0
+
+    @property
+    def first_day(self) -> int:
+        """The first study day of the window (included)."""
+        return self.day - self.window_before_days
+
+    @property
+    def last_day(self) -> int:
+        """The last study day of the window (included)."""
+        return self.day + self.window_after_days
+
+    def holds(self, study_day: int) -> bool:
+        """True when ``study_day`` lies in the window, both ends included."""
+        return self.first_day <= study_day <= self.last_day
+
+
+@dataclass(frozen=True)
+class VisitSchedule:
+    """The ``[[visit]]`` tables in day order; empty when the profile has no schedule.
+
+    Checked on construction (keys named as in the TOML, ``visit[n]`` counting from 1): non-negative
+    whole days, the first visit the baseline at day 0, unique names, strictly increasing days and
+    windows that do not overlap.
+    """
+
+    visits: tuple[PlannedVisit, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_schedule(self.visits)
+
+    @property
+    def baseline(self) -> PlannedVisit | None:
+        """The day-0 visit; None without a schedule."""
+        return self.visits[0] if self.visits else None
+
+    def visit(self, name: str) -> PlannedVisit | None:
+        """The planned visit called ``name`` (case-insensitive); None when there is none."""
+        wanted = name.strip().upper()
+        return next((visit for visit in self.visits if visit.name.upper() == wanted), None)
+
+
+@dataclass(frozen=True)
+class TrialProfile:
+    """A trial's whole profile: ``engine`` (the flat keys), ``series`` and ``visits``."""
+
+    engine: Profile = field(default_factory=Profile)
+    series: SeriesPreference = field(default_factory=SeriesPreference)
+    visits: VisitSchedule = field(default_factory=VisitSchedule)
+
+
+def parse_trial_profile(text: str) -> TrialProfile:
+    """Parse a profile: flat keys for the engine, ``[series]`` and ``[[visit]]`` for the workstation.
+
+    The engine gets exactly the flat keys (:meth:`assessment.profile.Profile.from_mapping`), so a
+    profile evaluates the same with or without the tables. Raises :class:`ProfileError` naming the
+    key of the first bad value.
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError("<file>", f"not valid TOML ({exc}).") from exc
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in TABLES:
+            continue
+        if isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, dict) for v in value)):
+            raise ProfileError(key, "unknown table. The workstation's tables are [series] and [[visit]]; "
+                                    "the engine's keys are flat.")
+        flat[key] = value
+    return TrialProfile(Profile.from_mapping(flat), _series(data.get("series")), _schedule(data.get("visit")))
+
+
+_AFTER_TABLE = "(the engine's flat keys go before the first table)"
+
+
+def _series(table: object) -> SeriesPreference:
+    if table is None:
+        return SeriesPreference()
+    if not isinstance(table, dict):
+        raise ProfileError("series", f"must be a table ([series] on its own line), got {table!r}.")
+    _refuse_unknown("series", table, SERIES_KEYS)
+    orientation, kernel = table.get("orientation", "ANY"), table.get("kernel", "any")
+    for key, value in (("orientation", orientation), ("kernel", kernel)):
+        if not isinstance(value, str):
+            raise ProfileError(f"series.{key}", f"must be a string, got {value!r}.")
+    thickness = table.get("min_thickness_mm", 0.0)
+    if isinstance(thickness, int) and not isinstance(thickness, bool):
+        thickness = float(thickness)
+    return SeriesPreference(orientation.strip().upper(), kernel.strip().lower(), thickness)
+
+
+def _schedule(tables: object) -> VisitSchedule:
+    if tables is None:
+        return VisitSchedule()
+    if not isinstance(tables, list) or not all(isinstance(table, dict) for table in tables):
+        raise ProfileError("visit", f"must be an array of tables: write [[visit]] above each visit, got {tables!r}.")
+    visits = []
+    for number, table in enumerate(tables, 1):
+        key = f"visit[{number}]"
+        _refuse_unknown(key, table, VISIT_KEYS)
+        for required in ("name", "day"):
+            if required not in table:
+                raise ProfileError(f"{key}.{required}", "missing: every [[visit]] has a name and a day.")
+        if not isinstance(table["name"], str):
+            raise ProfileError(f"{key}.name", f"must be a string, got {table['name']!r}.")
+        days = [table.get(name, 0) for name in VISIT_KEYS[1:]]
+        for name, value in zip(VISIT_KEYS[1:], days, strict=True):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ProfileError(f"{key}.{name}", f"must be a whole number of days, got {value!r}.")
+        visits.append(PlannedVisit(table["name"].strip(), *days))
+    return VisitSchedule(tuple(visits))
+
+
+def _refuse_unknown(table_key: str, table: dict[str, Any], known: tuple[str, ...]) -> None:
+    for key in table:
+        if key not in known:
+            raise ProfileError(f"{table_key}.{key}", f"unknown key. Known keys: {', '.join(known)} {_AFTER_TABLE}.")
+
+
+def _check_schedule(visits: tuple[PlannedVisit, ...]) -> None:
+    """The rules of :class:`VisitSchedule`; ProfileError naming ``visit[n].<key>`` on the first breach."""
+    names: dict[str, int] = {}
+    for number, visit in enumerate(visits, 1):
+        key = f"visit[{number}]"
+        if not isinstance(visit.name, str) or not visit.name.strip():
+            raise ProfileError(f"{key}.name", f"must be a non-empty visit name (CDISC VISIT), got {visit.name!r}.")
+        if visit.name.strip().upper() == UNSCHEDULED_VISIT:
+            raise ProfileError(f"{key}.name", f"{UNSCHEDULED_VISIT} names scans outside every window; "
+                                              "give the planned visit another name.")
+        if visit.name.upper() in names:
+            raise ProfileError(f"{key}.name", f"{visit.name!r} is also the name of visit[{names[visit.name.upper()]}]: "
+                                              "visit names are unique.")
+        names[visit.name.upper()] = number
+        for name in VISIT_KEYS[1:]:
+            value = getattr(visit, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ProfileError(f"{key}.{name}", f"must be a non-negative whole number of days, got {value!r}.")
+        if number == 1:
+            if visit.day != 0:
+                raise ProfileError(f"{key}.day", f"the first visit is the baseline at day 0 (study days count from "
+                                                 f"the baseline scan), got {visit.day}.")
+            continue
+        before = visits[number - 2]
+        if visit.day == before.day:
+            raise ProfileError(f"{key}.day", f"day {visit.day} is also the day of {before.name!r}: "
+                                             "one planned visit per day.")
+        if visit.day < before.day:
+            raise ProfileError(f"{key}.day", f"visits are listed in day order, but {visit.name!r} on day {visit.day} "
+                                             f"comes after {before.name!r} on day {before.day}.")
+        if visit.first_day <= before.last_day:
+            raise ProfileError(f"{key}.window_before_days",
+                               f"the window of {visit.name!r} (days {visit.first_day} to {visit.last_day}) overlaps "
+                               f"that of {before.name!r} (days {before.first_day} to {before.last_day}): a scan "
+                               "must fall in one window at most.")
+
+
+def trial_series_preference(profile_toml: str) -> SeriesPreference:
+    """The ``[series]`` preference of a stored trial profile (the defaults when it has none)."""
+    return parse_trial_profile(profile_toml).series if profile_toml else SeriesPreference()
