@@ -35,6 +35,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_assess.py
 	$(PY) benchmarks/bench_load.py --slices 300   # add 1000 for the full set (about 15 minutes)
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/bench_slice_view.py
+	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/bench_reformat.py
+	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/bench_reading.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

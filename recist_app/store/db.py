@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
+import sqlalchemy
 from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -148,11 +149,15 @@ class Database:
             command.upgrade(_alembic_config(connection), "head")
 
     def revision(self) -> str | None:
-        """The schema revision stored in the database (None for an empty database)."""
-        from alembic.runtime.migration import MigrationContext
+        """The schema revision stored in the database (None for an empty database).
 
+        Read with plain SQL from Alembic's ``alembic_version`` table: importing Alembic costs about
+        0.2 s at start-up and is needed only to migrate (``benchmarks/bench_reading.py``).
+        """
         with _translated(), self.engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            if not sqlalchemy.inspect(connection).has_table("alembic_version"):
+                return None
+            return connection.execute(sqlalchemy.text("SELECT version_num FROM alembic_version")).scalar()
 
     def dispose(self) -> None:
         """Close every pooled connection."""
@@ -165,8 +170,13 @@ class Database:
         self.dispose()
 
 
+#: The newest revision of the shipped migrations, known without importing Alembic (a test checks it
+#: against :func:`head_revision`).
+HEAD_REVISION = "0004"
+
+
 def head_revision() -> str:
-    """The newest revision of the shipped migrations."""
+    """The newest revision of the shipped migrations, as Alembic finds it."""
     from alembic.script import ScriptDirectory
 
     head = ScriptDirectory.from_config(_alembic_config(None)).get_current_head()

@@ -41,7 +41,7 @@ from recist_app.model.records import (
 )
 from recist_app.store import audit, mapping, review, signoff, snapshots
 from recist_app.store import mutations as commands
-from recist_app.store.db import Database, head_revision, known_revisions
+from recist_app.store.db import HEAD_REVISION, Database, known_revisions
 from recist_app.store.errors import (
     ConstraintError,
     DatabaseError,
@@ -117,10 +117,10 @@ class TrialStore:
             revision = database.revision()
             if revision is None:
                 raise DatabaseError(f"{database.name} is not a trial database (no schema); use `trial create`.")
-            if revision not in known_revisions():
-                raise DatabaseError(f"{database.name} has schema revision {revision}, unknown to this version of "
-                                    "the workstation: update the workstation.")
-            if revision != head_revision():
+            if revision != HEAD_REVISION:  # Alembic only when the schema is not the newest
+                if revision not in known_revisions():
+                    raise DatabaseError(f"{database.name} has schema revision {revision}, unknown to this version "
+                                        "of the workstation: update the workstation.")
                 database.migrate()
             with database.read() as session:
                 rows = list(session.scalars(select(TrialRow).order_by(TrialRow.code)))

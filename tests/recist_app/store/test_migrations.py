@@ -12,7 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from recist_app.store import TrialStore, default_trial_path
-from recist_app.store.db import Database, _alembic_config, database_url, head_revision
+from recist_app.store.db import HEAD_REVISION, Database, _alembic_config, database_url, head_revision
 from recist_app.store.errors import ConstraintError, DatabaseError
 from recist_app.store.schema import Base, LesionRow
 from tests.recist_app.store.scenario import make_trial
@@ -95,3 +95,8 @@ def test_open_refuses_a_schema_from_a_newer_workstation(db_url: str) -> None:
         connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     with pytest.raises(DatabaseError, match="schema revision 9999, unknown to this version"):
         TrialStore.open(db_url)
+
+
+def test_the_head_revision_constant_is_alembics_head() -> None:
+    """``TrialStore.open`` skips Alembic when the schema is at ``HEAD_REVISION``: it must be the real head."""
+    assert HEAD_REVISION == head_revision()

@@ -1,6 +1,7 @@
 """Measuring tools of the slice view: a length caliper and a bidirectional caliper (VIEWER.md "Measuring"),
 and the view-only elliptical ROI with HU statistics.
 
+- :mod:`~widgets.viewer.calipers.keyed`: items of one view by key with one selection (what both layers share);
 - :mod:`~widgets.viewer.calipers.style`: colour by role, label text, pens;
 - :mod:`~widgets.viewer.calipers.rois`: the two pyqtgraph ROIs, in image-plane millimetres;
 - :mod:`~widgets.viewer.calipers.layer`: the calipers of one view (:class:`MeasureLayer`) and the

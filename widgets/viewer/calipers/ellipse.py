@@ -24,6 +24,7 @@ from PySide6 import QtCore, QtGui
 from recist_app.imaging import geometry
 from recist_app.imaging.roi_stats import EmptyRoi, RoiStats, ellipse_stats
 from recist_app.imaging.volume import CtVolume
+from widgets.viewer.calipers.keyed import KeyedLayer
 from widgets.viewer.calipers.style import HANDLE_RADIUS_PX, ROI_COLOUR, caliper_pens, roi_text
 from widgets.viewer.overlay import LabelSpec
 
@@ -97,7 +98,7 @@ class EllipseRoi(pg.ROI):
         return path
 
 
-class EllipseLayer(QtCore.QObject):
+class EllipseLayer(KeyedLayer[EllipseRoi]):
     """The elliptical ROIs of one slice view: drawing, moving, resizing, selection, deletion, labels.
 
     Signals: ``selected(key)`` (``""`` for none), ``added(key)`` when a drawing ends, ``deleted(key)``
@@ -105,23 +106,13 @@ class EllipseLayer(QtCore.QObject):
     read: there are no records.
     """
 
-    selected = QtCore.Signal(str)
     added = QtCore.Signal(str)
-    deleted = QtCore.Signal(str)
-    changed = QtCore.Signal()
 
     def __init__(self, view_box: pg.ViewBox, image_item: pg.ImageItem,
                  parent: QtCore.QObject | None = None) -> None:
-        super().__init__(parent)
-        self._view_box = view_box
-        self._image = image_item
-        self._volume: CtVolume | None = None
-        self._slice = 0
-        self._rois: dict[str, EllipseRoi] = {}
+        super().__init__(view_box, image_item, parent)
         self._draft: EllipseRoi | None = None
         self._start = QtCore.QPointF()
-        self._selected = ""
-        self._counter = 0
 
     # -- set-up ------------------------------------------------------------------------------
     def set_volume(self, volume: CtVolume | None) -> None:
@@ -135,7 +126,7 @@ class EllipseLayer(QtCore.QObject):
         """Show only the ROIs of slice ``k``; an ROI being drawn is cancelled."""
         self.cancel()
         self._slice = k
-        for roi in self._rois.values():
+        for roi in self._items.values():
             roi.setVisible(roi.slice_index == k)
         self.changed.emit()
 
@@ -188,7 +179,7 @@ class EllipseLayer(QtCore.QObject):
         self._counter += 1
         key = f"{ROI_KEY_PREFIX}{self._counter}"
         draft.key = key
-        self._rois[key] = draft
+        self._items[key] = draft
         draft.sigRegionChanged.connect(self._on_region_changed)
         draft.sigRegionChangeStarted.connect(self._on_region_started)
         draft.sigClicked.connect(self._on_clicked)
@@ -240,48 +231,12 @@ class EllipseLayer(QtCore.QObject):
 
     def stats(self, key: str) -> RoiStats | EmptyRoi:
         """The HU statistics of ROI ``key``."""
-        return self.stats_of(self._rois[key])
+        return self.stats_of(self._items[key])
 
     # -- ROIs ----------------------------------------------------------------------------------
-    def keys(self) -> list[str]:
-        """Keys of every ROI (all slices)."""
-        return list(self._rois)
-
     def roi(self, key: str) -> EllipseRoi:
         """The ROI graphics of ``key``."""
-        return self._rois[key]
-
-    def remove(self, key: str) -> bool:
-        """Remove one ROI without emitting ``deleted``."""
-        roi = self._rois.pop(key, None)
-        if roi is None:
-            return False
-        self._view_box.removeItem(roi)
-        if self._selected == key:
-            self.select("")
-        self.changed.emit()
-        return True
-
-    def clear(self) -> None:
-        """Remove every ROI."""
-        for key in list(self._rois):
-            self.remove(key)
-
-    @property
-    def selected_key(self) -> str:
-        """Key of the selected ROI, ``""`` when none."""
-        return self._selected
-
-    def select(self, key: str) -> None:
-        """Select one ROI (``""``: none); emits ``selected`` when it changes."""
-        key = key if key in self._rois else ""
-        if key == self._selected:
-            return
-        for name, roi in self._rois.items():
-            roi.style(name == key)
-        self._selected = key
-        self.selected.emit(key)
-        self.changed.emit()
+        return self._items[key]
 
     def delete_selected(self) -> str:
         """Delete the selected ROI (Delete / Backspace; allowed when read-only) and emit ``deleted``;
@@ -294,7 +249,7 @@ class EllipseLayer(QtCore.QObject):
 
     def labels(self) -> list[LabelSpec]:
         """Labels of the ROIs on the current slice, the one being drawn included."""
-        shown = [roi for roi in self._rois.values() if roi.slice_index == self._slice]
+        shown = [roi for roi in self._items.values() if roi.slice_index == self._slice]
         if self._draft is not None:
             shown.append(self._draft)
         colour = QtGui.QColor(ROI_COLOUR)

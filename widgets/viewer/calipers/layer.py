@@ -18,6 +18,7 @@ from PySide6 import QtCore
 from recist_app.imaging import geometry
 from recist_app.imaging.volume import CtVolume
 from recist_app.model.caliper import CaliperKind, CaliperRecord
+from widgets.viewer.calipers.keyed import KeyedLayer
 from widgets.viewer.calipers.rois import BidirectionalCaliper, Caliper, LengthCaliper
 from widgets.viewer.calipers.style import caliper_text, role_colour
 from widgets.viewer.overlay import LabelSpec
@@ -36,7 +37,7 @@ class Tool(StrEnum):
     ELLIPSE = "ellipse"
 
 
-class MeasureLayer(QtCore.QObject):
+class MeasureLayer(KeyedLayer[Caliper]):
     """The calipers on one slice view: drawing, editing, selection, deletion and records.
 
     Signals carry the view's key for each caliper: ``committed(key, record)`` when a new caliper
@@ -46,24 +47,14 @@ class MeasureLayer(QtCore.QObject):
 
     committed = QtCore.Signal(str, object)
     edited = QtCore.Signal(str, object)
-    deleted = QtCore.Signal(str)
-    selected = QtCore.Signal(str)
-    changed = QtCore.Signal()
 
     def __init__(self, view_box: pg.ViewBox, image_item: pg.ImageItem,
                  parent: QtCore.QObject | None = None) -> None:
-        super().__init__(parent)
-        self._view_box = view_box
-        self._image = image_item
-        self._volume: CtVolume | None = None
-        self._slice = 0
-        self._calipers: dict[str, Caliper] = {}
+        super().__init__(view_box, image_item, parent)
         self._draft: Caliper | None = None
         self._draft_stage = ""  # "long", "await-short", "short"
         self._short_start = QtCore.QPointF()
         self._pending = ("", "")
-        self._selected = ""
-        self._counter = 0
         self._read_only = False
 
     # -- set-up ------------------------------------------------------------------------------
@@ -78,7 +69,7 @@ class MeasureLayer(QtCore.QObject):
         """Show only the calipers of slice ``k``; a caliper being drawn is cancelled."""
         self.cancel()
         self._slice = k
-        for caliper in self._calipers.values():
+        for caliper in self._items.values():
             caliper.setVisible(caliper.slice_index == k)
         self.changed.emit()
 
@@ -110,7 +101,7 @@ class MeasureLayer(QtCore.QObject):
         self._read_only = bool(read_only)
         if self._read_only:
             self.cancel()
-        for caliper in self._calipers.values():
+        for caliper in self._items.values():
             self._apply_read_only(caliper)
 
     def _apply_read_only(self, caliper: Caliper) -> None:
@@ -213,7 +204,7 @@ class MeasureLayer(QtCore.QObject):
         """
         if self._volume is None:
             raise ValueError("No volume is shown; call set_volume first.")
-        if key in self._calipers:
+        if key in self._items:
             raise ValueError(f'Argument "key" must be new, got {key!r} (already shown).')
         placed = record.to_index(self._volume)
         lines = [placed.long_axis] + ([placed.short_axis] if placed.short_axis is not None else [])
@@ -234,7 +225,7 @@ class MeasureLayer(QtCore.QObject):
 
     def _adopt(self, key: str, caliper: Caliper) -> None:
         caliper.key, caliper.committed = key, True
-        self._calipers[key] = caliper
+        self._items[key] = caliper
         caliper.sigRegionChanged.connect(self._on_region_changed)
         caliper.sigRegionChangeStarted.connect(self._on_region_started)
         caliper.sigRegionChangeFinished.connect(self._on_region_finished)
@@ -250,52 +241,16 @@ class MeasureLayer(QtCore.QObject):
         self.select(roi.key)
 
     def _on_region_finished(self, roi: Caliper) -> None:
-        if not roi.committed or roi.key not in self._calipers:
+        if not roi.committed or roi.key not in self._items:
             return
         record = self.record_of(roi)
         if record != roi.record:
             roi.record = record
             self.edited.emit(roi.key, record)
 
-    def keys(self) -> list[str]:
-        """Keys of every caliper shown (all slices)."""
-        return list(self._calipers)
-
     def caliper(self, key: str) -> Caliper:
         """The caliper graphics of ``key`` (tests and the main window may read its ends)."""
-        return self._calipers[key]
-
-    def remove(self, key: str) -> bool:
-        """Remove a caliper without emitting ``deleted`` (the core already knows)."""
-        caliper = self._calipers.pop(key, None)
-        if caliper is None:
-            return False
-        self._view_box.removeItem(caliper)
-        if self._selected == key:
-            self.select("")
-        self.changed.emit()
-        return True
-
-    def clear(self) -> None:
-        """Remove every caliper (no signals but ``selected``/``changed``)."""
-        for key in list(self._calipers):
-            self.remove(key)
-
-    @property
-    def selected_key(self) -> str:
-        """Key of the selected caliper, ``""`` when none."""
-        return self._selected
-
-    def select(self, key: str) -> None:
-        """Select one caliper (``""``: none); emits ``selected`` when it changes."""
-        key = key if key in self._calipers else ""
-        if key == self._selected:
-            return
-        for name, caliper in self._calipers.items():
-            caliper.style(name == key)
-        self._selected = key
-        self.selected.emit(key)
-        self.changed.emit()
+        return self._items[key]
 
     def delete_selected(self) -> str:
         """Delete the selected caliper (Delete/Backspace) and emit ``deleted``; its key or ``""``
@@ -308,7 +263,7 @@ class MeasureLayer(QtCore.QObject):
 
     def labels(self) -> list[LabelSpec]:
         """Labels of the calipers visible on the current slice, the one being drawn included."""
-        shown = [c for c in self._calipers.values() if c.slice_index == self._slice]
+        shown = [c for c in self._items.values() if c.slice_index == self._slice]
         if self._draft is not None:
             shown.append(self._draft)
         specs = []
@@ -323,7 +278,7 @@ class MeasureLayer(QtCore.QObject):
         return specs
 
     def __iter__(self) -> Iterator[Caliper]:
-        return iter(self._calipers.values())
+        return iter(self._items.values())
 
 
 def _xy(point: QtCore.QPointF) -> tuple[float, float]:
