@@ -34,6 +34,7 @@ from widgets.viewer.slice_view import (
     MouseClickEvent,
     MouseDragEvent,
     OverlayCanvas,
+    ReadingViewBox,
     pixel_lut,
     window_lut,
 )
@@ -116,26 +117,12 @@ class CrosshairItem(pg.GraphicsObject):
         painter.drawLine(QtCore.QLineF(x + gap_x, y, rect.right(), y))
 
 
-class _PaneViewBox(pg.ViewBox):
-    """Wheel = plane, left = pick a voxel, middle = pan, right = zoom."""
+class _PaneViewBox(ReadingViewBox):
+    """The reading mouse map; a left click or drag picks a voxel (the crosshair moves there)."""
 
     def __init__(self, owner: ReformatPane) -> None:
-        super().__init__(lockAspect=True, invertY=True, enableMenu=False, defaultPadding=0.0)
+        super().__init__(owner)
         self._owner = owner
-
-    def wheelEvent(self, ev: QtWidgets.QGraphicsSceneWheelEvent, axis: int | None = None) -> None:
-        self._owner._on_wheel(ev.delta(), ev.modifiers())
-        ev.accept()
-
-    def mouseDragEvent(self, ev: MouseDragEvent, axis: int | None = None) -> None:
-        button = ev.button()
-        if button in (QtCore.Qt.MouseButton.MiddleButton, QtCore.Qt.MouseButton.RightButton):
-            super().mouseDragEvent(ev, axis)
-        elif button == QtCore.Qt.MouseButton.LeftButton:
-            ev.accept()
-            self._owner._pick(self.mapToView(ev.pos()))
-        else:
-            ev.ignore()
 
     def mouseClickEvent(self, ev: MouseClickEvent) -> None:
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
@@ -355,6 +342,10 @@ class ReformatPane(QtWidgets.QWidget):
         voxel = self.view_to_voxel(view_point)
         if voxel is not None:
             self.voxel_picked.emit(*self._clamp((round(voxel[0]), round(voxel[1]), round(voxel[2]))))
+
+    def _on_left_drag(self, ev: MouseDragEvent) -> None:
+        """A left drag picks the voxel under the mouse, as a click does (the crosshair follows)."""
+        self._pick(self.view_box.mapToView(ev.pos()))
 
     def _on_wheel(self, delta: int, modifiers: QtCore.Qt.KeyboardModifier) -> None:
         if self._geometry is None:

@@ -155,15 +155,24 @@ class MouseDragEvent(MouseClickEvent, Protocol):
     def lastScreenPos(self) -> QtCore.QPointF: ...
 
 
-class _SliceViewBox(pg.ViewBox):
-    """ViewBox with the reading mouse map: wheel = slice, left = tool, middle = pan, right = zoom."""
+class PaneOwner(Protocol):
+    """What :class:`ReadingViewBox` forwards to its pane: the wheel and the left drag."""
 
-    def __init__(self, owner: SliceView) -> None:
+    def _on_wheel(self, delta: int, modifiers: QtCore.Qt.KeyboardModifier) -> None: ...
+    def _on_left_drag(self, ev: MouseDragEvent) -> None: ...
+
+
+class ReadingViewBox(pg.ViewBox):
+    """ViewBox with the reading mouse map (VIEWER.md "Mouse"): wheel and left drag go to the pane,
+    middle drag pans, right drag zooms ×2 per :data:`ZOOM_DOUBLING_PX` upwards about the pressed point
+    (pyqtgraph's own: ×7 per 100 px)."""
+
+    def __init__(self, owner: PaneOwner) -> None:
         super().__init__(lockAspect=True, invertY=True, enableMenu=False, defaultPadding=0.0)
-        self._owner = owner
+        self._pane = owner
 
     def wheelEvent(self, ev: QtWidgets.QGraphicsSceneWheelEvent, axis: int | None = None) -> None:
-        self._owner._on_wheel(ev.delta(), ev.modifiers())
+        self._pane._on_wheel(ev.delta(), ev.modifiers())
         ev.accept()
 
     def mouseDragEvent(self, ev: MouseDragEvent, axis: int | None = None) -> None:
@@ -171,15 +180,22 @@ class _SliceViewBox(pg.ViewBox):
         if button == QtCore.Qt.MouseButton.MiddleButton:
             super().mouseDragEvent(ev, axis)
         elif button == QtCore.Qt.MouseButton.RightButton:
-            ev.accept()  # zoom about the pressed point: ×2 per ZOOM_DOUBLING_PX upwards (pyqtgraph: ×7 per 100 px)
+            ev.accept()
             factor = 2.0 ** ((ev.screenPos().y() - ev.lastScreenPos().y()) / ZOOM_DOUBLING_PX)
-            centre = self.mapToView(ev.buttonDownPos())
-            self.scaleBy(x=factor, y=factor, center=centre)
+            self.scaleBy(x=factor, y=factor, center=self.mapToView(ev.buttonDownPos()))
         elif button == QtCore.Qt.MouseButton.LeftButton:
             ev.accept()
-            self._owner._on_left_drag(ev)
+            self._pane._on_left_drag(ev)
         else:
             ev.ignore()
+
+
+class _SliceViewBox(ReadingViewBox):
+    """The slice view's box: a left click clears the selection, a right click opens the window menu."""
+
+    def __init__(self, owner: SliceView) -> None:
+        super().__init__(owner)
+        self._owner = owner
 
     def mouseClickEvent(self, ev: MouseClickEvent) -> None:
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:

@@ -222,3 +222,13 @@ def test_real_lung_series(app: QtWidgets.QApplication, qtbot: object, shared_dir
     point = view.coronal.voxel_to_viewport(319, 351, 45)
     assert point is not None and point.x() > view.coronal.canvas.viewport().width() / 2  # patient's left: right
     assert point.y() < view.coronal.canvas.viewport().height() / 2  # upper lobe: upper half
+
+
+def test_a_reformat_zooms_like_the_slice_view_two_times_per_200_px(mpr: MprView) -> None:
+    pane = mpr.coronal
+    viewport = pane.canvas.viewport()
+    width = pane.view_box.viewRange()[0][1] - pane.view_box.viewRange()[0][0]
+    start = QtCore.QPointF(viewport.rect().center())
+    drag(viewport, start, start + QtCore.QPointF(0, -200), button=Button.RightButton, steps=8)
+    zoomed = pane.view_box.viewRange()[0][1] - pane.view_box.viewRange()[0][0]
+    assert zoomed == pytest.approx(width / 2, rel=0.03)

@@ -23,7 +23,6 @@ from PySide6 import QtCore, QtGui
 
 from recist_app.imaging import geometry
 from recist_app.imaging.roi_stats import EmptyRoi, RoiStats, ellipse_stats
-from recist_app.imaging.volume import CtVolume
 from widgets.viewer.calipers.keyed import KeyedLayer
 from widgets.viewer.calipers.style import HANDLE_RADIUS_PX, ROI_COLOUR, caliper_pens, roi_text
 from widgets.viewer.overlay import LabelSpec
@@ -115,21 +114,6 @@ class EllipseLayer(KeyedLayer[EllipseRoi]):
         self._start = QtCore.QPointF()
 
     # -- set-up ------------------------------------------------------------------------------
-    def set_volume(self, volume: CtVolume | None) -> None:
-        """Show ``volume``: every ROI of the previous one is removed."""
-        self.cancel()
-        self.clear()
-        self._volume = volume
-        self._slice = 0
-
-    def set_slice(self, k: int) -> None:
-        """Show only the ROIs of slice ``k``; an ROI being drawn is cancelled."""
-        self.cancel()
-        self._slice = k
-        for roi in self._items.values():
-            roi.setVisible(roi.slice_index == k)
-        self.changed.emit()
-
     def _image_rect(self) -> QtCore.QRectF:
         return self._image.mapRectToParent(self._image.boundingRect())
 

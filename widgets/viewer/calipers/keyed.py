@@ -15,9 +15,12 @@ from recist_app.imaging.volume import CtVolume
 
 
 class Selectable(Protocol):
-    """An item the layer can show as selected or not."""
+    """An item of one slice that the layer can show as selected or not."""
+
+    slice_index: int
 
     def style(self, selected: bool) -> None: ...
+    def setVisible(self, visible: bool) -> None: ...
 
 
 ItemT = TypeVar("ItemT", bound=Selectable)
@@ -44,6 +47,25 @@ class KeyedLayer(QtCore.QObject, Generic[ItemT]):
         self._items: dict[str, ItemT] = {}
         self._selected = ""
         self._counter = 0
+
+    def set_volume(self, volume: CtVolume | None) -> None:
+        """Show ``volume``: every item of the previous one is removed."""
+        self.cancel()
+        self.clear()
+        self._volume = volume
+        self._slice = 0
+
+    def set_slice(self, k: int) -> None:
+        """Show only the items of slice ``k``; an item being drawn is cancelled."""
+        self.cancel()
+        self._slice = k
+        for item in self._items.values():
+            item.setVisible(item.slice_index == k)
+        self.changed.emit()
+
+    def cancel(self) -> bool:
+        """Drop an item being drawn; True when there was one (subclasses that draw override it)."""
+        return False
 
     def keys(self) -> list[str]:
         """Keys of every item (all slices)."""

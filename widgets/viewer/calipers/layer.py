@@ -16,7 +16,6 @@ import pyqtgraph as pg
 from PySide6 import QtCore
 
 from recist_app.imaging import geometry
-from recist_app.imaging.volume import CtVolume
 from recist_app.model.caliper import CaliperKind, CaliperRecord
 from widgets.viewer.calipers.keyed import KeyedLayer
 from widgets.viewer.calipers.rois import BidirectionalCaliper, Caliper, LengthCaliper
@@ -58,21 +57,6 @@ class MeasureLayer(KeyedLayer[Caliper]):
         self._read_only = False
 
     # -- set-up ------------------------------------------------------------------------------
-    def set_volume(self, volume: CtVolume | None) -> None:
-        """Show ``volume``: every caliper of the previous one is removed."""
-        self.cancel()
-        self.clear()
-        self._volume = volume
-        self._slice = 0
-
-    def set_slice(self, k: int) -> None:
-        """Show only the calipers of slice ``k``; a caliper being drawn is cancelled."""
-        self.cancel()
-        self._slice = k
-        for caliper in self._items.values():
-            caliper.setVisible(caliper.slice_index == k)
-        self.changed.emit()
-
     def set_pending(self, label: str, role: str) -> None:
         """Lesion label and role given to the next caliper drawn (e.g. ``"T1"``, ``"TARGET"``)."""
         self._pending = (label, role)
