@@ -125,7 +125,8 @@ class ReadingController(QtCore.QObject):
     def _build_views(self) -> None:
         """Fresh slice and compare views (after a change of reader nothing of the last one stays); views that
         never showed an image are kept (building them costs about 0.05 s at start-up)."""
-        if hasattr(self, "mpr_view") and all(view.volume is None for view in (*self.views(), self.mpr_view.axial)):
+        built: MprView | None = getattr(self, "mpr_view", None)
+        if built is not None and all(view.volume is None for view in (*self.views(), built.axial)):
             self._shown.clear()
             return
         for old in (getattr(self, "slice_view", None), getattr(self, "compare_view", None),

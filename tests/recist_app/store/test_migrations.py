@@ -99,4 +99,4 @@ def test_open_refuses_a_schema_from_a_newer_workstation(db_url: str) -> None:
 
 def test_the_head_revision_constant_is_alembics_head() -> None:
     """``TrialStore.open`` skips Alembic when the schema is at ``HEAD_REVISION``: it must be the real head."""
-    assert HEAD_REVISION == head_revision()
+    assert head_revision() == HEAD_REVISION
