@@ -257,15 +257,15 @@ def load_series_from_paths(paths: Sequence[Path], series_uid: str | None = None)
     """
     found = scan(paths).series
     if not found:
-        raise NotDicomError(f"No DICOM image under {[str(p) for p in paths]}.")
+        raise NotDicomError(f"No DICOM image under {', '.join(str(p) for p in paths)}.")
     chosen: SeriesSummary | None
     if series_uid is None:
         chosen = max(found, key=lambda series: series.frame_count)
     else:
         chosen = next((series for series in found if series.series_uid == series_uid), None)
         if chosen is None:
-            choices = sorted(series.series_uid for series in found)
-            raise DicomError(f'Argument "series" must be one of {choices}, got {series_uid!r}.')
+            choices = ", ".join(sorted(series.series_uid for series in found))
+            raise DicomError(f"Series {series_uid} is not there; the series found are {choices}.")
     return load_series(chosen.files)
 
 

@@ -56,14 +56,14 @@ class Evidence:
         from pydicom.dataset import Dataset
 
         if link is None:
-            raise SrExportError(f"Series {line.series_uid} measured at {self.timepoint.visit} is not attached to "
-                                f"any time point of subject {self.snapshot.subject.subject_id}: attach it "
-                                "(`import-dicom`) or pass its images to write_sr.")
+            raise SrExportError(f"A series measured at {self.timepoint.visit} of {self.snapshot.subject.subject_id} "
+                                "is not attached to any of its time points (imported elsewhere, or unlinked): import "
+                                "its folder again (File > Open folder, or `import-dicom`).")
         sop_class = SOP_CLASS_BY_MODALITY.get(link.modality.upper())
         if sop_class is None:
-            raise SrExportError(f"Image {line.sop_uid} of series {link.series_uid} cannot be read under "
-                                f"{link.path!r} and the series' modality {link.modality!r} does not tell its SOP "
-                                "Class: attach the series with the folder holding its files.")
+            raise SrExportError(f"An image of {link.label} at {self.timepoint.visit} cannot be read under "
+                                f"{link.path} and the series' modality ({link.modality or 'none'}) does not tell "
+                                "its SOP Class: import the series again from the folder holding its files.")
         ds = Dataset()
         ds.SOPClassUID, ds.SOPInstanceUID = sop_class, line.sop_uid
         ds.StudyInstanceUID, ds.SeriesInstanceUID = link.study_uid, link.series_uid

@@ -137,7 +137,7 @@ def test_folder_picks_largest_series_or_named_one(tmp_path: Path) -> None:
     (tmp_path / "README.txt").write_text("skipped")
     assert load_series_from_folder(tmp_path).series_uid == "1.1"
     assert load_series_from_paths([tmp_path], "2.2").shape == (1, 4, 5)
-    with pytest.raises(Exception, match='"series" must be one of'):
+    with pytest.raises(Exception, match='is not there; the series found are'):
         load_series_from_folder(tmp_path, "3.3")
 
 
