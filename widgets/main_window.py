@@ -52,6 +52,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.reader: Reader | None = None
         self.login_note = ""
         self._quitting = False
+        self._compact = False
         self.setWindowTitle(WINDOW_TITLE)
         self.setGeometry(_default_geometry(self.screen()))
         self.runner = TaskRunner(self)
@@ -147,9 +148,12 @@ class MainWindow(QtWidgets.QMainWindow):
                 old.deleteLater()
 
     def fit_docks(self) -> None:
-        """Dock widths for the window size: the image keeps at least about half of the width."""
+        """Dock widths for the window size: the image keeps at least about half of the width. Below
+        :data:`COMPACT_WIDTH_PX` the panels collapse into tabs (worklist | trial, lesions | response), each
+        then getting the whole height of a small screen."""
         width = max(self.width(), 800)
-        right = min(RIGHT_DOCK_WIDTH, int(width * 0.35))
+        self._set_compact(width < COMPACT_WIDTH_PX)
+        right = min(RIGHT_DOCK_WIDTH, int(width * (0.32 if self.compact else 0.35)))
         left = min(LEFT_DOCK_WIDTH, int(width * 0.16))
         self.resizeDocks([self.trial_dock, self.lesion_dock], [left, right], QtCore.Qt.Orientation.Horizontal)
         height = max(self.height(), 600)
@@ -157,6 +161,31 @@ class MainWindow(QtWidgets.QMainWindow):
                          QtCore.Qt.Orientation.Vertical)
         self.resizeDocks([self.worklist_dock, self.trial_dock], [int(height * 0.3), int(height * 0.7)],
                          QtCore.Qt.Orientation.Vertical)
+
+    @property
+    def compact(self) -> bool:
+        """True while the side panels are collapsed into tabs (a small screen, e.g. 1366 × 768)."""
+        return self._compact
+
+    def _set_compact(self, compact: bool) -> None:
+        if compact == self._compact:
+            return
+        self._compact = compact
+        pairs = ((self.worklist_dock, self.trial_dock, QtCore.Qt.DockWidgetArea.LeftDockWidgetArea),
+                 (self.lesion_dock, self.response_dock, QtCore.Qt.DockWidgetArea.RightDockWidgetArea))
+        for first, second, area in pairs:
+            if compact:
+                self.tabifyDockWidget(first, second)
+            else:  # out of the tabs, then below the first again
+                self.addDockWidget(area, second)
+                self.splitDockWidget(first, second, QtCore.Qt.Orientation.Vertical)
+        self.trial_dock.raise_()
+        self.lesion_dock.raise_()
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._compact != (event.size().width() < COMPACT_WIDTH_PX):
+            self.fit_docks()
 
     # -- trial and reader -----------------------------------------------------------------------
     def set_store(self, store: TrialStore, db: str | Path) -> None:
@@ -255,6 +284,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
 
 DEFAULT_SIZE = QtCore.QSize(1600, 960)
+#: Below this window width the side panels collapse into tabs (VIEWER.md; issue 12 "usable at 1366 × 768").
+COMPACT_WIDTH_PX = 1500
 
 
 def _default_geometry(screen: QtGui.QScreen | None) -> QtCore.QRect:

@@ -122,6 +122,8 @@ class Subject:
     prev_pfs_days: int | None = None
     prev_pfs_censored: bool = False
     version: int = field(default=1, compare=False)
+    #: The date by which the subject's reads are due (central review), when the administrator set one.
+    reads_due_on: date | None = None
 
 
 @dataclass(frozen=True)

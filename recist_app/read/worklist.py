@@ -83,7 +83,7 @@ class WorkItem:
     read_uid : str or None
         The reader's read of the subject (None: not created yet).
     due : date or None
-        Always None for now: the trial database has no storage for due dates yet.
+        The date by which the subject's reads are due (set by the administrator), or None.
     """
 
     subject_id: str
@@ -175,7 +175,7 @@ def work_item(snapshot: ReadSnapshot, subject: Subject, exists: bool) -> WorkIte
         next_scan_date=nxt.scan_date if nxt else None, next_is_baseline=bool(nxt and nxt.is_baseline),
         timepoints=len(with_images), signed=len(with_images) - len(pending),
         last_timepoint_uid=with_images[-1].uid if with_images else None,
-        read_uid=snapshot.read.uid if exists else None)
+        read_uid=snapshot.read.uid if exists else None, due=subject.reads_due_on)
 
 
 def next_item(items: Sequence[WorkItem]) -> WorkItem | None:

@@ -55,7 +55,7 @@ def site(row: SiteRow) -> Site:
 def subject(row: SubjectRow, site_code: str) -> Subject:
     """The subject record (``site_code`` from its site row)."""
     return Subject(row.uid, row.subject_id, site_code, row.arm, row.randomised_on, row.first_dose_on,
-                   row.prev_pfs_days, row.prev_pfs_censored, row.version)
+                   row.prev_pfs_days, row.prev_pfs_censored, row.version, row.reads_due_on)
 
 
 def series(row: SeriesRow) -> SeriesLink:

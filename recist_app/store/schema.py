@@ -97,6 +97,7 @@ class SubjectRow(Base):
     first_dose_on: Mapped[date | None] = mapped_column(Date)
     prev_pfs_days: Mapped[int | None] = mapped_column(Integer)
     prev_pfs_censored: Mapped[bool] = mapped_column(Boolean)
+    reads_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     version: Mapped[int] = mapped_column(Integer)
     __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 

@@ -236,6 +236,20 @@ class TrialStore:
             return mapping.subject(row, site.code)
         return self._admin("add_subject", actor, build)
 
+    def set_reads_due(self, subject_id: str, due_on: date | None, actor: str = SYSTEM_ACTOR) -> Subject:
+        """Set (or clear, None) the date by which the subject's reads are due; audited. The readers'
+        worklists show it."""
+        if due_on is not None and not isinstance(due_on, date):
+            raise InvalidRecordError("due_on", due_on, "a date or None")
+
+        def build(uow: UnitOfWork, repo: Repository) -> Subject:
+            row = repo.subject(subject_id)
+            site = next(site for site in repo.sites() if site.uid == row.site_uid)
+            if row.reads_due_on == due_on:
+                return mapping.subject(row, site.code)
+            return mapping.subject(uow.update(row, row.version, reads_due_on=due_on), site.code)
+        return self._admin("set_reads_due", actor, build)
+
     def add_timepoint(self, subject_id: str, visit: str, scan_date: date, actor: str = SYSTEM_ACTOR) -> Timepoint:
         """Add an imaging time point (one per scan date); the earliest is baseline."""
         if not isinstance(scan_date, date):

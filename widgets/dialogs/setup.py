@@ -20,6 +20,7 @@ a refusal and nothing else.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -267,8 +268,8 @@ class SetupDialog(QtWidgets.QDialog):
         return _split(left, _group("Add a reader", add, self.add_reader_button), self.password_group)
 
     def _subjects_tab(self) -> QtWidgets.QWidget:
-        self.subjects_table = _table("subjectsTable", ["Subject", "Site", "Arm", "Time points with images"],
-                                     stretch=2)
+        self.subjects_table = _table("subjectsTable", ["Subject", "Site", "Arm", "Time points with images",
+                                                       "Reads due"], stretch=2)
         self.subject_id_edit = _line("subjectId", "pseudonymised id = DICOM Patient ID")
         self.subject_site_box = QtWidgets.QComboBox()
         self.subject_site_box.setObjectName("subjectSite")
@@ -280,7 +281,20 @@ class SetupDialog(QtWidgets.QDialog):
         self.add_subject_button = _button("addSubject", "Add subject", self.add_subject)
         for edit in (self.subject_id_edit, self.subject_arm_edit):
             edit.returnPressed.connect(self.add_subject_button.click)
-        return _split(self.subjects_table, _group("Add a subject", form, self.add_subject_button))
+        self.due_edit = QtWidgets.QDateEdit(QtCore.QDate.currentDate().addDays(14))
+        self.due_edit.setObjectName("readsDue")
+        self.due_edit.setCalendarPopup(True)
+        self.due_edit.setDisplayFormat("yyyy-MM-dd")
+        due_form = QtWidgets.QFormLayout()
+        due_form.addRow("Due on", self.due_edit)
+        self.set_due_button = _button("setReadsDue", "Set due date", self.set_reads_due)
+        self.clear_due_button = _button("clearReadsDue", "No due date", lambda: self.set_reads_due(clear=True))
+        due_form.addRow(self.clear_due_button)
+        self.due_group = _group("Reads due for the selected subject", due_form, self.set_due_button)
+        self.subjects_table.itemSelectionChanged.connect(
+            lambda: self.due_group.setEnabled(_selected_uid(self.subjects_table) is not None))
+        self.due_group.setEnabled(False)
+        return _split(self.subjects_table, _group("Add a subject", form, self.add_subject_button), self.due_group)
 
     # -- reading the trial ------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -304,7 +318,8 @@ class SetupDialog(QtWidgets.QDialog):
                                              "yes" if r.active else "no (disabled)"), not r.active)
                                    for r in store.readers()])
         _fill(self.subjects_table, [(s.uid, (s.subject_id, s.site_code, s.arm,
-                                             str(sum(1 for tp in store.timepoints(s.subject_id) if tp.series))),
+                                             str(sum(1 for tp in store.timepoints(s.subject_id) if tp.series)),
+                                             s.reads_due_on.isoformat() if s.reads_due_on else "—"),
                                      False) for s in subjects])
         site = self.subject_site_box.currentText()
         self.subject_site_box.clear()
@@ -428,6 +443,22 @@ class SetupDialog(QtWidgets.QDialog):
             self.new_again_edit.clear()
             return f"New password set for {reader.name}."
         return self._apply("Could not set the password", change)
+
+    def set_reads_due(self, clear: bool = False) -> bool:
+        """Set (or clear) the date by which the selected subject's reads are due (the worklists show it)."""
+        uid = _selected_uid(self.subjects_table)
+        subject = next((s for s in self._store.subjects() if s.uid == uid), None) if uid else None
+        if subject is None:
+            self.say("Select a subject first.", error=True)
+            return False
+        picked = self.due_edit.date()
+        due = None if clear else date(picked.year(), picked.month(), picked.day())
+
+        def change() -> str:
+            self._store.set_reads_due(subject.subject_id, due, actor=self._admin.name)
+            return (f"Reads of {subject.subject_id} are due on {due.isoformat()}." if due
+                    else f"No due date for the reads of {subject.subject_id}.")
+        return self._apply("Could not set the due date", change)
 
     def add_subject(self) -> bool:
         """Add the subject typed in the Subjects tab at the chosen site."""

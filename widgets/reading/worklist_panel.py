@@ -2,7 +2,7 @@
 
 One row per subject the reader may read (:func:`recist_app.read.worklist.reader_worklist`):
 subject, site, status, the visit to read next (blinded "TP2" for a blinded central reader, with
-no date), time points signed out of those with images, and the due date (none stored yet). A
+no date), time points signed out of those with images, and the due date (when the administrator set one). A
 double-click or Enter on a row, or "Open next" (Ctrl+N, :func:`~recist_app.read.worklist.next_item`),
 asks to open the read at its time point: :attr:`WorklistPanel.open_requested`. The panel only
 shows the core's :class:`~recist_app.read.worklist.WorkItem` records; whoever owns it opens the read.
@@ -31,9 +31,10 @@ OPEN_NEXT_SHORTCUT = "Ctrl+N"
 SUBJECT_ROLE = QtCore.Qt.ItemDataRole.UserRole
 
 
-#: Below this width the Site, Time points and Due columns are hidden (the dock beside the image).
+#: Below this width the Site and Time points columns are hidden (the dock beside the image).
 NARROW_PX = 380
-NARROW_HIDDEN = (1, 4, 5)
+NARROW_HIDDEN = (1, 4)
+DUE_COLUMN = 5
 
 
 class WorklistPanel(QtWidgets.QWidget):
@@ -55,6 +56,7 @@ class WorklistPanel(QtWidgets.QWidget):
         self.summary = QtWidgets.QLabel("No reads")
         self.summary.setObjectName("worklistSummary")
         self.summary.setContentsMargins(6, 4, 6, 4)
+        self.summary.setWordWrap(True)  # never widens the dock beside the image
         self.table = QtWidgets.QTableWidget(0, len(HEADERS))
         self.table.setObjectName("worklistTable")
         self.table.setHorizontalHeaderLabels(HEADERS)
@@ -92,7 +94,7 @@ class WorklistPanel(QtWidgets.QWidget):
         self._update_button()
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
-        """In a narrow dock only Subject, Status and Next visit stay (the others are in the tooltips)."""
+        """In a narrow dock Site and Time points go (they are in the tooltips); Due stays when a date is set."""
         super().resizeEvent(event)
         for column in NARROW_HIDDEN:
             self.table.setColumnHidden(column, event.size().width() < NARROW_PX)
@@ -115,12 +117,14 @@ class WorklistPanel(QtWidgets.QWidget):
                              f"<span style='color:{MUTED_COLOUR}'> · {counts[WorkStatus.IN_PROGRESS]} in progress · "
                              f"{counts[WorkStatus.NOT_STARTED]} not started · {counts[WorkStatus.SIGNED]} signed"
                              "</span>" if self._items else "No subjects to read")
+        self.table.setColumnHidden(DUE_COLUMN, not any(item.due for item in self._items))  # no dates: no column
         nxt = next_item(self._items)
         if nxt is not None:
             self.table.selectRow(self._items.index(nxt))
         self._update_button()
 
     def _update_button(self) -> None:
+        self.table.setColumnHidden(DUE_COLUMN, not any(item.due for item in self._items))  # no dates: no column
         nxt = next_item(self._items)
         self.open_next_button.setEnabled(nxt is not None)
         self.open_next_button.setToolTip(f"Open {nxt.subject_id} at {nxt.next_visit}" if nxt is not None
@@ -129,6 +133,7 @@ class WorklistPanel(QtWidgets.QWidget):
     # -- opening ------------------------------------------------------------------------------------
     def open_next(self) -> bool:
         """Ask to open the next read (:func:`next_item`); False when nothing is left to read."""
+        self.table.setColumnHidden(DUE_COLUMN, not any(item.due for item in self._items))  # no dates: no column
         nxt = next_item(self._items)
         if nxt is None:
             return False
@@ -167,7 +172,7 @@ def _cells(item: WorkItem) -> list[QtWidgets.QTableWidgetItem]:
              due)
     tips = (item.subject_id, f"Site {item.site}", _status_tip(item), visit_tip,
             f"{item.signed} of {item.timepoints} time points with images signed",
-            "Due date" if item.due else "No due date is recorded for this read")
+            "The date by which this read is due" if item.due else "No due date was set for this read")
     cells = []
     for text, tip in zip(texts, tips, strict=True):
         cell = QtWidgets.QTableWidgetItem(text)

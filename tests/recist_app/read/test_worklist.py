@@ -87,6 +87,18 @@ def test_a_subject_nobody_read_yet_is_not_started_at_baseline(imaged: Trial) -> 
     assert item.last_timepoint_uid == imaged.timepoints[-1].uid
 
 
+def test_the_due_date_set_by_the_administrator_is_on_every_readers_item(imaged: Trial) -> None:
+    subject = imaged.store.set_reads_due(SUBJECT, date(2024, 3, 1), actor="Ada Admin")
+    assert subject.reads_due_on == date(2024, 3, 1)
+    entry = imaged.store.audit_entries()[-1]
+    assert (entry.action, entry.actor_name) == ("set_reads_due", "Ada Admin")
+    assert only(imaged, R1).due == only(imaged, ReaderRole.CENTRAL_READER_2).due == date(2024, 3, 1)
+    before = len(imaged.store.audit_entries())
+    imaged.store.set_reads_due(SUBJECT, date(2024, 3, 1))  # the same date: nothing to audit
+    assert len(imaged.store.audit_entries()) == before
+    assert imaged.store.set_reads_due(SUBJECT, None).reads_due_on is None and only(imaged, R1).due is None
+
+
 def test_statuses_follow_the_read_as_it_is_started_and_signed(imaged: Trial) -> None:
     session = imaged.session(R1)
     empty = only(imaged, R1)

@@ -4,6 +4,8 @@ with the administrator's name, the tables reloaded and ``changed`` emitted; anot
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from PySide6 import QtCore, QtWidgets
 from pytestqt.qtbot import QtBot
@@ -110,6 +112,15 @@ def test_add_a_site_and_a_subject_there(qtbot: QtBot, dialog: SetupDialog, store
     assert column(dialog.sites_table, 2)[column(dialog.sites_table, 0).index("FR02")] == "1"
     images = [int(n) for n in column(dialog.subjects_table, 3)]
     assert sum(images) > 0  # the demo subjects' time points with images
+
+    assert not dialog.due_group.isEnabled()  # a subject must be selected first
+    dialog.subjects_table.selectRow(row)
+    assert dialog.due_group.isEnabled()
+    dialog.due_edit.setDate(QtCore.QDate(2025, 2, 14))
+    with qtbot.waitSignal(dialog.changed):
+        click(qtbot, dialog, "setReadsDue")
+    assert store.subject("STS-099").reads_due_on == date(2025, 2, 14) and last_audit(store) == ("set_reads_due", ADMIN)
+    assert column(dialog.subjects_table, 4)[column(dialog.subjects_table, 0).index("STS-099")] == "2025-02-14"
 
 
 def test_a_store_refusal_is_shown_in_the_readers_words(qtbot: QtBot, dialog: SetupDialog, store: TrialStore) -> None:

@@ -191,3 +191,17 @@ def test_an_adjudicator_logs_in_to_the_adjudication_tasks(window: MainWindow, de
     assert window.adjudication_dock.isVisible()
     assert window.adjudication_dock.widget().objectName() == "adjudicationView"
     assert window.findChild(QtWidgets.QMessageBox, "errorBox") is None
+
+
+def test_on_a_small_screen_the_panels_collapse_into_tabs(window: MainWindow, demo: Demo, qtbot: QtBot) -> None:
+    log_in(window, demo.reader(DEMO))
+    window.resize(1366, 768)
+    qtbot.waitUntil(lambda: window.compact)
+    assert window.tabifiedDockWidgets(window.lesion_dock) == [window.response_dock]
+    assert window.tabifiedDockWidgets(window.worklist_dock) == [window.trial_dock]
+    assert window.trial_tree.isVisible() and window.lesion_panel.isVisible()  # the tabs in front
+    qtbot.waitUntil(lambda: window.reading.slice_view.width() >= 1366 * 0.45)  # the image keeps about half
+    window.resize(1920, 1080)
+    qtbot.waitUntil(lambda: not window.compact)
+    assert window.tabifiedDockWidgets(window.lesion_dock) == []
+    assert window.worklist.isVisible() and window.trial_tree.isVisible() and window.response_panel.isVisible()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from recist_app.store.errors import SignatureError
 from tests.widgets.reading_support import Demo, build_demo
 from widgets.dialogs.sign import SignDialog
 from widgets.reading.adjudication_view import AdjudicationView
-from widgets.reading.worklist_panel import STATUS_COLUMN, WorklistPanel
+from widgets.reading.worklist_panel import DUE_COLUMN, STATUS_COLUMN, WorklistPanel
 
 Key = QtCore.Qt.Key
 SUBJECT = "STS-003"
@@ -141,6 +142,10 @@ def test_the_panel_shows_the_readers_reads(app: QtWidgets.QApplication, qtbot: Q
     assert rows[2][3:5] == ["all signed", "4 / 4 signed"]
     colour = cell(central.table, 2, STATUS_COLUMN).foreground().color().name()
     assert colour != cell(central.table, 0, STATUS_COLUMN).foreground().color().name()
+    assert panel.table.isColumnHidden(DUE_COLUMN)  # no due date set: no column
+    store.set_reads_due("STS-002", date(2024, 9, 30))
+    due = panel_for(qtbot, store, demo, SITE_READER)
+    assert not due.table.isColumnHidden(DUE_COLUMN) and texts(due.table, 1)[DUE_COLUMN] == "2024-09-30"
 
 
 def test_enter_and_double_click_open_the_row_at_its_time_point(app: QtWidgets.QApplication, qtbot: QtBot,
