@@ -90,9 +90,9 @@ def contenders(volume: CtVolume, size: tuple[int, int], mpr_size: tuple[int, int
     """The five contenders, shown at their sizes through the volume's centre with a soft-tissue window."""
     from PySide6 import QtWidgets
 
+    from widgets.viewer.display import pixel_lut, window_lut
     from widgets.viewer.mpr_view import MprView
     from widgets.viewer.reformat_pane import ReformatPane
-    from widgets.viewer.slice_view import pixel_lut, window_lut
 
     slices, rows, cols = volume.shape
     centre = (cols // 2, rows // 2, slices // 2)
@@ -203,7 +203,7 @@ def run(size: int, slices: int, frames: int, view: tuple[int, int], mpr_view: tu
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from widgets.app import create_app
-    from widgets.viewer.slice_view import window_lut
+    from widgets.viewer.display import window_lut
 
     create_app()
     volume = build_volume(size, slices)

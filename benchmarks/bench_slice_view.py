@@ -92,7 +92,8 @@ def contenders(volume: CtVolume, size: tuple[int, int]) -> dict[str, Contender]:
     from PySide6 import QtCore, QtWidgets
 
     from recist_app.model.caliper import CaliperRecord
-    from widgets.viewer.slice_view import SliceView, pixel_lut, window_lut
+    from widgets.viewer.display import pixel_lut, window_lut
+    from widgets.viewer.slice_view import SliceView
 
     hu, middle = volume.hu, volume.shape[0] // 2
     ours = SliceView()
@@ -187,7 +188,7 @@ def run(size: int, slices: int, frames: int, view: tuple[int, int], repeat: int)
     results = {name: {mode: max(fps(c, mode, frames, slices) for _ in range(repeat)) for mode in ("slice", "window")}
                for name, c in shown.items()}
     ours = shown["ours (SliceView, overlay + label)"].widget
-    from widgets.viewer.slice_view import window_lut
+    from widgets.viewer.display import window_lut
 
     k = ours.slice_index
     expected = window_lut(*ours.window_hu)[volume.hu[k].view(np.uint16)]

@@ -21,9 +21,10 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from recist_app.imaging import geometry
 from recist_app.imaging.reformat import COL_AXIS, Plane
 from recist_app.imaging.volume import CtVolume
+from widgets.viewer.display import MouseClickEvent
 from widgets.viewer.overlay import OverlayInfo
 from widgets.viewer.reformat_pane import PLANE_COLOURS, CrosshairItem, ReformatPane
-from widgets.viewer.slice_view import MouseClickEvent, SliceView
+from widgets.viewer.slice_view import SliceView
 
 #: Share of the width given to the axial view; the reformats stack in the rest.
 AXIAL_SHARE = 0.55

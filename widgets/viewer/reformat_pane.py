@@ -27,10 +27,7 @@ from recist_app.imaging import geometry
 from recist_app.imaging.reformat import Plane, ReformatPlane, plane_position_mm
 from recist_app.imaging.volume import CtVolume
 from widgets.viewer import overlay
-from widgets.viewer.overlay import OverlayContent
-from widgets.viewer.slice_view import (
-    SHIFT_SLICE_STEP,
-    WHEEL_NOTCH,
+from widgets.viewer.display import (
     MouseClickEvent,
     MouseDragEvent,
     OverlayCanvas,
@@ -38,6 +35,8 @@ from widgets.viewer.slice_view import (
     pixel_lut,
     window_lut,
 )
+from widgets.viewer.overlay import OverlayContent
+from widgets.viewer.slice_view import SHIFT_SLICE_STEP, WHEEL_NOTCH
 from widgets.viewer.window_presets import DEFAULT_PRESET, preset_label
 
 #: Plane colours of the crosshair lines (3D Slicer's red axial, green coronal, yellow sagittal views).

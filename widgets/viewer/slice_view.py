@@ -6,10 +6,8 @@ pyqtgraph ``GraphicsView`` + ``ViewBox`` (``invertY``, aspect locked) + ``ImageI
 anisotropic (0028,0030) *Pixel Spacing* (ARCHITECTURE §1.3 step 4). Without Pixel Spacing the
 view stays in pixels and says so ("UNCALIBRATED — no mm", C6).
 
-Display path: window/level and inversion are one 65,536-entry lookup table of opaque 32-bit grey
-pixels indexed by the int16 HU viewed as uint16, so a frame is one ``np.take`` and a ``QImage``
-Qt draws without conversion — the int16 slice is never converted to float
-(``benchmarks/bench_slice_view.py``).
+Display path, canvas and mouse map: :mod:`widgets.viewer.display` (one lookup table from int16 HU
+to grey pixels, never a float image); cine: :mod:`widgets.viewer.cine`.
 
 Mouse (VIEWER.md "Mouse"): wheel = slice (Shift = 10), left drag = the active tool (W/L: right =
 wider, down = higher level; a caliper; or an elliptical ROI), middle drag = pan, right drag = zoom,
@@ -18,9 +16,10 @@ right *click* (no drag) = the window menu (presets, the header's windows, invert
 core: Ctrl+Z / Ctrl+Y only emit :attr:`SliceView.undo_requested` / :attr:`SliceView.redo_requested`.
 
 Reading aids that change nothing stored (VIEWER.md "Tools readers reach for"), so they also work on
-a read-only (signed) time point: elliptical ROIs with HU statistics (key e, :mod:`widgets.viewer.calipers.ellipse`)
-and cine (key c; ``[`` / ``]`` slower / faster), which plays through the images in the PACS's order and
-wraps from the last image to the first; any wheel turn, navigation key or new volume stops it.
+a read-only (signed) time point: elliptical ROIs with HU statistics (key e,
+:mod:`widgets.viewer.calipers.ellipse`) and cine (key c; ``[`` / ``]`` slower / faster), which plays
+through the images in the PACS's order and wraps from the last image to the first; any wheel turn,
+navigation key or new volume stops it.
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 import pyqtgraph as pg
@@ -40,6 +38,15 @@ from recist_app.imaging.volume import CtVolume
 from recist_app.model.caliper import CaliperRecord
 from widgets.viewer import overlay
 from widgets.viewer.calipers import EllipseLayer, MeasureLayer, Tool
+from widgets.viewer.cine import Cine, next_fps
+from widgets.viewer.display import (
+    MouseClickEvent,
+    MouseDragEvent,
+    OverlayCanvas,
+    ReadingViewBox,
+    pixel_lut,
+    window_lut,
+)
 from widgets.viewer.overlay import (
     LabelSpec,
     OverlayContent,
@@ -70,17 +77,8 @@ DEFAULT_KEY_BINDINGS: dict[str, tuple[str, ...]] = {
 WL_HU_PER_PX = 4.0
 #: Colour of a ghost caliper (a lesion's prior caliper where it was).
 GHOST_COLOUR = "#b0b0b0"
-#: Screen pixels of a right drag that double (upwards) or halve the zoom (VIEWER.md "Mouse").
-ZOOM_DOUBLING_PX = 200.0
-#: Cine frame rate: default and range (frames per second) and the steps of ``[`` / ``]``.
-CINE_DEFAULT_FPS = 10.0
-CINE_MIN_FPS = 1.0
-CINE_MAX_FPS = 60.0
-CINE_FPS_STEPS = (1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 24.0, 30.0, 40.0, 50.0, 60.0)
 WHEEL_NOTCH = 120
 SHIFT_SLICE_STEP = 10
-#: Each uint16 bit pattern read back as int16 HU, as float32: the domain of the W/L lookup table.
-_LUT_DOMAIN = np.arange(65536, dtype=np.uint16).view(np.int16).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -91,103 +89,6 @@ class MeasurementItem:
     record: CaliperRecord
     label: str = ""
     role: str = ""
-
-
-def window_lut(width_hu: float, level_hu: float, inverted: bool = False) -> np.ndarray:
-    """uint8 grey of every int16 value (indexed by its uint16 bit pattern).
-
-    The linear VOI function of DICOM PS3.3 C.11.2.1.2.1 (window centre = level).
-    """
-    scale = np.float32(1.0 / max(width_hu - 1.0, 1.0))
-    grey = np.clip((_LUT_DOMAIN - np.float32(level_hu - 0.5)) * scale + np.float32(0.5), 0.0, 1.0)
-    lut = (grey * np.float32(255.0) + np.float32(0.5)).astype(np.uint8)
-    return 255 - lut if inverted else lut
-
-
-def pixel_lut(grey: np.ndarray) -> np.ndarray:
-    """The grey table as opaque 32-bit pixels (bytes g, g, g, 255): drawn without conversion.
-
-    Qt draws 32-bit images about twice as fast as Grayscale8 ones, which it converts each paint.
-    """
-    return np.uint32(0xFF000000) | grey.astype(np.uint32) * np.uint32(0x010101)
-
-
-class ForegroundPainter(Protocol):
-    """What :class:`OverlayCanvas` asks of its owner: paint the overlay in viewport pixels."""
-
-    def _paint_foreground(self, painter: QtGui.QPainter, rect: QtCore.QRectF) -> None: ...
-
-
-class OverlayCanvas(pg.GraphicsView):
-    """The graphics view of a slice or reformat pane; its owner paints the overlay (corner text, labels)
-    in viewport pixels on top."""
-
-    def __init__(self, owner: ForegroundPainter) -> None:
-        super().__init__(background="k")
-        self._owner = owner
-
-    def drawForeground(self, painter: QtGui.QPainter, rect: QtCore.QRectF) -> None:
-        super().drawForeground(painter, rect)
-        painter.save()
-        painter.resetTransform()
-        self._owner._paint_foreground(painter, QtCore.QRectF(self.viewport().rect()))
-        painter.restore()
-
-
-class MouseClickEvent(Protocol):
-    """What the slice view uses of pyqtgraph's ``MouseClickEvent`` (pyqtgraph ships no type information)."""
-
-    def button(self) -> QtCore.Qt.MouseButton: ...
-    def accept(self) -> None: ...
-    def ignore(self) -> None: ...
-    def pos(self) -> QtCore.QPointF: ...
-    def scenePos(self) -> QtCore.QPointF: ...
-    def screenPos(self) -> QtCore.QPointF: ...
-
-
-class MouseDragEvent(MouseClickEvent, Protocol):
-    """What the slice view uses of pyqtgraph's ``MouseDragEvent``: a drag's start, end and button-down point."""
-
-    def isStart(self) -> bool: ...
-    def isFinish(self) -> bool: ...
-    def buttonDownPos(self) -> QtCore.QPointF: ...
-    def buttonDownScenePos(self) -> QtCore.QPointF: ...
-    def lastScreenPos(self) -> QtCore.QPointF: ...
-
-
-class PaneOwner(Protocol):
-    """What :class:`ReadingViewBox` forwards to its pane: the wheel and the left drag."""
-
-    def _on_wheel(self, delta: int, modifiers: QtCore.Qt.KeyboardModifier) -> None: ...
-    def _on_left_drag(self, ev: MouseDragEvent) -> None: ...
-
-
-class ReadingViewBox(pg.ViewBox):
-    """ViewBox with the reading mouse map (VIEWER.md "Mouse"): wheel and left drag go to the pane,
-    middle drag pans, right drag zooms ×2 per :data:`ZOOM_DOUBLING_PX` upwards about the pressed point
-    (pyqtgraph's own: ×7 per 100 px)."""
-
-    def __init__(self, owner: PaneOwner) -> None:
-        super().__init__(lockAspect=True, invertY=True, enableMenu=False, defaultPadding=0.0)
-        self._pane = owner
-
-    def wheelEvent(self, ev: QtWidgets.QGraphicsSceneWheelEvent, axis: int | None = None) -> None:
-        self._pane._on_wheel(ev.delta(), ev.modifiers())
-        ev.accept()
-
-    def mouseDragEvent(self, ev: MouseDragEvent, axis: int | None = None) -> None:
-        button = ev.button()
-        if button == QtCore.Qt.MouseButton.MiddleButton:
-            super().mouseDragEvent(ev, axis)
-        elif button == QtCore.Qt.MouseButton.RightButton:
-            ev.accept()
-            factor = 2.0 ** ((ev.screenPos().y() - ev.lastScreenPos().y()) / ZOOM_DOUBLING_PX)
-            self.scaleBy(x=factor, y=factor, center=self.mapToView(ev.buttonDownPos()))
-        elif button == QtCore.Qt.MouseButton.LeftButton:
-            ev.accept()
-            self._pane._on_left_drag(ev)
-        else:
-            ev.ignore()
 
 
 class _SliceViewBox(ReadingViewBox):
@@ -266,11 +167,9 @@ class SliceView(QtWidgets.QWidget):
         self._wheel_rest = 0
         self._probe_pixel: tuple[int, int] | None = None
         self._under_pointer = False
-        self._cine_fps = CINE_DEFAULT_FPS
-        self._cine_timer = QtCore.QTimer(self)
-        self._cine_timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
-        self._cine_timer.setInterval(round(1000.0 / self._cine_fps))
-        self._cine_timer.timeout.connect(self._on_cine_tick)
+        self.cine = Cine(self._next_cine_image, self)
+        self.cine.changed.connect(self.cine_changed)
+        self.cine.changed.connect(self._refresh)
         self._menu: QtWidgets.QMenu | None = None
         self._ghost_slice: int | None = None
         self._ghost = pg.PlotCurveItem(pen=pg.mkPen(GHOST_COLOUR, width=1.5, style=QtCore.Qt.PenStyle.DashLine))
@@ -444,55 +343,34 @@ class SliceView(QtWidgets.QWidget):
         column_mm = self._volume.pixel_spacing[1] if self._volume.pixel_spacing else 1.0
         return column_mm / self.view_box.viewPixelSize()[0]
 
-    # -- cine ----------------------------------------------------------------------------------------
+    # -- cine (widgets.viewer.cine) -------------------------------------------------------------------
     @property
     def cine_playing(self) -> bool:
         """True while cine plays (key c)."""
-        return self._cine_timer.isActive()
+        return self.cine.playing
 
     @property
     def cine_fps(self) -> float:
         """Cine frame rate in images per second (default 10, within 1–60)."""
-        return self._cine_fps
+        return self.cine.fps
 
     def set_cine(self, on: bool, fps: float | None = None) -> None:
         """Play cine (one image on in the PACS's order per frame, wrapping from the last image to the
-        first) or stop it; ``fps`` (clamped to 1–60) sets the rate, None keeps it. A QTimer drives it.
+        first) or stop it; ``fps`` (clamped to 1–60) sets the rate, None keeps it. Without a volume cine
+        stays off. Emits ``cine_changed(playing, fps)`` when either changes; ``ValueError`` for a
+        ``fps`` that is not finite."""
+        self.cine.set(bool(on) and self._volume is not None, fps)
 
-        Without a volume cine stays off. Emits ``cine_changed(playing, fps)`` when either changes.
-
-        Raises
-        ------
-        ValueError
-            When ``fps`` is not a finite number.
-        """
-        if fps is not None:
-            if not math.isfinite(fps):
-                raise ValueError(f'Argument "fps" must be a finite number of images per second, got {fps!r}.')
-            fps = min(max(float(fps), CINE_MIN_FPS), CINE_MAX_FPS)
-        new_fps = self._cine_fps if fps is None else fps
-        playing = bool(on) and self._volume is not None
-        if playing == self.cine_playing and new_fps == self._cine_fps:
-            return
-        self._cine_fps = new_fps
-        self._cine_timer.setInterval(max(1, round(1000.0 / new_fps)))
-        if playing and not self._cine_timer.isActive():
-            self._cine_timer.start()
-        elif not playing:
-            self._cine_timer.stop()
-        self._refresh()
-        self.cine_changed.emit(playing, new_fps)
-
-    def _on_cine_tick(self) -> None:
+    def _next_cine_image(self) -> bool:
         volume = self._volume
         if volume is None:
-            self.set_cine(False)
-            return
+            return False
         count, step = volume.shape[0], volume.next_image_step
         if 0 <= self._k + step < count:
             self.step_images(1)
         else:  # wrap from the last image of the PACS's order to its first
             self.set_slice(0 if step > 0 else count - 1)
+        return True
 
     def hideEvent(self, event: QtGui.QHideEvent) -> None:
         self.set_cine(False)  # no timer for a view nobody sees
@@ -668,7 +546,7 @@ class SliceView(QtWidgets.QWidget):
             top_right=overlay.top_right_lines(volume.image_numbers[k], volume.shape[0], position, thickness),
             bottom_left=overlay.bottom_left_lines(self._width, self._level, preset_label(self._width, self._level),
                                                   self.zoom, self._inverted,
-                                                  self._cine_fps if self.cine_playing else None),
+                                                  self.cine.fps if self.cine.playing else None),
             bottom_right=overlay.bottom_right_lines(self.probe()),
             edges=orientation.edge_letters(volume.iop), scale_bar=bar,
             banner=None if calibrated else overlay.UNCALIBRATED_BANNER)
@@ -797,7 +675,7 @@ class SliceView(QtWidgets.QWidget):
             if action == "cine":
                 self.set_cine(not self.cine_playing)
             else:
-                self.set_cine(self.cine_playing, _next_fps(self._cine_fps, 1 if action == "cine_faster" else -1))
+                self.set_cine(self.cine_playing, next_fps(self.cine.fps, 1 if action == "cine_faster" else -1))
         elif action in ("length_tool", "bidirectional_tool"):
             if self._read_only:
                 return False  # the key goes on to the window, which says why
@@ -810,13 +688,6 @@ class SliceView(QtWidgets.QWidget):
         else:
             return False
         return True
-
-
-def _next_fps(fps: float, direction: int) -> float:
-    """The next step of :data:`CINE_FPS_STEPS` above (``direction`` > 0) or below ``fps``."""
-    if direction > 0:
-        return next((step for step in CINE_FPS_STEPS if step > fps + 1e-9), CINE_MAX_FPS)
-    return next((step for step in reversed(CINE_FPS_STEPS) if step < fps - 1e-9), CINE_MIN_FPS)
 
 
 def _portable(sequence: str) -> str:

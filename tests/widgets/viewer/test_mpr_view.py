@@ -15,10 +15,10 @@ from recist_app.imaging.orientation import EdgeLetters
 from recist_app.imaging.volume import CtVolume
 from tests.widgets.conftest import Phantom
 from tests.widgets.events import Button, drag, hover, release_at, wheel
+from widgets.viewer.display import window_lut
 from widgets.viewer.mpr_view import MprView
 from widgets.viewer.overlay import UNCALIBRATED_BANNER
 from widgets.viewer.reformat_pane import PLANE_COLOURS, ReformatPane
-from widgets.viewer.slice_view import window_lut
 
 SHIFT = QtCore.Qt.KeyboardModifier.ShiftModifier
 MPR_SIZE = (1200, 700)

@@ -13,7 +13,8 @@ from PySide6.QtTest import QTest
 from tests.widgets.conftest import Phantom, show_view
 from tests.widgets.events import Button, drag, hover, wheel
 from widgets.viewer.calipers import Tool
-from widgets.viewer.slice_view import DEFAULT_KEY_BINDINGS, SliceView, window_lut
+from widgets.viewer.display import window_lut
+from widgets.viewer.slice_view import DEFAULT_KEY_BINDINGS, SliceView
 from widgets.viewer.window_presets import BONE, BRAIN, LIVER, LUNG, SOFT_TISSUE
 
 Key = QtCore.Qt.Key

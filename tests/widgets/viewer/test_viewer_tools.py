@@ -15,7 +15,8 @@ from recist_app.imaging.roi_stats import EmptyRoi, RoiStats, ellipse_stats
 from tests.widgets.conftest import Phantom, show_view
 from tests.widgets.events import Button, drag, hover, release_at, rounded, wheel
 from widgets.viewer.calipers import ROI_KEY_PREFIX, Tool, roi_text
-from widgets.viewer.slice_view import CINE_DEFAULT_FPS, DEFAULT_KEY_BINDINGS, SliceView
+from widgets.viewer.cine import CINE_DEFAULT_FPS
+from widgets.viewer.slice_view import DEFAULT_KEY_BINDINGS, SliceView
 from widgets.viewer.window_presets import PRESETS, header_window_text, preset_menu_text
 
 Key = QtCore.Qt.Key
