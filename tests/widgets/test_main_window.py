@@ -229,6 +229,8 @@ def test_signed_timepoint_is_locked_until_reopened(window: MainWindow, demo: Dem
 
 def test_export_runs_in_a_worker(window: MainWindow, demo: Demo, qtbot: QtBot, tmp_path: Path) -> None:
     log_in(window, demo.reader(DEMO))
+    reading = window.reading  # the log-in's series load first: its status line would race the export's
+    qtbot.waitUntil(lambda: reading.tp_uid is not None and reading.is_showing(reading.tp_uid), timeout=15_000)
     out = tmp_path / "export"
     task = window.commands.export_trial(out, ("sdtm", "timeline"))
     assert task is not None
@@ -236,7 +238,7 @@ def test_export_runs_in_a_worker(window: MainWindow, demo: Demo, qtbot: QtBot, t
     with qtbot.waitSignal(task.signals.finished, timeout=60_000):
         pass
     assert (out / "manifest.json").is_file()
-    assert not window.progress_area.widgets()
+    qtbot.waitUntil(lambda: not any(w.task is task for w in window.progress_area.widgets()))
     assert "Exported" in window.statusBar().currentMessage()
 
 
