@@ -77,10 +77,16 @@ LUNG_DATA = SHARED_DATA / "lung_pet_ct_dx"
 COVID_DATA = SHARED_DATA / "covid19_ny_sbu_A002304_two_timepoints"
 A0001 = "Lung_Dx-A0001"
 A0001_SERIES = {"BASELINE": "series3_5mm_kernel-B", "FOLLOW-UP": "series2_5mm_kernel-L"}
-#: The readers of ``tests/widgets/reading_support.build_real_trial`` (REAL_READERS), same passwords.
-REAL_READERS = (("Ada Admin", "admin", "admin-pass"), ("Cora Central", "central_reader_1", "central-pass"),
-                ("Sam Site", "site_radiologist", "site-pass"))
-CENTRAL = REAL_READERS[1]
+
+
+def central_reader() -> tuple[str, Any, str]:
+    """The real trial's central reader, as ``tests/widgets/reading_support.py`` builds it: name, role,
+    password (imported when needed: a launch child imports this module before the app)."""
+    from tests.widgets.reading_support import REAL_READERS
+
+    name, role, password = REAL_READERS[1]
+    return name, role, password
+
 
 APP = "ours: the app"
 NO_BYTECODE = "ours, app's modules compiled at each start"
@@ -344,30 +350,13 @@ def build_trials(folder: Path, size: int, slices: int) -> dict[str, Any]:
     name, _role, password = DEMO_READERS[0]
     trials: dict[str, Any] = {"demo": (demo.db, name, password), "real": None, "a0001x2": None}
     if (LUNG_DATA / A0001).is_dir() and COVID_DATA.is_dir():
-        trials["real"] = (str(build_real_trial(folder / "real")), CENTRAL[0], CENTRAL[2])
-        trials["a0001x2"] = (str(build_a0001_two_timepoints(folder / "a0001x2")), CENTRAL[0], CENTRAL[2])
+        from tests.widgets.reading_support import build_real_trial  # the trial the GUI tests read
+
+        (folder / "real").mkdir(parents=True, exist_ok=True)
+        name, _role, password = central_reader()
+        trials["real"] = (str(build_real_trial(folder / "real")), name, password)
+        trials["a0001x2"] = (str(build_a0001_two_timepoints(folder / "a0001x2")), name, password)
     return trials
-
-
-def build_real_trial(folder: Path) -> Path:
-    """What ``tests/widgets/reading_support.build_real_trial`` builds: the STEREOSARC profile, its three
-    readers, the lung and COVID studies imported (``import-dicom --add-subjects --site TCIA``), and a
-    subject registered before its images."""
-    import resources
-    from recist_app.imaging.scan import scan
-    from recist_app.store import TrialStore
-    from recist_app.store.dicom_import import apply_import, plan_import
-
-    folder.mkdir(parents=True, exist_ok=True)
-    db = folder / "real.sqlite"
-    profile = resources.read_text("profiles/stereosarc.toml")
-    with TrialStore.create(db, code="STEREOSARC", profile_toml=profile) as store:
-        for name, role, password in REAL_READERS:
-            store.add_reader(name, role, password)
-        store.add_site("FR01")
-        store.add_subject("STS-WAITING", "FR01")
-        apply_import(store, plan_import(store, scan([LUNG_DATA, COVID_DATA]), add_subjects_at="TCIA"), "bench")
-    return db
 
 
 def build_a0001_two_timepoints(folder: Path) -> Path:
@@ -381,7 +370,7 @@ def build_a0001_two_timepoints(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     db = folder / "a0001x2.sqlite"
     with TrialStore.create(db, code="A0001X2", profile_toml=resources.read_text("profiles/stereosarc.toml")) as store:
-        store.add_reader(CENTRAL[0], CENTRAL[1], CENTRAL[2])
+        store.add_reader(*central_reader())
         store.add_site("TCIA")
         store.add_subject(A0001, "TCIA")
         for (visit, sub), day in zip(A0001_SERIES.items(), (date(2007, 4, 4), date(2007, 5, 30)), strict=True):
@@ -732,9 +721,10 @@ def run(runs: int, switches: int, quick: bool, folder: Path) -> list[tuple[str, 
          {"db": demo_db, "reader": demo_reader, "password": demo_password}, every, "")]
     real = trials["real"]
     missing = f"shared data missing ({LUNG_DATA.parent})"
-    plan.append((f"real: worklist's first read ({CENTRAL[0]})",
+    central = central_reader()[0]
+    plan.append((f"real: worklist's first read ({central})",
                  {"db": real[0], "reader": real[1], "password": real[2]} if real else None, [APP], missing))
-    plan.append((f"real: {A0001} opened from the worklist ({CENTRAL[0]})",
+    plan.append((f"real: {A0001} opened from the worklist ({central})",
                  {"db": real[0], "reader": real[1], "password": real[2], "subject": A0001} if real else None,
                  every, missing))
     for index, (name, base, contenders, why) in enumerate(plan):

@@ -79,8 +79,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.adjudication_dock.hide()
         for dock in (self.trial_dock, self.worklist_dock, self.lesion_dock, self.response_dock):
             self.actions_menu("View").addAction(dock.toggleViewAction())
-        self._worklist_timer = QtCore.QTimer(self, singleShot=True, interval=300)
-        self._worklist_timer.timeout.connect(self.refresh_worklist)
         self.progress_area = TaskProgressArea(self.runner, self.statusBar())
         self.reader_label = QtWidgets.QLabel("Not logged in")
         self.reader_label.setObjectName("readerLabel")
@@ -88,7 +86,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().addPermanentWidget(QtWidgets.QLabel(f"v{recist_app.__version__}"))
         self.statusBar().showMessage("Ready")
         self.reading.panels_replaced.connect(self._set_panels)
-        self.reading.read_changed.connect(self._worklist_timer.start)
+        self.reading.read_changed.connect(self._update_worklist_item)
         self.fit_docks()
         self.commands.bind(self.main_actions)
         if store is not None:
@@ -213,6 +211,17 @@ class MainWindow(QtWidgets.QMainWindow):
             self.worklist.set_items(reader_worklist(self.store, self.reader))
         else:
             self.worklist.set_items(())
+
+    def _update_worklist_item(self) -> None:
+        """The open read changed: its worklist item follows, from the read already in memory (no query
+        of every subject's read on a reader's every edit)."""
+        from recist_app.read.worklist import work_item
+
+        bridge = self.reading.bridge
+        snapshot = bridge.snapshot if bridge is not None else None
+        if snapshot is None or self.reader is None or not self.reader.role.reads:
+            return
+        self.worklist.update_item(work_item(snapshot, snapshot.subject, exists=True))
 
     def _show_adjudication(self, reader: Reader) -> None:
         from recist_app.model.records import ReaderRole

@@ -121,7 +121,7 @@ def reader_worklist(store: TrialStore, reader: Reader) -> tuple[WorkItem, ...]:
     Returns
     -------
     tuple of WorkItem
-        Due dates are None: the trial database does not store them yet.
+        With each subject's reads due date when the administrator set one.
 
     Raises
     ------

@@ -105,6 +105,11 @@ class WorklistPanel(QtWidgets.QWidget):
         """The items shown, in row order."""
         return self._items
 
+    def update_item(self, item: WorkItem) -> None:
+        """Show ``item`` in place of the item of the same subject (nothing when the subject is not listed)."""
+        if any(old.subject_id == item.subject_id for old in self._items):
+            self.set_items([item if old.subject_id == item.subject_id else old for old in self._items])
+
     def set_items(self, items: Sequence[WorkItem]) -> None:
         """Show ``items`` (one row each, in their order); the next read to open becomes the current row."""
         self._items = tuple(items)

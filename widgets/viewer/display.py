@@ -40,6 +40,13 @@ def pixel_lut(grey: np.ndarray) -> np.ndarray:
     return np.uint32(0xFF000000) | grey.astype(np.uint32) * np.uint32(0x010101)
 
 
+def show_grey(image_item: pg.ImageItem, lut: np.ndarray, hu_bits: np.ndarray) -> None:
+    """Show the int16 HU image ``hu_bits`` (viewed as uint16) through ``lut`` (:func:`pixel_lut`): one
+    ``np.take``, no float image."""
+    pixels = np.take(lut, hu_bits)
+    image_item.setImage(pixels.view(np.uint8).reshape(*pixels.shape, 4), autoLevels=False, levels=None)
+
+
 class ForegroundPainter(Protocol):
     """What :class:`OverlayCanvas` asks of its owner: paint the overlay in viewport pixels."""
 

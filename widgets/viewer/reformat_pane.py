@@ -33,6 +33,7 @@ from widgets.viewer.display import (
     OverlayCanvas,
     ReadingViewBox,
     pixel_lut,
+    show_grey,
     window_lut,
 )
 from widgets.viewer.overlay import OverlayContent
@@ -321,8 +322,7 @@ class ReformatPane(QtWidgets.QWidget):
     def _render(self) -> None:
         if self._bits is None or self._geometry is None:
             return
-        pixels = np.take(self._lut, self._geometry.image(self._bits, self._fixed))
-        self.image_item.setImage(pixels.view(np.uint8).reshape(*pixels.shape, 4), autoLevels=False, levels=None)
+        show_grey(self.image_item, self._lut, self._geometry.image(self._bits, self._fixed))
         self._refresh()
 
     def _place_crosshair(self) -> None:

@@ -45,6 +45,7 @@ from widgets.viewer.display import (
     OverlayCanvas,
     ReadingViewBox,
     pixel_lut,
+    show_grey,
     window_lut,
 )
 from widgets.viewer.overlay import (
@@ -573,8 +574,7 @@ class SliceView(QtWidgets.QWidget):
     def _render(self) -> None:
         if self._hu_bits is None:
             return
-        pixels = np.take(self._lut, self._hu_bits[self._k])
-        self.image_item.setImage(pixels.view(np.uint8).reshape(*pixels.shape, 4), autoLevels=False, levels=None)
+        show_grey(self.image_item, self._lut, self._hu_bits[self._k])
         self._refresh()
 
     # -- input -----------------------------------------------------------------------------------

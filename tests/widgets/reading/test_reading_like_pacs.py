@@ -205,3 +205,17 @@ def test_on_a_small_screen_the_panels_collapse_into_tabs(window: MainWindow, dem
     qtbot.waitUntil(lambda: not window.compact)
     assert window.tabifiedDockWidgets(window.lesion_dock) == []
     assert window.worklist.isVisible() and window.trial_tree.isVisible() and window.response_panel.isVisible()
+
+
+def test_the_worklist_item_follows_the_open_read(window: MainWindow, demo: Demo, qtbot: QtBot) -> None:
+    log_in(window, demo.reader(DEMO))  # lands on STS-001 at BASELINE, its first unsigned time point
+    reading = window.reading
+    qtbot.waitUntil(lambda: reading.tp_uid is not None and reading.is_showing(reading.tp_uid), timeout=15_000)
+    others = window.worklist.items[1:]
+    before = window.worklist.items[0]
+    assert (before.subject_id, before.next_visit, before.signed) == ("STS-001", "BASELINE", 0)
+    assert window.commands.sign_timepoint(password=demo.reader(DEMO).password)
+    after = window.worklist.items[0]
+    assert (after.subject_id, after.next_visit, after.signed, after.status) == (
+        "STS-001", "WEEK 8", 1, WorkStatus.IN_PROGRESS)
+    assert window.worklist.items[1:] == others  # the other subjects' items stay as they were

@@ -24,7 +24,7 @@ from PySide6 import QtCore, QtGui
 from recist_app.imaging import geometry
 from recist_app.imaging.roi_stats import EmptyRoi, RoiStats, ellipse_stats
 from widgets.viewer.calipers.keyed import KeyedLayer
-from widgets.viewer.calipers.style import HANDLE_RADIUS_PX, ROI_COLOUR, caliper_pens, roi_text
+from widgets.viewer.calipers.style import ROI_COLOUR, apply_pens, roi_text
 from widgets.viewer.overlay import LabelSpec
 
 #: Key prefix of an elliptical ROI (``roi-1``, ``roi-2`` …): never a measurement key.
@@ -69,16 +69,7 @@ class EllipseRoi(pg.ROI):
     def style(self, selected: bool) -> None:
         """The ROI colour; thicker when selected."""
         self.selected = selected
-        pens = caliper_pens(QtGui.QColor(ROI_COLOUR), selected)
-        self.setPen(pens["pen"])
-        self.hoverPen = pens["hoverPen"]
-        for handle in self.getHandles():
-            handle.pen = pens["handlePen"]
-            handle.hoverPen = pens["handleHoverPen"]
-            handle.currentPen = handle.pen
-            handle.radius = HANDLE_RADIUS_PX
-            handle.buildPath()
-            handle.update()
+        apply_pens(self, QtGui.QColor(ROI_COLOUR), selected)
 
     def _local_box(self) -> QtCore.QRectF:
         size = self.size()

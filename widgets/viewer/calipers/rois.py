@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from recist_app.model.caliper import CaliperKind, CaliperRecord
-from widgets.viewer.calipers.style import HANDLE_RADIUS_PX, band, caliper_pens, role_colour
+from widgets.viewer.calipers.style import apply_pens, band, role_colour
 
 
 class _CaliperMixin:
@@ -31,18 +31,8 @@ class _CaliperMixin:
 
     def style(self, selected: bool) -> None:
         """Apply the role colour; thicker when selected."""
-        roi: Any = self
         self.selected = selected
-        pens = caliper_pens(role_colour(self.role), selected)
-        roi.setPen(pens["pen"])
-        roi.hoverPen = pens["hoverPen"]
-        for handle in roi.getHandles():
-            handle.pen = pens["handlePen"]
-            handle.hoverPen = pens["handleHoverPen"]
-            handle.currentPen = handle.pen
-            handle.radius = HANDLE_RADIUS_PX
-            handle.buildPath()
-            handle.update()
+        apply_pens(self, role_colour(self.role), selected)
 
     def ends(self) -> list[QtCore.QPointF]:
         """Caliper ends in view (parent) coordinates: long axis, then short axis if drawn."""

@@ -62,6 +62,20 @@ def caliper_pens(colour: QtGui.QColor, selected: bool) -> dict[str, Any]:
             "handlePen": pg.mkPen(colour, width=2.0), "handleHoverPen": pg.mkPen("#ffffff", width=2.0)}
 
 
+def apply_pens(roi: Any, colour: QtGui.QColor, selected: bool) -> None:
+    """Draw a caliper or an ROI and its handles in ``colour``; thicker when selected."""
+    pens = caliper_pens(colour, selected)
+    roi.setPen(pens["pen"])
+    roi.hoverPen = pens["hoverPen"]
+    for handle in roi.getHandles():
+        handle.pen = pens["handlePen"]
+        handle.hoverPen = pens["handleHoverPen"]
+        handle.currentPen = handle.pen
+        handle.radius = HANDLE_RADIUS_PX
+        handle.buildPath()
+        handle.update()
+
+
 def band(roi: pg.ROI, h1: QtCore.QPointF, h2: QtCore.QPointF, path: QtGui.QPainterPath,
           half_width_px: float = 4.0) -> None:
     """Add a band ``half_width_px`` screen pixels either side of the segment h1–h2 to ``path``.
