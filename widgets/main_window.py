@@ -174,9 +174,16 @@ class MainWindow(QtWidgets.QMainWindow):
         for first, second, area in pairs:
             if compact:
                 self.tabifyDockWidget(first, second)
-            else:  # out of the tabs, then below the first again
-                self.addDockWidget(area, second)
-                self.splitDockWidget(first, second, QtCore.Qt.Orientation.Vertical)
+                continue
+            shown = not second.isHidden()  # out of the tabs, then below the first again
+            self.removeDockWidget(second)
+            self.addDockWidget(area, second)
+            self.splitDockWidget(first, second, QtCore.Qt.Orientation.Vertical)
+            second.setVisible(shown)
+        docks = self.findChildren(QtWidgets.QDockWidget)
+        if not compact and not any(self.tabifiedDockWidgets(dock) for dock in docks):
+            for bar in self.findChildren(QtWidgets.QTabBar, options=QtCore.Qt.FindChildOption.FindDirectChildrenOnly):
+                bar.hide()  # Qt leaves the emptied tab groups' bars on screen
         self.trial_dock.raise_()
         self.lesion_dock.raise_()
 

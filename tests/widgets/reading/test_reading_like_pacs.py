@@ -204,6 +204,8 @@ def test_on_a_small_screen_the_panels_collapse_into_tabs(window: MainWindow, dem
     window.resize(1920, 1080)
     qtbot.waitUntil(lambda: not window.compact)
     assert window.tabifiedDockWidgets(window.lesion_dock) == []
+    direct = QtCore.Qt.FindChildOption.FindDirectChildrenOnly
+    assert not [bar for bar in window.findChildren(QtWidgets.QTabBar, options=direct) if bar.isVisible()]
     assert window.worklist.isVisible() and window.trial_tree.isVisible() and window.response_panel.isVisible()
 
 
