@@ -14,6 +14,10 @@ lymph node (the diameter RECIST 1.1 §4.2 sums for nodes); a bidirectional calip
 Back the other way, a lesion's lines at a time point make one caliper (:func:`record_from_lines`),
 keyed by :func:`caliper_key`. Measuring a lesion replaces the statements of
 :data:`CLEARED_BY_MEASURING` (the reader measured it after all).
+
+A length caliper may also be drawn on a coronal or sagittal reformat (:meth:`CaliperRecord.from_reformat`):
+its lines keep that plane (:class:`~recist_app.model.records.MeasurementPlane`), the axial slice view
+does not draw them, and the reformat panes do (:func:`reformat_lines`).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import numpy as np
 from assessment.domain import Status
 from recist_app.imaging import geometry
 from recist_app.imaging.errors import UncalibratedImageError
-from recist_app.model.records import Axis, LineMeasurement, Measurement, ReadSnapshot, Timepoint
+from recist_app.model.records import Axis, LineMeasurement, Measurement, MeasurementPlane, ReadSnapshot, Timepoint
 
 if TYPE_CHECKING:
     from recist_app.imaging.volume import CtVolume
@@ -37,6 +41,8 @@ Point = tuple[float, float, float]
 #: DICOM index ``(col, row)`` in one slice (integer at the pixel centre).
 IndexPoint = tuple[float, float]
 IndexLine = tuple[IndexPoint, IndexPoint]
+#: Volume index ``(col, row, k)``, fractional (a point on a reformat).
+VolumeIndex = tuple[float, float, float]
 
 
 class CaliperKind(StrEnum):
@@ -74,6 +80,9 @@ class CaliperRecord:
         (0008,0018) of the slice and (0020,000E) of its series.
     frame_of_reference_uid : str or None
         (0020,0052).
+    plane : MeasurementPlane
+        AXIAL, or CORONAL / SAGITTAL for a length caliper drawn on a reformat (:meth:`from_reformat`):
+        its ends may lie on different slices and ``slice_index`` is the slice nearest its midpoint.
     """
 
     kind: CaliperKind
@@ -85,9 +94,14 @@ class CaliperRecord:
     sop_uid: str
     series_uid: str
     frame_of_reference_uid: str | None
+    plane: MeasurementPlane = MeasurementPlane.AXIAL
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", CaliperKind(self.kind))
+        object.__setattr__(self, "plane", MeasurementPlane(self.plane))
+        if self.plane.is_reformat and self.kind is not CaliperKind.LENGTH:
+            raise ValueError(f'Argument "kind" must be length for a caliper on a {self.plane.value.lower()} '
+                             f"reformat, got {self.kind.value}.")
         ends = (self.p1_mm, self.p2_mm)
         shorts = (self.short_p1_mm, self.short_p2_mm)
         if (ends[0] is None) != (ends[1] is None):
@@ -134,6 +148,32 @@ class CaliperRecord:
                 points[i] = _point(volume.index_to_patient(col, row, int(k)))
         return cls(kind, points[0], points[1], points[2], points[3], int(k), volume.sop_uids[int(k)],
                    volume.series_uid, volume.frame_of_reference_uid)
+
+    @classmethod
+    def from_reformat(cls, volume: CtVolume, plane: MeasurementPlane | str, start: VolumeIndex,
+                      end: VolumeIndex) -> CaliperRecord:
+        """A length caliper drawn on a coronal or sagittal reformat of ``volume``.
+
+        ``start`` and ``end`` are the volume indices ``(col, row, k)`` of its ends (fractional:
+        :meth:`recist_app.imaging.reformat.ReformatPlane.to_volume` of the display pixels); each end
+        goes to patient mm through the positions of the slices around it (exact for uneven gaps).
+        The record names the slice nearest the midpoint. None points on an uncalibrated volume.
+        """
+        plane = MeasurementPlane(str(plane).upper())
+        if not plane.is_reformat:
+            raise ValueError(f'Argument "plane" must be CORONAL or SAGITTAL, got {plane.value}.')
+        last = volume.shape[0] - 1
+        ends = [tuple(float(v) for v in start), tuple(float(v) for v in end)]
+        if any(len(index) != 3 or not -0.5 <= index[2] <= last + 0.5 for index in ends):
+            raise ValueError(f'Arguments "start" and "end" must be volume indices (col, row, k) with k in '
+                             f"[0, {last}], got {start!r} and {end!r}.")
+        k = min(max(round((ends[0][2] + ends[1][2]) / 2), 0), last)
+        points: list[Point | None] = [None, None]
+        if volume.calibrated:
+            points = [_point(volume.index_to_patient(col, row, min(max(depth, 0.0), last)))
+                      for col, row, depth in ends]
+        return cls(CaliperKind.LENGTH, points[0], points[1], None, None, k, volume.sop_uids[k], volume.series_uid,
+                   volume.frame_of_reference_uid, plane)
 
     @property
     def calibrated(self) -> bool:
@@ -239,7 +279,8 @@ def lines_from_record(record: CaliperRecord, nodal: bool) -> tuple[LineMeasureme
 
     def line(ends: tuple[Point, Point], axis: Axis) -> LineMeasurement:
         return LineMeasurement.from_points(*ends, axis=axis, sop_uid=record.sop_uid, series_uid=record.series_uid,
-                                           frame_of_reference_uid=record.frame_of_reference_uid or "")
+                                           frame_of_reference_uid=record.frame_of_reference_uid or "",
+                                           plane=record.plane)
 
     if short_axis is not None:
         return line(long_axis, Axis.LONG), line(short_axis, Axis.SHORT)
@@ -256,11 +297,11 @@ def record_from_lines(lines: list[LineMeasurement], volume: CtVolume) -> Caliper
     main = long or short
     assert main is not None
     k = _slice_of(main, volume)
-    if long is not None and short is not None:
+    if long is not None and short is not None and not main.plane.is_reformat:
         return CaliperRecord(CaliperKind.BIDIRECTIONAL, long.p1_mm, long.p2_mm, short.p1_mm, short.p2_mm, k,
                              main.sop_uid, main.series_uid, main.frame_of_reference_uid)
     return CaliperRecord(CaliperKind.LENGTH, main.p1_mm, main.p2_mm, None, None, k, main.sop_uid,
-                         main.series_uid, main.frame_of_reference_uid)
+                         main.series_uid, main.frame_of_reference_uid, main.plane)
 
 
 def _slice_of(line: LineMeasurement, volume: CtVolume) -> int:
@@ -284,6 +325,37 @@ def record_of_lesion(snapshot: ReadSnapshot, lesion_uid: str, timepoint_uid: str
     return record_from_lines(lines, volume) if lines else None
 
 
+@dataclass(frozen=True)
+class ReformatLine:
+    """A line of the read drawn on a reformat, placed on a volume: ends as volume indices ``(col, row, k)``."""
+
+    key: str
+    label: str
+    role: str
+    plane: MeasurementPlane
+    start: VolumeIndex
+    end: VolumeIndex
+    length_mm: float
+
+
+def reformat_lines(snapshot: ReadSnapshot, timepoint_uid: str, volume: CtVolume) -> list[ReformatLine]:
+    """The read's lines at ``timepoint_uid`` drawn on a reformat of ``volume``'s series, with lesion labels."""
+    if not volume.calibrated:
+        return []
+    lesions = {lesion.uid: lesion for lesion in snapshot.lesions}
+    found = []
+    for m in snapshot.measurements:
+        lesion = lesions.get(m.lesion_uid)
+        if (m.timepoint_uid != timepoint_uid or not m.line.plane.is_reformat or lesion is None
+                or m.line.series_uid != volume.series_uid):
+            continue
+        label = lesion.label if m.fragment == 0 else f"{lesion.label}.{m.fragment}"
+        found.append(ReformatLine(caliper_key(lesion.uid, m.fragment), label, lesion.role.value, m.line.plane,
+                                  volume.patient_to_index(m.line.p1_mm), volume.patient_to_index(m.line.p2_mm),
+                                  m.line.length_mm))
+    return found
+
+
 def _point(values: np.ndarray) -> Point:
     return (float(values[0]), float(values[1]), float(values[2]))
 
@@ -301,7 +373,8 @@ def prior_record_on(snapshot: ReadSnapshot, lesion_uid: str, timepoint_uid: str,
     if timepoint_uid not in order or not volume.calibrated:
         return None
     for tp in reversed(snapshot.timepoints[:order.index(timepoint_uid)]):
-        lines = {m.line.axis: m.line for m in lesion_lines(snapshot, lesion_uid, tp.uid)}
+        lines = {m.line.axis: m.line for m in lesion_lines(snapshot, lesion_uid, tp.uid)
+                 if not m.line.plane.is_reformat}
         main = lines.get(Axis.LONG) or lines.get(Axis.SHORT)
         if main is None:
             continue

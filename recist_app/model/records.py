@@ -67,6 +67,25 @@ class Axis(StrEnum):
     SHORT = "short"
 
 
+class MeasurementPlane(StrEnum):
+    """The plane a line was drawn on (VIEWER.md "Reformats"): RECIST 1.1 measures on axial images, so a
+    line drawn on a coronal or sagittal reformat is flagged and keeps its plane."""
+
+    AXIAL = "AXIAL"
+    CORONAL = "CORONAL"
+    SAGITTAL = "SAGITTAL"
+
+    @property
+    def is_reformat(self) -> bool:
+        """True for a line measured on a reformat rather than on an acquired axial image."""
+        return self is not MeasurementPlane.AXIAL
+
+    @property
+    def mark(self) -> str:
+        """``"COR"`` / ``"SAG"``: what flags a reformat line beside its length (``""`` for axial)."""
+        return self.value[:3] if self.is_reformat else ""
+
+
 _TARGET = frozenset({Status.TOO_SMALL, Status.DISAPPEARED, Status.NOT_ASSESSED, Status.SPLIT, Status.MERGED})
 _NON_TARGET = frozenset({Status.PRESENT, Status.ABSENT, Status.UNEQUIVOCAL_PROGRESSION, Status.NOT_ASSESSED})
 _NEW = _NON_TARGET | _TARGET | {Status.EQUIVOCAL, Status.FURTHER_ENLARGEMENT}
@@ -245,7 +264,9 @@ class LineMeasurement:
     """A caliper line: two points in patient LPS mm with the image it was drawn on.
 
     Use :meth:`from_points`. ``length_mm`` is derived (Euclidean distance), never stored. A
-    bidirectional (four-point) measurement is two lines of one lesion: long and short axis.
+    bidirectional (four-point) measurement is two lines of one lesion: long and short axis. A line
+    drawn on a reformat has ``plane`` CORONAL or SAGITTAL and ``sop_uid`` names the acquired slice
+    nearest its midpoint.
     """
 
     p1_mm: Point
@@ -254,6 +275,7 @@ class LineMeasurement:
     sop_uid: str
     series_uid: str
     frame_of_reference_uid: str
+    plane: MeasurementPlane = MeasurementPlane.AXIAL
 
     def __post_init__(self) -> None:
         for name in ("p1_mm", "p2_mm"):
@@ -265,12 +287,16 @@ class LineMeasurement:
         for name in ("sop_uid", "series_uid", "frame_of_reference_uid"):
             if not getattr(self, name):
                 raise InvalidRecordError(name, getattr(self, name), "a non-empty DICOM UID (C4)")
+        if not isinstance(self.plane, MeasurementPlane):
+            raise InvalidRecordError("plane", self.plane, f"one of {[p.value for p in MeasurementPlane]}")
 
     @classmethod
     def from_points(cls, p1_mm: tuple[float, ...], p2_mm: tuple[float, ...], *, axis: Axis | str = Axis.LONG,
-                    sop_uid: str, series_uid: str, frame_of_reference_uid: str) -> LineMeasurement:
+                    sop_uid: str, series_uid: str, frame_of_reference_uid: str,
+                    plane: MeasurementPlane | str = MeasurementPlane.AXIAL) -> LineMeasurement:
         """A line from two patient points (mm), as ``geometry.index_to_patient`` returns them."""
-        return cls(_point(p1_mm), _point(p2_mm), Axis(axis), sop_uid, series_uid, frame_of_reference_uid)
+        return cls(_point(p1_mm), _point(p2_mm), Axis(axis), sop_uid, series_uid, frame_of_reference_uid,
+                   MeasurementPlane(plane))
 
     @property
     def length_mm(self) -> float:

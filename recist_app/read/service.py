@@ -121,7 +121,7 @@ class ReadService:
             lesion = self.lesion(lesion_uid)
             lines = self._lines(record, lesion.nodal, timepoint_uid)
             self.session.record_caliper(lesion_uid, timepoint_uid, lines, fragment)
-            done(f"{lesion.label}: {_diameters(lines)} mm stored")
+            done(f"{lesion.label}: {_diameters(lines)} stored")
 
     def measure_new_lesion(self, role: LesionRole | str, timepoint_uid: str, record: CaliperRecord) -> Lesion:
         """Add a lesion with the next label and its caliper in one command (one undo step)."""
@@ -130,7 +130,7 @@ class ReadService:
             lines = self._lines(record, False, timepoint_uid)
             lesion = self.session.add_measured_lesion(self.next_label(lesion_role), lesion_role, timepoint_uid,
                                                       lines)
-            done(f"New {lesion_role.value.lower()} {lesion.label}: {_diameters(lines)} mm stored")
+            done(f"New {lesion_role.value.lower()} {lesion.label}: {_diameters(lines)} stored")
         return lesion
 
     def delete_caliper(self, lesion_uid: str, timepoint_uid: str, fragment: int = 0) -> None:
@@ -295,4 +295,7 @@ def sbrt_course(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _diameters(lines: tuple[LineMeasurement, ...]) -> str:
-    return " × ".join(f"{line.length_mm:.1f}" for line in lines)
+    """``"32.1 × 20.4"``, and where the lines were measured when not on an axial image."""
+    text = " × ".join(f"{line.length_mm:.1f}" for line in lines) + " mm"
+    planes = {line.plane for line in lines if line.plane.is_reformat}
+    return text + "".join(f" (on the {plane.value.lower()} reformat)" for plane in planes)

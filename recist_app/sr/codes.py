@@ -19,7 +19,7 @@ import hashlib
 from pydicom.sr.codedict import codes
 from pydicom.sr.coding import Code
 
-from recist_app.model.records import Axis, LesionRole, ReaderRole, Status
+from recist_app.model.records import Axis, LesionRole, MeasurementPlane, ReaderRole, Status
 
 __all__ = ["AXIS_CODES", "BASELINE_CATEGORIES", "IMAGING_PROCEDURE", "NEW_ROLES", "ORGAN_ALIASES", "ORGAN_SITES",
            "PROCEDURE_BY_MODALITY", "PROJECT_CODES", "READER_ROLES", "RECIST_SCHEME", "REPORT_TITLES", "STATUS_CODES",
@@ -66,6 +66,12 @@ REPORT_TITLES: tuple[Code, ...] = (codes.DCM.ImagingMeasurementReport, codes.DCM
                                    codes.DCM.DynamicContrastMRMeasurementReport, codes.DCM.PETMeasurementReport)
 #: The NUM concept of each caliper axis.
 AXIS_CODES: dict[Axis, Code] = {Axis.LONG: codes.SCT.LongAxis, Axis.SHORT: codes.SCT.ShortAxis}
+#: A line measured on a reformat (VIEWER.md "Reformats"): its NUM's Derivation (DCM 121401) is DCM 113072
+#: Multiplanar reformatting and an Image View (DCM 111031) concept modifier names the plane.
+REFORMAT_DERIVATION: Code = codes.DCM.MultiplanarReformatting
+IMAGE_VIEW: Code = codes.DCM.ImageView
+PLANE_CODES: dict[MeasurementPlane, Code] = {MeasurementPlane.CORONAL: codes.SCT.Coronal,
+                                             MeasurementPlane.SAGITTAL: codes.SCT.Sagittal}
 #: DCM 112016 Baseline Category of baseline lesions.
 BASELINE_CATEGORIES: dict[LesionRole, Code] = {LesionRole.TARGET: codes.DCM.TargetLesionAtBaseline,
                                                LesionRole.NON_TARGET: codes.DCM.NonTargetLesionAtBaseline}

@@ -23,12 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
-from recist_app.model.records import Axis, LesionRole, LineMeasurement, Point, Status
+from recist_app.model.records import Axis, LesionRole, LineMeasurement, MeasurementPlane, Point, Status
 from recist_app.sr.codes import (
     AXIS_CODES,
     BASELINE_CATEGORIES,
+    IMAGE_VIEW,
     NEW_ROLES,
     ORGAN_SITES,
+    PLANE_CODES,
     PROJECT_CODES,
     REPORT_TITLES,
     STATUS_CODES,
@@ -94,6 +96,14 @@ class SrMeasurement:
     images: tuple[SrImageRef, ...] = ()
     coordinates: tuple[SrCoordinates, ...] = ()
     derivation: SrCode | None = None
+    #: The Image View (DCM 111031) concept modifier: the plane of a line measured on a reformat.
+    view: SrCode | None = None
+
+    @property
+    def plane(self) -> MeasurementPlane:
+        """CORONAL / SAGITTAL for a line measured on a reformat (its Image View), else AXIAL."""
+        return next((plane for plane, code in PLANE_CODES.items() if self.view is not None and self.view.is_(code)),
+                    MeasurementPlane.AXIAL)
 
     @property
     def value_mm(self) -> float | None:
@@ -123,7 +133,8 @@ class SrMeasurement:
         return LineMeasurement.from_points(polyline.points_mm[0], polyline.points_mm[1],
                                            axis=self.axis or Axis.LONG, sop_uid=image.sop_instance_uid,
                                            series_uid=image.series_uid,
-                                           frame_of_reference_uid=polyline.frame_of_reference_uid)
+                                           frame_of_reference_uid=polyline.frame_of_reference_uid,
+                                           plane=self.plane)
 
 
 @dataclass(frozen=True)
@@ -406,7 +417,7 @@ class _Reader:
         if not math.isfinite(value):
             self.warnings.append(f"{where}: NUM {name.meaning!r} is not a finite number: skipped.")
             return None
-        images, coordinates, derivation = [], [], None
+        images, coordinates, derivation, view = [], [], None, None
         for child in self.children(item):
             kind, child_name = child.get("ValueType"), self.name(child)
             if kind == "IMAGE" and child.get("ReferencedSOPSequence"):
@@ -417,8 +428,10 @@ class _Reader:
                     coordinates.append(found)
             elif kind == "CODE" and child_name is not None and child_name.is_(codes.DCM.Derivation):
                 derivation = _code(child.ConceptCodeSequence)
+            elif kind == "CODE" and child_name is not None and child_name.is_(IMAGE_VIEW):
+                view = _code(child.ConceptCodeSequence)
         return SrMeasurement(name, value, _code(measured[0].MeasurementUnitsCodeSequence), tuple(images),
-                             tuple(coordinates), derivation)
+                             tuple(coordinates), derivation, view)
 
     def coordinates(self, item: Dataset, where: str) -> SrCoordinates | None:
         """SCOORD (PS3.3 C.18.6: column/row pairs) or SCOORD3D (C.18.9: x/y/z triplets in mm)."""

@@ -18,7 +18,9 @@ Each document (PS3.16 templates, written with highdicom) holds::
               (DCM 126070) = the time point's uid
           NUM SCT 103339001 Long axis / SCT 103340004 Short axis in UCUM "mm", each INFERRED FROM
               an IMAGE Source of Measurement (DCM 121112, the image the line was drawn on) and a
-              SCOORD3D POLYLINE of the two caliper end points (patient LPS mm, Frame of Reference UID)
+              SCOORD3D POLYLINE of the two caliper end points (patient LPS mm, Frame of Reference UID);
+              a line drawn on a reformat has the Derivation DCM 113072 Multiplanar reformatting and an
+              Image View (DCM 111031) of SCT Coronal / Sagittal (its image is the slice nearest its middle)
           CODE qualitative evaluations: DCM 112016 Baseline Category (DCM 112074 target / 112075
               non-target); 99RECIST role of new lesions, lesion status, radiation-induced change,
               irradiated on study; TEXT fragment number and UIDREF merged-into lesion (99RECIST)
@@ -60,11 +62,14 @@ from recist_app.model.records import Axis, ReaderRole, ReadSnapshot
 from recist_app.sr.codes import (
     AXIS_CODES,
     BASELINE_CATEGORIES,
+    IMAGE_VIEW,
     IMAGING_PROCEDURE,
     NEW_ROLES,
+    PLANE_CODES,
     PROCEDURE_BY_MODALITY,
     PROJECT_CODES,
     READER_ROLES,
+    REFORMAT_DERIVATION,
     STATUS_CODES,
     Code,
     codes,
@@ -222,10 +227,16 @@ def _group(snapshot: ReadSnapshot, timepoint: Timepoint, lesion: Lesion, fragmen
 
     nums = [hd.sr.Measurement(
         name=AXIS_CODES[m.line.axis], value=m.line.length_mm, unit=codes.UCUM.Millimeter,
+        derivation=REFORMAT_DERIVATION if m.line.plane.is_reformat else None,
         referenced_images=[hd.sr.SourceImageForMeasurement(sop_classes[m.line.sop_uid], m.line.sop_uid)],
         referenced_coordinates=[hd.sr.CoordinatesForMeasurement3D(
             hd.sr.GraphicTypeValues3D.POLYLINE, np.array([m.line.p1_mm, m.line.p2_mm], dtype=float),
             m.line.frame_of_reference_uid)]) for m in measurements]
+    for num, m in zip(nums, measurements, strict=True):
+        if m.line.plane.is_reformat:
+            num[0].ContentSequence.append(hd.sr.CodeContentItem(
+                name=IMAGE_VIEW, value=PLANE_CODES[m.line.plane],
+                relationship_type=hd.sr.RelationshipTypeValues.HAS_CONCEPT_MOD))
     evaluations = [_evaluation(codes.DCM.BaselineCategory, BASELINE_CATEGORIES[lesion.role])
                    if lesion.role in BASELINE_CATEGORIES
                    else _evaluation(PROJECT_CODES["LesionRole"], NEW_ROLES[lesion.role])]

@@ -212,6 +212,8 @@ class MeasurementRow(Base):
     sop_uid: Mapped[str] = mapped_column(UID)
     series_uid: Mapped[str] = mapped_column(UID)
     frame_of_reference_uid: Mapped[str] = mapped_column(UID)
+    #: AXIAL, or CORONAL / SAGITTAL for a line drawn on a reformat (migration 0006).
+    plane: Mapped[str] = mapped_column(String(8), default="AXIAL", server_default="AXIAL")
     recorded_at: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer)
     __mapper_args__: Mapping[str, Any] = {"version_id_col": version}

@@ -48,6 +48,7 @@ from recist_app.store.errors import (
     DuplicateError,
     PermissionDeniedError,
     ReaderDisabledError,
+    RefusedInputError,
 )
 from recist_app.store.read_session import ReadSession
 from recist_app.store.repository import SYSTEM, Repository
@@ -261,8 +262,11 @@ class TrialStore:
             if any(tp.scan_date == scan_date for tp in existing):
                 raise DuplicateError("time point", f"{subject_id} on {scan_date}")
             if existing and scan_date < existing[0].scan_date and repo.reads(subject.uid):
-                raise InvalidRecordError("scan_date", scan_date, f"after baseline ({existing[0].scan_date}): "
-                                         "the subject already has reads")
+                raise RefusedInputError(
+                    "scan_date", scan_date, f"after baseline ({existing[0].scan_date}): the subject already has reads",
+                    f"The scan of {scan_date} is older than {subject_id}'s baseline ({existing[0].scan_date}), and "
+                    f"{subject_id} is already being read: it cannot become a new baseline. Check the study date; "
+                    "nothing was added for that scan.")
             row = uow.insert(TimepointRow(uid=new_uid(), subject_uid=subject.uid, visit=visit, scan_date=scan_date))
             return mapping.timepoint(row, not existing or scan_date < existing[0].scan_date, ())
         return self._admin("add_timepoint", actor, build)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import uuid
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -241,3 +242,12 @@ def test_a_caliper_on_a_bad_image_names_the_series(trial: Trial, session: ReadSe
         service.measure_new_lesion("TARGET", baseline, point)
     reader_words(refused.value, "The caliper has no length")
     assert service.snapshot.lesions == ()
+
+
+def test_a_scan_older_than_the_baseline_of_a_subject_being_read(trial: Trial, session: ReadSession) -> None:
+    session.add_lesion("T01", LesionRole.TARGET, organ="LUNG")  # the subject is being read
+    with pytest.raises(ValueError) as info:
+        trial.store.add_timepoint(SUBJECT, "Screening", date(2023, 12, 1))
+    reader_words(info.value, "The scan of 2023-12-01 is older than S-001's baseline", "Check the study date")
+    assert info.value.argument == "scan_date"  # type: ignore[attr-defined]
+    assert len(trial.store.timepoints(SUBJECT)) == len(trial.timepoints)  # nothing added

@@ -208,6 +208,11 @@ class ReadIndex:
         tip = f"{lesion.recist_axis.value.capitalize()} axis {value.diameter_mm} mm"
         if value.other is not None:
             tip += f" ({value.other.line.axis.value} axis {diameter_mm(value.other.line)} mm)"
+        plane = value.line.line.plane
+        if plane.is_reformat:
+            tip += (f"\n{plane.mark}: measured on the {plane.value.lower()} reformat, not on an axial image "
+                    "(RECIST 1.1 measures axially)")
+            return f"{value.diameter_mm} {plane.mark}", tip, False
         return f"{value.diameter_mm}", tip, False
 
     def _changes(self, lesion: Lesion, tp: Timepoint) -> str:

@@ -26,7 +26,7 @@ def measurement_items(snapshot: ReadSnapshot, timepoint_uid: str, volume: CtVolu
     for (uid, fragment), lines in grouped.items():
         record = record_from_lines(lines, volume)
         lesion = lesions.get(uid)
-        if record is None or lesion is None:
+        if record is None or lesion is None or record.plane.is_reformat:  # drawn on the reformat panes
             continue
         label = lesion.label if fragment == 0 else f"{lesion.label}.{fragment}"
         items.append(MeasurementItem(caliper_key(uid, fragment), record, label, lesion.role.value))

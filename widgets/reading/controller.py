@@ -28,7 +28,14 @@ from PySide6 import QtCore, QtWidgets
 
 from recist_app.evaluation.trial_profile import SeriesPreference, trial_series_preference
 from recist_app.imaging.volume import CtVolume
-from recist_app.model.caliper import caliper_key, prior_record_on, record_of_lesion
+from recist_app.model.caliper import (
+    CaliperRecord,
+    VolumeIndex,
+    caliper_key,
+    prior_record_on,
+    record_of_lesion,
+    reformat_lines,
+)
 from recist_app.model.records import Reader, ReadSnapshot, SeriesLink, Timepoint
 from recist_app.read import ReadChanged
 from recist_app.store import TrialStore
@@ -140,12 +147,12 @@ class ReadingController(QtCore.QObject):
         self.compare_view.setObjectName("compareView")
         self.mpr_view = MprView()
         self.mpr_view.setObjectName("mprView")
-        self.mpr_view.axial.set_read_only(True)  # RECIST measures on the single axial view
+        self.mpr_view.line_drawn.connect(self._on_reformat_line)
         self.stack.addWidget(self.slice_view)
         self.stack.addWidget(self.compare_view)
         self.stack.addWidget(self.mpr_view)
         self._shown.clear()
-        self.keys.watch([*self.views(), self.mpr_view.axial])
+        self.keys.watch(list(self.views()))
         for view in self.views():
             self.router.connect(view)
             view.undo_requested.connect(self.undo)
@@ -168,8 +175,9 @@ class ReadingController(QtCore.QObject):
         return lesions, response
 
     def views(self) -> tuple[SliceView, ...]:
-        """The slice view and the panes of the compare view (current, prior, baseline)."""
-        return self.slice_view, self.compare_view.right, self.compare_view.left, self.compare_view.first
+        """The slice view, the panes of the compare view (current, prior, baseline) and the MPR's axial view."""
+        return (self.slice_view, self.compare_view.right, self.compare_view.left, self.compare_view.first,
+                self.mpr_view.axial)
 
     @property
     def comparing(self) -> bool:
@@ -471,6 +479,10 @@ class ReadingController(QtCore.QObject):
             if view.volume is None or tp_uid is None or (view is self.slice_view and self.preview):
                 continue
             view.set_measurements(measurement_items(snapshot, tp_uid, view.volume) if snapshot is not None else [])
+        mpr = self.mpr_view
+        shown = self._shown.get(id(mpr.axial))
+        mpr.set_reformat_lines(reformat_lines(snapshot, shown, mpr.volume)
+                               if snapshot is not None and shown is not None and mpr.volume is not None else [])
         self._apply_lock_to_views()
 
     # -- lesions ----------------------------------------------------------------------------------------
@@ -528,7 +540,7 @@ class ReadingController(QtCore.QObject):
         self._last_jump = lesion_uid
         left_view, right_view = self.compare_view.left, self.compare_view.right
         panes = (left_view, right_view, self.compare_view.first)
-        views = panes if compare_only else (*panes, self.slice_view)
+        views = panes if compare_only else (*panes, self.slice_view, self.mpr_view.axial)
         records = {}
         for view in views:
             tp_uid = self._shown.get(id(view))
@@ -546,8 +558,22 @@ class ReadingController(QtCore.QObject):
                 view.select_measurement(caliper_key(lesion_uid))
             elif view.volume is not None and (tp_uid := self._shown.get(id(view))) is not None:
                 ghosted = self._show_prior_ghost(view, snapshot, lesion_uid, tp_uid) or ghosted
-        if not compare_only and records.get(id(self.slice_view)) is None and self.tp_uid is not None:
+        self._centre_mpr(records.get(id(self.mpr_view.axial)))
+        shown = records.get(id(self.slice_view))
+        if not compare_only and shown is None and self.tp_uid is not None:
             self.say(ghosted or "This lesion has no caliper on the series shown.", 8000)
+        elif not compare_only and shown is not None and shown.plane.is_reformat and not self.showing_mpr:
+            self.say(f"{snapshot.lesion(lesion_uid).label} was measured on the {shown.plane.value.lower()} "
+                     "reformat: MPR (Ctrl+M) shows the line.", 8000)
+
+    def _centre_mpr(self, record: CaliperRecord | None) -> None:
+        """Put the MPR crosshair on the middle of a lesion's line (axial or reformat)."""
+        volume = self.mpr_view.volume
+        if record is None or record.p1_mm is None or record.p2_mm is None or volume is None:
+            return
+        middle = [(a + b) / 2 for a, b in zip(record.p1_mm, record.p2_mm, strict=True)]
+        col, row, k = volume.patient_to_index(middle)
+        self.mpr_view.set_crosshair(round(col), round(row), round(k))
 
     def _show_prior_ghost(self, view: SliceView, snapshot: ReadSnapshot, lesion_uid: str, tp_uid: str) -> str:
         """Draw the lesion's latest earlier caliper dashed on ``view`` and go to its slice; what to say."""
@@ -592,6 +618,7 @@ class ReadingController(QtCore.QObject):
             tool = Tool.WINDOW  # an ellipse ROI stores nothing: allowed on a signed time point
         for view in self.views():
             view.set_tool(tool)
+        self.mpr_view.set_measuring(tool in (Tool.LENGTH, Tool.BIDIRECTIONAL))  # a length line on a reformat
         self.state_changed.emit()
 
     def toggle_tool(self, tool: Tool) -> None:
@@ -646,7 +673,14 @@ class ReadingController(QtCore.QObject):
         volume, tp = self.volumes.get(CURRENT), self.timepoint(self.tp_uid)
         if volume is not None and tp is not None and self.showing_mpr and self.mpr_view.volume is not volume:
             self.mpr_view.set_volume(volume, self.slice_view.slice_index, self.overlay_info(tp))
-            self.mpr_view.axial.set_read_only(True)
+            self._shown[id(self.mpr_view.axial)] = tp.uid
+            self.schedule_sync()
+
+    def _on_reformat_line(self, plane: str, start: VolumeIndex, end: VolumeIndex) -> None:
+        """A line drawn on a coronal or sagittal pane: routed as an axial caliper is, flagged with its plane."""
+        volume = self.mpr_view.volume
+        if volume is not None:
+            self.router.committed(self.mpr_view.axial, "", CaliperRecord.from_reformat(volume, plane, start, end))
 
     def set_compare(self, on: bool) -> None:
         """Show the prior (previous by default, nadir, baseline or any) beside the current time point, or the

@@ -2,15 +2,18 @@
 
 VIEWER.md "Reformats and tools readers reach for": coronal and sagittal reformats of the loaded
 axial series with a crosshair linking the three. The axial viewport is the ordinary
-:class:`~widgets.viewer.slice_view.SliceView` (measurements stay there: RECIST measures axially);
-the two :class:`~widgets.viewer.reformat_pane.ReformatPane` s follow its window / level and
-inversion. The crosshair is the volume index ``(col, row, k)`` (view state only, C12): each pane
-draws two thin lines in the colours of the other two planes (3D Slicer's red axial, green
-coronal, yellow sagittal) with a gap at the point.
+:class:`~widgets.viewer.slice_view.SliceView` with its calipers (RECIST measures axially); a length
+line drawn on a reformat pane with a measuring tool on is handed out by :attr:`MprView.line_drawn`
+and comes back flagged with its plane (:meth:`MprView.set_reformat_lines`). The two
+:class:`~widgets.viewer.reformat_pane.ReformatPane` s follow its window / level and inversion.
+The crosshair is the volume index ``(col, row, k)`` (view state only, C12): each pane draws two
+thin lines in the colours of the other two planes (3D Slicer's red axial, green coronal, yellow
+sagittal) with a gap at the point.
 
 Moving the crosshair: a left click in the axial view (outside a caliper; a left *drag* there
-stays window / level or the active caliper tool), a left click or drag in a reformat pane, the
-wheel in any pane (its own plane), the axial view's keys, or :meth:`MprView.set_crosshair`.
+stays window / level or the active caliper tool), a left click or drag in a reformat pane (a drag
+draws a line while a measuring tool is on), the wheel in any pane (its own plane), the axial
+view's keys, or :meth:`MprView.set_crosshair`.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from recist_app.imaging import geometry
 from recist_app.imaging.reformat import COL_AXIS, Plane
 from recist_app.imaging.volume import CtVolume
+from recist_app.model.caliper import ReformatLine
 from widgets.viewer.display import MouseClickEvent
 from widgets.viewer.overlay import OverlayInfo
 from widgets.viewer.reformat_pane import PLANE_COLOURS, CrosshairItem, ReformatPane
@@ -37,9 +41,12 @@ class MprView(QtWidgets.QWidget):
     -------
     crosshair_changed(int col, int row, int k)
         The crosshair moved to volume index ``(col, row, k)`` (``k`` = the axial slice shown).
+    line_drawn(str plane, tuple start, tuple end)
+        A line drawn on a reformat pane (see :attr:`ReformatPane.line_drawn`).
     """
 
     crosshair_changed = QtCore.Signal(int, int, int)
+    line_drawn = QtCore.Signal(str, object, object)
 
     def __init__(self, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,13 +55,13 @@ class MprView(QtWidgets.QWidget):
         self.sagittal = ReformatPane(Plane.SAGITTAL, self)
         self.axial_crosshair = CrosshairItem(PLANE_COLOURS["SAGITTAL"], PLANE_COLOURS["CORONAL"])
         self.axial.view_box.addItem(self.axial_crosshair, ignoreBounds=True)
-        reformats = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical, self)
-        reformats.addWidget(self.coronal)
-        reformats.addWidget(self.sagittal)
-        reformats.setChildrenCollapsible(False)
+        column = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical, self)
+        column.addWidget(self.coronal)
+        column.addWidget(self.sagittal)
+        column.setChildrenCollapsible(False)
         self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.axial)
-        self.splitter.addWidget(reformats)
+        self.splitter.addWidget(column)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setStretchFactor(0, round(AXIAL_SHARE * 100))
         self.splitter.setStretchFactor(1, round((1 - AXIAL_SHARE) * 100))
@@ -69,8 +76,24 @@ class MprView(QtWidgets.QWidget):
         self.axial.window_changed.connect(self._on_axial_window_changed)
         self.axial.image_item.sigImageChanged.connect(self._on_axial_image_changed)
         self.axial.canvas.scene().sigMouseClicked.connect(self._on_axial_clicked)
-        self.coronal.voxel_picked.connect(self.set_crosshair)
-        self.sagittal.voxel_picked.connect(self.set_crosshair)
+        for pane in self.reformats:
+            pane.voxel_picked.connect(self.set_crosshair)
+            pane.line_drawn.connect(self.line_drawn)
+
+    @property
+    def reformats(self) -> tuple[ReformatPane, ReformatPane]:
+        """The coronal and the sagittal pane."""
+        return self.coronal, self.sagittal
+
+    def set_measuring(self, on: bool) -> None:
+        """Let a left drag on a reformat pane draw a length line (the reader chose a measuring tool)."""
+        for pane in self.reformats:
+            pane.set_measuring(on)
+
+    def set_reformat_lines(self, lines: list[ReformatLine]) -> None:
+        """The read's lines drawn on reformats of the volume shown (each pane draws those on its plane)."""
+        for pane in self.reformats:
+            pane.set_lines(lines)
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         """The first time the view gets a width, give :data:`AXIAL_SHARE` of it to the axial view."""
@@ -149,13 +172,13 @@ class MprView(QtWidgets.QWidget):
             self.set_crosshair(col, row, k)
 
     def _on_axial_window_changed(self, width_hu: float, level_hu: float) -> None:
-        for pane in (self.coronal, self.sagittal):
+        for pane in self.reformats:
             pane.set_window(width_hu, level_hu, self.axial.inverted)
 
     def _on_axial_image_changed(self) -> None:
         """The axial view re-rendered: follow an inversion (``SliceView`` signals none of its own)."""
         inverted = self.axial.inverted
-        for pane in (self.coronal, self.sagittal):
+        for pane in self.reformats:
             if pane.inverted != inverted:
                 pane.set_window(*self.axial.window_hu, inverted)
 

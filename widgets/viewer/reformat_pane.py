@@ -14,7 +14,10 @@ resampled. Without (0028,0030) *Pixel Spacing* the pane stays in square pixels a
 Mouse: left click or drag picks the voxel under the mouse (:attr:`ReformatPane.voxel_picked`;
 the :class:`~widgets.viewer.mpr_view.MprView` moves the crosshair and the other planes), wheel
 moves the plane (one index per notch, Shift = 10; towards the user = increasing index), middle
-drag pans, right drag zooms. No caliper tools: RECIST measures on axial images.
+drag pans, right drag zooms. With :meth:`ReformatPane.set_measuring` on (the reader chose a measuring
+tool), a left drag draws a length line instead: :attr:`ReformatPane.line_drawn` hands its ends as
+volume indices, and the read's lines drawn on this plane come back through :meth:`ReformatPane.set_lines`
+(dashed, marked "COR" / "SAG": RECIST measures on axial images, so a reformat line is flagged).
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from recist_app.imaging import geometry
 from recist_app.imaging.reformat import Plane, ReformatPlane, plane_position_mm
 from recist_app.imaging.volume import CtVolume
+from recist_app.model.caliper import ReformatLine
 from widgets.viewer import overlay
+from widgets.viewer.calipers.reformat_lines import ReformatLineLayer, ShownLine, line_text
 from widgets.viewer.display import (
     MouseClickEvent,
     MouseDragEvent,
@@ -46,6 +51,8 @@ PLANE_COLOURS = {"AXIAL": QtGui.QColor("#f34a33"), "CORONAL": QtGui.QColor("#6eb
 #: The crosshair lines leave this many screen pixels clear on each side of the point (the lesion stays visible).
 CROSSHAIR_GAP_PX = 12.0
 CROSSHAIR_WIDTH_PX = 1.0
+#: A left drag shorter than this (screen pixels) draws no line: a click that slipped.
+MIN_LINE_PX = 3.0
 #: Above the image, below caliper handles and labels (pyqtgraph ROIs sit at z ≥ 0 as added later).
 CROSSHAIR_Z = 5.0
 
@@ -147,9 +154,13 @@ class ReformatPane(QtWidgets.QWidget):
         The reader pointed at a voxel (click, drag) or moved the plane (wheel): the volume index
         the crosshair should move to, clamped to the volume. The pane itself moves only when
         :meth:`set_crosshair` is called.
+    line_drawn(str plane, tuple start, tuple end)
+        With measuring on, the reader drew a line on this plane: ``"CORONAL"`` or ``"SAGITTAL"`` and
+        the fractional volume indices ``(col, row, k)`` of its ends.
     """
 
     voxel_picked = QtCore.Signal(int, int, int)
+    line_drawn = QtCore.Signal(str, object, object)
 
     def __init__(self, plane: Plane | str, parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
@@ -165,6 +176,7 @@ class ReformatPane(QtWidgets.QWidget):
         other = "SAGITTAL" if self.plane is Plane.CORONAL else "CORONAL"
         self.crosshair = CrosshairItem(PLANE_COLOURS[other], PLANE_COLOURS["AXIAL"])
         self.view_box.addItem(self.crosshair, ignoreBounds=True)
+        self.line_layer = ReformatLineLayer(self.view_box)
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.canvas)
@@ -177,6 +189,9 @@ class ReformatPane(QtWidgets.QWidget):
         self._inverted = False
         self._lut = pixel_lut(window_lut(self._width, self._level))
         self._wheel_rest = 0
+        self._lines: tuple[ReformatLine, ...] = ()
+        self._measuring = False
+        self._draft_start: QtCore.QPointF | None = None
         self.view_box.sigTransformChanged.connect(self._refresh)
 
     # -- volume and position ---------------------------------------------------------------------
@@ -191,6 +206,7 @@ class ReformatPane(QtWidgets.QWidget):
         self._voxel = self._clamp(voxel if voxel is not None else (cols // 2, rows // 2, slices // 2))
         self._fixed = int(self._geometry.fixed_of(*self._voxel))
         self._wheel_rest = 0
+        self._lines = ()
         self._render()
         self._place_crosshair()
         self.fit()
@@ -229,6 +245,46 @@ class ReformatPane(QtWidgets.QWidget):
     def set_crosshair_visible(self, visible: bool) -> None:
         """Show or hide the crosshair lines."""
         self.crosshair.setVisible(visible)
+
+    # -- lines measured on the plane ------------------------------------------------------------------
+    @property
+    def measuring(self) -> bool:
+        """True when a left drag draws a line (else it moves the crosshair)."""
+        return self._measuring
+
+    @property
+    def can_measure(self) -> bool:
+        """Measuring is on and the plane has millimetres and true anatomy (an axial acquisition; C6)."""
+        plane = self._geometry
+        return self._measuring and plane is not None and plane.axial and plane.spacing_mm is not None
+
+    def set_measuring(self, on: bool) -> None:
+        """Let a left drag draw a length line on the plane (:attr:`line_drawn`), or move the crosshair."""
+        self._measuring = bool(on)
+        if not on:
+            self._draft_start = None
+            self.line_layer.set_draft(None)
+        self._refresh()
+
+    def set_lines(self, lines: tuple[ReformatLine, ...] | list[ReformatLine]) -> None:
+        """The read's lines drawn on a reformat of this volume; those on the plane shown are drawn."""
+        self._lines = tuple(lines)
+        self._draw_lines()
+
+    def _draw_lines(self) -> None:
+        plane = self._geometry
+        shown = []
+        for line in self._lines:
+            if plane is None or line.plane.value != self.plane.value:
+                continue
+            (u1, v1, fixed1), (u2, v2, fixed2) = plane.from_volume(*line.start), plane.from_volume(*line.end)
+            if max(abs(fixed1 - self._fixed), abs(fixed2 - self._fixed)) <= 0.5:
+                shown.append(ShownLine(self._display_to_view(u1, v1), self._display_to_view(u2, v2),
+                                       line_text(line.label, line.length_mm, line.plane), line.role))
+        self.line_layer.show(shown)
+
+    def _display_to_view(self, u: float, v: float) -> QtCore.QPointF:
+        return self.view_box.mapFromItemToView(self.image_item, QtCore.QPointF(*geometry.index_to_item(u, v)))
 
     def image(self) -> np.ndarray | None:
         """The int16 HU image shown (a view of the volume; rows = slices, head at the top)."""
@@ -276,7 +332,7 @@ class ReformatPane(QtWidgets.QWidget):
         if self._geometry is None:
             return None
         u, v, _ = self._geometry.from_volume(col, row, k)
-        return self.view_box.mapFromItemToView(self.image_item, QtCore.QPointF(*geometry.index_to_item(u, v)))
+        return self._display_to_view(u, v)
 
     def voxel_to_viewport(self, col: float, row: float, k: float) -> QtCore.QPointF | None:
         """Viewport pixel of volume index ``(col, row, k)`` projected on the plane shown."""
@@ -306,8 +362,9 @@ class ReformatPane(QtWidgets.QWidget):
         calibrated = plane.spacing_mm is not None
         bar = (overlay.scale_bar(self.view_box.viewPixelSize()[0], float(self.canvas.viewport().width()))
                if calibrated and self.view_box.width() > 0 else None)
+        top = (plane.label, f"Drag to measure · {plane.label[:3]}") if self.can_measure else (plane.label,)
         return OverlayContent(
-            top_left=(plane.label,), top_right=tuple(right),
+            top_left=top, top_right=tuple(right),
             bottom_left=overlay.bottom_left_lines(self._width, self._level, preset_label(self._width, self._level),
                                                   self.zoom, self._inverted),
             edges=plane.edges, scale_bar=bar, banner=None if calibrated else overlay.UNCALIBRATED_BANNER)
@@ -323,6 +380,7 @@ class ReformatPane(QtWidgets.QWidget):
         if self._bits is None or self._geometry is None:
             return
         show_grey(self.image_item, self._lut, self._geometry.image(self._bits, self._fixed))
+        self._draw_lines()
         self._refresh()
 
     def _place_crosshair(self) -> None:
@@ -343,8 +401,23 @@ class ReformatPane(QtWidgets.QWidget):
             self.voxel_picked.emit(*self._clamp((round(voxel[0]), round(voxel[1]), round(voxel[2]))))
 
     def _on_left_drag(self, ev: MouseDragEvent) -> None:
-        """A left drag picks the voxel under the mouse, as a click does (the crosshair follows)."""
-        self._pick(self.view_box.mapToView(ev.pos()))
+        """A left drag picks the voxel under the mouse, as a click does (the crosshair follows); with
+        measuring on it draws a line, handed to :attr:`line_drawn` on release."""
+        if not self.can_measure:
+            self._pick(self.view_box.mapToView(ev.pos()))
+            return
+        if ev.isStart():
+            self._draft_start = self.view_box.mapToView(ev.buttonDownPos())
+        start, end = self._draft_start, self.view_box.mapToView(ev.pos())
+        self.line_layer.set_draft(start, end)
+        if not ev.isFinish() or start is None:
+            return
+        self._draft_start = None
+        self.line_layer.set_draft(None)
+        ends = self.view_to_voxel(start), self.view_to_voxel(end)
+        dragged = (ev.pos() - ev.buttonDownPos()).manhattanLength() >= MIN_LINE_PX
+        if dragged and ends[0] is not None and ends[1] is not None:
+            self.line_drawn.emit(self.plane.value, ends[0], ends[1])
 
     def _on_wheel(self, delta: int, modifiers: QtCore.Qt.KeyboardModifier) -> None:
         if self._geometry is None:

@@ -7,7 +7,9 @@ DICOM index has its integer at the pixel centre, so the image extent runs from �
 The slice is the one the line was drawn on ((0008,0018) SOP Instance UID). Every tile of a lesion
 shows the same field of view in mm, so that shrinkage and growth are visible. A time point without
 a line (disappeared, too small, not assessed) shows the place of the nearest measurement, without
-caliper, with the reader's status.
+caliper, with the reader's status. A line measured on a coronal or sagittal reformat is flagged in
+the label ("T01 32.0 mm · COR") and its tile shows the axial slice through its middle without a
+caliper: drawn there, the line would be its projection, not what was measured.
 """
 
 from __future__ import annotations
@@ -124,7 +126,11 @@ def lesion_tiles(snapshot: ReadSnapshot, lesion: Lesion, volumes: VolumeCache, s
         line = lines[tp.uid]
         status = statuses.get(tp.uid, "")
         axis = " (short axis)" if lesion.nodal else ""
-        label = f"{lesion.label} {diameter_mm(line):.1f} mm{axis}" if line is not None else lesion.label
+        plane = ""
+        if line is not None and line.plane.is_reformat:
+            plane = f" · {line.plane.mark}"
+            status = "; ".join(filter(None, (status, f"measured on the {line.plane.value.lower()} reformat")))
+        label = f"{lesion.label} {diameter_mm(line):.1f} mm{axis}{plane}" if line is not None else lesion.label
         nearest = line or _nearest(lines, timepoints, index)
         series_uid = line.series_uid if line is not None else (tp.series[0].series_uid if tp.series else "")
         tile = KeyTile(tp, days.get(tp.uid, ""), label, status)
@@ -135,7 +141,8 @@ def lesion_tiles(snapshot: ReadSnapshot, lesion: Lesion, volumes: VolumeCache, s
         if isinstance(volume, str):
             tiles.append(_note(tile, volume))
             continue
-        tiles.append(_crop(tile, volume, nearest, line is not None, half_mm))
+        drawn_here = line is not None and not line.plane.is_reformat
+        tiles.append(_crop(tile, volume, nearest, drawn_here, half_mm))
     return tiles
 
 

@@ -27,6 +27,7 @@ from recist_app.exports.job import ExportJob
 from recist_app.exports.pdf.key_images import VolumeCache, lesion_tiles
 from recist_app.exports.pdf.report import TRIAL_REPORT, render_assets, write_pdf
 from recist_app.exports.runner import FORMATS, ExportResult, export_trial
+from recist_app.model.records import MeasurementPlane
 from recist_app.store import TrialStore, signoff
 
 pytestmark = pytest.mark.slow
@@ -155,6 +156,21 @@ def test_calipers_lie_on_the_lesion(exported: Exported) -> None:
         assert abs(int(baseline.pixels[row, col]) - lesion_hu) < abs(int(baseline.pixels[row, col]) - background)
     t02 = lesion_tiles(snapshot, snapshot.lesion("T02"), volumes, {}, {})
     assert t02[2].caliper is None and t02[2].pixels is not None  # disappeared: its place, no caliper
+
+
+def test_a_line_measured_on_a_reformat_is_flagged_and_not_drawn_as_axial(exported: Exported) -> None:
+    """VIEWER.md "Reformats": the tile says the plane; drawn on an axial slice the line would be its projection."""
+    snapshot = exported.reads["STS-001"].snapshot
+    t01 = snapshot.lesion("T01")
+    baseline = snapshot.timepoints[0].uid
+    old = next(m for m in snapshot.measurements if m.lesion_uid == t01.uid and m.timepoint_uid == baseline)
+    coronal = dataclasses.replace(old, line=dataclasses.replace(old.line, plane=MeasurementPlane.CORONAL))
+    changed = dataclasses.replace(snapshot, measurements=tuple(coronal if m is old else m
+                                                               for m in snapshot.measurements))
+    tiles = lesion_tiles(changed, t01, VolumeCache(changed), {baseline: "measured"}, {})
+    assert tiles[0].label == "T01 32.0 mm · COR" and tiles[0].caliper is None and tiles[0].pixels is not None
+    assert tiles[0].status == "measured; measured on the coronal reformat"
+    assert tiles[1].caliper is not None and not tiles[1].label.endswith("COR")  # the axial ones as before
 
 
 def test_a_missing_series_gives_a_note_not_a_failure(exported: Exported, tmp_path: Path) -> None:

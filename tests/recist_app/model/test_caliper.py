@@ -12,7 +12,8 @@ import pytest
 from recist_app.imaging import geometry
 from recist_app.imaging.errors import UncalibratedImageError
 from recist_app.imaging.volume import CtVolume
-from recist_app.model.caliper import CaliperKind, CaliperRecord
+from recist_app.model.caliper import CaliperKind, CaliperRecord, lines_from_record, record_from_lines
+from recist_app.model.records import Axis, MeasurementPlane
 
 OBLIQUE = (math.cos(0.3), math.sin(0.3), 0.0, 0.0, 0.0, -1.0)
 
@@ -102,3 +103,52 @@ def test_slice_out_of_range_is_rejected() -> None:
 def test_kind_given_as_text_is_coerced() -> None:
     record = CaliperRecord.from_index(volume(), 0, ((0, 0), (3, 4)))
     assert dataclasses.replace(record, kind="length").kind is CaliperKind.LENGTH
+
+
+# A length line drawn on a coronal or sagittal reformat (VIEWER.md "Reformats": flagged, keeps its plane).
+
+
+def test_a_reformat_line_spans_slices_in_patient_mm_and_keeps_its_plane() -> None:
+    vol = volume(slices=6)
+    record = CaliperRecord.from_reformat(vol, "coronal", (2.0, 7.0, 1.0), (12.0, 7.0, 4.0))
+    assert record.plane is MeasurementPlane.CORONAL and record.kind is CaliperKind.LENGTH
+    assert record.p1_mm == pytest.approx((-10 + 2 * 0.8, -20 + 7 * 0.5, 30 + 1 * 2.5))
+    assert record.p2_mm == pytest.approx((-10 + 12 * 0.8, -20 + 7 * 0.5, 30 + 4 * 2.5))
+    assert record.long_axis_mm == pytest.approx(math.hypot(10 * 0.8, 3 * 2.5))
+    assert (record.slice_index, record.sop_uid) == (2, "1.2.3.4.2")  # the slice nearest the middle (k 2.5 → 2)
+    (line,) = lines_from_record(record, nodal=False)
+    assert line.plane is MeasurementPlane.CORONAL and line.axis is Axis.LONG and line.sop_uid == "1.2.3.4.2"
+    back = record_from_lines([line], vol)
+    assert back is not None and back.plane is MeasurementPlane.CORONAL and back.p2_mm == record.p2_mm
+
+
+def test_a_reformat_line_between_slices_interpolates_their_positions() -> None:
+    vol = volume(slices=4)
+    record = CaliperRecord.from_reformat(vol, MeasurementPlane.SAGITTAL, (5.0, 1.0, 0.5), (5.0, 9.0, 2.25))
+    assert record.p1_mm is not None and record.p2_mm is not None
+    assert (record.p1_mm[2], record.p2_mm[2]) == pytest.approx((30 + 0.5 * 2.5, 30 + 2.25 * 2.5))
+
+
+@pytest.mark.parametrize(("plane", "start", "end", "message"), [
+    ("AXIAL", (1.0, 1.0, 1.0), (3.0, 1.0, 1.0), 'Argument "plane" must be CORONAL or SAGITTAL'),
+    ("CORONAL", (1.0, 1.0, 1.0), (3.0, 1.0, 9.0), 'Arguments "start" and "end" must be volume indices'),
+    ("OBLIQUE", (1.0, 1.0, 1.0), (3.0, 1.0, 1.0), "OBLIQUE"),
+])
+def test_impossible_reformat_lines_are_refused(plane: str, start: tuple[float, float, float],
+                                               end: tuple[float, float, float], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        CaliperRecord.from_reformat(volume(), plane, start, end)
+
+
+def test_a_reformat_caliper_is_a_length_caliper() -> None:
+    vol = volume(spacing=(1.0, 1.0))
+    record = CaliperRecord.from_index(vol, 0, ((0, 5), (10, 5)), ((5, 2), (5, 8)))
+    with pytest.raises(ValueError, match="must be length for a caliper on a coronal reformat"):
+        dataclasses.replace(record, plane=MeasurementPlane.CORONAL)
+
+
+def test_an_uncalibrated_reformat_line_has_no_mm() -> None:
+    record = CaliperRecord.from_reformat(volume(spacing=None), "SAGITTAL", (5.0, 1.0, 0.0), (5.0, 9.0, 3.0))
+    assert not record.calibrated
+    with pytest.raises(UncalibratedImageError):
+        lines_from_record(record, nodal=False)

@@ -14,6 +14,7 @@ import pytest
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.sr._concepts_dict import concepts
+from pydicom.sr.codedict import codes
 from pydicom.uid import Comprehensive3DSRStorage, EnhancedSRStorage
 
 from recist_app.exports.errors import ExportCancelledError
@@ -24,6 +25,7 @@ from recist_app.model.records import (
     LesionRole,
     LesionState,
     Measurement,
+    MeasurementPlane,
     ReaderRole,
     ReadSnapshot,
     SeriesLink,
@@ -526,3 +528,22 @@ def test_sr_format_of_the_export_runner_is_write_srs(sr_trial: SrTrial, sr_files
     direct = write_srs(snapshots, tmp_path / "direct", job)
     assert sorted(p.name for p in direct) == sorted(p.name for p in sr_files) and job.done == 2 and not job.notes
     assert all(read_sr(path).findings for path in sr_files)
+
+
+def test_a_line_measured_on_a_reformat_keeps_its_plane(sr_trial: SrTrial, tmp_path: Path) -> None:
+    """VIEWER.md "Reformats": the NUM says Multiplanar reformatting and its Image View; read back, the plane."""
+    snapshot = snapshot_of(sr_trial)
+    week16 = snapshot.timepoints[2]
+    t01 = snapshot.lesion("T01")
+    old = next(m for m in snapshot.measurements if m.lesion_uid == t01.uid and m.timepoint_uid == week16.uid)
+    coronal = dataclasses.replace(old, line=dataclasses.replace(old.line, plane=MeasurementPlane.CORONAL))
+    changed = dataclasses.replace(snapshot, measurements=tuple(coronal if m is old else m
+                                                               for m in snapshot.measurements))
+    path = write_sr(changed, week16.uid, tmp_path)
+    report = read_sr(path)
+    (num,) = report.finding("T01").measurements
+    assert num.plane is MeasurementPlane.CORONAL and num.line().plane is MeasurementPlane.CORONAL
+    assert num.derivation is not None and num.derivation.is_(codes.DCM.MultiplanarReformatting)
+    assert num.view is not None and num.view.is_(codes.SCT.Coronal)
+    others = [n for f in report.findings if f.tracking_uid != t01.uid for n in f.measurements]
+    assert others and all(n.plane is MeasurementPlane.AXIAL and n.view is None for n in others)

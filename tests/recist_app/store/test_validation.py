@@ -168,7 +168,7 @@ def test_administration_rejects_impossible_input(trial: Trial, tmp_path: Path) -
         with pytest.raises(error, match=message):
             call()
     trial.session()  # a read exists now: baseline cannot move earlier
-    with pytest.raises(InvalidRecordError, match="the subject already has reads"):
+    with pytest.raises(InvalidRecordError, match="already being read: it cannot become a new baseline"):
         store.add_timepoint(SUBJECT, "earlier", date(2023, 12, 1))
     with pytest.raises(InvalidRecordError, match="Say what your signature means"):
         trial.session().sign(trial.timepoints[0].uid, "pin-central_reader_1", meaning=" ")

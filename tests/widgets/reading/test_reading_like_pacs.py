@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import math
+
+import pytest
 from PySide6 import QtCore, QtWidgets
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from recist_app.model.caliper import caliper_key, record_of_lesion
+from recist_app.model.records import LineMeasurement, MeasurementPlane
 from recist_app.read.worklist import WorkStatus
-from tests.widgets.events import hover
+from tests.widgets.events import drag, hover
 from tests.widgets.reading_support import Demo, click_timepoint, log_in
 from widgets.main_window import MainWindow
 from widgets.panels.lesion_grid import LABEL
+from widgets.viewer.calipers import Tool
 from widgets.viewer.window_presets import LUNG
 
 Key = QtCore.Qt.Key
@@ -180,9 +185,53 @@ def test_compare_one_by_three_and_mpr(window: MainWindow, demo: Demo, qtbot: QtB
     actions.mpr.trigger()
     assert reading.showing_mpr and not reading.comparing
     assert reading.mpr_view.volume is reading.volumes["current"]
-    assert reading.mpr_view.axial.read_only  # RECIST measures on the axial single view
+    axial = reading.mpr_view.axial  # the MPR's axial view reads as the single view does
+    qtbot.waitUntil(lambda: {c.label for c in axial.measurements} >= {"T01", "T03"}, timeout=15_000)
+    assert not axial.read_only
     actions.mpr.trigger()
     assert not reading.showing_mpr
+
+
+def test_a_line_drawn_on_a_coronal_reformat_is_stored_flagged_with_its_plane(window: MainWindow, demo: Demo,
+                                                                            qtbot: QtBot) -> None:
+    """VIEWER.md "Reformats": measuring stays axial by default; a line drawn on a reformat keeps its plane."""
+    log_in(window, demo.reader(DEMO))
+    reading = window.reading
+    click_timepoint(qtbot, window, "STS-001", "WEEK 16")
+    window.main_actions.mpr.trigger()
+    mpr = reading.mpr_view
+    volume = reading.volumes["current"]
+    assert mpr.volume is volume and not mpr.coronal.measuring
+    snapshot = reading.bridge.snapshot
+    t01, tp_uid = snapshot.lesion("T01").uid, reading.tp_uid
+    reading.select_lesion(t01)
+    reading.set_tool(Tool.LENGTH)
+    assert mpr.coronal.measuring and mpr.sagittal.measuring
+    col, row, k = mpr.crosshair
+    ends = (col - 20, row, k - 4), (col + 20, row, k + 4)
+    start, end = (mpr.coronal.voxel_to_viewport(*end) for end in ends)
+    assert start is not None and end is not None
+    drag(mpr.coronal.canvas.viewport(), start, end)
+
+    def coronal_lines() -> list[LineMeasurement]:
+        return [m.line for m in reading.bridge.snapshot.measurements
+                if m.lesion_uid == t01 and m.timepoint_uid == tp_uid and m.line.plane is MeasurementPlane.CORONAL]
+
+    qtbot.waitUntil(lambda: len(coronal_lines()) == 1, timeout=15_000)
+    (line,) = coronal_lines()
+    expected = math.dist(volume.index_to_patient(*ends[0]), volume.index_to_patient(*ends[1]))
+    assert line.length_mm == pytest.approx(expected, abs=0.5 * max(volume.spacing_mm))  # within a pixel
+    assert line.sop_uid == volume.sop_uids[k] and mpr.crosshair == (col, row, k)  # the drag moved no crosshair
+    assert window.statusBar().currentMessage().endswith("mm (on the coronal reformat) stored")
+    qtbot.waitUntil(lambda: any(text.startswith("T01 ") and text.endswith("· COR")
+                                for text in mpr.coronal.line_layer.texts), timeout=15_000)
+    assert mpr.sagittal.line_layer.texts == []  # drawn on its own plane only
+    assert all(c.label != "T01" for c in mpr.axial.measurements)  # and not as an axial caliper
+    grid = window.lesion_panel.model
+    cell = grid.cell(reading.bridge.snapshot.lesion("T01"), reading.bridge.snapshot.timepoint(tp_uid))
+    assert cell.text.endswith(" COR") and "coronal reformat" in cell.tooltip
+    mpr.coronal.set_crosshair(col, row + 5, k)  # another plane: the line is not on it
+    assert mpr.coronal.line_layer.texts == []
 
 
 def test_an_adjudicator_logs_in_to_the_adjudication_tasks(window: MainWindow, demo: Demo) -> None:

@@ -13,6 +13,8 @@ from PySide6.QtTest import QTest
 from recist_app.imaging.load import load_series_from_folder
 from recist_app.imaging.orientation import EdgeLetters
 from recist_app.imaging.volume import CtVolume
+from recist_app.model.caliper import ReformatLine
+from recist_app.model.records import MeasurementPlane
 from tests.widgets.conftest import Phantom
 from tests.widgets.events import Button, drag, hover, release_at, wheel
 from widgets.viewer.display import window_lut
@@ -232,3 +234,38 @@ def test_a_reformat_zooms_like_the_slice_view_two_times_per_200_px(mpr: MprView)
     drag(viewport, start, start + QtCore.QPointF(0, -200), button=Button.RightButton, steps=8)
     zoomed = pane.view_box.viewRange()[0][1] - pane.view_box.viewRange()[0][0]
     assert zoomed == pytest.approx(width / 2, rel=0.03)
+
+
+def test_with_measuring_on_a_drag_on_a_reformat_draws_a_line_on_its_plane(mpr: MprView) -> None:
+    """VIEWER.md "Reformats": a line drawn on a reformat is handed out with its plane, in volume indices."""
+    col, row, k = mpr.crosshair
+    mpr.set_measuring(True)
+    assert mpr.coronal.can_measure and "Drag to measure" in mpr.coronal.overlay_content().top_left[1]
+    drawn: list[tuple[str, tuple[float, float, float], tuple[float, float, float]]] = []
+    mpr.line_drawn.connect(lambda plane, start, end: drawn.append((plane, start, end)))
+    start, end = mpr.coronal.voxel_to_viewport(col - 30, row, 2), mpr.coronal.voxel_to_viewport(col + 10, row, 12)
+    assert start is not None and end is not None
+    drag(mpr.coronal.canvas.viewport(), start, end)
+    ((plane, first, last),) = drawn
+    assert plane == "CORONAL" and mpr.crosshair == (col, row, k)  # no crosshair move while measuring
+    assert np.allclose(first, (col - 30, row, 2), atol=0.6) and np.allclose(last, (col + 10, row, 12), atol=0.6)
+    assert not mpr.coronal.line_layer.draft.isVisible()
+    click(mpr.coronal, end)  # a click still moves the crosshair, and draws nothing
+    assert len(drawn) == 1 and mpr.crosshair == (col + 10, row, 12)
+
+
+def test_reformat_lines_are_drawn_on_their_own_plane_only(mpr: MprView) -> None:
+    col, row, k = mpr.crosshair
+    on_coronal = ReformatLine("t1", "T01", "TARGET", MeasurementPlane.CORONAL, (col - 5.0, row, 1.0),
+                              (col + 5.0, row, 3.0), 12.3)
+    on_sagittal = ReformatLine("t2", "T02", "NEW", MeasurementPlane.SAGITTAL, (col, row - 5.0, 1.0),
+                               (col, row + 5.0, 1.0), 8.0)
+    elsewhere = ReformatLine("t3", "T03", "TARGET", MeasurementPlane.CORONAL, (col, row + 9.0, 1.0),
+                             (col + 3.0, row + 9.0, 1.0), 4.0)
+    mpr.set_reformat_lines([on_coronal, on_sagittal, elsewhere])
+    assert mpr.coronal.line_layer.texts == ["T01 12.3 mm · COR"]
+    assert mpr.sagittal.line_layer.texts == ["T02 8.0 mm · SAG"]
+    mpr.set_crosshair(col, row + 9, k)
+    assert mpr.coronal.line_layer.texts == ["T03 4.0 mm · COR"]
+    mpr.set_volume(mpr.volume)  # another volume (or the same, reloaded): the lines come again from the read
+    assert mpr.coronal.line_layer.texts == [] and mpr.sagittal.line_layer.texts == []

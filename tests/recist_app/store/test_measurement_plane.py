@@ -1,0 +1,48 @@
+"""A line measured on a reformat is stored with its plane (migration 0006; VIEWER.md "Reformats")."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from alembic import command
+
+from recist_app.model.records import MeasurementPlane, ReaderRole
+from recist_app.store import TrialStore
+from recist_app.store.db import Database, _alembic_config, head_revision
+from tests.recist_app.store.scenario import SUBJECT, Trial, line
+
+
+def test_a_reformat_line_is_stored_with_its_plane_and_audited(trial: Trial, db_url: str,
+                                                              open_store: list[TrialStore]) -> None:
+    session = trial.session()
+    lesion = session.add_lesion("T01", "TARGET", organ="LUNG")
+    sagittal = dataclasses.replace(line(31.5), plane=MeasurementPlane.SAGITTAL)
+    session.record_measurement(lesion.uid, trial.timepoints[0].uid, sagittal)
+    session.record_measurement(lesion.uid, trial.timepoints[1].uid, line(25.0))
+    audit = trial.store.audit_entries()
+    assert [json.loads(e.changes_json)[0]["after"]["plane"] for e in audit[-2:]] == ["SAGITTAL", "AXIAL"]
+    trial.store.close()
+    reopened = TrialStore.open(db_url)
+    open_store.append(reopened)
+    snapshot = reopened.reader_session(trial.readers[ReaderRole.CENTRAL_READER_1].uid, SUBJECT).snapshot()
+    planes = {m.timepoint_uid: m.line.plane for m in snapshot.measurements}
+    assert planes == {trial.timepoints[0].uid: MeasurementPlane.SAGITTAL,
+                      trial.timepoints[1].uid: MeasurementPlane.AXIAL}
+    assert next(m.line for m in snapshot.measurements if m.line.plane.is_reformat) == sagittal
+
+
+def test_revision_0006_keeps_the_lines_of_an_older_database_axial(trial: Trial, db_url: str,
+                                                                   open_store: list[TrialStore]) -> None:
+    session = trial.session()
+    lesion = session.add_lesion("T01", "TARGET", organ="LUNG")
+    session.record_measurement(lesion.uid, trial.timepoints[0].uid, line(40.0))
+    trial.store.close()
+    with Database.connect(db_url) as db, db.engine.begin() as connection:
+        command.downgrade(_alembic_config(connection), "0005")  # the column goes, the line stays
+    reopened = TrialStore.open(db_url)  # opening upgrades the schema
+    open_store.append(reopened)
+    assert reopened.db.revision() == head_revision()
+    reader_uid = trial.readers[ReaderRole.CENTRAL_READER_1].uid
+    (measurement,) = reopened.reader_session(reader_uid, SUBJECT).snapshot().measurements
+    assert measurement.line == line(40.0) and measurement.line.plane is MeasurementPlane.AXIAL
