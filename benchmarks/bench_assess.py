@@ -25,9 +25,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from generate_trial import generate
-
 REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:  # run as a script: benchmarks/ is sys.path[0], not the repo
+    sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks.generate_trial import generate
+
 TARGET_SECONDS = 2.0
 FLOOR_CODE = """
 import csv, sys

@@ -9,9 +9,11 @@ the phantom ground truth: both axes of every measured lesion as drawn (end point
 mm on the slice through its centre), disappeared targets, non-target states, radiation-induced
 marks, new lesions from the visit they appear. The central reads are left to the viewer.
 
-Building again without ``force`` adds only what is missing and never touches an existing read (so
-the viewer's edits stay); ``force`` rewrites the images and, for a SQLite file holding the demo,
-starts the database afresh.
+Building again without ``force`` adds only what is missing and never changes what a read holds (so
+the viewer's edits stay): a pre-filled read that a killed build left half done (each store command is
+its own transaction) is completed, since everything in it is still what the demo wrote; a read that
+holds anything else is the viewer's and is left alone. ``force`` rewrites the images and, for a
+SQLite file holding the demo, starts the database afresh.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import resources
-from recist_app.demo.design import DemoDesign, DemoSubject
+from recist_app.demo.design import DemoDesign, DemoLesion, DemoSubject
 from recist_app.demo.images import (
     DemoImages,
     load_demo_images,
@@ -32,6 +34,7 @@ from recist_app.demo.trial import DEMO_DESIGN
 from recist_app.errors import InputFileError, RecistAppError
 from recist_app.model.records import (
     Axis,
+    Lesion,
     LineMeasurement,
     ReaderRole,
     Status,
@@ -212,7 +215,7 @@ def _fill(store: TrialStore, images: DemoImages) -> tuple[DemoReader, ...]:
     site_reader = readers[0]
     for subject in design.subjects:
         session = store.reader_session(site_reader.uid, subject.subject_id)
-        if not session.snapshot().lesions:  # an existing read is the viewer's: never touched again
+        if _only_prefilled(store, session.read_uid):
             _prefill(session, images, subject, timepoints[subject.subject_id])
     return tuple(readers)
 
@@ -237,33 +240,82 @@ def _timepoints(store: TrialStore, images: DemoImages, subject: DemoSubject) -> 
 
 
 def _prefill(session: ReadSession, images: DemoImages, subject: DemoSubject, timepoints: dict[str, Timepoint]) -> None:
-    """Record the ground truth as the read: lesions, SBRT, lines of both axes, states and marks."""
-    first_seen: dict[str, str] = {}
+    """Record the ground truth as the read: lesions, SBRT, lines of both axes, states and marks.
+
+    What the read already holds is kept; when it holds only what this would write (a build killed
+    half-way), the rest is added; anything else in it means the viewer has read: left alone.
+    """
+    lesions, lines, states = _ground_truth(images, subject, timepoints)
+    snapshot = session.snapshot()
+    have = {lesion.label: lesion for lesion in snapshot.lesions}
+    labels = {lesion.uid: lesion.label for lesion in snapshot.lesions}
+    have_lines = {(labels[m.lesion_uid], m.timepoint_uid, m.line.axis): m.line for m in snapshot.measurements}
+    have_states = {(labels[st.lesion_uid], st.timepoint_uid): (st.status, st.radiation_induced)
+                   for st in snapshot.states}
+    ours = (all(label in lesions and _same_lesion(lesion, lesions[label]) for label, lesion in have.items())
+            and all(lines.get(key) == line for key, line in have_lines.items())
+            and all(states.get(key) == state for key, state in have_states.items()))
+    if not ours:
+        return
+    for label, demo in lesions.items():
+        if label not in have:
+            lesion = session.add_lesion(label, demo.role.value, organ=demo.location, nodal=demo.nodal,
+                                        first_timepoint_uid=_first_seen(subject, timepoints, label),
+                                        previously_irradiated=demo.previously_irradiated)
+            have[label] = lesion
+        if demo.sbrt is not None and not have[label].irradiated:
+            session.flag_irradiated(have[label], sbrt_start=demo.sbrt.start, sbrt_end=demo.sbrt.end,
+                                    dose_gy=float(demo.sbrt.dose_gy), fractions=demo.sbrt.fractions)
+    for (label, tp_uid, _axis), line in lines.items():
+        if (label, tp_uid, line.axis) not in have_lines:
+            session.record_measurement(have[label].uid, tp_uid, line)
+    for (label, tp_uid), (status, induced) in states.items():
+        if (label, tp_uid) not in have_states:
+            session.set_status(have[label].uid, tp_uid, status, radiation_induced=induced)
+
+
+#: Store commands the pre-fill issues: a read whose audit holds any other was changed by the viewer.
+PREFILL_ACTIONS = frozenset({"create_read", "add_lesion", "flag_irradiated", "record_measurement", "set_status"})
+
+
+def _only_prefilled(store: TrialStore, read_uid: str) -> bool:
+    """True when every audited change of the read is the pre-fill's (nothing done by the viewer)."""
+    return all(entry.action in PREFILL_ACTIONS for entry in store.audit_entries() if entry.read_uid == read_uid)
+
+
+def _first_seen(subject: DemoSubject, timepoints: dict[str, Timepoint], label: str) -> str:
+    """The uid of the time point of the first visit where the demo lesion ``label`` has a size."""
+    visit = next(v for v in subject.visits if any(size.lesion_id == label for size in v.sizes))
+    return timepoints[visit.visit_id].uid
+
+
+def _ground_truth(images: DemoImages, subject: DemoSubject, timepoints: dict[str, Timepoint]
+                  ) -> tuple[dict[str, DemoLesion], dict[tuple[str, str, Axis], LineMeasurement],
+                             dict[tuple[str, str], tuple[Status | None, bool]]]:
+    """The pre-filled read of ``subject``: lesions by label, lines by (label, time point, axis), and
+    statements by (label, time point)."""
+    lesions = {demo.lesion_id: demo for demo in subject.lesions}
+    lines: dict[tuple[str, str, Axis], LineMeasurement] = {}
+    states: dict[tuple[str, str], tuple[Status | None, bool]] = {}
     for visit in subject.visits:
-        for size in visit.sizes:
-            first_seen.setdefault(size.lesion_id, visit.visit_id)
-    lesions = {}
-    for demo in subject.lesions:
-        lesion = session.add_lesion(demo.lesion_id, demo.role.value, organ=demo.location, nodal=demo.nodal,
-                                    first_timepoint_uid=timepoints[first_seen[demo.lesion_id]].uid,
-                                    previously_irradiated=demo.previously_irradiated)
-        if demo.sbrt is not None:
-            lesion = session.flag_irradiated(lesion, sbrt_start=demo.sbrt.start, sbrt_end=demo.sbrt.end,
-                                             dose_gy=float(demo.sbrt.dose_gy), fractions=demo.sbrt.fractions)
-        lesions[demo.lesion_id] = lesion
-    for visit in subject.visits:
-        tp = timepoints[visit.visit_id]
+        tp_uid = timepoints[visit.visit_id].uid
         truth = images.series_of(subject.subject_id, visit.visit_id).truth
         drawn = {t.lesion_id: t for t in truth.lesions}
         for size in visit.sizes:
-            uid = lesions[size.lesion_id].uid
             measured = size.state is Status.MEASURED
             if measured:
                 for line in axis_lines(truth, drawn[size.lesion_id]):
-                    session.record_measurement(uid, tp.uid, line)
+                    lines[(size.lesion_id, tp_uid, line.axis)] = line
             if not measured or size.radiation_induced:
-                session.set_status(uid, tp.uid, None if measured else size.state,
-                                   radiation_induced=size.radiation_induced)
+                states[(size.lesion_id, tp_uid)] = (None if measured else size.state, size.radiation_induced)
+    return lesions, lines, states
+
+
+def _same_lesion(lesion: Lesion, demo: DemoLesion) -> bool:
+    """True when a stored lesion is still the demo's (role, organ, node; SBRT set by the demo or not yet)."""
+    irradiated_ok = lesion.irradiated == (demo.sbrt is not None) or not lesion.irradiated
+    return (lesion.role.value, lesion.organ, lesion.nodal) == (demo.role.value, demo.location, demo.nodal) \
+        and irradiated_ok
 
 
 def axis_lines(series: GroundTruth, lesion: LesionTruth) -> tuple[LineMeasurement, LineMeasurement]:

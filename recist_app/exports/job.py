@@ -20,11 +20,13 @@ ProgressCallback = Callable[[int, int], None]
 
 
 class ExportJob:
-    """Progress (``on_progress(done, total)``), cancellation (a :class:`threading.Event`) and notes."""
+    """Progress (``on_progress(done, total)``), cancellation (a :class:`threading.Event`) and notes;
+    ``keep_identity``: DICOM files keep the source images' patient identity (else pseudonymised)."""
 
     def __init__(self, folder: Path, total: int, on_progress: ProgressCallback | None = None,
-                 cancel: threading.Event | None = None) -> None:
+                 cancel: threading.Event | None = None, *, keep_identity: bool = False) -> None:
         self.folder = folder
+        self.keep_identity = keep_identity
         self.total = max(total, 1)
         self.done = 0
         self._on_progress = on_progress

@@ -16,20 +16,19 @@ back), so no comment line goes into them; the engine and rules versions and the 
 in ``manifest.json``, which names every file with its SHA-256, and in the XLSX workbook's
 properties and ``about`` sheet.
 
-Atomicity: everything is written into a temporary folder beside the output folder
-(``.NAME.xxxx.partial``) and renamed into place at the end; an error or a cancel removes it, so a
-failed export leaves no half-written files. An existing output folder is replaced only when it is
-empty or a previous export (it holds ``manifest.json``).
+Atomicity (:mod:`recist_app.exports.swap`): everything is written into a working folder beside the
+output folder (``.NAME.<pid>.xxxx.partial``), fsynced, and swapped into place in one step at the end;
+an error or a cancel removes it, so a failed export leaves no half-written files, and a killed one
+leaves the old export or the new one, never neither (its leftovers go at the next export). An
+existing output folder is replaced only when it is empty or a previous export (it holds
+``manifest.json``).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 import threading
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,6 +36,7 @@ from hashlib import sha256
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from recist_app.exports import swap
 from recist_app.exports.collect import TrialData, build_trial_data, select_subjects
 from recist_app.exports.errors import ExportError
 from recist_app.exports.files import ExportedFile, describe
@@ -72,7 +72,10 @@ def _sr(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
     """``sr/``: one DICOM SR per read × time point with content (:func:`recist_app.sr.writer.write_srs`)."""
     from recist_app.sr.writer import write_srs
 
-    paths = write_srs((read.snapshot for read in data.reads), job.folder / "sr", job)
+    paths = write_srs((read.snapshot for read in data.reads), job.folder / "sr", job, keep_identity=job.keep_identity)
+    if job.keep_identity and paths:
+        job.note("The SR files carry the patients' identity from the source images (for the site's PACS): "
+                 "do not send them to the statistics team.")
     return tuple(describe(path, job.folder, "sr", None) for path in paths)
 
 
@@ -110,7 +113,8 @@ class ExportResult:
 
 def export_trial(db: str | Path | TrialStore, out_dir: str | Path, *, subjects: Sequence[str] | None = None,
                  formats: Sequence[str] = DEFAULT_FORMATS, on_progress: ProgressCallback | None = None,
-                 cancel: threading.Event | None = None, trial_code: str | None = None) -> ExportResult:
+                 cancel: threading.Event | None = None, trial_code: str | None = None,
+                 keep_identity: bool = False) -> ExportResult:
     """Export a trial (all subjects, or ``subjects``) in ``formats`` into ``out_dir``.
 
     Parameters
@@ -131,6 +135,9 @@ def export_trial(db: str | Path | TrialStore, out_dir: str | Path, *, subjects: 
         When set, the export stops at the next step with :class:`ExportCancelledError`.
     trial_code : str, optional
         The trial, when the database holds several.
+    keep_identity : bool
+        DICOM SR files keep the patient and study identity of the source images (to send back to the
+        site's PACS); by default they are pseudonymised (:func:`recist_app.sr.writer.pseudonymise`).
 
     Raises
     ------
@@ -140,26 +147,27 @@ def export_trial(db: str | Path | TrialStore, out_dir: str | Path, *, subjects: 
     """
     chosen = _formats(formats)
     out = Path(out_dir).expanduser().absolute()
+    swap.recover(out)
     _check_target(out)
     if isinstance(db, str | Path):
         from recist_app.store import TrialStore
 
         with TrialStore.open(db, trial_code) as store:
-            return _export(store, out, subjects, chosen, on_progress, cancel)
-    return _export(db, out, subjects, chosen, on_progress, cancel)
+            return _export(store, out, subjects, chosen, on_progress, cancel, keep_identity)
+    return _export(db, out, subjects, chosen, on_progress, cancel, keep_identity)
 
 
 def _export(store: TrialStore, out: Path, subject_ids: Sequence[str] | None, formats: tuple[str, ...],
-            on_progress: ProgressCallback | None, cancel: threading.Event | None) -> ExportResult:
+            on_progress: ProgressCallback | None, cancel: threading.Event | None, keep_identity: bool) -> ExportResult:
     exported_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     trial, profile = store.trial, store.profile
     subjects = select_subjects(store.subjects(), subject_ids)
     snapshots = _snapshots(store, subjects)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    temporary = swap.working_folder(out)
     try:
         os.chmod(temporary, 0o777 & ~_UMASK)
-        job = ExportJob(temporary, len(snapshots) * (1 + len(formats)) + 1, on_progress, cancel)
+        job = ExportJob(temporary, len(snapshots) * (1 + len(formats)) + 1, on_progress, cancel,
+                        keep_identity=keep_identity)
         job.check()
         data = build_trial_data(trial, profile, subjects, snapshots, exported_at, job.step)
         files: list[ExportedFile] = []
@@ -171,9 +179,10 @@ def _export(store: TrialStore, out: Path, subject_ids: Sequence[str] | None, for
         notes = tuple(dict.fromkeys((*data.notes, *job.notes)))
         _write_manifest(temporary / MANIFEST, data, formats, files, notes)
         job.check()
-        _move_into_place(temporary, out)
+        _check_target(out)
+        swap.publish(temporary, out)
     except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
+        swap.discard(temporary)
         raise
     job.advance_to(job.total)
     return ExportResult(out, out / MANIFEST, tuple(files), formats, tuple(s.subject_id for s in subjects),
@@ -206,22 +215,6 @@ def _check_target(out: Path) -> None:
     if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
         raise ExportError(f"the output folder {out} is not empty and holds no previous export ({MANIFEST}); "
                           "give an empty or new folder, so that no other file is replaced.")
-
-
-def _move_into_place(temporary: Path, out: Path) -> None:
-    """Rename the finished export to ``out``, replacing a previous export there."""
-    _check_target(out)
-    if not out.exists():
-        os.replace(temporary, out)
-        return
-    previous = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.old")
-    os.replace(out, previous)
-    try:
-        os.replace(temporary, out)
-    except BaseException:
-        os.replace(previous, out)
-        raise
-    shutil.rmtree(previous, ignore_errors=True)
 
 
 def _write_manifest(path: Path, data: TrialData, formats: tuple[str, ...], files: list[ExportedFile],

@@ -47,6 +47,13 @@ with the progress, cancel and notes of an export job; the ``"sr"`` format of
 :func:`recist_app.exports.runner.export_trial` writes through it). The patient and study modules
 come from the measured images (highdicom copies them from the first one); the pseudonymised
 subject id goes into Clinical Trial Subject ID (0012,0040).
+
+Patient data (issue 14, "No patient data where it does not belong"): by default an SR is for the
+statistics team, so its patient and study modules are pseudonymised (:func:`pseudonymise`, after
+PS3.15 Annex E's basic profile with the longitudinal dates kept): the subject id is the Patient ID
+and Patient's Name, and birth date, sex, age, accession number, physicians and institution are
+emptied or removed. ``keep_identity=True`` keeps the source images' identity, for an SR sent back to
+the site's PACS.
 """
 
 from __future__ import annotations
@@ -97,7 +104,7 @@ def sr_timepoints(snapshot: ReadSnapshot) -> tuple[Timepoint, ...]:
 
 
 def write_sr(snapshot: ReadSnapshot, timepoint_uid: str, out_dir: str | Path, *,
-             images: Iterable[Dataset | str | Path] = ()) -> Path:
+             images: Iterable[Dataset | str | Path] = (), keep_identity: bool = False) -> Path:
     """Write the SR of ``snapshot`` at one time point into ``out_dir``; return its path.
 
     ``images`` are headers (or files) of the measured images; images not given are looked up by
@@ -106,7 +113,7 @@ def write_sr(snapshot: ReadSnapshot, timepoint_uid: str, out_dir: str | Path, *,
     """
     from pydicom.uid import ExplicitVRLittleEndian
 
-    document = build_sr(snapshot, timepoint_uid, images=images)
+    document = build_sr(snapshot, timepoint_uid, images=images, keep_identity=keep_identity)
     timepoint = snapshot.timepoint(timepoint_uid)
     order = snapshot.timepoints.index(timepoint) + 1
     name = f"{snapshot.subject.subject_id}_{snapshot.reader.role.value}_{snapshot.read.uid[:8]}_TP{order:02d}_" \
@@ -118,9 +125,10 @@ def write_sr(snapshot: ReadSnapshot, timepoint_uid: str, out_dir: str | Path, *,
     return path
 
 
-def build_sr(snapshot: ReadSnapshot, timepoint_uid: str, *,
-             images: Iterable[Dataset | str | Path] = ()) -> hd.sr.Comprehensive3DSR:
-    """The TID 1500 Comprehensive 3D SR of ``snapshot`` at time point ``timepoint_uid`` (not saved).
+def build_sr(snapshot: ReadSnapshot, timepoint_uid: str, *, images: Iterable[Dataset | str | Path] = (),
+             keep_identity: bool = False) -> hd.sr.Comprehensive3DSR:
+    """The TID 1500 Comprehensive 3D SR of ``snapshot`` at time point ``timepoint_uid`` (not saved),
+    pseudonymised unless ``keep_identity`` (see the module docstring).
 
     Raises
     ------
@@ -162,10 +170,13 @@ def build_sr(snapshot: ReadSnapshot, timepoint_uid: str, *,
         stamp = re.sub(r"[-:TZ]", "", signed.signed_at)[:21]  # ISO 8601 UTC → DT (PS3.5 §6.2)
         sr.VerifyingObserverSequence[0].VerificationDateTime = f"{stamp}+0000"
     _clinical_trial(sr, snapshot, timepoint)
+    if not keep_identity:
+        pseudonymise(sr, snapshot.subject.subject_id)
     return sr
 
 
-def write_srs(snapshots: Iterable[ReadSnapshot], out_dir: str | Path, job: ExportJob) -> list[Path]:
+def write_srs(snapshots: Iterable[ReadSnapshot], out_dir: str | Path, job: ExportJob, *,
+              keep_identity: bool = False) -> list[Path]:
     """Write the SR of every read × time point with content into ``out_dir``; return the paths.
 
     The one path that writes many documents (the ``"sr"`` format of the export runner; later,
@@ -182,7 +193,7 @@ def write_srs(snapshots: Iterable[ReadSnapshot], out_dir: str | Path, job: Expor
         for timepoint in sr_timepoints(snapshot):
             job.check()
             try:
-                written.append(write_sr(snapshot, timepoint.uid, out_dir))
+                written.append(write_sr(snapshot, timepoint.uid, out_dir, keep_identity=keep_identity))
             except SrExportError as exc:
                 job.note(f"SR not written for {snapshot.subject.subject_id} at {timepoint.visit}: {exc}")
         job.step()
@@ -300,6 +311,39 @@ def _procedure(evidence: Sequence[Dataset]) -> Code:
     if not modality:
         modality = next((m for m, uid in SOP_CLASS_BY_MODALITY.items() if uid == evidence[0].SOPClassUID), "")
     return PROCEDURE_BY_MODALITY.get(modality, IMAGING_PROCEDURE)
+
+
+#: Type 2 attributes of the patient and study modules that must stay present, emptied (PS3.15 Table E.1-1: Z).
+EMPTIED = ("PatientBirthDate", "PatientSex", "AccessionNumber", "ReferringPhysicianName", "StudyID")
+#: Identifying attributes removed when present (PS3.15 Table E.1-1: X).
+REMOVED = ("OtherPatientIDs", "OtherPatientIDsSequence", "OtherPatientNames", "PatientBirthName", "PatientAge",
+           "PatientSize", "PatientWeight", "PatientAddress", "PatientTelephoneNumbers", "PatientMotherBirthName",
+           "EthnicGroup", "PatientComments", "MilitaryRank", "IssuerOfPatientID", "PatientBirthTime",
+           "InstitutionName", "InstitutionAddress", "InstitutionalDepartmentName", "PhysiciansOfRecord",
+           "NameOfPhysiciansReadingStudy", "RequestingPhysician", "PerformingPhysicianName", "OperatorsName",
+           "StudyDescription", "AdmittingDiagnosesDescription", "ReferencedPatientSequence",
+           "ReferringPhysicianIdentificationSequence", "ReferencedStudySequence")
+
+
+def pseudonymise(dataset: Dataset, subject_id: str) -> None:
+    """Replace the patient's identity of ``dataset`` by the trial's subject id (see the module docstring).
+
+    (0010,0010) Patient's Name and (0010,0020) Patient ID become the subject id; :data:`EMPTIED` are
+    emptied, :data:`REMOVED` deleted; (0012,0062) Patient Identity Removed is YES and (0012,0063)
+    De-identification Method says how. UIDs and dates stay (the evidence references the source images).
+    The source images' own datasets are left unchanged.
+    """
+    values = {"PatientName": subject_id[:64], "PatientID": subject_id[:64]} | dict.fromkeys(EMPTIED, "")
+    for keyword, value in values.items():
+        if keyword in dataset:  # a new element: highdicom shares the source image's elements, never change those
+            delattr(dataset, keyword)
+        setattr(dataset, keyword, value)
+    for item in (dataset, *dataset.get("ContributingEquipmentSequence", ())):  # (0018,A001) names the institution
+        for keyword in REMOVED:
+            if keyword in item:
+                delattr(item, keyword)
+    dataset.PatientIdentityRemoved = "YES"
+    dataset.DeidentificationMethod = "Trial subject id; PS3.15 E.1-1 basic profile, dates retained"
 
 
 def _clinical_trial(sr: Dataset, snapshot: ReadSnapshot, timepoint: Timepoint) -> None:

@@ -21,10 +21,11 @@ from typing import Any, Self
 import sqlalchemy
 from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.exc import DatabaseError as DriverDatabaseError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from recist_app.store.errors import ConflictError, ConstraintError, DatabaseError
+from recist_app.store.errors import ConcurrentChangeError, ConflictError, ConstraintError, DatabaseError
 
 #: Folder of the Alembic environment and revisions (a plain folder, not an importable package).
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -114,6 +115,10 @@ class Database:
         except OperationalError as exc:
             engine.dispose()
             raise DatabaseError(f"Cannot open {database.name}: {_first_line(exc)}") from exc
+        except DriverDatabaseError as exc:  # SQLite: "file is not a database" (damaged, or another file)
+            engine.dispose()
+            raise DatabaseError(f"Cannot open {database.name}: {_first_line(exc)}. It is not a trial database, or "
+                                "it is damaged: give another --db, or restore it from a backup.") from exc
         return database
 
     @property
@@ -208,9 +213,17 @@ def _translated() -> Iterator[None]:
     except StaleDataError as exc:
         raise ConflictError("row", "(unknown)", None, None) from exc
     except IntegrityError as exc:  # a concurrent insert of the same key, or a broken reference
+        if _unique_violation(exc):
+            raise ConcurrentChangeError(_first_line(exc)) from exc
         raise ConstraintError(f"The database refused the change: {_first_line(exc)}") from exc
-    except OperationalError as exc:
+    except (OperationalError, DriverDatabaseError) as exc:  # the file damaged while open, the server gone …
         raise DatabaseError(f"Database error: {_first_line(exc)}") from exc
+
+
+def _unique_violation(exc: IntegrityError) -> bool:
+    """True for a unique key's refusal (PostgreSQL SQLSTATE 23505; SQLite "UNIQUE constraint failed")."""
+    origin = getattr(exc, "orig", None)
+    return getattr(origin, "sqlstate", None) == "23505" or str(origin).startswith("UNIQUE constraint failed")
 
 
 def _first_line(exc: Exception) -> str:

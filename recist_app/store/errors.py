@@ -114,6 +114,19 @@ class ConflictError(StoreError):
         return (type(self), (self.kind, self.uid, self.expected_version, self.actual_version))
 
 
+class ConcurrentChangeError(ConflictError):
+    """Two workstations made the same new record at once (a unique key refused the second); nothing was saved."""
+
+    def __init__(self, detail: str = "") -> None:
+        self.kind, self.uid, self.expected_version, self.actual_version = "row", "", None, None
+        self.detail = detail
+        StoreError.__init__(self, "Conflict: someone else made the same change at the same moment (the read holds it "
+                                  "once only); nothing of yours was saved. Reload and apply your change again.")
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        return (type(self), (self.detail,))
+
+
 class TimepointLockedError(StoreError):
     """A change touches a signed time point: it is read-only until reopened with a reason.
 

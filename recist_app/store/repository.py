@@ -84,6 +84,13 @@ class Repository:
         query = select(SubjectRow).where(SubjectRow.trial_uid == self.trial_uid, SubjectRow.subject_id == subject_id)
         return self._one(query, "subject", subject_id)
 
+    def lock_subject(self, subject_id: str) -> SubjectRow:
+        """The subject row, locked until the transaction ends (``SELECT … FOR UPDATE`` on PostgreSQL; on
+        SQLite the write transaction's ``BEGIN IMMEDIATE`` already serialises): check-then-insert of a
+        subject's reads by two workstations at once cannot both insert."""
+        query = select(SubjectRow).where(SubjectRow.trial_uid == self.trial_uid, SubjectRow.subject_id == subject_id)
+        return self._one(query.with_for_update(), "subject", subject_id)
+
     def subject_by_uid(self, uid: str) -> SubjectRow:
         """The subject row ``uid``."""
         query = select(SubjectRow).where(SubjectRow.trial_uid == self.trial_uid, SubjectRow.uid == uid)

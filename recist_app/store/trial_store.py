@@ -405,7 +405,7 @@ class TrialStore:
             if not reader.role.reads:
                 raise PermissionDeniedError(reader.uid, reader.role.value,
                                             "own a read: adjudicators work on adjudication tasks")
-            subject = repo.subject(subject_id)
+            subject = repo.lock_subject(subject_id)  # one read per subject and central role, even in a race
             reads = repo.reads(subject.uid)
             read = next((r for r in reads if r.reader_uid == reader_uid), None)
             if read is None:

@@ -12,6 +12,7 @@ version raises :class:`ConflictError` before anything is written, and the mapper
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -47,12 +48,21 @@ class RowChange:
 
 #: Columns never copied into the audit trail (it is exported; the hash stays in the readers table).
 REDACTED_COLUMNS = frozenset({"password_hash"})
+#: Columns the audit trail records by their SHA-256 only: a series folder may be named after the patient, and
+#: the same change names the series by its UID (issue 14); the digest still lets a row be checked against the log.
+DIGESTED_COLUMNS = frozenset({"path"})
+
+
+def digest(value: object) -> str:
+    """``sha256:<hex>`` of a :data:`DIGESTED_COLUMNS` value as the audit trail records it."""
+    return "sha256:" + hashlib.sha256(str(value).encode("utf-8")).hexdigest()
 
 
 def _redacted(values: Image | None) -> Image | None:
     if values is None:
         return None
-    return {name: "***" if name in REDACTED_COLUMNS else value for name, value in values.items()}
+    return {name: "***" if name in REDACTED_COLUMNS else digest(value) if name in DIGESTED_COLUMNS else value
+            for name, value in values.items()}
 
 
 def image(row: Base) -> Image:

@@ -29,6 +29,9 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--subjects", nargs="+", metavar="ID", help="only these subjects (default: all)")
     parser.add_argument("--format", dest="formats", nargs="+", choices=sorted(FORMATS), default=list(FORMATS),
                         metavar="NAME", help=f"formats among {', '.join(sorted(FORMATS))} (default: all)")
+    parser.add_argument("--keep-identity", action="store_true",
+                        help="DICOM SR files keep the patients' identity of the source images, to send back to the "
+                             "site's PACS (default: pseudonymised to the subject id, for the statistics team)")
     parser.set_defaults(handler=run)
 
 
@@ -38,7 +41,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
     stream = out if out is not None else sys.stdout
     result = export_trial(database(args), args.out, subjects=args.subjects, formats=args.formats,
-                          trial_code=args.trial)
+                          trial_code=args.trial, keep_identity=args.keep_identity)
     for file in result.files:
         rows = f", {file.rows} rows" if file.rows is not None else ""
         stream.write(f"  {file.path} ({file.format}{rows})\n")

@@ -227,7 +227,7 @@ def test_unreadable_images_are_described_from_their_uids(sr_trial: SrTrial, tmp_
     unreadable = tuple(dataclasses.replace(tp, series=tuple(dataclasses.replace(s, path="") for s in tp.series))
                        for tp in snapshot.timepoints)
     ds = build_sr(dataclasses.replace(snapshot, timepoints=unreadable), snapshot.timepoints[1].uid)
-    assert ds.PatientID == SUBJECT and str(ds.PatientName) == "" and ds.StudyDate == "20240301"
+    assert ds.PatientID == SUBJECT and str(ds.PatientName) == SUBJECT and ds.StudyDate == "20240301"
     assert {sop_class for *_, sop_class in ds.get_evidence()} == {"1.2.840.10008.5.1.4.1.1.2"}
     assert ds.StudyInstanceUID == sr_trial.series[1].study_instance_uid
 
@@ -238,7 +238,7 @@ def test_images_can_be_given_as_files(sr_trial: SrTrial, tmp_path: Path) -> None
                                                                 for tp in snapshot.timepoints))
     truth = sr_trial.series[2]
     files = [Path(truth.folder) / name for name in truth.file_names]
-    path = write_sr(unattached, snapshot.timepoints[2].uid, tmp_path, images=files)
+    path = write_sr(unattached, snapshot.timepoints[2].uid, tmp_path, images=files, keep_identity=True)
     assert dcmread(path).PatientName == "Phantom^S-001"  # from the images, nothing added
     (tmp_path / "notes.txt").write_text("not DICOM")
     with pytest.raises(SrExportError, match=r'Argument "images" must hold DICOM images, got .*notes\.txt'):
@@ -547,3 +547,28 @@ def test_a_line_measured_on_a_reformat_keeps_its_plane(sr_trial: SrTrial, tmp_pa
     assert num.view is not None and num.view.is_(codes.SCT.Coronal)
     others = [n for f in report.findings if f.tracking_uid != t01.uid for n in f.measurements]
     assert others and all(n.plane is MeasurementPlane.AXIAL and n.view is None for n in others)
+
+
+def test_an_sr_for_the_statistics_team_carries_no_patient_identity(sr_trial: SrTrial, tmp_path: Path) -> None:
+    """Issue 14: the patient and study modules are pseudonymised; ``keep_identity`` is for the site's PACS."""
+    snapshot = snapshot_of(sr_trial)
+    truth = sr_trial.series[2]
+    images = []
+    for name in truth.file_names:
+        ds = dcmread(Path(truth.folder) / name)
+        ds.PatientName, ds.PatientBirthDate, ds.PatientSex = "Doe^Jane", "19600101", "F"
+        ds.AccessionNumber, ds.ReferringPhysicianName, ds.OtherPatientIDs = "ACC123", "House^Greg", "MRN-77"
+        ds.InstitutionName, ds.PatientAge = "Hôpital Nord", "064Y"
+        images.append(ds)
+    tp = snapshot.timepoints[2].uid
+    sr = dcmread(write_sr(snapshot, tp, tmp_path / "stats", images=images))
+    assert (str(sr.PatientName), sr.PatientID, sr.ClinicalTrialSubjectID) == (SUBJECT, SUBJECT, SUBJECT)
+    assert (sr.PatientBirthDate, sr.PatientSex, sr.AccessionNumber, str(sr.ReferringPhysicianName)) == ("",) * 4
+    assert not {"OtherPatientIDs", "InstitutionName", "PatientAge"} & set(sr.dir())
+    assert sr.PatientIdentityRemoved == "YES" and sr.StudyInstanceUID == truth.study_instance_uid
+    text = sr.to_json()
+    assert not any(secret in text for secret in ("Doe", "19600101", "ACC123", "House", "MRN-77", "Nord"))
+    assert all((str(ds.PatientName), ds.InstitutionName) == ("Doe^Jane", "Hôpital Nord") for ds in images)  # unchanged
+    kept = dcmread(write_sr(snapshot, tp, tmp_path / "pacs", images=images, keep_identity=True))
+    assert (str(kept.PatientName), kept.PatientBirthDate, kept.AccessionNumber) == ("Doe^Jane", "19600101", "ACC123")
+    assert "PatientIdentityRemoved" not in kept

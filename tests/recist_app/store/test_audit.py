@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from recist_app.model.errors import InvalidRecordError
 from recist_app.model.records import LesionRole, ReaderRole
 from recist_app.store import audit
+from recist_app.store.unit_of_work import digest
 from tests.recist_app.store.scenario import Trial, apply_full_read
 
 DROP_TRIGGERS = {
@@ -104,3 +105,16 @@ def test_export_csv_and_json(trial: Trial, tmp_path: Path) -> None:
         previous = row["hash"]
     with pytest.raises(InvalidRecordError, match='Argument "format" must be csv or json'):
         trial.store.export_audit(tmp_path / "audit.xml")
+
+
+def test_the_audit_names_a_series_by_its_uid_not_by_its_folder(trial: Trial, tmp_path: Path) -> None:
+    """Issue 14: a folder may be named after the patient; the audit keeps its SHA-256 only."""
+    folder = "/pacs/export/DOE_JANE_1960/CT_chest"
+    trial.store.attach_series(trial.timepoints[1].uid, study_uid="1.2.3", series_uid="1.2.3.9", path=folder)
+    assert trial.store.timepoints("S-001")[1].series[-1].path == folder  # the data keeps it
+    (change,) = json.loads(trial.store.audit_entries()[-1].changes_json)
+    assert change["after"]["series_uid"] == "1.2.3.9" and change["after"]["path"] == digest(folder)
+    for name in ("audit.csv", "audit.json"):
+        trial.store.export_audit(tmp_path / name)
+        assert "DOE_JANE" not in (tmp_path / name).read_text(encoding="utf-8")
+    assert trial.store.verify_chain().ok

@@ -3,17 +3,25 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
+import time
+from collections import Counter
+from pathlib import Path
 
 import pytest
 from sqlalchemy import update
 
 from recist_app.model.records import Lesion, LesionRole, ReaderRole
 from recist_app.store import TrialStore
-from recist_app.store.errors import ConflictError
+from recist_app.store.errors import ConcurrentChangeError, ConflictError
+from recist_app.store.repository import Repository
 from recist_app.store.schema import LesionRow
 from recist_app.store.unit_of_work import UnitOfWork
 from tests.recist_app.store.scenario import SUBJECT, Trial
+from tests.support import REPO_ROOT
 
 READER = ReaderRole.CENTRAL_READER_1
 
@@ -82,3 +90,64 @@ def test_version_column_catches_a_write_lost_between_check_and_flush(trial: Tria
                         .execution_options(synchronize_session=False))
         uow.update(row, None, organ="LIVER")  # UPDATE … WHERE version = 1 matches nothing
     assert trial.session(READER).snapshot().lesion("T01").organ == "LUNG"  # rolled back as a whole
+
+
+#: A workstation that opens the read of every subject as soon as the start file appears (issue 14).
+OPEN_EVERY_READ = """
+import json, os, sys, time
+from recist_app.store import TrialStore, signoff
+from recist_app.store.errors import DuplicateError
+
+signoff.SCRYPT_N = 2 ** 10
+db, reader_name, start = sys.argv[1], sys.argv[2], sys.argv[3]
+store = TrialStore.open(db)
+reader = next(r for r in store.readers() if r.name == reader_name)
+subjects = [s.subject_id for s in store.subjects()]
+while not os.path.exists(start):
+    time.sleep(0.001)
+opened = refused = 0
+for subject in subjects:
+    try:
+        store.reader_session(reader.uid, subject)
+        opened += 1
+    except DuplicateError:
+        refused += 1
+print(json.dumps({"opened": opened, "refused": refused}))
+"""
+
+
+def test_two_workstations_of_one_central_role_never_make_two_reads_of_a_subject(trial: Trial, db_url: str,
+                                                                                tmp_path: Path) -> None:
+    """The audit's scenario: two central-reader-1 workstations open the same 20 subjects at once."""
+    store = trial.store
+    for n in range(2, 21):
+        store.add_subject(f"S-{n:03d}", "FR01")
+    store.add_reader("Second central reader 1", READER, "pin-second-cr1")
+    start = tmp_path / "start"
+    children = [subprocess.Popen([sys.executable, "-c", OPEN_EVERY_READ, db_url, name, str(start)], cwd=REPO_ROOT,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for name in (trial.readers[READER].name, "Second central reader 1")]
+    time.sleep(1.0)  # both have opened the store and wait
+    start.touch()
+    results = []
+    for child in children:
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    assert sum(r["opened"] for r in results) == 20 and sum(r["refused"] for r in results) == 20
+    per_subject = Counter(read.subject_id for read in store.reads() if read.reader_role is READER)
+    assert per_subject == dict.fromkeys((s.subject_id for s in store.subjects()), 1)  # zero duplicates
+
+
+def test_the_same_label_added_at_once_by_two_workstations_is_the_documented_conflict(
+        trial: Trial, db_url: str, open_store: list[TrialStore], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second insert of one label, past the check that could not yet see the first, meets the unique key:
+    the reader gets the conflict in words, never the database's constraint error."""
+    here, there = trial.session(READER), _workstation(trial, db_url, open_store)
+    here.add_lesion("T01", LesionRole.TARGET, organ="LUNG")
+    monkeypatch.setattr(Repository, "lesions", lambda self, read_uid: [])  # as if the first were not committed yet
+    with pytest.raises(ConflictError, match="someone else made the same change at the same moment") as info:
+        there.add_lesion("T01", LesionRole.TARGET, organ="LIVER")
+    assert isinstance(info.value, ConcurrentChangeError)
+    monkeypatch.undo()
+    assert [(lesion.label, lesion.organ) for lesion in here.snapshot().lesions] == [("T01", "LUNG")]

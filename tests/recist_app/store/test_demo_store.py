@@ -9,6 +9,8 @@ Small images (128 px, 16 slices) are written once for the module and reused by e
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from recist_app.evaluation.engine import outcome
 from recist_app.model.records import Axis, ReaderRole, Status
 from recist_app.store import TrialStore
 from tests.recist_app.store.scenario import PROFILE_TEXT
+from tests.support import REPO_ROOT
 
 SIZE, SLICES = 128, 16
 SUBJECTS = tuple(subject.subject_id for subject in DEMO_DESIGN.subjects)
@@ -170,6 +173,56 @@ def test_building_again_keeps_the_readers_edits_and_completes_the_rest(db_url: s
         labels = {lesion.label for lesion in store.reader_session(trial.demo_reader.uid, "STS-001").snapshot().lesions}
         assert labels == {"T01", "T02", "T03", "T04"}
         assert len(store.subjects()) == 4
+
+
+#: A demo build killed (``os._exit``: no clean-up of ours runs) after its 30th stored line.
+KILLED_BUILD = """
+import os, sys
+from recist_app.demo.store import build_demo_trial
+from recist_app.store import ReadSession, signoff
+
+signoff.SCRYPT_N = 2 ** 10
+real, calls = ReadSession.record_measurement, []
+
+def record_measurement(self, *args, **kwargs):
+    calls.append(1)
+    if len(calls) > 30:
+        os._exit(9)
+    return real(self, *args, **kwargs)
+
+ReadSession.record_measurement = record_measurement
+build_demo_trial(sys.argv[1], sys.argv[2], size=int(sys.argv[3]), slices=int(sys.argv[4]))
+"""
+
+
+def read_content(db_url: str, trial: DemoTrial) -> dict[str, tuple[object, ...]]:
+    """Per subject: the Demo Reader's lesions, lines and statements (uids and time-stamps left out)."""
+    with TrialStore.open(db_url, trial.trial_code) as store:
+        content = {}
+        for subject in SUBJECTS:
+            snapshot = store.reader_session(trial.demo_reader.uid, subject).snapshot()
+            labels = {lesion.uid: lesion.label for lesion in snapshot.lesions}
+            dates = {tp.uid: tp.scan_date for tp in snapshot.timepoints}
+            content[subject] = (
+                sorted((les.label, les.role, les.organ, les.irradiated) for les in snapshot.lesions),
+                sorted((labels[m.lesion_uid], dates[m.timepoint_uid], m.line.axis, m.line.p1_mm, m.line.p2_mm)
+                       for m in snapshot.measurements),
+                sorted((labels[st.lesion_uid], dates[st.timepoint_uid], str(st.status), st.radiation_induced)
+                       for st in snapshot.states))
+        return content
+
+
+def test_a_build_killed_half_way_is_completed_by_the_next(db_url: str, images: DemoImages, tmp_path: Path) -> None:
+    """Issue 14: each store command is its own transaction, so a killed build leaves a half pre-filled read."""
+    child = subprocess.run([sys.executable, "-c", KILLED_BUILD, db_url, str(images.folder), str(SIZE), str(SLICES)],
+                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert child.returncode == 9, child.stderr
+    again = build(db_url, images)
+    assert not again.trial_created
+    complete = build(str(tmp_path / "fresh.sqlite"), images)
+    assert read_content(db_url, again) == read_content(str(tmp_path / "fresh.sqlite"), complete)
+    with TrialStore.open(db_url, again.trial_code) as store:
+        assert store.verify_chain().ok
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -100,3 +100,22 @@ def test_open_refuses_a_schema_from_a_newer_workstation(db_url: str) -> None:
 def test_the_head_revision_constant_is_alembics_head() -> None:
     """``TrialStore.open`` skips Alembic when the schema is at ``HEAD_REVISION``: it must be the real head."""
     assert head_revision() == HEAD_REVISION
+
+
+@pytest.mark.parametrize("damage", ["text", "header only", "truncated", "noisy page"])
+def test_a_damaged_database_file_gives_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                               damage: str) -> None:
+    """Issue 14: a corrupt or non-SQLite ``--db`` file ends in one line and exit 2, never a traceback."""
+    from recist_app.cli import main
+
+    path = tmp_path / "trial.sqlite"
+    make_trial(str(path)).store.close()
+    data = bytearray(path.read_bytes())
+    damaged = {"text": b"hello\n", "header only": b"SQLite format 3\x00" + b"x" * 200,
+               "truncated": bytes(data[: len(data) // 2]),
+               "noisy page": bytes(data[:4096]) + bytes(range(256)) * 16 + bytes(data[8192:])}[damage]
+    path.write_bytes(damaged)
+    assert main(["trial", "info", "--db", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and "Traceback" not in err
+    assert str(path) in err or "malformed" in err
