@@ -149,7 +149,7 @@ def open_as(window: MainWindow, reader_name: str, password: str, note: str = "")
         window.statusBar().showMessage(f"No reader named {reader_name!r} in this trial.")
         return window.show_login(reader_name, password)
     with show_errors("Could not log in", window):
-        window.login(window.store.authenticate(reader.uid, password), note)
+        window.login(window.store.log_in(reader.uid, password), note)
         open_first_subject(window)
         return True
     return False

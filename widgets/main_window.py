@@ -17,7 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 import recist_app
 from recist_app.model.records import Reader
-from recist_app.store import TrialStore
+from recist_app.store import Login, TrialStore
 from widgets.main_actions import build_actions
 from widgets.panels.lesion_panel import LesionPanel
 from widgets.panels.response_panel import ResponsePanel
@@ -198,12 +198,14 @@ class MainWindow(QtWidgets.QMainWindow):
         self.store, self.db = store, str(db)
         self.reading.set_store(store, self.db)
 
-    def login(self, reader: Reader, note: str = "") -> None:
-        """Work as ``reader`` (already authenticated); ``note`` says how (e.g. automatic demo log-in).
+    def login(self, login: Login, note: str = "") -> None:
+        """Work as the reader of ``login`` (authenticated by the store); ``note`` says how (e.g. automatic
+        demo log-in).
 
         A reader gets the worklist of their reads, an adjudicator the adjudication tasks."""
+        reader = login.reader
         self.reader, self.login_note = reader, note
-        self.reading.set_reader(reader)
+        self.reading.set_reader(login)
         self.refresh_worklist()
         for dock in (self.worklist_dock, self.lesion_dock, self.response_dock):
             dock.setVisible(reader.role.reads)  # a role that does not read has no read to show
@@ -255,9 +257,9 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.store is None:
             return False
         dialog = LoginDialog(self.store, self, reader_name=reader_name, password=password)
-        if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted or dialog.reader is None:
+        if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted or dialog.login is None:
             return False
-        self.login(dialog.reader)
+        self.login(dialog.login)
         return True
 
     def update_title(self) -> None:

@@ -164,7 +164,7 @@ def _log_in(window: MainWindow, store: TrialStore, reader_name: str, password: s
     if reader is None:
         raise SmokeError(f"log-in failed: no reader named {reader_name!r} in this trial")
     try:
-        window.login(store.authenticate(reader.uid, password), "smoke run")
+        window.login(store.log_in(reader.uid, password), "smoke run")
     except RecistAppError as exc:
         raise SmokeError(f"log-in failed: {exc}") from exc
 

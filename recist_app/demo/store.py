@@ -213,8 +213,9 @@ def _fill(store: TrialStore, images: DemoImages) -> tuple[DemoReader, ...]:
         reader = existing.get(name) or store.add_reader(name, role, password, actor=ACTOR)
         readers.append(DemoReader(reader.name, reader.role, reader.uid, password))
     site_reader = readers[0]
+    login = store.log_in(site_reader.uid, site_reader.password)
     for subject in design.subjects:
-        session = store.reader_session(site_reader.uid, subject.subject_id)
+        session = store.reader_session(login, subject.subject_id)
         if _only_prefilled(store, session.read_uid):
             _prefill(session, images, subject, timepoints[subject.subject_id])
     return tuple(readers)

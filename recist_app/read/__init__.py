@@ -1,6 +1,6 @@
 """The Qt-free read service: a reader's commands with the rules of reading, and its change event.
 
-Start with :class:`ReadService` (``ReadService(store.reader_session(reader_uid, subject_id))``);
+Start with :class:`ReadService` (``ReadService(store.reader_session(login, subject_id))``);
 it publishes a :class:`ReadChanged` after every command (ARCHITECTURE §1.4).
 """
 

@@ -48,7 +48,7 @@ class ReadService:
 
     Examples
     --------
-    >>> service = ReadService(store.reader_session(reader.uid, "S-001"))   # doctest: +SKIP
+    >>> service = ReadService(store.reader_session(store.log_in("Dr A", password), "S-001"))  # doctest: +SKIP
     >>> unsubscribe = service.subscribe(print)                              # doctest: +SKIP
     >>> service.measure_new_lesion("TARGET", baseline_uid, caliper)        # doctest: +SKIP
     """

@@ -17,7 +17,7 @@ Example
 -------
 >>> items = reader_worklist(store, reader)                        # doctest: +SKIP
 >>> item = next_item(items)                                       # doctest: +SKIP
->>> session = store.reader_session(reader.uid, item.subject_id)   # doctest: +SKIP
+>>> session = store.reader_session(login, item.subject_id)   # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -161,6 +161,15 @@ class SignatureError(StoreError):
         super().__init__("That is the wrong password or PIN for this reader. Type it again (check Caps Lock).")
 
 
+class NotLoggedInError(SignatureError):
+    """A read was asked for without the reader's password nor a login of this store (issue 14)."""
+
+    def __init__(self) -> None:
+        StoreError.__init__(self, "Log in first: a read opens only for the reader who gave their password "
+                                  "(TrialStore.log_in, or reader_session(…, password=…)).")
+        self.reader_uid = ""
+
+
 class ReaderDisabledError(SignatureError):
     """The reader was disabled by the trial administrator: no log-in, no new read, no signature.
 

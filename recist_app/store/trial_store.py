@@ -4,7 +4,7 @@
     store.add_site("FR01"); store.add_subject("S-001", "FR01", randomised_on=date(2024, 1, 2))
     tp = store.add_timepoint("S-001", "Baseline", date(2024, 1, 5))
     reader = store.add_reader("Dr A", ReaderRole.CENTRAL_READER_1, password="…")
-    read = store.reader_session(reader.uid, "S-001")
+    read = store.reader_session(store.log_in("Dr A", "…"), "S-001")
     t01 = read.add_lesion("T01", "TARGET", organ="LUNG")
 
 Administrative changes (trial, sites, subjects, time points, series, readers, new reads) are
@@ -46,10 +46,12 @@ from recist_app.store.errors import (
     ConstraintError,
     DatabaseError,
     DuplicateError,
+    NotLoggedInError,
     PermissionDeniedError,
     ReaderDisabledError,
     RefusedInputError,
 )
+from recist_app.store.logins import Login, LoginKeys
 from recist_app.store.read_session import ReadSession
 from recist_app.store.repository import SYSTEM, Repository
 from recist_app.store.review import AdjudicationSession
@@ -75,6 +77,7 @@ class TrialStore:
         """Wrap an open database and the uid of its trial (use :meth:`create` or :meth:`open`)."""
         self.db = db
         self.trial_uid = trial_uid
+        self._logins = LoginKeys()
 
     # Opening.
 
@@ -387,36 +390,48 @@ class TrialStore:
 
     # Sessions.
 
-    def reader_session(self, reader_uid: str, subject_id: str, *, password: str | None = None) -> ReadSession:
-        """The read of ``subject_id`` by reader ``reader_uid`` (created, audited, on first use).
+    def log_in(self, reader: str, password: str) -> Login:
+        """The :class:`Login` of the reader (by uid or name) when ``password`` is theirs (as :meth:`authenticate`)."""
+        return self._logins.issue(self.authenticate(reader, password))
 
-        Keep the returned session while the reader works: its undo/redo stack lives in it. Given a
-        ``password``, the reader is authenticated first (:class:`SignatureError` when wrong). A
-        disabled reader gets no session (:class:`ReaderDisabledError`).
+    def reader_session(self, reader: Login | str, subject_id: str, *, password: str | None = None) -> ReadSession:
+        """The read of ``subject_id`` by a logged-in reader (created, audited, on first use).
+
+        ``reader`` is a :class:`Login` of this store (:meth:`log_in`), or a reader's uid with their
+        ``password``; anything else is refused (:class:`NotLoggedInError`), so the audit's actor is
+        always the reader who authenticated. Keep the returned session while the reader works: its
+        undo/redo stack lives in it. A wrong password raises :class:`SignatureError`; a disabled
+        reader gets no session (:class:`ReaderDisabledError`).
         """
+        if isinstance(reader, Login):
+            reader_uid = self._logins.check(reader).uid
+        elif password is None:
+            raise NotLoggedInError()
+        else:
+            reader_uid = reader
         with self.db.write() as session:
             repo = self._repo(session)
             row = repo.reader(reader_uid)
-            if password is not None:
-                signoff.authenticate(row, password)
+            if not isinstance(reader, Login):
+                signoff.authenticate(row, password or "")
             if not row.active:
                 raise ReaderDisabledError(row.uid)
-            reader = mapping.reader(row)
-            if not reader.role.reads:
-                raise PermissionDeniedError(reader.uid, reader.role.value,
+            who = mapping.reader(row)
+            if not who.role.reads:
+                raise PermissionDeniedError(who.uid, who.role.value,
                                             "own a read: adjudicators work on adjudication tasks")
             subject = repo.lock_subject(subject_id)  # one read per subject and central role, even in a race
             reads = repo.reads(subject.uid)
             read = next((r for r in reads if r.reader_uid == reader_uid), None)
             if read is None:
-                if reader.role.is_central and any(repo.reader(r.reader_uid).role == reader.role for r in reads):
-                    raise DuplicateError(f"{reader.role.value.replace('_', ' ')} read of subject", subject_id)
+                if who.role.is_central and any(repo.reader(r.reader_uid).role == who.role for r in reads):
+                    raise DuplicateError(f"{who.role.value.replace('_', ' ')} read of subject", subject_id)
                 uow = UnitOfWork(session)
                 read = uow.insert(ReadRow(uid=new_uid(), subject_uid=subject.uid, reader_uid=reader_uid,
                                           accepted=False, created_at=audit.utc_now()))
-                audit.append(session, actor_uid=reader.uid, actor_name=reader.name, action="create_read",
+                audit.append(session, actor_uid=who.uid, actor_name=who.name, action="create_read",
                              read_uid=read.uid, changes=uow.changes)
-        return ReadSession(self.db, self.trial_uid, reader, read.uid)
+        return ReadSession(self.db, self.trial_uid, who, read.uid)
 
     def adjudicator_session(self, reader_uid: str) -> AdjudicationSession:
         """The adjudicator's session (the reader must have the adjudicator role and be active)."""

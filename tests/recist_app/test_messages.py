@@ -184,7 +184,8 @@ def test_a_wrong_password_and_a_role_that_may_not(trial: Trial, session: ReadSes
     reader_words(denied.value, "central reader 1 role may not adjudicate", "File > Log in as another reader")
     assert "central_reader_1" not in str(denied.value) and denied.value.role == "central_reader_1"
     with pytest.raises(PermissionDeniedError) as denied:
-        trial.store.reader_session(trial.readers[ReaderRole.ADJUDICATOR].uid, SUBJECT)
+        trial.store.reader_session(trial.readers[ReaderRole.ADJUDICATOR].uid, SUBJECT,
+                                   password=PASSWORDS[ReaderRole.ADJUDICATOR])
     reader_words(denied.value, "may not own a read")
     with pytest.raises(ValueError) as short:
         hash_password("123")

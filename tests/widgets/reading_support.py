@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 import resources
 from recist_app.demo.images import DemoImages, load_demo_images
 from recist_app.demo.phantom import LesionTruth
-from recist_app.demo.store import DemoReader, DemoTrial, build_demo_trial
+from recist_app.demo.store import DEMO_READERS, DemoReader, DemoTrial, build_demo_trial
 from recist_app.model.records import Axis, ReaderRole
 from recist_app.store import TrialStore
 from tests.support import SHARED_DIR, require
@@ -124,8 +124,8 @@ def to_screen(view: SliceView, point_mm: tuple[float, float, float]) -> QtCore.Q
 def stored_lines(db: str | Path, reader: str, subject_id: str, label: str, visit: str) -> dict[Axis, float]:
     """Lengths of a lesion's lines at a visit as a fresh connection reads them from the database."""
     with TrialStore.open(db) as store:
-        uid = next(r.uid for r in store.readers() if r.name == reader)
-        snapshot = store.reader_session(uid, subject_id).snapshot()
+        password = {name: secret for name, _role, secret in DEMO_READERS}[reader]
+        snapshot = store.reader_session(store.log_in(reader, password), subject_id).snapshot()
         lesion, tp = snapshot.lesion(label), snapshot.timepoint(visit)
         return {m.line.axis: m.line.length_mm for m in snapshot.measurements
                 if m.lesion_uid == lesion.uid and m.timepoint_uid == tp.uid}
@@ -154,7 +154,7 @@ def blinded_trial(demo: Demo, db: Path) -> Path:
             store.attach_series(tp.uid, study_uid=truth.study_instance_uid, series_uid=truth.series_instance_uid,
                                 path=str(series.folder), modality="CT", description=f"demo CT {visit.visit}",
                                 frame_of_reference_uid=truth.frame_of_reference_uid)
-        session = store.reader_session(site.uid, "STS-001")
+        session = store.reader_session(site.uid, "STS-001", password="site-1")
         session.add_lesion("T01", "TARGET")
     return db
 

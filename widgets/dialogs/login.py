@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from recist_app.model.records import Reader
-from recist_app.store import TrialStore
+from recist_app.store import Login, TrialStore
 from recist_app.store.errors import ReaderDisabledError, SignatureError
 
 ROLE_NAMES = {"site_radiologist": "site radiologist", "central_reader_1": "central reader 1",
@@ -44,6 +44,7 @@ class LoginDialog(QtWidgets.QDialog):
         self.setMinimumWidth(380)
         self._store = store
         self.reader: Reader | None = None
+        self.login: Login | None = None
         # every role (administrators and adjudicators see images), but no disabled reader
         self._readers = [reader for reader in store.readers() if reader.active]
         self.reader_box = QtWidgets.QComboBox()
@@ -86,7 +87,8 @@ class LoginDialog(QtWidgets.QDialog):
         if uid is None:
             return
         try:
-            self.reader = self._store.authenticate(uid, self.password_edit.text())
+            self.login = self._store.log_in(uid, self.password_edit.text())
+            self.reader = self.login.reader
         except ReaderDisabledError as exc:
             self.error_label.setText(str(exc))
             return

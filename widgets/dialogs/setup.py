@@ -27,6 +27,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from recist_app.evaluation.trial_profile import parse_trial_profile
 from recist_app.model.records import Reader, ReaderRole
 from recist_app.store import TrialStore
+from recist_app.store.errors import RefusedInputError
+from recist_app.store.signoff import check_new_password
 from widgets.dialogs.login import ROLE_NAMES
 from widgets.error_display import show_errors
 
@@ -374,13 +376,18 @@ class SetupDialog(QtWidgets.QDialog):
         return True
 
     def _passwords(self, first: QtWidgets.QLineEdit, again: QtWidgets.QLineEdit) -> str | None:
-        """The password typed twice, or None (and a message) when the two differ."""
+        """The password typed twice, or None (and a message) when the two differ or it is too short."""
         if first.text() != again.text():
             self.say("The two passwords differ: type the same password twice.", error=True)
             again.clear()
             again.setFocus()
             return None
-        return first.text()
+        try:
+            return check_new_password(first.text())
+        except RefusedInputError as exc:
+            self.say(str(exc), error=True)
+            first.setFocus()
+            return None
 
     def save_trial_name(self) -> bool:
         """Rename the trial."""

@@ -38,7 +38,7 @@ from recist_app.model.caliper import (
 )
 from recist_app.model.records import Reader, ReadSnapshot, SeriesLink, Timepoint
 from recist_app.read import ReadChanged
-from recist_app.store import TrialStore
+from recist_app.store import Login, TrialStore
 from widgets.dialogs.login import role_name
 from widgets.error_display import show_error, show_errors
 from widgets.panels.lesion_panel import LesionPanel
@@ -91,6 +91,7 @@ class ReadingController(QtCore.QObject):
         self.store: TrialStore | None = None
         self.db: str | None = None
         self.reader: Reader | None = None
+        self.login: Login | None = None
         self.bridge: SessionBridge | None = None
         self.series_preference = SeriesPreference()
         self.subject_id: str | None = None
@@ -199,12 +200,12 @@ class ReadingController(QtCore.QObject):
         self.bridge.history_changed.connect(lambda *_: self.state_changed.emit())
         self.bridge.message.connect(self.say)
         self.loader.clear()
-        self.reader = None
+        self.reader, self.login = None, None
         self._reset()
 
-    def set_reader(self, reader: Reader) -> None:
-        """Work as ``reader``: every view starts afresh with only what this reader may see."""
-        self.reader = reader
+    def set_reader(self, login: Login) -> None:
+        """Work as the reader of ``login``: every view starts afresh with only what this reader may see."""
+        self.login, self.reader = login, login.reader
         self.window.statusBar().clearMessage()
         self._reset()
 
@@ -271,7 +272,7 @@ class ReadingController(QtCore.QObject):
             self._viewed = tuple(self.store.timepoints(subject_id))
             self.browser.set_timepoints(subject_id, self._viewed)
             return True
-        if not self.bridge.open_read(self.reader, subject_id):
+        if self.login is None or not self.bridge.open_read(self.login, subject_id):
             self.subject_id = None
             return False
         snapshot = self.bridge.snapshot

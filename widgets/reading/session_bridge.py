@@ -21,9 +21,9 @@ from assessment.irecist_outcome import IrecistOutcome
 from assessment.outcome import ReadOutcome
 from assessment.read_report import ReadReport
 from recist_app.model.caliper import CaliperRecord
-from recist_app.model.records import Lesion, LesionRole, Reader, ReadSnapshot
+from recist_app.model.records import Lesion, LesionRole, ReadSnapshot
 from recist_app.read import ReadChanged, ReadService
-from recist_app.store import TrialStore
+from recist_app.store import Login, TrialStore
 
 ErrorBoundary = Callable[[str], AbstractContextManager[None]]
 T = TypeVar("T")
@@ -66,12 +66,12 @@ class SessionBridge(QtCore.QObject):
         self._state: ReadChanged | None = None
 
     # -- the read ------------------------------------------------------------------------------
-    def open_read(self, reader: Reader, subject_id: str) -> bool:
-        """Open (creating on first use) ``reader``'s read of ``subject_id``; True when open."""
-        key = (reader.uid, subject_id)
+    def open_read(self, login: Login, subject_id: str) -> bool:
+        """Open (creating on first use) the logged-in reader's read of ``subject_id``; True when open."""
+        key = (login.reader.uid, subject_id)
         with self._errors(f"Could not open the read of {subject_id}"):
             if key not in self._services:
-                service = ReadService(self.store.reader_session(reader.uid, subject_id))
+                service = ReadService(self.store.reader_session(login, subject_id))
                 service.subscribe(partial(self._relay, service))
                 self._services[key] = service
             self._service = self._services[key]

@@ -97,7 +97,9 @@ def run_info(args: argparse.Namespace, out: TextIO | None = None) -> int:
 def run_reader_add(args: argparse.Namespace, out: TextIO | None = None, stdin: TextIO | None = None) -> int:
     """Add the reader ``args.name`` with ``args.role``."""
     stream = out if out is not None else sys.stdout
-    password = read_password(args.password_stdin, stdin if stdin is not None else sys.stdin)
+    from recist_app.store.signoff import check_new_password
+
+    password = check_new_password(read_password(args.password_stdin, stdin if stdin is not None else sys.stdin))
     with open_store(args) as store:
         reader = store.add_reader(args.name, args.role, password, actor=actor(args))
         code = store.trial.code

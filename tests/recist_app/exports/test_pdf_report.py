@@ -57,12 +57,12 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exported]:
         patch.setitem(FORMATS, "pdf", write_pdf)
         demo = build_demo_trial(folder / "demo.sqlite", folder / "images", size=128, slices=16)
         with TrialStore.open(demo.db) as store:
-            session = store.reader_session(demo.demo_reader.uid, "STS-001")
+            session = store.reader_session(demo.demo_reader.uid, "STS-001", password=demo.demo_reader.password)
             baseline = min(session.snapshot().timepoints, key=lambda tp: tp.scan_date or tp.uid)
             signed = session.sign(baseline.uid, demo.demo_reader.password)
             result = export_trial(store, folder / "export", formats=["pdf"])
-            reads = {s: evaluate_read(store.reader_session(demo.demo_reader.uid, s).snapshot(), store.profile)
-                     for s in SUBJECTS}
+            login = store.log_in(demo.demo_reader.uid, demo.demo_reader.password)
+            reads = {s: evaluate_read(store.reader_session(login, s).snapshot(), store.profile) for s in SUBJECTS}
         yield Exported(demo, result, reads, signed.signed_at or "")
 
 

@@ -64,8 +64,9 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exported]:
         with TrialStore.open(demo.db) as store:
             result = export_trial(store, folder / "export", formats=["plots"])
             reads = {}
+            login = store.log_in(demo.demo_reader.uid, demo.demo_reader.password)
             for subject in SUBJECTS:
-                snapshot = store.reader_session(demo.demo_reader.uid, subject).snapshot()
+                snapshot = store.reader_session(login, subject).snapshot()
                 reads[subject] = evaluate_read(snapshot, store.profile)
         yield Exported(demo, result, reads)
 

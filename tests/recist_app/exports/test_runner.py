@@ -125,7 +125,7 @@ def test_two_investigator_reads_of_one_subject_cannot_be_told_apart(one_read: Tr
     store = one_read.store
     apply_full_read(one_read.session(ReaderRole.SITE_RADIOLOGIST), one_read.timepoints)
     other = store.add_reader("Second site reader", ReaderRole.SITE_RADIOLOGIST, "pin-2")
-    apply_full_read(store.reader_session(other.uid, SUBJECT), one_read.timepoints)
+    apply_full_read(store.reader_session(other.uid, SUBJECT, password="pin-2"), one_read.timepoints)
     with pytest.raises(ExportError, match="two reads by the INVESTIGATOR"):
         export_trial(store, tmp_path / "x")
     assert _leftovers(tmp_path) == [] and not (tmp_path / "x").exists()

@@ -15,8 +15,10 @@ import pytest
 
 from recist_app.model.records import Axis, ReaderRole
 from recist_app.store import TrialStore
-from tests.recist_app.store.scenario import SUBJECT, Trial
+from tests.recist_app.store.scenario import PASSWORDS, SUBJECT, Trial
 from tests.recist_app.store.test_crash import _wait_for
+
+READER = ReaderRole.CENTRAL_READER_1
 
 #: The child adds T01, then records a bidirectional caliper through the read service. With "stall",
 #: the unit of work pauses when the first line is written and the second is about to be: were the
@@ -29,8 +31,8 @@ CHILD = textwrap.dedent("""
     from recist_app.store.schema import MeasurementRow
     from recist_app.store.unit_of_work import UnitOfWork
 
-    url, reader_uid, tp_uid, mode = sys.argv[1:5]
-    service = ReadService(TrialStore.open(url).reader_session(reader_uid, "S-001"))
+    url, reader_uid, tp_uid, mode, password = sys.argv[1:6]
+    service = ReadService(TrialStore.open(url).reader_session(reader_uid, "S-001", password=password))
     lesion = service.add_lesion("TARGET")
     print("LESION_COMMITTED", flush=True)
     if mode == "stall":
@@ -56,8 +58,8 @@ CHILD = textwrap.dedent("""
 
 def _run_child(db_url: str, reader_uid: str, tp_uid: str, mode: str, repo_root: Path,
                kill_at: str | None) -> list[str]:
-    child = subprocess.Popen([sys.executable, "-c", CHILD, db_url, reader_uid, tp_uid, mode], cwd=repo_root,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = subprocess.Popen([sys.executable, "-c", CHILD, db_url, reader_uid, tp_uid, mode, PASSWORDS[READER]],
+                             cwd=repo_root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         seen = _wait_for(child, kill_at or "CALIPER_COMMITTED", timeout_s=120)
         if kill_at is not None and kill_at in seen:
@@ -78,7 +80,7 @@ def _run_child(db_url: str, reader_uid: str, tp_uid: str, mode: str, repo_root: 
 def _axes(db_url: str, reader_uid: str, open_store: list[TrialStore]) -> list[Axis]:
     store = TrialStore.open(db_url)
     open_store.append(store)
-    snapshot = store.reader_session(reader_uid, SUBJECT).snapshot()
+    snapshot = store.reader_session(reader_uid, SUBJECT, password=PASSWORDS[READER]).snapshot()
     assert [lesion.label for lesion in snapshot.lesions] == ["T01"]
     return sorted(m.line.axis for m in snapshot.measurements)
 

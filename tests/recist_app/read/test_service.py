@@ -150,7 +150,7 @@ def test_a_subject_registered_before_its_images_opens_with_no_report(trial: Tria
     """Issue 12: subjects are registered before their images arrive; their read opens empty, never an error."""
     trial.store.add_subject("STS-099", "FR01")
     reader = trial.readers[ReaderRole.CENTRAL_READER_1]
-    service = ReadService(trial.store.reader_session(reader.uid, "STS-099"))
+    service = ReadService(trial.store.reader_session(reader.uid, "STS-099", password=PASSWORDS[reader.role]))
     state = service.refresh()
     assert state.snapshot.timepoints == ()
     assert (state.report, state.outcome, state.irecist_outcome) == (None, None, None)

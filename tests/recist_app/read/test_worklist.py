@@ -209,8 +209,8 @@ def disagree(trial: Trial, subject_id: str = SUBJECT, timepoints: tuple[Timepoin
              *, shrink: bool = True) -> AdjudicationTask:
     """Both central reads signed, reader 2 without the new lesion: the task it opens."""
     timepoints = timepoints or trial.timepoints
-    one = trial.store.reader_session(trial.readers[R1].uid, subject_id)
-    two = trial.store.reader_session(trial.readers[R2].uid, subject_id)
+    one = trial.store.reader_session(trial.readers[R1].uid, subject_id, password=PASSWORDS[R1])
+    two = trial.store.reader_session(trial.readers[R2].uid, subject_id, password=PASSWORDS[R2])
     apply_full_read(one, timepoints)
     stable_read(two, timepoints, shrink=shrink)
     created: list[AdjudicationTask] = []

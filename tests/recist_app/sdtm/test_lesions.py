@@ -17,6 +17,7 @@ from recist_app.sdtm.response_tables import RS_COLUMNS
 from tests.recist_app.exports.double_read import read_csv
 from tests.recist_app.store.scenario import (
     FOR_UID,
+    PASSWORDS,
     PROFILE_TEXT,
     SERIES_UID,
     Trial,
@@ -194,7 +195,8 @@ def test_study_days_are_empty_without_a_reference_date(tmp_path: Path) -> None:
     try:
         trial.store.add_subject("S-002", "FR01")
         tp = trial.store.add_timepoint("S-002", "Baseline", date(2024, 1, 5))
-        read = trial.store.reader_session(trial.readers[ReaderRole.SITE_RADIOLOGIST].uid, "S-002")
+        site = ReaderRole.SITE_RADIOLOGIST
+        read = trial.store.reader_session(trial.readers[site].uid, "S-002", password=PASSWORDS[site])
         read.record_measurement(read.add_lesion("T01", "TARGET", organ="LUNG").uid, tp.uid, line(20.0))
         result = export_trial(trial.store, tmp_path / "out", subjects=["S-002"])
     finally:

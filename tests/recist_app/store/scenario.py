@@ -89,7 +89,7 @@ class Trial:
 
     def session(self, role: ReaderRole = ReaderRole.CENTRAL_READER_1) -> ReadSession:
         """The read of the subject by the reader with ``role``."""
-        return self.store.reader_session(self.readers[role].uid, SUBJECT)
+        return self.store.reader_session(self.readers[role].uid, SUBJECT, password=PASSWORDS[role])
 
 
 def make_trial(db_url: str, *, blind_visits: bool = False) -> Trial:

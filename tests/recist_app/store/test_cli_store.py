@@ -82,7 +82,7 @@ def test_reads_list_and_audit_export(created: str, tmp_path: Path, capsys: pytes
         baseline = store.add_timepoint("S-001", "Baseline", date(2024, 1, 5))
         for role in (ReaderRole.CENTRAL_READER_1, ReaderRole.CENTRAL_READER_2):
             reader = store.add_reader(f"Dr {role.value}", role, "pin-1234")
-            session = store.reader_session(reader.uid, "S-001")
+            session = store.reader_session(reader.uid, "S-001", password="pin-1234")
             lesion = session.add_lesion("T01", LesionRole.TARGET, organ="LUNG")
         session.set_status(lesion.uid, baseline.uid, Status.NOT_ASSESSED, reason="image missing")
         session.sign(baseline.uid, "pin-1234")

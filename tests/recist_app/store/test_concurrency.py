@@ -20,7 +20,7 @@ from recist_app.store.errors import ConcurrentChangeError, ConflictError
 from recist_app.store.repository import Repository
 from recist_app.store.schema import LesionRow
 from recist_app.store.unit_of_work import UnitOfWork
-from tests.recist_app.store.scenario import SUBJECT, Trial
+from tests.recist_app.store.scenario import PASSWORDS, SUBJECT, Trial
 from tests.support import REPO_ROOT
 
 READER = ReaderRole.CENTRAL_READER_1
@@ -29,7 +29,7 @@ READER = ReaderRole.CENTRAL_READER_1
 def _workstation(trial: Trial, db_url: str, open_store: list[TrialStore]):
     store = TrialStore.open(db_url)
     open_store.append(store)
-    return store.reader_session(trial.readers[READER].uid, SUBJECT)
+    return store.reader_session(trial.readers[READER].uid, SUBJECT, password=PASSWORDS[READER])
 
 
 def test_stale_edit_from_another_workstation_conflicts(trial: Trial, db_url: str,
@@ -99,16 +99,16 @@ from recist_app.store import TrialStore, signoff
 from recist_app.store.errors import DuplicateError
 
 signoff.SCRYPT_N = 2 ** 10
-db, reader_name, start = sys.argv[1], sys.argv[2], sys.argv[3]
+db, reader_name, password, start = sys.argv[1:5]
 store = TrialStore.open(db)
-reader = next(r for r in store.readers() if r.name == reader_name)
+login = store.log_in(reader_name, password)
 subjects = [s.subject_id for s in store.subjects()]
 while not os.path.exists(start):
     time.sleep(0.001)
 opened = refused = 0
 for subject in subjects:
     try:
-        store.reader_session(reader.uid, subject)
+        store.reader_session(login, subject)
         opened += 1
     except DuplicateError:
         refused += 1
@@ -124,9 +124,10 @@ def test_two_workstations_of_one_central_role_never_make_two_reads_of_a_subject(
         store.add_subject(f"S-{n:03d}", "FR01")
     store.add_reader("Second central reader 1", READER, "pin-second-cr1")
     start = tmp_path / "start"
-    children = [subprocess.Popen([sys.executable, "-c", OPEN_EVERY_READ, db_url, name, str(start)], cwd=REPO_ROOT,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for name in (trial.readers[READER].name, "Second central reader 1")]
+    children = [subprocess.Popen([sys.executable, "-c", OPEN_EVERY_READ, db_url, name, password, str(start)],
+                                 cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for name, password in ((trial.readers[READER].name, PASSWORDS[READER]),
+                                       ("Second central reader 1", "pin-second-cr1"))]
     time.sleep(1.0)  # both have opened the store and wait
     start.touch()
     results = []

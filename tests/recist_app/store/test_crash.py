@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from recist_app.model.records import ReaderRole
 from recist_app.store import TrialStore
-from tests.recist_app.store.scenario import SUBJECT, Trial
+from tests.recist_app.store.scenario import PASSWORDS, SUBJECT, Trial
 
 COMMITS = 12
 BULK_ROWS = 5000
@@ -29,9 +29,9 @@ CHILD = textwrap.dedent("""
     from recist_app.store import TrialStore, audit
     from recist_app.store.schema import MeasurementRow
 
-    url, reader_uid, tp_uid, commits, bulk = sys.argv[1:6]
+    url, reader_uid, tp_uid, commits, bulk, password = sys.argv[1:7]
     store = TrialStore.open(url)
-    session = store.reader_session(reader_uid, "S-001")
+    session = store.reader_session(reader_uid, "S-001", password=password)
     lesion = session.add_lesion("T01", "TARGET", organ="ORGAN-0")
     for n in range(1, int(commits) + 1):
         lesion = session.edit_lesion(lesion, organ=f"ORGAN-{n}")
@@ -61,7 +61,8 @@ def test_sigkill_mid_save_keeps_the_last_committed_state(trial: Trial, db_url: s
     reader = trial.readers[ReaderRole.CENTRAL_READER_1]
     entries_before = len(trial.store.audit_entries())
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, db_url, reader.uid, trial.timepoints[0].uid, str(COMMITS), str(BULK_ROWS)],
+        [sys.executable, "-c", CHILD, db_url, reader.uid, trial.timepoints[0].uid, str(COMMITS), str(BULK_ROWS),
+         PASSWORDS[reader.role]],
         cwd=repo_root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         seen = _wait_for(child, "IN_TRANSACTION", timeout_s=120)
@@ -79,7 +80,7 @@ def test_sigkill_mid_save_keeps_the_last_committed_state(trial: Trial, db_url: s
 
     store = TrialStore.open(db_url)
     open_store.append(store)
-    snapshot = store.reader_session(reader.uid, SUBJECT).snapshot()
+    snapshot = store.reader_session(reader.uid, SUBJECT, password=PASSWORDS[reader.role]).snapshot()
     assert [(lesion.label, lesion.organ) for lesion in snapshot.lesions] == [("T01", f"ORGAN-{COMMITS}")]
     assert snapshot.measurements == ()
     # create_read + add_lesion + the edits, and nothing of the killed command.
@@ -91,7 +92,7 @@ def test_sigkill_mid_save_keeps_the_last_committed_state(trial: Trial, db_url: s
             assert connection.execute(text("PRAGMA foreign_key_check")).all() == []
         assert connection.execute(text("SELECT count(*) FROM measurements")).scalar_one() == 0
     # The database takes new commands: no lock of the dead process is left behind.
-    session = store.reader_session(reader.uid, SUBJECT)
+    session = store.reader_session(reader.uid, SUBJECT, password=PASSWORDS[reader.role])
     session.add_lesion("T02", "TARGET")
     assert [lesion.label for lesion in session.snapshot().lesions] == ["T01", "T02"]
     assert store.verify_chain().ok

@@ -57,7 +57,7 @@ def test_stored_reads_give_every_expected_category(db_url: str, images: DemoImag
     assert not trial.images_written and trial.trial_created
     with TrialStore.open(db_url, trial.trial_code) as store:
         for subject_id in SUBJECTS:
-            session = store.reader_session(trial.demo_reader.uid, subject_id)
+            session = store.reader_session(trial.demo_reader.uid, subject_id, password=trial.demo_reader.password)
             report = session.evaluate()
             visit = visit_ids(store, subject_id)
             expected = [(v.visit_id, v.expected.recist, v.expected.irecist) for v in follow_ups(subject_id)
@@ -103,7 +103,8 @@ def test_read_series_and_measurements_follow_the_ground_truth(db_url: str, image
                         Path(link.path), link.slice_thickness_mm) == (
                     truth.study_instance_uid, truth.series_instance_uid, truth.frame_of_reference_uid, "CT",
                     Path(truth.folder), 5.0)
-            snapshot = store.reader_session(trial.demo_reader.uid, subject.subject_id).snapshot()
+            snapshot = store.reader_session(trial.demo_reader.uid, subject.subject_id,
+                                            password=trial.demo_reader.password).snapshot()
             _check_lesions_and_lines(snapshot, subject.subject_id, visit, images)
 
 
@@ -165,12 +166,13 @@ def test_building_again_duplicates_nothing(db_url: str, images: DemoImages) -> N
 def test_building_again_keeps_the_readers_edits_and_completes_the_rest(db_url: str, images: DemoImages) -> None:
     trial = build(db_url, images)
     with TrialStore.open(db_url, trial.trial_code) as store:
-        session = store.reader_session(trial.demo_reader.uid, "STS-001")
+        session = store.reader_session(trial.demo_reader.uid, "STS-001", password=trial.demo_reader.password)
         session.delete_lesion(session.snapshot().lesion("NT01"))
         store.add_subject("OTHER-1", demo_store.DEMO_SITE)
     build(db_url, images)
     with TrialStore.open(db_url, trial.trial_code) as store:
-        labels = {lesion.label for lesion in store.reader_session(trial.demo_reader.uid, "STS-001").snapshot().lesions}
+        labels = {lesion.label for lesion in store.reader_session(trial.demo_reader.uid, "STS-001",
+                                                                 password=trial.demo_reader.password).snapshot().lesions}
         assert labels == {"T01", "T02", "T03", "T04"}
         assert len(store.subjects()) == 4
 
@@ -200,7 +202,8 @@ def read_content(db_url: str, trial: DemoTrial) -> dict[str, tuple[object, ...]]
     with TrialStore.open(db_url, trial.trial_code) as store:
         content = {}
         for subject in SUBJECTS:
-            snapshot = store.reader_session(trial.demo_reader.uid, subject).snapshot()
+            snapshot = store.reader_session(trial.demo_reader.uid, subject,
+                                            password=trial.demo_reader.password).snapshot()
             labels = {lesion.uid: lesion.label for lesion in snapshot.lesions}
             dates = {tp.uid: tp.scan_date for tp in snapshot.timepoints}
             content[subject] = (
@@ -250,7 +253,7 @@ def test_demo_command(db_url: str, images: DemoImages, capsys: pytest.CaptureFix
     assert status == 0 and "already built" in out and "3 subjects, 11 time points, 11 series" in out
     with TrialStore.open(db_url, "STEREOSARC-DEMO") as store:
         reader = next(r for r in store.readers() if r.name == "Demo Reader")
-        session = store.reader_session(reader.uid, "STS-002")
+        session = store.reader_session(reader.uid, "STS-002", password="demo")
         baseline = store.timepoints("STS-002")[0]
         assert session.sign(baseline.uid, "demo").signed  # the documented password works
         assert session.snapshot().subject.first_dose_on == date(2024, 2, 12)
@@ -266,13 +269,13 @@ def test_demo_command_defaults_and_force(tmp_path: Path, monkeypatch: pytest.Mon
     assert f"images: {data / 'demo_images'} (written;" in out
     with TrialStore.open(data / "trials" / "STEREOSARC-DEMO.sqlite") as store:
         reader = next(r for r in store.readers() if r.name == "Demo Reader")
-        store.reader_session(reader.uid, "STS-001").delete_lesion(
-            store.reader_session(reader.uid, "STS-001").snapshot().lesion("T01"))
+        session = store.reader_session(reader.uid, "STS-001", password="demo")
+        session.delete_lesion(session.snapshot().lesion("T01"))
     status, out, _ = run(capsys, "demo", "--force")
     assert status == 0 and "created:" in out and "(written;" in out
     with TrialStore.open(data / "trials" / "STEREOSARC-DEMO.sqlite") as store:
         reader = next(r for r in store.readers() if r.name == "Demo Reader")
-        assert len(store.reader_session(reader.uid, "STS-001").snapshot().lesions) == 5  # afresh
+        assert len(store.reader_session(reader.uid, "STS-001", password="demo").snapshot().lesions) == 5  # afresh
 
 
 def test_demo_command_bad_input_exits_2(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,7 +10,7 @@ from alembic import command
 from recist_app.model.records import MeasurementPlane, ReaderRole
 from recist_app.store import TrialStore
 from recist_app.store.db import Database, _alembic_config, head_revision
-from tests.recist_app.store.scenario import SUBJECT, Trial, line
+from tests.recist_app.store.scenario import PASSWORDS, SUBJECT, Trial, line
 
 
 def test_a_reformat_line_is_stored_with_its_plane_and_audited(trial: Trial, db_url: str,
@@ -25,7 +25,8 @@ def test_a_reformat_line_is_stored_with_its_plane_and_audited(trial: Trial, db_u
     trial.store.close()
     reopened = TrialStore.open(db_url)
     open_store.append(reopened)
-    snapshot = reopened.reader_session(trial.readers[ReaderRole.CENTRAL_READER_1].uid, SUBJECT).snapshot()
+    snapshot = reopened.reader_session(trial.readers[ReaderRole.CENTRAL_READER_1].uid, SUBJECT,
+                                      password=PASSWORDS[ReaderRole.CENTRAL_READER_1]).snapshot()
     planes = {m.timepoint_uid: m.line.plane for m in snapshot.measurements}
     assert planes == {trial.timepoints[0].uid: MeasurementPlane.SAGITTAL,
                       trial.timepoints[1].uid: MeasurementPlane.AXIAL}
@@ -43,6 +44,6 @@ def test_revision_0006_keeps_the_lines_of_an_older_database_axial(trial: Trial, 
     reopened = TrialStore.open(db_url)  # opening upgrades the schema
     open_store.append(reopened)
     assert reopened.db.revision() == head_revision()
-    reader_uid = trial.readers[ReaderRole.CENTRAL_READER_1].uid
-    (measurement,) = reopened.reader_session(reader_uid, SUBJECT).snapshot().measurements
+    reader_uid, password = trial.readers[ReaderRole.CENTRAL_READER_1].uid, PASSWORDS[ReaderRole.CENTRAL_READER_1]
+    (measurement,) = reopened.reader_session(reader_uid, SUBJECT, password=password).snapshot().measurements
     assert measurement.line == line(40.0) and measurement.line.plane is MeasurementPlane.AXIAL

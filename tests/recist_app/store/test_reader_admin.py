@@ -47,7 +47,7 @@ def test_a_disabled_reader_cannot_log_in_until_enabled_again(trial: Trial) -> No
         store.authenticate(reader.uid, "not the password")  # a wrong password says nothing more
     assert not isinstance(wrong.value, ReaderDisabledError)
     with pytest.raises(ReaderDisabledError, match=DISABLED):
-        store.reader_session(reader.uid, SUBJECT)
+        store.reader_session(reader.uid, SUBJECT, password=PASSWORDS[READER])
     adjudicator = trial.readers[ReaderRole.ADJUDICATOR]
     store.set_reader_active(adjudicator.uid, False, actor="Dr Admin")
     with pytest.raises(ReaderDisabledError, match=DISABLED):
@@ -55,7 +55,7 @@ def test_a_disabled_reader_cannot_log_in_until_enabled_again(trial: Trial) -> No
 
     enabled = store.set_reader_active(reader.uid, True, actor="Dr Admin")
     assert enabled.active and store.authenticate(reader.uid, PASSWORDS[READER]) == enabled
-    assert store.reader_session(reader.uid, SUBJECT).reader == enabled
+    assert store.reader_session(reader.uid, SUBJECT, password=PASSWORDS[READER]).reader == enabled
 
 
 def test_enabling_and_disabling_are_audited_with_the_administrator(trial: Trial) -> None:
@@ -163,7 +163,7 @@ def test_revision_0003_keeps_the_readers_of_an_older_database_active(db_url: str
         assert added.active
         store.add_site("FR01", actor="Old Admin")
         store.add_subject("S-1", "FR01", actor="Old Admin")
-        store.reader_session(added.uid, "S-1")  # a read references its reader
+        store.reader_session(added.uid, "S-1", password="new pin")  # a read references its reader
     with Database.connect(db_url) as db:  # and back: the column goes, the readers and their reads stay
         with db.engine.begin() as connection:
             command.downgrade(_alembic_config(connection), "0002")

@@ -87,7 +87,7 @@ def test_only_the_adjudicator_adjudicates_and_owns_no_read(trial: Trial) -> None
     with pytest.raises(PermissionDeniedError, match="may not adjudicate"):
         trial.store.adjudicator_session(trial.readers[R1].uid)
     with pytest.raises(PermissionDeniedError, match="may not own a read"):
-        trial.store.reader_session(trial.readers[ADJ].uid, SUBJECT)
+        trial.store.reader_session(trial.readers[ADJ].uid, SUBJECT, password=PASSWORDS[ADJ])
 
 
 def test_the_adjudicator_sees_the_open_task_and_both_reads(disagreeing: Disagreement) -> None:
@@ -149,7 +149,7 @@ def test_central_review_allows_one_read_per_central_role(trial: Trial) -> None:
     trial.session(R1)
     second_reader = trial.store.add_reader("Another reader 1", R1, "pin-another")
     with pytest.raises(DuplicateError, match="central reader 1 read of subject"):
-        trial.store.reader_session(second_reader.uid, SUBJECT)
+        trial.store.reader_session(second_reader.uid, SUBJECT, password="pin-another")
 
 
 def test_disagreement_compares_the_protocol_points_only() -> None:

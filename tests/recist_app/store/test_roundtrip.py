@@ -15,6 +15,7 @@ from recist_app.store import TrialStore
 from tests.recist_app.store.scenario import (
     LESIONS,
     LINES,
+    PASSWORDS,
     SBRT,
     STATES,
     SUBJECT,
@@ -32,7 +33,7 @@ def test_full_read_round_trips_and_engine_results_match_in_memory(trial: Trial, 
     reopened = TrialStore.open(db_url)  # a fresh engine: nothing comes from a cache in memory
     open_store.append(reopened)
     reader = trial.readers[ReaderRole.CENTRAL_READER_1]
-    stored = reopened.reader_session(reader.uid, SUBJECT)
+    stored = reopened.reader_session(reader.uid, SUBJECT, password=PASSWORDS[reader.role])
     snapshot = stored.snapshot()
     memory = in_memory_snapshot(reopened, reader, reopened.timepoints(SUBJECT))
 
@@ -70,7 +71,7 @@ def test_full_read_round_trips_and_engine_results_match_in_memory(trial: Trial, 
 def test_engine_input_uses_short_axis_for_nodes_and_rounds_to_a_tenth(trial: Trial) -> None:
     session = trial.session()
     apply_full_read(session, trial.timepoints)
-    read = engine_read(trial.store.reader_session(trial.readers[ReaderRole.CENTRAL_READER_1].uid, SUBJECT)
+    read = engine_read(trial.session(ReaderRole.CENTRAL_READER_1)
                        .snapshot())
     baseline = read.timepoints[0]
     assert baseline.observation("T02").diameter_mm == Decimal("20.0")  # short axis, not the 31 mm long axis

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from recist_app.model import LineMeasurement
-from recist_app.store import TrialStore
-from recist_app.store.errors import SignatureError, TimepointLockedError
+from recist_app.model.records import ReaderRole
+from recist_app.store import Login, TrialStore
+from recist_app.store.errors import NotLoggedInError, ReaderDisabledError, SignatureError, TimepointLockedError
 from tests.recist_app.store.scenario import FOR_UID, PASSWORDS, SERIES_UID, SOP_UID, SUBJECT, Trial
 
 
@@ -36,3 +37,26 @@ def test_a_wrong_password_opens_no_session(trial: Trial) -> None:
     reader = trial.readers[next(iter(PASSWORDS))]
     with pytest.raises(SignatureError, match="wrong password"):
         trial.store.reader_session(reader.uid, SUBJECT, password="not-the-password")
+
+
+def test_a_read_opens_only_for_a_reader_who_logged_in(trial: Trial, db_url: str) -> None:
+    """Issue 14: the audit's actor is whoever authenticated, never a uid passed along without a password."""
+    reader = trial.readers[ReaderRole.CENTRAL_READER_1]
+    with pytest.raises(NotLoggedInError, match="Log in first"):
+        trial.store.reader_session(reader.uid, SUBJECT)
+    login = trial.store.log_in(reader.name, PASSWORDS[reader.role])
+    session = trial.store.reader_session(login, SUBJECT)
+    session.add_lesion("T01", "TARGET", organ="LUNG")
+    assert [(e.action, e.actor_uid) for e in trial.store.audit_entries()[-2:]] == \
+        [("create_read", reader.uid), ("add_lesion", reader.uid)]
+    other = trial.readers[ReaderRole.CENTRAL_READER_2]
+    forged = Login(other, login.proof)  # another reader's name on this login's proof
+    with pytest.raises(NotLoggedInError):
+        trial.store.reader_session(forged, SUBJECT)
+    with TrialStore.open(db_url) as elsewhere, pytest.raises(NotLoggedInError):
+        elsewhere.reader_session(login, SUBJECT)  # a login is good for the store object that issued it only
+    with pytest.raises(SignatureError):
+        trial.store.log_in(reader.name, "not-the-password")
+    trial.store.set_reader_active(reader.uid, False)
+    with pytest.raises(ReaderDisabledError):
+        trial.store.reader_session(login, SUBJECT)  # disabled after log-in: no read either

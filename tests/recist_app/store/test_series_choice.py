@@ -95,7 +95,7 @@ def test_choice_is_stored_audited_per_read_and_survives_reopening(linked: Linked
     trial.store.close()
     reopened = TrialStore.open(db_url)
     open_store.append(reopened)
-    again = reopened.reader_session(trial.readers[ROLE].uid, SUBJECT)
+    again = reopened.reader_session(trial.readers[ROLE].uid, SUBJECT, password=PASSWORDS[ROLE])
     assert again.chosen_series(bl) == SOFT_UID and again.snapshot().series_choices == (choice,)
     assert reopened.verify_chain().ok
 
@@ -241,7 +241,7 @@ def test_upgrade_from_the_previous_head_keeps_the_data(db_url: str) -> None:
 
     with TrialStore.open(db_url) as store:
         assert store.db.revision() == head_revision()
-        again = store.reader_session(trial.readers[ROLE].uid, SUBJECT)
+        again = store.reader_session(trial.readers[ROLE].uid, SUBJECT, password=PASSWORDS[ROLE])
         assert content(again.snapshot()) == content(before)
         assert store.audit_entries() == audit_before and store.verify_chain().ok
         assert [s.series_number for s in store.timepoint_series(linked.bl)] == [None, None]

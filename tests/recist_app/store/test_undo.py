@@ -9,7 +9,7 @@ import pytest
 from recist_app.model.records import Axis, LesionRole, ReaderRole, Status
 from recist_app.store import TrialStore
 from recist_app.store.errors import ConflictError
-from tests.recist_app.store.scenario import SUBJECT, Trial, apply_full_read, line
+from tests.recist_app.store.scenario import PASSWORDS, SUBJECT, Trial, apply_full_read, line
 
 
 def test_every_command_undoes_and_redoes_to_the_exact_snapshot(trial: Trial) -> None:
@@ -73,7 +73,8 @@ def test_undo_refuses_when_someone_else_changed_the_rows(trial: Trial, db_url: s
     session.edit_lesion(lesion, organ="LIVER")
     other = TrialStore.open(db_url)  # the same reader on a second workstation
     open_store.append(other)
-    remote = other.reader_session(trial.readers[ReaderRole.CENTRAL_READER_1].uid, SUBJECT)
+    remote = other.reader_session(trial.readers[ReaderRole.CENTRAL_READER_1].uid, SUBJECT,
+                                  password=PASSWORDS[ReaderRole.CENTRAL_READER_1])
     remote.edit_lesion(remote.snapshot().lesion("T01"), organ="BONE")
     with pytest.raises(ConflictError, match="changed by someone else"):
         session.undo()

@@ -158,7 +158,7 @@ def test_administration_rejects_impossible_input(trial: Trial, tmp_path: Path) -
          '"timepoint_uid" must be a time point'),
         (lambda: store.add_reader("Dr X", "radiologist", "pin-0000"), InvalidRecordError, '"role" must be one of'),
         (lambda: store.add_reader("Reader admin", ReaderRole.ADMIN, "pin-0000"), DuplicateError, "reader"),
-        (lambda: store.reader_session("nobody", SUBJECT), NotFoundError, "No reader 'nobody'"),
+        (lambda: store.reader_session("nobody", SUBJECT, password="pin-nobody"), NotFoundError, "No reader 'nobody'"),
         (lambda: store.subject("S-404"), NotFoundError, "No subject 'S-404'"),
         (lambda: TrialStore.create(tmp_path / "x.sqlite", code=" "), InvalidRecordError, '"code"'),
         (lambda: TrialStore.create(tmp_path / "x.sqlite", code="X", adjudicate_on=("orr",)),

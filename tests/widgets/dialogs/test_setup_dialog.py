@@ -144,20 +144,27 @@ def test_readers_added_disabled_enabled_and_given_a_new_password(qtbot: QtBot, d
     role_box = find(dialog, QtWidgets.QComboBox, "readerRole")
     assert isinstance(role_box, QtWidgets.QComboBox)
     role_box.setCurrentIndex(role_box.findData("central_reader_2"))
-    type_into(qtbot, dialog, "readerPassword", "secret-1")
-    type_into(qtbot, dialog, "readerPasswordAgain", "secret-2")
+    type_into(qtbot, dialog, "readerPassword", "long secret 1")
+    type_into(qtbot, dialog, "readerPasswordAgain", "long secret 2")
     with qtbot.assertNotEmitted(dialog.changed):
         click(qtbot, dialog, "addReader")
     assert dialog.status_label.text() == "The two passwords differ: type the same password twice."
     assert "Dr New" not in {r.name for r in store.readers()} and dialog.reader_again_edit.text() == ""
-    type_into(qtbot, dialog, "readerPasswordAgain", "secret-1")
+    for edit in ("readerPassword", "readerPasswordAgain"):
+        type_into(qtbot, dialog, edit, "pin-1")
+    with qtbot.assertNotEmitted(dialog.changed):
+        click(qtbot, dialog, "addReader")
+    assert dialog.status_label.text().startswith("A reader's password needs at least 10 characters")
+    assert "Dr New" not in {r.name for r in store.readers()}
+    for edit in ("readerPassword", "readerPasswordAgain"):
+        type_into(qtbot, dialog, edit, "long secret 1")
     with qtbot.waitSignal(dialog.changed):
         click(qtbot, dialog, "addReader")
     added = reader_named(store, "Dr New")
     assert added.role.value == "central_reader_2" and added.active and last_audit(store) == ("add_reader", ADMIN)
     assert dialog.status_label.text() == "Added reader Dr New (central reader 2)."
     assert dialog.selected_reader() == added  # the new reader is selected
-    assert store.authenticate("Dr New", "secret-1") == added
+    assert store.authenticate("Dr New", "long secret 1") == added
     assert "Dr New" in login_names(qtbot, store)
 
     assert not dialog.enable_button.isEnabled()
@@ -173,11 +180,11 @@ def test_readers_added_disabled_enabled_and_given_a_new_password(qtbot: QtBot, d
     assert reader_named(store, "Dr New").active and "Dr New" in login_names(qtbot, store)
 
     assert dialog.password_group.title() == "New password for Dr New"
-    type_into(qtbot, dialog, "newPassword", "secret-3")
-    type_into(qtbot, dialog, "newPasswordAgain", "secret-3")
+    type_into(qtbot, dialog, "newPassword", "long secret 3")
+    type_into(qtbot, dialog, "newPasswordAgain", "long secret 3")
     with qtbot.waitSignal(dialog.changed):
         click(qtbot, dialog, "setPassword")
-    assert store.authenticate("Dr New", "secret-3").name == "Dr New"
+    assert store.authenticate("Dr New", "long secret 3").name == "Dr New"
     assert last_audit(store) == ("set_reader_password", ADMIN)
 
     select_uid(table, reader_named(store, ADMIN).uid)  # an administrator cannot disable themself here

@@ -44,7 +44,8 @@ class Demo:
     store: TrialStore
 
     def session(self, subject_id: str) -> ReadSession:
-        return self.store.reader_session(self.trial.demo_reader.uid, subject_id)
+        return self.store.reader_session(self.trial.demo_reader.uid, subject_id,
+                                         password=self.trial.demo_reader.password)
 
 
 def open_demo(folder: Path) -> Iterator[Demo]:

@@ -151,7 +151,7 @@ def test_log_in_lands_on_the_worklists_next_read_with_the_prior_beside_it(window
     reader = demo.reader(DEMO)
     assert window.store is not None
     uid = next(r.uid for r in window.store.readers() if r.name == DEMO)
-    session = window.store.reader_session(uid, "STS-001")
+    session = window.store.reader_session(uid, "STS-001", password=reader.password)
     session.sign(session.snapshot().timepoint("BASELINE").uid, reader.password)  # baseline read and signed
     log_in(window, reader)
     reading = window.reading

@@ -11,10 +11,11 @@ from PySide6 import QtWidgets
 from pytestqt.qtbot import QtBot
 
 from recist_app.demo.phantom import LesionTruth
+from recist_app.demo.store import DEMO_READERS
 from recist_app.model.caliper import CaliperKind, CaliperRecord
 from recist_app.model.errors import InvalidRecordError
 from recist_app.model.records import Axis, LesionRole, Status
-from recist_app.store import TrialStore
+from recist_app.store import Login, TrialStore
 from recist_app.store.errors import SignatureError, TimepointLockedError
 from tests.widgets.reading_support import Demo
 from widgets.reading.session_bridge import SessionBridge
@@ -27,8 +28,10 @@ def bridge(app: QtWidgets.QApplication, store: TrialStore, demo: Demo) -> Sessio
     return bridge
 
 
-def reader_of(store: TrialStore, name: str) -> object:
-    return next(r for r in store.readers() if r.name == name)
+def reader_of(store: TrialStore, name: str) -> Login:
+    """The demo reader ``name`` logged in (the bridge opens reads for logged-in readers only)."""
+    password = {reader: secret for reader, _role, secret in DEMO_READERS}[name]
+    return store.log_in(name, password)
 
 
 def record(demo: Demo, visit_id: str, lesion_id: str, kind: CaliperKind, subject_id: str = "STS-001",

@@ -59,10 +59,11 @@ def copy_read(source: ReadSnapshot, target: ReadSession, skip: frozenset[str] = 
 def make_disagreement(demo: Demo, subject_id: str = SUBJECT, skip: frozenset[str] = frozenset({"NL01"})) -> None:
     """Both central reads of ``subject_id`` signed; reader 2 leaves out the lesions in ``skip``."""
     with TrialStore.open(demo.trial.db) as store:
-        source = store.reader_session(demo.reader(SITE_READER).uid, subject_id).snapshot()
+        site = demo.reader(SITE_READER)
+        source = store.reader_session(site.uid, subject_id, password=site.password).snapshot()
         for role, name in CENTRAL.items():
             reader = demo.reader(name)
-            session = store.reader_session(reader.uid, subject_id)
+            session = store.reader_session(reader.uid, subject_id, password=reader.password)
             copy_read(source, session, skip if role is ReaderRole.CENTRAL_READER_2 else frozenset())
             for tp in source.timepoints:
                 session.sign(tp.uid, reader.password)
@@ -167,8 +168,7 @@ def test_enter_and_double_click_open_the_row_at_its_time_point(app: QtWidgets.QA
 def test_open_next_goes_to_the_first_read_in_progress(app: QtWidgets.QApplication, qtbot: QtBot,
                                                       store: TrialStore, demo: Demo) -> None:
     name = CENTRAL[ReaderRole.CENTRAL_READER_2]
-    reader = store.authenticate(name, demo.reader(name).password)
-    session = store.reader_session(reader.uid, "STS-002")
+    session = store.reader_session(store.log_in(name, demo.reader(name).password), "STS-002")
     session.add_lesion("T01", "TARGET", organ="LUNG")  # STS-002 is now in progress, STS-001 not started
     panel = panel_for(qtbot, store, demo, name)
     assert panel.items[1].status is WorkStatus.IN_PROGRESS
@@ -270,8 +270,8 @@ def test_an_adjudicator_without_tasks_sees_why(app: QtWidgets.QApplication, qtbo
 
 def test_screenshots(app: QtWidgets.QApplication, qtbot: QtBot, store: TrialStore, demo: Demo, shots: Path) -> None:
     name = CENTRAL[ReaderRole.CENTRAL_READER_2]
-    reader = store.authenticate(name, demo.reader(name).password)
-    store.reader_session(reader.uid, "STS-002").add_lesion("T01", "TARGET", organ="LUNG")
+    store.reader_session(store.log_in(name, demo.reader(name).password), "STS-002").add_lesion(
+        "T01", "TARGET", organ="LUNG")
     panel = panel_for(qtbot, store, demo, name)
     panel.resize(720, 260)
     assert panel.grab().save(str(shots / "worklist.png"))
