@@ -1,7 +1,9 @@
-"""Options shared by the trial-database sub-commands: ``--db``, ``--trial``, ``--user`` and dates.
+"""Options shared by the trial-database sub-commands: ``--db``, ``--trial`` and dates.
 
 ``--db`` takes a SQLite file path or a ``postgresql://user@host/database`` URL; without it,
 ``--trial CODE`` names the trial's default SQLite file in the user data folder (platformdirs).
+Who changes something is who is logged in (issue 14), never a name typed on the command line:
+the audit's actor of an administrative command is the database login (:func:`actor`).
 """
 
 from __future__ import annotations
@@ -15,13 +17,11 @@ from typing import Any
 from recist_app.model.errors import InvalidRecordError
 
 
-def add_db_options(parser: Any, *, user: bool = False) -> None:
-    """Register ``--db`` and ``--trial`` (and ``--user`` for commands that change something)."""
+def add_db_options(parser: Any) -> None:
+    """Register ``--db`` and ``--trial``."""
     parser.add_argument("--db", help="trial database: a SQLite file or a postgresql://user@host/database URL")
     parser.add_argument("--trial", metavar="CODE",
                         help="trial code: picks the default SQLite file without --db, or one trial of a shared server")
-    if user:
-        parser.add_argument("--user", help="who makes the change, for the audit trail (default: the login name)")
 
 
 def database(args: argparse.Namespace) -> str | Path:
@@ -43,8 +43,13 @@ def open_store(args: argparse.Namespace) -> Any:
 
 
 def actor(args: argparse.Namespace) -> str:
-    """``--user`` or the login name."""
-    return getattr(args, "user", None) or getpass.getuser()
+    """Who the audit names for an administrative command: the database login, i.e. the user of a
+    ``postgresql://`` URL (libpq's default, the account name, when the URL has none), and for a SQLite
+    file the operating-system account that runs the command (the file's access is the account's)."""
+    from recist_app.store.db import database_url
+
+    url = database_url(database(args))
+    return (url.username if url.get_backend_name() == "postgresql" and url.username else None) or getpass.getuser()
 
 
 def parse_date(text: str | None, argument: str) -> date | None:

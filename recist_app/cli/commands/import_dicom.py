@@ -1,7 +1,6 @@
 """``import-dicom``: scan folders and attach the series to subjects and time points.
 
     python main.py import-dicom PATH [PATH ...] [--add-subjects --site SITE] [--dry-run] [--db DB | --trial CODE]
-                                [--user U]
 
 Series are matched to subjects by (0010,0020) *Patient ID* (= the pseudonymised subject id) and
 to time points by (0008,0020) *Study Date*; a missing time point is created and named by the trial
@@ -42,7 +41,7 @@ def add_parser(subparsers: Any) -> None:
                         help="make unknown patients subjects (subject id = Patient ID) at --site")
     parser.add_argument("--site", default="", help="with --add-subjects: the site of new subjects (created if missing)")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
-    add_db_options(parser, user=True)
+    add_db_options(parser)
     parser.set_defaults(handler=run)
 
 

@@ -2,7 +2,7 @@
 
     python main.py subject add ID --site CODE [--arm ARM] [--randomised YYYY-MM-DD]
                                [--first-dose YYYY-MM-DD] [--prev-pfs-days N [--prev-pfs-censored]]
-                               [--db DB | --trial CODE] [--user U]
+                               [--db DB | --trial CODE]
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def add_parser(subparsers: Any) -> None:
     add.add_argument("--first-dose", help="first-dose date, YYYY-MM-DD")
     add.add_argument("--prev-pfs-days", type=int, help="PFS of the previous line in days (growth modulation index)")
     add.add_argument("--prev-pfs-censored", action="store_true", help="the previous-line PFS is censored")
-    add_db_options(add, user=True)
+    add_db_options(add)
     add.set_defaults(handler=run_add)
 
 

@@ -1,9 +1,9 @@
 """``trial create|info|reader add|disable|enable``: create a trial database, describe one, manage its readers.
 
-    python main.py trial create CODE [--name TEXT] [--profile P.toml] [--blind-visits] [--db DB] [--user U]
+    python main.py trial create CODE [--name TEXT] [--profile P.toml] [--blind-visits] [--db DB]
     python main.py trial info [--db DB | --trial CODE] [--json]
     python main.py trial reader add NAME --role ROLE [--db DB] [--password-stdin] [--json]
-    python main.py trial reader disable|enable NAME [--db DB] [--user U]
+    python main.py trial reader disable|enable NAME [--db DB]
 
 ``create`` makes the schema through the migrations (a new SQLite file by default:
 ``<user data dir>/trials/CODE.sqlite``) and the trial with its protocol profile. ``info`` prints
@@ -38,7 +38,7 @@ def add_parser(subparsers: Any) -> None:
     create.add_argument("--profile", help="protocol profile (TOML) over the RULES §7 defaults")
     create.add_argument("--blind-visits", action="store_true",
                         help="central readers see time points as TP1, TP2 … in a randomised order, undated")
-    add_db_options(create, user=True)
+    add_db_options(create)
     create.set_defaults(handler=run_create)
     info = actions.add_parser("info", help="describe a trial")
     add_db_options(info)
@@ -54,13 +54,13 @@ def add_parser(subparsers: Any) -> None:
     add.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
     add.add_argument("--json", action="store_true",
                      help='print {"reader_id", "name", "role", "db_role"} (db_role: null on SQLite)')
-    add_db_options(add, user=True)
+    add_db_options(add)
     add.set_defaults(handler=run_reader_add)
     for action, verb in (("disable", "stop a reader from logging in (reads and signatures stay)"),
                          ("enable", "let a disabled reader log in again")):
         toggle = reader_actions.add_parser(action, help=verb, description=verb[0].upper() + verb[1:] + ".")
         toggle.add_argument("name", help="the reader's name as the log-in dialog lists it")
-        add_db_options(toggle, user=True)
+        add_db_options(toggle)
         toggle.set_defaults(handler=run_reader_toggle, active=action == "enable")
 
 

@@ -9,8 +9,11 @@ the unequivocal new lesion makes the last follow-up PD.
 from __future__ import annotations
 
 import dataclasses
+import getpass
 from dataclasses import dataclass
 from datetime import date
+
+from sqlalchemy import make_url
 
 from recist_app.model.records import (
     Axis,
@@ -146,3 +149,10 @@ def content(snapshot: ReadSnapshot) -> ReadSnapshot:
     """``snapshot`` with time-stamps blanked (to compare what a reader recorded)."""
     return dataclasses.replace(snapshot, measurements=tuple(dataclasses.replace(m, recorded_at="")
                                                             for m in snapshot.measurements))
+
+
+def database_login(db_url: str) -> str:
+    """Who the audit names for a command-line change (issue 14): the URL's user on PostgreSQL, the
+    account running the tests on SQLite."""
+    url = make_url(db_url) if "://" in db_url else None
+    return (url.username if url is not None and url.username else None) or getpass.getuser()

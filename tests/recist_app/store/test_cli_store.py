@@ -13,7 +13,7 @@ import pytest
 from recist_app.cli import main
 from recist_app.model.records import LesionRole, ReaderRole, Status
 from recist_app.store import TrialStore
-from tests.recist_app.store.scenario import PROFILE_TEXT
+from tests.recist_app.store.scenario import PROFILE_TEXT, database_login
 from tests.support import SHARED_DIR, require
 
 LUNG = SHARED_DIR / "data" / "ct" / "lung_pet_ct_dx"
@@ -30,7 +30,7 @@ def created(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     profile = tmp_path / "profile.toml"
     profile.write_text(PROFILE_TEXT, encoding="utf-8")
     status, out, err = run(capsys, "trial", "create", "STEREOSARC", "--db", db_url, "--name", "SBRT trial",
-                           "--profile", str(profile), "--blind-visits", "--user", "alice")
+                           "--profile", str(profile), "--blind-visits")
     assert (status, err) == (0, "") and out.startswith("Created trial STEREOSARC in ")
     return db_url
 
@@ -49,7 +49,7 @@ def test_trial_create_and_info(created: str, capsys: pytest.CaptureFixture[str])
     with TrialStore.open(created) as store:
         subject = store.subject("S-001")
         assert (subject.randomised_on.isoformat(), subject.prev_pfs_days) == ("2024-01-02", 120)
-        assert store.audit_entries()[0].actor_name == "alice"
+        assert store.audit_entries()[0].actor_name == database_login(created)  # the database login, never free text
 
 
 def test_bad_input_exits_2_with_one_line(created: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -121,7 +121,7 @@ def test_import_dicom_dry_run_then_import(created: str, capsys: pytest.CaptureFi
     with TrialStore.open(created) as store:  # the dry run wrote nothing
         assert len(store.audit_entries()) == entries and store.timepoints("Lung_Dx-A0001") == ()
 
-    status, out, _ = run(capsys, "import-dicom", str(LUNG), "--db", created, "--user", "importer")
+    status, out, _ = run(capsys, "import-dicom", str(LUNG), "--db", created)
     assert status == 0 and out.splitlines()[-1].endswith("3 series attached.")
     with TrialStore.open(created) as store:
         (first,) = store.timepoints("Lung_Dx-A0001")
@@ -129,7 +129,7 @@ def test_import_dicom_dry_run_then_import(created: str, capsys: pytest.CaptureFi
         link = first.series[0]
         assert link.modality == "CT" and link.slice_thickness_mm == 5.0 and Path(link.path).is_dir()
         assert link.frame_of_reference_uid
-        assert {e.actor_name for e in store.audit_entries()[entries:]} == {"importer"}
+        assert {e.actor_name for e in store.audit_entries()[entries:]} == {database_login(created)}
     status, out, _ = run(capsys, "import-dicom", str(LUNG), "--dry-run", "--db", created)
     assert out.splitlines()[-1].startswith("Dry run: 0 series to attach (0 new time point(s)), 3 already attached")
 
@@ -147,13 +147,13 @@ def test_trial_reader_add_reads_the_password_from_stdin(created: str, capsys: py
     """Issue 12: readers are added without a password on the command line; --json for scripts."""
     monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
     status, out, err = run(capsys, "trial", "reader", "add", "Dr Central", "--role", "central_reader_1",
-                           "--password-stdin", "--json", "--db", created, "--user", "admin")
+                           "--password-stdin", "--json", "--db", created)
     added = json.loads(out)
     assert (status, err) == (0, "")
     assert (added["name"], added["role"], added["db_role"]) == ("Dr Central", "central_reader_1", None)
     with TrialStore.open(created) as store:
         assert store.authenticate("Dr Central", "correct horse battery").uid == added["reader_id"]
-        assert store.audit_entries()[-1].actor_name == "admin"
+        assert store.audit_entries()[-1].actor_name == database_login(created)
     monkeypatch.setattr("sys.stdin", io.StringIO("another secret\n"))
     status, out, _ = run(capsys, "trial", "reader", "add", "Dr Adjudicator", "--role", "adjudicator",
                          "--password-stdin", "--db", created)
@@ -206,7 +206,7 @@ def test_import_dicom_adds_unknown_patients_as_subjects(created: str, capsys: py
     require(LUNG.is_dir() and COVID.is_dir(), "shared data is missing; clone ../shared beside the project")
     assert run(capsys, "subject", "add", "STS-WAITING", "--site", "FR01", "--db", created)[0] == 0
     status, out, err = run(capsys, "import-dicom", str(LUNG), str(COVID), "--add-subjects", "--site", "TCIA",
-                           "--db", created, "--user", "importer")
+                           "--db", created)
     assert (status, err) == (0, "") and "new subject at TCIA" in out and "→ skip" not in out
     info = json.loads(run(capsys, "trial", "info", "--db", created, "--json")[1])
     assert info["sites"] == ["FR01", "TCIA"]

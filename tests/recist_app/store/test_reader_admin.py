@@ -19,7 +19,7 @@ from recist_app.store import TrialStore
 from recist_app.store.db import Database, _alembic_config, head_revision
 from recist_app.store.errors import ConstraintError, NotFoundError, ReaderDisabledError, SignatureError
 from recist_app.store.signoff import hash_password
-from tests.recist_app.store.scenario import PASSWORDS, SUBJECT, Trial, line
+from tests.recist_app.store.scenario import PASSWORDS, SUBJECT, Trial, database_login, line
 
 READER = ReaderRole.CENTRAL_READER_1
 DISABLED = "This reader is disabled: ask the trial administrator."
@@ -187,14 +187,15 @@ def test_cli_disables_and_enables_a_reader_by_name(db_url: str, capsys: pytest.C
     monkeypatch.setattr("sys.stdin", io.StringIO("a good password\n"))
     assert run(capsys, "trial", "reader", "add", "Dr Z", "--role", "site_radiologist", "--password-stdin",
                "--db", db_url)[0] == 0
-    assert run(capsys, "trial", "reader", "disable", "Dr Z", "--db", db_url, "--user", "alice") == \
+    assert run(capsys, "trial", "reader", "disable", "Dr Z", "--db", db_url) == \
         (0, "Reader Dr Z of CLI is disabled\n", "")
     assert run(capsys, "trial", "reader", "disable", "Dr Z", "--db", db_url) == \
         (0, "Reader Dr Z of CLI is already disabled\n", "")
     with TrialStore.open(db_url) as store:
         with pytest.raises(ReaderDisabledError):
             store.authenticate("Dr Z", "a good password")
-        assert [(e.action, e.actor_name) for e in store.audit_entries()][-1] == ("disable_reader", "alice")
+        last = store.audit_entries()[-1]
+        assert (last.action, last.actor_name) == ("disable_reader", database_login(db_url))
     assert run(capsys, "trial", "reader", "enable", "Dr Z", "--db", db_url) == \
         (0, "Reader Dr Z of CLI is enabled\n", "")
     with TrialStore.open(db_url) as store:
