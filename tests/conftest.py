@@ -18,6 +18,14 @@ def log_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.fixture(autouse=True, scope="session")
+def audit_key_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The SQLite trials' audit keys go to a temporary folder, never the user's (``RECIST_AUDIT_KEY_DIR``)."""
+    folder = tmp_path_factory.mktemp("audit-keys")
+    os.environ["RECIST_AUDIT_KEY_DIR"] = str(folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     """The project root (the folder holding ``main.py``)."""

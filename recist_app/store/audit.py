@@ -7,6 +7,11 @@ removing or reordering any entry breaks the chain from there on: :func:`verify_c
 
 Appends lock the single ``audit_head`` row (``SELECT … FOR UPDATE``; on SQLite the write lock
 already serialises), so concurrent commands extend one linear chain.
+
+The chain alone does not stop a forger who recomputes every hash from the changed entry on: keys
+kept outside the database do (:mod:`recist_app.store.audit_keys`; SQLite signs every entry, PostgreSQL
+the checkpoints of :mod:`recist_app.store.audit_checkpoint`), and :mod:`recist_app.store.audit_replay`
+checks that the log explains every row of the data (:mod:`recist_app.store.audit_verify` does all).
 """
 
 from __future__ import annotations
@@ -22,11 +27,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from recist_app.model.errors import InvalidRecordError
 from recist_app.model.records import AuditEntry
+from recist_app.store import audit_keys
 from recist_app.store.schema import AuditHeadRow, AuditRow
 from recist_app.store.unit_of_work import RowChange
 
@@ -55,13 +61,24 @@ def entry_hash(entry: AuditRow | AuditEntry) -> str:
 
 def append(session: Session, *, actor_uid: str, actor_name: str, action: str, read_uid: str = "",
            changes: Sequence[RowChange] = (), reason: str = "") -> AuditRow:
-    """Append one entry in the caller's transaction (committed or rolled back with the command)."""
+    """Append one entry in the caller's transaction (committed or rolled back with the command).
+
+    On PostgreSQL the owner's function ``audit_append`` (migration 0007) locks the head, stamps the
+    server's time and chains the entry; on SQLite the entry is chained here and signed with the
+    trial's key (:func:`recist_app.store.audit_keys.entry_key`; :class:`AuditKeyError` when it is lost).
+    """
+    changes_json = canonical_json([change.to_json() for change in changes])
+    if session.get_bind().dialect.name == "postgresql":
+        seq = session.execute(text("SELECT audit_append(:actor_uid, :actor_name, :action, :read_uid, :changes, "
+                                   ":reason)"),
+                              {"actor_uid": actor_uid, "actor_name": actor_name, "action": action,
+                               "read_uid": read_uid, "changes": changes_json, "reason": reason}).scalar_one()
+        return session.get_one(AuditRow, seq)
     head = session.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()).scalar_one()
     row = AuditRow(seq=head.seq + 1, at_utc=utc_now(), actor_uid=actor_uid, actor_name=actor_name,
-                   action=action, read_uid=read_uid,
-                   changes=canonical_json([change.to_json() for change in changes]),
-                   reason=reason, prev_hash=head.hash)
+                   action=action, read_uid=read_uid, changes=changes_json, reason=reason, prev_hash=head.hash)
     row.hash = entry_hash(row)
+    row.mac = audit_keys.entry_key(session, head.seq, head.hash).mac(row.hash)
     session.add(row)
     head.seq, head.hash = row.seq, row.hash
     session.flush()

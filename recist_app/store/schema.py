@@ -312,7 +312,7 @@ class AdjudicationRow(Base):
 
 
 class AuditRow(Base):
-    """One append-only audit entry; ``hash`` = SHA-256 over its content and ``prev_hash``."""
+    """One append-only audit entry; ``hash`` = SHA-256 over its content and ``prev_hash`` (``mac``: revision 0007)."""
 
     __tablename__ = "audit_log"
     kind = "audit entry"
@@ -326,6 +326,9 @@ class AuditRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    #: SQLite: HMAC-SHA256 of ``hash`` under the trial's audit key (:mod:`~recist_app.store.audit_keys`);
+    #: None on PostgreSQL, where the owner's key signs checkpoints instead, and before revision 0007.
+    mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class AuditHeadRow(Base):

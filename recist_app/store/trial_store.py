@@ -353,7 +353,7 @@ class TrialStore:
     def set_reader_password(self, reader_uid: str, password: str, actor: str = SYSTEM_ACTOR) -> Reader:
         """Give reader ``reader_uid`` a new password or PIN (only its salted scrypt hash is stored).
 
-        Audited as ``set_reader_password``; the audit trail shows the hash as ``***``.
+        Audited as ``set_reader_password``; the audit trail shows a SHA-256 digest of the hash only.
         """
         password_hash = hash_password(password)
 

@@ -42,15 +42,19 @@ class RowChange:
         return RowChange(self.table, self.key, self.after, self.before)
 
     def to_json(self) -> dict[str, Any]:
-        """The change as JSON-ready data for the audit row (secrets' hashes redacted)."""
+        """The change as JSON-ready data for the audit row (paths and password hashes as digests)."""
         return {"table": self.table, "key": self.key, "before": _redacted(self.before), "after": _redacted(self.after)}
 
 
-#: Columns never copied into the audit trail (it is exported; the hash stays in the readers table).
-REDACTED_COLUMNS = frozenset({"password_hash"})
-#: Columns the audit trail records by their SHA-256 only: a series folder may be named after the patient, and
-#: the same change names the series by its UID (issue 14); the digest still lets a row be checked against the log.
-DIGESTED_COLUMNS = frozenset({"path"})
+#: Columns never copied into the audit trail. Empty since issue 14: a reader's password hash is recorded as a
+#: digest (below), so that a hash replaced directly in the database is caught; logs written before hold ``***``.
+REDACTED_COLUMNS: frozenset[str] = frozenset()
+#: Columns the audit trail records by their SHA-256 only, so that it can be exported yet still checked against
+#: the rows (:mod:`recist_app.store.audit_replay`): a series folder may be named after the patient, and the same
+#: change names the series by its UID (issue 14); the digest of a salted scrypt hash reveals nothing of it.
+DIGESTED_COLUMNS = frozenset({"path", "password_hash"})
+#: What logs written before issue 14 hold in place of a password hash.
+REDACTED = "***"
 
 
 def digest(value: object) -> str:
@@ -61,7 +65,7 @@ def digest(value: object) -> str:
 def _redacted(values: Image | None) -> Image | None:
     if values is None:
         return None
-    return {name: "***" if name in REDACTED_COLUMNS else digest(value) if name in DIGESTED_COLUMNS else value
+    return {name: REDACTED if name in REDACTED_COLUMNS else digest(value) if name in DIGESTED_COLUMNS else value
             for name, value in values.items()}
 
 
