@@ -6,7 +6,6 @@ empty field means missing, SDTMIG v3.4 column names (matched case-insensitively)
 
 from __future__ import annotations
 
-import calendar
 import csv
 import functools
 import io
@@ -17,12 +16,15 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from recist_app.errors import InputFileError
+from recist_app.sdtm.errors import DateProblem
+from recist_app.sdtm.file_format import delimiter_problem, encoding_problem, format_problem, nul_line, read_head
+from recist_app.sdtm.iso_dates import SdtmDate, sdtm_date
+from recist_app.sdtm.numeric import number_problem, parse_number
 
 MISSING_TOKENS = frozenset({"", "NA"})
 
@@ -91,7 +93,9 @@ def read_columns(path: str | Path, required: Sequence[str] = ()) -> Columns:
         records = list(reader)
     if [] in records or not all(map(str.strip, map(operator.itemgetter(0), filter(None, records)))):
         records = [fields for fields in records if _has_data(fields)]  # blank lines or blank first fields
-    if records and min(map(len, records)) < len(header):
+    if not records:
+        raise _no_data(name)
+    if min(map(len, records)) < len(header):
         records = [fields + [""] * (len(header) - len(fields)) for fields in records]
     return Columns(name, header, records)
 
@@ -102,36 +106,75 @@ def read_table(path: str | Path, required: Sequence[str] = ()) -> list[Row]:
     Raises
     ------
     InputFileError
-        If the file cannot be read or a ``required`` column is absent.
+        If the file cannot be read, is not UTF-8 comma-separated text (XPT, Excel, another
+        encoding or delimiter), has a column twice or lacks a ``required`` one, or has no data row.
     """
     name = str(path)
     with _reader(path) as (reader, header):
         _check_required(name, header, required)
-        return [Row(name, reader.line_num, dict(zip(header, _clean(fields), strict=False)))
+        rows = [Row(name, reader.line_num, dict(zip(header, _clean(fields), strict=False)))
                 for fields in reader if _has_data(fields)]
+    if not rows:
+        raise _no_data(name)
+    return rows
+
+
+def _no_data(name: str) -> InputFileError:
+    return InputFileError(name, 1, "the file has a header but no data rows, so there is nothing to read; "
+                                   "check that the export was not cut short.")
 
 
 @contextmanager
 def _reader(path: str | Path) -> Iterator[tuple[Any, tuple[str, ...]]]:
-    """A csv reader past the header, and the header upper-cased; I/O problems → InputFileError."""
+    """A csv reader past the header, and the header upper-cased; I/O and format problems →
+    InputFileError naming the line (:mod:`recist_app.sdtm.file_format`)."""
     name = str(path)
+    reader: Any = None
     try:
+        problem = format_problem(read_head(path))
+        if problem is not None:
+            raise InputFileError(name, 1, f"{problem}.")
+        if (line := nul_line(path)) is not None:
+            raise InputFileError(name, line, "holds a NUL byte (binary data, not CSV text); export the dataset "
+                                             "again as UTF-8 CSV.")
         with open(path, newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
             if header is None:
                 raise InputFileError(name, None, "the file is empty; expected a CSV header row.")
-            yield reader, tuple(c.strip().upper() for c in header)
+            yield reader, _header(name, header)
     except OSError as exc:
         raise InputFileError(name, None, f"cannot be read ({exc.strerror or exc}).") from exc
-    except (csv.Error, UnicodeDecodeError) as exc:
-        raise InputFileError(name, None, f"is not a readable CSV file ({exc}).") from exc
+    except UnicodeDecodeError as exc:
+        found = encoding_problem(path)
+        line, problem = found if found is not None else (None, f"is not UTF-8 ({exc})")
+        raise InputFileError(name, line, f"the file {problem}.") from exc
+    except csv.Error as exc:
+        line = reader.line_num if reader is not None else None
+        raise InputFileError(name, line, f"is not a readable CSV file ({exc}).") from exc
+
+
+def _header(name: str, fields: list[str]) -> tuple[str, ...]:
+    """The header upper-cased and stripped; a column named twice (case-insensitively) is an error."""
+    header = tuple(c.strip().upper() for c in fields)
+    problem = delimiter_problem(header)
+    if problem is not None:
+        raise InputFileError(name, 1, f"{problem}.")
+    seen: dict[str, int] = {}
+    for position, column in enumerate(header, start=1):
+        if column and column in seen:
+            raise InputFileError(name, 1, f"column {column} appears twice in the header (columns {seen[column]} "
+                                          f"and {position}); keep one copy so every value has one meaning.")
+        seen.setdefault(column, position)
+    return header
 
 
 def _check_required(name: str, header: tuple[str, ...], required: Sequence[str]) -> None:
     missing = [c for c in required if c not in header]
     if missing:
-        raise InputFileError(name, 1, f"required column(s) {', '.join(missing)} missing from the header.")
+        problem = delimiter_problem(header, any_field=True)
+        hint = f" ({problem})" if problem else ""
+        raise InputFileError(name, 1, f"required column(s) {', '.join(missing)} missing from the header{hint}.")
 
 
 def _line_of(path: str, index: int) -> int | None:
@@ -160,53 +203,48 @@ def _clean(fields: list[str]) -> list[str]:
     return fields
 
 
-def parse_date(row: Row, column: str) -> tuple[date, bool]:
-    """Parse an ISO 8601 date (time part ignored); a partial date is imputed (RULES §7 A17).
+def parse_date(row: Row, column: str, partial: bool = True) -> SdtmDate:
+    """The ISO 8601 date of ``column`` (:mod:`recist_app.sdtm.iso_dates`); a ``YYYY-MM`` date is
+    imputed to the month's last day and flagged (RULES §7 A17) unless ``partial`` is False.
 
-    ``YYYY-MM`` → last day of that month; ``YYYY`` → 31 December. Returns (date, imputed).
+    Raises
+    ------
+    InputFileError
+        Naming the row's file, line and value when the date is empty or refused.
     """
     text = row.get(column)
     if not text:
         raise row.error(f"{column} is empty; a date (YYYY-MM-DD) is required.")
-    parsed = iso_date(text)
-    if parsed is None:
-        raise row.error(f"{column} {text!r} is not an ISO 8601 date (YYYY-MM-DD, YYYY-MM or YYYY).")
-    return parsed
-
-
-@functools.lru_cache(maxsize=4096)
-def iso_date(text: str) -> tuple[date, bool] | None:
-    """(date, imputed) of an ISO 8601 date or partial date; None when it is not one."""
-    parts = text.split("T", 1)[0].split("-")
     try:
-        if len(parts) == 3:
-            return date(int(parts[0]), int(parts[1]), int(parts[2])), False
-        if len(parts) == 2:
-            year, month = int(parts[0]), int(parts[1])
-            return date(year, month, calendar.monthrange(year, month)[1]), True
-        if len(parts) == 1 and len(parts[0]) == 4:
-            return date(int(parts[0]), 12, 31), True
-    except ValueError:
-        pass
-    return None
+        return sdtm_date(text, partial)
+    except DateProblem as problem:
+        raise row.error(f"{column} {text!r} {problem}.") from None
 
 
 @functools.lru_cache(maxsize=1024)
 def canonical_visit(text: str) -> str:
-    """VISITNUM as one spelling per visit: '2', '2.0' and '02' are visit '2'; 9.2 stays '9.2'."""
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return text
-    return format_decimal(value) if value.is_finite() else text
+    """VISITNUM as one spelling per visit: '2', '2.0' and '02' are visit '2'; 9.2 stays '9.2'.
+
+    Text that is not a number (:func:`~recist_app.sdtm.numeric.parse_number`) is returned as is;
+    the readers refuse it first (:func:`visit_problem`).
+    """
+    value = parse_number(text)
+    return text if value is None else format_decimal(value)
 
 
 def visit_key(text: str) -> Decimal:
     """VISITNUM as a number for ordering (9.2 sorts between 9 and 10); '' sorts last."""
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return Decimal("Infinity")
+    value = parse_number(text)
+    return Decimal("Infinity") if value is None else value
+
+
+def visit_problem(text: str) -> str | None:
+    """Why ``text`` is not a usable VISITNUM (SDTM: a number), or None when it is one."""
+    if not text:
+        return "VISITNUM is empty; every result needs the number of its visit."
+    if parse_number(text) is None:
+        return f"VISITNUM {text!r} {number_problem(text)}."
+    return None
 
 
 def format_decimal(value: Decimal | None, places: int | None = None) -> str:

@@ -1,7 +1,8 @@
-"""Errors of the CDISC SDTM writers (ARCHITECTURE C7): typed, with the offending values as attributes.
+"""Errors of the CDISC SDTM writers and readers (ARCHITECTURE C7): typed, with the offending values.
 
 Every class derives from :class:`SdtmError`, itself a :class:`~recist_app.errors.RecistAppError`.
-The SDTM readers report an unusable input row as :class:`~recist_app.errors.InputFileError`.
+The SDTM readers report an unusable input row as :class:`~recist_app.errors.InputFileError`
+(file, line, value); a :class:`CellProblem` from a value parser becomes one of those.
 """
 
 from __future__ import annotations
@@ -70,3 +71,20 @@ class XptConstraintError(SdtmError, ValueError):
 
     def __reduce__(self) -> tuple[type, tuple[object, ...]]:
         return (type(self), (self.dataset, self.what, self.value, self.limit))
+
+
+class CellProblem(SdtmError, ValueError):
+    """What is wrong with one cell of an SDTM input, in words that follow the value.
+
+    Raised by the value parsers (:mod:`recist_app.sdtm.iso_dates`, :mod:`recist_app.sdtm.tr_results`),
+    which do not know the file; the readers re-raise it as
+    :class:`~recist_app.errors.InputFileError` naming file, line and value.
+    """
+
+
+class DateProblem(CellProblem):
+    """An ``--DTC`` or subject-table date that is refused (RULES §7 A17; issue 13)."""
+
+
+class ResultProblem(CellProblem):
+    """A TR result (number, unit or state) that is refused (CDISC.md §3.1–§3.3; issue 13)."""

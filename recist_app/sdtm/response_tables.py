@@ -19,6 +19,7 @@ from enum import StrEnum
 from assessment.domain import Response, TimepointResult
 from assessment.read_report import ReadReport
 from recist_app.sdtm.csv_io import CellValue, format_decimal
+from recist_app.sdtm.iso_dates import is_partial
 
 RS_COLUMNS = ("STUDYID", "DOMAIN", "USUBJID", "RSSEQ", "RSTESTCD", "RSTEST", "RSCAT", "RSSCAT",
               "RSORRES", "RSSTRESC", "RSEVAL", "RSEVALID", "VISITNUM", "VISIT", "RSDTC", "RSDY")
@@ -56,7 +57,8 @@ def study_day(reference: date | None, when: date) -> int | None:
 
 def rs_rows(reports: list[ReadReport], day: StudyDay) -> Iterator[tuple[CellValue, ...]]:
     """RS rows (values in :data:`RS_COLUMNS` order) of every read and follow-up visit, numbered per
-    subject (RSSEQ)."""
+    subject (RSSEQ). ``RSDTC`` is the scan date as given, so a ``YYYY-MM`` date stays partial (the
+    SDTM form of RULES §7 A17's flag) and its ``RSDY`` is empty (SDTMIG §4.4.4)."""
     seq: dict[str, int] = {}
     for report in reports:
         read = report.read
@@ -64,7 +66,8 @@ def rs_rows(reports: list[ReadReport], day: StudyDay) -> Iterator[tuple[CellValu
         for rscat, rsscat, code, value, tp in _results(report):
             seq[subject] = number = seq.get(subject, 0) + 1
             yield (read.study_id, "RS", subject, number, code, RS_TESTS[code], rscat, rsscat, value, value,
-                   read.evaluator, read.evaluator_id, tp.visit_id, tp.visit, tp.date_text, day(subject, tp.date))
+                   read.evaluator, read.evaluator_id, tp.visit_id, tp.visit, tp.date_text,
+                   None if is_partial(tp.date_text) else day(subject, tp.date))
 
 
 def _results(report: ReadReport) -> Iterator[tuple[str, str, str, str, TimepointResult]]:

@@ -2,25 +2,28 @@
 
 RS: rows with ``RSTESTCD = OVRLRESP``; ``RSCAT`` empty means "RECIST 1.1", ``iRECIST`` (any
 case) selects the iRECIST responses (CDISC.md §6). A read is ``USUBJID`` + ``RSEVAL`` +
-``RSEVALID``. The result is ``RSSTRESC`` (``RSORRES`` when empty) and the date ``RSDTC`` (partial
-dates imputed to the last day of the month, A17).
-SUBJECTS: ``USUBJID``, ``RANDDT``, ``TRTSDT`` and optional ``DTHDT``; optional ``PFS_PREV_DAYS``
-(previous-line PFS in days, for the growth modulation index, RULES §4.2) and ``PFS_PREV_CNSR``
-(0/1, default 0).
+``RSEVALID``. The result is ``RSSTRESC`` (``RSORRES`` when empty) and the date ``RSDTC`` (``YYYY-MM``
+imputed to the last day of the month and flagged, A17; :mod:`recist_app.sdtm.iso_dates`). Two
+rows of one read, category and date with different results are an error naming both lines; the
+same result twice counts once.
+SUBJECTS (ADSL-like): ``USUBJID``, ``RANDDT``, ``TRTSDT`` and optional ``DTHDT``, complete dates
+(an ADaM date is never partial: impute it in ADSL, with its flag, before giving it here);
+optional ``PFS_PREV_DAYS`` (previous-line PFS in whole days up to :data:`MAX_PREVIOUS_PFS_DAYS`,
+for the growth modulation index, RULES §4.2) and ``PFS_PREV_CNSR`` (0/1, default 0).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from assessment.best_response import Assessment
 from recist_app.errors import InputFileError
-from recist_app.sdtm.csv_io import Row, parse_date, read_table
+from recist_app.sdtm.csv_io import Row, parse_date, read_table, visit_problem
+from recist_app.sdtm.numeric import is_whole, parse_number
 
 OVERALL_RESPONSE = "OVRLRESP"
 RECIST11_CATEGORY = "RECIST 1.1"
@@ -42,6 +45,8 @@ START_COLUMNS = {"randomisation": "RANDDT", "first_dose": "TRTSDT"}
 
 RS_REQUIRED = ("USUBJID", "RSTESTCD", "RSSTRESC", "RSDTC")
 SUBJECTS_REQUIRED = ("USUBJID", "RANDDT", "TRTSDT")
+#: A previous line's PFS longer than a century is a typing error (RULES §4.2).
+MAX_PREVIOUS_PFS_DAYS = 36525
 
 
 @dataclass(frozen=True)
@@ -91,19 +96,20 @@ def read_subjects(path: str | Path, reference_date: str) -> list[Subject]:
     if column is None:
         raise InputFileError(str(path), None, f"unknown reference_date {reference_date!r}.")
     subjects: list[Subject] = []
-    seen: set[str] = set()
+    seen: dict[str, int | None] = {}
     for row in read_table(path, required=SUBJECTS_REQUIRED):
         usubjid = _usubjid(row)
         if usubjid in seen:
-            raise row.error(f"USUBJID {usubjid!r} appears twice; list each subject once.")
-        seen.add(usubjid)
+            raise row.error(f"USUBJID {usubjid!r} appears twice (lines {seen[usubjid]} and {row.line}); "
+                            "list each subject once.")
+        seen[usubjid] = row.line
         if not row.get(column):
             raise row.error(
                 f"{column} is empty for subject {usubjid!r}; it is the start date because the "
                 f"profile's reference_date is {reference_date!r}. Fill it in or change the profile."
             )
-        start, _ = parse_date(row, column)
-        death = parse_date(row, "DTHDT")[0] if row.get("DTHDT") else None
+        start = parse_date(row, column, partial=False).value
+        death = parse_date(row, "DTHDT", partial=False).value if row.get("DTHDT") else None
         if death is not None and death < start:
             raise row.error(f"DTHDT {death} is before the start date {column} {start}.")
         subjects.append(Subject(usubjid, start, death, _previous_pfs(row)))
@@ -133,6 +139,28 @@ def read_overall_responses_by_category(
     known_subjects: Collection[str] | None = None,
     categories: Sequence[str] = (RECIST11_CATEGORY, IRECIST_CATEGORY),
 ) -> dict[str, dict[ReadKey, tuple[Assessment, ...]]]:
+    """RS ``OVRLRESP`` assessments per category (as given) and read; see :func:`read_responses`."""
+    return read_responses(path, known_subjects, categories).assessments
+
+
+@dataclass(frozen=True)
+class OverallResponses:
+    """RS ``OVRLRESP`` assessments per category and read, each sorted by date, and the dates whose
+    day was imputed (RULES §7 A17: every row of the read on that date was ``YYYY-MM``)."""
+
+    assessments: dict[str, dict[ReadKey, tuple[Assessment, ...]]]
+    imputed: dict[str, dict[ReadKey, frozenset[date]]] = field(default_factory=dict)
+
+    def imputed_dates(self, category: str, key: ReadKey) -> frozenset[date]:
+        """The imputed dates of one read of ``category`` (empty when none)."""
+        return self.imputed.get(category, {}).get(key, frozenset())
+
+
+def read_responses(
+    path: str | Path,
+    known_subjects: Collection[str] | None = None,
+    categories: Sequence[str] = (RECIST11_CATEGORY, IRECIST_CATEGORY),
+) -> OverallResponses:
     """RS ``OVRLRESP`` assessments per category (as given) and read, in one pass over the file.
 
     Every OVRLRESP row is validated (A18), whatever its ``RSCAT``: a RECIST 1.1 row (or empty
@@ -144,13 +172,16 @@ def read_overall_responses_by_category(
     Raises
     ------
     InputFileError
-        On a missing column, an unknown or empty result, an invalid date or an unknown subject.
+        On a missing column, no OVRLRESP row at all, an unknown or empty result, an invalid date,
+        an unknown subject, or two different results of one read on one date.
     """
     wanted = {c.upper(): c for c in categories}
-    reads: dict[str, dict[ReadKey, list[Assessment]]] = {c: defaultdict(list) for c in categories}
+    found: dict[tuple[str, ReadKey, date], tuple[Assessment, Row, bool]] = {}
+    overall_rows = 0
     for row in read_table(path, required=RS_REQUIRED):
         if row.get("RSTESTCD").upper() != OVERALL_RESPONSE:
             continue
+        overall_rows += 1
         usubjid = _usubjid(row)
         if known_subjects is not None and usubjid not in known_subjects:
             raise row.error(f"USUBJID {usubjid!r} is not in the subject table; add it there.")
@@ -158,14 +189,43 @@ def read_overall_responses_by_category(
         response = _response(row, rscat)
         if rscat not in wanted:
             continue
-        day, _ = parse_date(row, "RSDTC")
-        visit = row.get("VISITNUM") or row.get("VISIT")
-        key = ReadKey(usubjid, row.get("RSEVAL"), row.get("RSEVALID"))
-        reads[wanted[rscat]][key].append(Assessment(day, response, visit))
-    return {
-        category: {key: tuple(sorted(items, key=lambda a: a.date)) for key, items in by_read.items()}
-        for category, by_read in reads.items()
-    }
+        day, imputed = parse_date(row, "RSDTC")
+        visit = row.get("VISITNUM")
+        if visit and (problem := visit_problem(visit)) is not None:
+            raise row.error(problem)
+        slot = (wanted[rscat], ReadKey(usubjid, row.get("RSEVAL"), row.get("RSEVALID")), day)
+        assessment = Assessment(day, response, visit or row.get("VISIT"))
+        earlier = found.get(slot)
+        if earlier is None:
+            found[slot] = (assessment, row, imputed)
+        elif earlier[0].response != response:
+            texts = {earlier[1].get("RSDTC"), row.get("RSDTC")}
+            given = "" if texts == {day.isoformat()} else f" (RSDTC {' and '.join(map(repr, sorted(texts)))})"
+            raise row.error(
+                f"two different OVRLRESP results for subject {usubjid!r} on {day}{given} in {wanted[rscat]}: "
+                f"{earlier[0].response!r} and {response!r} (lines {earlier[1].line} and {row.line}); keep one.")
+        elif earlier[2] and not imputed:
+            found[slot] = (earlier[0], earlier[1], False)  # the same result with the complete date
+    if not overall_rows:
+        raise InputFileError(str(path), None, "has no OVRLRESP rows (RSTESTCD); best overall response and "
+                                              "PFS need the overall response of each assessment.")
+    return _grouped(found, categories)
+
+
+def _grouped(found: Mapping[tuple[str, ReadKey, date], tuple[Assessment, Row, bool]],
+             categories: Sequence[str]) -> OverallResponses:
+    """The assessments of :func:`read_responses` per category and read, sorted by date."""
+    reads: dict[str, dict[ReadKey, list[Assessment]]] = {c: defaultdict(list) for c in categories}
+    imputed: dict[str, dict[ReadKey, set[date]]] = {c: defaultdict(set) for c in categories}
+    for (category, key, day), (assessment, _, was_imputed) in found.items():
+        reads[category][key].append(assessment)
+        if was_imputed:
+            imputed[category][key].add(day)
+    return OverallResponses(
+        {category: {key: tuple(sorted(items, key=lambda a: a.date)) for key, items in by_read.items()}
+         for category, by_read in reads.items()},
+        {category: {key: frozenset(days) for key, days in by_read.items()} for category, by_read in imputed.items()},
+    )
 
 
 def reads_by_subject(
@@ -219,14 +279,11 @@ def _previous_pfs(row: Row) -> PreviousPfs | None:
     text = row.get("PFS_PREV_DAYS")
     days = None
     if text:
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite() or number < 0 or number != number.to_integral_value():
+        number = parse_number(text)
+        if number is None or number < 0 or not is_whole(number) or number > MAX_PREVIOUS_PFS_DAYS:
             raise row.error(
-                f"PFS_PREV_DAYS {text!r} is not a non-negative whole number of days; "
-                "give the previous-line PFS in days or leave it empty."
+                f"PFS_PREV_DAYS {text!r} is not a non-negative whole number of days (at most "
+                f"{MAX_PREVIOUS_PFS_DAYS}, a century); give the previous-line PFS in days or leave it empty."
             )
         days = int(number)
     flag = row.get("PFS_PREV_CNSR")

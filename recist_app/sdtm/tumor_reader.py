@@ -5,13 +5,17 @@ Mapping (CDISC.md §2–§3, §5; RULES §7 A17, A18):
 - A read is USUBJID + ``--EVAL`` + ``--EVALID``. ``TUSTRESC`` (else ``TUORRES``) gives the role;
   a ``TULOC`` containing ``LYMPH NODE`` marks a node.
 - Nodes are measured by ``LPERP`` (or ``SAXIS``), other lesions by ``LDIAM`` (or ``DIAMETER``);
-  other TR tests are ignored. ``TRORRES = TOO SMALL TO MEASURE`` counts 5 mm.
+  other TR tests are ignored. Results, units (cm → mm) and states: :mod:`recist_app.sdtm.tr_results`.
 - ``TUMSTATE`` gives non-target and new-lesion states. ``TUMOR MERGED`` (as a state, or
   ``TRSTAT = NOT DONE`` with ``TRREASND = TUMOR MERGED``) counts 0 mm. Fragments of a split lesion
   are TR rows whose TRLNKID is the parent's plus ``.1``, ``.2`` …; they are summed.
 - No TR row, or ``TRSTAT = NOT DONE``, means not assessed.
-- Time points are ordered by date (partial dates imputed to the month's last day), then VISITNUM.
+- Time points are ordered by date (``YYYY-MM`` imputed to the month's last day, A17; a year alone
+  is refused: :mod:`recist_app.sdtm.iso_dates`), then VISITNUM (a number on every TR row).
   Baseline is the visit where TU identified the target / non-target lesions, else the earliest.
+- Nothing is dropped or overwritten silently: a TU read without TR results, a lesion or SUPPTU
+  flag given twice with different values, or two different results of one lesion at one visit
+  is an error naming both lines.
 """
 
 from __future__ import annotations
@@ -20,21 +24,25 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal, NamedTuple, TypedDict
 
 from assessment.domain import Lesion, LesionRole, Observation, Read, Status, Timepoint
+from recist_app.errors import InputFileError
 from recist_app.sdtm.csv_io import (
     Columns,
     Row,
     canonical_visit,
-    iso_date,
     parse_date,
     read_columns,
     read_table,
     visit_key,
+    visit_problem,
 )
+from recist_app.sdtm.errors import ResultProblem
+from recist_app.sdtm.iso_dates import is_partial, iso_date
+from recist_app.sdtm.tr_results import TrResult, measurement, state
 
 TU_REQUIRED = ("USUBJID", "TULNKID", "TUSTRESC", "TULOC")
 TR_REQUIRED = ("USUBJID", "TRLNKID", "TRTESTCD", "VISITNUM", "TRDTC")
@@ -43,16 +51,6 @@ SUPPTU_REQUIRED = ("USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QVAL")
 NODAL_TESTS = ("LPERP", "SAXIS")
 NON_NODAL_TESTS = ("LDIAM", "DIAMETER")
 USED_TESTS = frozenset({*NODAL_TESTS, *NON_NODAL_TESTS, "TUMSTATE"})
-TOO_SMALL_TEXT = "TOO SMALL TO MEASURE"
-TUMOR_STATES = {
-    "PRESENT": Status.PRESENT,
-    "ABSENT": Status.ABSENT,
-    "UNEQUIVOCAL PROGRESSION": Status.UNEQUIVOCAL_PROGRESSION,
-    "UNEQUIVOCAL": Status.UNEQUIVOCAL_PROGRESSION,
-    "EQUIVOCAL": Status.EQUIVOCAL,
-    "FURTHER ENLARGEMENT": Status.FURTHER_ENLARGEMENT,
-    "TUMOR MERGED": Status.MERGED,
-}
 _FlagName = Literal["irradiated", "previously_irradiated"]
 IRRADIATION_QNAMS: dict[str, _FlagName] = {"TUIRRSTD": "irradiated", "TUPREVIR": "previously_irradiated"}
 _FRAGMENT = re.compile(r"^(?P<parent>.+)\.(?P<n>\d+)$")
@@ -72,10 +70,13 @@ class _ReadBuilder:
     """Mutable gathering of one read's rows before the frozen Read is built."""
 
     study_id: str = ""
+    first_line: int | None = None  # the TU line of the read's first lesion
     lesions: dict[str, Lesion] = field(default_factory=dict)
+    lesion_lines: dict[str, int | None] = field(default_factory=dict)  # lesion id → TU line
     identified_at: dict[str, str] = field(default_factory=dict)  # lesion id → TU VISITNUM
     visits: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # TR record indexes
     flags: dict[str, _Flags] = field(default_factory=lambda: defaultdict(_Flags))  # SUPPTU, by lesion id
+    flag_lines: dict[tuple[str, str], int | None] = field(default_factory=dict)  # (lesion, flag) → line
 
     def flagged_lesions(self) -> tuple[Lesion, ...]:
         """The lesions with their SUPPTU irradiation flags applied."""
@@ -134,7 +135,7 @@ def group_tumor_tables(tu_path: str | Path, tr_path: str | Path,
     table = read_columns(tr_path, TR_REQUIRED)
     tr = _TrColumns(*(table.column(c) for c in _TR_SOURCE))
     keys = zip(table.column("USUBJID"), table.column("TREVAL"), table.column("TREVALID"), strict=True)
-    visits = {text: canonical_visit(text) for text in set(tr.visit)}
+    visits = _canonical_visits(table, tr.visit)
     for index, (key, visit) in enumerate(zip(keys, map(visits.__getitem__, tr.visit), strict=True)):
         found = builders.get(key)
         if found is None:
@@ -142,7 +143,25 @@ def group_tumor_tables(tu_path: str | Path, tr_path: str | Path,
                 f"no TU lesions for USUBJID {key[0]!r}, TREVAL {key[1]!r}, TREVALID {key[2]!r}; "
                 "every TR read needs its TU records.")
         found.visits[visit].append(index)
-    return [PendingRead(key, builders[key], table, tr) for key in sorted(builders) if builders[key].visits]
+    for key, builder in builders.items():
+        if not builder.visits:
+            raise InputFileError(
+                str(tu_path), builder.first_line,
+                f"USUBJID {key[0]!r} (TUEVAL {key[1]!r}, TUEVALID {key[2]!r}) has TU lesions but no TR results "
+                f"in {table.path}; every TU read needs its TR records (remove the read from TU if it was never "
+                "assessed).")
+    return [PendingRead(key, builders[key], table, tr) for key in sorted(builders)]
+
+
+def _canonical_visits(table: Columns, visit_texts: tuple[str, ...]) -> dict[str, str]:
+    """VISITNUM text → canonical visit, refusing an empty or non-numeric VISITNUM (naming its line)."""
+    visits: dict[str, str] = {}
+    for text in set(visit_texts):
+        problem = visit_problem(text)
+        if problem is not None:
+            raise table.row(visit_texts.index(text)).error(problem)
+        visits[text] = canonical_visit(text)
+    return visits
 
 
 class _TrColumns(NamedTuple):
@@ -155,14 +174,16 @@ class _TrColumns(NamedTuple):
     status: tuple[str, ...]
     reason_not_done: tuple[str, ...]
     original: tuple[str, ...]
+    original_unit: tuple[str, ...]
     standard_text: tuple[str, ...]
     standard_number: tuple[str, ...]
+    standard_unit: tuple[str, ...]
     date_text: tuple[str, ...]
 
 
 #: The TR variable of each :class:`_TrColumns` field, in field order.
-_TR_SOURCE = ("VISITNUM", "VISIT", "TRLNKID", "TRTESTCD", "TRSTAT", "TRREASND", "TRORRES", "TRSTRESC",
-              "TRSTRESN", "TRDTC")
+_TR_SOURCE = ("VISITNUM", "VISIT", "TRLNKID", "TRTESTCD", "TRSTAT", "TRREASND", "TRORRES", "TRORRESU",
+              "TRSTRESC", "TRSTRESN", "TRSTRESU", "TRDTC")
 
 
 def _key(row: Row, evaluator: str, evaluator_id: str) -> ReadKey:
@@ -171,6 +192,8 @@ def _key(row: Row, evaluator: str, evaluator_id: str) -> ReadKey:
 
 
 def _add_lesion(builder: _ReadBuilder, row: Row) -> None:
+    if not row.get("USUBJID"):
+        raise row.error("USUBJID is empty; every lesion needs its subject.")
     lesion_id = row.get("TULNKID")
     if not lesion_id:
         raise row.error("TULNKID is empty; every lesion needs an identifier.")
@@ -180,20 +203,30 @@ def _add_lesion(builder: _ReadBuilder, row: Row) -> None:
     except ValueError:
         allowed = ", ".join(r.value for r in LesionRole)
         raise row.error(f"TUSTRESC {text!r} is not one of {allowed}.") from None
+    visit = row.get("VISITNUM")
+    if visit and (problem := visit_problem(visit)) is not None:
+        raise row.error(problem)
     fragment = _FRAGMENT.match(lesion_id)
     if row.get("TUTESTCD") == "TUSPLIT" or (fragment and fragment["parent"] in builder.lesions):
         return  # a fragment of a split lesion: its TR rows are summed into the parent
     if lesion_id in builder.lesions:
-        raise row.error(f"duplicate lesion id TULNKID {lesion_id!r} for this subject and reader.")
+        raise row.error(f"duplicate lesion id TULNKID {lesion_id!r} for this subject and reader "
+                        f"(lines {builder.lesion_lines[lesion_id]} and {row.line}).")
+    study = row.get("STUDYID")
+    if builder.study_id and study and study != builder.study_id:
+        raise row.error(f"STUDYID {study!r} differs from {builder.study_id!r} of this subject's lesions "
+                        f"(lines {builder.first_line} and {row.line}); one read belongs to one study.")
     location = row.get("TULOC")
-    builder.study_id = builder.study_id or row.get("STUDYID")
+    builder.study_id = builder.study_id or study
+    builder.first_line = builder.first_line or row.line
     builder.lesions[lesion_id] = Lesion(lesion_id, role, location, nodal="LYMPH NODE" in location.upper())
-    builder.identified_at[lesion_id] = canonical_visit(row.get("VISITNUM"))
+    builder.lesion_lines[lesion_id] = row.line
+    builder.identified_at[lesion_id] = canonical_visit(visit)
 
 
 def _apply_supptu(reads: list[tuple[ReadKey, _ReadBuilder]], row: Row) -> None:
     """Set a lesion's irradiation flag from a SUPPTU row on every read of its subject that QEVAL
-    names (all of them when QEVAL is empty)."""
+    names (all of them when QEVAL is empty); a flag set twice to different values is an error."""
     attribute = IRRADIATION_QNAMS.get(row.get("QNAM").upper())
     if attribute is None or row.get("IDVAR").upper() != "TULNKID":
         return
@@ -201,14 +234,21 @@ def _apply_supptu(reads: list[tuple[ReadKey, _ReadBuilder]], row: Row) -> None:
     if value not in ("Y", "N"):
         raise row.error(f"QVAL {row.get('QVAL')!r} for {row.get('QNAM')} must be Y or N.")
     evaluator = row.get("QEVAL")  # the read's evaluator id (RADIOLOGIST 1) or evaluator (INVESTIGATOR)
+    lesion_id = row.get("IDVARVAL")
     matched = False
     for (_, reader, reader_id), builder in reads:
-        lesion_id = row.get("IDVARVAL")
         if lesion_id in builder.lesions and evaluator in ("", reader, reader_id):
-            builder.flags[lesion_id][attribute] = value == "Y"
+            flags = builder.flags[lesion_id]
+            if attribute in flags and flags[attribute] != (value == "Y"):
+                raise row.error(
+                    f"{row.get('QNAM')} of lesion {lesion_id!r} is given as {'N' if value == 'Y' else 'Y'} and as "
+                    f"{value} (lines {builder.flag_lines[lesion_id, attribute]} and {row.line}); keep one value "
+                    "per lesion.")
+            flags[attribute] = value == "Y"
+            builder.flag_lines[lesion_id, attribute] = row.line
             matched = True
     if not matched:
-        raise row.error(f"IDVARVAL {row.get('IDVARVAL')!r} matches no TU lesion of subject {row.get('USUBJID')!r}.")
+        raise row.error(f"IDVARVAL {lesion_id!r} matches no TU lesion of subject {row.get('USUBJID')!r}.")
 
 
 def _build(key: ReadKey, builder: _ReadBuilder, table: Columns, tr: _TrColumns) -> Read:
@@ -242,8 +282,10 @@ def _visit_date(indexes: list[int], table: Columns, tr: _TrColumns) -> tuple[dat
         if parsed is None:
             parse_date(table.row(index), "TRDTC")  # raises the error naming file, line and value
         else:
-            dated.append((parsed[0], text, index))
-    return min(dated, key=lambda item: item[0])
+            dated.append((parsed.value, text, index))
+    # Earliest date; on a tie, a complete date before an imputed one, then the shortest text (no
+    # time part), so that the row order never decides.
+    return min(dated, key=lambda item: (item[0], is_partial(item[1]), len(item[1]), item[1]))
 
 
 def _baseline_visit(builder: _ReadBuilder, order: list[str]) -> str:
@@ -257,47 +299,93 @@ def _baseline_visit(builder: _ReadBuilder, order: list[str]) -> str:
 
 def _timepoint(builder: _ReadBuilder, visit: str, when: tuple[date, str, int], table: Columns,
                tr: _TrColumns) -> Timepoint:
-    indexes = builder.visits[visit]
-    measures: dict[str, Observation] = {}
-    states: dict[str, Observation] = {}
-    fragments: dict[str, list[Decimal]] = defaultdict(list)
-    for index in indexes:
-        _read_result(builder, index, table, tr, measures, states, fragments)
-    observations = dict(states)
-    observations.update(measures)  # a measurement outranks a state of the same lesion
-    for parent, values in fragments.items():
-        observations[parent] = Observation.split(parent, tuple(values))
+    results = _VisitResults(table, tr)
+    for index in builder.visits[visit]:
+        results.add(builder, index)
+    observations = {link: obs for link, (obs, _) in results.states.items() if obs is not None}
+    observations.update({link: obs for link, (obs, _) in results.measures.items() if obs is not None})
+    for parent, fragments in results.fragments.items():
+        values = tuple(obs.value_mm or Decimal(0) for obs, _ in fragments.values() if obs is not None)
+        if values:  # fragments all NOT DONE: the lesion was not assessed
+            observations[parent] = Observation.split(parent, values)
     for lesion_id in builder.new_identified_at(visit):
         observations.setdefault(lesion_id, Observation.state(lesion_id, Status.PRESENT))
-    name = next((tr.visit_name[i] for i in indexes if tr.visit_name[i]), "")
+    name = _visit_name(builder.visits[visit], table, tr)
     return Timepoint(visit, when[0], tuple(observations.values()), visit=name, date_text=when[1])
 
 
-def _read_result(builder: _ReadBuilder, index: int, table: Columns, tr: _TrColumns,
-                 measures: dict[str, Observation], states: dict[str, Observation],
-                 fragments: dict[str, list[Decimal]]) -> None:
-    test = tr.test[index].upper()
-    link = tr.link[index]
-    if not link or test not in USED_TESTS:
-        return  # summary rows (SUMDIAM, …) and other tests are ignored
-    lesion, parent = _lesion_for(builder, link, index, table)
-    not_done = tr.status[index].upper() == "NOT DONE"
-    merged = not_done and tr.reason_not_done[index].upper() == "TUMOR MERGED"
-    if test == "TUMSTATE":
-        states[link] = _state(link, index, table, tr, not_done, merged)
-        return
-    if test not in (NODAL_TESTS if lesion.nodal else NON_NODAL_TESTS):
-        return  # the other axis of the lesion
-    if parent is not None:
-        if not not_done:
-            fragments[parent].append(_measurement(parent, index, table, tr).value_mm or Decimal(0))
-        return
-    if link in measures:
-        raise table.row(index).error(f"second {test} result for lesion {link!r} at VISITNUM {tr.visit[index]}.")
-    if not_done:
-        measures[link] = Observation.merged(link) if merged else Observation.not_assessed(link)
-    else:
-        measures[link] = _measurement(link, index, table, tr)
+def _visit_name(indexes: list[int], table: Columns, tr: _TrColumns) -> str:
+    """The VISIT of a visit's rows (empty ones aside); two different names are an error."""
+    names = {tr.visit_name[i] for i in indexes}
+    names.discard("")
+    if len(names) > 1:
+        named = [i for i in indexes if tr.visit_name[i]]
+        first = named[0]
+        other = next(i for i in named if tr.visit_name[i] != tr.visit_name[first])
+        raise table.row(other).error(
+            f"VISIT {tr.visit_name[other]!r} differs from {tr.visit_name[first]!r} at VISITNUM {tr.visit[other]} "
+            f"(lines {_line(table, first)} and {_line(table, other)}); one visit number has one name.")
+    return next(iter(names), "")
+
+
+@dataclass
+class _VisitResults:
+    """The results of one read at one visit, each with the TR record it came from; a second,
+    different result for the same lesion and test is an error naming both lines."""
+
+    table: Columns
+    tr: _TrColumns
+    measures: dict[str, tuple[Observation | None, int]] = field(default_factory=dict)
+    states: dict[str, tuple[Observation | None, int]] = field(default_factory=dict)
+    # parent lesion → fragment id → (measurement, or None when not done; record index)
+    fragments: dict[str, dict[str, tuple[Observation | None, int]]] = field(
+        default_factory=lambda: defaultdict(dict))
+
+    def add(self, builder: _ReadBuilder, index: int) -> None:
+        """Read TR record ``index`` into its slot (other tests and the other axis are ignored)."""
+        tr = self.tr
+        test = tr.test[index].upper()
+        link = tr.link[index]
+        if test not in USED_TESTS:
+            return  # summary rows (SUMDIAM, …) and other tests are ignored
+        if not link:
+            raise self.table.row(index).error(f"TRLNKID is empty on a {test} result; every lesion result needs "
+                                              "the TULNKID of its lesion.")
+        lesion, parent = _lesion_for(builder, link, index, self.table)
+        if test != "TUMSTATE" and test not in (NODAL_TESTS if lesion.nodal else NON_NODAL_TESTS):
+            return  # the other axis of the lesion
+        not_done = tr.status[index].upper() == "NOT DONE"
+        observation: Observation | None
+        try:
+            if not_done and parent is not None:
+                observation = None  # a fragment not measured adds nothing to its lesion
+            elif not_done:
+                merged = tr.reason_not_done[index].upper() == "TUMOR MERGED"
+                observation = Observation.merged(link) if merged else Observation.not_assessed(link)
+            else:
+                result = TrResult(test, tr.original[index], tr.original_unit[index], tr.standard_text[index],
+                                  tr.standard_number[index], tr.standard_unit[index])
+                observation = state(link, result) if test == "TUMSTATE" else measurement(parent or link, result)
+        except ResultProblem as problem:
+            raise self.table.row(index).error(str(problem)) from None
+        slot: dict[str, tuple[Observation | None, int]]
+        if test == "TUMSTATE":
+            slot = self.states
+        elif parent is not None:
+            slot = self.fragments[parent]
+        else:
+            slot = self.measures
+        earlier = slot.get(link)
+        if earlier is not None and earlier[0] != observation:
+            first, second = _line(self.table, earlier[1]), _line(self.table, index)
+            raise self.table.row(index).error(
+                f"two different {test} results for lesion {link!r} at VISITNUM {tr.visit[index]} "
+                f"(lines {first} and {second}); keep one.")
+        slot[link] = (observation, index)
+
+
+def _line(table: Columns, index: int) -> int | None:
+    return table.row(index).line
 
 
 def _lesion_for(builder: _ReadBuilder, link: str, index: int, table: Columns) -> tuple[Lesion, str | None]:
@@ -308,32 +396,3 @@ def _lesion_for(builder: _ReadBuilder, link: str, index: int, table: Columns) ->
     if fragment and fragment["parent"] in builder.lesions:
         return builder.lesions[fragment["parent"]], fragment["parent"]
     raise table.row(index).error(f"TRLNKID {link!r} matches no TU lesion (TULNKID) of this subject and reader.")
-
-
-def _state(link: str, index: int, table: Columns, tr: _TrColumns, not_done: bool, merged: bool) -> Observation:
-    if not_done:
-        return Observation.merged(link) if merged else Observation.not_assessed(link)
-    text = (tr.standard_text[index] or tr.original[index]).upper()
-    status = TUMOR_STATES.get(text)
-    if status is None:
-        allowed = ", ".join(TUMOR_STATES)
-        raise table.row(index).error(f"TUMSTATE result {text!r} is not one of {allowed}.")
-    return Observation.state(link, status)
-
-
-def _measurement(link: str, index: int, table: Columns, tr: _TrColumns) -> Observation:
-    if tr.original[index].upper() == TOO_SMALL_TEXT:
-        return Observation.too_small(link)
-    text = tr.standard_number[index] or tr.standard_text[index] or tr.original[index]
-    try:
-        value = Decimal(text) if text else None
-    except InvalidOperation:
-        value = None
-    test = tr.test[index]
-    if value is None or not value.is_finite():
-        problem = f"has a result {text!r} that is not a number" if text else "has no result"
-        raise table.row(index).error(
-            f"{test} for lesion {link!r} {problem}; use TRSTAT = NOT DONE for a lesion that was not assessed.")
-    if value < 0:
-        raise table.row(index).error(f"{test} {value} mm for lesion {link!r} is negative.")
-    return Observation.measured(link, value)

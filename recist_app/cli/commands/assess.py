@@ -6,6 +6,10 @@
 Writes ``DIR/rs.csv``, ``DIR/tr_derived.csv``, ``DIR/timeline.csv`` and
 ``DIR/timeline_dictionary.csv``, each atomically. With ``--subjects`` (USUBJID, RANDDT, TRTSDT),
 study days (RSDY, STUDY_DAY) are derived from the profile's reference date.
+
+A scan date given as ``YYYY-MM`` is imputed to the month's last day for ordering and the
+calculations and flagged (RULES §7 A17): ``RSDTC`` and the timeline's ``DATE`` keep the partial
+date as given, ``RSDY`` stays empty, and one line on stdout counts the imputed time points.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from recist_app.cli.batch import (
     split_contiguous,
     worker_count,
 )
+from recist_app.cli.output_paths import check_output_folder, writing
 from recist_app.evaluation.profile_file import load_profile
 from recist_app.exports.timeline import (
     DICTIONARY_COLUMNS,
@@ -33,6 +38,7 @@ from recist_app.exports.timeline import (
     timeline_rows,
 )
 from recist_app.sdtm.csv_io import render_rows, render_tuples, write_csv
+from recist_app.sdtm.iso_dates import is_partial
 from recist_app.sdtm.response_tables import (
     RS_COLUMNS,
     TR_COLUMNS,
@@ -72,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
     one forked process per core on chunks of whole subjects (RSSEQ and TRSEQ are numbered per
     subject, so chunks render independently).
     """
+    check_output_folder(args.out)
     profile = load_profile(args.profile)
     day = no_study_day if args.subjects is None else _study_days(args.subjects, profile.reference_date)
     with cyclic_gc_paused():
@@ -79,19 +86,27 @@ def run(args: argparse.Namespace) -> int:
         parts = min(worker_count(), len(pending) // MIN_READS_PER_PROCESS) or 1
         chunks = split_contiguous(pending, parts, key=lambda read: read.key[0])
         rendered = map_in_processes(functools.partial(_render, profile=profile, day=day), chunks)
-    for index, (name, columns) in enumerate(OUTPUTS):
-        write_csv(args.out / name, columns, [tables[index] for tables in rendered])
-    write_csv(args.out / "timeline_dictionary.csv", DICTIONARY_COLUMNS,
-              [render_rows(DICTIONARY_COLUMNS, dictionary_rows())])
+    with writing(args.out):
+        for index, (name, columns) in enumerate(OUTPUTS):
+            write_csv(args.out / name, columns, [tables[index] for tables, _ in rendered])
+        write_csv(args.out / "timeline_dictionary.csv", DICTIONARY_COLUMNS,
+                  [render_rows(DICTIONARY_COLUMNS, dictionary_rows())])
+    imputed = sum(count for _, count in rendered)
+    if imputed:
+        print(f"assess: {imputed} time point(s) dated YYYY-MM were imputed to the month's last day (RULES A17); "
+              "rs.csv RSDTC and timeline.csv DATE keep the partial date, RSDY is empty.")
     return 0
 
 
-def _render(reads: Sequence[PendingRead], profile: Profile, day: StudyDay) -> tuple[bytes, bytes, bytes]:
+def _render(reads: Sequence[PendingRead], profile: Profile,
+            day: StudyDay) -> tuple[tuple[bytes, bytes, bytes], int]:
     """Build and assess ``reads`` (RECIST 1.1, iRECIST, irradiated subsets) and render their RS,
-    derived TR and timeline rows as CSV (UTF-8)."""
+    derived TR and timeline rows as CSV (UTF-8), with the number of time points whose date was
+    imputed (A17)."""
     reports = [assess_read(pending.build(), profile) for pending in reads]
+    imputed = sum(is_partial(tp.date_text) for report in reports for tp in report.read.timepoints)
     return (render_tuples(rs_rows(reports, day)), render_tuples(tr_derived_rows(reports)),
-            render_tuples(timeline_rows(reports, day)))
+            render_tuples(timeline_rows(reports, day))), imputed
 
 
 def _study_days(path: Path, reference_date: str) -> StudyDay:

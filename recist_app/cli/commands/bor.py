@@ -13,12 +13,17 @@ RULES §2.6) and ``IPFS`` (iRECIST PFS, §2.7; an unconfirmed iUPD is an event, 
 optionally ``PFS_PREV_CNSR``), every read gets ``GMI`` (RULES §4.2, A10): ``AVAL`` the ratio
 PFS / PFS_PREV_DAYS to 3 decimals, ``AVALC`` "> 1.33", "<= 1.33" or "NOT EVALUABLE" (the
 profile's ``gmi_threshold``).
+
+``ADTF`` (appended last, ADaM date imputation flag) is ``D`` when ``ADT`` comes from an ``RSDTC``
+given as ``YYYY-MM`` and imputed to the month's last day (RULES §7 A17), as in pharmaverseadam's
+``adrs_onco``; empty otherwise (complete dates, death, start dates).
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +35,8 @@ from assessment.best_response import (
 from assessment.gmi import growth_modulation_index
 from assessment.irecist_outcome import irecist_outcome
 from assessment.profile import Profile
-from assessment.survival import SurvivalTime, progression_free_survival
+from assessment.survival import DEATH, START_LABELS, SurvivalTime, progression_free_survival
+from recist_app.cli.output_paths import check_output_file, writing
 from recist_app.evaluation.profile_file import load_profile
 from recist_app.sdtm.csv_io import CellValue, format_decimal, write_table
 from recist_app.sdtm.rs_reader import (
@@ -38,12 +44,16 @@ from recist_app.sdtm.rs_reader import (
     RECIST11_CATEGORY,
     ReadKey,
     Subject,
-    read_overall_responses_by_category,
+    read_responses,
     read_subjects,
     reads_by_subject,
 )
 
-COLUMNS = ("USUBJID", "RSEVAL", "RSEVALID", "PARAMCD", "AVALC", "ADT", "AVAL", "CNSR")
+COLUMNS = ("USUBJID", "RSEVAL", "RSEVALID", "PARAMCD", "AVALC", "ADT", "AVAL", "CNSR", "ADTF")
+#: ADaM ``ADTF`` of a date whose day was imputed (RULES §7 A17).
+DAY_IMPUTED = "D"
+#: Time-to-event ends that never come from an RS date.
+_NOT_FROM_RS = frozenset({DEATH, *START_LABELS.values()})
 
 
 def add_parser(subparsers: Any) -> None:
@@ -65,19 +75,23 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Read RS and subjects, derive BOR, CBOR, PFS (IBOR, IPFS, GMI) per read, write the CSV."""
+    check_output_file(args.out)
     profile = load_profile(args.profile)
     subjects = read_subjects(args.subjects, profile.reference_date)
-    by_category = read_overall_responses_by_category(
+    responses = read_responses(
         args.rs, known_subjects={s.usubjid for s in subjects},
         categories=(RECIST11_CATEGORY, IRECIST_CATEGORY),
     )  # fmt: skip
+    by_category = responses.assessments
     recist, irecist = by_category[RECIST11_CATEGORY], by_category[IRECIST_CATEGORY]
     # A read with only iRECIST rows still gets its (MISSING) RECIST 1.1 rows.
     reads = {**{key: () for key in irecist}, **recist}
     rows: list[dict[str, CellValue]] = []
     for subject, key, assessments in reads_by_subject(reads, subjects):
-        rows.extend(derive_rows(subject, key, assessments, profile, irecist.get(key)))
-    write_table(args.out, COLUMNS, rows)
+        imputed = (responses.imputed_dates(RECIST11_CATEGORY, key), responses.imputed_dates(IRECIST_CATEGORY, key))
+        rows.extend(derive_rows(subject, key, assessments, profile, irecist.get(key), imputed))
+    with writing(args.out):
+        write_table(args.out, COLUMNS, rows)
     print(f"bor: {len(rows)} rows for {len(subjects)} subject(s) written to {args.out}")
     return 0
 
@@ -88,25 +102,28 @@ def derive_rows(
     assessments: tuple[Assessment, ...],
     profile: Profile,
     irecist_assessments: tuple[Assessment, ...] | None = None,
+    imputed: tuple[frozenset[date], frozenset[date]] = (frozenset(), frozenset()),
 ) -> list[dict[str, CellValue]]:
     """The rows of one read: BOR, CBOR, PFS (RULES §1.10, §4.1); IBOR and IPFS when the read
-    has iRECIST rows (§2.6, §2.7); GMI when the subject has a previous-line PFS (§4.2)."""
+    has iRECIST rows (§2.6, §2.7); GMI when the subject has a previous-line PFS (§4.2).
+
+    ``imputed`` holds the read's RECIST 1.1 and iRECIST dates imputed from ``YYYY-MM`` (A17):
+    a row whose ``ADT`` is one of them gets ``ADTF = D``.
+    """
     base = {"USUBJID": key.usubjid, "RSEVAL": key.evaluator, "RSEVALID": key.evaluator_id}
     start = subject.start_date
     rows: list[dict[str, CellValue]] = []
     derivations = (("BOR", best_overall_response), ("CBOR", confirmed_best_overall_response))
     for paramcd, derive in derivations:
         best = derive(assessments, start, profile)
-        adt = best.date.isoformat() if best.date else ""
-        rows.append({**base, "PARAMCD": paramcd, "AVALC": best.category, "ADT": adt, "AVAL": None, "CNSR": None})
+        rows.append(_response_row(base, paramcd, best.category, best.date, imputed[0]))
     pfs = progression_free_survival(assessments, start, profile, death_date=subject.death_date)
-    rows.append(_time_row(base, "PFS", pfs))
+    rows.append(_time_row(base, "PFS", pfs, imputed[0]))
     if irecist_assessments is not None:
         outcome = irecist_outcome(irecist_assessments, start, profile, death_date=subject.death_date)
         best = outcome.best_response
-        adt = best.date.isoformat() if best.date else ""
-        rows.append({**base, "PARAMCD": "IBOR", "AVALC": best.category, "ADT": adt, "AVAL": None, "CNSR": None})
-        rows.append(_time_row(base, "IPFS", outcome.pfs))
+        rows.append(_response_row(base, "IBOR", best.category, best.date, imputed[1]))
+        rows.append(_time_row(base, "IPFS", outcome.pfs, imputed[1]))
     if subject.previous_pfs is not None:
         previous = subject.previous_pfs
         gmi = growth_modulation_index(
@@ -115,12 +132,23 @@ def derive_rows(
         )  # fmt: skip
         ratio = gmi.rounded()
         aval = format_decimal(ratio) if ratio is not None else None
-        rows.append({**base, "PARAMCD": "GMI", "AVALC": gmi.category, "ADT": "", "AVAL": aval, "CNSR": None})
+        rows.append({**base, "PARAMCD": "GMI", "AVALC": gmi.category, "ADT": "", "AVAL": aval, "CNSR": None,
+                     "ADTF": None})
     return rows
 
 
-def _time_row(base: Mapping[str, CellValue], paramcd: str, time: SurvivalTime) -> dict[str, CellValue]:
-    """A time-to-event row: description, date, days (end − start + 1) and censoring flag."""
+def _response_row(base: Mapping[str, CellValue], paramcd: str, category: str, when: date | None,
+                  imputed: frozenset[date]) -> dict[str, CellValue]:
+    """A best-response row: category, the date of the assessment it comes from, and its flag."""
+    return {**base, "PARAMCD": paramcd, "AVALC": category, "ADT": when.isoformat() if when else "",
+            "AVAL": None, "CNSR": None, "ADTF": DAY_IMPUTED if when in imputed else None}
+
+
+def _time_row(base: Mapping[str, CellValue], paramcd: str, time: SurvivalTime,
+              imputed: frozenset[date] = frozenset()) -> dict[str, CellValue]:
+    """A time-to-event row: description, date, days (end − start + 1), censoring flag, and ``ADTF``
+    when the date is an imputed RS date (never for death or the start date)."""
+    from_rs = time.description not in _NOT_FROM_RS
     return {
         **base,
         "PARAMCD": paramcd,
@@ -128,4 +156,5 @@ def _time_row(base: Mapping[str, CellValue], paramcd: str, time: SurvivalTime) -
         "ADT": time.date.isoformat(),
         "AVAL": time.days,
         "CNSR": 1 if time.censored else 0,
+        "ADTF": DAY_IMPUTED if from_rs and time.date in imputed else None,
     }

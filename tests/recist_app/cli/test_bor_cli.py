@@ -11,7 +11,7 @@ from recist_app.cli import main
 
 RS_COLUMNS = ["STUDYID", "USUBJID", "RSTESTCD", "RSCAT", "RSORRES", "RSSTRESC",
               "RSEVAL", "RSEVALID", "VISITNUM", "RSDTC"]  # fmt: skip
-OUT_COLUMNS = ["USUBJID", "RSEVAL", "RSEVALID", "PARAMCD", "AVALC", "ADT", "AVAL", "CNSR"]
+OUT_COLUMNS = ["USUBJID", "RSEVAL", "RSEVALID", "PARAMCD", "AVALC", "ADT", "AVAL", "CNSR", "ADTF"]
 
 
 def rs_row(usubjid: str, rsdtc: str, result: str, **extra: str) -> dict[str, str]:
@@ -71,7 +71,8 @@ def test_happy_path(tmp_path, subjects):
     assert status == 0
     got = read_out(out)
     assert list(got[0]) == OUT_COLUMNS
-    table = [tuple(r.values()) for r in got]
+    assert {r["ADTF"] for r in got} == {""}  # complete dates: nothing imputed (A17)
+    table = [tuple(r.values())[:-1] for r in got]
     inv, rad = ("S-1", "INVESTIGATOR", ""), ("S-1", "INDEPENDENT ASSESSOR", "RADIOLOGIST 1")
     assert table == [
         # Subjects in SUBJECTS order (S-2 first); reads sorted by RSEVAL, RSEVALID.
