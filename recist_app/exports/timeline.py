@@ -12,6 +12,7 @@ from assessment.domain import TimepointResult
 from assessment.read_report import ReadReport
 from assessment.subsets import SubsetTimepoint
 from recist_app.sdtm.csv_io import CellValue, format_decimal
+from recist_app.sdtm.iso_dates import is_partial
 from recist_app.sdtm.response_tables import StudyDay
 
 #: (column, type, unit, description) of every timeline column, in order.
@@ -24,7 +25,8 @@ TIMELINE_DICTIONARY: tuple[tuple[str, str, str, str], ...] = (
     ("DATE", "ISO 8601 date", "",
      "Scan date as given (partial dates kept; imputed to the month's last day for calculations)"),
     ("STUDY_DAY", "integer", "days",
-     "Study day from the reference date (day 1 = reference); empty without subject dates"),
+     "Study day from the reference date (day 1 = reference); empty without subject dates and for a partial DATE "
+     "(as SDTM RSDY)"),
     ("SUM_MM", "decimal", "mm",
      "Sum of diameters of target lesions (nodal short axis + non-nodal long axis); empty when a target was not "
      "assessed"),
@@ -82,7 +84,8 @@ def timeline_rows(reports: list[ReadReport], day: StudyDay) -> Iterator[tuple[Ce
                 + ([f"Subsets: {stp.summary}"] if stp and not stp.is_baseline else [])
             yield (
                 read.subject_id, read.evaluator, read.evaluator_id, tp.visit_id, tp.visit,
-                tp.date_text or tp.date.isoformat(), day(read.subject_id, tp.date),
+                tp.date_text or tp.date.isoformat(),
+                None if is_partial(tp.date_text) else day(read.subject_id, tp.date),
                 format_decimal(tp.sum_mm), format_decimal(tp.nadir_mm), format_decimal(tp.pct_change_baseline, 2),
                 format_decimal(tp.pct_change_nadir, 2), format_decimal(tp.abs_change_nadir_mm),
                 *_categories(tp),

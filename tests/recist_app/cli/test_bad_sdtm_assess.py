@@ -190,8 +190,8 @@ def test_year_month_scan_date_is_imputed_and_flagged(tmp_path: Path, capsys: pyt
     assert (visit2["RSDTC"], visit2["RSDY"], visit2["RSSTRESC"]) == ("2020-02", "", "PR")
     assert (visit3["RSDTC"], visit3["RSDY"]) == ("2020-03-30", "85")
     with open(tmp_path / "out" / "timeline.csv", newline="", encoding="utf-8") as handle:
-        dates = {r["VISITNUM"]: r["DATE"] for r in csv.DictReader(handle)}
-    assert dates == {"1": "2020-01-06", "2": "2020-02", "3": "2020-03-30"}
+        dates = {r["VISITNUM"]: (r["DATE"], r["STUDY_DAY"]) for r in csv.DictReader(handle)}
+    assert dates == {"1": ("2020-01-06", "1"), "2": ("2020-02", ""), "3": ("2020-03-30", "85")}  # no day, as RSDY
 
 
 # --- header problems ----------------------------------------------------------------------------
