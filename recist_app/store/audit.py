@@ -145,6 +145,9 @@ def export(audit_entries: Sequence[AuditEntry], path: Path, fmt: str | None = No
         writer.writerows(rows)
         text = buffer.getvalue()
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)  # gone after the rename; left only by a failed write or rename
     return fmt
