@@ -3,13 +3,20 @@
 Each sub-command lives in its own module under ``recist_app.cli.commands`` and exposes
 ``add_parser(subparsers)`` and ``run(args) -> int``. Bad input ends with exit status 2 and one
 line on stderr naming the file, row and value; never a traceback.
+
+Nothing else is printed: library warnings (pydicom's on malformed DICOM) are silenced while a
+command runs; the error says what matters. When the reader of standard output goes away
+(``main.py load … --json | head``) the command stops quietly with status 141 (128 + SIGPIPE),
+as ``git log | head`` does, instead of a ``BrokenPipeError`` traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import warnings
 from collections.abc import Sequence
 
 from assessment.errors import AssessmentError
@@ -31,6 +38,8 @@ COMMANDS = {
 }
 
 EXIT_BAD_INPUT = 2
+#: Status when standard output's reader closed the pipe: 128 + SIGPIPE, what a shell reports for ``git log | head``.
+EXIT_BROKEN_PIPE = 141
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -51,11 +60,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     command = argv[0] if argv and argv[0] in COMMANDS else None
     args = build_parser(command).parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # only the contract's output: no library warnings on stderr
+        try:
+            status = int(args.handler(args))
+            sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+            return status
+        except BrokenPipeError:
+            return _reader_gone()
+        except (RecistAppError, AssessmentError) as exc:
+            print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)  # one line, whatever the message
+            return EXIT_BAD_INPUT
+
+
+def _reader_gone() -> int:
+    """Standard output's reader closed the pipe: point stdout at the null device (so the flush at
+    exit cannot fail again) and stop quietly with :data:`EXIT_BROKEN_PIPE`."""
     try:
-        return int(args.handler(args))
-    except (RecistAppError, AssessmentError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):  # stdout is no file (captured in tests)
+        pass
+    return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":

@@ -12,7 +12,14 @@ How a frame is decoded
   :func:`pydicom.encaps.get_frame` and are decoded by imagecodecs, which releases the GIL, with
   pydicom's sign and unused-bit corrections.
 * Anything else (deflate, big endian, RLE, lossy JPEG, colour, odd layouts) and any failure of the
-  fast path goes through pydicom (``pixel_array``), which also gives the typed errors.
+  fast path goes through pydicom (``pixel_array``). RLE is decoded by pydicom's own numpy decoder,
+  never by pylibjpeg-rle, whose Rust code panics on corrupt segments (a ``PanicException``, which
+  derives from ``BaseException``, after printing a backtrace on standard error).
+
+Before any encapsulated frame is decoded, the size its codestream declares is compared with the
+header (:mod:`recist_app.imaging.codestream`). Whatever a decoder raises (including
+``BaseException`` subclasses of Rust/C extensions and ``MemoryError``, but not ``KeyboardInterrupt``
+or ``SystemExit``) becomes a :class:`~recist_app.imaging.errors.DicomError` naming the file.
 """
 
 from __future__ import annotations
@@ -30,9 +37,11 @@ from pydicom.pixels import pixel_array
 from pydicom.pixels.utils import _get_jpg_parameters, get_j2k_parameters
 from pydicom.uid import UID
 
+from recist_app.imaging import codestream
 from recist_app.imaging.errors import (
     DicomError,
     NotDicomError,
+    NotEnoughMemoryError,
     UnsupportedTransferSyntaxError,
 )
 from recist_app.imaging.header import (
@@ -42,7 +51,21 @@ from recist_app.imaging.header import (
     NATIVE_LE,
     FastPathUnavailable,
     PixelLayout,
+    one_line,
 )
+from recist_app.imaging.header_checks import raise_problem
+
+#: Errors that end the program or the thread on purpose: never turned into a file's error.
+_NOT_DECODER_FAILURES = (KeyboardInterrupt, SystemExit, GeneratorExit)
+#: pydicom's pure numpy RLE decoder (pylibjpeg-rle panics on corrupt data, see the module docstring).
+_PLUGINS = {codestream.RLE_LOSSLESS: "pydicom"}
+#: How pydicom starts the message listing each plugin's failure (left out of ours).
+_ALL_PLUGINS_FAILED = "Unable to decode as exceptions were raised by all available plugins:"
+
+
+def _reason(exc: BaseException) -> str:
+    """A decoder failure in one line, without pydicom's preamble about its plugins."""
+    return one_line(exc).replace(_ALL_PLUGINS_FAILED, "").strip()
 
 
 def _frame_view(layout: PixelLayout, buffer: np.ndarray | None) -> np.ndarray | None:
@@ -114,11 +137,39 @@ def _shift(arr: np.ndarray, bits: int) -> None:
         np.right_shift(arr, bits, out=arr)
 
 
-def _decode_encapsulated(layout: PixelLayout, index: int, buffer: np.ndarray | None = None) -> np.ndarray:
-    """Stored values of encapsulated frame ``index`` via imagecodecs (decoded straight into
+def encapsulated_frame(layout: PixelLayout, index: int) -> bytes:
+    """The codestream of encapsulated frame ``index`` (0-based), checked against the header.
+
+    Raises
+    ------
+    DicomError
+        When the frame cannot be found among the fragments of (7FE0,0010).
+    InvalidHeaderError
+        When the codestream's own size disagrees with Rows, Columns or Samples per Pixel
+        (:func:`recist_app.imaging.codestream.frame_problem`).
+    """
+    try:
+        frame = get_frame(_CACHE.get(layout), index, number_of_frames=layout.frames,
+                          extended_offsets=layout.extended_offsets)
+    except _NOT_DECODER_FAILURES:
+        raise
+    except BaseException as exc:
+        raise DicomError(f"{layout.path}: frame {index + 1} is not found in the encapsulated Pixel Data "
+                         f"(7FE0,0010) ({one_line(exc)}). The file is corrupt; export it again.") from exc
+    problem = codestream.frame_problem(layout, frame)
+    if problem is not None:
+        raise_problem(layout.path, problem, index + 1 if layout.frames > 1 else None)
+    return frame
+
+
+def is_encapsulated(layout: PixelLayout) -> bool:
+    """True when (7FE0,0010) was located and holds fragments (undefined length)."""
+    return layout.value_offset is not None and layout.value_length is None
+
+
+def _decode_encapsulated(layout: PixelLayout, frame: bytes, buffer: np.ndarray | None = None) -> np.ndarray:
+    """Stored values of the encapsulated ``frame`` via imagecodecs (decoded straight into
     ``buffer`` when it fits, as in :func:`_read_native`), corrected like pydicom."""
-    frame = get_frame(_CACHE.get(layout), index, number_of_frames=layout.frames,
-                      extended_offsets=layout.extended_offsets)
     dtype = layout.dtype
     info = get_j2k_parameters(frame) if layout.syntax in JPEG_2000 else _get_jpg_parameters(frame)
     if info.get("precision", layout.bits_stored) != layout.bits_stored:  # pydicom would shift otherwise
@@ -141,67 +192,88 @@ def decode_pydicom(path: Path, index: int, ds: Dataset | None = None) -> np.ndar
 
     Raises
     ------
+    NotDicomError
+        When pydicom cannot read the file.
     UnsupportedTransferSyntaxError
         When no installed plugin decodes the syntax (the message names it).
+    NotEnoughMemoryError
+        When the decoder runs out of memory.
     DicomError
-        When the pixel data are corrupt.
+        When the pixel data are corrupt, whatever the decoder raised (one line, naming the file).
     """
     try:
         ds = pydicom.dcmread(path) if ds is None else ds
     except (InvalidDicomError, OSError, EOFError) as exc:
-        raise NotDicomError(f"{path} is not a readable DICOM file ({exc}). Remove it from the selection.") from exc
+        raise NotDicomError(f"{path} is not a readable DICOM file ({one_line(exc)}). Remove it from the "
+                            "selection.") from exc
+    except _NOT_DECODER_FAILURES:
+        raise
+    except BaseException as exc:
+        raise DicomError(f"{path}: pixel data cannot be decoded ({one_line(exc)}).") from exc
     syntax = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
     try:
-        return pixel_array(ds, index=index)
+        return pixel_array(ds, index=index, decoding_plugin=_PLUGINS.get(str(syntax), ""))
     except NotImplementedError as exc:
         name = f"{UID(syntax).name} ({syntax})" if syntax is not None else "unknown transfer syntax"
         raise UnsupportedTransferSyntaxError(
             f"{path}: transfer syntax {name} cannot be decoded by the installed pydicom plugins. "
             "Convert the series to an uncompressed syntax (e.g. dcmtk dcmdjpeg) and load it again.") from exc
-    except (ValueError, RuntimeError, AttributeError, KeyError) as exc:
-        raise DicomError(f"{path}: pixel data cannot be decoded ({exc}).") from exc
+    except MemoryError as exc:
+        raise NotEnoughMemoryError(f"{path}: decoding frame {index + 1} ran out of memory. Free memory, or load a "
+                                   "smaller series.") from exc
+    except _NOT_DECODER_FAILURES:
+        raise
+    except BaseException as exc:  # decoders in Rust/C raise anything, PanicException included
+        raise DicomError(f"{path}: pixel data cannot be decoded ({_reason(exc)}).") from exc
 
 
-def decode_fast(layout: PixelLayout, index: int, buffer: np.ndarray | None = None) -> np.ndarray:
+def decode_fast(layout: PixelLayout, index: int, buffer: np.ndarray | None = None,
+                frame: bytes | None = None) -> np.ndarray:
     """Frame ``index`` through the fast path only; its values fit in (0028,0101) *Bits Stored*.
 
     The frame is read or decoded into ``buffer`` when given (same byte size): the result is then a
-    view of it, valid until the buffer is reused.
+    view of it, valid until the buffer is reused. ``frame`` is the encapsulated codestream when the
+    caller has it already (:func:`encapsulated_frame`).
 
     Raises
     ------
     FastPathUnavailable
         When the fast path does not handle the file or fails on it (pydicom must decide).
+    DicomError
+        When the encapsulated frame is missing or disagrees with the header (:func:`encapsulated_frame`).
     """
     if not (layout.fast and 0 <= index < layout.frames):
         raise FastPathUnavailable(f"{layout.path}: {layout.syntax} {layout.photometric} is not on the fast path")
-    failures: tuple[type[BaseException], ...] = (ValueError, RuntimeError, OSError, *_codec_errors())
+    if layout.syntax not in NATIVE_LE and frame is None:
+        frame = encapsulated_frame(layout, index)
     try:
         if layout.syntax in NATIVE_LE:
             arr = _read_native(layout, index, buffer)
             _shift(arr, layout.bits_allocated - layout.bits_stored)
             return arr
-        return _decode_encapsulated(layout, index, buffer)
-    except failures as exc:
-        raise FastPathUnavailable(f"{layout.path}: {exc}") from exc
+        assert frame is not None
+        return _decode_encapsulated(layout, frame, buffer)
+    except _NOT_DECODER_FAILURES:
+        raise
+    except FastPathUnavailable:
+        raise
+    except BaseException as exc:  # any failure: pydicom decides (and gives the typed error)
+        raise FastPathUnavailable(f"{layout.path}: {one_line(exc)}") from exc
 
 
-def decode_frame(layout: PixelLayout, index: int) -> np.ndarray:
+def decode_frame(layout: PixelLayout, index: int, buffer: np.ndarray | None = None) -> np.ndarray:
     """Stored values of frame ``index`` (0-based), equal to ``pixel_array(ds, index=index)``.
+
+    An encapsulated frame's codestream is checked against the header first; then the fast path,
+    else pydicom (into ``buffer`` when given and the fast path takes it, see :func:`decode_fast`).
 
     Raises
     ------
-    UnsupportedTransferSyntaxError, DicomError
-        As :func:`decode_pydicom`, to which every case the fast path does not handle falls back.
+    UnsupportedTransferSyntaxError, InvalidHeaderError, NotEnoughMemoryError, DicomError
+        As :func:`encapsulated_frame` and :func:`decode_pydicom`.
     """
+    frame = encapsulated_frame(layout, index) if is_encapsulated(layout) else None
     try:
-        return decode_fast(layout, index)
+        return decode_fast(layout, index, buffer, frame)
     except FastPathUnavailable:
         return decode_pydicom(layout.path, index)
-
-
-def _codec_errors() -> tuple[type[BaseException], ...]:
-    """The imagecodecs error classes of the codecs used here."""
-    names = ("Jpeg8Error", "JpeglsError", "Jpeg2kError", "LjpegError")
-    return tuple(getattr(imagecodecs, name) for name in names if hasattr(imagecodecs, name))
-

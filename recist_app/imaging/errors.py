@@ -53,3 +53,37 @@ class UnsupportedTransferSyntaxError(DicomError):
 
 class LoadCancelled(Cancelled):
     """Loading a series was cancelled through its ``cancel`` event; no volume is left behind."""
+
+
+class InvalidHeaderError(DicomError):
+    """A header value the loader needs is missing, implausible or disagrees with the pixel data.
+
+    ``path`` is the file, ``attribute`` the DICOM attribute with its tag (e.g. ``"Rows (0028,0010)"``)
+    and ``value`` the value found; the message says all three in plain words and what to do.
+    """
+
+    def __init__(self, message: str, path: object = None, attribute: str = "", value: object = None) -> None:
+        self.path = path
+        self.attribute = attribute
+        self.value = value
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:  # pickles across processes
+        return (type(self), (str(self), self.path, self.attribute, self.value))
+
+
+class NotEnoughMemoryError(DicomError):
+    """Loading would need more memory than the process may allocate; refused before allocating.
+
+    ``needed`` and ``available`` are in bytes; ``limit`` names what bounds the memory
+    (``"RLIMIT_AS"``, ``"cgroup memory.max"``, ``"MemAvailable"``).
+    """
+
+    def __init__(self, message: str, needed: int = 0, available: int = 0, limit: str = "") -> None:
+        self.needed = needed
+        self.available = available
+        self.limit = limit
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:  # pickles across processes
+        return (type(self), (str(self), self.needed, self.available, self.limit))

@@ -5,8 +5,10 @@
 the requested slice (default: the middle one) so that it can be shown at once, then decodes the
 others outward from it: compressed series in a :class:`~concurrent.futures.ThreadPoolExecutor`
 (the imagecodecs decoders release the GIL), uncompressed ones serially (memory-bound). Peak
-memory is the int16 volume plus a few per-slice temporaries. Qt-free: widgets wrap :meth:`run` in
-a ``QRunnable`` and forward ``on_progress`` as a signal.
+memory is the int16 volume plus a few per-slice temporaries (:func:`memory_needed`), checked
+against what the process may allocate (:mod:`recist_app.imaging.memory_budget`) before the volume
+is allocated. Qt-free: widgets wrap :meth:`run` in a ``QRunnable`` and forward ``on_progress`` as a
+signal.
 
 Example
 -------
@@ -24,10 +26,13 @@ from pathlib import Path
 
 import numpy as np
 
-from recist_app.imaging.errors import DicomError, LoadCancelled, NotDicomError
+from recist_app.imaging import memory_budget
+from recist_app.imaging.errors import DicomError, LoadCancelled, NotDicomError, NotEnoughMemoryError
 from recist_app.imaging.header import NATIVE_LE
+from recist_app.imaging.rescale import CHUNK_PIXELS
 from recist_app.imaging.scan import SeriesSummary, scan
 from recist_app.imaging.series_plan import (
+    Header,
     SeriesPlan,
     build_volume,
     decode_slice,
@@ -105,15 +110,26 @@ class SeriesLoad:
                                 "slice(s); no volume was built.")
 
     def _prepare(self) -> SeriesPlan:
-        """Read the headers, check and sort the frames, allocate the int16 volume (once)."""
+        """Read the headers, check the memory budget, check and sort the frames, allocate the int16
+        volume (once)."""
         if self._plan is None:
             self._check_cancel()
-            plan = plan_series(read_headers(self._paths))
+            headers = read_headers(self._paths)
+            if headers:  # the budget before the frames' geometry is built (100,000 frames take seconds)
+                layout, total = headers[0][2], sum(max(header[2].frames, 1) for header in headers)
+                what = f"Loading {total:,} slice(s) of {layout.rows} × {layout.columns} pixels ({headers[0][0]})"
+                memory_budget.check_memory(memory_needed(headers, self._workers or DEFAULT_WORKERS), what)
+            plan = plan_series(headers)
             total = len(plan.frames)
             first = total // 2 if self._requested is None else self._requested
             if not 0 <= first < total:
                 raise ValueError(f'Argument "first_index" must be in 0…{total - 1}, got {first}.')
-            self._hu = np.empty((total, plan.rows, plan.columns), dtype=np.int16)
+            try:
+                self._hu = np.empty((total, plan.rows, plan.columns), dtype=np.int16)
+            except MemoryError as exc:
+                raise NotEnoughMemoryError(f"Loading {total:,} slice(s) of {plan.rows} × {plan.columns} pixels "
+                                           f"({plan.frames[0].path}) needs more memory than the system gives. Load a "
+                                           "smaller series, or free memory and try again.") from exc
             self._plan, self._first = plan, first
         return self._plan
 
@@ -213,6 +229,22 @@ class SeriesLoad:
         if errors and not self._cancel.is_set():
             self._hu = None
             raise errors[min(errors)]
+
+
+def memory_needed(headers: Sequence[Header], workers: int) -> int:
+    """Bytes a load of ``headers`` (checked by :func:`read_headers`) may hold at its peak: the int16
+    volume of every frame at the first file's Rows × Columns; per decoding thread the float64 rescale
+    chunk and, unless every frame is 16-bit on the fast path (decoded straight into the volume), one
+    decoded frame of at most 4 bytes a pixel; and twice the largest file read whole (compressed
+    files are read whole by the codecs' cache, files off the fast path by pydicom)."""
+    layouts = [layout for _, _, layout in headers]
+    pixels = layouts[0].rows * layouts[0].columns
+    frames = sum(max(layout.frames, 1) for layout in layouts)
+    into_volume = all(layout.fast and layout.dtype.itemsize == 2 for layout in layouts)
+    per_thread = min(pixels, CHUNK_PIXELS) * 8 + (0 if into_volume else pixels * 4)
+    read_whole = {path for path, _, layout in headers if not (layout.fast and layout.syntax in NATIVE_LE)}
+    largest = max((path.stat().st_size for path in read_whole if path.exists()), default=0)
+    return frames * pixels * 2 + max(workers, 1) * per_thread + 2 * largest
 
 
 def load_series_progressively(paths: Sequence[Path], *, first_index: int | None = None,

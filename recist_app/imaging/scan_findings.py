@@ -4,7 +4,9 @@ header checks.
 :func:`stack_geometry` orders the frames of one series along the slice normal and reports
 GANTRY_TILT, UNEVEN_SPACING, MISSING_SLICES, DUPLICATE_POSITIONS, MIXED_ORIENTATION, LOCALIZER
 and NO_GEOMETRY; :func:`header_findings` reports MIXED_SIZE, NON_CT, NO_PIXEL_SPACING,
-NO_FRAME_OF_REFERENCE, UNSUPPORTED_TRANSFER_SYNTAX and INVALID_NUMBER_OF_FRAMES, each as the one
+NO_FRAME_OF_REFERENCE, UNSUPPORTED_TRANSFER_SYNTAX, INVALID_NUMBER_OF_FRAMES and the implausible
+header values of :mod:`recist_app.imaging.scan_headers` (INVALID_PIXEL_DATA, INVALID_RESCALE,
+INVALID_GEOMETRY, INVALID_PIXEL_SPACING, INVALID_SLICE_THICKNESS), each as the one
 :class:`~assessment.domain.Finding` record (code and message). Frames, not files, are the unit: an
 Enhanced multi-frame CT is checked like the classic series of its frames.
 All pixel ↔ patient conventions live in :mod:`recist_app.imaging.geometry`.
@@ -26,7 +28,7 @@ from pydicom.uid import UID
 
 from assessment.domain import Finding
 from recist_app.imaging import geometry
-from recist_app.imaging.scan_headers import FileHeader, ImageFrame
+from recist_app.imaging.scan_headers import INVALID_PIXEL_SPACING, FileHeader, ImageFrame
 
 __all__ = ["StackGeometry", "decoder_available", "header_findings", "stack_geometry"]
 
@@ -141,7 +143,8 @@ def header_findings(files: Sequence[FileHeader]) -> tuple[Finding, ...]:
         findings.append(Finding("MIXED_SIZE", "Rows × Columns (0028,0010/0011) differ within the series"))
     if first.modality != "CT":
         findings.append(Finding("NON_CT", f"Modality (0008,0060) is {first.modality or 'missing'}, not CT"))
-    if first.pixel_spacing is None:
+    problems = _problem_findings(files)
+    if first.pixel_spacing is None and not any(f.code == INVALID_PIXEL_SPACING for f in problems):
         findings.append(Finding("NO_PIXEL_SPACING",
                                 "Pixel Spacing (0028,0030) missing: uncalibrated, no mm measurement"))
     if first.frame_of_reference_uid is None:
@@ -157,6 +160,21 @@ def header_findings(files: Sequence[FileHeader]) -> tuple[Finding, ...]:
         findings.append(Finding("INVALID_NUMBER_OF_FRAMES", f"Number of Frames (0028,0008) is not a usable "
                                 f"count in {len(invalid)} file(s) (e.g. {invalid[0]!r}); each counted as one "
                                 "frame, such files cannot be loaded"))
+    return tuple(findings) + problems
+
+
+def _problem_findings(files: Sequence[FileHeader]) -> tuple[Finding, ...]:
+    """One finding per code of the files' implausible header values: the first file's message,
+    naming it, and how many other files share the problem."""
+    by_code: dict[str, list[tuple[FileHeader, str]]] = defaultdict(list)
+    for header in files:
+        for code, message in header.problems:
+            by_code[code].append((header, message))
+    findings = []
+    for code, found in by_code.items():
+        header, message = found[0]
+        more = f" (and {len(found) - 1} more file(s))" if len(found) > 1 else ""
+        findings.append(Finding(code, f"{header.path.name}: {message}{more}"))
     return tuple(findings)
 
 

@@ -17,6 +17,15 @@ Any doubt (a sequence of undefined length before Image Type, an unexpected parse
 the file to pydicom; ``tests/recist_app/imaging/test_scan_headers.py`` checks that both paths agree on
 every file of ``../shared/data``.
 
+Checks
+------
+The values the loader will use are checked as it checks them (:mod:`recist_app.imaging.header_checks`),
+so the scan reports as findings what the loader would refuse or drop: the pixel description
+against the length of (7FE0,0010) *Pixel Data* (a file whose Number of Frames disagrees counts as
+one frame, so a corrupt count never makes the scan walk a billion frames), rescale, position and
+orientation, and Pixel Spacing and Slice Thickness (dropped, so the series shows as uncalibrated
+rather than with 0 or NaN mm). Every number kept is finite.
+
 Frames
 ------
 An Enhanced (multi-frame) image contributes one :class:`ImageFrame` per frame of (0028,0008)
@@ -28,7 +37,10 @@ Plane Position (Patient) (0020,9113), Plane Orientation (Patient) (0020,9116), P
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,8 +50,9 @@ from pydicom.uid import UID
 
 from recist_app.imaging import dicomdir
 from recist_app.imaging import header as dicom_header
+from recist_app.imaging import header_checks as checks
 from recist_app.imaging.errors import NotDicomError
-from recist_app.imaging.header import LeanHeader, frame_value
+from recist_app.imaging.header import LeanHeader, PixelLayout, frame_value, frame_values
 
 __all__ = ["SCAN_KEYWORDS", "FileHeader", "ImageFrame", "SeriesValues", "image_type_from_prefix", "read_file"]
 
@@ -50,7 +63,14 @@ GZIP = "gzip-compressed file, not DICOM (gunzip it first)"
 #: Bytes read first from every file: the gzip check and (0008,0008) Image Type on the lean path.
 PREFIX_BYTES = 4096
 #: A (0028,0008) Number of Frames above this is taken as corrupt (counted as 1 frame).
-MAX_FRAMES = 100_000
+MAX_FRAMES = checks.MAX_FRAMES
+#: Finding codes of header values the loader refuses (pixel description, rescale, geometry) or drops
+#: (spacing, thickness), recorded in :attr:`FileHeader.problems`.
+INVALID_PIXEL_DATA = "INVALID_PIXEL_DATA"
+INVALID_RESCALE = "INVALID_RESCALE"
+INVALID_GEOMETRY = "INVALID_GEOMETRY"
+INVALID_PIXEL_SPACING = "INVALID_PIXEL_SPACING"
+INVALID_SLICE_THICKNESS = "INVALID_SLICE_THICKNESS"
 #: Top-level attributes :func:`read_file` reads; on the lean path all but Image Type must be
 #: :data:`~recist_app.imaging.header.LEAN_TAGS` (a test checks).
 SCAN_KEYWORDS = frozenset({
@@ -114,7 +134,8 @@ class FileHeader:
     """What one image file contributes to its series (plain values, no dataset kept).
 
     ``invalid_frame_count`` is (0028,0008) *Number of Frames* as written when it is not a usable
-    count (the file then counts as one frame); None when it is fine.
+    count (the file then counts as one frame); None when it is fine. ``problems`` are the
+    ``(finding code, message)`` pairs of implausible header values (:data:`INVALID_PIXEL_DATA` …).
     """
 
     path: Path
@@ -123,6 +144,7 @@ class FileHeader:
     values: SeriesValues
     frames: tuple[ImageFrame, ...]
     invalid_frame_count: str | None = None
+    problems: tuple[tuple[str, str], ...] = ()
 
 
 def read_file(path: Path, lean: bool = True) -> FileHeader | list[Path] | str:
@@ -139,16 +161,20 @@ def read_file(path: Path, lean: bool = True) -> FileHeader | list[Path] | str:
     if prefix[:2] == b"\x1f\x8b":
         return GZIP
     try:
-        ds, image_type = _read_header(path, prefix, lean)
+        ds, image_type, layout = _read_header(path, prefix, lean)
     except NotDicomError as exc:
         if isinstance(exc.__cause__, InvalidDicomError):
             return NOT_DICOM
         return _cannot_parse(exc.__cause__ or exc)
-    except Exception as exc:
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # MemoryError, RecursionError, extension panics: the file's reason
         return _cannot_parse(exc)
     try:
-        return _file_header(path, ds, image_type)
-    except Exception as exc:
+        return _file_header(path, ds, image_type, layout)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:
         return f"unusable DICOM header: {type(exc).__name__}: {_one_line(exc)}"
 
 
@@ -186,8 +212,9 @@ def image_type_from_prefix(prefix: bytes, syntax: str) -> tuple[str, ...] | None
     return None
 
 
-def _read_header(path: Path, prefix: bytes, lean: bool) -> tuple[Any, tuple[str, ...] | None]:
-    """(header, Image Type or None to read it from the header): lean when it is exact, else pydicom.
+def _read_header(path: Path, prefix: bytes, lean: bool) -> tuple[Any, tuple[str, ...] | None, PixelLayout | None]:
+    """(header, Image Type or None to read it from the header, where the pixels are): lean when it
+    is exact, else pydicom.
 
     Raises
     ------
@@ -196,7 +223,7 @@ def _read_header(path: Path, prefix: bytes, lean: bool) -> tuple[Any, tuple[str,
     """
     if lean:
         try:
-            header, _ = dicom_header.read_header(path, lean=True)
+            header, layout = dicom_header.read_header(path, lean=True)
         except NotDicomError:
             raise
         except Exception:
@@ -204,14 +231,15 @@ def _read_header(path: Path, prefix: bytes, lean: bool) -> tuple[Any, tuple[str,
         if isinstance(header, LeanHeader):
             image_type = image_type_from_prefix(prefix, str(header.file_meta["TransferSyntaxUID"]))
             if image_type is not None and not any("\x1b" in str(header.get(k, "")) for k in _TEXT_KEYWORDS):
-                return header, image_type
+                return header, image_type, layout
         elif header is not None:
-            return header, None  # read_header already fell back to pydicom
-    header, _ = dicom_header.read_header(path)
-    return header, None
+            return header, None, layout  # read_header already fell back to pydicom
+    header, layout = dicom_header.read_header(path)
+    return header, None, layout
 
 
-def _file_header(path: Path, ds: Any, image_type: tuple[str, ...] | None) -> FileHeader | list[Path] | str:
+def _file_header(path: Path, ds: Any, image_type: tuple[str, ...] | None,
+                 layout: PixelLayout | None = None) -> FileHeader | list[Path] | str:
     """Extract the scan's values from ``ds`` (a pydicom Dataset or lean header)."""
     if dicomdir.is_dicomdir(ds):
         return dicomdir.referenced_files(path, ds)
@@ -223,20 +251,33 @@ def _file_header(path: Path, ds: Any, image_type: tuple[str, ...] | None) -> Fil
     if not study_uid or not series_uid:
         return f"image without Study/Series Instance UID (0020,000D/000E): {kind}"
     count, invalid = _frame_count(ds.get("NumberOfFrames"))
+    problems: list[tuple[str, str]] = []
+    pixel = checks.pixel_data_problem(layout, _encapsulated_size(path, layout)) if layout and not invalid else None
+    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
+    if pixel is None and not invalid and per_frame is not None and len(per_frame) != count:
+        pixel = checks.HeaderProblem("Number of Frames (0028,0008)", count, f"Number of Frames (0028,0008) is "
+                                     f"{count:,}, but Per-frame Functional Groups (5200,9230) describe "
+                                     f"{len(per_frame):,} frames")
+    if pixel is not None:  # the loader refuses the file; one frame keeps the scan quick
+        problems.append((INVALID_PIXEL_DATA, f"{pixel.message}; the file cannot be loaded"))
+        count = 1
     top_type = _image_type(ds.get("ImageType")) if image_type is None else image_type
     rows, columns, instance = int(ds.Rows), int(ds.Columns), _first_int(ds.get("InstanceNumber"))
-    frames = tuple(ImageFrame(
-        rows=rows, columns=columns,
-        orientation=_floats(frame_value(ds, index, "PlaneOrientationSequence", "ImageOrientationPatient"), 6),
-        position_mm=_floats(frame_value(ds, index, "PlanePositionSequence", "ImagePositionPatient"), 3),
-        instance_number=instance, frame_index=index,
-        image_type=_image_type(frame_value(ds, index, "CTImageFrameTypeSequence", "FrameType", top_level=False))
-        or top_type,
-        gantry_tilt_deg=_first_float(frame_value(ds, index, "CTAcquisitionDetailsSequence",
-                                                  "GantryDetectorTilt")) or 0.0,
-        thickness_mm=_first_float(frame_value(ds, index, "PixelMeasuresSequence", "SliceThickness")))
-        for index in range(count))
-    spacing = _floats(frame_value(ds, 0, "PixelMeasuresSequence", "PixelSpacing"), 2)
+    checked = checks.ProblemLog(problems)
+
+    def make(index: int, v: dict[str, Any]) -> ImageFrame:
+        return ImageFrame(
+            rows=rows, columns=columns, instance_number=instance, frame_index=index,
+            orientation=checked(_floats(v["orientation"], 6), checks.orientation_problem, INVALID_GEOMETRY),
+            position_mm=checked(_floats(v["position"], 3), checks.position_problem, INVALID_GEOMETRY),
+            image_type=_image_type(v["frame_type"]) or top_type, gantry_tilt_deg=_first_float(v["tilt"]) or 0.0,
+            thickness_mm=_first_float(checked(_floats(v["thickness"], 1), lambda t: checks.thickness_problem(t[0]),
+                                              INVALID_SLICE_THICKNESS)))
+
+    frames = _frames(ds, count, make)
+    spacing = checked(_floats(frame_value(ds, 0, "PixelMeasuresSequence", "PixelSpacing"), 2),
+                      checks.spacing_problem, INVALID_PIXEL_SPACING)
+    _rescale_check(ds, checked)
     meta = getattr(ds, "file_meta", None)
     values = SeriesValues(
         patient_id=_text(ds.get("PatientID")), patient_name=_text(ds.get("PatientName")),
@@ -249,7 +290,50 @@ def _file_header(path: Path, ds: Any, image_type: tuple[str, ...] | None) -> Fil
         frame_of_reference_uid=str(ds.get("FrameOfReferenceUID", "")) or None,
         transfer_syntax=str(meta.get("TransferSyntaxUID", "")) if meta is not None else "",
         kernel=_multi_text(ds.get("ConvolutionKernel")))
-    return FileHeader(path, str(study_uid), str(series_uid), values, frames, invalid)
+    return FileHeader(path, str(study_uid), str(series_uid), values, frames, invalid, tuple(problems))
+
+
+#: Per-frame values of :class:`ImageFrame`: name → (functional group sequence, keyword, top-level fallback).
+_FRAME_KEYS = {
+    "orientation": ("PlaneOrientationSequence", "ImageOrientationPatient", True),
+    "position": ("PlanePositionSequence", "ImagePositionPatient", True),
+    "frame_type": ("CTImageFrameTypeSequence", "FrameType", False),
+    "tilt": ("CTAcquisitionDetailsSequence", "GantryDetectorTilt", True),
+    "thickness": ("PixelMeasuresSequence", "SliceThickness", True),
+}
+
+
+def _frames(ds: Any, count: int, make: Callable[[int, dict[str, Any]], ImageFrame]) -> tuple[ImageFrame, ...]:
+    """The ``count`` frames ``make(index, values)`` builds from :data:`_FRAME_KEYS` (looked up for all
+    frames at once, :func:`~recist_app.imaging.header.frame_values`); without Per-frame Functional
+    Groups every frame shares the first one's values, so it is built once and copied."""
+    shared = count > 1 and ds.get("PerFrameFunctionalGroupsSequence") is None
+    built = 1 if shared else count
+    columns = {name: frame_values(ds, built, sequence, keyword, top) for name, (sequence, keyword, top) in
+               _FRAME_KEYS.items()}
+    frames = [make(index, {name: values[index] for name, values in columns.items()}) for index in range(built)]
+    if shared:
+        frames += [dataclasses.replace(frames[0], frame_index=index) for index in range(1, count)]
+    return tuple(frames)
+
+
+def _rescale_check(ds: Any, checked: checks.ProblemLog) -> None:
+    """Record (0028,1053) *Rescale Slope* / (0028,1052) *Rescale Intercept* of the first frame that
+    the loader would refuse (:data:`INVALID_RESCALE`)."""
+    slope = _first_float(frame_value(ds, 0, "PixelValueTransformationSequence", "RescaleSlope"), finite=False)
+    intercept = _first_float(frame_value(ds, 0, "PixelValueTransformationSequence", "RescaleIntercept"), finite=False)
+    checked((1.0 if slope is None else slope, 0.0 if intercept is None else intercept),
+            lambda pair: checks.rescale_problem(*pair), INVALID_RESCALE)
+
+
+def _encapsulated_size(path: Path, layout: PixelLayout) -> int | None:
+    """The file size when its pixel data are encapsulated (the frame count is checked against it)."""
+    if layout.value_offset is None or layout.value_length is not None:
+        return None
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
 
 
 def _frame_count(value: Any) -> tuple[int, str | None]:
@@ -271,18 +355,21 @@ def _image_type(value: Any) -> tuple[str, ...]:
 
 
 def _floats(value: Any, count: int) -> tuple[float, ...] | None:
-    """A DS/FD value as ``count`` floats; None when absent, empty or of another multiplicity."""
+    """A DS/FD value as ``count`` floats (maybe not finite: checked by the caller); None when
+    absent, empty or of another multiplicity."""
     if value is None or value == "":
         return None
     items = [value] if isinstance(value, (str, int, float)) else list(value)
     return tuple(float(item) for item in items) if len(items) == count else None
 
 
-def _first_float(value: Any) -> float | None:
-    """The (first) value of a DS/FD attribute as float; None when absent or empty."""
+def _first_float(value: Any, finite: bool = True) -> float | None:
+    """The (first) value of a DS/FD attribute as float; None when absent, empty or (with ``finite``)
+    not finite."""
     if value is None or value == "":
         return None
-    return float(value if isinstance(value, (str, int, float)) else value[0])
+    number = float(value if isinstance(value, (str, int, float)) else value[0])
+    return number if math.isfinite(number) or not finite else None
 
 
 def _first_int(value: Any) -> int | None:

@@ -4,14 +4,19 @@ Slices are sorted by projecting (0020,0032) *Image Position (Patient)* on the no
 (0020,0037) *Image Orientation (Patient)* (never by file name or Instance Number), decoded one
 by one (:mod:`recist_app.imaging.decode`: a fast path bit-identical to pydicom, else pydicom's
 plugins) into one preallocated int16 array with (0028,1053) *Rescale Slope* / (0028,1052)
-*Rescale Intercept* applied. The decoding runs in :class:`recist_app.imaging.load.SeriesLoad`
-(middle slice first, the rest in 2 threads). All pixel ↔ patient conventions live in
-:mod:`recist_app.imaging.geometry`.
+*Rescale Intercept* applied (:mod:`recist_app.imaging.rescale`). The decoding runs in
+:class:`recist_app.imaging.load.SeriesLoad` (middle slice first, the rest in 2 threads). All pixel ↔
+patient conventions live in :mod:`recist_app.imaging.geometry`.
+
+Every header value used is checked before anything is allocated
+(:mod:`recist_app.imaging.header_checks`): the pixel description against the length of (7FE0,0010)
+*Pixel Data*, rescale, position and orientation against plausible ranges (else a typed error naming
+the file and the value); an implausible (0028,0030) *Pixel Spacing* makes the image uncalibrated and
+an implausible (0018,0050) *Slice Thickness* is ignored, each with a finding; never a calibrated lie.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,17 +27,18 @@ import pydicom
 from pydicom.dataset import Dataset
 
 from assessment.domain import Finding
-from recist_app.imaging import decode as pixel_decode
-from recist_app.imaging import geometry
+from recist_app.imaging import geometry, rescale
 from recist_app.imaging import header as dicom_header
+from recist_app.imaging import header_checks as checks
 from recist_app.imaging import volume as vol
 from recist_app.imaging.errors import (
-    DicomError,
+    InvalidHeaderError,
     MissingGeometryError,
     MixedSeriesError,
     NotDicomError,
 )
 from recist_app.imaging.header import LeanHeader, PixelLayout
+from recist_app.imaging.header_checks import HeaderProblem
 from recist_app.imaging.volume import CtVolume
 
 #: Direction cosines of two slices may differ by this much and still be one series.
@@ -41,7 +47,6 @@ IOP_TOLERANCE = 1e-3
 SPACING_TOLERANCE_MM = 1e-3
 #: A stack whose positions lean more than this (degrees) off the normal is reported as tilted.
 TILT_REPORT_DEGREES = 0.1
-INT16_MIN, INT16_MAX = -32768, 32767
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,8 @@ class _Frame:
     intercept: float
     layout: PixelLayout | None = field(default=None, compare=False, repr=False)
     instance_number: int | None = None
+    #: Implausible (0028,0030) / (0018,0050) values that were dropped (``spacing`` / ``thickness`` None).
+    problems: tuple[HeaderProblem, ...] = ()
 
 
 #: One file of a series: its path, header (no pixels; lean or pydicom) and where its pixels are.
@@ -67,23 +74,54 @@ Header = tuple[Path, Dataset | LeanHeader, PixelLayout]
 
 def read_headers(paths: Sequence[Path]) -> list[Header]:
     """(path, header, :class:`PixelLayout`) of each file, one read each: the lean parser
-    (:func:`recist_app.imaging.header.read_lean_header`) where it applies, else pydicom.
+    (:func:`recist_app.imaging.header.read_lean_header`) where it applies, else pydicom. The pixel
+    description of each image is checked against its (7FE0,0010) *Pixel Data* length here, before
+    anything is allocated (:func:`recist_app.imaging.header_checks.pixel_data_problem`).
 
     Raises
     ------
     NotDicomError
         When a file is not readable DICOM.
+    InvalidHeaderError
+        When Rows, Columns, Bits Allocated/Stored, Pixel Representation or Number of Frames are
+        implausible or disagree with the length of the pixel data or the Per-frame Functional Groups.
+    MixedSeriesError
+        When a multi-frame file has no Per-frame Functional Groups (no position per frame).
     """
-    paths = [Path(path) for path in paths]
-    return [(path, *dicom_header.read_header(path, lean=True)) for path in paths]
+    headers: list[Header] = []
+    for path in (Path(path) for path in paths):
+        ds, layout = dicom_header.read_header(path, lean=True)
+        if "Rows" in ds and "Columns" in ds:  # not an image: _check_one_series says so
+            count = _frame_count(path, ds)
+            size = path.stat().st_size if layout.value_offset is not None and layout.value_length is None else None
+            problem = checks.pixel_data_problem(layout, size)
+            if problem is not None:
+                checks.raise_problem(path, problem)
+            _frame_groups(path, ds, count)
+        headers.append((path, ds, layout))
+    return headers
 
 
 def _floats(value: Any) -> tuple[float, ...] | None:
-    """A DS/FD value (single or multi-valued) as a tuple of float, None when absent or empty."""
+    """A DS/FD value (single or multi-valued) as a tuple of float, None when absent or empty.
+
+    Raises ValueError or TypeError when a value is not a number (:func:`_numbers` names it)."""
     if value is None or value == "":
         return None
     items = value if isinstance(value, (list, tuple, pydicom.multival.MultiValue)) else [value]
     return tuple(float(item) for item in items)
+
+
+def _numbers(path: Path, frame: int | None, attribute: str, value: Any) -> tuple[float, ...] | None:
+    """:func:`_floats` of ``attribute``; :class:`InvalidHeaderError` naming file, attribute and value
+    when one is not a number."""
+    try:
+        return _floats(value)
+    except (TypeError, ValueError) as exc:
+        where = f"{path}" + (f" (frame {frame + 1})" if frame is not None else "")
+        raise InvalidHeaderError(f"{where}: {attribute} is {str(value)[:80]!r}, not a number. The file is corrupt; "
+                                 "export the series again from its source.", path=path, attribute=attribute,
+                                 value=value) from exc
 
 
 def _instance_number(ds: Dataset | LeanHeader) -> int | None:
@@ -96,54 +134,105 @@ def _instance_number(ds: Dataset | LeanHeader) -> int | None:
 
 
 def _frame_count(path: Path, ds: Dataset | LeanHeader) -> int:
-    """(0028,0008) *Number of Frames* (1 when absent); :class:`DicomError` when not an integer."""
+    """(0028,0008) *Number of Frames* (1 when absent or 0); :class:`InvalidHeaderError` when not a
+    whole number (its range is checked by :func:`recist_app.imaging.header_checks.pixel_data_problem`)."""
     value = ds.get("NumberOfFrames")
     try:
         return int(value or 1)
-    except (TypeError, ValueError) as exc:
-        raise DicomError(f'{path}: "Number of Frames" (0028,0008) must be an integer, got {value!r}. '
-                         "The file is corrupt; export it again.") from exc
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InvalidHeaderError(f"{path}: Number of Frames (0028,0008) is {str(value)[:40]!r}, not a whole number. "
+                                 "The file is corrupt; export it again.", path=path,
+                                 attribute="Number of Frames (0028,0008)", value=value) from exc
+
+
+def _frame_groups(path: Path, ds: Dataset | LeanHeader, count: int) -> None:
+    """A multi-frame file needs one (5200,9230) *Per-frame Functional Groups* item per frame: without
+    them every frame lies at the one top-level (0020,0032), which is no volume."""
+    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
+    if count > 1 and per_frame is None:
+        raise MixedSeriesError(f"{path} holds {count:,} frames (Number of Frames (0028,0008)) without Per-frame "
+                               "Functional Groups (5200,9230), so they all lie at one Image Position (Patient) "
+                               "(0020,0032). It cannot be loaded as a volume.")
+    if per_frame is not None and len(per_frame) != count:
+        raise InvalidHeaderError(f"{path}: Number of Frames (0028,0008) is {count:,}, but Per-frame Functional "
+                                 f"Groups (5200,9230) describe {len(per_frame):,} frames. The file is corrupt; export "
+                                 "it again.",
+                                 path=path, attribute="Number of Frames (0028,0008)", value=count)
+
+
+#: What :func:`_frames_of` reads per frame: name → (functional group sequence, keyword, attribute as shown).
+_FRAME_VALUES = {
+    "spacing": ("PixelMeasuresSequence", "PixelSpacing", "Pixel Spacing (0028,0030)"),
+    "thickness": ("PixelMeasuresSequence", "SliceThickness", "Slice Thickness (0018,0050)"),
+    "slope": ("PixelValueTransformationSequence", "RescaleSlope", "Rescale Slope (0028,1053)"),
+    "intercept": ("PixelValueTransformationSequence", "RescaleIntercept", "Rescale Intercept (0028,1052)"),
+    "ipp": ("PlanePositionSequence", "ImagePositionPatient", "Image Position (Patient) (0020,0032)"),
+    "iop": ("PlaneOrientationSequence", "ImageOrientationPatient", "Image Orientation (Patient) (0020,0037)"),
+}
 
 
 def _frames_of(path: Path, ds: Dataset | LeanHeader, layout: PixelLayout | None = None) -> list[_Frame]:
     """One :class:`_Frame` per frame: (0020,0032)/(0020,0037) from Plane Position (0020,9113) /
     Plane Orientation (0020,9116), (0028,0030)/(0018,0050) from Pixel Measures (0028,9110),
-    slope/intercept from Pixel Value Transformation (0028,9145); top level for single frames."""
+    slope/intercept from Pixel Value Transformation (0028,9145); top level for single frames.
+
+    Raises
+    ------
+    InvalidHeaderError, MissingGeometryError, MixedSeriesError
+        When a value is not a number, or rescale, position or orientation are implausible
+        (:mod:`recist_app.imaging.header_checks`); when the frames have no positions of their own.
+    """
     frames = []
     instance = _instance_number(ds)
-    for index in range(_frame_count(path, ds)):
-        spacing = _floats(dicom_header.frame_value(ds, index, "PixelMeasuresSequence", "PixelSpacing"))
-        thickness = _floats(dicom_header.frame_value(ds, index, "PixelMeasuresSequence", "SliceThickness"))
-        slope = _floats(dicom_header.frame_value(ds, index, "PixelValueTransformationSequence", "RescaleSlope"))
-        intercept = _floats(dicom_header.frame_value(ds, index, "PixelValueTransformationSequence", "RescaleIntercept"))
+    count = _frame_count(path, ds)
+    _frame_groups(path, ds, count)
+    columns = {name: dicom_header.frame_values(ds, count, sequence, keyword)
+               for name, (sequence, keyword, _) in _FRAME_VALUES.items()}
+    for index in range(count):
+        shown = index if count > 1 else None  # frame numbers are named for multi-frame files only
+        v = {name: _numbers(path, shown, _FRAME_VALUES[name][2], values[index]) for name, values in columns.items()}
+        slope, intercept = v["slope"][0] if v["slope"] else 1.0, v["intercept"][0] if v["intercept"] else 0.0
+        ipp, iop, spacing, thickness = v["ipp"], v["iop"], v["spacing"], v["thickness"]
+        for problem in (checks.rescale_problem(slope, intercept), ipp and checks.position_problem(ipp),
+                        iop and checks.orientation_problem(iop)):
+            if problem:
+                checks.raise_problem(path, problem, None if shown is None else shown + 1)
+        spacing_problem = spacing and checks.spacing_problem(spacing)
+        thickness_problem = thickness and checks.thickness_problem(thickness[0])
         frames.append(_Frame(
-            path=path, index=index, sop_uid=str(ds.get("SOPInstanceUID", "")),
-            ipp=_floats(dicom_header.frame_value(ds, index, "PlanePositionSequence", "ImagePositionPatient")),
-            iop=_floats(dicom_header.frame_value(ds, index, "PlaneOrientationSequence", "ImageOrientationPatient")),
-            spacing=(spacing[0], spacing[1]) if spacing and len(spacing) == 2 else None,
-            thickness=thickness[0] if thickness else None,
-            slope=slope[0] if slope else 1.0, intercept=intercept[0] if intercept else 0.0, layout=layout,
-            instance_number=instance))
+            path=path, index=index, sop_uid=str(ds.get("SOPInstanceUID", "")), ipp=ipp, iop=iop,
+            spacing=(spacing[0], spacing[1]) if spacing and not spacing_problem else None,
+            thickness=thickness[0] if thickness and not thickness_problem else None,
+            slope=slope, intercept=intercept, layout=layout, instance_number=instance,
+            problems=tuple(p for p in (spacing_problem, thickness_problem) if p)))
     return frames
 
 
 def _window_presets(ds: Dataset | LeanHeader) -> tuple[tuple[float, float], ...]:
     """Each distinct (0028,1050) *Window Center* / (0028,1051) *Window Width* pair (Frame VOI LUT
-    (0028,9132) of frame 1 for Enhanced images)."""
-    centers = _floats(dicom_header.frame_value(ds, 0, "FrameVOILUTSequence", "WindowCenter")) or ()
-    widths = _floats(dicom_header.frame_value(ds, 0, "FrameVOILUTSequence", "WindowWidth")) or ()
-    return tuple(dict.fromkeys(zip(centers, widths, strict=False)))  # distinct pairs, header order
+    (0028,9132) of frame 1 for Enhanced images); none when they are not finite numbers (they are
+    only display presets)."""
+    try:
+        centers = _floats(dicom_header.frame_value(ds, 0, "FrameVOILUTSequence", "WindowCenter")) or ()
+        widths = _floats(dicom_header.frame_value(ds, 0, "FrameVOILUTSequence", "WindowWidth")) or ()
+    except (TypeError, ValueError):
+        return ()
+    pairs = [(c, w) for c, w in zip(centers, widths, strict=False) if np.isfinite(c) and np.isfinite(w) and w > 0]
+    return tuple(dict.fromkeys(pairs))  # distinct pairs, header order
 
 
 def _check_one_series(headers: Sequence[Header]) -> None:
     """Same (0020,000E) *Series Instance UID*, (0028,0010) *Rows*, (0028,0011) *Columns* and
     (0028,0002) *Samples per Pixel* = 1, else :class:`MixedSeriesError` / :class:`DicomError`."""
     first_path, first, _ = headers[0]
-    for path, ds, _ in headers:
+    for path, ds, layout in headers:
         if "Rows" not in ds or "Columns" not in ds:
-            raise DicomError(f"{path} is not an image (no Rows/Columns). Select image files only.")
-        if int(ds.get("SamplesPerPixel", 1)) != 1:
-            raise DicomError(f"{path} has {ds.SamplesPerPixel} samples per pixel; a CT series needs 1.")
+            raise InvalidHeaderError(f"{path} is not an image (no Rows/Columns). Select image files only.", path=path,
+                                     attribute="Rows (0028,0010)")
+        if layout.samples_per_pixel != 1:
+            raise InvalidHeaderError(f"{path} has {layout.samples_per_pixel} samples per pixel (0028,0002); a CT "
+                                     "series needs 1.", path=path, attribute="Samples per Pixel (0028,0002)",
+                                     value=layout.samples_per_pixel)
         for keyword in ("SeriesInstanceUID", "Rows", "Columns"):
             if ds.get(keyword) != first.get(keyword):
                 raise MixedSeriesError(
@@ -179,71 +268,17 @@ def _check_geometry(frames: Sequence[_Frame]) -> None:
             f"{frame.spacing}. Load one series at a time.")
 
 
-_BUFFERS = threading.local()
-
-
-def _thread_buffer(nbytes: int) -> np.ndarray:
-    """A per-thread scratch buffer of ``nbytes`` bytes (no fresh pages for every slice)."""
-    buffer = getattr(_BUFFERS, "array", None)
-    if buffer is None or buffer.nbytes != nbytes:
-        buffer = _BUFFERS.array = np.empty(nbytes, dtype=np.uint8)
-    return buffer
-
-
 def decode_slice(frame: _Frame, out: np.ndarray) -> bool:
-    """Decode ``frame`` and write its rescaled values into the int16 slice ``out``; True when clipped.
+    """Decode ``frame`` and write its rescaled values into the int16 slice ``out``; True when clipped
+    (:func:`recist_app.imaging.rescale.decode_into`).
 
     Raises
     ------
-    UnsupportedTransferSyntaxError, DicomError
+    UnsupportedTransferSyntaxError, InvalidHeaderError, NotEnoughMemoryError, DicomError
         When the pixels cannot be decoded (:func:`recist_app.imaging.decode.decode_frame`).
     """
     layout = frame.layout or dicom_header.layout_of(frame.path, Dataset(), None, None)
-    bits = layout.bits_stored  # the fast path keeps values within Bits Stored (0028,0101)
-    low, high = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if layout.pixel_representation else (0, (1 << bits) - 1)
-    shift = int(frame.intercept) if frame.slope == 1.0 and float(frame.intercept).is_integer() else None
-    in_place = (shift is not None and layout.bits_allocated == 16
-                and high <= INT16_MAX and low + shift >= INT16_MIN and high + shift <= INT16_MAX)
-    try:
-        # In place: the stored 16-bit values are read or decoded straight into the volume slice (its
-        # int16 bits equal them, as 0 ≤ value ≤ 32767 or the data are signed), then shifted in int16.
-        buffer = out if in_place else _thread_buffer(out.size * layout.dtype.itemsize)
-        raw = pixel_decode.decode_fast(layout, frame.index, buffer)
-    except dicom_header.FastPathUnavailable:
-        return _rescale_into(pixel_decode.decode_pydicom(layout.path, frame.index), frame, out)
-    if in_place and raw.ctypes.data == out.ctypes.data:  # (a frame of another size went elsewhere)
-        if shift:
-            np.add(out, np.int16(shift), out=out)  # exact: no sum leaves int16 (bounds checked)
-        return False
-    return _rescale_into(raw, frame, out, (low, high))
-
-
-def _rescale_into(raw: np.ndarray, frame: _Frame, out: np.ndarray, bounds: tuple[int, int] | None = None) -> bool:
-    """Write ``raw * slope + intercept`` into the int16 slice ``out``; True when clipped.
-
-    Integer path when slope is 1 and the intercept integral (no temporary when nothing clips;
-    ``bounds`` are known limits of ``raw``, else min/max are computed); else float64 for this one
-    slice.
-    """
-    if raw.shape != out.shape:
-        raise DicomError(f"{frame.path}: decoded frame is {raw.shape}, expected {out.shape}.")
-    if frame.slope == 1.0 and float(frame.intercept).is_integer():
-        shift = int(frame.intercept)
-        if raw.dtype.kind in "iu" and raw.dtype.itemsize <= 2 and raw.size:
-            low, high = bounds if bounds is not None else (int(raw.min()), int(raw.max()))
-            if low + shift >= INT16_MIN and high + shift <= INT16_MAX and INT16_MIN <= shift <= INT16_MAX:
-                if raw.dtype.itemsize == 2 and raw.dtype.isnative and high <= INT16_MAX:
-                    np.add(raw.view(np.int16), np.int16(shift), out=out)  # exact: no sum leaves int16
-                else:
-                    np.add(raw, np.int32(shift), out=out, casting="unsafe")
-                return False
-        values = raw.astype(np.int32) + shift
-    else:
-        values = np.rint(raw * frame.slope + frame.intercept)
-    clipped = bool(values.min() < INT16_MIN or values.max() > INT16_MAX)
-    np.clip(values, INT16_MIN, INT16_MAX, out=values)
-    out[...] = values
-    return clipped
+    return rescale.decode_into(layout, frame.index, frame.slope, frame.intercept, out)
 
 
 def _findings(frames: Sequence[_Frame], positions: np.ndarray, iop: tuple[float, ...],
@@ -267,8 +302,14 @@ def _findings(frames: Sequence[_Frame], positions: np.ndarray, iop: tuple[float,
     if len(thicknesses) > 1:
         found.append(Finding(vol.VARYING_THICKNESS, "Slice Thickness (0018,0050) takes values "
                              f"{sorted(t for t in thicknesses if t is not None)} mm"))
+    dropped = {p.attribute: p.message for frame in frames for p in frame.problems}
     if frames[0].spacing is None:
-        found.append(Finding(vol.UNCALIBRATED, "no Pixel Spacing (0028,0030); the image has no millimetres"))
+        found.append(Finding(vol.UNCALIBRATED, dropped.get("Pixel Spacing (0028,0030)")
+                             or "no Pixel Spacing (0028,0030); the image has no millimetres"))
+    if "Slice Thickness (0018,0050)" in dropped:
+        count = sum(any(p.attribute == "Slice Thickness (0018,0050)" for p in f.problems) for f in frames)
+        found.append(Finding(vol.INVALID_SLICE_THICKNESS, f"{dropped['Slice Thickness (0018,0050)']} "
+                             f"({count} slice(s))"))
     if clipped:
         found.append(Finding(vol.HU_CLIPPED, "rescaled values outside the int16 range were clipped"))
     return found
@@ -336,8 +377,8 @@ def plan_series(headers: Sequence[Header]) -> SeriesPlan:
         raise NotDicomError("No DICOM file was given. Select the files (or folder) of one series.")
     _check_one_series(headers)
     frames, positions = _sorted_frames(headers)
-    first = headers[0][1]
-    return SeriesPlan(tuple(frames), positions, first, int(first.Rows), int(first.Columns))
+    first, layout = headers[0][1], headers[0][2]
+    return SeriesPlan(tuple(frames), positions, first, layout.rows, layout.columns)
 
 
 def build_volume(plan: SeriesPlan, hu: np.ndarray, clipped: bool) -> CtVolume:

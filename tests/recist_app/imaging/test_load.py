@@ -22,6 +22,7 @@ from recist_app.cli.commands import load as load_command
 from recist_app.imaging import geometry
 from recist_app.imaging.errors import (
     DicomError,
+    InvalidHeaderError,
     MissingGeometryError,
     MixedSeriesError,
     NotDicomError,
@@ -289,7 +290,7 @@ def test_corrupt_pixels_and_frame_count_are_typed_errors(shared_dir: Path) -> No
         load_series([shared_dir / "data/malformed/MR_truncated.dcm"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pydicom warns about the invalid IS value while reading
-        with pytest.raises(DicomError, match=r'"Number of Frames" \(0028,0008\) must be an integer'):
+        with pytest.raises(InvalidHeaderError, match=r"badVR.dcm: Number of Frames \(0028,0008\) is '1A', not a whole"):
             load_series([shared_dir / "data/malformed/badVR.dcm"])
 
 

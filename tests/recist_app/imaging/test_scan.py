@@ -425,12 +425,16 @@ def test_synthetic_mixed_size_and_degenerate_orientation(tmp_path: Path) -> None
     from pydicom import dcmread
     paths = write_ct(tmp_path / "a", [0.0, 2.0, 4.0])
     ds = dcmread(paths[1])
-    ds.Rows = 8  # headers only: the pixel data length is never checked by the scan
+    ds.Rows = 8  # a consistent image of another size (the pixel data length is checked by the scan)
+    ds.PixelData = bytes(len(ds.PixelData) * 2)
     ds.save_as(paths[1])
     write_ct(tmp_path / "b", [0.0, 2.0], ImageOrientationPatient=[0, 0, 0, 0, 0, 0])
     mixed, degenerate = sorted(scan(tmp_path).series, key=lambda s: s.instance_count, reverse=True)
     assert codes(mixed) == {"MIXED_SIZE"}
-    assert codes(degenerate) == {"NO_GEOMETRY"} and degenerate.spacing_between_slices is None
+    # Zero cosines: the orientation is reported as invalid and dropped, so the frames have no geometry.
+    assert codes(degenerate) == {"NO_GEOMETRY", "INVALID_GEOMETRY"} and degenerate.spacing_between_slices is None
+    assert "0\\0\\0\\0\\0\\0: its direction cosines are not unit vectors" in next(
+        f.message for f in degenerate.findings if f.code == "INVALID_GEOMETRY")
 
 
 #: Enhanced / Legacy Converted Enhanced CT in ../shared/data (MANIFEST.md): file → (frames, step mm).

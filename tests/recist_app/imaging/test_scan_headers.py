@@ -79,7 +79,7 @@ def test_image_type_from_prefix_equals_pydicom(shared_dir: Path) -> None:
                                     "data/ct/dcm_qa_ct_ge_gantry_tilt", "data/ct/slicer_ct_head_64x64"])
 def test_real_series_take_the_lean_path(shared_dir: Path, folder: str) -> None:
     for path in sorted((shared_dir / folder).glob("*.dcm")):
-        header, image_type = scan_headers._read_header(path, path.read_bytes()[:4096], lean=True)
+        header, image_type, _ = scan_headers._read_header(path, path.read_bytes()[:4096], lean=True)
         assert isinstance(header, LeanHeader) and image_type is not None, path
 
 
