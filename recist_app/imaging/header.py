@@ -21,6 +21,7 @@ both agree, value by value, on every file in ``../shared/data``.
 
 from __future__ import annotations
 
+import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,7 @@ import pydicom
 from pydicom.dataset import Dataset
 from pydicom.uid import AllTransferSyntaxes, DeflatedExplicitVRLittleEndian
 
-from recist_app.imaging.errors import NotDicomError
+from recist_app.imaging.errors import InvalidHeaderError, NotDicomError
 
 NATIVE_LE = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.1"})
 JPEG_LOSSLESS = frozenset({"1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70"})
@@ -183,6 +184,7 @@ def read_header(path: Path, lean: bool = False) -> tuple[Dataset | LeanHeader, P
             pass
     try:
         with open(path, "rb") as fp:
+            _frames_fit_the_file(fp, path)
             ds = pydicom.dcmread(fp, stop_before_pixels=True)
             meta = getattr(ds, "file_meta", None)
             syntax = str(meta.get("TransferSyntaxUID", "")) if meta is not None else ""
@@ -190,11 +192,47 @@ def read_header(path: Path, lean: bool = False) -> tuple[Dataset | LeanHeader, P
             if has_pixel_offsets(syntax):  # not deflated
                 offset, length, _ = _element_value(fp, syntax)
         return ds, layout_of(Path(path), ds, offset, length)
-    except (KeyboardInterrupt, SystemExit):
+    except (KeyboardInterrupt, SystemExit, InvalidHeaderError):
         raise
     except BaseException as exc:  # InvalidDicomError, OSError, EOFError, whatever a corrupt header makes pydicom raise
         raise NotDicomError(f"{path} is not a readable DICOM file ({one_line(exc)}). Remove it from the "
                             "selection.") from exc
+
+
+#: Bytes a frame needs at the least: native, Rows × Columns × Samples × Bits Allocated / 8; encapsulated, an
+#: 8-byte item header and 2 bytes of data (PS3.5 §A.4).
+_NATIVE_SYNTAXES = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2"})
+_MIN_ENCAPSULATED_FRAME_BYTES = 10
+#: Files smaller than this parse in well under a second whatever they hold: the pre-check is for the rest.
+_PRECHECK_MIN_BYTES = 4 << 20
+
+
+def _frames_fit_the_file(fp: BinaryIO, path: Path) -> None:
+    """Refuse a (0028,0008) *Number of Frames* the file is too small to hold, before the whole header
+    is parsed: 99,999 items of (5200,9230) Per-frame Functional Groups take pydicom seconds, while
+    the image pixel module (group 0028) comes before them and reads in a millisecond. Small files
+    (:data:`_PRECHECK_MIN_BYTES`) and anything unusual here are left to the full parse and the checks
+    after it (:mod:`recist_app.imaging.header_checks`), which say more."""
+    size = os.fstat(fp.fileno()).st_size
+    if size < _PRECHECK_MIN_BYTES:
+        return
+    try:
+        head = pydicom.filereader.read_partial(fp, stop_when=lambda tag, _vr, _length: tag.group > 0x0028)
+        meta = getattr(head, "file_meta", None)
+        syntax = str(meta.get("TransferSyntaxUID", "")) if meta is not None else ""
+        frames = int(head.get("NumberOfFrames") or 1)
+        per_frame = (_int(head, "Rows", 0) * _int(head, "Columns", 0) * _int(head, "SamplesPerPixel", 1)
+                     * _int(head, "BitsAllocated", 0) / 8) if syntax in _NATIVE_SYNTAXES \
+            else _MIN_ENCAPSULATED_FRAME_BYTES
+    except Exception:  # a header the partial read does not understand: the full parse decides
+        return
+    finally:
+        fp.seek(0)
+    if frames > 1 and frames * per_frame > size:
+        raise InvalidHeaderError(
+            f"{path}: Number of Frames (0028,0008) is {frames:,}, but {frames:,} frames need at least "
+            f"{frames * per_frame:,.0f} bytes and the file holds {size:,}: the file is corrupt",
+            path=path, attribute="Number of Frames (0028,0008)", value=frames)
 
 
 def one_line(exc: BaseException, limit: int = 200) -> str:

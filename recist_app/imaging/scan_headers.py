@@ -51,7 +51,7 @@ from pydicom.uid import UID
 from recist_app.imaging import dicomdir
 from recist_app.imaging import header as dicom_header
 from recist_app.imaging import header_checks as checks
-from recist_app.imaging.errors import NotDicomError
+from recist_app.imaging.errors import InvalidHeaderError, NotDicomError
 from recist_app.imaging.header import LeanHeader, PixelLayout, frame_value, frame_values
 
 __all__ = ["SCAN_KEYWORDS", "FileHeader", "ImageFrame", "SeriesValues", "image_type_from_prefix", "read_file"]
@@ -162,6 +162,8 @@ def read_file(path: Path, lean: bool = True) -> FileHeader | list[Path] | str:
         return GZIP
     try:
         ds, image_type, layout = _read_header(path, prefix, lean)
+    except InvalidHeaderError as exc:  # found before the whole header was parsed: the reason, without the path
+        return f"unusable DICOM header: {str(exc).removeprefix(f'{path}: ')}"
     except NotDicomError as exc:
         if isinstance(exc.__cause__, InvalidDicomError):
             return NOT_DICOM
