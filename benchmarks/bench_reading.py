@@ -11,7 +11,7 @@ switch ≤ 0.2 s. Reformat scrolling (≥ 30 fps) is ``bench_reformat.py``'s.
 clock for every process, so the parent also stamps the moment just before it spawns the child:
 times are given from spawn. The app contender does what ``widgets.app.run`` does (the same imports,
 ``start_logging``, ``create_app``, ``open_store``, ``MainWindow``, ``show``, then ``open_as``'s
-steps: authenticate, ``window.login`` and ``open_first_subject``), the window at the app's
+steps: log in, ``window.login`` and ``open_first_subject``), the window at the app's
 1600 × 960 default size, offscreen unless a display is set. An event filter on the viewports of the
 slice views stamps the first *paint* of a visible view showing an image ("first image": the one-slice
 preview when there is one) and the first paint of the time point's whole series ("complete"). Every
@@ -109,7 +109,7 @@ APP_STEPS = (
     ("store", "open the trial database (open_store)"),
     ("window", "MainWindow built"),
     ("shown", "window.show()"),
-    ("logged in", "authenticate + window.login (browser, worklist query)"),
+    ("logged in", "log_in + window.login (browser, worklist query)"),
     ("read opened", "open the read (open_first_subject / open_work), load started"),
     ("preview delivered", "worker: examine folder + decode first slice, until the preview reaches the GUI"),
     (FIRST, "first paint of the image"),
@@ -224,7 +224,7 @@ def _app_child(params: dict[str, Any], stamps: dict[str, float]) -> dict[str, An
     window.show()
     stamps["shown"] = time.perf_counter()
     reader = next(r for r in store.readers() if r.name == params["reader"])  # widgets.app.open_as's steps
-    window.login(store.authenticate(reader.uid, params["password"]))
+    window.login(store.log_in(reader.uid, params["password"]))
     stamps["logged in"] = time.perf_counter()
     reading = window.reading
     work = next_item(window.worklist.items)
@@ -531,7 +531,7 @@ def _switches(db: str, reader_name: str, password: str, subject: str, visits: tu
         window.fit_docks()
         window.show()
         reader = next(r for r in store.readers() if r.name == reader_name)
-        window.login(store.authenticate(reader.uid, password))
+        window.login(store.log_in(reader.uid, password))
         reading = window.reading
         assert reading.open_subject(subject)
         uids = tuple(next(tp.uid for tp in reading.reader_timepoints() if tp.visit == visit) for visit in visits)
