@@ -202,7 +202,7 @@ def read_header(path: Path, lean: bool = False) -> tuple[Dataset | LeanHeader, P
 #: Bytes a frame needs at the least: native, Rows × Columns × Samples × Bits Allocated / 8; encapsulated, an
 #: 8-byte item header and 2 bytes of data (PS3.5 §A.4).
 _NATIVE_SYNTAXES = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2"})
-_MIN_ENCAPSULATED_FRAME_BYTES = 10
+MIN_ENCAPSULATED_FRAME_BYTES = 10
 #: Files smaller than this parse in well under a second whatever they hold: the pre-check is for the rest.
 _PRECHECK_MIN_BYTES = 4 << 20
 
@@ -223,7 +223,7 @@ def _frames_fit_the_file(fp: BinaryIO, path: Path) -> None:
         frames = int(head.get("NumberOfFrames") or 1)
         per_frame = (_int(head, "Rows", 0) * _int(head, "Columns", 0) * _int(head, "SamplesPerPixel", 1)
                      * _int(head, "BitsAllocated", 0) / 8) if syntax in _NATIVE_SYNTAXES \
-            else _MIN_ENCAPSULATED_FRAME_BYTES
+            else MIN_ENCAPSULATED_FRAME_BYTES
     except Exception:  # a header the partial read does not understand: the full parse decides
         return
     finally:

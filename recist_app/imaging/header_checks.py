@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from recist_app.imaging.errors import InvalidHeaderError, MissingGeometryError
-from recist_app.imaging.header import PixelLayout
+from recist_app.imaging.header import MIN_ENCAPSULATED_FRAME_BYTES, PixelLayout
 
 #: (0028,0008) *Number of Frames* above this is not a CT image (it is taken as corrupt).
 MAX_FRAMES = 100_000
@@ -33,8 +33,6 @@ MAX_SPACING_MM = 1000.0
 MAX_POSITION_MM = 1e6
 #: Direction cosines of (0020,0037) must be unit vectors and orthogonal within this.
 ORIENTATION_TOLERANCE = 1e-2
-#: Smallest encapsulated frame: an 8-byte item header and 2 bytes of data (PS3.5 §A.4).
-_MIN_ITEM_BYTES = 10
 
 
 @dataclass(frozen=True)
@@ -96,7 +94,8 @@ def _length_problem(layout: PixelLayout, file_size: int | None) -> HeaderProblem
                                  f"{layout.value_length:,}: at least one frame more than the header says")
         return None
     if file_size is not None:
-        room = max(file_size - layout.value_offset - 8, 0) // _MIN_ITEM_BYTES  # 8: the Basic Offset Table item
+        items = max(file_size - layout.value_offset - 8, 0)  # 8: the Basic Offset Table item
+        room = items // MIN_ENCAPSULATED_FRAME_BYTES
         if layout.frames > room:
             return HeaderProblem("Number of Frames (0028,0008)", layout.frames,
                                  f"Number of Frames (0028,0008) is {layout.frames:,}, but the "

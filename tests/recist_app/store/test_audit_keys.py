@@ -28,12 +28,9 @@ AWKWARD = "O'Brien \"Doc\" \\ back\nslash\ttab \x01 é 漢字 😀 \u2028 </scri
 
 
 @pytest.fixture(autouse=True)
-def key_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The SQLite trial keys go to a temporary folder; no owner's key from the environment."""
-    folder = tmp_path / "keys"
-    monkeypatch.setenv(KEY_DIR_ENV, str(folder))
-    monkeypatch.delenv(OWNER_KEY_ENV, raising=False)
-    return folder
+def key_dir(audit_keys_in_tmp: Path) -> Path:
+    """Every test here uses a temporary key folder and no owner's key (tests/recist_app/store/conftest.py)."""
+    return audit_keys_in_tmp
 
 
 def cli() -> argparse.ArgumentParser:

@@ -20,7 +20,6 @@ from sqlalchemy.exc import DBAPIError
 
 from recist_app.model.records import AuditEntry, Lesion, LesionRole, ReaderRole
 from recist_app.store import ReadSession, audit
-from recist_app.store.audit_keys import KEY_DIR_ENV, OWNER_KEY_ENV
 from recist_app.store.audit_replay import replay, replayed_tables
 from recist_app.store.audit_verify import AuditVerification, take_checkpoint, verify
 from recist_app.store.schema import MODELS, MeasurementRow
@@ -33,12 +32,9 @@ Statement = str | tuple[str, dict[str, Any]]
 
 
 @pytest.fixture(autouse=True)
-def key_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The SQLite trial keys go to a temporary folder; no owner's key from the environment."""
-    folder = tmp_path / "keys"
-    monkeypatch.setenv(KEY_DIR_ENV, str(folder))
-    monkeypatch.delenv(OWNER_KEY_ENV, raising=False)
-    return folder
+def key_dir(audit_keys_in_tmp: Path) -> Path:
+    """Every test here uses a temporary key folder and no owner's key (tests/recist_app/store/conftest.py)."""
+    return audit_keys_in_tmp
 
 
 @pytest.fixture
