@@ -7,6 +7,7 @@ the demo trial per module with its store and a shown main window.
 from __future__ import annotations
 
 import dataclasses
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,6 +45,21 @@ def make_phantom(folder: Path, **kwargs: object) -> Phantom:
     options: dict[str, object] = {"slices": 24, "rows": 256, "columns": 256, **kwargs}
     truth = write_series(PhantomSpec.chest(**options), folder)
     return Phantom(load_series_from_folder(folder), truth)
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage_between_tests() -> Iterator[None]:
+    """Python's cyclic garbage collector runs only between tests, after Qt has deleted what the test
+    closed. Run in the middle of a Qt call, it can destroy a previous test's window there, and the
+    window's destructor then waits for the signal mutex its own thread holds (seen once as a hang in
+    CI: ``QObject::disconnect`` → ``gc_collect_main`` → ``~QAction`` → ``QBasicMutex::lockInternal``)."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        QtWidgets.QApplication.processEvents()  # the deleteLater() of closed widgets
+        gc.enable()
+        gc.collect()
 
 
 @pytest.fixture(scope="session")
