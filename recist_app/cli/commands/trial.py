@@ -78,6 +78,11 @@ def run_create(args: argparse.Namespace, out: TextIO | None = None) -> int:
                            blind_visits=args.blind_visits, actor=actor(args)) as store:
         stream = out if out is not None else sys.stdout
         stream.write(f"Created trial {store.trial.code} in {store.db.name}\n")
+        if store.db.dialect == "sqlite":
+            from recist_app.store.audit_keys import trial_key_path
+
+            stream.write(f"Its audit key is {trial_key_path(store.trial_uid)}: back it up with the database; without "
+                         "it nothing more can be written to this trial (README \"Central review on a server\").\n")
     return 0
 
 

@@ -13,6 +13,7 @@ import pytest
 from recist_app.cli import main
 from recist_app.model.records import LesionRole, ReaderRole, Status
 from recist_app.store import TrialStore
+from recist_app.store.audit_keys import trial_key_path
 from tests.recist_app.store.scenario import PROFILE_TEXT, database_login
 from tests.support import SHARED_DIR, require
 
@@ -32,6 +33,10 @@ def created(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     status, out, err = run(capsys, "trial", "create", "STEREOSARC", "--db", db_url, "--name", "SBRT trial",
                            "--profile", str(profile), "--blind-visits")
     assert (status, err) == (0, "") and out.startswith("Created trial STEREOSARC in ")
+    if "://" not in db_url:  # SQLite: the key that signs every audit entry, and what to do with it
+        with TrialStore.open(db_url) as store:
+            key = trial_key_path(store.trial_uid)
+        assert f"Its audit key is {key}: back it up with the database" in out and key.is_file()
     return db_url
 
 
