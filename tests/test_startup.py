@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from PySide6 import QtWidgets
 from pytestqt.qtbot import QtBot
 
 from recist_app.errors import RecistAppError
+from widgets import app as app_module
 from widgets.app import create_app
 from widgets.error_display import show_errors
 from widgets.main_window import WINDOW_TITLE, MainWindow
@@ -64,6 +66,11 @@ def test_create_app_sets_row_major(qapp: QtWidgets.QApplication) -> None:
     assert app is qapp
     assert pg.getConfigOption("imageAxisOrder") == "row-major"
     assert app.styleSheet()
+    # Cyclic garbage is collected from the event loop only, never inside a Qt call (widgets/app.py).
+    collector = app_module._collector
+    assert not gc.isenabled() and collector is not None and collector.timer.isActive()
+    create_app()
+    assert app_module._collector is collector  # one collector per process
 
 
 def test_show_errors_reraises_under_pytest(qtbot: QtBot) -> None:

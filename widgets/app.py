@@ -27,6 +27,8 @@ from PySide6 import QtCore, QtWidgets
 import resources
 
 if TYPE_CHECKING:
+    from pyqtgraph.util.garbage_collector import GarbageCollector
+
     from recist_app.store import TrialStore
     from widgets.main_window import MainWindow
 
@@ -54,7 +56,27 @@ def create_app(argv: Sequence[str] | None = None) -> QtWidgets.QApplication:
     app.setApplicationName(APP_NAME)
     pg.setConfigOptions(imageAxisOrder="row-major")
     app.setStyleSheet(resources.read_text("style.qss"))
+    _collect_garbage_in_the_event_loop()
     return app
+
+
+#: pyqtgraph's collector, once per process (see :func:`_collect_garbage_in_the_event_loop`).
+_collector: GarbageCollector | None = None
+
+
+def _collect_garbage_in_the_event_loop() -> None:
+    """Python's cyclic garbage collector runs from a timer of the event loop, never inside a Qt call.
+
+    Collected in the middle of one, a dropped window or dialog can be destroyed there, and its C++
+    destructor then waits for a Qt mutex its own thread already holds: the process hangs (seen in the
+    tests: ``QObject::disconnect`` → ``gc_collect_main`` → ``~QAction`` → ``QBasicMutex::lockInternal``).
+    pyqtgraph's ``GarbageCollector`` turns automatic collection off and collects every second instead.
+    """
+    global _collector
+    if _collector is None:
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        _collector = GarbageCollector(interval=1.0)
 
 
 def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:

@@ -50,16 +50,18 @@ def make_phantom(folder: Path, **kwargs: object) -> Phantom:
 @pytest.fixture(autouse=True)
 def collect_garbage_between_tests() -> Iterator[None]:
     """Python's cyclic garbage collector runs only between tests, after Qt has deleted what the test
-    closed. Run in the middle of a Qt call, it can destroy a previous test's window there, and the
-    window's destructor then waits for the signal mutex its own thread holds (seen once as a hang in
-    CI: ``QObject::disconnect`` → ``gc_collect_main`` → ``~QAction`` → ``QBasicMutex::lockInternal``)."""
+    closed (as the app collects only from its event loop, ``widgets/app.py``): run in the middle of a
+    Qt call, it can destroy a previous test's window there, whose destructor then waits for the
+    signal mutex its own thread holds (seen once as a hang in CI). Automatic collection stays as it was."""
+    enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         QtWidgets.QApplication.processEvents()  # the deleteLater() of closed widgets
-        gc.enable()
         gc.collect()
+        if enabled:
+            gc.enable()
 
 
 @pytest.fixture(scope="session")
