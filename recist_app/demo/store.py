@@ -214,9 +214,10 @@ def _fill(store: TrialStore, images: DemoImages) -> tuple[DemoReader, ...]:
         readers.append(DemoReader(reader.name, reader.role, reader.uid, password))
     site_reader = readers[0]
     login = store.log_in(site_reader.uid, site_reader.password)
+    viewed = _reads_changed_by_the_viewer(store)
     for subject in design.subjects:
         session = store.reader_session(login, subject.subject_id)
-        if _only_prefilled(store, session.read_uid):
+        if session.read_uid not in viewed:
             _prefill(session, images, subject, timepoints[subject.subject_id])
     return tuple(readers)
 
@@ -279,9 +280,9 @@ def _prefill(session: ReadSession, images: DemoImages, subject: DemoSubject, tim
 PREFILL_ACTIONS = frozenset({"create_read", "add_lesion", "flag_irradiated", "record_measurement", "set_status"})
 
 
-def _only_prefilled(store: TrialStore, read_uid: str) -> bool:
-    """True when every audited change of the read is the pre-fill's (nothing done by the viewer)."""
-    return all(entry.action in PREFILL_ACTIONS for entry in store.audit_entries() if entry.read_uid == read_uid)
+def _reads_changed_by_the_viewer(store: TrialStore) -> set[str]:
+    """The reads with an audited change the pre-fill does not make (the audit trail read once)."""
+    return {entry.read_uid for entry in store.audit_entries() if entry.read_uid and entry.action not in PREFILL_ACTIONS}
 
 
 def _first_seen(subject: DemoSubject, timepoints: dict[str, Timepoint], label: str) -> str:
@@ -314,9 +315,8 @@ def _ground_truth(images: DemoImages, subject: DemoSubject, timepoints: dict[str
 
 def _same_lesion(lesion: Lesion, demo: DemoLesion) -> bool:
     """True when a stored lesion is still the demo's (role, organ, node; SBRT set by the demo or not yet)."""
-    irradiated_ok = lesion.irradiated == (demo.sbrt is not None) or not lesion.irradiated
     return (lesion.role.value, lesion.organ, lesion.nodal) == (demo.role.value, demo.location, demo.nodal) \
-        and irradiated_ok
+        and (demo.sbrt is not None or not lesion.irradiated)
 
 
 def axis_lines(series: GroundTruth, lesion: LesionTruth) -> tuple[LineMeasurement, LineMeasurement]:

@@ -76,6 +76,11 @@ class PixelLayout:
         return np.dtype(f"<{'i' if self.pixel_representation else 'u'}{max(self.bits_allocated // 8, 1)}")
 
     @property
+    def frame_bytes(self) -> float:
+        """Bytes of one native frame: Rows × Columns × Samples per Pixel × Bits Allocated / 8."""
+        return self.rows * self.columns * self.samples_per_pixel * self.bits_allocated / 8
+
+    @property
     def fast(self) -> bool:
         """True when :func:`decode_frame` may bypass pydicom for this file."""
         simple = (self.samples_per_pixel == 1 and self.bits_allocated in (8, 16) and self.frames >= 1
@@ -201,7 +206,6 @@ def read_header(path: Path, lean: bool = False) -> tuple[Dataset | LeanHeader, P
 
 #: Bytes a frame needs at the least: native, Rows × Columns × Samples × Bits Allocated / 8; encapsulated, an
 #: 8-byte item header and 2 bytes of data (PS3.5 §A.4).
-_NATIVE_SYNTAXES = frozenset({"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2"})
 MIN_ENCAPSULATED_FRAME_BYTES = 10
 #: Files smaller than this parse in well under a second whatever they hold: the pre-check is for the rest.
 _PRECHECK_MIN_BYTES = 4 << 20
@@ -218,12 +222,10 @@ def _frames_fit_the_file(fp: BinaryIO, path: Path) -> None:
         return
     try:
         head = pydicom.filereader.read_partial(fp, stop_when=lambda tag, _vr, _length: tag.group > 0x0028)
-        meta = getattr(head, "file_meta", None)
-        syntax = str(meta.get("TransferSyntaxUID", "")) if meta is not None else ""
-        frames = int(head.get("NumberOfFrames") or 1)
-        per_frame = (_int(head, "Rows", 0) * _int(head, "Columns", 0) * _int(head, "SamplesPerPixel", 1)
-                     * _int(head, "BitsAllocated", 0) / 8) if syntax in _NATIVE_SYNTAXES \
-            else MIN_ENCAPSULATED_FRAME_BYTES
+        layout = layout_of(path, head, None, None)
+        frames = layout.frames
+        native = layout.syntax in NATIVE_LE or layout.syntax == EXPLICIT_BIG_ENDIAN
+        per_frame = layout.frame_bytes if native else MIN_ENCAPSULATED_FRAME_BYTES
     except Exception:  # a header the partial read does not understand: the full parse decides
         return
     finally:

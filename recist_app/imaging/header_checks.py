@@ -44,11 +44,6 @@ class HeaderProblem:
     message: str
 
 
-def frame_bytes(layout: PixelLayout) -> float:
-    """Bytes of one native frame: Rows × Columns × Samples per Pixel × Bits Allocated / 8."""
-    return layout.rows * layout.columns * layout.samples_per_pixel * layout.bits_allocated / 8
-
-
 def pixel_data_problem(layout: PixelLayout, file_size: int | None = None) -> HeaderProblem | None:
     """First problem of (0028,0010) *Rows*, (0028,0011) *Columns*, (0028,0100) *Bits Allocated*,
     (0028,0101) *Bits Stored*, (0028,0103) *Pixel Representation* and (0028,0008) *Number of
@@ -79,7 +74,7 @@ def _length_problem(layout: PixelLayout, file_size: int | None) -> HeaderProblem
     """Number of Frames × frame size against the (7FE0,0010) value length (see :func:`pixel_data_problem`)."""
     if layout.value_offset is None:
         return None  # deflated or unknown: pydicom checks the length when decoding
-    size = frame_bytes(layout)
+    size = layout.frame_bytes
     need = math.ceil(layout.frames * size)
     shape = (f"{layout.frames:,} frame(s) of {layout.rows} × {layout.columns} pixels at {layout.bits_allocated} bits "
              "(Number of Frames, Rows, Columns, Bits Allocated (0028,0008/0010/0011/0100))")

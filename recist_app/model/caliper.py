@@ -254,6 +254,11 @@ FRAGMENT_SEPARATOR = "#"
 CLEARED_BY_MEASURING = frozenset({Status.TOO_SMALL, Status.DISAPPEARED, Status.NOT_ASSESSED, Status.ABSENT})
 
 
+def fragment_label(label: str, fragment: int = 0) -> str:
+    """What a caliper of a lesion's fragment is labelled on an image: ``T03``, or ``T03.2`` for fragment 2."""
+    return label if fragment == 0 else f"{label}.{fragment}"
+
+
 def caliper_key(lesion_uid: str, fragment: int = 0) -> str:
     """The view key of a lesion's caliper (``uid`` or ``uid#2`` for fragment 2 of a split lesion)."""
     return lesion_uid if fragment == 0 else f"{lesion_uid}{FRAGMENT_SEPARATOR}{fragment}"
@@ -349,8 +354,8 @@ def reformat_lines(snapshot: ReadSnapshot, timepoint_uid: str, volume: CtVolume)
         if (m.timepoint_uid != timepoint_uid or not m.line.plane.is_reformat or lesion is None
                 or m.line.series_uid != volume.series_uid):
             continue
-        label = lesion.label if m.fragment == 0 else f"{lesion.label}.{m.fragment}"
-        found.append(ReformatLine(caliper_key(lesion.uid, m.fragment), label, lesion.role.value, m.line.plane,
+        found.append(ReformatLine(caliper_key(lesion.uid, m.fragment), fragment_label(lesion.label, m.fragment),
+                                  lesion.role.value, m.line.plane,
                                   volume.patient_to_index(m.line.p1_mm), volume.patient_to_index(m.line.p2_mm),
                                   m.line.length_mm))
     return found

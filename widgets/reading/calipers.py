@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from recist_app.imaging.volume import CtVolume
-from recist_app.model.caliper import caliper_key, record_from_lines
+from recist_app.model.caliper import caliper_key, fragment_label, record_from_lines
 from recist_app.model.records import Lesion, LineMeasurement, ReadSnapshot
 from widgets.viewer.slice_view import MeasurementItem
 
@@ -28,7 +28,7 @@ def measurement_items(snapshot: ReadSnapshot, timepoint_uid: str, volume: CtVolu
         lesion = lesions.get(uid)
         if record is None or lesion is None or record.plane.is_reformat:  # drawn on the reformat panes
             continue
-        label = lesion.label if fragment == 0 else f"{lesion.label}.{fragment}"
-        items.append(MeasurementItem(caliper_key(uid, fragment), record, label, lesion.role.value))
+        items.append(MeasurementItem(caliper_key(uid, fragment), record, fragment_label(lesion.label, fragment),
+                                     lesion.role.value))
     return items
 
