@@ -200,6 +200,8 @@ class Reader:
     name: str
     role: ReaderRole
     active: bool = True
+    #: The reader's PostgreSQL login role (None on SQLite): what their workstation connects as.
+    db_role: str | None = None
 
 
 @dataclass(frozen=True)

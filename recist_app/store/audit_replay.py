@@ -55,6 +55,8 @@ ADDED_COLUMNS: Mapping[tuple[str, str], Any] = {
     ("lesion_states", "reason"): "",  # 0004
     ("subjects", "reads_due_on"): None,  # 0005
     ("measurements", "plane"): "AXIAL",  # 0006
+    ("readers", "db_role"): None,  # 0008
+    ("reads", "central_role"): None,  # 0008
 }
 _ABSENT = object()
 

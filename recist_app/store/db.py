@@ -32,6 +32,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 #: Seconds a SQLite writer waits for another writer's lock before giving up.
 SQLITE_BUSY_TIMEOUT_S = 30.0
 APP_NAME = "recist-workstation"
+#: SQLSTATE of a statement the role may not run, or a row a row-level-security policy refuses.
+INSUFFICIENT_PRIVILEGE = "42501"
 
 
 def default_trial_path(code: str) -> Path:
@@ -177,7 +179,7 @@ class Database:
 
 #: The newest revision of the shipped migrations, known without importing Alembic (a test checks it
 #: against :func:`head_revision`).
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 
 
 def head_revision() -> str:
@@ -213,14 +215,16 @@ def _translated() -> Iterator[None]:
     except StaleDataError as exc:
         raise ConflictError("row", "(unknown)", None, None) from exc
     except IntegrityError as exc:  # a concurrent insert of the same key, or a broken reference
-        if _unique_violation(exc):
+        if unique_violation(exc):
             raise ConcurrentChangeError(_first_line(exc)) from exc
         raise ConstraintError(f"The database refused the change: {_first_line(exc)}") from exc
     except (OperationalError, DriverDatabaseError) as exc:  # the file damaged while open, the server gone …
+        if getattr(getattr(exc, "orig", None), "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+            raise DatabaseError(f"Your database role may not do this: {_first_line(exc)}") from exc
         raise DatabaseError(f"Database error: {_first_line(exc)}") from exc
 
 
-def _unique_violation(exc: IntegrityError) -> bool:
+def unique_violation(exc: IntegrityError) -> bool:
     """True for a unique key's refusal (PostgreSQL SQLSTATE 23505; SQLite "UNIQUE constraint failed")."""
     origin = getattr(exc, "orig", None)
     return getattr(origin, "sqlstate", None) == "23505" or str(origin).startswith("UNIQUE constraint failed")

@@ -73,7 +73,7 @@ def timepoint(row: TimepointRow, is_baseline: bool, links: tuple[SeriesLink, ...
 
 def reader(row: ReaderRow) -> Reader:
     """The reader record (never the password hash)."""
-    return Reader(row.uid, row.name, ReaderRole(row.role), row.active)
+    return Reader(row.uid, row.name, ReaderRole(row.role), row.active, row.db_role)
 
 
 def read(row: ReadRow) -> Read:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
 from recist_app.model.records import ReaderRole
@@ -85,11 +85,14 @@ class Repository:
         return self._one(query, "subject", subject_id)
 
     def lock_subject(self, subject_id: str) -> SubjectRow:
-        """The subject row, locked until the transaction ends (``SELECT … FOR UPDATE`` on PostgreSQL; on
-        SQLite the write transaction's ``BEGIN IMMEDIATE`` already serialises): check-then-insert of a
-        subject's reads by two workstations at once cannot both insert."""
-        query = select(SubjectRow).where(SubjectRow.trial_uid == self.trial_uid, SubjectRow.subject_id == subject_id)
-        return self._one(query.with_for_update(), "subject", subject_id)
+        """The subject row, its reads locked until the transaction ends: check-then-insert of a subject's
+        reads by two workstations at once cannot both insert. On PostgreSQL a transaction advisory lock
+        on the subject (a reader's role may not lock the row itself, nor the blinded view of it); on
+        SQLite the write transaction's ``BEGIN IMMEDIATE`` already serialises."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            key = f"recist subject {self.trial_uid} {subject_id}"
+            self.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+        return self.subject(subject_id)
 
     def subject_by_uid(self, uid: str) -> SubjectRow:
         """The subject row ``uid``."""

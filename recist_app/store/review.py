@@ -49,11 +49,20 @@ def verdict(snapshot: ReadSnapshot) -> ReadVerdict:
     return ReadVerdict(report.recist.first_pd_date, outcome(snapshot, report).best_response.category)
 
 
-def disagreement(a: ReadVerdict, b: ReadVerdict, points: tuple[str, ...]) -> str:
-    """What two verdicts disagree on, in words ("" when they agree)."""
+def disagreement(a: ReadVerdict, b: ReadVerdict, points: tuple[str, ...], *, day_zero: date | None = None) -> str:
+    """What two verdicts disagree on, in words ("" when they agree).
+
+    With ``day_zero`` (a trial that blinds visits: the subject's baseline scan date) a date reads as
+    "day N" from it, since the blinded adjudicator reads this text.
+    """
+    def when(day: date | None) -> str:
+        if day is None:
+            return "none"
+        return f"day {(day - day_zero).days}" if day_zero is not None else day.isoformat()
+
     parts = []
     if "pd_date" in points and a.pd_date != b.pd_date:
-        parts.append(f"{ADJUDICATION_POINTS['pd_date']}: {a.pd_date or 'none'} vs {b.pd_date or 'none'}")
+        parts.append(f"{ADJUDICATION_POINTS['pd_date']}: {when(a.pd_date)} vs {when(b.pd_date)}")
     if "bor" in points and a.bor != b.bor:
         parts.append(f"{ADJUDICATION_POINTS['bor']}: {a.bor} vs {b.bor}")
     return "; ".join(parts)
@@ -90,9 +99,10 @@ def check_double_read(session: Session, trial_uid: str, subject_uid: str, actor:
     open_task = next((t for t in tasks if t.status == "open"), None)
     if open_task is not None:
         return mapping.task(open_task)
-    points = mapping.trial(repo.trial()).adjudicate_on
+    trial = mapping.trial(repo.trial())
     a, b = (verdict(snapshots.build(repo, read)) for read in pair)
-    text = disagreement(a, b, points)
+    day_zero = min(tp.scan_date for tp in repo.timepoints(subject_uid)) if trial.blind_visits else None
+    text = disagreement(a, b, trial.adjudicate_on, day_zero=day_zero)
     if not text or any(t.disagreement == text for t in tasks):
         return None
     uow = UnitOfWork(session)

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Date,
     Double,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -138,19 +139,24 @@ class SeriesRow(Base):
 
 
 class ReaderRow(Base):
-    """A reader with role, salted scrypt password hash and whether the reader may log in (``active``)."""
+    """A reader with role, salted scrypt password hash and whether the reader may log in (``active``).
+
+    The hash is loaded only when a password is checked: on PostgreSQL a reader's role may not read it.
+    """
 
     __tablename__ = "readers"
-    __table_args__ = (UniqueConstraint("trial_uid", "name"),)
+    __table_args__ = (UniqueConstraint("trial_uid", "name"), Index("uq_readers_db_role", "db_role", unique=True))
     kind = "reader"
     uid: Mapped[str] = mapped_column(UID, primary_key=True)
     trial_uid: Mapped[str] = _uid_fk("trials.uid")
     name: Mapped[str] = mapped_column(String(128))
     role: Mapped[str] = mapped_column(String(32))
-    password_hash: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[str] = mapped_column(String(255), deferred=True)
     version: Mapped[int] = mapped_column(Integer)
     #: False once the administrator disabled the reader: no log-in; reads and signatures stay (revision 0003).
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: The reader's PostgreSQL login role (None on SQLite; revision 0008, :mod:`recist_app.store.db_roles`).
+    db_role: Mapped[str | None] = mapped_column(String(63), nullable=True)
     __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 
 
@@ -158,7 +164,8 @@ class ReadRow(Base):
     """One subject read by one reader (``accepted`` after adjudication)."""
 
     __tablename__ = "reads"
-    __table_args__ = (UniqueConstraint("subject_uid", "reader_uid"),)
+    __table_args__ = (UniqueConstraint("subject_uid", "reader_uid"),
+                      Index("uq_reads_subject_uid_central_role", "subject_uid", "central_role", unique=True))
     kind = "read"
     uid: Mapped[str] = mapped_column(UID, primary_key=True)
     subject_uid: Mapped[str] = _uid_fk("subjects.uid")
@@ -166,6 +173,8 @@ class ReadRow(Base):
     accepted: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer)
+    #: The reader's role for a central read, None otherwise: one per subject and central role (revision 0008).
+    central_role: Mapped[str | None] = mapped_column(String(32), nullable=True)
     __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 
 

@@ -16,8 +16,14 @@ import hmac
 import os
 from collections.abc import Iterable
 
+from sqlalchemy import URL, create_engine, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import object_session
+from sqlalchemy.pool import NullPool
+
 from recist_app.model.records import new_uid
 from recist_app.store.errors import (
+    DatabaseError,
     NotFoundError,
     ReaderDisabledError,
     RefusedInputError,
@@ -74,11 +80,40 @@ def verify_password(secret: str, stored: str) -> bool:
 
 def authenticate(reader: ReaderRow, secret: str) -> None:
     """Raise :class:`SignatureError` unless ``secret`` is the reader's password or PIN, and
-    :class:`ReaderDisabledError` when the reader was disabled (even with a read already open)."""
-    if not verify_password(secret, reader.password_hash):
+    :class:`ReaderDisabledError` when the reader was disabled (even with a read already open).
+
+    A reader connected as their own PostgreSQL login role may not read any password hash: the
+    server checks the password then (:func:`server_accepts`), with its own authentication.
+    """
+    session = object_session(reader)
+    own_login = reader.db_role is not None and session is not None and \
+        session.get_bind().dialect.name == "postgresql" and \
+        session.execute(text("SELECT current_user")).scalar_one() == reader.db_role
+    accepted = server_accepts(session.get_bind().engine.url, secret) if own_login and session is not None \
+        else verify_password(secret, reader.password_hash)
+    if not accepted:
         raise SignatureError(reader.uid)
     if not reader.active:
         raise ReaderDisabledError(reader.uid)
+
+
+def server_accepts(url: URL, secret: str) -> bool:
+    """True when the PostgreSQL server at ``url`` lets its user log in with password ``secret``.
+
+    The server's own rules decide (``pg_hba.conf``): SCRAM or certificates in production; a
+    ``trust`` line accepts any password, which is what a test server set up that way does.
+    """
+    engine = create_engine(url.set(password=secret), poolclass=NullPool)
+    try:
+        with engine.connect():
+            return True
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) in ("28P01", "28000") or "authentication failed" in str(exc.orig):
+            return False
+        raise DatabaseError(f"Cannot check the password with {url.render_as_string(hide_password=True)}: "
+                            f"{str(exc.orig).strip().splitlines()[0]}") from exc
+    finally:
+        engine.dispose()
 
 
 def sign(uow: UnitOfWork, repo: Repository, read_uid: str, timepoint_uid: str, reader: ReaderRow,

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Self, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assessment.profile import Profile
@@ -39,9 +40,9 @@ from recist_app.model.records import (
     Trial,
     new_uid,
 )
-from recist_app.store import audit, mapping, review, signoff, snapshots
+from recist_app.store import audit, db_roles, mapping, review, signoff, snapshots
 from recist_app.store import mutations as commands
-from recist_app.store.db import HEAD_REVISION, Database, known_revisions
+from recist_app.store.db import HEAD_REVISION, Database, known_revisions, unique_violation
 from recist_app.store.errors import (
     ConstraintError,
     DatabaseError,
@@ -108,6 +109,8 @@ class TrialStore:
                                           blind_visits=blind_visits, adjudicate_on=",".join(adjudicate_on),
                                           created_at=audit.utc_now()))
                 audit.append(session, actor_uid="", actor_name=actor, action="create_trial", changes=uow.changes)
+                if database.dialect == "postgresql":
+                    db_roles.create_group_roles(session, row.code, blind_visits)
         except BaseException:
             database.dispose()
             raise
@@ -308,7 +311,11 @@ class TrialStore:
         return self._admin("edit_trial", actor, build)
 
     def add_reader(self, name: str, role: ReaderRole | str, password: str, actor: str = SYSTEM_ACTOR) -> Reader:
-        """Add an active reader; only a salted scrypt hash of the password or PIN is stored."""
+        """Add an active reader; only a salted scrypt hash of the password or PIN is stored.
+
+        On PostgreSQL a reader who reads or adjudicates also gets a login role with this password
+        (:func:`recist_app.store.db_roles.create_login_role`; ``Reader.db_role``).
+        """
         name = _required("name", name)
         try:
             role = ReaderRole(role)
@@ -319,8 +326,13 @@ class TrialStore:
         def build(uow: UnitOfWork, repo: Repository) -> Reader:
             if any(row.name == name for row in repo.readers()):
                 raise DuplicateError("reader", name)
+            db_role = None
+            if self.db.dialect == "postgresql" and role in db_roles.GROUP_ROLES:
+                trial = repo.trial()
+                db_role = db_roles.create_login_role(repo.session, trial.code, name, role, trial.blind_visits, password)
             return mapping.reader(uow.insert(ReaderRow(uid=new_uid(), trial_uid=self.trial_uid, name=name,
-                                                       role=role.value, password_hash=password_hash, active=True)))
+                                                       role=role.value, password_hash=password_hash, active=True,
+                                                       db_role=db_role)))
         return self._admin("add_reader", actor, build)
 
     def set_reader_active(self, reader_uid: str, active: bool, actor: str = SYSTEM_ACTOR) -> Reader:
@@ -347,6 +359,8 @@ class TrialStore:
                     other.active and other.role == admin and other.uid != row.uid for other in repo.readers()):
                 raise ConstraintError(f"{row.name} is the trial's last active administrator and cannot be "
                                       "disabled: add or enable another administrator first.")
+            if row.db_role is not None and row.active != active:
+                db_roles.set_login_allowed(repo.session, row.db_role, active)
             return mapping.reader(uow.update(row, row.version, active=active))
         return self._admin("enable_reader" if active else "disable_reader", actor, build)
 
@@ -359,6 +373,8 @@ class TrialStore:
 
         def build(uow: UnitOfWork, repo: Repository) -> Reader:
             row = repo.reader(reader_uid)
+            if row.db_role is not None:
+                db_roles.set_login_password(repo.session, row.db_role, password)
             return mapping.reader(uow.update(row, row.version, password_hash=password_hash))
         return self._admin("set_reader_password", actor, build)
 
@@ -427,8 +443,14 @@ class TrialStore:
                 if who.role.is_central and any(repo.reader(r.reader_uid).role == who.role for r in reads):
                     raise DuplicateError(f"{who.role.value.replace('_', ' ')} read of subject", subject_id)
                 uow = UnitOfWork(session)
-                read = uow.insert(ReadRow(uid=new_uid(), subject_uid=subject.uid, reader_uid=reader_uid,
-                                          accepted=False, created_at=audit.utc_now()))
+                try:  # the unique index catches the read of a reader this role may not see (PostgreSQL roles)
+                    read = uow.insert(ReadRow(uid=new_uid(), subject_uid=subject.uid, reader_uid=reader_uid,
+                                              accepted=False, created_at=audit.utc_now(),
+                                              central_role=who.role.value if who.role.is_central else None))
+                except IntegrityError as exc:
+                    if not unique_violation(exc):
+                        raise
+                    raise DuplicateError(f"{who.role.value.replace('_', ' ')} read of subject", subject_id) from exc
                 audit.append(session, actor_uid=who.uid, actor_name=who.name, action="create_read",
                              read_uid=read.uid, changes=uow.changes)
         return ReadSession(self.db, self.trial_uid, who, read.uid)

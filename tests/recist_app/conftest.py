@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -65,15 +66,41 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield str(tmp_path / "trial.sqlite")
         return
+    with fresh_pg_schema() as (url, _schema):
+        yield url
+
+
+@contextmanager
+def fresh_pg_schema() -> Iterator[tuple[str, str]]:
+    """The URL of a new PostgreSQL schema and its name; dropped afterwards with the roles made meanwhile."""
     reason = pg_unreachable()
     require(not reason, reason)
     schema = f"recist_test_{uuid.uuid4().hex[:16]}"
     _pg_admin(f'CREATE SCHEMA "{schema}"')
     url = make_url(pg_base_url()).update_query_dict({"options": f"-csearch_path={schema}"})
     try:
-        yield url.render_as_string(hide_password=False)
+        yield url.render_as_string(hide_password=False), schema
     finally:
-        _pg_admin(f'DROP SCHEMA "{schema}" CASCADE')
+        drop_pg_schema(schema)
+
+
+def drop_pg_schema(schema: str) -> None:
+    """Drop a test's schema, its blinded views and the roles of its trials (revision 0008; the roles
+    of a trial outside ``public`` carry the schema's tag: recist_app.store.db_roles.schema_tag)."""
+    import psycopg
+
+    from recist_app.store.db_roles import schema_tag
+
+    _pg_admin(f'DROP SCHEMA IF EXISTS "{schema}_blinded" CASCADE')
+    _pg_admin(f'DROP SCHEMA "{schema}" CASCADE')
+    tag = schema_tag(schema)
+    with psycopg.connect(pg_base_url(), autocommit=True) as connection:
+        roles = [row[0] for row in connection.execute(
+            "SELECT rolname FROM pg_roles WHERE starts_with(rolname, 'recist_') AND strpos(rolname, %s) > 0",
+            (tag + "_",))]
+        for role in roles:
+            connection.execute(f'DROP OWNED BY "{role}"')
+            connection.execute(f'DROP ROLE "{role}"')
 
 
 @pytest.fixture

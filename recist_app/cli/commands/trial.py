@@ -12,6 +12,8 @@ and whether the audit chain verifies. ``reader add`` adds a reader with a role; 
 never an argument (shell history, process lists): it is read from standard input with
 ``--password-stdin``, or asked twice at a terminal. ``reader disable`` stops a reader from logging
 in (their reads and signatures stay); ``reader enable`` lets them in again. Both are audited.
+On PostgreSQL, ``create`` also makes the trial's group roles and ``reader add`` the reader's login
+role, which their workstation connects as (``db_role`` with ``--json``; ``recist_app.store.db_roles``).
 """
 
 from __future__ import annotations
@@ -109,10 +111,12 @@ def run_reader_add(args: argparse.Namespace, out: TextIO | None = None, stdin: T
         reader = store.add_reader(args.name, args.role, password, actor=actor(args))
         code = store.trial.code
     if args.json:
-        json.dump({"reader_id": reader.uid, "name": reader.name, "role": reader.role.value, "db_role": None}, stream)
+        json.dump({"reader_id": reader.uid, "name": reader.name, "role": reader.role.value,
+                   "db_role": reader.db_role}, stream)
         stream.write("\n")
     else:
-        stream.write(f"Added reader {reader.name} ({reader.role.value}) to {code}\n")
+        login = f"; their workstation connects as database role {reader.db_role}" if reader.db_role else ""
+        stream.write(f"Added reader {reader.name} ({reader.role.value}) to {code}{login}\n")
     return 0
 
 

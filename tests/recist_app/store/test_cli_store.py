@@ -12,7 +12,7 @@ import pytest
 
 from recist_app.cli import main
 from recist_app.model.records import LesionRole, ReaderRole, Status
-from recist_app.store import TrialStore
+from recist_app.store import TrialStore, db_roles
 from recist_app.store.audit_keys import trial_key_path
 from tests.recist_app.store.scenario import PROFILE_TEXT, database_login
 from tests.support import SHARED_DIR, require
@@ -156,14 +156,19 @@ def test_trial_reader_add_reads_the_password_from_stdin(created: str, capsys: py
                            "--password-stdin", "--json", "--db", created)
     added = json.loads(out)
     assert (status, err) == (0, "")
-    assert (added["name"], added["role"], added["db_role"]) == ("Dr Central", "central_reader_1", None)
+    with TrialStore.open(created) as store, store.db.read() as session:  # PostgreSQL: the reader's login role
+        db_role = f"{db_roles.role_prefix('STEREOSARC', db_roles.schemas(session)[0])}_dr_central" \
+            if store.db.dialect == "postgresql" else None
+    assert (added["name"], added["role"], added["db_role"]) == ("Dr Central", "central_reader_1", db_role)
     with TrialStore.open(created) as store:
         assert store.authenticate("Dr Central", "correct horse battery").uid == added["reader_id"]
         assert store.audit_entries()[-1].actor_name == database_login(created)
     monkeypatch.setattr("sys.stdin", io.StringIO("another secret\n"))
     status, out, _ = run(capsys, "trial", "reader", "add", "Dr Adjudicator", "--role", "adjudicator",
                          "--password-stdin", "--db", created)
-    assert status == 0 and out == "Added reader Dr Adjudicator (adjudicator) to STEREOSARC\n"
+    login = f"; their workstation connects as database role {db_role.replace('central', 'adjudicator')}" \
+        if db_role else ""
+    assert status == 0 and out == f"Added reader Dr Adjudicator (adjudicator) to STEREOSARC{login}\n"
 
 
 @pytest.mark.parametrize(("argv", "stdin", "message"), [

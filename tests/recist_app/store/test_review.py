@@ -159,3 +159,5 @@ def test_disagreement_compares_the_protocol_points_only() -> None:
     assert disagreement(a, b, ("bor",)) == ""
     assert disagreement(a, ReadVerdict(date(2024, 6, 21), "SD"), ("pd_date",)) == ""
     assert disagreement(a, a, ("pd_date", "bor")) == ""
+    blinded = disagreement(a, b, ("pd_date",), day_zero=date(2024, 1, 5))  # what a blinded adjudicator reads
+    assert blinded == "date of progression: day 168 vs none"
