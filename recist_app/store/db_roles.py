@@ -19,13 +19,14 @@ their reader role in that trial; the group holds the grants below, and the polic
 
 No reader role owns anything, so none can ALTER, DROP, TRUNCATE or DISABLE TRIGGER. Role names
 start with ``recist_`` and the trial code (:func:`role_prefix`), so two trials on one server never
-share a role; a reader's login role is named after the reader (``recist_stereosarc_dr_a``).
+share a role; a reader's login role has a random name (``recist_stereosarc_r1f2e3d4c``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -33,8 +34,6 @@ from sqlalchemy.orm import Session
 from recist_app.model.records import ReaderRole
 from recist_app.store.snapshots import is_blinded_for
 
-#: PostgreSQL truncates identifiers longer than this many bytes.
-MAX_ROLE_NAME = 63
 READ_DATA = ("lesions", "measurements", "lesion_states", "read_timepoints", "read_series", "timepoint_results")
 SHARED = ("alembic_version", "trials", "sites", "series_links", "audit_log")
 #: Every column of ``readers`` but ``password_hash``.
@@ -117,22 +116,21 @@ def _grants(role: ReaderRole, blind: bool, data: str, blinded: str) -> list[str]
     return grants
 
 
-def create_login_role(session: Session, trial_code: str, reader_name: str, role: ReaderRole, blind_visits: bool,
-                      password: str) -> str:
+def create_login_role(session: Session, trial_code: str, role: ReaderRole, blind_visits: bool, password: str) -> str:
     """Create the login role of a new reader (member of its group role) and return its name.
 
-    The password goes to the server, which stores its own hash (SCRAM by default); the reader's
+    The name is random (``recist_stereosarc_r`` and 8 hex digits): every role can list the server's
+    roles, and a name made of the reader's would tell a blinded reader who the other reader is. The
+    password goes to the server, which stores its own hash (SCRAM by default); the reader's
     ``search_path`` puts the blinded views first when the trial blinds their role.
     """
     if role not in GROUP_ROLES:
         raise ValueError(f"readers of role {role.value} get no database role: they use the owner's")
     group = create_group_roles(session, trial_code, blind_visits)[GROUP_ROLES.index(role)]
     data, blinded = schemas(session)
-    base = f"{role_prefix(trial_code, data)}_{_slug(reader_name)}"[:MAX_ROLE_NAME - 3]
-    name, number = base, 1
-    while _role_exists(session, name):
-        number += 1
-        name = f"{base}_{number}"
+    name = ""
+    while not name or _role_exists(session, name):
+        name = f"{role_prefix(trial_code, data)}_r{secrets.token_hex(4)}"
     session.execute(text(f"CREATE ROLE {quoted(name)} LOGIN PASSWORD {_literal(password)} IN ROLE {quoted(group)}"))
     path = f"{quoted(blinded)}, {quoted(data)}" if is_blinded_for(blind_visits, role) else quoted(data)
     database = session.execute(text("SELECT current_database()")).scalar_one()

@@ -188,12 +188,12 @@ class ReaderDisabledError(SignatureError):
 class PermissionDeniedError(StoreError):
     """The reader's role does not allow this action (e.g. a central reader adjudicating)."""
 
-    def __init__(self, reader_uid: str, role: str, action: str) -> None:
+    def __init__(self, reader_uid: str, role: str, action: str,
+                 hint: str = "Log in as a reader whose role allows it (File > Log in as another reader).") -> None:
         self.reader_uid = reader_uid
         self.role = role
         self.action = action
-        super().__init__(f"A reader with the {role.replace('_', ' ')} role may not {action}. Log in as a reader "
-                         "whose role allows it (File > Log in as another reader).")
+        super().__init__(f"A reader with the {role.replace('_', ' ')} role may not {action}. {hint}")
 
 
 class DatabaseError(StoreError):

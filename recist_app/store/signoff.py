@@ -42,6 +42,8 @@ MIN_SECRET_LENGTH = 4  # what the store takes at all (the demo's documented "dem
 #: What a person choosing a password in ``trial reader add`` or the set-up dialog must type (issue 14): a
 #: 4-digit PIN whose hash can be read is cracked offline in minutes; 10 characters take years.
 MIN_PASSWORD_LENGTH = 10
+#: How libpq words the server's refusal of a login (a connection error carries no SQLSTATE).
+LOGIN_REFUSALS = ("password authentication failed", "does not exist", "no pg_hba.conf entry", "not permitted to log in")
 DEFAULT_MEANING = "I have reviewed this assessment and approve it."
 
 
@@ -85,16 +87,23 @@ def authenticate(reader: ReaderRow, secret: str) -> None:
     A reader connected as their own PostgreSQL login role may not read any password hash: the
     server checks the password then (:func:`server_accepts`), with its own authentication.
     """
-    session = object_session(reader)
-    own_login = reader.db_role is not None and session is not None and \
-        session.get_bind().dialect.name == "postgresql" and \
-        session.execute(text("SELECT current_user")).scalar_one() == reader.db_role
-    accepted = server_accepts(session.get_bind().engine.url, secret) if own_login and session is not None \
+    own_login = _own_login(reader)
+    accepted = server_accepts(own_login, secret) if own_login is not None \
         else verify_password(secret, reader.password_hash)
     if not accepted:
         raise SignatureError(reader.uid)
     if not reader.active:
         raise ReaderDisabledError(reader.uid)
+
+
+def _own_login(reader: ReaderRow) -> URL | None:
+    """The database URL when the reader's session runs as the reader's own PostgreSQL login role."""
+    session = object_session(reader)
+    if reader.db_role is None or session is None or session.get_bind().dialect.name != "postgresql":
+        return None
+    if session.execute(text("SELECT current_user")).scalar_one() != reader.db_role:
+        return None
+    return session.get_bind().engine.url
 
 
 def server_accepts(url: URL, secret: str) -> bool:
@@ -108,7 +117,7 @@ def server_accepts(url: URL, secret: str) -> bool:
         with engine.connect():
             return True
     except OperationalError as exc:
-        if getattr(exc.orig, "sqlstate", None) in ("28P01", "28000") or "authentication failed" in str(exc.orig):
+        if any(refusal in str(exc.orig) for refusal in LOGIN_REFUSALS):
             return False
         raise DatabaseError(f"Cannot check the password with {url.render_as_string(hide_password=True)}: "
                             f"{str(exc.orig).strip().splitlines()[0]}") from exc

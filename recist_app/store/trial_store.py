@@ -15,12 +15,13 @@ or adjudicate (:class:`~recist_app.store.errors.ReaderDisabledError`); their rea
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Self, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import literal_column, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -128,7 +129,13 @@ class TrialStore:
                 if revision not in known_revisions():
                     raise DatabaseError(f"{database.name} has schema revision {revision}, unknown to this version "
                                         "of the workstation: update the workstation.")
-                database.migrate()
+                try:
+                    database.migrate()
+                except DatabaseError as exc:
+                    raise DatabaseError(f"{database.name} has schema revision {revision}, older than this "
+                                        f"workstation's {HEAD_REVISION}, and could not be upgraded ({exc}). A reader's "
+                                        "database role cannot upgrade it: ask the trial's administrator to open it "
+                                        "once as the database's owner (e.g. `trial info`).") from exc
             with database.read() as session:
                 rows = list(session.scalars(select(TrialRow).order_by(TrialRow.code)))
             chosen = [row for row in rows if trial_code in (None, row.code)]
@@ -150,6 +157,23 @@ class TrialStore:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+    @functools.cached_property
+    def connected_reader(self) -> Reader | None:
+        """The reader whose own PostgreSQL login role this store is connected as (:mod:`~recist_app.store.db_roles`);
+        None for the schema owner and on SQLite. Such a store changes that reader's reads only."""
+        if self.db.dialect != "postgresql":
+            return None
+        with self.db.read() as session:
+            row = session.scalars(select(ReaderRow).where(ReaderRow.db_role == literal_column("current_user"))).first()
+            return mapping.reader(row) if row is not None else None
+
+    def may_import_images(self, reader: Reader | None) -> bool:
+        """True when images may be imported into the trial here, for the logged-in ``reader``: not through a
+        reader's own database role (the owner adds time points and series), and not by a reader the trial
+        blinds to visits (a folder's studies show their dates)."""
+        blinded = reader is not None and snapshots.is_blinded_for(self.trial.blind_visits, reader.role)
+        return self.connected_reader is None and not blinded
 
     # Trial data.
 
@@ -329,7 +353,7 @@ class TrialStore:
             db_role = None
             if self.db.dialect == "postgresql" and role in db_roles.GROUP_ROLES:
                 trial = repo.trial()
-                db_role = db_roles.create_login_role(repo.session, trial.code, name, role, trial.blind_visits, password)
+                db_role = db_roles.create_login_role(repo.session, trial.code, role, trial.blind_visits, password)
             return mapping.reader(uow.insert(ReaderRow(uid=new_uid(), trial_uid=self.trial_uid, name=name,
                                                        role=role.value, password_hash=password_hash, active=True,
                                                        db_role=db_role)))
@@ -500,7 +524,16 @@ class TrialStore:
         return tp
 
     def _admin(self, action: str, actor: str, build: Callable[[UnitOfWork, Repository], T]) -> T:
-        """Run ``build`` in one write transaction with its audit entry (none when it changed nothing)."""
+        """Run ``build`` in one write transaction with its audit entry (none when it changed nothing).
+
+        Refused (:class:`PermissionDeniedError`) on a reader's own database role, which may not write trial data.
+        """
+        reader = self.connected_reader
+        if reader is not None:
+            raise PermissionDeniedError(reader.uid, reader.role.value, "change the trial itself (sites, subjects, "
+                                        "time points, series, readers)",
+                                        "Connected as your own database role you change your reads only: the "
+                                        "trial's administrator does this, connected as the database's owner.")
         with self.db.write() as session:
             uow = UnitOfWork(session)
             result = build(uow, self._repo(session))

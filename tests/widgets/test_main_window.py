@@ -291,6 +291,7 @@ def test_blinded_central_reader_sees_only_their_own_blinded_read(app: QtWidgets.
         assert "2024" not in " ".join(top_left)
         assert reading.bridge.snapshot.lesions == ()  # the site reader's lesions are not this reader's
         assert reading.slice_view.measurement_keys() == []
+        assert not window.main_actions.open_folder.isEnabled()  # a folder's studies would show their dates (issue 14)
         check_shot(window, shots / "blinded_central_reader.png", (1600, 960))
     finally:
         window.quit_anyway()

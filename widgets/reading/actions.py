@@ -119,6 +119,8 @@ class ReadingActions:
                             cine=reading.active_view().cine_playing)
         self._fill_prior_box()
         self.actions.login.setEnabled(reading.store is not None)
+        if reading.store is not None and not reading.store.may_import_images(reading.reader):
+            self.actions.open_folder.setEnabled(False)
         self.actions.trial_setup.setEnabled(reading.reader is not None and reading.reader.role is ReaderRole.ADMIN)
 
     # -- sign-off ---------------------------------------------------------------------------------------

@@ -116,6 +116,21 @@ print(json.dumps({"opened": opened, "refused": refused}))
 """
 
 
+def open_every_read_at_once(workstations: list[tuple[str, str, str]], start: Path) -> list[dict[str, int]]:
+    """One process per (database URL, reader name, password), released together; each one's counts."""
+    children = [subprocess.Popen([sys.executable, "-c", OPEN_EVERY_READ, url, name, password, str(start)],
+                                 cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for url, name, password in workstations]
+    time.sleep(1.0)  # all have opened the store and wait
+    start.touch()
+    results = []
+    for child in children:
+        out, err = child.communicate(timeout=120)
+        assert child.returncode == 0, err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return results
+
+
 def test_two_workstations_of_one_central_role_never_make_two_reads_of_a_subject(trial: Trial, db_url: str,
                                                                                 tmp_path: Path) -> None:
     """The audit's scenario: two central-reader-1 workstations open the same 20 subjects at once."""
@@ -123,18 +138,8 @@ def test_two_workstations_of_one_central_role_never_make_two_reads_of_a_subject(
     for n in range(2, 21):
         store.add_subject(f"S-{n:03d}", "FR01")
     store.add_reader("Second central reader 1", READER, "pin-second-cr1")
-    start = tmp_path / "start"
-    children = [subprocess.Popen([sys.executable, "-c", OPEN_EVERY_READ, db_url, name, password, str(start)],
-                                 cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for name, password in ((trial.readers[READER].name, PASSWORDS[READER]),
-                                       ("Second central reader 1", "pin-second-cr1"))]
-    time.sleep(1.0)  # both have opened the store and wait
-    start.touch()
-    results = []
-    for child in children:
-        out, err = child.communicate(timeout=120)
-        assert child.returncode == 0, err
-        results.append(json.loads(out.strip().splitlines()[-1]))
+    results = open_every_read_at_once([(db_url, trial.readers[READER].name, PASSWORDS[READER]),
+                                       (db_url, "Second central reader 1", "pin-second-cr1")], tmp_path / "start")
     assert sum(r["opened"] for r in results) == 20 and sum(r["refused"] for r in results) == 20
     per_subject = Counter(read.subject_id for read in store.reads() if read.reader_role is READER)
     assert per_subject == dict.fromkeys((s.subject_id for s in store.subjects()), 1)  # zero duplicates

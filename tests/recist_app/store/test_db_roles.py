@@ -7,10 +7,7 @@ trusts loopback logins, so the role needs no password here; production uses SCRA
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import time
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,18 +17,17 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import make_url
+from sqlalchemy import make_url, text
 
 from recist_app.cli import main
 from recist_app.model.records import LesionRole, ReaderRole, Status
-from recist_app.store import TrialStore, db_roles
+from recist_app.store import TrialStore, db_roles, signoff
 from recist_app.store.audit_verify import verify
 from recist_app.store.db_roles import schema_tag
-from recist_app.store.errors import DatabaseError, DuplicateError
+from recist_app.store.errors import DatabaseError, DuplicateError, PermissionDeniedError
 from tests.recist_app.conftest import fresh_pg_schema
 from tests.recist_app.store.scenario import SUBJECT, VISITS, Trial, apply_full_read, line, make_trial
-from tests.recist_app.store.test_concurrency import OPEN_EVERY_READ
-from tests.support import REPO_ROOT
+from tests.recist_app.store.test_concurrency import open_every_read_at_once
 
 CR1, CR2, SITE, ADJ = (ReaderRole.CENTRAL_READER_1, ReaderRole.CENTRAL_READER_2, ReaderRole.SITE_RADIOLOGIST,
                        ReaderRole.ADJUDICATOR)
@@ -226,21 +222,31 @@ def test_a_disabled_reader_cannot_log_in_nor_see_anything_and_roles_are_named_af
     for table in ("trials", "reads", "lesions", "timepoints", "readers"):
         assert server.sql(CR1, f"SELECT count(*) FROM {table}") == [(0,)], table
     prefix = f"recist_stereosarc{schema_tag(server.schema)}"  # plain recist_stereosarc in schema public
-    assert {r.db_role for r in server.trial.readers.values()} == {
-        *(f"{prefix}_reader_{role.value}" for role in (SITE, CR1, CR2, ADJ)), None}  # the administrator: the owner
+    logins = [r.db_role for r in server.trial.readers.values() if r.role is not ReaderRole.ADMIN]  # admin: the owner
+    assert len(set(logins)) == 4 and all(re.fullmatch(rf"{prefix}_r[0-9a-f]{{8}}", str(name)) for name in logins)
+    assert not [name for name in logins if "reader" in str(name)]  # random: no reader's name in the server's roles
     with server.trial.store.db.write() as session:  # trial create again: the group roles exist, and stay
         assert db_roles.create_group_roles(session, "STEREOSARC", True) == tuple(
             f"{prefix}_{role.value}" for role in db_roles.GROUP_ROLES)
-    twin = server.trial.store.add_reader("Reader Central Reader 1", CR1, "a password")  # the same name in SQL
-    assert twin.db_role == f"{prefix}_reader_central_reader_1_2"
     with fresh_pg_schema() as (url, schema), TrialStore.create(url, code="STEREOSARC") as elsewhere:
         other = elsewhere.add_reader("Reader central_reader_1", CR1, "a password")
-    assert other.db_role == f"recist_stereosarc{schema_tag(schema)}_reader_central_reader_1" != twin.db_role
+        assert str(other.db_role).startswith(f"recist_stereosarc{schema_tag(schema)}_r")
+        assert schema_tag(schema) != schema_tag(server.schema)
 
 
 def test_what_a_role_may_not_do_is_a_typed_error_and_its_work_goes_on(server: Server) -> None:
-    with server.store_as(CR2) as store, pytest.raises(DatabaseError):
-        store.add_site("XX01", "refused: the reader's role may not write sites")
+    with server.store_as(CR2) as store:
+        assert store.connected_reader == server.trial.readers[CR2] and not store.may_import_images(None)
+        with pytest.raises(PermissionDeniedError, match="the trial's administrator does this"):
+            store.add_site("XX01", "refused: the reader's role may not write sites")
+    assert server.trial.store.connected_reader is None  # the owner
+    assert server.trial.store.may_import_images(server.trial.readers[SITE])
+    assert not server.trial.store.may_import_images(server.trial.readers[CR1])  # blinded: studies carry dates
+    # The site's role cannot write a time point even past the store's check.
+    with server.store_as(SITE) as store, pytest.raises(DatabaseError, match="Your database role may not do this"), \
+            store.db.write() as session:
+        session.execute(text("INSERT INTO timepoints (uid, subject_uid, visit, scan_date, version) "
+                             "VALUES ('x', 'x', 'x', '2024-01-01', 1)"))
     with server.store_as(CR2) as store:
         session = store.reader_session(store.log_in(server.trial.readers[CR2].name, "-"), SUBJECT)
         lesion = session.add_lesion("NT01", LesionRole.NON_TARGET, organ="BONE")
@@ -280,17 +286,28 @@ def test_two_central_reader_1_roles_opening_20_subjects_at_once_make_no_duplicat
     assert other.db_role is not None
     urls = (server.role_url(CR1),
             make_url(server.role_url(CR1)).set(username=other.db_role).render_as_string(hide_password=False))
-    start = tmp_path / "start"
-    children = [subprocess.Popen([sys.executable, "-c", OPEN_EVERY_READ, url, name, "-", str(start)], cwd=REPO_ROOT,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for url, name in zip(urls, (server.trial.readers[CR1].name, other.name), strict=True)]
-    time.sleep(1.0)  # both have opened the store and wait
-    start.touch()
-    results = []
-    for child in children:
-        out, err = child.communicate(timeout=120)
-        assert child.returncode == 0, err
-        results.append(json.loads(out.strip().splitlines()[-1]))
+    results = open_every_read_at_once([(url, name, "-") for url, name in zip(
+        urls, (server.trial.readers[CR1].name, other.name), strict=True)], tmp_path / "start")
     assert sum(r["opened"] for r in results) == 20 and sum(r["refused"] for r in results) == 20
     per_subject = Counter(read.subject_id for read in store.reads() if read.reader_role is CR1)
     assert per_subject == dict.fromkeys((s.subject_id for s in store.subjects()), 1)  # zero duplicates
+
+
+def test_the_server_decides_a_password(server: Server) -> None:
+    """The test server trusts loopback logins; a role it refuses and a server that does not answer are told apart."""
+    url = make_url(server.role_url(CR1))
+    assert signoff.server_accepts(url, "any password: trust")
+    assert not signoff.server_accepts(url.set(username="recist_no_such_role"), "x")  # refused: SQLSTATE 28000
+    with pytest.raises(DatabaseError, match="Cannot check the password"):
+        signoff.server_accepts(url.set(port=1), "x")
+
+
+def test_a_reader_role_on_an_older_schema_is_told_to_ask_the_administrator(server: Server) -> None:
+    with psycopg.connect(server.url.replace("+psycopg", ""), autocommit=True) as owner:
+        owner.execute("UPDATE alembic_version SET version_num = '0007'")  # as if the workstation were newer
+    with pytest.raises(DatabaseError, match="ask the trial's administrator to open it once as the database's owner"):
+        server.store_as(CR1)
+    with psycopg.connect(server.url.replace("+psycopg", ""), autocommit=True) as owner:
+        owner.execute("UPDATE alembic_version SET version_num = '0008'")
+    with server.store_as(CR1) as store:
+        assert store.connected_reader == server.trial.readers[CR1]
