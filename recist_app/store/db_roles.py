@@ -13,9 +13,9 @@ their reader role in that trial; the group holds the grants below, and the polic
 * the adjudicator: both reads of every task of its trial (read-only) and the task and read
   acceptance it decides;
 * a blinded reader (central readers and the adjudicator of a trial created with
-  ``--blind-visits``): subjects and time points only through the views of ``<schema>_blinded``
-  (day offsets from baseline, no visit names), which its ``search_path`` puts first; the tables
-  themselves are not granted.
+  ``--blind-visits``): subjects, time points and series only through the views of
+  ``<schema>_blinded`` (day offsets from baseline, no visit names, no series descriptions), which
+  its ``search_path`` puts first; the tables themselves are not granted.
 
 No reader role owns anything, so none can ALTER, DROP, TRUNCATE or DISABLE TRIGGER. Role names
 start with ``recist_`` and the trial code (:func:`role_prefix`), so two trials on one server never
@@ -35,7 +35,9 @@ from recist_app.model.records import ReaderRole
 from recist_app.store.snapshots import is_blinded_for
 
 READ_DATA = ("lesions", "measurements", "lesion_states", "read_timepoints", "read_series", "timepoint_results")
-SHARED = ("alembic_version", "trials", "sites", "series_links", "audit_log")
+SHARED = ("alembic_version", "trials", "sites", "audit_log")
+#: What a blinded reader sees through the views of revision 0008 instead of the tables.
+BLINDED = ("subjects", "timepoints", "series_links")
 #: Every column of ``readers`` but ``password_hash``.
 READER_COLUMNS = "uid, trial_uid, name, role, version, active, db_role"
 APPEND = "FUNCTION audit_append(text, text, text, text, text, text)"
@@ -104,7 +106,7 @@ def _grants(role: ReaderRole, blind: bool, data: str, blinded: str) -> list[str]
     grants = [f"GRANT USAGE ON SCHEMA {data}, {blinded} TO {{role}}",
               *(f"GRANT SELECT ON {data}.{table} TO {{role}}" for table in SHARED),
               f"GRANT SELECT ({READER_COLUMNS}) ON {data}.readers TO {{role}}",
-              f"GRANT SELECT ON {on('subjects')}, {on('timepoints')} TO {{role}}",
+              f"GRANT SELECT ON {', '.join(on(table) for table in BLINDED)} TO {{role}}",
               f"GRANT EXECUTE ON {APPEND} TO {{role}}"]
     if role is ReaderRole.ADJUDICATOR:
         grants += [*(f"GRANT SELECT ON {data}.{table} TO {{role}}" for table in READ_DATA),

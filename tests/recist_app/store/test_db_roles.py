@@ -26,7 +26,16 @@ from recist_app.store.audit_verify import verify
 from recist_app.store.db_roles import schema_tag
 from recist_app.store.errors import DatabaseError, DuplicateError, PermissionDeniedError
 from tests.recist_app.conftest import fresh_pg_schema
-from tests.recist_app.store.scenario import SUBJECT, VISITS, Trial, apply_full_read, line, make_trial
+from tests.recist_app.store.scenario import (
+    FOR_UID,
+    SERIES_UID,
+    SUBJECT,
+    VISITS,
+    Trial,
+    apply_full_read,
+    line,
+    make_trial,
+)
 from tests.recist_app.store.test_concurrency import open_every_read_at_once
 
 CR1, CR2, SITE, ADJ = (ReaderRole.CENTRAL_READER_1, ReaderRole.CENTRAL_READER_2, ReaderRole.SITE_RADIOLOGIST,
@@ -123,6 +132,9 @@ def test_a_central_reader_reads_signs_and_is_audited_as_its_own_role(server: Ser
 
 
 def test_a_blinded_reader_sees_its_own_rows_and_no_real_date(server: Server) -> None:
+    server.trial.store.attach_series(server.trial.timepoints[1].uid, study_uid="2.25.1", series_uid=SERIES_UID,
+                                     path="/images/2.25.2", modality="CT", description="Week 8 chest CT",
+                                     frame_of_reference_uid=FOR_UID)
     a_read = read_as(server, CR1)
     b_read = read_as(server, CR2)
     b = server.trial.readers[CR2]
@@ -142,7 +154,10 @@ def test_a_blinded_reader_sees_its_own_rows_and_no_real_date(server: Server) -> 
                        for row in server.sql(CR2, f"SELECT * FROM {table}"))
     assert not [day for day in REAL_DATES if day in visible]
     assert "Week" not in visible and a_read not in visible and server.trial.readers[CR1].uid not in visible
+    assert server.sql(CR2, "SELECT path, description FROM series_links") == [("/images/2.25.2", "")]
+    assert server.sql(SITE, "SELECT description FROM series_links") == [("Week 8 chest CT",)]  # not blinded
     assert server.refused(CR2, f"SELECT scan_date FROM {server.schema}.timepoints") == "42501"
+    assert server.refused(CR2, f"SELECT description FROM {server.schema}.series_links") == "42501"
     assert server.refused(CR2, "SELECT * FROM adjudication_tasks") == "42501"
 
 

@@ -19,10 +19,12 @@ roles and grants; this revision makes what every trial of the database shares):
   logged-in reader (``session_user``) may see, and a row-level-security policy per table of read
   data built on them; the owner bypasses them (it owns the tables). Readers' roles see their own
   reads only; the adjudicator both reads of each task of its trial.
-* PostgreSQL: schema ``<schema>_blinded`` with the views ``subjects`` and ``timepoints`` of the same
-  columns, for blinded readers (their ``search_path`` puts it first): every date becomes
-  1900-01-01 plus its day offset from the subject's baseline scan (``day_from_baseline``), visits
-  read "Baseline" or "Follow-up". The engine's windows need only the day offsets.
+* PostgreSQL: schema ``<schema>_blinded`` with the views ``subjects``, ``timepoints`` and
+  ``series_links`` of the same columns, for blinded readers (their ``search_path`` puts it first):
+  every date becomes 1900-01-01 plus its day offset from the subject's baseline scan
+  (``day_from_baseline``), visits read "Baseline" or "Follow-up", series descriptions (which often
+  name the visit) are empty. The engine's windows need only the day offsets. A series' folder
+  path stays: the workstation loads the images from it.
 * PostgreSQL: ``audit_append`` refuses an actor other than the reader whose role is logged in, and
   only the roles granted it may call it (functions are callable by PUBLIC by default).
 """
@@ -164,6 +166,12 @@ def _blinded_views() -> None:
                {shifted('s.reads_due_on', 's.uid')} AS reads_due_on,
                s.version
         FROM subjects s WHERE s.trial_uid IN (SELECT recist_my_trials())""")
+    op.execute(f"""
+        CREATE VIEW "{schema}".series_links WITH (security_barrier) AS
+        SELECT link.uid, link.timepoint_uid, link.study_uid, link.series_uid, link.path, link.modality,
+               CAST('' AS text) AS description, link.frame_of_reference_uid, link.slice_thickness_mm, link.version,
+               link.series_number
+        FROM series_links link WHERE link.timepoint_uid IN (SELECT recist_my_timepoints())""")
 
 
 def _append_function_of_0007() -> str:
