@@ -12,7 +12,7 @@ import logging.handlers
 import os
 from pathlib import Path
 
-from recist_app.store.db import APP_NAME
+from recist_app import APP_NAME
 
 LOG_NAME = "workstation.log"
 MAX_BYTES, BACKUPS = 1_000_000, 3

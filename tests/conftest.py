@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.support import require
+
+if TYPE_CHECKING:
+    from tests.orthanc import Orthanc
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -42,3 +49,26 @@ def shared_dir(repo_root: Path) -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return shared
+
+
+@pytest.fixture(scope="session")
+def orthanc(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path) -> Iterator[Orthanc]:
+    """A private Orthanc (DICOMweb) holding the CT series of ``../shared/data/ct`` (tests/orthanc.py)."""
+    from tests import orthanc as harness
+
+    reason = harness.missing()
+    require(not reason, reason)
+    server = harness.start(tmp_path_factory.mktemp("orthanc"))
+    try:
+        server.upload(sorted((shared_dir / "data" / "ct" / "lung_pet_ct_dx").rglob("*.dcm")))
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def series_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Series retrieved from a PACS go to a temporary cache, never the user's (``RECIST_SERIES_CACHE``)."""
+    folder = tmp_path_factory.mktemp("series-cache")
+    os.environ["RECIST_SERIES_CACHE"] = str(folder)
+    return folder

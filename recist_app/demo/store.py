@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import resources
+from recist_app import APP_NAME
 from recist_app.demo.design import DemoDesign, DemoLesion, DemoSubject
 from recist_app.demo.images import (
     DemoImages,
@@ -41,7 +42,7 @@ from recist_app.model.records import (
     Timepoint,
 )
 from recist_app.store import ReadSession, TrialStore
-from recist_app.store.db import APP_NAME, database_url
+from recist_app.store.db import database_url
 from recist_app.store.errors import DatabaseError
 
 #: Image size of the demo series (Rows = Columns; 400 mm field of view) and number of 5 mm slices.

@@ -87,3 +87,8 @@ class NotEnoughMemoryError(DicomError):
 
     def __reduce__(self) -> tuple[type, tuple[object, ...]]:  # pickles across processes
         return (type(self), (str(self), self.needed, self.available, self.limit))
+
+
+class PacsError(RecistAppError):
+    """A PACS cannot be reached, refuses a request or lacks what was asked (issue 15); the message names the
+    server (never its credentials) and says what to do."""

@@ -33,7 +33,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from recist_app.store.db import APP_NAME
+from recist_app import APP_NAME
 from recist_app.store.errors import StoreError
 from recist_app.store.schema import AuditRow, TrialRow
 

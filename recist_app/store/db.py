@@ -25,13 +25,13 @@ from sqlalchemy.exc import DatabaseError as DriverDatabaseError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from recist_app import APP_NAME
 from recist_app.store.errors import ConcurrentChangeError, ConflictError, ConstraintError, DatabaseError
 
 #: Folder of the Alembic environment and revisions (a plain folder, not an importable package).
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 #: Seconds a SQLite writer waits for another writer's lock before giving up.
 SQLITE_BUSY_TIMEOUT_S = 30.0
-APP_NAME = "recist-workstation"
 #: SQLSTATE of a statement the role may not run, or a row a row-level-security policy refuses.
 INSUFFICIENT_PRIVILEGE = "42501"
 

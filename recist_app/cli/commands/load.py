@@ -1,9 +1,12 @@
 """``load``: load one CT series and print its shape, spacing, affine, HU range and findings.
 
     python main.py load PATH [PATH …] [--series UID] [--json]
+    python main.py load SERVER --series UID [--json]
 
 PATH is a folder (searched recursively) or files. With several series the ``--series`` one is
-loaded, else the one with the most slices.
+loaded, else the one with the most slices. SERVER is a PACS's DICOMweb root
+(``http://host:port/dicom-web``): the series is retrieved into the user's cache folder (once) and
+loaded from there exactly as from a folder (``recist_app.imaging.sources``).
 """
 
 from __future__ import annotations
@@ -14,7 +17,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from recist_app.imaging.errors import PacsError
 from recist_app.imaging.load import load_series_from_paths
+from recist_app.imaging.sources.retrieve import series_folder
+from recist_app.imaging.sources.servers import is_server_address
 from recist_app.imaging.volume import CtVolume
 
 
@@ -23,7 +29,7 @@ def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "load", help="load one CT series and describe it",
         description="Load one CT series into an int16 HU volume and print its geometry and findings.")
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="folder(s) or DICOM files")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="folder(s) or DICOM files, or a PACS's DICOMweb root")
     parser.add_argument("--series", help="Series Instance UID (0020,000E) to load (default: most slices)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     parser.set_defaults(handler=run)
@@ -50,7 +56,13 @@ def describe(volume: CtVolume, seconds: float) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     """Load the selected series and print its summary (text or ``--json``)."""
     start = time.perf_counter()
-    volume = load_series_from_paths(args.paths, getattr(args, "series", None))
+    series_uid = getattr(args, "series", None)
+    paths = [Path(path) for path in args.paths]
+    if any(is_server_address(path) for path in args.paths):
+        if len(args.paths) != 1 or not series_uid:
+            raise PacsError("Load from a PACS one series at a time: load SERVER --series UID.")
+        paths = [series_folder(args.paths[0], series_uid)[0]]
+    volume = load_series_from_paths(paths, series_uid)
     summary = describe(volume, time.perf_counter() - start)
     if getattr(args, "json", False):
         print(json.dumps(summary, indent=2))

@@ -1,0 +1,65 @@
+"""``pacs echo|query``: is a PACS there, and what does it hold (issue 15).
+
+    python main.py pacs echo SERVER
+    python main.py pacs query SERVER [--patient ID] [--study UID] [--json]
+
+SERVER is a DICOMweb root (``http://host:port/dicom-web``). ``query`` prints each study with its
+series; ``--json`` prints ``[{"patient_id", "study_uid", "study_date", "series": [{"series_uid",
+"modality", "description", "number", "instances"}]}]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, TextIO
+
+from recist_app.imaging.sources.retrieve import client_of
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``pacs echo`` and ``pacs query``."""
+    parser = subparsers.add_parser("pacs", help="query a PACS (DICOMweb)", description="Query a PACS over DICOMweb.")
+    actions = parser.add_subparsers(dest="pacs_action", required=True, metavar="ACTION")
+    echo = actions.add_parser("echo", help="check that the server answers a query")
+    echo.add_argument("server", metavar="SERVER", help="DICOMweb root, e.g. http://pacs:8042/dicom-web")
+    echo.set_defaults(handler=run_echo)
+    query = actions.add_parser("query", help="list the studies and series of a patient (or of every patient)")
+    query.add_argument("server", metavar="SERVER", help="DICOMweb root, e.g. http://pacs:8042/dicom-web")
+    query.add_argument("--patient", help="Patient ID (0010,0020)")
+    query.add_argument("--study", help="Study Instance UID (0020,000D)")
+    query.add_argument("--json", action="store_true", help="print JSON")
+    query.set_defaults(handler=run_query)
+
+
+def run_echo(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Print how long the server took to answer a minimal query."""
+    stream = out if out is not None else sys.stdout
+    client = client_of(args.server)
+    seconds = client.echo()
+    stream.write(f"{client.server.url} answers ({seconds * 1000:.0f} ms)\n")
+    return 0
+
+
+def run_query(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Print the matching studies with their series."""
+    stream = out if out is not None else sys.stdout
+    studies = client_of(args.server).studies(args.patient, args.study)
+    rows: list[dict[str, Any]] = [
+        {"patient_id": study.patient_id, "study_uid": study.study_uid, "study_date": study.study_date,
+         "series": [{"series_uid": s.series_uid, "modality": s.modality, "description": s.description,
+                     "number": s.number, "instances": s.instances} for s in study.series]}
+        for study in studies]
+    if args.json:
+        json.dump(rows, stream, indent=2)
+        stream.write("\n")
+        return 0
+    for row in rows:
+        stream.write(f"{row['patient_id']}  {row['study_date']}  study {row['study_uid']}\n")
+        for series in row["series"]:
+            stream.write(f"  #{series['number'] if series['number'] is not None else '-'}  {series['modality']}  "
+                         f"{series['instances']} images  {series['description']}  {series['series_uid']}\n")
+    if not rows:
+        stream.write("no study matches\n")
+    return 0

@@ -1,0 +1,173 @@
+"""Query and retrieve over DICOMweb (issue 15; DICOM PS3.18): QIDO-RS for studies and series, WADO-RS for
+a series' instances.
+
+Plain ``http.client``: every request asks ``Accept-Encoding: identity`` (a gzipped frame costs Orthanc
+about 9 times as long), and an answer is streamed to disk, never held whole. Every failure is a
+:class:`~recist_app.imaging.errors.PacsError` naming the server and what to do: the server down, an
+unknown series (deleted since the query), an answer cut short.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from recist_app.imaging.errors import PacsError
+from recist_app.imaging.sources.multipart import boundary_of, write_parts
+from recist_app.imaging.sources.servers import DicomWebServer
+
+DEFAULT_TIMEOUT_S = 30.0
+DICOM_PARTS = 'multipart/related; type="application/dicom"'
+# DICOM JSON keys (PS3.18 F.2): the tags the query prints.
+PATIENT_ID, STUDY_UID, STUDY_DATE = "00100020", "0020000D", "00080020"
+SERIES_UID, MODALITY, DESCRIPTION, SERIES_NUMBER, INSTANCES = "0020000E", "00080060", "0008103E", "00200011", "00201209"
+
+
+@dataclass(frozen=True)
+class SeriesHit:
+    """One series a query found: (0020,000E), (0008,0060), (0008,103E), (0020,0011), (0020,1209)."""
+
+    series_uid: str
+    modality: str
+    description: str
+    number: int | None
+    instances: int | None
+    study_uid: str = ""
+
+
+@dataclass(frozen=True)
+class StudyHit:
+    """One study a query found, with its series: (0010,0020), (0020,000D), (0008,0020) as YYYYMMDD."""
+
+    patient_id: str
+    study_uid: str
+    study_date: str
+    series: tuple[SeriesHit, ...]
+
+
+def _value(item: dict[str, Any], tag: str) -> Any:
+    values = item.get(tag, {}).get("Value") or [None]
+    return values[0]
+
+
+def _integer(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+class DicomWebClient:
+    """Requests to one DICOMweb server (a new connection per request; none is kept open between calls)."""
+
+    def __init__(self, server: DicomWebServer, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        self.server = server
+        self.timeout_s = timeout_s
+        parts = urlsplit(server.url)
+        self._https = parts.scheme.lower() == "https"
+        self._host = parts.hostname or ""
+        self._port = parts.port
+        self._root = parts.path.rstrip("/")
+
+    @contextmanager
+    def _get(self, path: str, accept: str, query: dict[str, str] | None = None) -> Iterator[http.client.HTTPResponse]:
+        target = f"{self._root}{path}" + (f"?{urlencode(query)}" if query else "")
+        connection = http.client.HTTPSConnection(self._host, self._port, timeout=self.timeout_s,
+                                                 context=ssl.create_default_context()) if self._https else \
+            http.client.HTTPConnection(self._host, self._port, timeout=self.timeout_s)
+        try:
+            try:
+                connection.request("GET", target, headers={"Accept": accept, "Accept-Encoding": "identity"})
+                response = connection.getresponse()
+            except (OSError, http.client.HTTPException) as exc:
+                raise PacsError(f"Cannot reach the DICOMweb server {self.server.url}: {exc or type(exc).__name__}. "
+                                "Check the address and that the server runs.") from exc
+            if response.status in (401, 403):
+                raise PacsError(f"The DICOMweb server {self.server.url} refused the request ({response.status} "
+                                f"{response.reason}): it needs credentials this workstation does not have.")
+            if response.status == 404:
+                raise LookupError(target)
+            if response.status >= 400:
+                raise PacsError(f"The DICOMweb server {self.server.url} answered {response.status} {response.reason} "
+                                f"to {target}.")
+            yield response
+        finally:
+            connection.close()
+
+    def _json(self, path: str, query: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        try:
+            with self._get(path, "application/dicom+json", query) as response:
+                body = response.read()
+        except LookupError:
+            return []
+        except (OSError, http.client.HTTPException) as exc:
+            raise PacsError(f"The DICOMweb server {self.server.url} stopped answering: {exc}") from exc
+        if response.status == 204 or not body.strip():
+            return []
+        try:
+            found = json.loads(body)
+        except ValueError as exc:
+            raise PacsError(f"The DICOMweb server {self.server.url} answered {path} with something that is not "
+                            "DICOM JSON.") from exc
+        if not isinstance(found, list):
+            raise PacsError(f"The DICOMweb server {self.server.url} answered {path} with no list of results.")
+        return [item for item in found if isinstance(item, dict)]
+
+    def echo(self) -> float:
+        """Seconds a minimal QIDO-RS query takes (:class:`PacsError` when the server does not answer it)."""
+        start = time.perf_counter()
+        self._json("/studies", {"limit": "1"})
+        return time.perf_counter() - start
+
+    def studies(self, patient_id: str | None = None, study_uid: str | None = None) -> tuple[StudyHit, ...]:
+        """The studies matching ``patient_id`` and ``study_uid`` (all when neither), each with its series."""
+        query = {key: value for key, value in (("PatientID", patient_id), ("StudyInstanceUID", study_uid)) if value}
+        hits = []
+        for item in self._json("/studies", query):
+            uid = str(_value(item, STUDY_UID) or "")
+            if uid:
+                hits.append(StudyHit(str(_value(item, PATIENT_ID) or ""), uid, str(_value(item, STUDY_DATE) or ""),
+                                     self.series(uid)))
+        return tuple(sorted(hits, key=lambda hit: (hit.patient_id, hit.study_date, hit.study_uid)))
+
+    def series(self, study_uid: str) -> tuple[SeriesHit, ...]:
+        """The series of a study, by series number."""
+        return tuple(sorted((self._series_hit(item, study_uid) for item in self._json(f"/studies/{study_uid}/series")),
+                            key=lambda hit: (hit.number is None, hit.number or 0, hit.series_uid)))
+
+    def find_series(self, series_uid: str) -> SeriesHit:
+        """The series ``series_uid`` with its study (:class:`PacsError` when the server has none)."""
+        found = [item for item in self._json("/series", {"SeriesInstanceUID": series_uid})
+                 if _value(item, SERIES_UID) == series_uid]
+        if not found:
+            raise PacsError(f"The DICOMweb server {self.server.url} has no series {series_uid}: check the UID, or "
+                            "query the patient again (it may have been deleted).")
+        return self._series_hit(found[0], str(_value(found[0], STUDY_UID) or ""))
+
+    @staticmethod
+    def _series_hit(item: dict[str, Any], study_uid: str) -> SeriesHit:
+        number = _integer(_value(item, SERIES_NUMBER))
+        return SeriesHit(str(_value(item, SERIES_UID) or ""), str(_value(item, MODALITY) or ""),
+                         str(_value(item, DESCRIPTION) or ""), number, _integer(_value(item, INSTANCES)), study_uid)
+
+    def retrieve_series(self, study_uid: str, series_uid: str, folder: Path, *,
+                        cancel: threading.Event | None = None, on_part: Callable[[int], None] | None = None) -> int:
+        """Write every instance of the series into ``folder`` (WADO-RS); return how many."""
+        try:
+            with self._get(f"/studies/{study_uid}/series/{series_uid}", DICOM_PARTS) as response:
+                return write_parts(response, boundary_of(response.getheader("Content-Type", "")), folder,
+                                   cancel=cancel, on_part=on_part)
+        except LookupError:
+            raise PacsError(f"The DICOMweb server {self.server.url} has no series {series_uid} (any more): query the "
+                            "patient again.") from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise PacsError(f"The retrieval of series {series_uid} from {self.server.url} broke off: {exc}") from exc

@@ -1,0 +1,112 @@
+"""A private Orthanc with its DICOMweb plugin for the PACS tests (issue 15): free loopback ports, a
+temporary storage folder, the CT series of ``../shared/data`` loaded, stopped at the end of the session.
+
+Debian's ``orthanc`` and ``orthanc-dicomweb`` packages provide it (``.ci/run`` installs them). Outside
+CI a test that needs it skips with the reason when they are absent; with ``CI=true`` it fails.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Where Debian puts the DICOMweb plugin.
+PLUGIN_PATHS = (Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so"),
+                Path("/usr/lib/orthanc/plugins/libOrthancDicomWeb.so"))
+AET = "RECISTPACS"
+START_TIMEOUT_S = 30.0
+
+
+def missing() -> str:
+    """Why no Orthanc can be started here ("" when it can)."""
+    if shutil.which("Orthanc") is None:
+        return "Orthanc is not installed (Debian: apt-get install orthanc orthanc-dicomweb)"
+    if not any(path.is_file() for path in PLUGIN_PATHS):
+        return "Orthanc's DICOMweb plugin is not installed (Debian: apt-get install orthanc-dicomweb)"
+    return ""
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface no one listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Orthanc:
+    """A running private Orthanc: its REST root, its DICOMweb root and its DICOM port and AE title."""
+
+    process: subprocess.Popen[bytes]
+    http_port: int
+    dicom_port: int
+    log: Path
+
+    @property
+    def rest(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def dicomweb(self) -> str:
+        return f"{self.rest}/dicom-web"
+
+    def call(self, method: str, path: str, body: bytes | None = None) -> object:
+        """Orthanc's own REST API (set-up and tear-down only; the workstation speaks DICOMweb)."""
+        request = urllib.request.Request(self.rest + path, data=body, method=method)
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            text = answer.read()
+        return json.loads(text) if text.strip() else None
+
+    def upload(self, paths: list[Path]) -> None:
+        """Store DICOM files in the server."""
+        for path in paths:
+            self.call("POST", "/instances", path.read_bytes())
+
+    def delete_series(self, series_uid: str) -> None:
+        """Delete a series, as a PACS administrator would between a query and a load."""
+        found = self.call("POST", "/tools/lookup", series_uid.encode())
+        assert isinstance(found, list) and found, series_uid
+        self.call("DELETE", f"/series/{found[0]['ID']}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start(folder: Path) -> Orthanc:
+    """Start Orthanc with its storage in ``folder``; wait until its REST API answers."""
+    plugin = next(path for path in PLUGIN_PATHS if path.is_file())
+    http_port, dicom_port = free_port(), free_port()
+    config = {"Name": "recist-tests", "StorageDirectory": str(folder / "storage"),
+              "IndexDirectory": str(folder / "storage"), "HttpPort": http_port, "DicomPort": dicom_port,
+              "DicomAet": AET, "RemoteAccessAllowed": False, "AuthenticationEnabled": False,
+              "HttpCompressionEnabled": False, "Plugins": [str(plugin)],
+              "DicomWeb": {"Enable": True, "Root": "/dicom-web/"}}
+    (folder / "orthanc.json").write_text(json.dumps(config), encoding="utf-8")
+    log = folder / "orthanc.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([shutil.which("Orthanc") or "Orthanc", str(folder / "orthanc.json")],
+                                   stdout=out, stderr=subprocess.STDOUT)
+    server = Orthanc(process, http_port, dicom_port, log)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        try:
+            server.call("GET", "/system")
+            return server
+        except (urllib.error.URLError, ConnectionError):
+            if process.poll() is not None or time.monotonic() > deadline:
+                server.stop()
+                tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+                raise RuntimeError(f"Orthanc did not start on port {http_port}:\n{tail}") from None
+            time.sleep(0.1)

@@ -1,0 +1,152 @@
+"""Issue 15, first part: query and load straight from a PACS over DICOMweb, against a real Orthanc
+(tests/orthanc.py), with the failure paths a reader meets: server down, unknown or deleted series,
+an answer cut short, an address the workstation cannot use."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import Counter
+from pathlib import Path
+
+import pydicom
+import pytest
+
+from recist_app.cli import main
+from recist_app.imaging.errors import PacsError
+from recist_app.imaging.sources import cache
+from recist_app.imaging.sources.dicomweb import DicomWebClient
+from recist_app.imaging.sources.multipart import write_parts
+from recist_app.imaging.sources.retrieve import series_folder
+from recist_app.imaging.sources.servers import DicomWebServer, DimseServer, parse_server
+from tests.orthanc import Orthanc
+
+PATIENT = "Lung_Dx-A0002"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.fixture(scope="module")
+def lung(shared_dir: Path) -> Path:
+    return shared_dir / "data" / "ct" / "lung_pet_ct_dx"
+
+
+def series_in(folder: Path) -> Counter[str]:
+    """Instances per Series Instance UID of the files under ``folder``."""
+    return Counter(str(pydicom.dcmread(path, stop_before_pixels=True).SeriesInstanceUID)
+                   for path in folder.rglob("*.dcm"))
+
+
+def test_echo_and_query_a_patient(orthanc: Orthanc, lung: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "pacs", "echo", orthanc.dicomweb)
+    assert status == 0 and out.startswith(f"{orthanc.dicomweb} answers (")
+    status, out, err = run(capsys, "pacs", "query", orthanc.dicomweb, "--patient", PATIENT, "--json")
+    assert (status, err) == (0, "")
+    studies = json.loads(out)
+    expected = series_in(lung / PATIENT)
+    assert [study["patient_id"] for study in studies] == [PATIENT]
+    assert studies[0]["study_date"] == "20070425"  # (0008,0020) as stored
+    found = {series["series_uid"]: series["instances"] for series in studies[0]["series"]}
+    assert found == dict(expected) and all(isinstance(n, int) for n in found.values())
+    assert {series["modality"] for series in studies[0]["series"]} == {"CT"}
+    status, out, _ = run(capsys, "pacs", "query", orthanc.dicomweb, "--patient", "nobody")
+    assert (status, out) == (0, "no study matches\n")
+
+
+def test_a_series_loads_from_the_server_as_from_its_folder(orthanc: Orthanc, lung: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    series_uid = series_in(lung / PATIENT).most_common(1)[0][0]
+    status, out, _ = run(capsys, "load", orthanc.dicomweb, "--series", series_uid, "--json")
+    assert status == 0
+    from_server = json.loads(out)
+    status, out, _ = run(capsys, "load", str(lung / PATIENT), "--series", series_uid, "--json")
+    from_folder = json.loads(out)
+    for summary in (from_server, from_folder):
+        summary.pop("load_seconds")
+    assert from_server == from_folder and from_server["shape_zyx"][0] == 30
+
+
+def test_a_second_open_comes_from_the_cache(orthanc: Orthanc, lung: Path, monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path) -> None:
+    monkeypatch.setenv("RECIST_SERIES_CACHE", str(tmp_path / "cache"))
+    series_uid = series_in(lung / "Lung_Dx-A0001").most_common(1)[0][0]
+    folder, cached = series_folder(orthanc.dicomweb, series_uid)
+    assert not cached and len(list(folder.glob("*.dcm"))) == series_in(lung / "Lung_Dx-A0001")[series_uid]
+
+    def no_network(*_args: object, **_kwargs: object) -> int:
+        raise AssertionError("fetched again")
+
+    monkeypatch.setattr(DicomWebClient, "retrieve_series", no_network)
+    assert series_folder(orthanc.dicomweb, series_uid) == (folder, True)
+
+
+def test_the_cache_keeps_to_its_limit_and_never_a_partial_series(monkeypatch: pytest.MonkeyPatch,
+                                                                 tmp_path: Path) -> None:
+    monkeypatch.setenv("RECIST_SERIES_CACHE", str(tmp_path))
+    monkeypatch.setenv("RECIST_SERIES_CACHE_MB", "1")
+
+    def fill(size: int):
+        return lambda folder: (folder / "00000.dcm").write_bytes(b"\0" * size)
+
+    first, _ = cache.cached_series("http://pacs/dicom-web", "1.2.3", fill(700_000))
+    second, _ = cache.cached_series("http://pacs/dicom-web", "1.2.4", fill(700_000))
+    assert second.is_dir() and not first.exists()  # 1.4 MB > 1 MB: the least recently used went
+
+    def broken(folder: Path) -> None:
+        (folder / "00000.dcm").write_bytes(b"half")
+        raise PacsError("cut short")
+
+    with pytest.raises(PacsError):
+        cache.cached_series("http://pacs/dicom-web", "1.2.5", broken)
+    assert sorted(path.name for path in tmp_path.iterdir()) == [second.name]  # no .partial left
+
+
+def test_failures_are_one_clear_line(orthanc: Orthanc, lung: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cases = [
+        (("pacs", "query", "http://127.0.0.1:1/dicom-web"), "Cannot reach the DICOMweb server http://127.0.0.1:1"),
+        (("load", orthanc.dicomweb, "--series", "1.2.3.4"), "has no series 1.2.3.4"),
+        (("load", orthanc.dicomweb), "load SERVER --series UID"),
+        (("pacs", "echo", "dimse://ORTHANC@127.0.0.1:4242"), "DIMSE (C-FIND, C-GET, C-MOVE) is not supported yet"),
+        (("pacs", "echo", "http://user:secret@127.0.0.1/dicom-web"), "no user name or password in a PACS address"),
+        (("pacs", "echo", "ftp://pacs"), "is not a PACS address"),
+    ]
+    for argv, message in cases:
+        status, out, err = run(capsys, *argv)
+        assert (status, out) == (2, ""), argv
+        assert err.startswith("error: ") and message in err and err.count("\n") == 1, err
+        assert "secret" not in err
+
+
+def test_a_series_deleted_after_the_query_is_a_clear_error(orthanc: Orthanc, shared_dir: Path) -> None:
+    extra = sorted((shared_dir / "data" / "ct" / "slicer_ct_head_64x64").rglob("*.dcm"))
+    orthanc.upload(extra)
+    series_uid = str(pydicom.dcmread(extra[0], stop_before_pixels=True).SeriesInstanceUID)
+    client = DicomWebClient(DicomWebServer(orthanc.dicomweb))
+    study_uid = client.find_series(series_uid).study_uid
+    orthanc.delete_series(series_uid)
+    with pytest.raises(PacsError, match=r"has no series \S+ \(any more\)"):
+        client.retrieve_series(study_uid, series_uid, Path("/nonexistent"))
+
+
+def test_a_multipart_answer_cut_short_or_malformed_is_refused(tmp_path: Path) -> None:
+    part = b"--b\r\nContent-Type: application/dicom\r\nContent-Length: 4\r\n\r\nDICM\r\n"
+    assert write_parts(io.BytesIO(part + b"--b--\r\n"), "b", tmp_path) == 1
+    assert (tmp_path / "00000.dcm").read_bytes() == b"DICM"
+    no_length = b"--b\r\nContent-Type: application/dicom\r\n\r\nAB\r\n--BCD\r\n--b--"
+    assert write_parts(io.BytesIO(no_length), "b", tmp_path) == 1
+    assert (tmp_path / "00000.dcm").read_bytes() == b"AB\r\n--BCD"
+    for body, message in ((part[:-4], "ended inside instance 1"), (part, "without its closing boundary"),
+                          (b"no parts here", "holds no part"), (b"--b\r\n" + b"x" * 20_000, "longer than 16 KiB")):
+        with pytest.raises(PacsError, match=message):
+            write_parts(io.BytesIO(body), "b", tmp_path)
+
+
+def test_addresses() -> None:
+    assert parse_server("http://pacs:8042/dicom-web/") == DicomWebServer("http://pacs:8042/dicom-web")
+    assert parse_server("dimse://ORTHANC@pacs.example:104") == DimseServer("ORTHANC", "pacs.example", 104)
+    with pytest.raises(PacsError, match="port must be"):
+        parse_server("dimse://ORTHANC@pacs:70000")
