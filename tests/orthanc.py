@@ -21,6 +21,8 @@ from pathlib import Path
 PLUGIN_PATHS = (Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so"),
                 Path("/usr/lib/orthanc/plugins/libOrthancDicomWeb.so"))
 AET = "RECISTPACS"
+#: The workstation's calling AE title, which the server knows (C-FIND and C-GET are refused to others).
+WORKSTATION_AET = "RECIST"
 START_TIMEOUT_S = 30.0
 
 
@@ -57,6 +59,14 @@ class Orthanc:
     def dicomweb(self) -> str:
         return f"{self.rest}/dicom-web"
 
+    @property
+    def dimse(self) -> str:
+        return f"dimse://{AET}@127.0.0.1:{self.dicom_port}"
+
+    def address(self, protocol: str) -> str:
+        """Its address for ``protocol`` ("dicomweb" or "dimse")."""
+        return self.dicomweb if protocol == "dicomweb" else self.dimse
+
     def call(self, method: str, path: str, body: bytes | None = None) -> object:
         """Orthanc's own REST API (set-up and tear-down only; the workstation speaks DICOMweb)."""
         request = urllib.request.Request(self.rest + path, data=body, method=method)
@@ -91,7 +101,8 @@ def start(folder: Path) -> Orthanc:
     config = {"Name": "recist-tests", "StorageDirectory": str(folder / "storage"),
               "IndexDirectory": str(folder / "storage"), "HttpPort": http_port, "DicomPort": dicom_port,
               "DicomAet": AET, "RemoteAccessAllowed": False, "AuthenticationEnabled": False,
-              "HttpCompressionEnabled": False, "Plugins": [str(plugin)],
+              "HttpCompressionEnabled": False, "Plugins": [str(plugin)], "DicomCheckCalledAet": True,
+              "DicomModalities": {"workstation": {"AET": WORKSTATION_AET, "Host": "127.0.0.1", "Port": free_port()}},
               "DicomWeb": {"Enable": True, "Root": "/dicom-web/"}}
     (folder / "orthanc.json").write_text(json.dumps(config), encoding="utf-8")
     log = folder / "orthanc.log"

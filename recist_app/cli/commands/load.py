@@ -1,12 +1,13 @@
 """``load``: load one CT series and print its shape, spacing, affine, HU range and findings.
 
     python main.py load PATH [PATH …] [--series UID] [--json]
-    python main.py load SERVER --series UID [--json]
+    python main.py load SERVER --series UID [--calling-aet AET] [--json]
 
 PATH is a folder (searched recursively) or files. With several series the ``--series`` one is
-loaded, else the one with the most slices. SERVER is a PACS's DICOMweb root
-(``http://host:port/dicom-web``): the series is retrieved into the user's cache folder (once) and
-loaded from there exactly as from a folder (``recist_app.imaging.sources``).
+loaded, else the one with the most slices. SERVER is a PACS: a DICOMweb root
+(``http://host:port/dicom-web``) or a DIMSE node (``dimse://AET@host:port``, C-GET); the series is
+retrieved into the user's cache folder (once) and loaded from there exactly as from a folder
+(``recist_app.imaging.sources``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from recist_app.cli.commands.pacs import add_calling_aet
 from recist_app.imaging.errors import PacsError
 from recist_app.imaging.load import load_series_from_paths
 from recist_app.imaging.sources.retrieve import series_folder
@@ -29,9 +31,11 @@ def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "load", help="load one CT series and describe it",
         description="Load one CT series into an int16 HU volume and print its geometry and findings.")
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="folder(s) or DICOM files, or a PACS's DICOMweb root")
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="folder(s) or DICOM files, or a PACS (DICOMweb or DIMSE)")
     parser.add_argument("--series", help="Series Instance UID (0020,000E) to load (default: most slices)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    add_calling_aet(parser)
     parser.set_defaults(handler=run)
 
 
@@ -58,10 +62,10 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     series_uid = getattr(args, "series", None)
     paths = [Path(path) for path in args.paths]
-    if any(is_server_address(path) for path in args.paths):
+    if any(is_server_address(str(path)) for path in args.paths):
         if len(args.paths) != 1 or not series_uid:
             raise PacsError("Load from a PACS one series at a time: load SERVER --series UID.")
-        paths = [series_folder(args.paths[0], series_uid)[0]]
+        paths = [series_folder(str(args.paths[0]), series_uid, calling_aet=args.calling_aet)[0]]
     volume = load_series_from_paths(paths, series_uid)
     summary = describe(volume, time.perf_counter() - start)
     if getattr(args, "json", False):

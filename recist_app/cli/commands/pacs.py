@@ -1,11 +1,13 @@
 """``pacs echo|query``: is a PACS there, and what does it hold (issue 15).
 
-    python main.py pacs echo SERVER
-    python main.py pacs query SERVER [--patient ID] [--study UID] [--json]
+    python main.py pacs echo SERVER [--calling-aet AET]
+    python main.py pacs query SERVER [--patient ID] [--study UID] [--calling-aet AET] [--json]
 
-SERVER is a DICOMweb root (``http://host:port/dicom-web``). ``query`` prints each study with its
-series; ``--json`` prints ``[{"patient_id", "study_uid", "study_date", "series": [{"series_uid",
-"modality", "description", "number", "instances"}]}]``.
+SERVER is a DICOMweb root (``http://host:port/dicom-web``: QIDO-RS) or a DIMSE node
+(``dimse://AET@host:port``: C-ECHO, C-FIND, called as AET, calling as ``--calling-aet``, default
+RECIST). ``query`` prints each study with its series; ``--json`` prints ``[{"patient_id",
+"study_uid", "study_date", "series": [{"series_uid", "modality", "description", "number",
+"instances"}]}]``.
 """
 
 from __future__ import annotations
@@ -15,18 +17,30 @@ import json
 import sys
 from typing import Any, TextIO
 
+from recist_app.imaging.sources.dimse import DEFAULT_CALLING_AET
 from recist_app.imaging.sources.retrieve import client_of
+
+SERVER_HELP = "http(s)://host:port/dicom-web (DICOMweb) or dimse://AET@host:port (DIMSE)"
+
+
+def add_calling_aet(parser: argparse.ArgumentParser) -> None:
+    """``--calling-aet``: this workstation's AE title towards a DIMSE node."""
+    parser.add_argument("--calling-aet", default=DEFAULT_CALLING_AET, metavar="AET",
+                        help=f"this workstation's AE title for a dimse:// node (default {DEFAULT_CALLING_AET})")
 
 
 def add_parser(subparsers: Any) -> None:
     """Register ``pacs echo`` and ``pacs query``."""
-    parser = subparsers.add_parser("pacs", help="query a PACS (DICOMweb)", description="Query a PACS over DICOMweb.")
+    parser = subparsers.add_parser("pacs", help="query a PACS (DICOMweb or DIMSE)",
+                                   description="Query a PACS over DICOMweb or DIMSE.")
     actions = parser.add_subparsers(dest="pacs_action", required=True, metavar="ACTION")
     echo = actions.add_parser("echo", help="check that the server answers a query")
-    echo.add_argument("server", metavar="SERVER", help="DICOMweb root, e.g. http://pacs:8042/dicom-web")
+    echo.add_argument("server", metavar="SERVER", help=SERVER_HELP)
+    add_calling_aet(echo)
     echo.set_defaults(handler=run_echo)
     query = actions.add_parser("query", help="list the studies and series of a patient (or of every patient)")
-    query.add_argument("server", metavar="SERVER", help="DICOMweb root, e.g. http://pacs:8042/dicom-web")
+    query.add_argument("server", metavar="SERVER", help=SERVER_HELP)
+    add_calling_aet(query)
     query.add_argument("--patient", help="Patient ID (0010,0020)")
     query.add_argument("--study", help="Study Instance UID (0020,000D)")
     query.add_argument("--json", action="store_true", help="print JSON")
@@ -36,7 +50,7 @@ def add_parser(subparsers: Any) -> None:
 def run_echo(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Print how long the server took to answer a minimal query."""
     stream = out if out is not None else sys.stdout
-    client = client_of(args.server)
+    client = client_of(args.server, args.calling_aet)
     seconds = client.echo()
     stream.write(f"{client.server.url} answers ({seconds * 1000:.0f} ms)\n")
     return 0
@@ -45,7 +59,7 @@ def run_echo(args: argparse.Namespace, out: TextIO | None = None) -> int:
 def run_query(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Print the matching studies with their series."""
     stream = out if out is not None else sys.stdout
-    studies = client_of(args.server).studies(args.patient, args.study)
+    studies = client_of(args.server, args.calling_aet).studies(args.patient, args.study)
     rows: list[dict[str, Any]] = [
         {"patient_id": study.patient_id, "study_uid": study.study_uid, "study_date": study.study_date,
          "series": [{"series_uid": s.series_uid, "modality": s.modality, "description": s.description,

@@ -5,35 +5,52 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from recist_app.imaging.errors import PacsError
 from recist_app.imaging.sources.cache import cached_series
-from recist_app.imaging.sources.dicomweb import DicomWebClient
+from recist_app.imaging.sources.dicomweb import DicomWebClient, SeriesHit, StudyHit
+from recist_app.imaging.sources.dimse import DEFAULT_CALLING_AET, DimseClient
 from recist_app.imaging.sources.servers import DicomWebServer, DimseServer, parse_server
 
 
-def client_of(address: str) -> DicomWebClient:
-    """The client of the server at ``address`` (DIMSE: :class:`PacsError`, not supported yet)."""
+class PacsClient(Protocol):
+    """What both protocols offer (:class:`DicomWebClient`, :class:`DimseClient`)."""
+
+    @property
+    def server(self) -> DicomWebServer | DimseServer: ...
+
+    def echo(self) -> float: ...
+
+    def studies(self, patient_id: str | None = None, study_uid: str | None = None) -> tuple[StudyHit, ...]: ...
+
+    def find_series(self, series_uid: str) -> SeriesHit: ...
+
+    def retrieve_series(self, study_uid: str, series_uid: str, folder: Path, *,
+                        cancel: threading.Event | None = None, on_part: Callable[[int], None] | None = None) -> int: ...
+
+
+def client_of(address: str, calling_aet: str = DEFAULT_CALLING_AET) -> PacsClient:
+    """The client of the server at ``address``: DICOMweb, or DIMSE calling as ``calling_aet``."""
     server = parse_server(address)
     if isinstance(server, DimseServer):
-        raise PacsError(f"{server.url}: DIMSE (C-FIND, C-GET, C-MOVE) is not supported yet; give the server's "
-                        "DICOMweb address (http://host:port/dicom-web).")
-    assert isinstance(server, DicomWebServer)
+        return DimseClient(server, calling_aet)
     return DicomWebClient(server)
 
 
-def series_folder(address: str, series_uid: str, *, cancel: threading.Event | None = None,
+def series_folder(address: str, series_uid: str, *, calling_aet: str = DEFAULT_CALLING_AET,
+                  cancel: threading.Event | None = None,
                   on_part: Callable[[int], None] | None = None) -> tuple[Path, bool]:
     """The local folder holding series ``series_uid`` of the server at ``address``, and whether it was cached."""
-    client = client_of(address)
+    client = client_of(address, calling_aet)
 
     def fetch(folder: Path) -> None:
         hit = client.find_series(series_uid)
         count = client.retrieve_series(hit.study_uid, series_uid, folder, cancel=cancel, on_part=on_part)
         if count == 0:
-            raise PacsError(f"The DICOMweb server {client.server.url} returned no instance of series {series_uid}.")
+            raise PacsError(f"The server {client.server.url} returned no instance of series {series_uid}.")
         if hit.instances is not None and count != hit.instances:
-            raise PacsError(f"The DICOMweb server {client.server.url} returned {count} of the {hit.instances} "
+            raise PacsError(f"The server {client.server.url} returned {count} of the {hit.instances} "
                             f"instances of series {series_uid}: retrieve it again.")
 
     return cached_series(client.server.url, series_uid, fetch)

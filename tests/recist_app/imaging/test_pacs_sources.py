@@ -1,6 +1,6 @@
-"""Issue 15, first part: query and load straight from a PACS over DICOMweb, against a real Orthanc
-(tests/orthanc.py), with the failure paths a reader meets: server down, unknown or deleted series,
-an answer cut short, an address the workstation cannot use."""
+"""Issue 15, first part: query and load straight from a PACS over DICOMweb and DIMSE, against a real
+Orthanc (tests/orthanc.py), with the failure paths a reader meets: server down, wrong AE title,
+unknown or deleted series, an answer cut short, an address the workstation cannot use."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from recist_app.imaging.sources.dicomweb import DicomWebClient
 from recist_app.imaging.sources.multipart import write_parts
 from recist_app.imaging.sources.retrieve import series_folder
 from recist_app.imaging.sources.servers import DicomWebServer, DimseServer, parse_server
-from tests.orthanc import Orthanc
+from tests.orthanc import AET, Orthanc
 
 PATIENT = "Lung_Dx-A0002"
 
@@ -41,10 +41,16 @@ def series_in(folder: Path) -> Counter[str]:
                    for path in folder.rglob("*.dcm"))
 
 
-def test_echo_and_query_a_patient(orthanc: Orthanc, lung: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, "pacs", "echo", orthanc.dicomweb)
-    assert status == 0 and out.startswith(f"{orthanc.dicomweb} answers (")
-    status, out, err = run(capsys, "pacs", "query", orthanc.dicomweb, "--patient", PATIENT, "--json")
+PROTOCOLS = ("dicomweb", "dimse")
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_echo_and_query_a_patient(orthanc: Orthanc, lung: Path, capsys: pytest.CaptureFixture[str],
+                                  protocol: str) -> None:
+    server = orthanc.address(protocol)
+    status, out, _ = run(capsys, "pacs", "echo", server)
+    assert status == 0 and out.startswith(f"{server} answers (")
+    status, out, err = run(capsys, "pacs", "query", server, "--patient", PATIENT, "--json")
     assert (status, err) == (0, "")
     studies = json.loads(out)
     expected = series_in(lung / PATIENT)
@@ -53,14 +59,17 @@ def test_echo_and_query_a_patient(orthanc: Orthanc, lung: Path, capsys: pytest.C
     found = {series["series_uid"]: series["instances"] for series in studies[0]["series"]}
     assert found == dict(expected) and all(isinstance(n, int) for n in found.values())
     assert {series["modality"] for series in studies[0]["series"]} == {"CT"}
-    status, out, _ = run(capsys, "pacs", "query", orthanc.dicomweb, "--patient", "nobody")
+    status, out, _ = run(capsys, "pacs", "query", server, "--patient", "nobody")
     assert (status, out) == (0, "no study matches\n")
 
 
-def test_a_series_loads_from_the_server_as_from_its_folder(orthanc: Orthanc, lung: Path,
-                                                           capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_series_loads_from_the_server_as_from_its_folder(orthanc: Orthanc, lung: Path, protocol: str,
+                                                           capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("RECIST_SERIES_CACHE", str(tmp_path))  # each protocol retrieves for itself
     series_uid = series_in(lung / PATIENT).most_common(1)[0][0]
-    status, out, _ = run(capsys, "load", orthanc.dicomweb, "--series", series_uid, "--json")
+    status, out, _ = run(capsys, "load", orthanc.address(protocol), "--series", series_uid, "--json")
     assert status == 0
     from_server = json.loads(out)
     status, out, _ = run(capsys, "load", str(lung / PATIENT), "--series", series_uid, "--json")
@@ -110,7 +119,10 @@ def test_failures_are_one_clear_line(orthanc: Orthanc, lung: Path, capsys: pytes
         (("pacs", "query", "http://127.0.0.1:1/dicom-web"), "Cannot reach the DICOMweb server http://127.0.0.1:1"),
         (("load", orthanc.dicomweb, "--series", "1.2.3.4"), "has no series 1.2.3.4"),
         (("load", orthanc.dicomweb), "load SERVER --series UID"),
-        (("pacs", "echo", "dimse://ORTHANC@127.0.0.1:4242"), "DIMSE (C-FIND, C-GET, C-MOVE) is not supported yet"),
+        (("pacs", "echo", orthanc.dimse.replace(AET, "WRONGAET")), "rejected the association: check the called AE"),
+        (("pacs", "query", orthanc.dimse, "--calling-aet", "STRANGER"), "refused the C-FIND"),
+        (("pacs", "echo", f"dimse://{AET}@127.0.0.1:1"), "Cannot reach the DIMSE node dimse://RECISTPACS@127.0.0.1:1"),
+        (("load", orthanc.dimse, "--series", "1.2.3.4"), "has no series 1.2.3.4"),
         (("pacs", "echo", "http://user:secret@127.0.0.1/dicom-web"), "no user name or password in a PACS address"),
         (("pacs", "echo", "ftp://pacs"), "is not a PACS address"),
     ]

@@ -1,0 +1,187 @@
+"""Query and retrieve over DIMSE (issue 15; DICOM PS3.4 Annex C, PS3.7): C-ECHO, C-FIND and C-GET with
+``pynetdicom``, Study Root information model.
+
+C-GET brings the instances back on the same association (the workstation takes the Storage SCP
+role for CT image storage), so no port has to be opened for the PACS to call back, as C-MOVE would
+need. Each instance is written as the PACS sent it (:meth:`pynetdicom.events.Event.encoded_dataset`),
+without decoding. Refusals are :class:`~recist_app.imaging.errors.PacsError` naming the node and
+what to check: no answer, the association rejected (the called or calling AE title unknown to the
+PACS), a failed status.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from pydicom.dataset import Dataset
+from pydicom.uid import (
+    JPEG2000TransferSyntaxes,
+    JPEGLSTransferSyntaxes,
+    JPEGTransferSyntaxes,
+    RLETransferSyntaxes,
+    UncompressedTransferSyntaxes,
+)
+
+from recist_app.imaging.errors import LoadCancelled, PacsError
+from recist_app.imaging.sources.dicomweb import SeriesHit, StudyHit
+from recist_app.imaging.sources.servers import DimseServer
+
+DEFAULT_CALLING_AET = "RECIST"
+DEFAULT_TIMEOUT_S = 30.0
+#: The storage classes a CT series arrives in (PS3.4 B.5): CT, Enhanced CT, Legacy Converted Enhanced CT.
+CT_STORAGE = ("1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.5.1.4.1.1.2.1", "1.2.840.10008.5.1.4.1.1.2.2")
+TRANSFER_SYNTAXES = [*UncompressedTransferSyntaxes, *JPEGTransferSyntaxes, *JPEGLSTransferSyntaxes,
+                     *JPEG2000TransferSyntaxes, *RLETransferSyntaxes]
+PENDING = (0xFF00, 0xFF01)
+#: SOP classes by UID (PS3.4 A.4 Verification; C.6.2.1 Study Root Query/Retrieve FIND and GET).
+VERIFICATION, STUDY_ROOT_FIND, STUDY_ROOT_GET = "1.2.840.10008.1.1", "1.2.840.10008.5.1.4.1.2.2.1", \
+    "1.2.840.10008.5.1.4.1.2.2.3"
+
+
+class DimseClient:
+    """C-ECHO, C-FIND and C-GET against one DIMSE node, one association per call."""
+
+    def __init__(self, server: DimseServer, calling_aet: str = DEFAULT_CALLING_AET,
+                 timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        if not 0 < len(calling_aet.strip()) <= 16:
+            raise PacsError(f"calling AE title {calling_aet!r}: give 1 to 16 characters.")
+        self.server = server
+        self.calling_aet = calling_aet.strip()
+        self.timeout_s = timeout_s
+
+    @contextmanager
+    def _association(self, store_to: Callable[[Any], int] | None = None) -> Iterator[Any]:
+        from pynetdicom import AE, build_role, evt
+
+        ae = AE(ae_title=self.calling_aet)
+        ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = self.timeout_s
+        for context in (VERIFICATION, STUDY_ROOT_FIND, STUDY_ROOT_GET):
+            ae.add_requested_context(context)
+        roles: list[Any] = []
+        handlers: list[Any] = []
+        if store_to is not None:
+            for storage in CT_STORAGE:
+                ae.add_requested_context(storage, TRANSFER_SYNTAXES)
+                roles.append(build_role(storage, scp_role=True))
+            handlers.append((evt.EVT_C_STORE, store_to))
+        node = f"{self.server.url} (calling AE title {self.calling_aet})"
+        try:
+            association = ae.associate(self.server.host, self.server.port, ae_title=self.server.called_aet,
+                                       ext_neg=roles, evt_handlers=handlers)
+        except (OSError, ValueError) as exc:
+            raise PacsError(f"Cannot reach the DIMSE node {node}: {exc}.") from exc
+        if association.is_rejected:
+            raise PacsError(f"The DIMSE node {node} rejected the association: check the called AE title "
+                            f"({self.server.called_aet}) and that the PACS knows this workstation's AE title.")
+        if not association.is_established:
+            raise PacsError(f"Cannot reach the DIMSE node {node}: no association (the server does not answer, or "
+                            "it is no DICOM node). Check the host and port.")
+        try:
+            yield association
+        finally:
+            if association.is_established:
+                association.release()
+
+    def echo(self) -> float:
+        """Seconds a C-ECHO takes (:class:`PacsError` when it fails)."""
+        start = time.perf_counter()
+        with self._association() as association:
+            status = association.send_c_echo()
+        if not status or status.get("Status") != 0:
+            raise PacsError(f"The DIMSE node {self.server.url} did not answer the C-ECHO.")
+        return time.perf_counter() - start
+
+    def _find(self, query: Dataset) -> list[Dataset]:
+        found = []
+        with self._association() as association:
+            for status, identifier in association.send_c_find(query, STUDY_ROOT_FIND):
+                code = status.get("Status") if status else None
+                if code in PENDING and identifier is not None:
+                    found.append(identifier)
+                elif code != 0:
+                    raise PacsError(f"The DIMSE node {self.server.url} refused the C-FIND "
+                                    f"(status {code if code is not None else 'none: the association broke'}).")
+        return found
+
+    def studies(self, patient_id: str | None = None, study_uid: str | None = None) -> tuple[StudyHit, ...]:
+        """The studies matching ``patient_id`` and ``study_uid`` (all when neither), each with its series."""
+        query = Dataset()
+        query.QueryRetrieveLevel = "STUDY"
+        query.PatientID = patient_id or ""
+        query.StudyInstanceUID = study_uid or ""
+        query.StudyDate = ""
+        hits = [StudyHit(str(item.get("PatientID", "")), str(item.StudyInstanceUID), str(item.get("StudyDate", "")),
+                         self.series(str(item.StudyInstanceUID)))
+                for item in self._find(query) if item.get("StudyInstanceUID")]
+        return tuple(sorted(hits, key=lambda hit: (hit.patient_id, hit.study_date, hit.study_uid)))
+
+    def _series_query(self, study_uid: str, series_uid: str) -> Dataset:
+        query = Dataset()
+        query.QueryRetrieveLevel = "SERIES"
+        query.StudyInstanceUID = study_uid
+        query.SeriesInstanceUID = series_uid
+        query.Modality = query.SeriesDescription = query.SeriesNumber = ""
+        query.NumberOfSeriesRelatedInstances = ""
+        return query
+
+    def series(self, study_uid: str) -> tuple[SeriesHit, ...]:
+        """The series of a study, by series number."""
+        hits = [self._hit(item) for item in self._find(self._series_query(study_uid, ""))]
+        return tuple(sorted(hits, key=lambda hit: (hit.number is None, hit.number or 0, hit.series_uid)))
+
+    def find_series(self, series_uid: str) -> SeriesHit:
+        """The series ``series_uid`` with its study (:class:`PacsError` when the node has none)."""
+        found = [item for item in self._find(self._series_query("", series_uid))
+                 if item.get("SeriesInstanceUID") == series_uid]
+        if not found:
+            raise PacsError(f"The DIMSE node {self.server.url} has no series {series_uid}: check the UID, or query "
+                            "the patient again (it may have been deleted).")
+        return self._hit(found[0])
+
+    @staticmethod
+    def _hit(item: Dataset) -> SeriesHit:
+        def integer(keyword: str) -> int | None:
+            value = item.get(keyword)
+            try:
+                return int(value) if value not in (None, "") else None
+            except (TypeError, ValueError):
+                return None
+
+        return SeriesHit(str(item.get("SeriesInstanceUID", "")), str(item.get("Modality", "")),
+                         str(item.get("SeriesDescription", "")), integer("SeriesNumber"),
+                         integer("NumberOfSeriesRelatedInstances"), str(item.get("StudyInstanceUID", "")))
+
+    def retrieve_series(self, study_uid: str, series_uid: str, folder: Path, *,
+                        cancel: threading.Event | None = None, on_part: Callable[[int], None] | None = None) -> int:
+        """Write every instance of the series into ``folder`` (C-GET); return how many."""
+        received = [0]
+
+        def store(event: Any) -> int:
+            if cancel is not None and cancel.is_set():
+                return 0xA700  # Refused: the C-GET stops
+            (folder / f"{received[0]:05d}.dcm").write_bytes(event.encoded_dataset())
+            received[0] += 1
+            if on_part is not None:
+                on_part(received[0])
+            return 0x0000
+
+        query = Dataset()
+        query.QueryRetrieveLevel = "SERIES"
+        query.StudyInstanceUID = study_uid
+        query.SeriesInstanceUID = series_uid
+        final: int | None = None
+        with self._association(store) as association:
+            for status, _identifier in association.send_c_get(query, STUDY_ROOT_GET):
+                final = status.get("Status") if status else None
+        if cancel is not None and cancel.is_set():
+            raise LoadCancelled(f"retrieval cancelled after {received[0]} instance(s)")
+        if final != 0:
+            raise PacsError(f"The C-GET of series {series_uid} from {self.server.url} ended with "
+                            f"{f'status 0x{final:04X}' if final is not None else 'the association broken'} after "
+                            f"{received[0]} instance(s).")
+        return received[0]
