@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from PySide6 import QtCore, QtWidgets
@@ -148,7 +147,7 @@ def examine_series(path: str, series_uid: str, label: str = "") -> SeriesSummary
     ``label`` names the series in messages as the reader knows it (``series 3 "5mm" of Week 8``);
     see :func:`recist_app.imaging.scan.examine_series`.
     """
-    return scan_examine_series(Path(path), series_uid, label)
+    return scan_examine_series(path, series_uid, label)
 
 
 def preview_volume(load: SeriesLoad) -> CtVolume | None:

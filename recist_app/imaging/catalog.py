@@ -25,7 +25,9 @@ from typing import Protocol
 
 from assessment.domain import Finding
 from recist_app.imaging import scan as dicom_scan
-from recist_app.imaging.errors import DicomError
+from recist_app.imaging.errors import DicomError, LoadCancelled, PacsError
+from recist_app.imaging.sources.retrieve import local_folder
+from recist_app.imaging.sources.servers import is_server_address
 
 __all__ = ["LinkedSeries", "Orientation", "SeriesOption", "catalog", "catalog_links", "option_of", "orientation_of"]
 
@@ -210,11 +212,13 @@ def catalog_links(links: Iterable[LinkedSeries],
     links = list(links)
     by_folder: dict[str, tuple[SeriesOption, ...]] = {}
     for link in links:
-        if link.path not in by_folder:
+        if is_server_address(link.path):  # a series on a PACS (issue 15): its cached retrieval
+            by_folder[f"{link.path}\n{link.series_uid}"] = _catalog_server(link, workers)
+        elif link.path not in by_folder:
             by_folder[link.path] = _catalog_folder(Path(link.path), workers) if link.path else ()
     result = []
     for link in links:
-        entries = by_folder[link.path]
+        entries = by_folder[f"{link.path}\n{link.series_uid}" if is_server_address(link.path) else link.path]
         match = next((entry for entry in entries if entry.series_uid == link.series_uid), None)
         if match is not None:
             result.append(match)
@@ -228,6 +232,15 @@ def catalog_links(links: Iterable[LinkedSeries],
                                 modality=link.modality, thickness_mm=link.slice_thickness_mm,
                                 series_number=link.series_number))
     return tuple(result)
+
+
+def _catalog_server(link: LinkedSeries, workers: int) -> tuple[SeriesOption, ...]:
+    """The linked series retrieved from its PACS into the cache (or why it cannot be)."""
+    try:
+        folder = local_folder(link.path, link.series_uid)
+    except (PacsError, LoadCancelled) as exc:
+        return (_unusable(link.path, f"{exc}", series_uid=""),)
+    return _catalog_folder(folder, workers)
 
 
 def _catalog_folder(root: Path, workers: int) -> tuple[SeriesOption, ...]:

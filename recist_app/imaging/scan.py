@@ -173,8 +173,13 @@ def examine_series(folder: Path | str, series_uid: str, label: str = "") -> Seri
     NotDicomError
         If the folder does not exist any more, holds no readable DICOM image, or no longer holds
         the series; the message says which, naming the series and the folder.
+    PacsError
+        If ``folder`` is a PACS address (issue 15) and the series cannot be retrieved from it
+        (it is read from its retrieval in the series cache).
     """
-    root = Path(folder)
+    from recist_app.imaging.sources.retrieve import local_folder
+
+    root = local_folder(str(folder), series_uid)
     found = _read_headers([root], 1, True)
     if not found.headers:
         problem, what, _ = _explain([root], found)

@@ -40,10 +40,12 @@ class Evidence:
         for sop, line in wanted.items():
             if sop not in headers:
                 missing.setdefault(line.series_uid, set()).add(sop)
+        from recist_app.imaging.sources.retrieve import local_folder
+
         for series_uid, sops in missing.items():
             link = links.get(series_uid)
             if link is not None and link.path:
-                headers.update(_headers_under(Path(link.path), sops))
+                headers.update(_headers_under(local_folder(link.path, link.series_uid), sops))
         evidence = [_complete(headers[sop]) if sop in headers else self._described(line, links.get(line.series_uid))
                     for sop, line in wanted.items()]
         if not evidence:
@@ -77,9 +79,11 @@ class Evidence:
 
     def _any_image(self) -> Dataset:
         """The first readable image of the time point's series (a document with no measured line)."""
+        from recist_app.imaging.sources.retrieve import local_folder
+
         for link in self.timepoint.series:
             if link.path:
-                found = _headers_under(Path(link.path), None)
+                found = _headers_under(local_folder(link.path, link.series_uid), None)
                 if found:
                     return next(iter(found.values()))
         raise SrExportError(f"{self.timepoint.visit} of subject {self.snapshot.subject.subject_id} has no measured "

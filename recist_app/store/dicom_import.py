@@ -49,10 +49,14 @@ class PlannedSeries:
     visit: str = ""
     #: The study's visit and study day (day 0: the subject's baseline scan); None for skipped series.
     match: VisitMatch | None = None
+    #: The PACS the series was found on (issue 15): the link then refers to it, not to a folder.
+    server: str = ""
 
     @property
     def path(self) -> str:
-        """The folder holding the series' files."""
+        """What the series link records: the PACS address, else the folder holding the series' files."""
+        if self.server:
+            return self.server
         files = [str(path) for path in self.series.files]
         return os.path.commonpath(files) if len(files) > 1 else os.path.dirname(files[0]) if files else ""
 

@@ -1,6 +1,8 @@
-"""``import-dicom``: scan folders and attach the series to subjects and time points.
+"""``import-dicom``: scan folders, or a patient's studies on a PACS, and attach the series to subjects and
+time points.
 
     python main.py import-dicom PATH [PATH ...] [--add-subjects --site SITE] [--dry-run] [--db DB | --trial CODE]
+    python main.py import-dicom SERVER --patient ID [--calling-aet AET] [--add-subjects --site SITE] [--dry-run] …
 
 Series are matched to subjects by (0010,0020) *Patient ID* (= the pseudonymised subject id) and
 to time points by (0008,0020) *Study Date*; a missing time point is created and named by the trial
@@ -11,17 +13,27 @@ subject's baseline scan), e.g. ``WEEK 8 (day 61, planned 63)``. With ``--add-sub
 an unknown patient becomes a subject at SITE (created if missing); without it, its series are skipped.
 ``--dry-run`` prints the plan and writes nothing. Series without a study date are listed as
 skipped, with the reason. A path with no readable DICOM exits 2.
+
+From a PACS (``http(s)://host:port/dicom-web`` or ``dimse://AET@host:port``; issue 15) every series of
+the patient is retrieved into the user's cache folder and scanned there like a folder, and the link
+records the server, not the cache: the workstation reads the series from the server (through its
+cache) from then on.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from recist_app.cli.commands.pacs import add_calling_aet
 from recist_app.cli.store_options import actor, add_db_options, open_store
+from recist_app.imaging.errors import PacsError
+from recist_app.imaging.sources.retrieve import patient_folders
+from recist_app.imaging.sources.servers import is_server_address
 from recist_app.model.errors import InvalidRecordError
 
 if TYPE_CHECKING:
@@ -36,7 +48,9 @@ def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "import-dicom", help="attach scanned DICOM series to subjects / time points",
         description="Scan folders for DICOM and attach the series by PatientID and StudyDate.")
-    parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="folder, DICOMDIR or DICOM file")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="folder, DICOMDIR or DICOM file, or a PACS")
+    parser.add_argument("--patient", help="with a PACS: the Patient ID (0010,0020) whose studies are imported")
+    add_calling_aet(parser)
     parser.add_argument("--add-subjects", action="store_true",
                         help="make unknown patients subjects (subject id = Patient ID) at --site")
     parser.add_argument("--site", default="", help="with --add-subjects: the site of new subjects (created if missing)")
@@ -53,9 +67,19 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     stream = out if out is not None else sys.stdout
     if args.add_subjects != bool(args.site):
         raise InvalidRecordError("--site", args.site or None, "given together with --add-subjects")
+    server = next((str(path) for path in args.paths if is_server_address(str(path))), "")
+    if server and (len(args.paths) != 1 or not args.patient):
+        raise PacsError("Import from a PACS one patient at a time: import-dicom SERVER --patient ID.")
+    if args.patient and not server:
+        raise InvalidRecordError("--patient", args.patient, "given with a PACS address (SERVER), not a folder")
     with open_store(args) as store:
-        result = scan(args.paths)
-        plan = plan_import(store, result, add_subjects_at=args.site)
+        if server:
+            result = scan(patient_folders(server, args.patient, calling_aet=args.calling_aet))
+            plan = tuple(dataclasses.replace(item, server=server)
+                         for item in plan_import(store, result, add_subjects_at=args.site))
+        else:
+            result = scan([Path(path) for path in args.paths])
+            plan = plan_import(store, result, add_subjects_at=args.site)
         for item in plan:
             s = item.series
             when = item.scan_date.isoformat() if item.scan_date else "(no date)"

@@ -18,7 +18,6 @@ import io
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -98,12 +97,13 @@ class VolumeCache:
 
     def _load(self, series_uid: str) -> CtVolume | str:
         from recist_app.imaging.load import load_series_from_folder
+        from recist_app.imaging.sources.retrieve import local_folder
 
         path = self._paths.get(series_uid)
         if not path:
             return "the series is not linked to a folder"
         try:
-            volume = load_series_from_folder(Path(path), series_uid)
+            volume = load_series_from_folder(local_folder(path, series_uid), series_uid)
         except (RecistAppError, OSError) as exc:
             return f"the series could not be loaded: {exc}"
         return volume if volume.calibrated else "the series has no Pixel Spacing (uncalibrated)"

@@ -11,6 +11,7 @@ PACS), a failed status.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -70,6 +71,10 @@ class DimseClient:
                 roles.append(build_role(storage, scp_role=True))
             handlers.append((evt.EVT_C_STORE, store_to))
         node = f"{self.server.url} (calling AE title {self.calling_aet})"
+        try:  # pynetdicom leaves its socket open when the connection is refused: find out first
+            socket.create_connection((self.server.host, self.server.port), timeout=self.timeout_s).close()
+        except OSError as exc:
+            raise PacsError(f"Cannot reach the DIMSE node {node}: {exc}. Check the host and port.") from exc
         try:
             association = ae.associate(self.server.host, self.server.port, ae_title=self.server.called_aet,
                                        ext_neg=roles, evt_handlers=handlers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +12,7 @@ from recist_app.imaging.errors import PacsError
 from recist_app.imaging.sources.cache import cached_series
 from recist_app.imaging.sources.dicomweb import DicomWebClient, SeriesHit, StudyHit
 from recist_app.imaging.sources.dimse import DEFAULT_CALLING_AET, DimseClient
-from recist_app.imaging.sources.servers import DicomWebServer, DimseServer, parse_server
+from recist_app.imaging.sources.servers import DicomWebServer, DimseServer, is_server_address, parse_server
 
 
 class PacsClient(Protocol):
@@ -30,15 +31,16 @@ class PacsClient(Protocol):
                         cancel: threading.Event | None = None, on_part: Callable[[int], None] | None = None) -> int: ...
 
 
-def client_of(address: str, calling_aet: str = DEFAULT_CALLING_AET) -> PacsClient:
-    """The client of the server at ``address``: DICOMweb, or DIMSE calling as ``calling_aet``."""
+def client_of(address: str, calling_aet: str | None = None) -> PacsClient:
+    """The client of the server at ``address``: DICOMweb, or DIMSE calling as ``calling_aet``
+    (default: ``RECIST_CALLING_AET``, else :data:`~recist_app.imaging.sources.dimse.DEFAULT_CALLING_AET`)."""
     server = parse_server(address)
     if isinstance(server, DimseServer):
-        return DimseClient(server, calling_aet)
+        return DimseClient(server, calling_aet or os.environ.get("RECIST_CALLING_AET") or DEFAULT_CALLING_AET)
     return DicomWebClient(server)
 
 
-def series_folder(address: str, series_uid: str, *, calling_aet: str = DEFAULT_CALLING_AET,
+def series_folder(address: str, series_uid: str, *, calling_aet: str | None = None,
                   cancel: threading.Event | None = None,
                   on_part: Callable[[int], None] | None = None) -> tuple[Path, bool]:
     """The local folder holding series ``series_uid`` of the server at ``address``, and whether it was cached."""
@@ -54,3 +56,18 @@ def series_folder(address: str, series_uid: str, *, calling_aet: str = DEFAULT_C
                             f"instances of series {series_uid}: retrieve it again.")
 
     return cached_series(client.server.url, series_uid, fetch)
+
+
+def patient_folders(address: str, patient_id: str, *, calling_aet: str | None = None) -> list[Path]:
+    """The cached folders of every series of the patient on the server (retrieved where not cached yet)."""
+    client = client_of(address, calling_aet)
+    studies = client.studies(patient_id)
+    if not studies:
+        raise PacsError(f"The server {client.server.url} has no study of patient {patient_id!r}.")
+    return [series_folder(address, hit.series_uid, calling_aet=calling_aet)[0]
+            for study in studies for hit in study.series]
+
+
+def local_folder(path: str, series_uid: str) -> Path:
+    """The folder holding a linked series: ``path`` itself, or for a PACS address its cached retrieval."""
+    return series_folder(path, series_uid)[0] if is_server_address(path) else Path(path)

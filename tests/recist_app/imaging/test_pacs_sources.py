@@ -4,6 +4,7 @@ unknown or deleted series, an answer cut short, an address the workstation canno
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from collections import Counter
@@ -14,6 +15,7 @@ import pytest
 
 from recist_app.cli import main
 from recist_app.imaging.errors import PacsError
+from recist_app.imaging.load import load_series_from_folder
 from recist_app.imaging.sources import cache
 from recist_app.imaging.sources.dicomweb import DicomWebClient
 from recist_app.imaging.sources.multipart import write_parts
@@ -162,3 +164,42 @@ def test_addresses() -> None:
     assert parse_server("dimse://ORTHANC@pacs.example:104") == DimseServer("ORTHANC", "pacs.example", 104)
     with pytest.raises(PacsError, match="port must be"):
         parse_server("dimse://ORTHANC@pacs:70000")
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_patient_imported_from_the_server_is_read_from_it(orthanc: Orthanc, lung: Path, protocol: str,
+                                                            capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Import by Patient ID: the links name the server, and a reader measures on the series it retrieves."""
+    from recist_app.imaging.catalog import catalog_links
+    from recist_app.model.records import LesionRole, LineMeasurement, ReaderRole
+    from recist_app.store import TrialStore
+
+    monkeypatch.setenv("RECIST_SERIES_CACHE", str(tmp_path / "cache"))
+    server, db = orthanc.address(protocol), str(tmp_path / "trial.sqlite")
+    with TrialStore.create(db, code="PACS") as store:
+        store.add_reader("Dr Site", ReaderRole.SITE_RADIOLOGIST, "site password")
+    argv = ("import-dicom", server, "--patient", PATIENT, "--add-subjects", "--site", "FR01", "--db", db)
+    status, out, err = run(capsys, *argv)
+    assert (status, err) == (0, "") and "1 series attached" in out
+    status, out, _ = run(capsys, *argv)
+    assert status == 0 and "1 already attached" in out and "0 series attached" in out  # never twice
+    with TrialStore.open(db) as store:
+        (timepoint,) = store.timepoints(PATIENT)
+        (link,) = timepoint.series
+        assert (timepoint.scan_date.isoformat(), link.path) == ("2007-04-25", server)  # a reference, not a copy
+        (option,) = catalog_links([link])
+        assert option.usable and option.slice_count == 30 and option.path.startswith(str(tmp_path / "cache"))
+        session = store.reader_session(store.log_in("Dr Site", "site password"), PATIENT)
+        lesion = session.add_lesion("T01", LesionRole.TARGET, organ="LUNG")
+        volume = load_series_from_folder(Path(option.path), link.series_uid)
+        first, last = volume.index_to_patient(200.0, 250.0, 15), volume.index_to_patient(260.0, 250.0, 15)
+        line = LineMeasurement.from_points(tuple(first), tuple(last), sop_uid=volume.sop_uids[15],
+                                           series_uid=link.series_uid,
+                                           frame_of_reference_uid=volume.frame_of_reference_uid)
+        session.record_measurement(lesion.uid, timepoint.uid, line)
+        assert session.snapshot().measurements[0].line.length_mm == pytest.approx(60 * volume.spacing_mm[2])
+    monkeypatch.setenv("RECIST_SERIES_CACHE", str(tmp_path / "empty"))
+    orthanc_down = server.replace(str(orthanc.http_port), "1").replace(str(orthanc.dicom_port), "1")
+    (gone,) = catalog_links([dataclasses.replace(link, path=orthanc_down)])
+    assert not gone.usable and "Cannot reach" in gone.reason  # listed as not usable, with why; nothing raised
