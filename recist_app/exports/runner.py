@@ -41,7 +41,6 @@ from recist_app.exports.collect import TrialData, build_trial_data, select_subje
 from recist_app.exports.errors import ExportError
 from recist_app.exports.files import ExportedFile, describe
 from recist_app.exports.job import ExportJob, ProgressCallback
-from recist_app.model.records import ReadSnapshot, Subject
 
 if TYPE_CHECKING:
     from recist_app.store import TrialStore
@@ -162,7 +161,7 @@ def _export(store: TrialStore, out: Path, subject_ids: Sequence[str] | None, for
     exported_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     trial, profile = store.trial, store.profile
     subjects = select_subjects(store.subjects(), subject_ids)
-    snapshots = _snapshots(store, subjects)
+    snapshots = store.read_snapshots(subject.subject_id for subject in subjects)
     temporary = swap.working_folder(out)
     try:
         os.chmod(temporary, 0o777 & ~_UMASK)
@@ -195,17 +194,6 @@ def _formats(formats: Sequence[str]) -> tuple[str, ...]:
     if not chosen or unknown:
         raise ExportError(f'Argument "formats" must name formats among {sorted(FORMATS)}, got {list(formats)!r}.')
     return chosen
-
-
-def _snapshots(store: TrialStore, subjects: tuple[Subject, ...]) -> list[ReadSnapshot]:
-    """Every read of ``subjects``, unblinded, in one read transaction."""
-    from recist_app.store import snapshots
-    from recist_app.store.repository import SYSTEM, Repository
-
-    wanted = {subject.uid for subject in subjects}
-    with store.db.read() as session:
-        repo = Repository(session, store.trial_uid, SYSTEM)
-        return [snapshots.build(repo, row) for row in repo.reads() if row.subject_uid in wanted]
 
 
 def _check_target(out: Path) -> None:

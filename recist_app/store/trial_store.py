@@ -16,7 +16,7 @@ or adjudicate (:class:`~recist_app.store.errors.ReaderDisabledError`); their rea
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 from typing import Self, TypeVar
@@ -33,6 +33,7 @@ from recist_app.model.records import (
     AuditEntry,
     Reader,
     ReaderRole,
+    ReadSnapshot,
     ReadSummary,
     SeriesLink,
     Site,
@@ -219,6 +220,14 @@ class TrialStore:
         """Every reader, by name."""
         with self.db.read() as session:
             return tuple(mapping.reader(row) for row in self._repo(session).readers())
+
+    def read_snapshots(self, subject_ids: Iterable[str] | None = None) -> list[ReadSnapshot]:
+        """Every read (of ``subject_ids``), unblinded, from one read transaction: what exports and reports
+        sent back to a PACS are made from (the administrator's; a reader's role sees its own reads only)."""
+        with self.db.read() as session:
+            repo = self._repo(session)
+            wanted = None if subject_ids is None else {repo.subject(subject_id).uid for subject_id in subject_ids}
+            return [snapshots.build(repo, row) for row in repo.reads() if wanted is None or row.subject_uid in wanted]
 
     def reads(self, subject_id: str | None = None) -> tuple[ReadSummary, ...]:
         """Who reads whom, how far signed, which read was accepted (no measurements)."""

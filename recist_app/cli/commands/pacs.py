@@ -1,13 +1,17 @@
-"""``pacs echo|query``: is a PACS there, and what does it hold (issue 15).
+"""``pacs echo|query|send``: is a PACS there, what does it hold; send the signed reports back (issue 15).
 
     python main.py pacs echo SERVER [--calling-aet AET]
     python main.py pacs query SERVER [--patient ID] [--study UID] [--calling-aet AET] [--json]
+    python main.py pacs send SERVER [--subject ID] [--calling-aet AET] [--db DB | --trial CODE]
 
 SERVER is a DICOMweb root (``http://host:port/dicom-web``: QIDO-RS) or a DIMSE node
 (``dimse://AET@host:port``: C-ECHO, C-FIND, called as AET, calling as ``--calling-aet``, default
 RECIST). ``query`` prints each study with its series; ``--json`` prints ``[{"patient_id",
 "study_uid", "study_date", "series": [{"series_uid", "modality", "description", "number",
-"instances"}]}]``.
+"instances"}]}]``. ``send`` stores the DICOM SR of every signed time point of every read (of
+``--subject``) in its source study, with the source patient identity (``recist_app.pacs.send``):
+one line per report, sent or already on the server; a report that cannot be made is listed with
+why and the others are still sent.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from typing import Any, TextIO
 
+from recist_app.cli.store_options import add_db_options, open_store
 from recist_app.imaging.sources.dimse import DEFAULT_CALLING_AET
 from recist_app.imaging.sources.retrieve import client_of
 
@@ -45,6 +51,12 @@ def add_parser(subparsers: Any) -> None:
     query.add_argument("--study", help="Study Instance UID (0020,000D)")
     query.add_argument("--json", action="store_true", help="print JSON")
     query.set_defaults(handler=run_query)
+    send = actions.add_parser("send", help="store the SR of every signed time point on the PACS")
+    send.add_argument("server", metavar="SERVER", help=SERVER_HELP)
+    send.add_argument("--subject", help="only this subject's reads")
+    add_calling_aet(send)
+    add_db_options(send)
+    send.set_defaults(handler=run_send)
 
 
 def run_echo(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -76,4 +88,22 @@ def run_query(args: argparse.Namespace, out: TextIO | None = None) -> int:
                          f"{series['instances']} images  {series['description']}  {series['series_uid']}\n")
     if not rows:
         stream.write("no study matches\n")
+    return 0
+
+
+def run_send(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Send the signed reports; one line each, then the counts."""
+    from recist_app.pacs.send import SentReport, send_reports
+
+    stream = out if out is not None else sys.stdout
+
+    def say(report: SentReport) -> None:
+        stream.write(f"{report.subject_id}  {report.visit}  {report.reader}  → {report.outcome}\n")
+
+    with open_store(args) as store:
+        snapshots = store.read_snapshots([args.subject] if args.subject else None)
+        reports = send_reports(snapshots, args.server, calling_aet=args.calling_aet, on_report=say)
+    counts = Counter(report.outcome.split(":")[0] for report in reports)
+    stream.write(f"{counts['sent']} report(s) sent, {counts['already on the server']} already on the server, "
+                 f"{counts['not sent']} not sent.\n")
     return 0

@@ -14,6 +14,7 @@ import json
 import ssl
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ DICOM_PARTS = 'multipart/related; type="application/dicom"'
 # DICOM JSON keys (PS3.18 F.2): the tags the query prints.
 PATIENT_ID, STUDY_UID, STUDY_DATE = "00100020", "0020000D", "00080020"
 SERIES_UID, MODALITY, DESCRIPTION, SERIES_NUMBER, INSTANCES = "0020000E", "00080060", "0008103E", "00200011", "00201209"
+SOP_UID, FAILED_SOP_SEQUENCE = "00080018", "00081198"
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,7 @@ class DicomWebClient:
     @contextmanager
     def _get(self, path: str, accept: str, query: dict[str, str] | None = None) -> Iterator[http.client.HTTPResponse]:
         target = f"{self._root}{path}" + (f"?{urlencode(query)}" if query else "")
-        connection = http.client.HTTPSConnection(self._host, self._port, timeout=self.timeout_s,
-                                                 context=ssl.create_default_context()) if self._https else \
-            http.client.HTTPConnection(self._host, self._port, timeout=self.timeout_s)
+        connection = self._connection()
         try:
             try:
                 connection.request("GET", target, headers={"Accept": accept, "Accept-Encoding": "identity"})
@@ -102,6 +102,12 @@ class DicomWebClient:
             yield response
         finally:
             connection.close()
+
+    def _connection(self) -> http.client.HTTPConnection:
+        if self._https:
+            return http.client.HTTPSConnection(self._host, self._port, timeout=self.timeout_s,
+                                               context=ssl.create_default_context())
+        return http.client.HTTPConnection(self._host, self._port, timeout=self.timeout_s)
 
     def _json(self, path: str, query: dict[str, str] | None = None) -> list[dict[str, Any]]:
         try:
@@ -171,3 +177,33 @@ class DicomWebClient:
                             "patient again.") from None
         except (OSError, http.client.HTTPException) as exc:
             raise PacsError(f"The retrieval of series {series_uid} from {self.server.url} broke off: {exc}") from exc
+
+    def has_instance(self, study_uid: str, series_uid: str, sop_uid: str) -> bool:
+        """True when the server holds instance ``sop_uid`` of the series (QIDO-RS)."""
+        found = self._json(f"/studies/{study_uid}/series/{series_uid}/instances", {"SOPInstanceUID": sop_uid})
+        return any(_value(item, SOP_UID) == sop_uid for item in found)
+
+    def store(self, path: Path) -> None:
+        """Store one DICOM file in the server (STOW-RS, PS3.18 §10.5); :class:`PacsError` when refused."""
+        boundary = uuid.uuid4().hex
+        body = (f"--{boundary}\r\nContent-Type: application/dicom\r\n\r\n".encode() + path.read_bytes()
+                + f"\r\n--{boundary}--\r\n".encode())
+        connection = self._connection()
+        try:
+            connection.request("POST", f"{self._root}/studies", body=body, headers={
+                "Content-Type": f'{DICOM_PARTS}; boundary="{boundary}"', "Accept": "application/dicom+json",
+                "Accept-Encoding": "identity"})
+            response = connection.getresponse()
+            answer = response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            raise PacsError(f"Cannot store {path.name} on the DICOMweb server {self.server.url}: {exc}.") from exc
+        finally:
+            connection.close()
+        try:
+            result = json.loads(answer) if answer.strip() else {}
+        except ValueError:
+            result = {}
+        failed = isinstance(result, dict) and bool(result.get(FAILED_SOP_SEQUENCE, {}).get("Value"))
+        if response.status not in (200, 202) or failed:
+            raise PacsError(f"The DICOMweb server {self.server.url} refused {path.name} ({response.status} "
+                            f"{response.reason}{'; failed SOP instance' if failed else ''}).")

@@ -42,6 +42,8 @@ PENDING = (0xFF00, 0xFF01)
 #: SOP classes by UID (PS3.4 A.4 Verification; C.6.2.1 Study Root Query/Retrieve FIND and GET).
 VERIFICATION, STUDY_ROOT_FIND, STUDY_ROOT_GET = "1.2.840.10008.1.1", "1.2.840.10008.5.1.4.1.2.2.1", \
     "1.2.840.10008.5.1.4.1.2.2.3"
+#: What the workstation stores (PS3.4 B.5): its Comprehensive 3D SR measurement reports.
+COMPREHENSIVE_3D_SR = "1.2.840.10008.5.1.4.1.1.88.34"
 
 
 class DimseClient:
@@ -61,7 +63,7 @@ class DimseClient:
 
         ae = AE(ae_title=self.calling_aet)
         ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = self.timeout_s
-        for context in (VERIFICATION, STUDY_ROOT_FIND, STUDY_ROOT_GET):
+        for context in (VERIFICATION, STUDY_ROOT_FIND, STUDY_ROOT_GET, COMPREHENSIVE_3D_SR):
             ae.add_requested_context(context)
         roles: list[Any] = []
         handlers: list[Any] = []
@@ -190,3 +192,22 @@ class DimseClient:
                             f"{f'status 0x{final:04X}' if final is not None else 'the association broken'} after "
                             f"{received[0]} instance(s).")
         return received[0]
+
+    def has_instance(self, study_uid: str, series_uid: str, sop_uid: str) -> bool:
+        """True when the node holds instance ``sop_uid`` of the series (C-FIND at IMAGE level)."""
+        query = Dataset()
+        query.QueryRetrieveLevel = "IMAGE"
+        query.StudyInstanceUID, query.SeriesInstanceUID, query.SOPInstanceUID = study_uid, series_uid, sop_uid
+        return any(item.get("SOPInstanceUID") == sop_uid for item in self._find(query))
+
+    def store(self, path: Path) -> None:
+        """Store one DICOM file (C-STORE); :class:`PacsError` when refused."""
+        from pydicom import dcmread
+
+        dataset = dcmread(path)
+        with self._association() as association:
+            status = association.send_c_store(dataset)
+        code = status.get("Status") if status else None
+        if code != 0:
+            raise PacsError(f"The DIMSE node {self.server.url} refused {path.name} "
+                            f"({f'status 0x{code:04X}' if code is not None else 'no answer'}).")

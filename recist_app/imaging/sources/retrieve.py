@@ -30,6 +30,14 @@ class PacsClient(Protocol):
     def retrieve_series(self, study_uid: str, series_uid: str, folder: Path, *,
                         cancel: threading.Event | None = None, on_part: Callable[[int], None] | None = None) -> int: ...
 
+    def has_instance(self, study_uid: str, series_uid: str, sop_uid: str) -> bool: ...
+
+    def store(self, path: Path) -> None: ...
+
+
+#: The series a patient import retrieves ("" when the server does not give the modality).
+READABLE_MODALITIES = frozenset({"CT", ""})
+
 
 def client_of(address: str, calling_aet: str | None = None) -> PacsClient:
     """The client of the server at ``address``: DICOMweb, or DIMSE calling as ``calling_aet``
@@ -59,13 +67,14 @@ def series_folder(address: str, series_uid: str, *, calling_aet: str | None = No
 
 
 def patient_folders(address: str, patient_id: str, *, calling_aet: str | None = None) -> list[Path]:
-    """The cached folders of every series of the patient on the server (retrieved where not cached yet)."""
+    """The cached folders of the patient's image series on the server (retrieved where not cached yet): CT,
+    or a series whose modality the server does not say; never the reports (SR) or segmentations stored there."""
     client = client_of(address, calling_aet)
     studies = client.studies(patient_id)
     if not studies:
         raise PacsError(f"The server {client.server.url} has no study of patient {patient_id!r}.")
     return [series_folder(address, hit.series_uid, calling_aet=calling_aet)[0]
-            for study in studies for hit in study.series]
+            for study in studies for hit in study.series if hit.modality in READABLE_MODALITIES]
 
 
 def local_folder(path: str, series_uid: str) -> Path:
