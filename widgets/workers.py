@@ -141,13 +141,14 @@ def series_files(summary_or_scan: ScanResult, series_uid: str, where: str, label
     return find_series(summary_or_scan, series_uid, where, label)
 
 
-def examine_series(path: str, series_uid: str, label: str = "") -> SeriesSummary:
+def examine_series(path: str, series_uid: str, label: str = "", *, retrieve: bool = True) -> SeriesSummary:
     """Headers only: the series' files in order and its findings (tilt, gaps, spacing …).
 
-    ``label`` names the series in messages as the reader knows it (``series 3 "5mm" of Week 8``);
-    see :func:`recist_app.imaging.scan.examine_series`.
+    ``label`` names the series in messages as the reader knows it (``series 3 "5mm" of Week 8``); a
+    series on a PACS is retrieved into the cache first unless ``retrieve`` is False; see
+    :func:`recist_app.imaging.scan.examine_series`.
     """
-    return scan_examine_series(path, series_uid, label)
+    return scan_examine_series(path, series_uid, label, retrieve=retrieve)
 
 
 def preview_volume(load: SeriesLoad) -> CtVolume | None:
@@ -190,8 +191,9 @@ def series_load_task(path: str, series_uid: str, title: str, summary: SeriesSumm
     return task
 
 
-def examine_all_task(series: list[tuple[str, str]]) -> Task:
-    """A task that examines many ``(path, series_uid)`` pairs, emitting ``examined`` for each found."""
+def examine_all_task(series: list[tuple[str, str]], *, retrieve: bool = False, title: str = "Checking series") -> Task:
+    """A task that examines many ``(path, series_uid)`` pairs, emitting ``examined`` for each found; series on a
+    PACS only when already in the cache, unless ``retrieve`` (the prefetch of an opened subject's series)."""
     holder: dict[str, Task] = {}
 
     def run(on_progress: Progress, cancel: threading.Event) -> int:
@@ -200,13 +202,13 @@ def examine_all_task(series: list[tuple[str, str]]) -> Task:
             if cancel.is_set():
                 raise Cancelled("cancelled")
             try:
-                holder["task"].signals.examined.emit(examine_series(path, uid))
+                holder["task"].signals.examined.emit(examine_series(path, uid, retrieve=retrieve))
                 found += 1
             except RecistAppError:
                 pass  # the load of that series will report it when the reader opens it
             on_progress(done, len(series))
         return found
 
-    task = Task(run, "Checking series")
+    task = Task(run, title)
     holder["task"] = task
     return task

@@ -162,7 +162,7 @@ def find_series(result: ScanResult, series_uid: str, folder: Path | str, label: 
                         unreadable=result.unreadable, problem="series_missing")
 
 
-def examine_series(folder: Path | str, series_uid: str, label: str = "") -> SeriesSummary:
+def examine_series(folder: Path | str, series_uid: str, label: str = "", *, retrieve: bool = True) -> SeriesSummary:
     """Headers only: the imported series ``series_uid`` found again under ``folder`` (files in order, findings).
 
     ``label`` is how the reader knows the series (``series 3 "5mm" of Week 8``); messages use it,
@@ -174,12 +174,12 @@ def examine_series(folder: Path | str, series_uid: str, label: str = "") -> Seri
         If the folder does not exist any more, holds no readable DICOM image, or no longer holds
         the series; the message says which, naming the series and the folder.
     PacsError
-        If ``folder`` is a PACS address (issue 15) and the series cannot be retrieved from it
-        (it is read from its retrieval in the series cache).
+        If ``folder`` is a PACS address (issue 15) and the series cannot be retrieved from it (it is
+        read from its retrieval in the series cache), or is not in the cache and not ``retrieve``.
     """
     from recist_app.imaging.sources.retrieve import local_folder
 
-    root = local_folder(str(folder), series_uid)
+    root = local_folder(str(folder), series_uid, retrieve=retrieve)
     found = _read_headers([root], 1, True)
     if not found.headers:
         problem, what, _ = _explain([root], found)

@@ -278,6 +278,7 @@ class ReadingController(QtCore.QObject):
         snapshot = self.bridge.snapshot
         assert snapshot is not None
         self.browser.set_timepoints(subject_id, snapshot.timepoints, navigation.signed_timepoints(snapshot))
+        self.loader.prefetch([link for tp in snapshot.timepoints for link in tp.series])
         return True
 
     def open_subject_at_latest(self, subject_id: str) -> None:

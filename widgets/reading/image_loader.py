@@ -16,6 +16,7 @@ from PySide6 import QtCore
 
 from recist_app.imaging.catalog import SeriesOption, option_of
 from recist_app.imaging.scan import SeriesSummary
+from recist_app.imaging.sources.servers import is_server_address
 from recist_app.imaging.volume import CtVolume
 from recist_app.model.records import SeriesLink, Timepoint
 from widgets.workers import Task, TaskRunner, examine_all_task, series_load_task
@@ -54,6 +55,7 @@ class ImageLoader(QtCore.QObject):
         self.catalog: dict[str, SeriesSummary] = {}
         self.options: dict[str, SeriesOption] = {}
         self._examine: Task | None = None
+        self._prefetch: Task | None = None
 
     def load(self, channel: str, tp: Timepoint, link: SeriesLink, title: str) -> Task | None:
         """Load ``link`` for ``tp`` on ``channel`` (cancelling that channel's previous load).
@@ -94,23 +96,38 @@ class ImageLoader(QtCore.QObject):
         return self._cache.get(series_uid)
 
     def examine(self, links: list[SeriesLink]) -> Task | None:
-        """Check every series' headers in the background (findings for the trial browser)."""
+        """Check every series' headers in the background (findings for the trial browser); a series on a
+        PACS only once it is in the cache (:meth:`prefetch` retrieves those of the subject opened)."""
         if self._examine is not None and not self._examine.done:
             self._examine.cancel()
+        self._examine = self._examine_task(links, retrieve=False, title="Checking series")
+        return self._examine
+
+    def prefetch(self, links: list[SeriesLink]) -> Task | None:
+        """Retrieve into the cache and examine, in the background, the series of the subject just opened that
+        are on a PACS (baseline, nadir and previous time points among them), so that they open at once."""
+        if self._prefetch is not None and not self._prefetch.done:
+            self._prefetch.cancel()
+        on_server = [link for link in links if is_server_address(link.path)]
+        self._prefetch = self._examine_task(on_server, retrieve=True, title="Fetching the subject's images")
+        return self._prefetch
+
+    def _examine_task(self, links: list[SeriesLink], *, retrieve: bool, title: str) -> Task | None:
         wanted = [(link.path, link.series_uid) for link in links if link.series_uid not in self.catalog and link.path]
         if not wanted:
             return None
-        self._examine = examine_all_task(wanted)
-        self._examine.signals.examined.connect(self._on_examined)
-        self._runner.start(self._examine)
-        return self._examine
+        task = examine_all_task(wanted, retrieve=retrieve, title=title)
+        task.signals.examined.connect(self._on_examined)
+        self._runner.start(task)
+        return task
 
     def clear(self) -> None:
         """Cancel everything and forget the cached volumes and findings (another trial)."""
         for channel in list(self._tasks):
             self.cancel(channel)
-        if self._examine is not None:
-            self._examine.cancel()
+        for task in (self._examine, self._prefetch):
+            if task is not None:
+                task.cancel()
         self._cache.clear()
         self.catalog.clear()
         self.options.clear()

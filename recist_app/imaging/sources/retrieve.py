@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from recist_app.imaging.errors import PacsError
-from recist_app.imaging.sources.cache import cached_series
+from recist_app.imaging.sources.cache import cached_series, series_entry
 from recist_app.imaging.sources.dicomweb import DicomWebClient, SeriesHit, StudyHit
 from recist_app.imaging.sources.dimse import DEFAULT_CALLING_AET, DimseClient
 from recist_app.imaging.sources.servers import DicomWebServer, DimseServer, is_server_address, parse_server
@@ -77,6 +77,14 @@ def patient_folders(address: str, patient_id: str, *, calling_aet: str | None = 
             for study in studies for hit in study.series if hit.modality in READABLE_MODALITIES]
 
 
-def local_folder(path: str, series_uid: str) -> Path:
-    """The folder holding a linked series: ``path`` itself, or for a PACS address its cached retrieval."""
-    return series_folder(path, series_uid)[0] if is_server_address(path) else Path(path)
+def local_folder(path: str, series_uid: str, *, retrieve: bool = True) -> Path:
+    """The folder holding a linked series: ``path`` itself, or for a PACS address its cached retrieval
+    (retrieved now unless ``retrieve`` is False: then :class:`PacsError` when it is not in the cache yet)."""
+    if not is_server_address(path):
+        return Path(path)
+    if retrieve:
+        return series_folder(path, series_uid)[0]
+    entry = series_entry(parse_server(path).url, series_uid)
+    if not entry.is_dir():
+        raise PacsError(f"Series {series_uid} of {path} is not retrieved yet: it is when its time point opens.")
+    return entry

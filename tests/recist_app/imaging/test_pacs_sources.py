@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -114,6 +116,29 @@ def test_the_cache_keeps_to_its_limit_and_never_a_partial_series(monkeypatch: py
     with pytest.raises(PacsError):
         cache.cached_series("http://pacs/dicom-web", "1.2.5", broken)
     assert sorted(path.name for path in tmp_path.iterdir()) == [second.name]  # no .partial left
+
+
+def test_two_threads_asking_for_one_series_retrieve_it_once(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """An open and a prefetch of the same series at once (the GUI does both); a dead process's partial goes."""
+    monkeypatch.setenv("RECIST_SERIES_CACHE", str(tmp_path))
+    dead = tmp_path / f".{'0' * 32}.999999999.abcd.partial"  # no such process id
+    dead.mkdir()
+    calls = []
+
+    def slow(folder: Path) -> None:
+        calls.append(folder)
+        time.sleep(0.2)
+        (folder / "00000.dcm").write_bytes(b"DICM")
+
+    results: list[tuple[Path, bool]] = []
+    threads = [threading.Thread(target=lambda: results.append(cache.cached_series("http://p/dw", "1.2", slow)))
+               for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1 and sorted(cached for _, cached in results) == [False, True]
+    assert results[0][0] == results[1][0] and not dead.exists()
 
 
 def test_failures_are_one_clear_line(orthanc: Orthanc, lung: Path, capsys: pytest.CaptureFixture[str]) -> None:
