@@ -67,6 +67,14 @@ def orthanc(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path) -> Itera
 
 
 @pytest.fixture(autouse=True, scope="session")
+def pacs_credentials(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """No PACS credentials but a test's own (``RECIST_PACS_CONFIG`` names a file that does not exist)."""
+    path = tmp_path_factory.mktemp("pacs-config") / "pacs.toml"
+    os.environ["RECIST_PACS_CONFIG"] = str(path)
+    return path
+
+
+@pytest.fixture(autouse=True, scope="session")
 def series_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Series retrieved from a PACS go to a temporary cache, never the user's (``RECIST_SERIES_CACHE``)."""
     folder = tmp_path_factory.mktemp("series-cache")

@@ -7,6 +7,7 @@ CI a test that needs it skips with the reason when they are absent; with ``CI=tr
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import socket
@@ -67,9 +68,14 @@ class Orthanc:
         """Its address for ``protocol`` ("dicomweb" or "dimse")."""
         return self.dicomweb if protocol == "dicomweb" else self.dimse
 
+    users: dict[str, str] | None = None
+
     def call(self, method: str, path: str, body: bytes | None = None) -> object:
         """Orthanc's own REST API (set-up and tear-down only; the workstation speaks DICOMweb)."""
         request = urllib.request.Request(self.rest + path, data=body, method=method)
+        if self.users:
+            name, password = next(iter(self.users.items()))
+            request.add_header("Authorization", "Basic " + base64.b64encode(f"{name}:{password}".encode()).decode())
         with urllib.request.urlopen(request, timeout=30) as answer:
             text = answer.read()
         return json.loads(text) if text.strip() else None
@@ -94,13 +100,15 @@ class Orthanc:
             self.process.wait()
 
 
-def start(folder: Path) -> Orthanc:
-    """Start Orthanc with its storage in ``folder``; wait until its REST API answers."""
+def start(folder: Path, users: dict[str, str] | None = None) -> Orthanc:
+    """Start Orthanc with its storage in ``folder`` (HTTP basic authentication for ``users``, if any); wait
+    until its REST API answers."""
     plugin = next(path for path in PLUGIN_PATHS if path.is_file())
     http_port, dicom_port = free_port(), free_port()
     config = {"Name": "recist-tests", "StorageDirectory": str(folder / "storage"),
               "IndexDirectory": str(folder / "storage"), "HttpPort": http_port, "DicomPort": dicom_port,
-              "DicomAet": AET, "RemoteAccessAllowed": False, "AuthenticationEnabled": False,
+              "DicomAet": AET, "RemoteAccessAllowed": False, "AuthenticationEnabled": bool(users),
+              "RegisteredUsers": users or {},
               "HttpCompressionEnabled": False, "Plugins": [str(plugin)], "DicomCheckCalledAet": True,
               "DicomModalities": {"workstation": {"AET": WORKSTATION_AET, "Host": "127.0.0.1", "Port": free_port()}},
               "DicomWeb": {"Enable": True, "Root": "/dicom-web/"}}
@@ -109,7 +117,7 @@ def start(folder: Path) -> Orthanc:
     with log.open("wb") as out:
         process = subprocess.Popen([shutil.which("Orthanc") or "Orthanc", str(folder / "orthanc.json")],
                                    stdout=out, stderr=subprocess.STDOUT)
-    server = Orthanc(process, http_port, dicom_port, log)
+    server = Orthanc(process, http_port, dicom_port, log, users)
     deadline = time.monotonic() + START_TIMEOUT_S
     while True:
         try:

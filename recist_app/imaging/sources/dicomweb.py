@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from recist_app.imaging.errors import PacsError
+from recist_app.imaging.sources.credentials import config_path, credentials_for
 from recist_app.imaging.sources.multipart import boundary_of, write_parts
 from recist_app.imaging.sources.servers import DicomWebServer
 
@@ -79,6 +80,8 @@ class DicomWebClient:
         self._host = parts.hostname or ""
         self._port = parts.port
         self._root = parts.path.rstrip("/")
+        found = credentials_for(server.url)
+        self._auth = {"Authorization": found.authorization} if found is not None else {}
 
     @contextmanager
     def _get(self, path: str, accept: str, query: dict[str, str] | None = None) -> Iterator[http.client.HTTPResponse]:
@@ -86,14 +89,17 @@ class DicomWebClient:
         connection = self._connection()
         try:
             try:
-                connection.request("GET", target, headers={"Accept": accept, "Accept-Encoding": "identity"})
+                connection.request("GET", target, headers={"Accept": accept, "Accept-Encoding": "identity",
+                                                           **self._auth})
                 response = connection.getresponse()
             except (OSError, http.client.HTTPException) as exc:
                 raise PacsError(f"Cannot reach the DICOMweb server {self.server.url}: {exc or type(exc).__name__}. "
                                 "Check the address and that the server runs.") from exc
             if response.status in (401, 403):
-                raise PacsError(f"The DICOMweb server {self.server.url} refused the request ({response.status} "
-                                f"{response.reason}): it needs credentials this workstation does not have.")
+                given = "refused the credentials given" if self._auth else "needs credentials"
+                raise PacsError(f"The DICOMweb server {self.server.url} {given} ({response.status} {response.reason}): "
+                                f"put its user name and password, or token, in {config_path()} (README, \"From a "
+                                "PACS\").")
             if response.status == 404:
                 raise LookupError(target)
             if response.status >= 400:
@@ -192,7 +198,7 @@ class DicomWebClient:
         try:
             connection.request("POST", f"{self._root}/studies", body=body, headers={
                 "Content-Type": f'{DICOM_PARTS}; boundary="{boundary}"', "Accept": "application/dicom+json",
-                "Accept-Encoding": "identity"})
+                "Accept-Encoding": "identity", **self._auth})
             response = connection.getresponse()
             answer = response.read()
         except (OSError, http.client.HTTPException) as exc:
