@@ -15,6 +15,7 @@ work").
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 from collections.abc import Callable
@@ -26,6 +27,8 @@ from recist_app.errors import Cancelled, RecistAppError
 from recist_app.imaging.load import SeriesLoad
 from recist_app.imaging.scan import ScanResult, SeriesSummary, find_series
 from recist_app.imaging.scan import examine_series as scan_examine_series
+from recist_app.imaging.sources.retrieve import first_image, is_cached
+from recist_app.imaging.sources.servers import is_server_address
 from recist_app.imaging.volume import CtVolume
 
 #: ``on_progress(done, total)`` as handed to the task's function.
@@ -176,6 +179,11 @@ def series_load_task(path: str, series_uid: str, title: str, summary: SeriesSumm
 
     def load(on_progress: Progress, cancel: threading.Event) -> CtVolume:
         task = holder["task"]
+        if summary is None and is_server_address(path) and not is_cached(path, series_uid):
+            # A series on a PACS: its middle image alone first, while the whole series is retrieved (whatever
+            # fails here, the retrieval below says).
+            with contextlib.suppress(RecistAppError):
+                task.signals.first_slice_ready.emit(first_image(path, series_uid))
         found = summary or examine_series(path, series_uid, label)
         task.signals.examined.emit(found)
         if cancel.is_set():

@@ -32,7 +32,7 @@ DICOM_PARTS = 'multipart/related; type="application/dicom"'
 # DICOM JSON keys (PS3.18 F.2): the tags the query prints.
 PATIENT_ID, STUDY_UID, STUDY_DATE = "00100020", "0020000D", "00080020"
 SERIES_UID, MODALITY, DESCRIPTION, SERIES_NUMBER, INSTANCES = "0020000E", "00080060", "0008103E", "00200011", "00201209"
-SOP_UID, FAILED_SOP_SEQUENCE = "00080018", "00081198"
+SOP_UID, FAILED_SOP_SEQUENCE, INSTANCE_NUMBER = "00080018", "00081198", "00200013"
 
 
 @dataclass(frozen=True)
@@ -183,6 +183,24 @@ class DicomWebClient:
                             "patient again.") from None
         except (OSError, http.client.HTTPException) as exc:
             raise PacsError(f"The retrieval of series {series_uid} from {self.server.url} broke off: {exc}") from exc
+
+    def instances(self, study_uid: str, series_uid: str) -> list[tuple[str, int | None]]:
+        """(SOP Instance UID, Instance Number) of every instance of the series (QIDO-RS, no pixel data)."""
+        found = self._json(f"/studies/{study_uid}/series/{series_uid}/instances")
+        return [(str(_value(item, SOP_UID)), _integer(_value(item, INSTANCE_NUMBER))) for item in found
+                if _value(item, SOP_UID)]
+
+    def retrieve_instance(self, study_uid: str, series_uid: str, sop_uid: str, folder: Path) -> Path:
+        """Write one instance into ``folder`` (WADO-RS) and return its file."""
+        try:
+            with self._get(f"/studies/{study_uid}/series/{series_uid}/instances/{sop_uid}", DICOM_PARTS) as response:
+                write_parts(response, boundary_of(response.getheader("Content-Type", "")), folder)
+        except LookupError:
+            raise PacsError(f"The DICOMweb server {self.server.url} has no instance {sop_uid} (any more): query the "
+                            "patient again.") from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise PacsError(f"The retrieval of instance {sop_uid} from {self.server.url} broke off: {exc}") from exc
+        return folder / "00000.dcm"
 
     def has_instance(self, study_uid: str, series_uid: str, sop_uid: str) -> bool:
         """True when the server holds instance ``sop_uid`` of the series (QIDO-RS)."""

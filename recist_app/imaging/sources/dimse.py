@@ -166,6 +166,16 @@ class DimseClient:
     def retrieve_series(self, study_uid: str, series_uid: str, folder: Path, *,
                         cancel: threading.Event | None = None, on_part: Callable[[int], None] | None = None) -> int:
         """Write every instance of the series into ``folder`` (C-GET); return how many."""
+        query = Dataset()
+        query.QueryRetrieveLevel = "SERIES"
+        query.StudyInstanceUID = study_uid
+        query.SeriesInstanceUID = series_uid
+        return self._get(query, folder, cancel, on_part)
+
+    def _get(self, query: Dataset, folder: Path, cancel: threading.Event | None,
+             on_part: Callable[[int], None] | None) -> int:
+        """C-GET ``query``, writing each instance into ``folder``; how many arrived."""
+        series_uid = query.SeriesInstanceUID
         received = [0]
 
         def store(event: Any) -> int:
@@ -177,10 +187,6 @@ class DimseClient:
                 on_part(received[0])
             return 0x0000
 
-        query = Dataset()
-        query.QueryRetrieveLevel = "SERIES"
-        query.StudyInstanceUID = study_uid
-        query.SeriesInstanceUID = series_uid
         final: int | None = None
         with self._association(store) as association:
             for status, _identifier in association.send_c_get(query, STUDY_ROOT_GET):
@@ -193,11 +199,27 @@ class DimseClient:
                             f"{received[0]} instance(s).")
         return received[0]
 
-    def has_instance(self, study_uid: str, series_uid: str, sop_uid: str) -> bool:
-        """True when the node holds instance ``sop_uid`` of the series (C-FIND at IMAGE level)."""
+    def instances(self, study_uid: str, series_uid: str) -> list[tuple[str, int | None]]:
+        """(SOP Instance UID, Instance Number) of every instance of the series (C-FIND at IMAGE level)."""
         query = Dataset()
         query.QueryRetrieveLevel = "IMAGE"
-        query.StudyInstanceUID, query.SeriesInstanceUID, query.SOPInstanceUID = study_uid, series_uid, sop_uid
+        query.StudyInstanceUID, query.SeriesInstanceUID = study_uid, series_uid
+        query.SOPInstanceUID = query.InstanceNumber = ""
+        found = []
+        for item in self._find(query):
+            number = item.get("InstanceNumber")
+            found.append((str(item.SOPInstanceUID), int(number) if str(number or "").strip().isdigit() else None))
+        return found
+
+    def retrieve_instance(self, study_uid: str, series_uid: str, sop_uid: str, folder: Path) -> Path:
+        """Write one instance into ``folder`` (C-GET at IMAGE level) and return its file."""
+        if self._get(_image_query(study_uid, series_uid, sop_uid), folder, None, None) != 1:
+            raise PacsError(f"The DIMSE node {self.server.url} returned no instance {sop_uid}.")
+        return folder / "00000.dcm"
+
+    def has_instance(self, study_uid: str, series_uid: str, sop_uid: str) -> bool:
+        """True when the node holds instance ``sop_uid`` of the series (C-FIND at IMAGE level)."""
+        query = _image_query(study_uid, series_uid, sop_uid)
         return any(item.get("SOPInstanceUID") == sop_uid for item in self._find(query))
 
     def store(self, path: Path) -> None:
@@ -211,3 +233,11 @@ class DimseClient:
         if code != 0:
             raise PacsError(f"The DIMSE node {self.server.url} refused {path.name} "
                             f"({f'status 0x{code:04X}' if code is not None else 'no answer'}).")
+
+
+def _image_query(study_uid: str, series_uid: str, sop_uid: str) -> Dataset:
+    """The identifier of one instance at IMAGE level."""
+    query = Dataset()
+    query.QueryRetrieveLevel = "IMAGE"
+    query.StudyInstanceUID, query.SeriesInstanceUID, query.SOPInstanceUID = study_uid, series_uid, sop_uid
+    return query

@@ -21,7 +21,7 @@ from recist_app.imaging.load import load_series_from_folder
 from recist_app.imaging.sources import cache
 from recist_app.imaging.sources.dicomweb import DicomWebClient
 from recist_app.imaging.sources.multipart import write_parts
-from recist_app.imaging.sources.retrieve import series_folder
+from recist_app.imaging.sources.retrieve import first_image, is_cached, series_folder
 from recist_app.imaging.sources.servers import DicomWebServer, DimseServer, parse_server
 from tests.orthanc import AET, Orthanc
 
@@ -81,6 +81,19 @@ def test_a_series_loads_from_the_server_as_from_its_folder(orthanc: Orthanc, lun
     for summary in (from_server, from_folder):
         summary.pop("load_seconds")
     assert from_server == from_folder and from_server["shape_zyx"][0] == 30
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_the_first_image_comes_alone_before_the_series(orthanc: Orthanc, lung: Path, protocol: str,
+                                                        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("RECIST_SERIES_CACHE", str(tmp_path))
+    series_uid = series_in(lung / PATIENT).most_common(1)[0][0]
+    preview = first_image(orthanc.address(protocol), series_uid)
+    whole = load_series_from_folder(lung / PATIENT, series_uid)
+    k = whole.sop_uids.index(preview.sop_uids[0])
+    assert preview.shape == (1, 512, 512) and 10 <= k <= 20  # the middle of 30
+    assert (preview.hu[0] == whole.hu[k]).all() and preview.spacing_mm[1:] == whole.spacing_mm[1:]
+    assert not is_cached(orthanc.address(protocol), series_uid) and not any(tmp_path.iterdir())  # one image only
 
 
 def test_a_second_open_comes_from_the_cache(orthanc: Orthanc, lung: Path, monkeypatch: pytest.MonkeyPatch,
