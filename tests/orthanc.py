@@ -104,6 +104,7 @@ def start(folder: Path, users: dict[str, str] | None = None) -> Orthanc:
     """Start Orthanc with its storage in ``folder`` (HTTP basic authentication for ``users``, if any); wait
     until its REST API answers."""
     plugin = next(path for path in PLUGIN_PATHS if path.is_file())
+    folder.mkdir(parents=True, exist_ok=True)
     http_port, dicom_port = free_port(), free_port()
     config = {"Name": "recist-tests", "StorageDirectory": str(folder / "storage"),
               "IndexDirectory": str(folder / "storage"), "HttpPort": http_port, "DicomPort": dicom_port,
