@@ -43,7 +43,8 @@ if str(REPO_ROOT) not in sys.path:  # run as a script: benchmarks/ is sys.path[0
 
 from benchmarks.bench_load import generate
 from recist_app.imaging.load import load_series_from_folder, load_series_from_paths
-from recist_app.imaging.sources.retrieve import first_image, series_folder
+from recist_app.imaging.sources.first_image import first_image
+from recist_app.imaging.sources.retrieve import series_folder
 from tests import orthanc as harness
 
 FIRST_IMAGE_GOAL_S = 1.0

@@ -27,7 +27,8 @@ from recist_app.errors import Cancelled, RecistAppError
 from recist_app.imaging.load import SeriesLoad
 from recist_app.imaging.scan import ScanResult, SeriesSummary, find_series
 from recist_app.imaging.scan import examine_series as scan_examine_series
-from recist_app.imaging.sources.retrieve import first_image, is_cached
+from recist_app.imaging.sources.first_image import first_image
+from recist_app.imaging.sources.retrieve import is_cached
 from recist_app.imaging.sources.servers import is_server_address
 from recist_app.imaging.volume import CtVolume
 

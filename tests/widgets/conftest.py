@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 from pytestqt.qtbot import QtBot
 
 from recist_app.demo.phantom import GroundTruth, LesionTruth, PhantomSpec, write_series
@@ -45,6 +45,15 @@ def make_phantom(folder: Path, **kwargs: object) -> Phantom:
     options: dict[str, object] = {"slices": 24, "rows": 256, "columns": 256, **kwargs}
     truth = write_series(PhantomSpec.chest(**options), folder)
     return Phantom(load_series_from_folder(folder), truth)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def qt_settings_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The GUI's settings (``QSettings``: the PACS addresses used) go to a temporary folder, never the user's."""
+    folder = tmp_path_factory.mktemp("qt-settings")
+    for settings_format in (QtCore.QSettings.Format.NativeFormat, QtCore.QSettings.Format.IniFormat):
+        QtCore.QSettings.setPath(settings_format, QtCore.QSettings.Scope.UserScope, str(folder))
+    return folder
 
 
 @pytest.fixture(autouse=True)

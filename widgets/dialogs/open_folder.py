@@ -1,4 +1,5 @@
-"""``OpenFolderDialog``: scan a folder or DICOMDIR, show its series with their findings, import them.
+"""``OpenFolderDialog``: scan a folder or DICOMDIR, or a patient on a PACS, show the series with their
+findings, import them.
 
 The scan (:func:`recist_app.imaging.scan.scan`, headers only) runs in a worker with a busy bar and a
 Cancel button; cancelling stops waiting at once (the header pass, which cannot be interrupted,
@@ -10,6 +11,11 @@ ID, at the time point of its Study Date, named BASELINE or UNSCHEDULED when the 
 With "Add unknown patients as subjects" ticked, the plan shows which patients become subjects at
 the chosen site before anything is written. Import writes the plan
 (:func:`~recist_app.store.dicom_import.apply_import`, audited).
+
+A PACS address (``http://host:port/dicom-web`` or ``dimse://AET@host:port``) with a Patient ID
+retrieves the patient's image series into the series cache and plans them the same way, each link
+naming the server (:mod:`recist_app.pacs.patient_import`); "Test" asks the server for an echo. The
+addresses used are remembered (``QSettings``) and offered as the field is typed in.
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from recist_app.errors import RecistAppError
 from recist_app.imaging.scan import ScanResult, SeriesSummary, scan
+from recist_app.imaging.sources.retrieve import client_of
+from recist_app.imaging.sources.servers import is_server_address
+from recist_app.pacs.patient_import import plan_patient_import, scan_patient
 from recist_app.store import TrialStore
 from recist_app.store.dicom_import import PlannedSeries, apply_import, plan_import
 from widgets.error_display import show_error
@@ -29,6 +38,8 @@ from widgets.workers import Progress, Task, TaskRunner
 ACTIONS = {"attach": "attach to its time point", "attach-new": "attach to a new time point",
            "attached": "already in the trial", "skip": "skip"}
 WARNING_COLOUR = "#ffb74d"
+#: QSettings key of the PACS addresses used before.
+PACS_NODES_KEY = "pacs/nodes"
 
 
 def series_text(summary: SeriesSummary) -> str:
@@ -66,23 +77,38 @@ class OpenFolderDialog(QtWidgets.QDialog):
     def __init__(self, store: TrialStore, runner: TaskRunner, actor: str,
                  parent: QtWidgets.QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Open DICOM folder")
+        self.setWindowTitle("Open DICOM folder or PACS")
         self.setObjectName("openFolderDialog")
         self.resize(900, 520)
         self._store, self._runner, self._actor = store, runner, actor
         self._task: Task | None = None
+        self._server = ""
         self.scan_result: ScanResult | None = None
         self.plan: tuple[PlannedSeries, ...] = ()
         self.path_edit = QtWidgets.QLineEdit()
-        self.path_edit.setPlaceholderText("a folder (searched recursively), a DICOMDIR or a file")
+        self.path_edit.setPlaceholderText("a folder (searched recursively), a DICOMDIR or a file; or a PACS: "
+                                          "http://host:port/dicom-web, dimse://AET@host:port")
+        stored = QtCore.QSettings().value(PACS_NODES_KEY, [])
+        self.nodes: list[str] = [str(node) for node in stored] if isinstance(stored, list) else []
+        self.path_edit.setCompleter(QtWidgets.QCompleter(self.nodes, self))
+        self.patient_edit = QtWidgets.QLineEdit()
+        self.patient_edit.setPlaceholderText("Patient ID")
+        self.patient_edit.setToolTip("The Patient ID (0010,0020) whose studies are imported from the PACS")
+        self.echo_button = QtWidgets.QPushButton("Test")
+        self.echo_button.setToolTip("Ask the PACS for an echo")
+        self.echo_button.clicked.connect(self.test_server)
         browse = QtWidgets.QPushButton("Browse…")
         browse.clicked.connect(self._on_browse_clicked)
         self.scan_button = QtWidgets.QPushButton("Scan")
-        self.scan_button.clicked.connect(lambda: self.start_scan(self.path_edit.text()))
+        self.scan_button.clicked.connect(lambda: self.start_scan(self.path_edit.text(), self.patient_edit.text()))
         top = QtWidgets.QHBoxLayout()
         top.addWidget(self.path_edit, 1)
+        top.addWidget(self.patient_edit)
+        top.addWidget(self.echo_button)
         top.addWidget(browse)
         top.addWidget(self.scan_button)
+        self.path_edit.textChanged.connect(self._show_server_fields)
+        self._show_server_fields(self.path_edit.text())
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 0)
         self.progress.setMaximumHeight(14)
@@ -132,29 +158,59 @@ class OpenFolderDialog(QtWidgets.QDialog):
             self.path_edit.setText(folder)
             self.start_scan(folder)
 
+    def _show_server_fields(self, text: str) -> None:
+        on_server = is_server_address(text.strip())
+        self.patient_edit.setVisible(on_server)
+        self.echo_button.setVisible(on_server)
+
+    def test_server(self) -> Task | None:
+        """Ask the PACS in the field for an echo (in a worker); the answer shows below."""
+        address = self.path_edit.text().strip()
+        if not is_server_address(address):
+            return None
+
+        def run(_progress: Progress, _cancel: threading.Event) -> float:
+            return client_of(address).echo()
+
+        task = Task(run, f"Testing {address}")
+        task.signals.finished.connect(lambda seconds: self.status_label.setText(
+            f"{address} answers ({seconds * 1000:.0f} ms)."))
+        task.signals.failed.connect(lambda error: self.status_label.setText(str(error)))
+        self.status_label.setText(f"Asking {address} for an echo…")
+        self._runner.start(task)
+        return task
+
     # -- scanning ---------------------------------------------------------------------------------
-    def start_scan(self, path: str) -> Task | None:
-        """Scan ``path`` in a worker; the tree fills when it is done."""
+    def start_scan(self, path: str, patient_id: str = "") -> Task | None:
+        """Scan ``path`` (or the patient ``patient_id`` on the PACS at ``path``) in a worker; the tree fills
+        when it is done."""
         if not path.strip():
-            self.status_label.setText("Give a folder, a DICOMDIR or a file to scan.")
+            self.status_label.setText("Give a folder, a DICOMDIR or a file to scan, or a PACS and a Patient ID.")
+            return None
+        server = path.strip() if is_server_address(path.strip()) else ""
+        if server and not patient_id.strip():
+            self.status_label.setText("Give the Patient ID whose studies are imported from the PACS.")
             return None
         self.cancel_scan()
         self.path_edit.setText(path)
         self.tree.clear()
         self.import_button.setEnabled(False)
         target = Path(path.strip()).expanduser()
+        self._server = server
 
         def run(_progress: Progress, _cancel: threading.Event) -> ScanResult:
-            return scan(target)
+            return scan_patient(server, patient_id.strip()) if server else scan(target)
 
-        task = Task(run, f"Scanning {target.name or target}")
+        title = f"Retrieving patient {patient_id.strip()} from {server}" if server else \
+            f"Scanning {target.name or target}"
+        task = Task(run, title)
         task.signals.finished.connect(self._on_scan_finished)
         task.signals.failed.connect(self._on_scan_failed)
         task.signals.cancelled.connect(self._on_scan_cancelled)
         self._task = task
         self.busy.show()
         self.scan_button.setEnabled(False)
-        self.status_label.setText(f"Scanning {target} (headers only)…")
+        self.status_label.setText(f"{title} (headers only)…" if not server else f"{title}…")
         self._runner.start(task)
         return task
 
@@ -199,7 +255,11 @@ class OpenFolderDialog(QtWidgets.QDialog):
     def show_result(self, result: ScanResult) -> None:
         """List the series of ``result`` with their findings and what the import does."""
         self.scan_result = result
-        self.plan = plan_import(self._store, result, add_subjects_at=self.new_subject_site())
+        self.plan = plan_patient_import(self._store, result, self._server, add_subjects_at=self.new_subject_site()) \
+            if self._server else plan_import(self._store, result, add_subjects_at=self.new_subject_site())
+        if self._server and self._server not in self.nodes:  # remembered for next time
+            self.nodes.append(self._server)
+            QtCore.QSettings().setValue(PACS_NODES_KEY, self.nodes)
         actions = {item.series.series_uid: item for item in self.plan}
         self.tree.clear()
         warning = self.style().standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MessageBoxWarning)

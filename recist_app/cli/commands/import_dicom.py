@@ -23,7 +23,6 @@ cache) from then on.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from collections import Counter
 from pathlib import Path
@@ -32,7 +31,6 @@ from typing import TYPE_CHECKING, Any, TextIO
 from recist_app.cli.commands.pacs import add_calling_aet
 from recist_app.cli.store_options import actor, add_db_options, open_store
 from recist_app.imaging.errors import PacsError
-from recist_app.imaging.sources.retrieve import patient_folders
 from recist_app.imaging.sources.servers import is_server_address
 from recist_app.model.errors import InvalidRecordError
 
@@ -62,6 +60,7 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Scan, plan, print and (unless ``--dry-run``) apply."""
     from recist_app.imaging.scan import scan
+    from recist_app.pacs.patient_import import plan_patient_import, scan_patient
     from recist_app.store.dicom_import import apply_import, plan_import
 
     stream = out if out is not None else sys.stdout
@@ -74,9 +73,8 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         raise InvalidRecordError("--patient", args.patient, "given with a PACS address (SERVER), not a folder")
     with open_store(args) as store:
         if server:
-            result = scan(patient_folders(server, args.patient, calling_aet=args.calling_aet))
-            plan = tuple(dataclasses.replace(item, server=server)
-                         for item in plan_import(store, result, add_subjects_at=args.site))
+            result = scan_patient(server, args.patient, calling_aet=args.calling_aet)
+            plan = plan_patient_import(store, result, server, add_subjects_at=args.site)
         else:
             result = scan([Path(path) for path in args.paths])
             plan = plan_import(store, result, add_subjects_at=args.site)

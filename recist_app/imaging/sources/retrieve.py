@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from recist_app.imaging.errors import PacsError
 from recist_app.imaging.sources.cache import cached_series, series_entry
@@ -39,9 +38,6 @@ class PacsClient(Protocol):
 
     def store(self, path: Path) -> None: ...
 
-
-if TYPE_CHECKING:
-    from recist_app.imaging.volume import CtVolume
 
 #: The series a patient import retrieves ("" when the server does not give the modality).
 READABLE_MODALITIES = frozenset({"CT", ""})
@@ -101,17 +97,3 @@ def is_cached(address: str, series_uid: str) -> bool:
     """True when series ``series_uid`` of the PACS at ``address`` is in the series cache."""
     return series_entry(parse_server(address).url, series_uid).is_dir()
 
-
-def first_image(address: str, series_uid: str, *, calling_aet: str | None = None) -> CtVolume:
-    """A one-slice volume of the series' middle instance (by Instance Number), fetched alone: what a reader
-    sees while the whole series is retrieved (issue 15, "first image")."""
-    from recist_app.imaging.load import load_series_from_paths
-
-    client = client_of(address, calling_aet)
-    hit = client.find_series(series_uid)
-    numbered = sorted(client.instances(hit.study_uid, series_uid), key=lambda item: (item[1] is None, item[1] or 0))
-    if not numbered:
-        raise PacsError(f"The server {client.server.url} lists no instance of series {series_uid}.")
-    with tempfile.TemporaryDirectory(prefix="recist-first-") as folder:
-        path = client.retrieve_instance(hit.study_uid, series_uid, numbered[len(numbered) // 2][0], Path(folder))
-        return load_series_from_paths([path], series_uid)

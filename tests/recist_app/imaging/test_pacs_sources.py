@@ -20,8 +20,9 @@ from recist_app.imaging.errors import PacsError
 from recist_app.imaging.load import load_series_from_folder
 from recist_app.imaging.sources import cache
 from recist_app.imaging.sources.dicomweb import DicomWebClient
+from recist_app.imaging.sources.first_image import first_image
 from recist_app.imaging.sources.multipart import write_parts
-from recist_app.imaging.sources.retrieve import first_image, is_cached, series_folder
+from recist_app.imaging.sources.retrieve import is_cached, series_folder
 from recist_app.imaging.sources.servers import DicomWebServer, DimseServer, parse_server
 from tests.orthanc import AET, Orthanc
 

@@ -13,6 +13,7 @@ from recist_app.demo.phantom import PhantomSpec, write_series
 from recist_app.demo.store import DEMO_READERS
 from recist_app.store import TrialStore
 from recist_app.store.errors import SignatureError
+from tests.orthanc import Orthanc
 from tests.widgets.reading_support import Demo
 from widgets.dialogs.export import ExportDialog
 from widgets.dialogs.login import LoginDialog
@@ -159,3 +160,37 @@ def test_a_wrong_password_keeps_the_sign_dialog_open(app: QtWidgets.QApplication
     qtbot.keyClicks(dialog.password_edit, "demo")
     qtbot.mouseClick(ok_button(dialog), QtCore.Qt.MouseButton.LeftButton)
     assert dialog.result() == QtWidgets.QDialog.DialogCode.Accepted and tried == ["dmeo", "demo"]
+
+
+def test_open_dialog_imports_a_patient_from_a_pacs(app: QtWidgets.QApplication, qtbot: QtBot, store: TrialStore,
+                                                   orthanc: Orthanc, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15: a PACS address and a Patient ID in the Open dialog; Test asks for an echo; the import links the
+    series to the server; the address is offered next time."""
+    monkeypatch.setenv("RECIST_SERIES_CACHE", str(tmp_path / "cache"))
+    runner = TaskRunner()
+    dialog = OpenFolderDialog(store, runner, "Demo Reader")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.path_edit.setText(orthanc.dimse)
+    assert dialog.patient_edit.isVisible() and dialog.echo_button.isVisible()
+    assert dialog.start_scan(orthanc.dimse) is None and "Give the Patient ID" in dialog.status_label.text()
+    dialog.test_server()
+    qtbot.waitUntil(lambda: "answers (" in dialog.status_label.text(), timeout=15_000)
+    dialog.patient_edit.setText("Lung_Dx-A0002")
+    dialog.add_subjects.setChecked(True)
+    dialog.site_box.setEditText("TCIA")
+    qtbot.mouseClick(dialog.scan_button, QtCore.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.scan_result is not None, timeout=30_000)
+    rows = series_rows(dialog.tree)
+    assert rows["Patient Lung_Dx-A0002"].text(3) == ("attach to a new time point as BASELINE (day 0), new subject at "
+                                                     "TCIA")
+    with qtbot.waitSignal(dialog.imported) as imported:
+        qtbot.mouseClick(dialog.import_button, QtCore.Qt.MouseButton.LeftButton)
+    assert imported.args == [1]
+    assert [link.path for tp in store.timepoints("Lung_Dx-A0002") for link in tp.series] == [orthanc.dimse]
+    again = OpenFolderDialog(store, runner, "Demo Reader")
+    qtbot.addWidget(again)
+    assert again.nodes == [orthanc.dimse]  # remembered
+    dialog.path_edit.setText(str(tmp_path))
+    assert not dialog.patient_edit.isVisible()  # a folder needs no Patient ID
