@@ -29,6 +29,9 @@ from recist_app.imaging.sources.servers import DicomWebServer
 
 DEFAULT_TIMEOUT_S = 30.0
 DICOM_PARTS = 'multipart/related; type="application/dicom"'
+#: What a retrieval accepts: the instances as stored (PS3.18 §8.7.3.5: without ``transfer-syntax=*`` the
+#: server must transcode to Explicit VR Little Endian, decoding every compressed frame on its side).
+AS_STORED = f"{DICOM_PARTS}; transfer-syntax=*"
 # DICOM JSON keys (PS3.18 F.2): the tags the query prints.
 PATIENT_ID, STUDY_UID, STUDY_DATE = "00100020", "0020000D", "00080020"
 SERIES_UID, MODALITY, DESCRIPTION, SERIES_NUMBER, INSTANCES = "0020000E", "00080060", "0008103E", "00200011", "00201209"
@@ -175,7 +178,7 @@ class DicomWebClient:
                         cancel: threading.Event | None = None, on_part: Callable[[int], None] | None = None) -> int:
         """Write every instance of the series into ``folder`` (WADO-RS); return how many."""
         try:
-            with self._get(f"/studies/{study_uid}/series/{series_uid}", DICOM_PARTS) as response:
+            with self._get(f"/studies/{study_uid}/series/{series_uid}", AS_STORED) as response:
                 return write_parts(response, boundary_of(response.getheader("Content-Type", "")), folder,
                                    cancel=cancel, on_part=on_part)
         except LookupError:
@@ -193,7 +196,7 @@ class DicomWebClient:
     def retrieve_instance(self, study_uid: str, series_uid: str, sop_uid: str, folder: Path) -> Path:
         """Write one instance into ``folder`` (WADO-RS) and return its file."""
         try:
-            with self._get(f"/studies/{study_uid}/series/{series_uid}/instances/{sop_uid}", DICOM_PARTS) as response:
+            with self._get(f"/studies/{study_uid}/series/{series_uid}/instances/{sop_uid}", AS_STORED) as response:
                 write_parts(response, boundary_of(response.getheader("Content-Type", "")), folder)
         except LookupError:
             raise PacsError(f"The DICOMweb server {self.server.url} has no instance {sop_uid} (any more): query the "

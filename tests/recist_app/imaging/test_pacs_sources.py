@@ -242,3 +242,21 @@ def test_a_patient_imported_from_the_server_is_read_from_it(orthanc: Orthanc, lu
     orthanc_down = server.replace(str(orthanc.http_port), "1").replace(str(orthanc.dicom_port), "1")
     (gone,) = catalog_links([dataclasses.replace(link, path=orthanc_down)])
     assert not gone.usable and "Cannot reach" in gone.reason  # listed as not usable, with why; nothing raised
+
+
+def test_a_corrupt_frame_on_the_server_is_a_clear_error(orthanc: Orthanc, tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from recist_app.demo.phantom import PhantomSpec, write_series
+
+    folder = tmp_path / "corrupt"
+    spec = PhantomSpec.chest(slices=6, rows=64, columns=64, patient_id="CORRUPT-1", study_date="20240902",
+                             transfer_syntax="1.2.840.10008.1.2.4.70")  # JPEG lossless
+    truth = write_series(spec, folder)
+    broken = folder / truth.file_names[3]
+    data = bytearray(broken.read_bytes())
+    data[-200:-10] = bytes(190)  # the codestream's end overwritten: the file stays DICOM, its frame does not decode
+    broken.write_bytes(bytes(data))
+    orthanc.upload(sorted(folder.glob("*.dcm")))
+    status, out, err = run(capsys, "load", orthanc.dicomweb, "--series", truth.series_instance_uid)
+    assert (status, out) == (2, "") and err.startswith("error: ") and err.count("\n") == 1, err
+    assert "is cut short" in err and "The file is corrupt" in err  # as stored: the server did not transcode it
