@@ -17,20 +17,25 @@ if TYPE_CHECKING:
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
-@pytest.fixture(autouse=True, scope="session")
-def log_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The workstation's log file goes to a temporary folder, never the user's (``RECIST_LOG_DIR``)."""
-    folder = tmp_path_factory.mktemp("logs")
-    os.environ["RECIST_LOG_DIR"] = str(folder)
-    return folder
+#: Environment variable → temporary folder (or, for a file, its name in one): where the workstation's own
+#: files go during the tests, never the user's folders.
+PRIVATE_PLACES = {
+    "RECIST_LOG_DIR": "logs",  # the log file
+    "RECIST_AUDIT_KEY_DIR": "audit-keys",  # the SQLite trials' audit keys
+    "RECIST_SERIES_CACHE": "series-cache",  # series retrieved from a PACS
+    "RECIST_PACS_CONFIG": "pacs-config/pacs.toml",  # PACS credentials: none but a test's own (no such file)
+}
 
 
 @pytest.fixture(autouse=True, scope="session")
-def audit_key_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The SQLite trials' audit keys go to a temporary folder, never the user's (``RECIST_AUDIT_KEY_DIR``)."""
-    folder = tmp_path_factory.mktemp("audit-keys")
-    os.environ["RECIST_AUDIT_KEY_DIR"] = str(folder)
-    return folder
+def private_places(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Point every variable of :data:`PRIVATE_PLACES` into a temporary folder; their paths."""
+    places = {}
+    for variable, name in PRIVATE_PLACES.items():
+        folder, _, file = name.partition("/")
+        places[variable] = tmp_path_factory.mktemp(folder) / file if file else tmp_path_factory.mktemp(folder)
+        os.environ[variable] = str(places[variable])
+    return places
 
 
 @pytest.fixture(scope="session")
@@ -64,19 +69,3 @@ def orthanc(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path) -> Itera
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture(autouse=True, scope="session")
-def pacs_credentials(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """No PACS credentials but a test's own (``RECIST_PACS_CONFIG`` names a file that does not exist)."""
-    path = tmp_path_factory.mktemp("pacs-config") / "pacs.toml"
-    os.environ["RECIST_PACS_CONFIG"] = str(path)
-    return path
-
-
-@pytest.fixture(autouse=True, scope="session")
-def series_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Series retrieved from a PACS go to a temporary cache, never the user's (``RECIST_SERIES_CACHE``)."""
-    folder = tmp_path_factory.mktemp("series-cache")
-    os.environ["RECIST_SERIES_CACHE"] = str(folder)
-    return folder
