@@ -128,8 +128,10 @@ def create_login_role(session: Session, trial_code: str, role: ReaderRole, blind
     """
     if role not in GROUP_ROLES:
         raise ValueError(f"readers of role {role.value} get no database role: they use the owner's")
-    group = create_group_roles(session, trial_code, blind_visits)[GROUP_ROLES.index(role)]
     data, blinded = schemas(session)
+    group = group_role(trial_code, role, data)
+    if not _role_exists(session, group):  # a trial created before revision 0008
+        create_group_roles(session, trial_code, blind_visits)
     name = ""
     while not name or _role_exists(session, name):
         name = f"{role_prefix(trial_code, data)}_r{secrets.token_hex(4)}"
