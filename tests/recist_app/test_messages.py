@@ -120,7 +120,7 @@ def session(trial: Trial) -> ReadSession:
     return trial.session(ROLE)
 
 
-@pytest.mark.parametrize("missing", [uuid.uuid4().hex, str(uuid.uuid4())])
+@pytest.mark.parametrize("missing", [uuid.uuid4().hex, str(uuid.uuid4())], ids=["hex", "dashed"])
 def test_a_time_point_not_found_by_its_uid_is_not_quoted(trial: Trial, session: ReadSession, missing: str) -> None:
     lesion = session.add_lesion("T01", LesionRole.TARGET, organ="LUNG")
     with pytest.raises(NotFoundError) as info:
