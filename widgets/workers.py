@@ -24,11 +24,12 @@ from typing import Any
 from PySide6 import QtCore, QtWidgets
 
 from recist_app.errors import Cancelled, RecistAppError
+from recist_app.imaging.errors import DicomError
 from recist_app.imaging.load import SeriesLoad
 from recist_app.imaging.scan import ScanResult, SeriesSummary, find_series
 from recist_app.imaging.scan import examine_series as scan_examine_series
 from recist_app.imaging.sources.first_image import first_image
-from recist_app.imaging.sources.retrieve import is_cached
+from recist_app.imaging.sources.retrieve import forget_series, is_cached
 from recist_app.imaging.sources.servers import is_server_address
 from recist_app.imaging.volume import CtVolume
 
@@ -189,11 +190,15 @@ def series_load_task(path: str, series_uid: str, title: str, summary: SeriesSumm
         task.signals.examined.emit(found)
         if cancel.is_set():
             raise Cancelled("cancelled")
-        loader = SeriesLoad(found.files, on_progress=on_progress, cancel=cancel)
-        preview = preview_volume(loader)
-        if preview is not None:
-            task.signals.first_slice_ready.emit(preview)
-        return loader.run()
+        try:
+            loader = SeriesLoad(found.files, on_progress=on_progress, cancel=cancel)
+            preview = preview_volume(loader)
+            if preview is not None:
+                task.signals.first_slice_ready.emit(preview)
+            return loader.run()
+        except DicomError:
+            forget_series(path, series_uid)  # a corrupt copy from a PACS is fetched again next time
+            raise
 
     task = Task(load, title)
     holder["task"] = task

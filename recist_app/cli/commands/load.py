@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from recist_app.cli.commands.pacs import add_calling_aet
-from recist_app.imaging.errors import PacsError
+from recist_app.imaging.errors import DicomError, PacsError
 from recist_app.imaging.load import load_series_from_paths
-from recist_app.imaging.sources.retrieve import series_folder
+from recist_app.imaging.sources.retrieve import forget_series, series_folder
 from recist_app.imaging.sources.servers import is_server_address
 from recist_app.imaging.volume import CtVolume
 
@@ -62,11 +62,17 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     series_uid = getattr(args, "series", None)
     paths = [Path(path) for path in args.paths]
-    if any(is_server_address(str(path)) for path in args.paths):
+    server = next((str(path) for path in args.paths if is_server_address(str(path))), "")
+    if server:
         if len(args.paths) != 1 or not series_uid:
             raise PacsError("Load from a PACS one series at a time: load SERVER --series UID.")
-        paths = [series_folder(str(args.paths[0]), series_uid, calling_aet=args.calling_aet)[0]]
-    volume = load_series_from_paths(paths, series_uid)
+        paths = [series_folder(server, series_uid, calling_aet=args.calling_aet)[0]]
+    try:
+        volume = load_series_from_paths(paths, series_uid)
+    except DicomError:
+        if server and series_uid:
+            forget_series(server, series_uid)  # fetched again next time, as the PACS holds it then
+        raise
     summary = describe(volume, time.perf_counter() - start)
     if getattr(args, "json", False):
         print(json.dumps(summary, indent=2))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -97,3 +98,10 @@ def is_cached(address: str, series_uid: str) -> bool:
     """True when series ``series_uid`` of the PACS at ``address`` is in the series cache."""
     return series_entry(parse_server(address).url, series_uid).is_dir()
 
+
+
+def forget_series(address: str, series_uid: str) -> None:
+    """Drop the cached copy of a series that would not load (a corrupt frame): the next open fetches it again,
+    as the PACS holds it then."""
+    if is_server_address(address):
+        shutil.rmtree(series_entry(parse_server(address).url, series_uid), ignore_errors=True)

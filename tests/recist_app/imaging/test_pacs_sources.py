@@ -260,3 +260,4 @@ def test_a_corrupt_frame_on_the_server_is_a_clear_error(orthanc: Orthanc, tmp_pa
     status, out, err = run(capsys, "load", orthanc.dicomweb, "--series", truth.series_instance_uid)
     assert (status, out) == (2, "") and err.startswith("error: ") and err.count("\n") == 1, err
     assert "is cut short" in err and "The file is corrupt" in err  # as stored: the server did not transcode it
+    assert not is_cached(orthanc.dicomweb, truth.series_instance_uid)  # fetched again once the PACS holds it whole
