@@ -69,6 +69,8 @@ class Orthanc:
         return self.dicomweb if protocol == "dicomweb" else self.dimse
 
     users: dict[str, str] | None = None
+    #: Where the server sends a C-MOVE to the workstation (WORKSTATION_AET on 127.0.0.1).
+    move_port: int = 0
 
     def call(self, method: str, path: str, body: bytes | None = None) -> object:
         """Orthanc's own REST API (set-up and tear-down only; the workstation speaks DICOMweb)."""
@@ -102,20 +104,20 @@ def start(folder: Path, users: dict[str, str] | None = None) -> Orthanc:
     until its REST API answers."""
     plugin = next(path for path in PLUGIN_PATHS if path.is_file())
     folder.mkdir(parents=True, exist_ok=True)
-    http_port, dicom_port = free_port(), free_port()
+    http_port, dicom_port, move_port = free_port(), free_port(), free_port()
     config = {"Name": "recist-tests", "StorageDirectory": str(folder / "storage"),
               "IndexDirectory": str(folder / "storage"), "HttpPort": http_port, "DicomPort": dicom_port,
               "DicomAet": AET, "RemoteAccessAllowed": False, "AuthenticationEnabled": bool(users),
               "RegisteredUsers": users or {},
               "HttpCompressionEnabled": False, "Plugins": [str(plugin)], "DicomCheckCalledAet": True,
-              "DicomModalities": {"workstation": {"AET": WORKSTATION_AET, "Host": "127.0.0.1", "Port": free_port()}},
+              "DicomModalities": {"workstation": {"AET": WORKSTATION_AET, "Host": "127.0.0.1", "Port": move_port}},
               "DicomWeb": {"Enable": True, "Root": "/dicom-web/"}}
     (folder / "orthanc.json").write_text(json.dumps(config), encoding="utf-8")
     log = folder / "orthanc.log"
     with log.open("wb") as out:
         process = subprocess.Popen([shutil.which("Orthanc") or "Orthanc", str(folder / "orthanc.json")],
                                    stdout=out, stderr=subprocess.STDOUT)
-    server = Orthanc(process, http_port, dicom_port, log, users)
+    server = Orthanc(process, http_port, dicom_port, log, users, move_port)
     deadline = time.monotonic() + START_TIMEOUT_S
     while True:
         try:

@@ -1,12 +1,14 @@
-"""Query and retrieve over DIMSE (issue 15; DICOM PS3.4 Annex C, PS3.7): C-ECHO, C-FIND and C-GET with
-``pynetdicom``, Study Root information model.
+"""Query and retrieve over DIMSE (issue 15; DICOM PS3.4 Annex C, PS3.7): C-ECHO, C-FIND, C-GET and C-MOVE
+with ``pynetdicom``, Study Root information model.
 
 C-GET brings the instances back on the same association (the workstation takes the Storage SCP
-role for CT image storage), so no port has to be opened for the PACS to call back, as C-MOVE would
-need. Each instance is written as the PACS sent it (:meth:`pynetdicom.events.Event.encoded_dataset`),
-without decoding. Refusals are :class:`~recist_app.imaging.errors.PacsError` naming the node and
-what to check: no answer, the association rejected (the called or calling AE title unknown to the
-PACS), a failed status.
+role for CT image storage), so no port has to be opened for the PACS to call back. For a PACS that
+offers only C-MOVE, a ``move_port`` (``RECIST_MOVE_PORT``) makes the workstation listen there as a
+storage SCP, under its calling AE title, for the duration of each retrieval. Each instance is
+written as the PACS sent it (:meth:`pynetdicom.events.Event.encoded_dataset`), without decoding.
+Refusals are :class:`~recist_app.imaging.errors.PacsError` naming the node and what to check: no
+answer, the association rejected (the called or calling AE title unknown to the PACS), a failed
+status.
 """
 
 from __future__ import annotations
@@ -40,8 +42,8 @@ TRANSFER_SYNTAXES = [*UncompressedTransferSyntaxes, *JPEGTransferSyntaxes, *JPEG
                      *JPEG2000TransferSyntaxes, *RLETransferSyntaxes]
 PENDING = (0xFF00, 0xFF01)
 #: SOP classes by UID (PS3.4 A.4 Verification; C.6.2.1 Study Root Query/Retrieve FIND and GET).
-VERIFICATION, STUDY_ROOT_FIND, STUDY_ROOT_GET = "1.2.840.10008.1.1", "1.2.840.10008.5.1.4.1.2.2.1", \
-    "1.2.840.10008.5.1.4.1.2.2.3"
+VERIFICATION, STUDY_ROOT_FIND, STUDY_ROOT_MOVE, STUDY_ROOT_GET = "1.2.840.10008.1.1", \
+    "1.2.840.10008.5.1.4.1.2.2.1", "1.2.840.10008.5.1.4.1.2.2.2", "1.2.840.10008.5.1.4.1.2.2.3"
 #: What the workstation stores (PS3.4 B.5): its Comprehensive 3D SR measurement reports.
 COMPREHENSIVE_3D_SR = "1.2.840.10008.5.1.4.1.1.88.34"
 
@@ -50,12 +52,16 @@ class DimseClient:
     """C-ECHO, C-FIND and C-GET against one DIMSE node, one association per call."""
 
     def __init__(self, server: DimseServer, calling_aet: str = DEFAULT_CALLING_AET,
-                 timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+                 timeout_s: float = DEFAULT_TIMEOUT_S, move_port: int | None = None) -> None:
         if not 0 < len(calling_aet.strip()) <= 16:
             raise PacsError(f"calling AE title {calling_aet!r}: give 1 to 16 characters.")
+        if move_port is not None and not 0 < move_port < 65536:
+            raise PacsError(f"C-MOVE port {move_port}: give 1–65535.")
         self.server = server
         self.calling_aet = calling_aet.strip()
         self.timeout_s = timeout_s
+        #: When set, series are retrieved by C-MOVE to a storage SCP on this port instead of C-GET.
+        self.move_port = move_port
 
     @contextmanager
     def _association(self, store_to: Callable[[Any], int] | None = None) -> Iterator[Any]:
@@ -63,7 +69,7 @@ class DimseClient:
 
         ae = AE(ae_title=self.calling_aet)
         ae.acse_timeout = ae.dimse_timeout = ae.network_timeout = self.timeout_s
-        for context in (VERIFICATION, STUDY_ROOT_FIND, STUDY_ROOT_GET, COMPREHENSIVE_3D_SR):
+        for context in (VERIFICATION, STUDY_ROOT_FIND, STUDY_ROOT_MOVE, STUDY_ROOT_GET, COMPREHENSIVE_3D_SR):
             ae.add_requested_context(context)
         roles: list[Any] = []
         handlers: list[Any] = []
@@ -174,7 +180,8 @@ class DimseClient:
 
     def _get(self, query: Dataset, folder: Path, cancel: threading.Event | None,
              on_part: Callable[[int], None] | None) -> int:
-        """C-GET ``query``, writing each instance into ``folder``; how many arrived."""
+        """Retrieve ``query`` (C-GET, or C-MOVE to this workstation's storage SCP when it has a
+        ``move_port``), writing each instance into ``folder``; how many arrived."""
         series_uid = query.SeriesInstanceUID
         received = [0]
 
@@ -187,14 +194,12 @@ class DimseClient:
                 on_part(received[0])
             return 0x0000
 
-        final: int | None = None
-        with self._association(store) as association:
-            for status, _identifier in association.send_c_get(query, STUDY_ROOT_GET):
-                final = status.get("Status") if status else None
+        final = self._move(query, store) if self.move_port else self._c_get(query, store)
         if cancel is not None and cancel.is_set():
             raise LoadCancelled(f"retrieval cancelled after {received[0]} instance(s)")
         if final != 0:
-            raise PacsError(f"The C-GET of series {series_uid} from {self.server.url} ended with "
+            raise PacsError(f"The {'C-MOVE' if self.move_port else 'C-GET'} of series {series_uid} from "
+                            f"{self.server.url} ended with "
                             f"{f'status 0x{final:04X}' if final is not None else 'the association broken'} after "
                             f"{received[0]} instance(s).")
         return received[0]
@@ -216,6 +221,37 @@ class DimseClient:
         if self._get(_image_query(study_uid, series_uid, sop_uid), folder, None, None) != 1:
             raise PacsError(f"The DIMSE node {self.server.url} returned no instance {sop_uid}.")
         return folder / "00000.dcm"
+
+    def _c_get(self, query: Dataset, store: Callable[[Any], int]) -> int | None:
+        """C-GET: the instances come back on the same association; the final status."""
+        final: int | None = None
+        with self._association(store) as association:
+            for status, _identifier in association.send_c_get(query, STUDY_ROOT_GET):
+                final = status.get("Status") if status else None
+        return final
+
+    def _move(self, query: Dataset, store: Callable[[Any], int]) -> int | None:
+        """C-MOVE to this workstation: a storage SCP listens on ``move_port`` (as the PACS knows this AE title)
+        while the PACS sends the instances; the final status."""
+        from pynetdicom import AE, evt
+
+        assert self.move_port is not None
+        scp = AE(ae_title=self.calling_aet)
+        for storage in CT_STORAGE:
+            scp.add_supported_context(storage, TRANSFER_SYNTAXES)
+        try:
+            server = scp.start_server(("", self.move_port), block=False, evt_handlers=[(evt.EVT_C_STORE, store)])
+            assert server is not None  # not blocking: the server thread
+        except OSError as exc:
+            raise PacsError(f"This workstation cannot listen on port {self.move_port} for the C-MOVE: {exc}.") from exc
+        final: int | None = None
+        try:
+            with self._association() as association:
+                for status, _identifier in association.send_c_move(query, self.calling_aet, STUDY_ROOT_MOVE):
+                    final = status.get("Status") if status else None
+        finally:
+            server.shutdown()
+        return final
 
     def has_instance(self, study_uid: str, series_uid: str, sop_uid: str) -> bool:
         """True when the node holds instance ``sop_uid`` of the series (C-FIND at IMAGE level)."""

@@ -45,11 +45,14 @@ READABLE_MODALITIES = frozenset({"CT", ""})
 
 
 def client_of(address: str, calling_aet: str | None = None) -> PacsClient:
-    """The client of the server at ``address``: DICOMweb, or DIMSE calling as ``calling_aet``
-    (default: ``RECIST_CALLING_AET``, else :data:`~recist_app.imaging.sources.dimse.DEFAULT_CALLING_AET`)."""
+    """The client of the server at ``address``: DICOMweb, or DIMSE calling as ``calling_aet`` (default:
+    ``RECIST_CALLING_AET``, else :data:`~recist_app.imaging.sources.dimse.DEFAULT_CALLING_AET`), retrieving
+    by C-MOVE to port ``RECIST_MOVE_PORT`` when it is set, else by C-GET."""
     server = parse_server(address)
     if isinstance(server, DimseServer):
-        return DimseClient(server, calling_aet or os.environ.get("RECIST_CALLING_AET") or DEFAULT_CALLING_AET)
+        move_port = os.environ.get("RECIST_MOVE_PORT", "")
+        return DimseClient(server, calling_aet or os.environ.get("RECIST_CALLING_AET") or DEFAULT_CALLING_AET,
+                           move_port=int(move_port) if move_port.isdigit() else None)
     return DicomWebClient(server)
 
 

@@ -97,6 +97,21 @@ def test_the_first_image_comes_alone_before_the_series(orthanc: Orthanc, lung: P
     assert not is_cached(orthanc.address(protocol), series_uid) and not any(tmp_path.iterdir())  # one image only
 
 
+def test_c_move_to_the_workstations_storage_scp(orthanc: Orthanc, lung: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 tmp_path: Path) -> None:
+    """For a PACS offering C-MOVE only: the workstation listens on RECIST_MOVE_PORT while the PACS sends."""
+    monkeypatch.setenv("RECIST_SERIES_CACHE", str(tmp_path))
+    monkeypatch.setenv("RECIST_MOVE_PORT", str(orthanc.move_port))
+    series_uid = series_in(lung / PATIENT).most_common(1)[0][0]
+    folder, cached = series_folder(orthanc.dimse, series_uid)
+    assert not cached and len(list(folder.glob("*.dcm"))) == 30
+    whole = load_series_from_folder(lung / PATIENT, series_uid)
+    assert (load_series_from_folder(folder, series_uid).hu == whole.hu).all()
+    monkeypatch.setenv("RECIST_CALLING_AET", "STRANGER")  # a destination the PACS does not know
+    with pytest.raises(PacsError):
+        series_folder(orthanc.dimse, series_in(lung / "Lung_Dx-A0001").most_common(1)[0][0])
+
+
 def test_a_second_open_comes_from_the_cache(orthanc: Orthanc, lung: Path, monkeypatch: pytest.MonkeyPatch,
                                             tmp_path: Path) -> None:
     monkeypatch.setenv("RECIST_SERIES_CACHE", str(tmp_path / "cache"))
