@@ -173,8 +173,14 @@ class TrialStore:
         """True when images may be imported into the trial here, for the logged-in ``reader``: not through a
         reader's own database role (the owner adds time points and series), and not by a reader the trial
         blinds to visits (a folder's studies show their dates)."""
-        blinded = reader is not None and snapshots.is_blinded_for(self.trial.blind_visits, reader.role)
+        blinded = reader is not None and snapshots.is_blinded_for(self.blind_visits, reader.role)
         return self.connected_reader is None and not blinded
+
+    @functools.cached_property
+    def blind_visits(self) -> bool:
+        """Whether the trial blinds visits (set when the trial is created and never changed): read once, since
+        the workstation asks at every change of its state."""
+        return self.trial.blind_visits
 
     # Trial data.
 

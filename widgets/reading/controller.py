@@ -212,7 +212,7 @@ class ReadingController(QtCore.QObject):
     @property
     def blinded(self) -> bool:
         """True when the trial blinds visits for the logged-in reader (central readers)."""
-        return bool(self.store and self.reader and self.store.trial.blind_visits and self.reader.role.is_central)
+        return bool(self.store and self.reader and self.store.blind_visits and self.reader.role.is_central)
 
     def _reset(self) -> None:
         if self.bridge is not None:

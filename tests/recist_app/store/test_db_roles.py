@@ -77,6 +77,10 @@ class Server:
         url = make_url(self.url).set(username=reader.db_role).update_query_dict({"options": f"-csearch_path={path}"})
         return url.render_as_string(hide_password=False)
 
+    def login_url(self, db_role: str, like: ReaderRole) -> str:
+        """The URL of login role ``db_role``, with the ``search_path`` of the reader of ``like``."""
+        return make_url(self.role_url(like)).set(username=db_role).render_as_string(hide_password=False)
+
     def sql(self, role: ReaderRole, statement: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """Rows of ``statement`` run as the reader of ``role`` (autocommit)."""
         with psycopg.connect(self.role_url(role).replace("+psycopg", ""), autocommit=True) as connection:
@@ -222,7 +226,7 @@ def test_one_read_per_subject_and_central_role_even_unseen(server: Server) -> No
     read_as(server, CR1)
     other = server.trial.store.add_reader("Dr Other", CR1, "another password")
     assert other.db_role is not None
-    url = make_url(server.role_url(CR1)).set(username=other.db_role).render_as_string(hide_password=False)
+    url = server.login_url(other.db_role, CR1)
     with TrialStore.open(url) as store, pytest.raises(DuplicateError, match="central reader 1 read of subject"):
         store.reader_session(store.log_in("Dr Other", "-"), SUBJECT)
 
@@ -299,8 +303,7 @@ def test_two_central_reader_1_roles_opening_20_subjects_at_once_make_no_duplicat
         store.add_subject(f"S-{n:03d}", "FR01")
     other = store.add_reader("Second central reader 1", CR1, "pin-second-cr1")
     assert other.db_role is not None
-    urls = (server.role_url(CR1),
-            make_url(server.role_url(CR1)).set(username=other.db_role).render_as_string(hide_password=False))
+    urls = (server.role_url(CR1), server.login_url(other.db_role, CR1))
     results = open_every_read_at_once([(url, name, "-") for url, name in zip(
         urls, (server.trial.readers[CR1].name, other.name), strict=True)], tmp_path / "start")
     assert sum(r["opened"] for r in results) == 20 and sum(r["refused"] for r in results) == 20
