@@ -1,12 +1,14 @@
 """``pacs echo|query|send``: is a PACS there, what does it hold; send the signed reports back (issue 15).
 
     python main.py pacs echo SERVER [--calling-aet AET]
-    python main.py pacs query SERVER [--patient ID] [--study UID] [--calling-aet AET] [--json]
+    python main.py pacs query SERVER [--patient ID] [--study UID] [--since DATE] [--until DATE] [--modality CT]
+                              [--calling-aet AET] [--json]
     python main.py pacs send SERVER [--subject ID] [--calling-aet AET] [--db DB | --trial CODE]
 
 SERVER is a DICOMweb root (``http://host:port/dicom-web``: QIDO-RS) or a DIMSE node
 (``dimse://AET@host:port``: C-ECHO, C-FIND, called as AET, calling as ``--calling-aet``, default
-RECIST). ``query`` prints each study with its series; ``--json`` prints ``[{"patient_id",
+RECIST). ``query`` prints each study with its series (``--since``/``--until``: study dates, ISO
+8601, inclusive; ``--modality``: studies holding such series, with those series only); ``--json`` prints ``[{"patient_id",
 "study_uid", "study_date", "series": [{"series_uid", "modality", "description", "number",
 "instances"}]}]``. ``send`` stores the DICOM SR of every signed time point of every read (of
 ``--subject``) in its source study, with the source patient identity (``recist_app.pacs.send``):
@@ -20,10 +22,12 @@ import argparse
 import json
 import sys
 from collections import Counter
+from datetime import date
 from typing import Any, TextIO
 
 from recist_app.cli.store_options import add_db_options, open_store
 from recist_app.imaging.sources.dimse import DEFAULT_CALLING_AET
+from recist_app.imaging.sources.query import StudyQuery
 from recist_app.imaging.sources.retrieve import client_of
 
 SERVER_HELP = "http(s)://host:port/dicom-web (DICOMweb) or dimse://AET@host:port (DIMSE)"
@@ -33,6 +37,14 @@ def add_calling_aet(parser: argparse.ArgumentParser) -> None:
     """``--calling-aet``: this workstation's AE title towards a DIMSE node."""
     parser.add_argument("--calling-aet", default=DEFAULT_CALLING_AET, metavar="AET",
                         help=f"this workstation's AE title for a dimse:// node (default {DEFAULT_CALLING_AET})")
+
+
+def iso_date(text: str) -> date:
+    """A date given as YYYY-MM-DD (argparse's error, exit 2, for anything else)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None
 
 
 def add_parser(subparsers: Any) -> None:
@@ -49,6 +61,10 @@ def add_parser(subparsers: Any) -> None:
     add_calling_aet(query)
     query.add_argument("--patient", help="Patient ID (0010,0020)")
     query.add_argument("--study", help="Study Instance UID (0020,000D)")
+    query.add_argument("--since", type=iso_date, metavar="YYYY-MM-DD", help="studies on or after this date")
+    query.add_argument("--until", type=iso_date, metavar="YYYY-MM-DD", help="studies on or before this date")
+    query.add_argument("--modality", default="", help="only studies with series of this modality (e.g. CT), "
+                                                      "listing those series")
     query.add_argument("--json", action="store_true", help="print JSON")
     query.set_defaults(handler=run_query)
     send = actions.add_parser("send", help="store the SR of every signed time point on the PACS")
@@ -71,7 +87,8 @@ def run_echo(args: argparse.Namespace, out: TextIO | None = None) -> int:
 def run_query(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Print the matching studies with their series."""
     stream = out if out is not None else sys.stdout
-    studies = client_of(args.server, args.calling_aet).studies(args.patient, args.study)
+    query = StudyQuery(args.patient or "", args.study or "", args.since, args.until, args.modality.strip().upper())
+    studies = client_of(args.server, args.calling_aet).studies(query)
     rows: list[dict[str, Any]] = [
         {"patient_id": study.patient_id, "study_uid": study.study_uid, "study_date": study.study_date,
          "series": [{"series_uid": s.series_uid, "modality": s.modality, "description": s.description,

@@ -17,7 +17,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -25,6 +24,7 @@ from urllib.parse import urlencode, urlsplit
 from recist_app.imaging.errors import PacsError
 from recist_app.imaging.sources.credentials import config_path, credentials_for
 from recist_app.imaging.sources.multipart import boundary_of, write_parts
+from recist_app.imaging.sources.query import SeriesHit, StudyHit, StudyQuery
 from recist_app.imaging.sources.servers import DicomWebServer
 
 DEFAULT_TIMEOUT_S = 30.0
@@ -36,28 +36,9 @@ AS_STORED = f"{DICOM_PARTS}; transfer-syntax=*"
 PATIENT_ID, STUDY_UID, STUDY_DATE = "00100020", "0020000D", "00080020"
 SERIES_UID, MODALITY, DESCRIPTION, SERIES_NUMBER, INSTANCES = "0020000E", "00080060", "0008103E", "00200011", "00201209"
 SOP_UID, FAILED_SOP_SEQUENCE, INSTANCE_NUMBER = "00080018", "00081198", "00200013"
-
-
-@dataclass(frozen=True)
-class SeriesHit:
-    """One series a query found: (0020,000E), (0008,0060), (0008,103E), (0020,0011), (0020,1209)."""
-
-    series_uid: str
-    modality: str
-    description: str
-    number: int | None
-    instances: int | None
-    study_uid: str = ""
-
-
-@dataclass(frozen=True)
-class StudyHit:
-    """One study a query found, with its series: (0010,0020), (0020,000D), (0008,0020) as YYYYMMDD."""
-
-    patient_id: str
-    study_uid: str
-    study_date: str
-    series: tuple[SeriesHit, ...]
+#: Left unescaped in a query (PS3.18 §8.3.4.6.1: ``*`` and ``?`` match as in C-FIND); Orthanc's DICOMweb
+#: plugin 1.7 takes ``%2A`` literally and finds nothing.
+WILDCARDS = "*?"
 
 
 def _value(item: dict[str, Any], tag: str) -> Any:
@@ -88,7 +69,7 @@ class DicomWebClient:
 
     @contextmanager
     def _get(self, path: str, accept: str, query: dict[str, str] | None = None) -> Iterator[http.client.HTTPResponse]:
-        target = f"{self._root}{path}" + (f"?{urlencode(query)}" if query else "")
+        target = f"{self._root}{path}" + (f"?{urlencode(query, safe=WILDCARDS)}" if query else "")
         connection = self._connection()
         try:
             try:
@@ -143,16 +124,17 @@ class DicomWebClient:
         self._json("/studies", {"limit": "1"})
         return time.perf_counter() - start
 
-    def studies(self, patient_id: str | None = None, study_uid: str | None = None) -> tuple[StudyHit, ...]:
-        """The studies matching ``patient_id`` and ``study_uid`` (all when neither), each with its series."""
-        query = {key: value for key, value in (("PatientID", patient_id), ("StudyInstanceUID", study_uid)) if value}
+    def studies(self, query: StudyQuery) -> tuple[StudyHit, ...]:
+        """The studies ``query`` matches, each with its series (of the query's modality)."""
+        keys = (("PatientID", query.patient_id), ("StudyInstanceUID", query.study_uid),
+                ("StudyDate", query.study_date), ("ModalitiesInStudy", query.modality))
         hits = []
-        for item in self._json("/studies", query):
+        for item in self._json("/studies", {key: value for key, value in keys if value}):
             uid = str(_value(item, STUDY_UID) or "")
             if uid:
                 hits.append(StudyHit(str(_value(item, PATIENT_ID) or ""), uid, str(_value(item, STUDY_DATE) or ""),
                                      self.series(uid)))
-        return tuple(sorted(hits, key=lambda hit: (hit.patient_id, hit.study_date, hit.study_uid)))
+        return query.matching(hits)
 
     def series(self, study_uid: str) -> tuple[SeriesHit, ...]:
         """The series of a study, by series number."""

@@ -31,7 +31,7 @@ from pydicom.uid import (
 )
 
 from recist_app.imaging.errors import LoadCancelled, PacsError
-from recist_app.imaging.sources.dicomweb import SeriesHit, StudyHit
+from recist_app.imaging.sources.query import SeriesHit, StudyHit, StudyQuery
 from recist_app.imaging.sources.servers import DimseServer
 
 DEFAULT_CALLING_AET = "RECIST"
@@ -121,17 +121,18 @@ class DimseClient:
                                     f"(status {code if code is not None else 'none: the association broke'}).")
         return found
 
-    def studies(self, patient_id: str | None = None, study_uid: str | None = None) -> tuple[StudyHit, ...]:
-        """The studies matching ``patient_id`` and ``study_uid`` (all when neither), each with its series."""
-        query = Dataset()
-        query.QueryRetrieveLevel = "STUDY"
-        query.PatientID = patient_id or ""
-        query.StudyInstanceUID = study_uid or ""
-        query.StudyDate = ""
-        hits = [StudyHit(str(item.get("PatientID", "")), str(item.StudyInstanceUID), str(item.get("StudyDate", "")),
-                         self.series(str(item.StudyInstanceUID)))
-                for item in self._find(query) if item.get("StudyInstanceUID")]
-        return tuple(sorted(hits, key=lambda hit: (hit.patient_id, hit.study_date, hit.study_uid)))
+    def studies(self, query: StudyQuery) -> tuple[StudyHit, ...]:
+        """The studies ``query`` matches, each with its series (of the query's modality)."""
+        identifier = Dataset()
+        identifier.QueryRetrieveLevel = "STUDY"
+        identifier.PatientID = query.patient_id
+        identifier.StudyInstanceUID = query.study_uid
+        identifier.StudyDate = query.study_date
+        identifier.ModalitiesInStudy = query.modality
+        return query.matching([
+            StudyHit(str(item.get("PatientID", "")), str(item.StudyInstanceUID), str(item.get("StudyDate", "")),
+                     self.series(str(item.StudyInstanceUID)))
+            for item in self._find(identifier) if item.get("StudyInstanceUID")])
 
     def _series_query(self, study_uid: str, series_uid: str) -> Dataset:
         query = Dataset()

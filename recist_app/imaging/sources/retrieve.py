@@ -11,8 +11,9 @@ from typing import Protocol
 
 from recist_app.imaging.errors import PacsError
 from recist_app.imaging.sources.cache import cached_series, series_entry
-from recist_app.imaging.sources.dicomweb import DicomWebClient, SeriesHit, StudyHit
+from recist_app.imaging.sources.dicomweb import DicomWebClient
 from recist_app.imaging.sources.dimse import DEFAULT_CALLING_AET, DimseClient
+from recist_app.imaging.sources.query import SeriesHit, StudyHit, StudyQuery
 from recist_app.imaging.sources.servers import DicomWebServer, DimseServer, is_server_address, parse_server
 
 
@@ -24,7 +25,7 @@ class PacsClient(Protocol):
 
     def echo(self) -> float: ...
 
-    def studies(self, patient_id: str | None = None, study_uid: str | None = None) -> tuple[StudyHit, ...]: ...
+    def studies(self, query: StudyQuery) -> tuple[StudyHit, ...]: ...
 
     def find_series(self, series_uid: str) -> SeriesHit: ...
 
@@ -78,7 +79,7 @@ def patient_folders(address: str, patient_id: str, *, calling_aet: str | None = 
     """The cached folders of the patient's image series on the server (retrieved where not cached yet): CT,
     or a series whose modality the server does not say; never the reports (SR) or segmentations stored there."""
     client = client_of(address, calling_aet)
-    studies = client.studies(patient_id)
+    studies = client.studies(StudyQuery(patient_id=patient_id))
     if not studies:
         raise PacsError(f"The server {client.server.url} has no study of patient {patient_id!r}.")
     return [series_folder(address, hit.series_uid, calling_aet=calling_aet)[0]

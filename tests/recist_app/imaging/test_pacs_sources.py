@@ -10,6 +10,7 @@ import json
 import threading
 import time
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import pydicom
@@ -22,6 +23,7 @@ from recist_app.imaging.sources import cache
 from recist_app.imaging.sources.dicomweb import DicomWebClient
 from recist_app.imaging.sources.first_image import first_image
 from recist_app.imaging.sources.multipart import write_parts
+from recist_app.imaging.sources.query import SeriesHit, StudyHit, StudyQuery
 from recist_app.imaging.sources.retrieve import is_cached, series_folder
 from recist_app.imaging.sources.servers import DicomWebServer, DimseServer, parse_server
 from tests.orthanc import AET, Orthanc
@@ -66,6 +68,44 @@ def test_echo_and_query_a_patient(orthanc: Orthanc, lung: Path, capsys: pytest.C
     assert {series["modality"] for series in studies[0]["series"]} == {"CT"}
     status, out, _ = run(capsys, "pacs", "query", server, "--patient", "nobody")
     assert (status, out) == (0, "no study matches\n")
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_query_narrows_by_study_date_and_modality(orthanc: Orthanc, capsys: pytest.CaptureFixture[str],
+                                                     protocol: str) -> None:
+    """Range matching on (0008,0020) and Modalities in Study: the two patients were scanned on 4 and 25 April."""
+    server = orthanc.address(protocol)
+
+    def patients(*options: str) -> list[str]:
+        status, out, err = run(capsys, "pacs", "query", server, "--patient", "Lung_Dx-*", *options, "--json")
+        assert (status, err) == (0, "")
+        return [study["patient_id"] for study in json.loads(out)]
+
+    assert patients() == ["Lung_Dx-A0001", "Lung_Dx-A0002"]
+    assert patients("--since", "2007-04-05") == ["Lung_Dx-A0002"]
+    assert patients("--until", "2007-04-24") == ["Lung_Dx-A0001"]
+    assert patients("--since", "2007-04-04", "--until", "2007-04-04") == ["Lung_Dx-A0001"]
+    assert patients("--since", "2007-04-26") == []
+    assert patients("--modality", "CT") == ["Lung_Dx-A0001", "Lung_Dx-A0002"]
+    assert patients("--modality", "MR") == []
+    with pytest.raises(SystemExit) as stopped:
+        main(["pacs", "query", server, "--since", "25/04/2007"])
+    assert stopped.value.code == 2 and "'25/04/2007' is not a date written YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_a_query_keeps_what_it_asks_for_when_the_server_ignores_a_key() -> None:
+    """The server's answer is filtered again: a PACS that ignores ModalitiesInStudy or a date range never
+    widens what is listed or imported."""
+    ct, sr = SeriesHit("1.1", "CT", "", 1, 10), SeriesHit("1.2", "SR", "", 2, 1)
+    studies = [StudyHit("P1", "1", "20070404", (ct, sr)), StudyHit("P2", "2", "20070425", (sr,)),
+               StudyHit("P3", "3", "", (ct,))]
+    only_ct = StudyQuery(modality="CT").matching(studies)
+    assert [(study.patient_id, study.series) for study in only_ct] == [("P1", (ct,)), ("P3", (ct,))]
+    april = StudyQuery(since=date(2007, 4, 10), until=date(2007, 4, 30)).matching(studies)
+    assert [study.patient_id for study in april] == ["P2"]
+    assert [study.patient_id for study in StudyQuery(patient_id="P[12]").matching(studies)] == []
+    assert StudyQuery(since=date(2007, 4, 1)).study_date == "20070401-"
+    assert StudyQuery(until=date(2007, 4, 1)).study_date == "-20070401"
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)

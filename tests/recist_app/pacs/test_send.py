@@ -11,6 +11,7 @@ import pytest
 from recist_app.cli import main
 from recist_app.imaging.catalog import catalog_links
 from recist_app.imaging.load import load_series_from_folder
+from recist_app.imaging.sources.query import StudyQuery
 from recist_app.imaging.sources.retrieve import client_of
 from recist_app.model.records import LesionRole, LineMeasurement, ReaderRole
 from recist_app.sr.reader import read_sr
@@ -50,7 +51,7 @@ def test_signed_reports_go_back_to_the_source_study_once(orthanc: Orthanc, proto
         assert run(capsys, "pacs", "send", server, "--db", db)[1].endswith(
             "0 report(s) sent, 0 already on the server, 0 not sent.\n")  # unsigned: nothing
         session.sign(timepoint.uid, PASSWORD)
-    before = {hit.series_uid for study in client_of(server).studies(PATIENT) for hit in study.series}
+    before = {hit.series_uid for study in client_of(server).studies(StudyQuery(PATIENT)) for hit in study.series}
     status, out = run(capsys, "pacs", "send", server, "--db", db, "--subject", PATIENT)
     assert status == 0 and out == (f"{PATIENT}  BASELINE  Dr Site  → sent\n"
                                    "1 report(s) sent, 0 already on the server, 0 not sent.\n")
@@ -58,7 +59,7 @@ def test_signed_reports_go_back_to_the_source_study_once(orthanc: Orthanc, proto
     assert status == 0 and out.endswith("0 report(s) sent, 1 already on the server, 0 not sent.\n")  # never twice
 
     client = client_of(orthanc.dicomweb)  # what the server holds now, over either protocol
-    (study,) = client.studies(PATIENT)
+    (study,) = client.studies(StudyQuery(PATIENT))
     reports = [hit for hit in study.series if hit.modality == "SR" and hit.series_uid not in before]
     assert study.study_uid == link.study_uid and len(reports) == 1 and reports[0].instances == 1
     folder = tmp_path / "sr"
