@@ -37,8 +37,9 @@ class StudyHit:
 
 @dataclass(frozen=True)
 class StudyQuery:
-    """The studies wanted: of a patient (0010,0020; ``*`` and ``?`` are wildcards), one study (0020,000D), studied between ``since`` and
-    ``until`` inclusive (0008,0020), holding series of ``modality`` (0008,0061); empty keys match all."""
+    """The studies wanted: of a patient (0010,0020; ``*`` and ``?`` are wildcards, PS3.4 C.2.2.2.4), one study
+    (0020,000D), studied between ``since`` and ``until`` inclusive (0008,0020), holding series of ``modality``
+    (0008,0061); empty keys match all."""
 
     patient_id: str = ""
     study_uid: str = ""
@@ -57,7 +58,7 @@ class StudyQuery:
         """The ``studies`` the query asks for, each keeping the series of its modality, by patient and date."""
         kept = []
         for study in studies:
-            if self.patient_id and not fnmatchcase(study.patient_id, self.patient_id.replace("[", "[[]")):  # PS3.4 C.2.2.2.4 * and ?
+            if self.patient_id and not fnmatchcase(study.patient_id, self.patient_id.replace("[", "[[]")):
                 continue
             if self.study_uid and study.study_uid != self.study_uid:
                 continue
