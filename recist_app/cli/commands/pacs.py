@@ -10,8 +10,8 @@ SERVER is a DICOMweb root (``http://host:port/dicom-web``: QIDO-RS) or a DIMSE n
 RECIST). ``query`` prints each study with its series (``--since``/``--until``: study dates, ISO
 8601, inclusive; ``--modality``: studies holding such series, with those series only);
 ``--json`` prints ``[{"patient_id", "study_uid", "study_date", "series": [{"series_uid",
-"modality", "description", "number", "instances"}]}]``. ``send`` stores the DICOM SR of every signed time point of every read (of
-``--subject``) in its source study, with the source patient identity (``recist_app.pacs.send``):
+"modality", "description", "number", "instances"}]}]``. ``send`` stores the DICOM SR of every
+signed time point of every read (of ``--subject``) in its source study, with the source patient identity (``recist_app.pacs.send``):
 one line per report, sent or already on the server; a report that cannot be made is listed with
 why and the others are still sent.
 """
