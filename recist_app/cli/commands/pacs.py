@@ -11,9 +11,9 @@ RECIST). ``query`` prints each study with its series (``--since``/``--until``: s
 8601, inclusive; ``--modality``: studies holding such series, with those series only);
 ``--json`` prints ``[{"patient_id", "study_uid", "study_date", "series": [{"series_uid",
 "modality", "description", "number", "instances"}]}]``. ``send`` stores the DICOM SR of every
-signed time point of every read (of ``--subject``) in its source study, with the source patient identity (``recist_app.pacs.send``):
-one line per report, sent or already on the server; a report that cannot be made is listed with
-why and the others are still sent.
+signed time point of every read (of ``--subject``) in its source study, with the source patient
+identity (``recist_app.pacs.send``): one line per report, sent or already on the server; a report
+that cannot be made is listed with why and the others are still sent.
 """
 
 from __future__ import annotations
