@@ -107,8 +107,8 @@ def build_actions(window: QtWidgets.QMainWindow, slots: dict[str, Callable[..., 
         return action
 
     actions = MainActions(
-        open_folder=make("open_folder", "&Open folder…", Key.StandardKey.Open, "Scan a DICOM folder or DICOMDIR "
-                         "and import its series"),
+        open_folder=make("open_folder", "&Open folder or PACS…", Key.StandardKey.Open, "Scan a DICOM folder or "
+                         "DICOMDIR, or query a PACS, and import the series"),
         trial_setup=make("trial_setup", "Trial &set-up…", None, "Sites, readers and subjects of the trial "
                          "(administrator)"),
         export=make("export", "&Export…", "Ctrl+E", "Export the trial (SDTM, timeline, SR …)"),

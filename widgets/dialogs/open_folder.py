@@ -12,34 +12,37 @@ With "Add unknown patients as subjects" ticked, the plan shows which patients be
 the chosen site before anything is written. Import writes the plan
 (:func:`~recist_app.store.dicom_import.apply_import`, audited).
 
-A PACS address (``http://host:port/dicom-web`` or ``dimse://AET@host:port``) with a Patient ID
-retrieves the patient's image series into the series cache and plans them the same way, each link
-naming the server (:mod:`recist_app.pacs.patient_import`); "Test" asks the server for an echo. The
-addresses used are remembered (``QSettings``) and offered as the field is typed in.
+A PACS address (``http://host:port/dicom-web`` or ``dimse://AET@host:port``) turns Scan into Query:
+the patient's studies (or those of a date range), narrowed by modality (:mod:`widgets.dialogs.pacs_query`),
+are listed with a check box per series, nothing retrieved yet. "Retrieve ticked" brings the ticked
+series into the series cache and plans them as a folder's, each link naming the server
+(:mod:`recist_app.pacs.patient_import`); Import writes that plan. "Test" asks the server for an echo.
+An address that answers is remembered and offered as the field is typed in; "Forget" drops it.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from recist_app.errors import RecistAppError
 from recist_app.imaging.scan import ScanResult, SeriesSummary, scan
+from recist_app.imaging.sources.query import StudyHit, StudyQuery
 from recist_app.imaging.sources.retrieve import client_of
 from recist_app.imaging.sources.servers import is_server_address
-from recist_app.pacs.patient_import import plan_patient_import, scan_patient
+from recist_app.pacs.patient_import import plan_patient_import, scan_series
 from recist_app.store import TrialStore
 from recist_app.store.dicom_import import PlannedSeries, apply_import, plan_import
+from widgets.dialogs.pacs_query import PacsNodes, QueryFields, show_studies, ticked_series
 from widgets.error_display import show_error
 from widgets.workers import Progress, Task, TaskRunner
 
 ACTIONS = {"attach": "attach to its time point", "attach-new": "attach to a new time point",
            "attached": "already in the trial", "skip": "skip"}
 WARNING_COLOUR = "#ffb74d"
-#: QSettings key of the PACS addresses used before.
-PACS_NODES_KEY = "pacs/nodes"
 
 
 def series_text(summary: SeriesSummary) -> str:
@@ -88,32 +91,28 @@ class OpenFolderDialog(QtWidgets.QDialog):
         self.path_edit = QtWidgets.QLineEdit()
         self.path_edit.setPlaceholderText("a folder (searched recursively), a DICOMDIR or a file; or a PACS: "
                                           "http://host:port/dicom-web, dimse://AET@host:port")
-        stored = QtCore.QSettings().value(PACS_NODES_KEY, [])
-        self.nodes: list[str] = [str(node) for node in stored] if isinstance(stored, list) else []
-        self.path_edit.setCompleter(QtWidgets.QCompleter(self.nodes, self))
-        self.patient_edit = QtWidgets.QLineEdit()
-        self.patient_edit.setPlaceholderText("Patient ID")
-        self.patient_edit.setToolTip("The Patient ID (0010,0020) whose studies are imported from the PACS")
+        self.nodes = PacsNodes()
+        self.path_edit.setCompleter(QtWidgets.QCompleter(self.nodes.model, self))
+        self.query_fields = QueryFields()
         self.echo_button = QtWidgets.QPushButton("Test")
-        self.echo_button.setToolTip("Ask the PACS for an echo")
+        self.echo_button.setToolTip("Ask the PACS for an echo (an address that answers is remembered)")
         self.echo_button.clicked.connect(self.test_server)
-        browse = QtWidgets.QPushButton("Browse…")
-        browse.clicked.connect(self._on_browse_clicked)
+        self.forget_button = QtWidgets.QPushButton("Forget")
+        self.forget_button.setToolTip("Stop offering this PACS address")
+        self.forget_button.clicked.connect(self.forget_server)
+        self.browse_button = QtWidgets.QPushButton("Browse…")
+        self.browse_button.clicked.connect(self._on_browse_clicked)
         self.scan_button = QtWidgets.QPushButton("Scan")
-        self.scan_button.clicked.connect(lambda: self.start_scan(self.path_edit.text(), self.patient_edit.text()))
+        self.scan_button.clicked.connect(lambda: self.start_scan(self.path_edit.text()))
         top = QtWidgets.QHBoxLayout()
-        top.addWidget(self.path_edit, 1)
-        top.addWidget(self.patient_edit)
-        top.addWidget(self.echo_button)
-        top.addWidget(browse)
-        top.addWidget(self.scan_button)
-        self.path_edit.textChanged.connect(self._show_server_fields)
-        self._show_server_fields(self.path_edit.text())
+        for widget in (self.path_edit, self.echo_button, self.forget_button, self.browse_button, self.scan_button):
+            top.addWidget(widget, 1 if widget is self.path_edit else 0)
+        self.query_fields.patient_edit.returnPressed.connect(self.scan_button.click)
         self.progress = QtWidgets.QProgressBar()
         self.progress.setRange(0, 0)
         self.progress.setMaximumHeight(14)
         self.progress.setTextVisible(False)
-        self.cancel_button = QtWidgets.QPushButton("Cancel scan")
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel_scan)
         busy = QtWidgets.QHBoxLayout()
         busy.addWidget(self.progress, 1)
@@ -140,17 +139,25 @@ class OpenFolderDialog(QtWidgets.QDialog):
         self.status_label = QtWidgets.QLabel("Choose a folder and scan it.")
         self.status_label.setWordWrap(True)
         self.buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
+        self.retrieve_button = self.buttons.addButton("Retrieve ticked",
+                                                      QtWidgets.QDialogButtonBox.ButtonRole.ActionRole)
+        self.retrieve_button.setToolTip("Bring the ticked series into the local cache and show what the import does")
+        self.retrieve_button.clicked.connect(self.retrieve_ticked)
         self.import_button = self.buttons.addButton("Import", QtWidgets.QDialogButtonBox.ButtonRole.ApplyRole)
         self.import_button.setEnabled(False)
         self.import_button.clicked.connect(self.import_series)
         self.buttons.rejected.connect(self.reject)
         layout = QtWidgets.QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.query_fields)
         layout.addWidget(self.busy)
         layout.addWidget(self.tree, 1)
         layout.addLayout(new_subjects)
         layout.addWidget(self.status_label)
         layout.addWidget(self.buttons)
+        self.path_edit.textChanged.connect(self._show_server_fields)
+        self._show_server_fields(self.path_edit.text())
+        self.tree.itemChanged.connect(lambda _item, _column: self._count_ticked())
 
     def _on_browse_clicked(self) -> None:
         folder = QtWidgets.QFileDialog.getExistingDirectory(self, "DICOM folder", self.path_edit.text())
@@ -160,8 +167,17 @@ class OpenFolderDialog(QtWidgets.QDialog):
 
     def _show_server_fields(self, text: str) -> None:
         on_server = is_server_address(text.strip())
-        self.patient_edit.setVisible(on_server)
-        self.echo_button.setVisible(on_server)
+        for widget in (self.query_fields, self.echo_button, self.forget_button, self.retrieve_button):
+            widget.setVisible(on_server)
+        self.browse_button.setVisible(not on_server)
+        self.scan_button.setText("Query" if on_server else "Scan")
+        self.retrieve_button.setEnabled(False)
+
+    def forget_server(self) -> None:
+        """Stop offering the PACS address in the field."""
+        address = self.path_edit.text().strip()
+        self.status_label.setText(f"{address} forgotten." if self.nodes.forget(address) else
+                                  f"{address} was not remembered.")
 
     def test_server(self) -> Task | None:
         """Ask the PACS in the field for an echo (in a worker); the answer shows below."""
@@ -172,84 +188,129 @@ class OpenFolderDialog(QtWidgets.QDialog):
         def run(_progress: Progress, _cancel: threading.Event) -> float:
             return client_of(address).echo()
 
+        def answered(seconds: float) -> None:
+            self.nodes.remember(address)
+            self.status_label.setText(f"{address} answers ({seconds * 1000:.0f} ms).")
+
         task = Task(run, f"Testing {address}")
-        task.signals.finished.connect(lambda seconds: self.status_label.setText(
-            f"{address} answers ({seconds * 1000:.0f} ms)."))
+        task.signals.finished.connect(answered)
         task.signals.failed.connect(lambda error: self.status_label.setText(str(error)))
         self.status_label.setText(f"Asking {address} for an echo…")
         self._runner.start(task)
         return task
 
-    # -- scanning ---------------------------------------------------------------------------------
-    def start_scan(self, path: str, patient_id: str = "") -> Task | None:
-        """Scan ``path`` (or the patient ``patient_id`` on the PACS at ``path``) in a worker; the tree fills
-        when it is done."""
-        if not path.strip():
+    # -- scanning, querying, retrieving ----------------------------------------------------------
+    def start_scan(self, path: str) -> Task | None:
+        """Scan ``path`` in a worker (the tree fills when it is done); for a PACS address, query it with the
+        query fields (:meth:`start_query`)."""
+        address = path.strip()
+        if not address:
             self.status_label.setText("Give a folder, a DICOMDIR or a file to scan, or a PACS and a Patient ID.")
             return None
-        server = path.strip() if is_server_address(path.strip()) else ""
-        if server and not patient_id.strip():
-            self.status_label.setText("Give the Patient ID whose studies are imported from the PACS.")
-            return None
-        self.cancel_scan()
         self.path_edit.setText(path)
+        if is_server_address(address):
+            return self.start_query(address, self.query_fields.query())
+        target = Path(address).expanduser()
+        self._server = ""
+        return self._start(lambda _progress, _cancel: scan(target), f"Scanning {target.name or target}",
+                           self._on_scan_finished, " (headers only)")
+
+    def start_query(self, address: str, query: StudyQuery) -> Task | None:
+        """List the studies ``query`` finds on the PACS at ``address`` (nothing retrieved yet)."""
+        if not (query.patient_id or query.since or query.until):
+            self.status_label.setText("Give a Patient ID, or a range of study dates, to query the PACS.")
+            return None
+        self._server = address
+
+        def run(_progress: Progress, _cancel: threading.Event) -> tuple[StudyHit, ...]:
+            return client_of(address).studies(query)
+
+        who = f"patient {query.patient_id}" if query.patient_id else "studies"
+        return self._start(run, f"Querying {address} for {who}", self._on_query_finished)
+
+    def retrieve_ticked(self) -> Task | None:
+        """Retrieve the ticked series into the cache, scan them and show what the import does."""
+        wanted = ticked_series(self.tree)
+        if not self._server or not wanted:
+            self.status_label.setText("Tick the series to retrieve.")
+            return None
+        address = self._server
+
+        def run(progress: Progress, cancel: threading.Event) -> ScanResult:
+            return scan_series(address, wanted, cancel=cancel, on_series=progress)
+
+        return self._start(run, f"Retrieving {len(wanted)} series from {address}", self._on_scan_finished)
+
+    def _start(self, run: Callable[[Progress, threading.Event], object], title: str,
+               on_finished: Callable[[object], None], detail: str = "") -> Task:
+        self.cancel_scan()
         self.tree.clear()
         self.import_button.setEnabled(False)
-        target = Path(path.strip()).expanduser()
-        self._server = server
-
-        def run(_progress: Progress, _cancel: threading.Event) -> ScanResult:
-            return scan_patient(server, patient_id.strip()) if server else scan(target)
-
-        title = f"Retrieving patient {patient_id.strip()} from {server}" if server else \
-            f"Scanning {target.name or target}"
+        self.retrieve_button.setEnabled(False)
         task = Task(run, title)
-        task.signals.finished.connect(self._on_scan_finished)
-        task.signals.failed.connect(self._on_scan_failed)
-        task.signals.cancelled.connect(self._on_scan_cancelled)
+
+        def finished(result: object) -> None:
+            if self._finish_scan(task):
+                on_finished(result)
+
+        def failed(error: BaseException) -> None:
+            if self._finish_scan(task):
+                self._on_scan_failed(error)
+
+        task.signals.finished.connect(finished)
+        task.signals.failed.connect(failed)
+        task.signals.progress.connect(lambda done, total: self.status_label.setText(
+            f"{title}: {done} of {total} done…"))
         self._task = task
         self.busy.show()
         self.scan_button.setEnabled(False)
-        self.status_label.setText(f"{title} (headers only)…" if not server else f"{title}…")
+        self.status_label.setText(f"{title}{detail}…")
         self._runner.start(task)
         return task
 
     def cancel_scan(self) -> None:
-        """Stop waiting for the running scan (its result will be ignored)."""
+        """Stop waiting for the running scan, query or retrieval (its result will be ignored)."""
         if self._task is not None and not self._task.done:
             self._task.cancel()
+            self.status_label.setText(f"Cancelled: {self._task.title}.")
             self._task = None
             self.busy.hide()
             self.scan_button.setEnabled(True)
-            self.status_label.setText("Scan cancelled.")
 
-    def _finish_scan(self) -> bool:
-        """True if the reporting task is the scan still wanted (a cancelled one is ignored)."""
-        task = self._task
-        if task is None or self.sender() is not task.signals:
+    def _finish_scan(self, task: Task) -> bool:
+        """True if ``task`` is the one still wanted (a cancelled one reports nothing)."""
+        if task is not self._task:
             return False
         self._task = None
         self.busy.hide()
         self.scan_button.setEnabled(True)
         return True
 
-    def _on_scan_cancelled(self) -> None:
-        if self._finish_scan():
-            self.status_label.setText("Scan cancelled.")
-
     def _on_scan_failed(self, error: BaseException) -> None:
-        if not self._finish_scan():
-            return
         if not isinstance(error, RecistAppError):  # a bug: the error boundary says so and logs the details
             self.status_label.setText("Nothing to import.")
             show_error("Could not scan the folder", error, self)
             return
         self.status_label.setText(f"Nothing to import: {error}")
 
-    def _on_scan_finished(self, result: ScanResult) -> None:
-        if not self._finish_scan():
-            return
+    def _on_scan_finished(self, result: object) -> None:
+        assert isinstance(result, ScanResult)
         self.show_result(result)
+
+    def _on_query_finished(self, studies: object) -> None:
+        assert isinstance(studies, tuple)
+        self.nodes.remember(self._server)
+        self.scan_result, self.plan = None, ()
+        linked = {link.series_uid for subject in self._store.subjects()
+                  for tp in self._store.timepoints(subject.subject_id) for link in tp.series}
+        ticked = show_studies(self.tree, studies, linked)
+        self.status_label.setText(f"{len(studies)} studies found: tick the series to retrieve, then "
+                                  "Retrieve ticked." if studies else "No study matches.")
+        self.retrieve_button.setEnabled(ticked > 0)
+
+    def _count_ticked(self) -> None:
+        if self.scan_result is None and self._server:
+            self.retrieve_button.setEnabled(bool(ticked_series(self.tree)))
 
     # -- review and import ------------------------------------------------------------------------
     def show_result(self, result: ScanResult) -> None:
@@ -257,9 +318,6 @@ class OpenFolderDialog(QtWidgets.QDialog):
         self.scan_result = result
         self.plan = plan_patient_import(self._store, result, self._server, add_subjects_at=self.new_subject_site()) \
             if self._server else plan_import(self._store, result, add_subjects_at=self.new_subject_site())
-        if self._server and self._server not in self.nodes:  # remembered for next time
-            self.nodes.append(self._server)
-            QtCore.QSettings().setValue(PACS_NODES_KEY, self.nodes)
         actions = {item.series.series_uid: item for item in self.plan}
         self.tree.clear()
         warning = self.style().standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MessageBoxWarning)

@@ -41,10 +41,6 @@ class PacsClient(Protocol):
     def store(self, path: Path) -> None: ...
 
 
-#: The series a patient import retrieves ("" when the server does not give the modality).
-READABLE_MODALITIES = frozenset({"CT", ""})
-
-
 def client_of(address: str, calling_aet: str | None = None) -> PacsClient:
     """The client of the server at ``address``: DICOMweb, or DIMSE calling as ``calling_aet`` (default:
     ``RECIST_CALLING_AET``, else :data:`~recist_app.imaging.sources.dimse.DEFAULT_CALLING_AET`), retrieving
@@ -73,17 +69,6 @@ def series_folder(address: str, series_uid: str, *, calling_aet: str | None = No
                             f"instances of series {series_uid}: retrieve it again.")
 
     return cached_series(client.server.url, series_uid, fetch)
-
-
-def patient_folders(address: str, patient_id: str, *, calling_aet: str | None = None) -> list[Path]:
-    """The cached folders of the patient's image series on the server (retrieved where not cached yet): CT,
-    or a series whose modality the server does not say; never the reports (SR) or segmentations stored there."""
-    client = client_of(address, calling_aet)
-    studies = client.studies(StudyQuery(patient_id=patient_id))
-    if not studies:
-        raise PacsError(f"The server {client.server.url} has no study of patient {patient_id!r}.")
-    return [series_folder(address, hit.series_uid, calling_aet=calling_aet)[0]
-            for study in studies for hit in study.series if hit.modality in READABLE_MODALITIES]
 
 
 def local_folder(path: str, series_uid: str, *, retrieve: bool = True) -> Path:

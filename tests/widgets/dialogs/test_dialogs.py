@@ -18,6 +18,7 @@ from tests.widgets.reading_support import Demo
 from widgets.dialogs.export import ExportDialog
 from widgets.dialogs.login import LoginDialog
 from widgets.dialogs.open_folder import OpenFolderDialog
+from widgets.dialogs.pacs_query import NO_DATE, SERIES_ROLE, PacsNodes, ticked_series
 from widgets.dialogs.sign import ReopenDialog, SignDialog
 from widgets.workers import TaskRunner
 
@@ -142,7 +143,8 @@ def test_open_folder_scan_can_be_cancelled(app: QtWidgets.QApplication, qtbot: Q
     dialog.show()
     task = dialog.start_scan(str(demo.images.folder))
     dialog.cancel_button.click()
-    assert dialog.status_label.text() == "Scan cancelled." and not dialog.busy.isVisible()
+    assert dialog.status_label.text() == f"Cancelled: Scanning {demo.images.folder.name}."
+    assert not dialog.busy.isVisible()
     qtbot.waitUntil(lambda: task.done, timeout=15_000)
     assert dialog.scan_result is None and dialog.tree.topLevelItemCount() == 0
 
@@ -162,25 +164,41 @@ def test_a_wrong_password_keeps_the_sign_dialog_open(app: QtWidgets.QApplication
     assert dialog.result() == QtWidgets.QDialog.DialogCode.Accepted and tried == ["dmeo", "demo"]
 
 
-def test_open_dialog_imports_a_patient_from_a_pacs(app: QtWidgets.QApplication, qtbot: QtBot, store: TrialStore,
-                                                   orthanc: Orthanc, tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """Issue 15: a PACS address and a Patient ID in the Open dialog; Test asks for an echo; the import links the
-    series to the server; the address is offered next time."""
-    monkeypatch.setenv("RECIST_SERIES_CACHE", str(tmp_path / "cache"))
+def test_open_dialog_queries_a_pacs_and_imports_the_ticked_series(app: QtWidgets.QApplication, qtbot: QtBot,
+                                                                   store: TrialStore, orthanc: Orthanc, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15: a PACS address turns Scan into Query (Patient ID, study dates, modality); the answer lists
+    the series, nothing retrieved; Retrieve ticked brings the ticked ones and shows the plan; Import links
+    them to the server. An address that answers is remembered, and can be forgotten."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("RECIST_SERIES_CACHE", str(cache))
     runner = TaskRunner()
     dialog = OpenFolderDialog(store, runner, "Demo Reader")
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.path_edit.setText(orthanc.dimse)
-    assert dialog.patient_edit.isVisible() and dialog.echo_button.isVisible()
-    assert dialog.start_scan(orthanc.dimse) is None and "Give the Patient ID" in dialog.status_label.text()
+    assert dialog.query_fields.isVisible() and dialog.echo_button.isVisible() and not dialog.browse_button.isVisible()
+    assert dialog.scan_button.text() == "Query"
+    assert dialog.start_scan(orthanc.dimse) is None and "Give a Patient ID, or a range of study dates" in \
+        dialog.status_label.text()
     dialog.test_server()
     qtbot.waitUntil(lambda: "answers (" in dialog.status_label.text(), timeout=15_000)
-    dialog.patient_edit.setText("Lung_Dx-A0002")
+    assert dialog.nodes.addresses == [orthanc.dimse]  # remembered once it answered
+    fields = dialog.query_fields
+    fields.patient_edit.setText("Lung_Dx-*")
+    fields.since_edit.setDate(QtCore.QDate(2007, 4, 10))
+    qtbot.mouseClick(dialog.scan_button, QtCore.Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.retrieve_button.isEnabled(), timeout=30_000)
+    assert study_rows(dialog.tree) == ["Patient Lung_Dx-A0002 · study 2007-04-25"]
+    (hit,) = ticked_series(dialog.tree)
+    assert hit.modality == "CT" and hit.instances == 30 and not cache.exists()  # listed, not retrieved
+    row = dialog.tree.topLevelItem(0).child(0)
+    row.setCheckState(0, QtCore.Qt.CheckState.Unchecked)
+    assert not dialog.retrieve_button.isEnabled()
+    row.setCheckState(0, QtCore.Qt.CheckState.Checked)
     dialog.add_subjects.setChecked(True)
     dialog.site_box.setEditText("TCIA")
-    qtbot.mouseClick(dialog.scan_button, QtCore.Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.retrieve_button, QtCore.Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.scan_result is not None, timeout=30_000)
     rows = series_rows(dialog.tree)
     assert rows["Patient Lung_Dx-A0002"].text(3) == ("attach to a new time point as BASELINE (day 0), new subject at "
@@ -189,8 +207,25 @@ def test_open_dialog_imports_a_patient_from_a_pacs(app: QtWidgets.QApplication, 
         qtbot.mouseClick(dialog.import_button, QtCore.Qt.MouseButton.LeftButton)
     assert imported.args == [1]
     assert [link.path for tp in store.timepoints("Lung_Dx-A0002") for link in tp.series] == [orthanc.dimse]
+    fields.since_edit.setDate(NO_DATE)  # "any"
+    dialog.start_scan(orthanc.dimse)
+    qtbot.waitUntil(lambda: dialog.tree.topLevelItemCount() == 2, timeout=30_000)
+    assert study_rows(dialog.tree) == ["Patient Lung_Dx-A0001 · study 2007-04-04",
+                                       "Patient Lung_Dx-A0002 · study 2007-04-25"]
+    imported_row = dialog.tree.topLevelItem(1).child(0)
+    assert imported_row.text(3) == "already in the trial"
+    assert not imported_row.flags() & QtCore.Qt.ItemFlag.ItemIsEnabled
+    first = dialog.tree.topLevelItem(0)
+    assert ticked_series(dialog.tree) == [first.child(i).data(0, SERIES_ROLE) for i in range(first.childCount())]
     again = OpenFolderDialog(store, runner, "Demo Reader")
     qtbot.addWidget(again)
-    assert again.nodes == [orthanc.dimse]  # remembered
+    again.path_edit.setText(orthanc.dimse)
+    assert again.nodes.addresses == [orthanc.dimse]
+    again.forget_button.click()
+    assert again.status_label.text() == f"{orthanc.dimse} forgotten." and PacsNodes().addresses == []
     dialog.path_edit.setText(str(tmp_path))
-    assert not dialog.patient_edit.isVisible()  # a folder needs no Patient ID
+    assert not dialog.query_fields.isVisible() and dialog.scan_button.text() == "Scan"  # a folder needs no query
+
+
+def study_rows(tree: QtWidgets.QTreeWidget) -> list[str]:
+    return [tree.topLevelItem(index).text(0) for index in range(tree.topLevelItemCount())]
