@@ -8,6 +8,7 @@ CI a test that needs it skips with the reason when they are absent; with ``CI=tr
 from __future__ import annotations
 
 import base64
+import io
 import json
 import shutil
 import socket
@@ -86,6 +87,25 @@ class Orthanc:
         """Store DICOM files in the server."""
         for path in paths:
             self.call("POST", "/instances", path.read_bytes())
+
+    def upload_as_study(self, paths: list[Path], patient_id: str, study_date: str) -> str:
+        """Store copies of ``paths`` (one series) as a study of ``patient_id`` on ``study_date`` (YYYYMMDD), with
+        UIDs derived from both (storing it twice stores nothing new); return the new Series Instance UID."""
+        import pydicom
+        from pydicom.uid import generate_uid
+
+        def uid(*parts: str) -> str:
+            return str(generate_uid(entropy_srcs=[patient_id, study_date, *parts]))
+
+        for path in paths:
+            dataset = pydicom.dcmread(path)
+            dataset.PatientID, dataset.StudyDate, dataset.SeriesDate = patient_id, study_date, study_date
+            dataset.StudyInstanceUID, dataset.SeriesInstanceUID = uid("study"), uid("series")
+            dataset.SOPInstanceUID = dataset.file_meta.MediaStorageSOPInstanceUID = uid(str(dataset.SOPInstanceUID))
+            buffer = io.BytesIO()
+            dataset.save_as(buffer)
+            self.call("POST", "/instances", buffer.getvalue())
+        return uid("series")
 
     def delete_series(self, series_uid: str) -> None:
         """Delete a series, as a PACS administrator would between a query and a load."""

@@ -27,6 +27,7 @@ import contextlib
 from PySide6 import QtCore, QtWidgets
 
 from recist_app.evaluation.trial_profile import SeriesPreference, trial_series_preference
+from recist_app.imaging.sources.query import StudyHit
 from recist_app.imaging.volume import CtVolume
 from recist_app.model.caliper import (
     CaliperRecord,
@@ -39,6 +40,7 @@ from recist_app.model.caliper import (
 from recist_app.model.records import Reader, ReadSnapshot, SeriesLink, Timepoint
 from recist_app.read import ReadChanged
 from recist_app.store import Login, TrialStore
+from recist_app.store.dicom_import import study_date
 from widgets.dialogs.login import role_name
 from widgets.error_display import show_error, show_errors
 from widgets.panels.lesion_panel import LesionPanel
@@ -117,6 +119,7 @@ class ReadingController(QtCore.QObject):
         self.browser.timepoint_selected.connect(self.show_timepoint)
         self.browser.series_selected.connect(self.choose_series)
         self.loader.examined.connect(self.browser.set_findings)
+        self.loader.studies_found.connect(self._on_studies_found)
         self.lock_bar = LockBar()
         self.stack = QtWidgets.QStackedWidget()
         self.central = QtWidgets.QWidget()
@@ -278,8 +281,20 @@ class ReadingController(QtCore.QObject):
         snapshot = self.bridge.snapshot
         assert snapshot is not None
         self.browser.set_timepoints(subject_id, snapshot.timepoints, navigation.signed_timepoints(snapshot))
-        self.loader.prefetch([link for tp in snapshot.timepoints for link in tp.series])
+        self.loader.prefetch(snapshot.timepoints)
+        if self.store is not None and self.store.may_import_images(self.reader):  # never dates to a blinded reader
+            self.loader.look_for_studies(subject_id, [link for tp in snapshot.timepoints for link in tp.series])
         return True
+
+    def _on_studies_found(self, subject_id: str, found: list[tuple[str, StudyHit]]) -> None:
+        """Say which of the open subject's studies on the PACS the trial has not imported yet."""
+        if subject_id != self.subject_id or not found:
+            return
+        days = [study_date(study.study_date) for _server, study in found]
+        dates = ", ".join(day.isoformat() if day else "no date" for day in days)
+        servers = " and ".join(sorted({server for server, _study in found}))
+        self.say(f"{servers} holds {len(found)} more {'study' if len(found) == 1 else 'studies'} of {subject_id} "
+                 f"({dates}) not in the trial: import with File > Open folder or PACS.", 0)
 
     def open_subject_at_latest(self, subject_id: str) -> None:
         """A click on a subject: open its read at its latest time point (in the reader's order); a subject

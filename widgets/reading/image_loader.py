@@ -6,10 +6,14 @@ shows the first decoded slice as a one-slice preview, then the whole volume
 (:func:`widgets.workers.series_load_task`). The last few volumes stay in memory, so going back to
 a time point is immediate. :meth:`examine` checks every series of the trial in the background so
 that the trial browser can show findings (gantry tilt, missing slices …) before anything is opened.
+For a subject read from a PACS, :meth:`prefetch` retrieves its time points (latest, previous and
+baseline first) and :meth:`look_for_studies` asks the server for the patient's studies the trial has
+not imported yet.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 
 from PySide6 import QtCore
@@ -19,7 +23,8 @@ from recist_app.imaging.scan import SeriesSummary
 from recist_app.imaging.sources.servers import is_server_address
 from recist_app.imaging.volume import CtVolume
 from recist_app.model.records import SeriesLink, Timepoint
-from widgets.workers import Task, TaskRunner, examine_all_task, series_load_task
+from recist_app.pacs.patient_import import studies_not_in_trial
+from widgets.workers import Progress, Task, TaskRunner, examine_all_task, series_load_task
 
 #: Volumes kept in memory (a 512² × 300 CT is 150 MB of int16).
 CACHE_SIZE = 4
@@ -41,11 +46,14 @@ class ImageLoader(QtCore.QObject):
     examined(SeriesOption)
         What a reader chooses a series by (number, kernel, thickness, size, orientation, findings, usable),
         from its headers.
+    studies_found(str subject_id, list)
+        ``(server, StudyHit)`` of the subject's studies on a PACS that the trial has not imported (may be empty).
     """
 
     loaded = QtCore.Signal(str, str, object, bool)
     failed = QtCore.Signal(str, str, object)
     examined = QtCore.Signal(object)
+    studies_found = QtCore.Signal(str, list)
 
     def __init__(self, runner: TaskRunner, parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
@@ -103,14 +111,33 @@ class ImageLoader(QtCore.QObject):
         self._examine = self._examine_task(links, retrieve=False, title="Checking series")
         return self._examine
 
-    def prefetch(self, links: list[SeriesLink]) -> Task | None:
+    def prefetch(self, timepoints: tuple[Timepoint, ...]) -> Task | None:
         """Retrieve into the cache and examine, in the background, the series of the subject just opened that
-        are on a PACS (baseline, nadir and previous time points among them), so that they open at once."""
+        are on a PACS, so that they open at once: the latest time point first (a read opens there), then the
+        previous and the baseline (its comparisons), then the others by date."""
         if self._prefetch is not None and not self._prefetch.done:
             self._prefetch.cancel()
-        on_server = [link for link in links if is_server_address(link.path)]
+        ordered = [timepoints[i] for i in dict.fromkeys((-1, -2, 0, *range(len(timepoints))))
+                   if -len(timepoints) <= i < len(timepoints)]
+        on_server = [link for tp in dict.fromkeys(ordered) for link in tp.series if is_server_address(link.path)]
         self._prefetch = self._examine_task(on_server, retrieve=True, title="Fetching the subject's images")
         return self._prefetch
+
+    def look_for_studies(self, subject_id: str, links: list[SeriesLink]) -> Task | None:
+        """Ask each PACS the subject's series come from for the patient's studies (Patient ID = subject ID)
+        whose image series are not in ``links``; :attr:`studies_found` reports them."""
+        servers = sorted({link.path for link in links if is_server_address(link.path)})
+        if not servers:
+            return None
+        linked = {link.series_uid for link in links}
+
+        def run(_progress: Progress, _cancel: threading.Event) -> list[tuple[str, object]]:
+            return [(server, study) for server in servers for study in studies_not_in_trial(server, subject_id, linked)]
+
+        task = Task(run, f"Looking for other studies of {subject_id}")
+        task.signals.finished.connect(lambda found: self.studies_found.emit(subject_id, found))
+        self._runner.start(task)
+        return task
 
     def _examine_task(self, links: list[SeriesLink], *, retrieve: bool, title: str) -> Task | None:
         wanted = [(link.path, link.series_uid) for link in links if link.series_uid not in self.catalog and link.path]

@@ -11,8 +11,12 @@ from PySide6 import QtWidgets
 from pytestqt.qtbot import QtBot
 
 from recist_app.cli import main
+from recist_app.imaging.sources.query import SeriesHit
+from recist_app.imaging.sources.retrieve import client_of
 from recist_app.model.records import ReaderRole, SeriesLink
+from recist_app.pacs.patient_import import plan_patient_import, scan_series, studies_not_in_trial
 from recist_app.store import TrialStore
+from recist_app.store.dicom_import import apply_import
 from tests.orthanc import Orthanc
 from tests.widgets.reading_support import check_shot, open_window
 from widgets.app import open_as
@@ -59,3 +63,39 @@ def test_a_patient_imported_from_the_pacs_is_read_from_it(app: QtWidgets.QApplic
 def series_of(db: Path, patient: str) -> list[SeriesLink]:
     with TrialStore.open(db) as store:
         return [link for tp in store.timepoints(patient) for link in tp.series]
+
+
+def test_opening_a_subject_says_which_of_its_studies_on_the_pacs_are_not_in_the_trial(
+        app: QtWidgets.QApplication, qtbot: QtBot, orthanc: Orthanc, shared_dir: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15, priors: the server holds a baseline (imported) and a follow-up (not imported) of the patient;
+    opening the subject asks the server and names the follow-up's date. A study holding an imported series
+    is never counted."""
+    monkeypatch.setenv("RECIST_SERIES_CACHE", str(tmp_path / "cache"))
+    patient = "PRIORS-1"
+    scans = sorted((shared_dir / "data" / "ct" / "lung_pet_ct_dx" / PATIENTS[1]).rglob("*.dcm"))
+    baseline = orthanc.upload_as_study(scans, patient, "20070425")
+    follow_up = orthanc.upload_as_study(scans, patient, "20070620")
+    assert [study.study_date for study in studies_not_in_trial(orthanc.dicomweb, patient, {baseline})] == ["20070620"]
+    assert studies_not_in_trial(orthanc.dicomweb, patient, {baseline, follow_up}) == ()
+    db = tmp_path / "priors.sqlite"
+    with TrialStore.create(db, code="PRIORS") as store:
+        store.add_reader("Dr Site", ReaderRole.SITE_RADIOLOGIST, "site password")
+        plan = plan_patient_import(store, scan_series(orthanc.dicomweb, [store_hit(orthanc, baseline)]),
+                                   orthanc.dicomweb, add_subjects_at="FR01")
+        assert apply_import(store, plan, "test") == 1
+    window = open_window(qtbot, db)
+    try:
+        assert open_as(window, "Dr Site", "site password")
+        window.reading.open_subject(patient)
+        qtbot.waitUntil(lambda: "not in the trial" in window.statusBar().currentMessage(), timeout=LOAD_TIMEOUT_MS)
+        assert window.statusBar().currentMessage() == (
+            f"{orthanc.dicomweb} holds 1 more study of {patient} (2007-06-20) not in the trial: import with "
+            "File > Open folder or PACS.")
+    finally:
+        window.quit_anyway()
+        window.store.close()
+
+
+def store_hit(orthanc: Orthanc, series_uid: str) -> SeriesHit:
+    return client_of(orthanc.dicomweb).find_series(series_uid)
