@@ -4,6 +4,7 @@
     python main.py pacs query SERVER [--patient ID] [--study UID] [--since DATE] [--until DATE] [--modality CT]
                               [--calling-aet AET] [--json]
     python main.py pacs send SERVER [--subject ID] [--calling-aet AET] [--db DB | --trial CODE]
+    python main.py pacs login SERVER (--username NAME | --token)
 
 SERVER is a DICOMweb root (``http://host:port/dicom-web``: QIDO-RS) or a DIMSE node
 (``dimse://AET@host:port``: C-ECHO, C-FIND, called as AET, calling as ``--calling-aet``, default
@@ -13,7 +14,9 @@ RECIST). ``query`` prints each study with its series (``--since``/``--until``: s
 "modality", "description", "number", "instances"}]}]``. ``send`` stores the DICOM SR of every
 signed time point of every read (of ``--subject``) in its source study, with the source patient
 identity (``recist_app.pacs.send``): one line per report, sent or already on the server; a report
-that cannot be made is listed with why and the others are still sent.
+that cannot be made is listed with why and the others are still sent. ``login`` asks for the password
+of NAME (or the token) at a prompt that does not echo it, files it in the system keyring and points
+the credentials file there (``recist_app.imaging.sources.credentials``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from datetime import date
 from typing import Any, TextIO
 
 from recist_app.cli.store_options import add_db_options, open_store
+from recist_app.imaging.errors import PacsError
 from recist_app.imaging.sources.dimse import DEFAULT_CALLING_AET
 from recist_app.imaging.sources.query import StudyQuery
 from recist_app.imaging.sources.retrieve import client_of
@@ -73,6 +77,12 @@ def add_parser(subparsers: Any) -> None:
     add_calling_aet(send)
     add_db_options(send)
     send.set_defaults(handler=run_send)
+    login = actions.add_parser("login", help="keep a DICOMweb server's password or token in the system keyring")
+    login.add_argument("server", metavar="SERVER", help="http(s)://host:port/dicom-web")
+    who = login.add_mutually_exclusive_group(required=True)
+    who.add_argument("--username", help="the user name (HTTP basic); its password is asked for")
+    who.add_argument("--token", action="store_true", help="a bearer token, asked for")
+    login.set_defaults(handler=run_login)
 
 
 def run_echo(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -123,4 +133,24 @@ def run_send(args: argparse.Namespace, out: TextIO | None = None) -> int:
     counts = Counter(report.outcome.split(":")[0] for report in reports)
     stream.write(f"{counts['sent']} report(s) sent, {counts['already on the server']} already on the server, "
                  f"{counts['not sent']} not sent.\n")
+    return 0
+
+
+def run_login(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Ask for the secret (not echoed), keep it in the keyring, say where the credentials file points."""
+    import getpass
+
+    from recist_app.imaging.sources.credentials import store_in_keyring
+    from recist_app.imaging.sources.servers import DicomWebServer, parse_server
+
+    stream = out if out is not None else sys.stdout
+    server = parse_server(args.server)
+    if not isinstance(server, DicomWebServer):
+        raise PacsError(f"{server.url}: a DIMSE node has no password (its AE titles are its access control).")
+    what = "token" if args.token else f"password of {args.username}"
+    secret = getpass.getpass(f"The {what} at {server.url}: ")
+    if not secret:
+        raise PacsError(f"No {what} given: nothing stored.")
+    path = store_in_keyring(server.url, "" if args.token else args.username, secret)
+    stream.write(f"The {what} at {server.url} is in the system keyring; {path} points there.\n")
     return 0
