@@ -196,9 +196,10 @@ def series_load_task(path: str, series_uid: str, title: str, summary: SeriesSumm
             if preview is not None:
                 task.signals.first_slice_ready.emit(preview)
             return loader.run()
-        except DicomError:
-            forget_series(path, series_uid)  # a corrupt copy from a PACS is fetched again next time
-            raise
+        except DicomError as exc:
+            if not is_server_address(path):
+                raise
+            raise forget_series(path, series_uid, exc) from exc  # the PACS's copy is fetched again next time
 
     task = Task(load, title)
     holder["task"] = task

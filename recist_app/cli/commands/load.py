@@ -69,10 +69,10 @@ def run(args: argparse.Namespace) -> int:
         paths = [series_folder(server, series_uid, calling_aet=args.calling_aet)[0]]
     try:
         volume = load_series_from_paths(paths, series_uid)
-    except DicomError:
-        if server and series_uid:
-            forget_series(server, series_uid)  # fetched again next time, as the PACS holds it then
-        raise
+    except DicomError as exc:
+        if not (server and series_uid):
+            raise
+        raise forget_series(server, series_uid, exc) from exc  # fetched again next time, as the PACS holds it then
     summary = describe(volume, time.perf_counter() - start)
     if getattr(args, "json", False):
         print(json.dumps(summary, indent=2))

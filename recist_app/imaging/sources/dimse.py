@@ -38,14 +38,31 @@ DEFAULT_CALLING_AET = "RECIST"
 DEFAULT_TIMEOUT_S = 30.0
 #: The storage classes a CT series arrives in (PS3.4 B.5): CT, Enhanced CT, Legacy Converted Enhanced CT.
 CT_STORAGE = ("1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.5.1.4.1.1.2.1", "1.2.840.10008.5.1.4.1.1.2.2")
-TRANSFER_SYNTAXES = [*UncompressedTransferSyntaxes, *JPEGTransferSyntaxes, *JPEGLSTransferSyntaxes,
-                     *JPEG2000TransferSyntaxes, *RLETransferSyntaxes]
+#: The presentation contexts offered per storage class: the uncompressed syntaxes together, then each compressed
+#: one alone, so that the server sends every image as it stores it (one context carries one syntax: offering all
+#: in one context would make the server convert every image to the syntax it picks, and fail on a corrupt one).
+TRANSFER_SYNTAX_CONTEXTS = [list(UncompressedTransferSyntaxes)] + [
+    [syntax] for syntax in (*JPEGTransferSyntaxes, *JPEGLSTransferSyntaxes, *JPEG2000TransferSyntaxes,
+                            *RLETransferSyntaxes)]
 PENDING = (0xFF00, 0xFF01)
 #: SOP classes by UID (PS3.4 A.4 Verification; C.6.2.1 Study Root Query/Retrieve FIND and GET).
 VERIFICATION, STUDY_ROOT_FIND, STUDY_ROOT_MOVE, STUDY_ROOT_GET = "1.2.840.10008.1.1", \
     "1.2.840.10008.5.1.4.1.2.2.1", "1.2.840.10008.5.1.4.1.2.2.2", "1.2.840.10008.5.1.4.1.2.2.3"
 #: What the workstation stores (PS3.4 B.5): its Comprehensive 3D SR measurement reports.
 COMPREHENSIVE_3D_SR = "1.2.840.10008.5.1.4.1.1.88.34"
+
+
+def status_meaning(status: int | None) -> str:
+    """What a failed retrieval's final status says (PS3.4 C.4.2.1.5 and C.4.3.1.4), for the message."""
+    if status is None:
+        return ""
+    if 0xC000 <= status <= 0xCFFF:
+        return ": the server could not process it (it may hold a corrupt image); ask its administrator"
+    meanings = {0xA701: "the server is out of resources", 0xA702: "the server is out of resources",
+                0xA801: "the server does not know this workstation as a destination (its AE title and port)",
+                0xA900: "the server found no such series", 0xB000: "some images failed on the server's side",
+                0xFE00: "the retrieval was cancelled"}
+    return f": {meanings[status]}" if status in meanings else ""
 
 
 class DimseClient:
@@ -75,7 +92,8 @@ class DimseClient:
         handlers: list[Any] = []
         if store_to is not None:
             for storage in CT_STORAGE:
-                ae.add_requested_context(storage, TRANSFER_SYNTAXES)
+                for syntaxes in TRANSFER_SYNTAX_CONTEXTS:
+                    ae.add_requested_context(storage, syntaxes)
                 roles.append(build_role(storage, scp_role=True))
             handlers.append((evt.EVT_C_STORE, store_to))
         node = f"{self.server.url} (calling AE title {self.calling_aet})"
@@ -202,7 +220,7 @@ class DimseClient:
             raise PacsError(f"The {'C-MOVE' if self.move_port else 'C-GET'} of series {series_uid} from "
                             f"{self.server.url} ended with "
                             f"{f'status 0x{final:04X}' if final is not None else 'the association broken'} after "
-                            f"{received[0]} instance(s).")
+                            f"{received[0]} instance(s){status_meaning(final)}.")
         return received[0]
 
     def instances(self, study_uid: str, series_uid: str) -> list[tuple[str, int | None]]:
@@ -239,7 +257,7 @@ class DimseClient:
         assert self.move_port is not None
         scp = AE(ae_title=self.calling_aet)
         for storage in CT_STORAGE:
-            scp.add_supported_context(storage, TRANSFER_SYNTAXES)
+            scp.add_supported_context(storage, [syntax for group in TRANSFER_SYNTAX_CONTEXTS for syntax in group])
         try:
             server = scp.start_server(("", self.move_port), block=False, evt_handlers=[(evt.EVT_C_STORE, store)])
             assert server is not None  # not blocking: the server thread

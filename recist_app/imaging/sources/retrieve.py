@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from recist_app.imaging.errors import PacsError
+import pydicom
+
+from recist_app.imaging.errors import DicomError, PacsError
 from recist_app.imaging.sources.cache import cached_series, series_entry
 from recist_app.imaging.sources.dicomweb import DicomWebClient
 from recist_app.imaging.sources.dimse import DEFAULT_CALLING_AET, DimseClient
@@ -89,8 +92,24 @@ def is_cached(address: str, series_uid: str) -> bool:
 
 
 
-def forget_series(address: str, series_uid: str) -> None:
-    """Drop the cached copy of a series that would not load (a corrupt frame): the next open fetches it again,
-    as the PACS holds it then."""
-    if is_server_address(address):
-        shutil.rmtree(series_entry(parse_server(address).url, series_uid), ignore_errors=True)
+def forget_series(address: str, series_uid: str, error: DicomError) -> DicomError:
+    """The ``error`` a series of the PACS at ``address`` would not load with (a corrupt frame), in the PACS's
+    terms: the cached file named as the image it holds (Instance Number, SOP Instance UID) on the server, the
+    remedy the server's. That cached copy is dropped, so that the next open fetches the series again as the
+    PACS holds it then."""
+    folder = series_entry(parse_server(address).url, series_uid)
+
+    def image(match: re.Match[str]) -> str:
+        try:
+            header = pydicom.dcmread(match[0], stop_before_pixels=True,
+                                     specific_tags=["SOPInstanceUID", "InstanceNumber"])
+            return (f"image {header.get('InstanceNumber', '?')} (SOP Instance UID {header.SOPInstanceUID}) of series "
+                    f"{series_uid} on {address}")
+        except (OSError, AttributeError, pydicom.errors.InvalidDicomError):
+            return f"an image of series {series_uid} on {address}"
+
+    text = re.sub(re.escape(str(folder)) + r"/[^\s:]+", image, str(error))
+    text = text.replace("export the series again from its source", "the PACS holds it so: ask its administrator to "
+                        "store the series again")
+    shutil.rmtree(folder, ignore_errors=True)
+    return DicomError(text[:1].upper() + text[1:])

@@ -299,8 +299,11 @@ def test_a_patient_imported_from_the_server_is_read_from_it(orthanc: Orthanc, lu
     assert not gone.usable and "Cannot reach" in gone.reason  # listed as not usable, with why; nothing raised
 
 
-def test_a_corrupt_frame_on_the_server_is_a_clear_error(orthanc: Orthanc, tmp_path: Path,
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_corrupt_frame_on_the_server_is_a_clear_error(orthanc: Orthanc, tmp_path: Path, protocol: str,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """As stored over both protocols (the server does not convert it, and so does not fail on it): the message
+    names the image on the server, not the cache file."""
     from recist_app.demo.phantom import PhantomSpec, write_series
 
     folder = tmp_path / "corrupt"
@@ -312,7 +315,11 @@ def test_a_corrupt_frame_on_the_server_is_a_clear_error(orthanc: Orthanc, tmp_pa
     data[-200:-10] = bytes(190)  # the codestream's end overwritten: the file stays DICOM, its frame does not decode
     broken.write_bytes(bytes(data))
     orthanc.upload(sorted(folder.glob("*.dcm")))
-    status, out, err = run(capsys, "load", orthanc.dicomweb, "--series", truth.series_instance_uid)
+    header = pydicom.dcmread(broken, stop_before_pixels=True)
+    server = orthanc.address(protocol)
+    status, out, err = run(capsys, "load", server, "--series", truth.series_instance_uid)
     assert (status, out) == (2, "") and err.startswith("error: ") and err.count("\n") == 1, err
-    assert "is cut short" in err and "The file is corrupt" in err  # as stored: the server did not transcode it
-    assert not is_cached(orthanc.dicomweb, truth.series_instance_uid)  # fetched again once the PACS holds it whole
+    assert err.startswith(f"error: Image {header.InstanceNumber} (SOP Instance UID {header.SOPInstanceUID}) of series "
+                          f"{truth.series_instance_uid} on {server}: the JPEG codestream")
+    assert "is cut short" in err and "ask its administrator to store the series again" in err
+    assert not is_cached(server, truth.series_instance_uid)  # fetched again once the PACS holds it whole
