@@ -107,6 +107,21 @@ class Orthanc:
             self.call("POST", "/instances", buffer.getvalue())
         return uid("series")
 
+    def upload_corrupt_series(self, folder: Path, patient_id: str) -> tuple[str, Path]:
+        """Store a 6-image JPEG-lossless phantom series of ``patient_id`` whose 4th image does not decode (the end
+        of its codestream overwritten: the file stays DICOM); return its Series Instance UID and that file."""
+        from recist_app.demo.phantom import PhantomSpec, write_series
+
+        spec = PhantomSpec.chest(slices=6, rows=64, columns=64, patient_id=patient_id, study_date="20240902",
+                                 transfer_syntax="1.2.840.10008.1.2.4.70")
+        truth = write_series(spec, folder)
+        broken = folder / truth.file_names[3]
+        data = bytearray(broken.read_bytes())
+        data[-200:-10] = bytes(190)
+        broken.write_bytes(bytes(data))
+        self.upload(sorted(folder.glob("*.dcm")))
+        return truth.series_instance_uid, broken
+
     def delete_series(self, series_uid: str) -> None:
         """Delete a series, as a PACS administrator would between a query and a load."""
         found = self.call("POST", "/tools/lookup", series_uid.encode())

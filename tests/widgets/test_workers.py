@@ -9,11 +9,15 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pydicom
+import pytest
 from PySide6 import QtWidgets
 from pytestqt.qtbot import QtBot
 
-from recist_app.imaging.errors import NotDicomError
+from recist_app.imaging.errors import DicomError, NotDicomError
+from recist_app.imaging.sources.retrieve import is_cached
 from recist_app.model.records import SeriesLink, Timepoint
+from tests.orthanc import Orthanc
 from widgets.reading.image_loader import ImageLoader
 from widgets.workers import TaskRunner, examine_series
 
@@ -42,4 +46,27 @@ def test_a_moved_series_fails_its_load_with_the_visit_and_series(app: QtWidgets.
     assert (channel, tp_uid, type(error)) == ("current", "tp", NotDicomError)
     assert str(error).startswith('Series 3 "5mm" of Week 8 cannot be opened: its folder ')
     assert SERIES_UID not in str(error) and error.problem == "missing"
+    runner.wait()
+
+
+def test_a_corrupt_image_on_a_pacs_fails_its_load_naming_it_on_the_server(app: QtWidgets.QApplication, qtbot: QtBot,
+                                                                          orthanc: Orthanc, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15: the reader is told which image of the PACS is corrupt (not a cache file), and the cached copy
+    is dropped so that the next open fetches the series again."""
+    monkeypatch.setenv("RECIST_SERIES_CACHE", str(tmp_path / "cache"))
+    series_uid, broken = orthanc.upload_corrupt_series(tmp_path / "corrupt", "CORRUPT-GUI")
+    header = pydicom.dcmread(broken, stop_before_pixels=True)
+    link = SeriesLink(uid="link", timepoint_uid="tp", study_uid=str(header.StudyInstanceUID), series_uid=series_uid,
+                      path=orthanc.dicomweb, modality="CT", description="phantom", series_number=1)
+    tp = Timepoint(uid="tp", subject_uid="s", visit="Baseline", scan_date=date(2024, 9, 2), series=(link,))
+    runner = TaskRunner()
+    loader = ImageLoader(runner)
+    with qtbot.waitSignal(loader.failed, timeout=30_000) as failed:
+        loader.load("current", tp, link, "Loading Baseline")
+    error = failed.args[2]
+    assert isinstance(error, DicomError) and str(error).startswith(
+        f"Image {header.InstanceNumber} (SOP Instance UID {header.SOPInstanceUID}) of series {series_uid} on "
+        f"{orthanc.dicomweb}: the JPEG codestream")
+    assert not is_cached(orthanc.dicomweb, series_uid)
     runner.wait()

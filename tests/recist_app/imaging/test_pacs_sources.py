@@ -304,22 +304,12 @@ def test_a_corrupt_frame_on_the_server_is_a_clear_error(orthanc: Orthanc, tmp_pa
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     """As stored over both protocols (the server does not convert it, and so does not fail on it): the message
     names the image on the server, not the cache file."""
-    from recist_app.demo.phantom import PhantomSpec, write_series
-
-    folder = tmp_path / "corrupt"
-    spec = PhantomSpec.chest(slices=6, rows=64, columns=64, patient_id="CORRUPT-1", study_date="20240902",
-                             transfer_syntax="1.2.840.10008.1.2.4.70")  # JPEG lossless
-    truth = write_series(spec, folder)
-    broken = folder / truth.file_names[3]
-    data = bytearray(broken.read_bytes())
-    data[-200:-10] = bytes(190)  # the codestream's end overwritten: the file stays DICOM, its frame does not decode
-    broken.write_bytes(bytes(data))
-    orthanc.upload(sorted(folder.glob("*.dcm")))
+    series_uid, broken = orthanc.upload_corrupt_series(tmp_path / "corrupt", "CORRUPT-1")
     header = pydicom.dcmread(broken, stop_before_pixels=True)
     server = orthanc.address(protocol)
-    status, out, err = run(capsys, "load", server, "--series", truth.series_instance_uid)
+    status, out, err = run(capsys, "load", server, "--series", series_uid)
     assert (status, out) == (2, "") and err.startswith("error: ") and err.count("\n") == 1, err
     assert err.startswith(f"error: Image {header.InstanceNumber} (SOP Instance UID {header.SOPInstanceUID}) of series "
-                          f"{truth.series_instance_uid} on {server}: the JPEG codestream")
+                          f"{series_uid} on {server}: the JPEG codestream")
     assert "is cut short" in err and "ask its administrator to store the series again" in err
-    assert not is_cached(server, truth.series_instance_uid)  # fetched again once the PACS holds it whole
+    assert not is_cached(server, series_uid)  # fetched again once the PACS holds it whole
