@@ -10,7 +10,9 @@ here (only the GUI thread mutates the read).
 :func:`series_load_task` scans the series' folder (headers only), then loads it with
 :class:`~recist_app.imaging.load.SeriesLoad`: the first decoded slice arrives at once as a
 one-slice preview volume (``first_slice_ready``), the whole volume when done (VIEWER.md "Long
-work").
+work"). A series on a PACS not in the cache yet shows its middle image first, fetched alone, then
+is retrieved with its compressed images decoded as they arrive
+(:mod:`recist_app.imaging.sources.streaming`).
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ from PySide6 import QtCore, QtWidgets
 
 from recist_app.errors import Cancelled, RecistAppError
 from recist_app.imaging.errors import DicomError
-from recist_app.imaging.load import SeriesLoad
+from recist_app.imaging.load import Predecoded, SeriesLoad
 from recist_app.imaging.scan import ScanResult, SeriesSummary, find_series
 from recist_app.imaging.scan import examine_series as scan_examine_series
 from recist_app.imaging.sources.first_image import first_image
 from recist_app.imaging.sources.retrieve import forget_series, is_cached
 from recist_app.imaging.sources.servers import is_server_address
+from recist_app.imaging.sources.streaming import retrieve_decoding
 from recist_app.imaging.volume import CtVolume
 
 #: ``on_progress(done, total)`` as handed to the task's function.
@@ -181,17 +184,20 @@ def series_load_task(path: str, series_uid: str, title: str, summary: SeriesSumm
 
     def load(on_progress: Progress, cancel: threading.Event) -> CtVolume:
         task = holder["task"]
+        slices: Predecoded = {}
         if summary is None and is_server_address(path) and not is_cached(path, series_uid):
-            # A series on a PACS: its middle image alone first, while the whole series is retrieved (whatever
-            # fails here, the retrieval below says).
+            # A series on a PACS: its middle image alone first (whatever fails here, the retrieval below says),
+            # then the whole series, each compressed image decoded as it arrives; progress counts the images.
             with contextlib.suppress(RecistAppError):
                 task.signals.first_slice_ready.emit(first_image(path, series_uid))
+            slices = retrieve_decoding(path, series_uid, cancel=cancel,
+                                       on_file=lambda _file, done, total: on_progress(done, total or done))[1]
         found = summary or examine_series(path, series_uid, label)
         task.signals.examined.emit(found)
         if cancel.is_set():
             raise Cancelled("cancelled")
         try:
-            loader = SeriesLoad(found.files, on_progress=on_progress, cancel=cancel)
+            loader = SeriesLoad(found.files, on_progress=on_progress, cancel=cancel, predecoded=slices)
             preview = preview_volume(loader)
             if preview is not None:
                 task.signals.first_slice_ready.emit(preview)

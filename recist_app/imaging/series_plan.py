@@ -281,6 +281,24 @@ def decode_slice(frame: _Frame, out: np.ndarray) -> bool:
     return rescale.decode_into(layout, frame.index, frame.slope, frame.intercept, out)
 
 
+def decode_file(header: Header) -> list[tuple[str, int, np.ndarray, bool]]:
+    """Every frame of one file decoded into an int16 slice of its own, as :func:`decode_slice` would into the
+    volume: (SOP Instance UID, frame index, slice, clipped). For a load that decodes the images of a series as
+    they arrive, before the whole series can be checked and sorted (:class:`recist_app.imaging.load.SeriesLoad`
+    takes them as ``predecoded``).
+
+    Raises
+    ------
+    InvalidHeaderError, MissingGeometryError, MixedSeriesError, UnsupportedTransferSyntaxError, DicomError
+    """
+    path, ds, layout = header
+    decoded = []
+    for frame in _frames_of(path, ds, layout):
+        out = np.empty((layout.rows, layout.columns), dtype=np.int16)
+        decoded.append((frame.sop_uid, frame.index, out, decode_slice(frame, out)))
+    return decoded
+
+
 def _findings(frames: Sequence[_Frame], positions: np.ndarray, iop: tuple[float, ...],
               clipped: bool) -> list[Finding]:
     """GANTRY_TILT, UNEVEN_SPACING, MISSING_SLICES, VARYING_THICKNESS, UNCALIBRATED, HU_CLIPPED."""

@@ -6,8 +6,8 @@
 PATH is a folder (searched recursively) or files. With several series the ``--series`` one is
 loaded, else the one with the most slices. SERVER is a PACS: a DICOMweb root
 (``http://host:port/dicom-web``) or a DIMSE node (``dimse://AET@host:port``, C-GET); the series is
-retrieved into the user's cache folder (once) and loaded from there exactly as from a folder
-(``recist_app.imaging.sources``).
+retrieved into the user's cache folder (once), each image decoded as it arrives, and checked and sorted
+there exactly as a folder (``recist_app.imaging.sources.streaming``).
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from typing import Any
 from recist_app.cli.commands.pacs import add_calling_aet
 from recist_app.imaging.errors import DicomError, PacsError
 from recist_app.imaging.load import load_series_from_paths
-from recist_app.imaging.sources.retrieve import forget_series, series_folder
+from recist_app.imaging.sources.retrieve import forget_series
 from recist_app.imaging.sources.servers import is_server_address
+from recist_app.imaging.sources.streaming import load_from_server
 from recist_app.imaging.volume import CtVolume
 
 
@@ -61,18 +62,16 @@ def run(args: argparse.Namespace) -> int:
     """Load the selected series and print its summary (text or ``--json``)."""
     start = time.perf_counter()
     series_uid = getattr(args, "series", None)
-    paths = [Path(path) for path in args.paths]
     server = next((str(path) for path in args.paths if is_server_address(str(path))), "")
-    if server:
-        if len(args.paths) != 1 or not series_uid:
-            raise PacsError("Load from a PACS one series at a time: load SERVER --series UID.")
-        paths = [series_folder(server, series_uid, calling_aet=args.calling_aet)[0]]
-    try:
-        volume = load_series_from_paths(paths, series_uid)
-    except DicomError as exc:
-        if not (server and series_uid):
-            raise
-        raise forget_series(server, series_uid, exc) from exc  # fetched again next time, as the PACS holds it then
+    if not server:
+        volume = load_series_from_paths([Path(path) for path in args.paths], series_uid)
+    elif len(args.paths) != 1 or not series_uid:
+        raise PacsError("Load from a PACS one series at a time: load SERVER --series UID.")
+    else:
+        try:
+            volume = load_from_server(server, series_uid, calling_aet=args.calling_aet)
+        except DicomError as exc:  # the cached copy is dropped: fetched again next time, as the PACS holds it then
+            raise forget_series(server, series_uid, exc) from exc
     summary = describe(volume, time.perf_counter() - start)
     if getattr(args, "json", False):
         print(json.dumps(summary, indent=2))

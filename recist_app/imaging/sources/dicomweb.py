@@ -157,7 +157,7 @@ class DicomWebClient:
                          str(_value(item, DESCRIPTION) or ""), number, _integer(_value(item, INSTANCES)), study_uid)
 
     def retrieve_series(self, study_uid: str, series_uid: str, folder: Path, *,
-                        cancel: threading.Event | None = None, on_part: Callable[[int], None] | None = None) -> int:
+                        cancel: threading.Event | None = None, on_part: Callable[[Path], None] | None = None) -> int:
         """Write every instance of the series into ``folder`` (WADO-RS); return how many."""
         try:
             with self._get(f"/studies/{study_uid}/series/{series_uid}", AS_STORED) as response:

@@ -189,7 +189,7 @@ class DimseClient:
                          integer("NumberOfSeriesRelatedInstances"), str(item.get("StudyInstanceUID", "")))
 
     def retrieve_series(self, study_uid: str, series_uid: str, folder: Path, *,
-                        cancel: threading.Event | None = None, on_part: Callable[[int], None] | None = None) -> int:
+                        cancel: threading.Event | None = None, on_part: Callable[[Path], None] | None = None) -> int:
         """Write every instance of the series into ``folder`` (C-GET); return how many."""
         query = Dataset()
         query.QueryRetrieveLevel = "SERIES"
@@ -198,7 +198,7 @@ class DimseClient:
         return self._get(query, folder, cancel, on_part)
 
     def _get(self, query: Dataset, folder: Path, cancel: threading.Event | None,
-             on_part: Callable[[int], None] | None) -> int:
+             on_part: Callable[[Path], None] | None) -> int:
         """Retrieve ``query`` (C-GET, or C-MOVE to this workstation's storage SCP when it has a
         ``move_port``), writing each instance into ``folder``; how many arrived."""
         series_uid = query.SeriesInstanceUID
@@ -207,10 +207,11 @@ class DimseClient:
         def store(event: Any) -> int:
             if cancel is not None and cancel.is_set():
                 return 0xA700  # Refused: the C-GET stops
-            (folder / f"{received[0]:05d}.dcm").write_bytes(event.encoded_dataset())
+            path = folder / f"{received[0]:05d}.dcm"
+            path.write_bytes(event.encoded_dataset())
             received[0] += 1
             if on_part is not None:
-                on_part(received[0])
+                on_part(path)
             return 0x0000
 
         final = self._move(query, store) if self.move_port else self._c_get(query, store)

@@ -90,8 +90,9 @@ class _Stream:
 
 
 def write_parts(raw: Readable, boundary: str, folder: Path, *, cancel: threading.Event | None = None,
-                on_part: Callable[[int], None] | None = None) -> int:
-    """Write every part of the multipart body ``raw`` to ``folder`` as ``00000.dcm``, … and return how many.
+                on_part: Callable[[Path], None] | None = None) -> int:
+    """Write every part of the multipart body ``raw`` to ``folder`` as ``00000.dcm``, … and return how many;
+    ``on_part(file)`` once each file is whole.
 
     :class:`PacsError` when the body is cut short or malformed; :class:`LoadCancelled` when ``cancel`` is set.
     """
@@ -119,7 +120,7 @@ def write_parts(raw: Readable, boundary: str, folder: Path, *, cancel: threading
             raise PacsError(f"the server's answer ended after instance {count + 1} without its closing boundary")
         count += 1
         if on_part is not None:
-            on_part(count)
+            on_part(path)
 
 
 class _HeaderSink:

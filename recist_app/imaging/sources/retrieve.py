@@ -32,8 +32,8 @@ class PacsClient(Protocol):
 
     def find_series(self, series_uid: str) -> SeriesHit: ...
 
-    def retrieve_series(self, study_uid: str, series_uid: str, folder: Path, *,
-                        cancel: threading.Event | None = None, on_part: Callable[[int], None] | None = None) -> int: ...
+    def retrieve_series(self, study_uid: str, series_uid: str, folder: Path, *, cancel: threading.Event | None = None,
+                        on_part: Callable[[Path], None] | None = None) -> int: ...
 
     def instances(self, study_uid: str, series_uid: str) -> list[tuple[str, int | None]]: ...
 
@@ -58,13 +58,22 @@ def client_of(address: str, calling_aet: str | None = None) -> PacsClient:
 
 def series_folder(address: str, series_uid: str, *, calling_aet: str | None = None,
                   cancel: threading.Event | None = None,
-                  on_part: Callable[[int], None] | None = None) -> tuple[Path, bool]:
-    """The local folder holding series ``series_uid`` of the server at ``address``, and whether it was cached."""
+                  on_file: Callable[[Path, int, int], None] | None = None) -> tuple[Path, bool]:
+    """The local folder holding series ``series_uid`` of the server at ``address``, and whether it was cached;
+    a retrieval calls ``on_file(file, done, total)`` as each instance arrives whole (``total``: the instances
+    the server announced, 0 when it did not say)."""
     client = client_of(address, calling_aet)
 
     def fetch(folder: Path) -> None:
         hit = client.find_series(series_uid)
-        count = client.retrieve_series(hit.study_uid, series_uid, folder, cancel=cancel, on_part=on_part)
+        done = [0]
+
+        def arrived(path: Path) -> None:
+            done[0] += 1
+            if on_file is not None:
+                on_file(path, done[0], hit.instances or 0)
+
+        count = client.retrieve_series(hit.study_uid, series_uid, folder, cancel=cancel, on_part=arrived)
         if count == 0:
             raise PacsError(f"The server {client.server.url} returned no instance of series {series_uid}.")
         if hit.instances is not None and count != hit.instances:

@@ -13,12 +13,13 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pydicom
 import pytest
 
 from recist_app.cli import main
 from recist_app.imaging.errors import PacsError
-from recist_app.imaging.load import load_series_from_folder
+from recist_app.imaging.load import SeriesLoad, load_series_from_folder
 from recist_app.imaging.sources import cache
 from recist_app.imaging.sources.dicomweb import DicomWebClient
 from recist_app.imaging.sources.first_image import first_image
@@ -26,6 +27,7 @@ from recist_app.imaging.sources.multipart import write_parts
 from recist_app.imaging.sources.query import SeriesHit, StudyHit, StudyQuery
 from recist_app.imaging.sources.retrieve import is_cached, series_folder
 from recist_app.imaging.sources.servers import DicomWebServer, DimseServer, parse_server
+from recist_app.imaging.sources.streaming import load_from_server, retrieve_decoding
 from tests.orthanc import AET, Orthanc
 
 PATIENT = "Lung_Dx-A0002"
@@ -297,6 +299,43 @@ def test_a_patient_imported_from_the_server_is_read_from_it(orthanc: Orthanc, lu
     orthanc_down = server.replace(str(orthanc.http_port), "1").replace(str(orthanc.dicom_port), "1")
     (gone,) = catalog_links([dataclasses.replace(link, path=orthanc_down)])
     assert not gone.usable and "Cannot reach" in gone.reason  # listed as not usable, with why; nothing raised
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_compressed_images_are_decoded_as_they_arrive(orthanc: Orthanc, tmp_path: Path, protocol: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """JPEG lossless images are decoded while the series arrives; the load moves those slices into the volume
+    (none is decoded twice) and equals the folder load of the same files. An uncompressed series is left to
+    the folder load."""
+    from recist_app.demo.phantom import PhantomSpec, write_series
+    from recist_app.imaging.series_plan import decode_slice
+
+    monkeypatch.setenv("RECIST_SERIES_CACHE", str(tmp_path / "cache"))
+    spec = PhantomSpec.chest(slices=8, rows=64, columns=64, patient_id=f"STREAM-{protocol}", study_date="20240902",
+                             transfer_syntax="1.2.840.10008.1.2.4.70")
+    truth = write_series(spec, tmp_path / "jpeg")
+    orthanc.upload(sorted((tmp_path / "jpeg").glob("*.dcm")))
+    server = orthanc.address(protocol)
+    folder, slices = retrieve_decoding(server, truth.series_instance_uid)
+    ready = len(slices)
+    assert ready > 0  # those not started when the last image arrived are left to the load's own threads
+    decoded = []
+
+    def counting(frame: object, out: np.ndarray) -> bool:
+        decoded.append(frame)
+        return decode_slice(frame, out)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("recist_app.imaging.load.decode_slice", counting)
+    volume = SeriesLoad(sorted(folder.glob("*.dcm")), predecoded=slices).run()
+    assert slices == {} and len(decoded) == 8 - ready  # every slice moved into the volume, none decoded twice
+    monkeypatch.setattr("recist_app.imaging.load.decode_slice", decode_slice)
+    expected = load_series_from_folder(tmp_path / "jpeg")
+    assert np.array_equal(volume.hu, expected.hu) and volume.findings == expected.findings
+    assert np.array_equal(load_from_server(server, truth.series_instance_uid).hu, expected.hu)  # from the cache
+    plain = write_series(dataclasses.replace(spec, patient_id=f"PLAIN-{protocol}",
+                                             transfer_syntax="1.2.840.10008.1.2.1"), tmp_path / "plain")
+    orthanc.upload(sorted((tmp_path / "plain").glob("*.dcm")))
+    assert retrieve_decoding(server, plain.series_instance_uid)[1] == {}
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
