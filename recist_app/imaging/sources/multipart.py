@@ -16,6 +16,9 @@ from typing import Protocol
 from recist_app.imaging.errors import LoadCancelled, PacsError
 
 CHUNK_BYTES = 1 << 20
+#: What is read while looking for a boundary or a part's headers: no more, so that a part's bytes are then
+#: copied straight from the answer to its file rather than out of a buffer.
+SMALL_READ_BYTES = 4096
 MAX_HEADER_BYTES = 16 << 10
 _BOUNDARY = re.compile(r'boundary="?(?P<value>[^";]+)"?', re.IGNORECASE)
 _LENGTH = re.compile(rb"^content-length:\s*(\d+)\s*$", re.IGNORECASE | re.MULTILINE)
@@ -30,7 +33,7 @@ class Readable(Protocol):
 class Sink(Protocol):
     """Where a part goes (a binary file)."""
 
-    def write(self, data: bytes, /) -> int: ...
+    def write(self, data: bytes | memoryview, /) -> int: ...
 
 
 def boundary_of(content_type: str) -> str:
@@ -46,8 +49,8 @@ class _Stream:
         self._raw = raw
         self._buffer = b""
 
-    def _fill(self) -> bool:
-        chunk = self._raw.read(CHUNK_BYTES)
+    def _fill(self, size: int = CHUNK_BYTES) -> bool:
+        chunk = self._raw.read(size)
         self._buffer += chunk
         return bool(chunk)
 
@@ -68,22 +71,27 @@ class _Stream:
             if sink is not None and len(self._buffer) > keep:
                 written += sink.write(self._buffer[:-keep or None])
                 self._buffer = self._buffer[-keep:] if keep else b""
-            if not self._fill():
+            if not self._fill(CHUNK_BYTES if sink is not None and limit is None else SMALL_READ_BYTES):
                 return False
 
     def exactly(self, count: int, sink: Sink) -> bool:
-        """Copy ``count`` bytes to ``sink`` (False: the stream ended first)."""
-        while count > 0:
-            if not self._buffer and not self._fill():
-                return False
-            piece = self._buffer[:count]
+        """Copy ``count`` bytes to ``sink`` (False: the stream ended first): what is buffered, then straight from
+        the answer in reads of what the part still needs (no slicing of a buffer that holds the next part)."""
+        if self._buffer:
+            piece = memoryview(self._buffer)[:count]
             sink.write(piece)
             self._buffer = self._buffer[len(piece):]
             count -= len(piece)
+        while count > 0:
+            chunk = self._raw.read(min(count, CHUNK_BYTES))
+            if not chunk:
+                return False
+            sink.write(chunk)
+            count -= len(chunk)
         return True
 
     def take(self, count: int) -> bytes:
-        while len(self._buffer) < count and self._fill():
+        while len(self._buffer) < count and self._fill(SMALL_READ_BYTES):
             pass
         head, self._buffer = self._buffer[:count], self._buffer[count:]
         return head
@@ -127,6 +135,6 @@ class _HeaderSink:
     def __init__(self) -> None:
         self.value = b""
 
-    def write(self, data: bytes) -> int:
-        self.value += data
+    def write(self, data: bytes | memoryview) -> int:
+        self.value += bytes(data)
         return len(data)
