@@ -19,6 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from recist_app.imaging.errors import DicomError
 from recist_app.imaging.header import NATIVE_LE
 from recist_app.imaging.load import Predecoded, ProgressCallback, SeriesLoad
 from recist_app.imaging.scan import find_series, scan
@@ -98,7 +99,14 @@ def retrieve_decoding(address: str, series_uid: str, *, calling_aet: str | None 
 
 def load_from_server(address: str, series_uid: str, *, calling_aet: str | None = None,
                      cancel: threading.Event | None = None, on_progress: ProgressCallback | None = None) -> CtVolume:
-    """Series ``series_uid`` of the PACS at ``address`` as a volume, decoded while it arrives."""
+    """Series ``series_uid`` of the PACS at ``address`` as a volume, decoded while it arrives.
+
+    The cached folder holds what the server gave for that one series, so its files are loaded without the
+    folder scan; should that fail, the scan picks the series' images as in a folder and the load says why."""
     folder, slices = retrieve_decoding(address, series_uid, calling_aet=calling_aet, cancel=cancel)
+    try:
+        return SeriesLoad(sorted(folder.iterdir()), on_progress=on_progress, cancel=cancel, predecoded=slices).run()
+    except DicomError:
+        pass
     summary = find_series(scan([folder]), series_uid, folder)
-    return SeriesLoad(summary.files, on_progress=on_progress, cancel=cancel, predecoded=slices).run()
+    return SeriesLoad(summary.files, on_progress=on_progress, cancel=cancel).run()
