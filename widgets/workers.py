@@ -30,7 +30,7 @@ from recist_app.imaging.errors import DicomError
 from recist_app.imaging.load import Predecoded, SeriesLoad
 from recist_app.imaging.scan import ScanResult, SeriesSummary, find_series
 from recist_app.imaging.scan import examine_series as scan_examine_series
-from recist_app.imaging.sources.first_image import first_image
+from recist_app.imaging.sources.first_image import first_image as fetch_first_image
 from recist_app.imaging.sources.retrieve import forget_series, is_cached
 from recist_app.imaging.sources.servers import is_server_address
 from recist_app.imaging.sources.streaming import retrieve_decoding
@@ -173,10 +173,11 @@ def preview_volume(load: SeriesLoad) -> CtVolume | None:
 
 
 def series_load_task(path: str, series_uid: str, title: str, summary: SeriesSummary | None = None,
-                     label: str = "") -> Task:
+                     label: str = "", first_image: str = "") -> Task:
     """A task that examines (unless ``summary`` is known) and loads one series progressively.
 
-    ``label`` names the series in error messages (``series 3 "5mm" of Week 8``), never its UID.
+    ``label`` names the series in error messages (``series 3 "5mm" of Week 8``), never its UID; from a PACS,
+    the image ``first_image`` (a SOP Instance UID; default the middle one) is fetched and shown first.
     Signals: ``examined(SeriesSummary)``, ``first_slice_ready(CtVolume of one slice)``,
     ``progress(done, total)``, then ``finished(CtVolume)`` (or ``failed`` / ``cancelled``).
     """
@@ -189,7 +190,7 @@ def series_load_task(path: str, series_uid: str, title: str, summary: SeriesSumm
             # A series on a PACS: its middle image alone first (whatever fails here, the retrieval below says),
             # then the whole series, each compressed image decoded as it arrives; progress counts the images.
             with contextlib.suppress(RecistAppError):
-                task.signals.first_slice_ready.emit(first_image(path, series_uid))
+                task.signals.first_slice_ready.emit(fetch_first_image(path, series_uid, sop_uid=first_image))
             slices = retrieve_decoding(path, series_uid, cancel=cancel,
                                        on_file=lambda _file, done, total: on_progress(done, total or done))[1]
         found = summary or examine_series(path, series_uid, label)

@@ -9,13 +9,16 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pydicom
 import pytest
 from PySide6 import QtWidgets
 from pytestqt.qtbot import QtBot
 
 from recist_app.imaging.errors import DicomError, NotDicomError
+from recist_app.imaging.load import load_series_from_folder
 from recist_app.imaging.sources.retrieve import is_cached
+from recist_app.imaging.volume import CtVolume
 from recist_app.model.records import SeriesLink, Timepoint
 from tests.orthanc import Orthanc
 from widgets.reading.image_loader import ImageLoader
@@ -69,4 +72,25 @@ def test_a_corrupt_image_on_a_pacs_fails_its_load_naming_it_on_the_server(app: Q
         f"Image {header.InstanceNumber} (SOP Instance UID {header.SOPInstanceUID}) of series {series_uid} on "
         f"{orthanc.dicomweb}: the JPEG codestream")
     assert not is_cached(orthanc.dicomweb, series_uid)
+    runner.wait()
+
+
+def test_the_image_the_view_opens_on_comes_first_from_a_pacs(app: QtWidgets.QApplication, qtbot: QtBot,
+                                                             orthanc: Orthanc, shared_dir: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15: the preview of a series on a PACS is the image asked for (a caliper's), fetched alone."""
+    monkeypatch.setenv("RECIST_SERIES_CACHE", str(tmp_path / "cache"))
+    whole = load_series_from_folder(shared_dir / "data" / "ct" / "lung_pet_ct_dx" / "Lung_Dx-A0002")
+    link = SeriesLink(uid="link", timepoint_uid="tp", study_uid=str(whole.study_uid), series_uid=whole.series_uid,
+                      path=orthanc.dicomweb, modality="CT", description="lung", series_number=3)
+    tp = Timepoint(uid="tp", subject_uid="s", visit="Baseline", scan_date=date(2007, 4, 25), series=(link,))
+    runner = TaskRunner()
+    loader = ImageLoader(runner)
+    shown: list[tuple[CtVolume, bool]] = []
+    loader.loaded.connect(lambda _channel, _tp, volume, preview: shown.append((volume, preview)))
+    with qtbot.waitSignal(loader.loaded, check_params_cb=lambda *args: not args[3], timeout=30_000):
+        loader.load("current", tp, link, "Loading Baseline", first_image=whole.sop_uids[5])
+    first, preview = shown[0]
+    assert preview and first.sop_uids == (whole.sop_uids[5],) and np.array_equal(first.hu[0], whole.hu[5])
+    assert np.array_equal(shown[-1][0].hu, whole.hu)
     runner.wait()

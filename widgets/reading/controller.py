@@ -385,9 +385,13 @@ class ReadingController(QtCore.QObject):
         if link is None:
             self.say(f"{tp.visit} has no series: import one with File > Open folder.", 0)
             return
+        first = ""
         if channel == CURRENT:
             self.browser.set_chosen(tp.uid, link.series_uid)
-        self.loader.load(channel, tp, link, f"Loading {tp.visit}")
+            snapshot = self.bridge.snapshot if self.bridge is not None else None
+            if snapshot is not None:
+                first = navigation.jump_image(snapshot, tp.uid, self._pending_jump, link.series_uid)
+        self.loader.load(channel, tp, link, f"Loading {tp.visit}", first_image=first)
 
     def is_showing(self, timepoint_uid: str) -> bool:
         """True when the time point's whole series is on the single view (not a preview)."""

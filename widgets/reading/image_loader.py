@@ -65,8 +65,9 @@ class ImageLoader(QtCore.QObject):
         self._examine: Task | None = None
         self._prefetch: Task | None = None
 
-    def load(self, channel: str, tp: Timepoint, link: SeriesLink, title: str) -> Task | None:
-        """Load ``link`` for ``tp`` on ``channel`` (cancelling that channel's previous load).
+    def load(self, channel: str, tp: Timepoint, link: SeriesLink, title: str, first_image: str = "") -> Task | None:
+        """Load ``link`` for ``tp`` on ``channel`` (cancelling that channel's previous load); from a PACS, the
+        image whose SOP Instance UID is ``first_image`` (the one the view opens on) is fetched first.
 
         A cached volume is announced at once (no task; returns None).
         """
@@ -77,7 +78,7 @@ class ImageLoader(QtCore.QObject):
             self.loaded.emit(channel, tp.uid, cached, False)
             return None
         task = series_load_task(link.path, link.series_uid, title, self.catalog.get(link.series_uid),
-                                label=f"{link.label} of {tp.visit}")
+                                label=f"{link.label} of {tp.visit}", first_image=first_image)
         self._tasks[channel] = (tp.uid, task)
         signals = task.signals
         signals.examined.connect(self._on_examined)

@@ -7,25 +7,38 @@ from __future__ import annotations
 
 from assessment.read_report import ReadReport
 from recist_app.imaging.volume import CtVolume
-from recist_app.model.caliper import record_of_lesion
+from recist_app.model.caliper import lesion_lines, record_of_lesion
 from recist_app.model.records import LesionRole, ReadSnapshot
+
+
+def _jump_candidates(snapshot: ReadSnapshot, timepoint_uid: str, pending_lesion: str) -> list[str]:
+    """``pending_lesion``, else the lesions measured at the time point (targets first, lowest label)."""
+    if pending_lesion:
+        return [pending_lesion]
+    measured = {m.lesion_uid for m in snapshot.measurements if m.timepoint_uid == timepoint_uid}
+    lesions = sorted((lesion for lesion in snapshot.lesions if lesion.uid in measured),
+                     key=lambda lesion: (lesion.role is not LesionRole.TARGET, lesion.label))
+    return [lesion.uid for lesion in lesions]
 
 
 def jump_slice(snapshot: ReadSnapshot, timepoint_uid: str, pending_lesion: str, volume: CtVolume) -> int | None:
     """The slice a loaded series opens on: ``pending_lesion``'s caliper, else the first lesion measured
     at the time point (targets first, lowest label), else None (the middle slice; VIEWER.md)."""
-    if pending_lesion:
-        candidates = [pending_lesion]
-    else:
-        measured = {m.lesion_uid for m in snapshot.measurements if m.timepoint_uid == timepoint_uid}
-        lesions = sorted((lesion for lesion in snapshot.lesions if lesion.uid in measured),
-                         key=lambda lesion: (lesion.role is not LesionRole.TARGET, lesion.label))
-        candidates = [lesion.uid for lesion in lesions]
-    for lesion_uid in candidates:
+    for lesion_uid in _jump_candidates(snapshot, timepoint_uid, pending_lesion):
         record = record_of_lesion(snapshot, lesion_uid, timepoint_uid, volume)
         if record is not None:
             return record.slice_index
     return None
+
+
+def jump_image(snapshot: ReadSnapshot, timepoint_uid: str, pending_lesion: str, series_uid: str) -> str:
+    """The SOP Instance UID of the image :func:`jump_slice` will open series ``series_uid`` on, known before it is
+    loaded (a series on a PACS fetches that image first); "" when none is measured there."""
+    for lesion_uid in _jump_candidates(snapshot, timepoint_uid, pending_lesion):
+        for measurement in lesion_lines(snapshot, lesion_uid, timepoint_uid):
+            if measurement.line.series_uid == series_uid:
+                return measurement.line.sop_uid
+    return ""
 
 
 #: What the compare view's left side shows (issue 12 "Compare that fits"); any other value is a time point's uid.

@@ -137,6 +137,9 @@ def test_the_first_image_comes_alone_before_the_series(orthanc: Orthanc, lung: P
     assert preview.shape == (1, 512, 512) and 10 <= k <= 20  # the middle of 30
     assert (preview.hu[0] == whole.hu[k]).all() and preview.spacing_mm[1:] == whole.spacing_mm[1:]
     assert not is_cached(orthanc.address(protocol), series_uid) and not any(tmp_path.iterdir())  # one image only
+    at_lesion = first_image(orthanc.address(protocol), series_uid, sop_uid=whole.sop_uids[3])  # a caliper's image
+    assert at_lesion.sop_uids == (whole.sop_uids[3],) and (at_lesion.hu[0] == whole.hu[3]).all()
+    assert first_image(orthanc.address(protocol), series_uid, sop_uid="1.2.3.4").sop_uids == preview.sop_uids
 
 
 def test_c_move_to_the_workstations_storage_scp(orthanc: Orthanc, lung: Path, monkeypatch: pytest.MonkeyPatch,

@@ -18,6 +18,7 @@ from recist_app.model.records import Axis, LesionRole, Status
 from recist_app.store import Login, TrialStore
 from recist_app.store.errors import SignatureError, TimepointLockedError
 from tests.widgets.reading_support import Demo
+from widgets.reading.navigation import jump_image
 from widgets.reading.session_bridge import SessionBridge
 
 
@@ -178,3 +179,20 @@ def test_sign_locks_and_reopen_unlocks(bridge: SessionBridge, demo: Demo) -> Non
     assert bridge.reopen(week8, "query 3")
     assert not bridge.is_signed(week8)
     assert bridge.store_caliper(t01, week8, record(demo, "V1", "T01", CaliperKind.LENGTH))
+
+
+def test_the_image_a_series_opens_on_is_known_before_it_loads(bridge: SessionBridge, demo: Demo) -> None:
+    """Issue 15: a series on a PACS fetches first the image its view will open on (navigation.jump_image): the
+    lesion asked for, else the first target measured there; nothing for another series."""
+    snapshot = bridge.snapshot
+    baseline, t03 = snapshot.timepoint("BASELINE"), snapshot.lesion("T03")
+    series = demo.images.series_of("STS-001", "V0").truth
+    bridge.store_caliper(t03.uid, baseline.uid, record(demo, "V0", "T03", CaliperKind.BIDIRECTIONAL))
+    snapshot = bridge.snapshot
+    t03_image = next(t.sop_instance_uid for t in series.lesions if t.lesion_id == "T03")
+    assert jump_image(snapshot, baseline.uid, t03.uid, series.series_instance_uid) == t03_image
+    t01 = snapshot.lesion("T01")
+    first_target = next(m.line.sop_uid for m in snapshot.measurements
+                        if m.lesion_uid == t01.uid and m.timepoint_uid == baseline.uid)
+    assert jump_image(snapshot, baseline.uid, "", series.series_instance_uid) == first_target
+    assert jump_image(snapshot, baseline.uid, t03.uid, "1.2.3.another.series") == ""
