@@ -229,3 +229,29 @@ def test_open_dialog_queries_a_pacs_and_imports_the_ticked_series(app: QtWidgets
 
 def study_rows(tree: QtWidgets.QTreeWidget) -> list[str]:
     return [tree.topLevelItem(index).text(0) for index in range(tree.topLevelItemCount())]
+
+
+def test_a_series_deleted_between_query_and_retrieval_imports_nothing(app: QtWidgets.QApplication, qtbot: QtBot,
+                                                                      store: TrialStore, orthanc: Orthanc,
+                                                                      shared_dir: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15: the PACS loses one of the ticked series after the query: the retrieval says which, in the
+    dialog, and the trial gains nothing (not even the series that did arrive)."""
+    monkeypatch.setenv("RECIST_SERIES_CACHE", str(tmp_path / "cache"))
+    scans = sorted((shared_dir / "data" / "ct" / "lung_pet_ct_dx" / "Lung_Dx-A0002").rglob("*.dcm"))
+    orthanc.upload_as_study(scans, "HALF-1", "20070425")
+    lost = orthanc.upload_as_study(scans, "HALF-1", "20070620")
+    dialog = OpenFolderDialog(store, TaskRunner(), "Demo Reader")
+    qtbot.addWidget(dialog)
+    dialog.path_edit.setText(orthanc.dicomweb)
+    dialog.query_fields.patient_edit.setText("HALF-1")
+    dialog.start_scan(orthanc.dicomweb)
+    qtbot.waitUntil(lambda: dialog.retrieve_button.isEnabled(), timeout=30_000)
+    assert len(ticked_series(dialog.tree)) == 2
+    orthanc.delete_series(lost)
+    dialog.add_subjects.setChecked(True)
+    dialog.site_box.setEditText("TCIA")
+    dialog.retrieve_ticked()
+    qtbot.waitUntil(lambda: dialog.status_label.text().startswith("Nothing to import:"), timeout=30_000)
+    assert f"has no series {lost}" in dialog.status_label.text()
+    assert not dialog.import_button.isEnabled() and "HALF-1" not in {s.subject_id for s in store.subjects()}

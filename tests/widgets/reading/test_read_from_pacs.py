@@ -25,8 +25,10 @@ PATIENTS = ("Lung_Dx-A0001", "Lung_Dx-A0002")
 LOAD_TIMEOUT_MS = 30_000
 
 
+@pytest.mark.parametrize("protocol", ["dicomweb", "dimse"])
 def test_a_patient_imported_from_the_pacs_is_read_from_it(app: QtWidgets.QApplication, qtbot: QtBot, orthanc: Orthanc,
-                                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+                                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          protocol: str) -> None:
     """Only the opened subject's series are fetched (all its time points, in the background), not the trial's."""
     cache = tmp_path / "cache"
     monkeypatch.setenv("RECIST_SERIES_CACHE", str(cache))
@@ -34,8 +36,8 @@ def test_a_patient_imported_from_the_pacs_is_read_from_it(app: QtWidgets.QApplic
     with TrialStore.create(db, code="PACS") as store:
         store.add_reader("Dr Site", ReaderRole.SITE_RADIOLOGIST, "site password")
     for patient in PATIENTS:
-        assert main(["import-dicom", orthanc.dicomweb, "--patient", patient, "--add-subjects", "--site", "FR01",
-                     "--db", str(db)]) == 0
+        assert main(["import-dicom", orthanc.address(protocol), "--patient", patient, "--add-subjects",
+                     "--site", "FR01", "--db", str(db)]) == 0
     shutil.rmtree(cache)  # as on a workstation that has opened nothing yet
     window = open_window(qtbot, db)
     try:
