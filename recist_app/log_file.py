@@ -46,4 +46,5 @@ def start_logging(path: Path | None = None) -> Path | None:
     handler.setFormatter(logging.Formatter(_FORMAT))
     root.addHandler(handler)
     root.setLevel(min(root.level or logging.INFO, logging.INFO))
+    logging.getLogger("pynetdicom").setLevel(logging.WARNING)  # its INFO is a line per image a PACS sends
     return path

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+import recist_app
 import resources
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from widgets.main_window import MainWindow
 
 APP_NAME = "Tumour-response workstation"
+#: The folder where ``QSettings`` keeps the window's state and the PACS nodes, as the logs and caches are named.
+ORGANIZATION = recist_app.APP_NAME
 AUTO_LOGIN_NOTE = "logged in automatically (demo)"
 
 
@@ -54,6 +57,7 @@ def create_app(argv: Sequence[str] | None = None) -> QtWidgets.QApplication:
         app = QtWidgets.QApplication(list(argv) if argv is not None else sys.argv[:1])
     assert isinstance(app, QtWidgets.QApplication)
     app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORGANIZATION)  # QSettings: <config>/recist-workstation/, not "Unknown Organization"
     pg.setConfigOptions(imageAxisOrder="row-major")
     app.setStyleSheet(resources.read_text("style.qss"))
     _collect_garbage_in_the_event_loop()

@@ -87,6 +87,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().showMessage("Ready")
         self.reading.panels_replaced.connect(self._set_panels)
         self.reading.read_changed.connect(self._update_worklist_item)
+        self.reading.trial_reloaded.connect(self.refresh_worklist)  # an import may add subjects to read
         self.fit_docks()
         self.commands.bind(self.main_actions)
         if store is not None:

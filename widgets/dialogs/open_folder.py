@@ -35,7 +35,7 @@ from recist_app.imaging.sources.retrieve import client_of
 from recist_app.imaging.sources.servers import is_server_address
 from recist_app.pacs.patient_import import plan_patient_import, scan_series
 from recist_app.store import TrialStore
-from recist_app.store.dicom_import import PlannedSeries, apply_import, plan_import
+from recist_app.store.dicom_import import PlannedSeries, apply_import, plan_import, study_date
 from widgets.dialogs.pacs_query import PacsNodes, QueryFields, show_studies, ticked_series
 from widgets.error_display import show_error
 from widgets.workers import Progress, Task, TaskRunner
@@ -82,10 +82,10 @@ class OpenFolderDialog(QtWidgets.QDialog):
         super().__init__(parent)
         self.setWindowTitle("Open DICOM folder or PACS")
         self.setObjectName("openFolderDialog")
-        self.resize(900, 520)
+        self.resize(1100, 560)
         self._store, self._runner, self._actor = store, runner, actor
         self._task: Task | None = None
-        self._server = ""
+        self._server = self._scanned = ""  # the PACS queried, the folder scanned
         self.scan_result: ScanResult | None = None
         self.plan: tuple[PlannedSeries, ...] = ()
         self.path_edit = QtWidgets.QLineEdit()
@@ -166,12 +166,22 @@ class OpenFolderDialog(QtWidgets.QDialog):
             self.start_scan(folder)
 
     def _show_server_fields(self, text: str) -> None:
-        on_server = is_server_address(text.strip())
+        """Folder or PACS fields for the address typed; what was listed for another address is cleared."""
+        address = text.strip()
+        on_server = is_server_address(address)
         for widget in (self.query_fields, self.echo_button, self.forget_button, self.retrieve_button):
             widget.setVisible(on_server)
         self.browse_button.setVisible(not on_server)
         self.scan_button.setText("Query" if on_server else "Scan")
-        self.retrieve_button.setEnabled(False)
+        if self._task is None and (self.tree.topLevelItemCount() or self.scan_result is not None) and \
+                address != (self._server or self._scanned):
+            self.tree.clear()
+            self.scan_result, self.plan = None, ()
+            self.import_button.setEnabled(False)
+            self.retrieve_button.setEnabled(False)
+        if self.tree.topLevelItemCount() == 0 and self._task is None:
+            self.status_label.setText("Query the PACS by Patient ID or study dates." if on_server else
+                                      "Choose a folder and scan it.")
 
     def forget_server(self) -> None:
         """Stop offering the PACS address in the field."""
@@ -211,7 +221,7 @@ class OpenFolderDialog(QtWidgets.QDialog):
         if is_server_address(address):
             return self.start_query(address, self.query_fields.query())
         target = Path(address).expanduser()
-        self._server = ""
+        self._server, self._scanned = "", address
         return self._start(lambda _progress, _cancel: scan(target), f"Scanning {target.name or target}",
                            self._on_scan_finished, " (headers only)")
 
@@ -220,7 +230,7 @@ class OpenFolderDialog(QtWidgets.QDialog):
         if not (query.patient_id or query.since or query.until):
             self.status_label.setText("Give a Patient ID, or a range of study dates, to query the PACS.")
             return None
-        self._server = address
+        self._server, self._scanned = address, ""
 
         def run(_progress: Progress, _cancel: threading.Event) -> tuple[StudyHit, ...]:
             return client_of(address).studies(query)
@@ -304,8 +314,9 @@ class OpenFolderDialog(QtWidgets.QDialog):
         linked = {link.series_uid for subject in self._store.subjects()
                   for tp in self._store.timepoints(subject.subject_id) for link in tp.series}
         ticked = show_studies(self.tree, studies, linked)
-        self.status_label.setText(f"{len(studies)} studies found: tick the series to retrieve, then "
-                                  "Retrieve ticked." if studies else "No study matches.")
+        found = f"{len(studies)} {'study' if len(studies) == 1 else 'studies'} found"
+        self.status_label.setText(f"{found}: the series to read are ticked; Retrieve ticked brings them to plan "
+                                  "the import." if studies else "No study matches.")
         self.retrieve_button.setEnabled(ticked > 0)
 
     def _count_ticked(self) -> None:
@@ -326,7 +337,8 @@ class OpenFolderDialog(QtWidgets.QDialog):
             self.tree.addTopLevelItem(patient_item)
             for series_list in studies.values():
                 first = series_list[0]
-                study_item = QtWidgets.QTreeWidgetItem([f"Study {first.study_date or '(no date)'} "
+                day = study_date(first.study_date)
+                study_item = QtWidgets.QTreeWidgetItem([f"Study {day.isoformat() if day else '(no date)'} "
                                                         f"{first.study_description}".rstrip()])
                 patient_item.addChild(study_item)
                 for summary in series_list:
@@ -371,6 +383,7 @@ class OpenFolderDialog(QtWidgets.QDialog):
         count = 0
         with show_errors("Could not import the series", self):
             count = apply_import(self._store, self.plan, self._actor)
+        self._replan()  # the rows now say "already in the trial"
         self.status_label.setText(f"{count} series imported into {self._store.trial.code}.")
         self.import_button.setEnabled(False)
         self.imported.emit(count)

@@ -2,8 +2,8 @@
 
 - :class:`PacsNodes`: the addresses used before (``QSettings`` key :data:`PACS_NODES_KEY`), offered as
   the address is typed; one is remembered when it answers an echo or a query, and forgotten on request.
-- :class:`QueryFields`: Patient ID (wildcards ``*`` and ``?``), study dates from and to (inclusive; "any"
-  at the lowest date), modality: a :class:`~recist_app.imaging.sources.query.StudyQuery`.
+- :class:`QueryFields`: Patient ID (wildcards ``*`` and ``?``), study dates from and to (inclusive, each
+  ticked to apply), modality: a :class:`~recist_app.imaging.sources.query.StudyQuery`.
 - :func:`show_studies` / :func:`ticked_series`: the studies found, each series a check box; the series the
   workstation reads are ticked; those already in the trial, and reports or other objects, cannot be.
 """
@@ -21,8 +21,6 @@ from recist_app.pacs.patient_import import READABLE_MODALITIES
 PACS_NODES_KEY = "pacs/nodes"
 #: The modalities offered ("" = any); the workstation reads CT (docs/VIEWER.md).
 MODALITIES = {"CT": "CT", "": "any modality"}
-#: The lowest date of a date field: shown as "any", it bounds nothing.
-NO_DATE = QtCore.QDate(1900, 1, 1)
 SERIES_ROLE = QtCore.Qt.ItemDataRole.UserRole
 
 
@@ -53,16 +51,36 @@ class PacsNodes:
         self.model.setStringList(self.addresses)
 
 
-def date_edit(tooltip: str) -> QtWidgets.QDateEdit:
-    """A study date field that reads "any" until a date is chosen."""
-    edit = QtWidgets.QDateEdit()
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    edit.setMinimumDate(NO_DATE)
-    edit.setSpecialValueText("any")
-    edit.setDate(NO_DATE)
-    edit.setToolTip(tooltip)
-    return edit
+class DateBound(QtWidgets.QWidget):
+    """A study date bound: a check box ("from", "to") and the date it enables; unchecked, it bounds nothing."""
+
+    def __init__(self, label: str, tooltip: str, parent: QtWidgets.QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.check = QtWidgets.QCheckBox(label)
+        self.edit = QtWidgets.QDateEdit(QtCore.QDate.currentDate())
+        self.edit.setCalendarPopup(True)
+        self.edit.setDisplayFormat("yyyy-MM-dd")
+        self.edit.setEnabled(False)
+        for widget in (self.check, self.edit):
+            widget.setToolTip(tooltip)
+        self.check.toggled.connect(self.edit.setEnabled)
+        layout = QtWidgets.QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.check)
+        layout.addWidget(self.edit)
+
+    def set_day(self, day: date | None) -> None:
+        """Bound at ``day`` (None: no bound)."""
+        self.check.setChecked(day is not None)
+        if day is not None:
+            self.edit.setDate(QtCore.QDate(day.year, day.month, day.day))
+
+    def day(self) -> date | None:
+        """The date chosen, or None when unchecked."""
+        if not self.check.isChecked():
+            return None
+        chosen = self.edit.date()
+        return date(chosen.year(), chosen.month(), chosen.day())
 
 
 class QueryFields(QtWidgets.QWidget):
@@ -73,28 +91,25 @@ class QueryFields(QtWidgets.QWidget):
         self.patient_edit = QtWidgets.QLineEdit()
         self.patient_edit.setPlaceholderText("Patient ID")
         self.patient_edit.setToolTip("The Patient ID (0010,0020) whose studies are listed; * and ? are wildcards")
-        self.since_edit = date_edit("Studies on or after this date (0008,0020)")
-        self.until_edit = date_edit("Studies on or before this date (0008,0020)")
+        self.since = DateBound("studied from", "Only studies on or after this date (0008,0020)")
+        self.until = DateBound("to", "Only studies on or before this date (0008,0020)")
         self.modality_box = QtWidgets.QComboBox()
         for code, text in MODALITIES.items():
             self.modality_box.addItem(text, code)
         self.modality_box.setToolTip("Only studies with series of this modality (0008,0061), listing those series")
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for label, field in (("Patient", self.patient_edit), ("studied from", self.since_edit),
-                             ("to", self.until_edit), ("modality", self.modality_box)):
-            layout.addWidget(QtWidgets.QLabel(label))
-            layout.addWidget(field, 1 if field is self.patient_edit else 0)
-
-    @staticmethod
-    def _day(edit: QtWidgets.QDateEdit) -> date | None:
-        chosen = edit.date()
-        return None if chosen == NO_DATE else date(chosen.year(), chosen.month(), chosen.day())
+        layout.addWidget(QtWidgets.QLabel("Patient"))
+        layout.addWidget(self.patient_edit, 1)
+        layout.addWidget(self.since)
+        layout.addWidget(self.until)
+        layout.addWidget(QtWidgets.QLabel("modality"))
+        layout.addWidget(self.modality_box)
 
     def query(self) -> StudyQuery:
         """The query the fields describe."""
-        return StudyQuery(patient_id=self.patient_edit.text().strip(), since=self._day(self.since_edit),
-                          until=self._day(self.until_edit), modality=str(self.modality_box.currentData()))
+        return StudyQuery(patient_id=self.patient_edit.text().strip(), since=self.since.day(), until=self.until.day(),
+                          modality=str(self.modality_box.currentData()))
 
 
 def show_studies(tree: QtWidgets.QTreeWidget, studies: tuple[StudyHit, ...], linked: set[str]) -> int:

@@ -85,6 +85,8 @@ class ReadingController(QtCore.QObject):
 
     state_changed = QtCore.Signal()
     read_changed = QtCore.Signal()
+    #: Series were imported into the trial (its subjects and time points may have changed).
+    trial_reloaded = QtCore.Signal()
     panels_replaced = QtCore.Signal(object, object)
 
     def __init__(self, window: QtWidgets.QMainWindow, runner: TaskRunner) -> None:
@@ -257,6 +259,7 @@ class ReadingController(QtCore.QObject):
                 self.browser.set_timepoints(subject, snapshot.timepoints, navigation.signed_timepoints(snapshot))
             if tp is not None:
                 self.browser.select_timepoint(tp, emit=False)
+        self.trial_reloaded.emit()
 
     # -- subject and time point ------------------------------------------------------------------
     def open_subject(self, subject_id: str) -> bool:

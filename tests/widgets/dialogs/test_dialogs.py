@@ -18,7 +18,7 @@ from tests.widgets.reading_support import Demo
 from widgets.dialogs.export import ExportDialog
 from widgets.dialogs.login import LoginDialog
 from widgets.dialogs.open_folder import OpenFolderDialog
-from widgets.dialogs.pacs_query import NO_DATE, SERIES_ROLE, PacsNodes, ticked_series
+from widgets.dialogs.pacs_query import SERIES_ROLE, PacsNodes, ticked_series
 from widgets.dialogs.sign import ReopenDialog, SignDialog
 from widgets.workers import TaskRunner
 
@@ -186,10 +186,11 @@ def test_open_dialog_queries_a_pacs_and_imports_the_ticked_series(app: QtWidgets
     assert dialog.nodes.addresses == [orthanc.dimse]  # remembered once it answered
     fields = dialog.query_fields
     fields.patient_edit.setText("Lung_Dx-*")
-    fields.since_edit.setDate(QtCore.QDate(2007, 4, 10))
+    fields.since.set_day(date(2007, 4, 10))
     qtbot.mouseClick(dialog.scan_button, QtCore.Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.retrieve_button.isEnabled(), timeout=30_000)
     assert study_rows(dialog.tree) == ["Patient Lung_Dx-A0002 · study 2007-04-25"]
+    assert dialog.status_label.text().startswith("1 study found: the series to read are ticked")
     (hit,) = ticked_series(dialog.tree)
     assert hit.modality == "CT" and hit.instances == 30 and not cache.exists()  # listed, not retrieved
     row = dialog.tree.topLevelItem(0).child(0)
@@ -207,7 +208,8 @@ def test_open_dialog_queries_a_pacs_and_imports_the_ticked_series(app: QtWidgets
         qtbot.mouseClick(dialog.import_button, QtCore.Qt.MouseButton.LeftButton)
     assert imported.args == [1]
     assert [link.path for tp in store.timepoints("Lung_Dx-A0002") for link in tp.series] == [orthanc.dimse]
-    fields.since_edit.setDate(NO_DATE)  # "any"
+    assert series_rows(dialog.tree)["Patient Lung_Dx-A0002"].text(3).startswith("already in the trial")
+    fields.since.set_day(None)  # any date
     dialog.start_scan(orthanc.dimse)
     qtbot.waitUntil(lambda: dialog.tree.topLevelItemCount() == 2, timeout=30_000)
     assert study_rows(dialog.tree) == ["Patient Lung_Dx-A0001 · study 2007-04-04",
@@ -225,6 +227,8 @@ def test_open_dialog_queries_a_pacs_and_imports_the_ticked_series(app: QtWidgets
     assert again.status_label.text() == f"{orthanc.dimse} forgotten." and PacsNodes().addresses == []
     dialog.path_edit.setText(str(tmp_path))
     assert not dialog.query_fields.isVisible() and dialog.scan_button.text() == "Scan"  # a folder needs no query
+    assert dialog.tree.topLevelItemCount() == 0  # nothing of the PACS stays listed under a folder's address
+    assert dialog.status_label.text() == "Choose a folder and scan it."
 
 
 def study_rows(tree: QtWidgets.QTreeWidget) -> list[str]:

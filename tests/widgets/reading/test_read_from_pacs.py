@@ -20,6 +20,7 @@ from recist_app.store.dicom_import import apply_import
 from tests.orthanc import Orthanc
 from tests.widgets.reading_support import check_shot, open_window
 from widgets.app import open_as
+from widgets.dialogs.open_folder import OpenFolderDialog
 
 PATIENTS = ("Lung_Dx-A0001", "Lung_Dx-A0002")
 LOAD_TIMEOUT_MS = 30_000
@@ -101,3 +102,32 @@ def test_opening_a_subject_says_which_of_its_studies_on_the_pacs_are_not_in_the_
 
 def store_hit(orthanc: Orthanc, series_uid: str) -> SeriesHit:
     return client_of(orthanc.dicomweb).find_series(series_uid)
+
+
+def test_an_import_puts_its_new_subjects_on_the_worklist(app: QtWidgets.QApplication, qtbot: QtBot, orthanc: Orthanc,
+                                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A subject the Open dialog adds is on the reader's worklist at once, not after a restart."""
+    monkeypatch.setenv("RECIST_SERIES_CACHE", str(tmp_path / "cache"))
+    db = tmp_path / "worklist.sqlite"
+    with TrialStore.create(db, code="PACS") as store:
+        store.add_reader("Dr Site", ReaderRole.SITE_RADIOLOGIST, "site password")
+    window = open_window(qtbot, db)
+    try:
+        assert open_as(window, "Dr Site", "site password")
+        assert window.worklist.items == ()
+        dialog = window.commands.open_folder()
+        assert isinstance(dialog, OpenFolderDialog)
+        dialog.path_edit.setText(orthanc.dicomweb)
+        dialog.query_fields.patient_edit.setText(PATIENTS[1])
+        dialog.add_subjects.setChecked(True)
+        dialog.site_box.setEditText("FR01")
+        dialog.start_scan(orthanc.dicomweb)
+        qtbot.waitUntil(dialog.retrieve_button.isEnabled, timeout=LOAD_TIMEOUT_MS)
+        dialog.retrieve_ticked()
+        qtbot.waitUntil(dialog.import_button.isEnabled, timeout=LOAD_TIMEOUT_MS)
+        dialog.import_series()
+        assert [item.subject_id for item in window.worklist.items] == [PATIENTS[1]]
+        dialog.close()
+    finally:
+        window.quit_anyway()
+        window.store.close()
