@@ -128,6 +128,7 @@ class OpenFolderDialog(QtWidgets.QDialog):
         self.add_subjects.setObjectName("addSubjects")
         self.site_box = QtWidgets.QComboBox()
         self.site_box.setEditable(True)
+        self.site_box.setMinimumWidth(140)  # room for a site code typed in
         self.site_box.addItems([site.code for site in store.sites()])
         self.site_box.setToolTip("An existing site, or a new site code (created by the import)")
         self.add_subjects.toggled.connect(lambda _on: self._replan())
