@@ -28,6 +28,7 @@ COMMANDS = {
     "bor": "recist_app.cli.commands.bor",
     "scan": "recist_app.cli.commands.scan",
     "load": "recist_app.cli.commands.load",
+    "track": "recist_app.cli.commands.track",
     "pacs": "recist_app.cli.commands.pacs",
     "trial": "recist_app.cli.commands.trial",
     "subject": "recist_app.cli.commands.subject",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,20 +59,25 @@ def describe(volume: CtVolume, seconds: float) -> dict[str, Any]:
     }
 
 
+def load_source(paths: Sequence[str], series_uid: str | None, calling_aet: str | None = None,
+                option: str = "--series") -> CtVolume:
+    """The series ``series_uid`` of folders or files (default: the one with most slices), or of a PACS (one
+    address; ``series_uid`` required, ``option`` names it in the message)."""
+    server = next((str(path) for path in paths if is_server_address(str(path))), "")
+    if not server:
+        return load_series_from_paths([Path(path) for path in paths], series_uid)
+    if len(paths) != 1 or not series_uid:
+        raise PacsError(f"Load from a PACS one series at a time: SERVER {option} UID.")
+    try:
+        return load_from_server(server, series_uid, calling_aet=calling_aet)
+    except DicomError as exc:  # the cached copy is dropped: fetched again next time, as the PACS holds it then
+        raise forget_series(server, series_uid, exc) from exc
+
+
 def run(args: argparse.Namespace) -> int:
     """Load the selected series and print its summary (text or ``--json``)."""
     start = time.perf_counter()
-    series_uid = getattr(args, "series", None)
-    server = next((str(path) for path in args.paths if is_server_address(str(path))), "")
-    if not server:
-        volume = load_series_from_paths([Path(path) for path in args.paths], series_uid)
-    elif len(args.paths) != 1 or not series_uid:
-        raise PacsError("Load from a PACS one series at a time: load SERVER --series UID.")
-    else:
-        try:
-            volume = load_from_server(server, series_uid, calling_aet=args.calling_aet)
-        except DicomError as exc:  # the cached copy is dropped: fetched again next time, as the PACS holds it then
-            raise forget_series(server, series_uid, exc) from exc
+    volume = load_source(args.paths, getattr(args, "series", None), args.calling_aet)
     summary = describe(volume, time.perf_counter() - start)
     if getattr(args, "json", False):
         print(json.dumps(summary, indent=2))

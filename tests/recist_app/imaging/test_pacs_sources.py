@@ -219,7 +219,7 @@ def test_failures_are_one_clear_line(orthanc: Orthanc, lung: Path, capsys: pytes
     cases = [
         (("pacs", "query", "http://127.0.0.1:1/dicom-web"), "Cannot reach the DICOMweb server http://127.0.0.1:1"),
         (("load", orthanc.dicomweb, "--series", "1.2.3.4"), "has no series 1.2.3.4"),
-        (("load", orthanc.dicomweb), "load SERVER --series UID"),
+        (("load", orthanc.dicomweb), "SERVER --series UID"),
         (("pacs", "echo", orthanc.dimse.replace(AET, "WRONGAET")), "rejected the association: check the called AE"),
         (("pacs", "query", orthanc.dimse, "--calling-aet", "STRANGER"), "refused the C-FIND"),
         (("pacs", "echo", f"dimse://{AET}@127.0.0.1:1"), "Cannot reach the DIMSE node dimse://RECISTPACS@127.0.0.1:1"),
