@@ -46,9 +46,10 @@ def image_of(volume: CtVolume, factors: tuple[int, int, int] = (1, 1, 1)) -> sit
     ``factors`` = (slices, rows, columns) voxels (the last partial block of each axis dropped)."""
     fz, fy, fx = factors
     z, y, x = (size // factor * factor for size, factor in zip(volume.shape, factors, strict=True))
-    hu = np.maximum(volume.hu[:z, :y, :x].astype(np.float32) - AIR_HU, 0.0)
-    if factors != (1, 1, 1):
-        hu = hu.reshape(z // fz, fz, y // fy, fy, x // fx, fx).mean(axis=(1, 3, 5), dtype=np.float32)
+    hu = np.empty((z // fz, y // fy, x // fx), dtype=np.float32)
+    for block in range(z // fz):  # a block of slices at a time: no float copy of the whole volume
+        chunk = np.maximum(volume.hu[block * fz:(block + 1) * fz, :y, :x].astype(np.float32) - AIR_HU, 0.0)
+        hu[block] = chunk.reshape(fz, y // fy, fy, x // fx, fx).mean(axis=(0, 2, 4))
     direction, (sx, sy, sz) = axes_of(volume)
     image = sitk.GetImageFromArray(hu)
     image.SetSpacing((sx * fx, sy * fy, sz * fz))

@@ -15,7 +15,7 @@ from recist_app.imaging.load import load_series_from_folder
 from recist_app.imaging.tracking.refine import LOW_CONFIDENCE
 from recist_app.imaging.tracking.track import track
 from recist_app.imaging.volume import CtVolume
-from tests.recist_app.imaging.tracking.truth import Motion, moved, write_series
+from tests.recist_app.imaging.tracking.truth import Motion, moved, tumour_centre, write_series
 
 PATIENT = "Lung_Dx-A0001"  # 64 slices of 512², 0.84 mm pixels, 5 mm apart
 TURNED = Motion(angles_deg=(2.0, -3.0, 5.0), translation_mm=(15.0, -20.0, 25.0))  # about 6°, 35 mm
@@ -26,6 +26,12 @@ def baseline(shared_dir: Path) -> CtVolume:
     return load_series_from_folder(shared_dir / "data" / "ct" / "lung_pet_ct_dx" / PATIENT)
 
 
+@pytest.fixture(scope="module")
+def tumour(baseline: CtVolume, shared_dir: Path) -> tuple[float, float, float]:
+    """The centre of the lung tumour the collection's reader boxed."""
+    return tumour_centre(baseline, shared_dir / "data" / "ct" / "lung_pet_ct_dx" / "annotations" / "A0001")
+
+
 def landmarks(volume: CtVolume) -> list[tuple[float, float, float]]:
     """Twelve points across the chest at three levels: lungs, mediastinum, spine (vessels, airways, bone)."""
     last = volume.shape[0] - 1
@@ -33,24 +39,26 @@ def landmarks(volume: CtVolume) -> list[tuple[float, float, float]]:
             for fz in (0.3, 0.5, 0.7) for fy, fx in ((0.5, 0.3), (0.5, 0.7), (0.4, 0.5), (0.65, 0.5))]
 
 
-def errors(baseline: CtVolume, motion: Motion) -> tuple[np.ndarray, np.ndarray, list[float]]:
+def errors(baseline: CtVolume, motion: Motion, tumour: tuple[float, float, float]
+           ) -> tuple[np.ndarray, np.ndarray, list[float]]:
+    """Errors (mm) at the landmarks and the tumour: refined, by the alignment alone; the confidences."""
     followup, truth = moved(baseline, motion)
-    result = track(baseline, followup, landmarks(baseline))
+    result = track(baseline, followup, [*landmarks(baseline), tumour])
     found = np.array([np.linalg.norm(np.subtract(p.followup_mm, truth(p.baseline_mm))) for p in result.points])
     aligned = np.array([np.linalg.norm(np.subtract(p.aligned_mm, truth(p.baseline_mm))) for p in result.points])
     return found, aligned, [p.confidence for p in result.points]
 
 
-def test_a_turned_and_shifted_follow_up_is_aligned(baseline: CtVolume) -> None:
-    found, aligned, confidence = errors(baseline, TURNED)
+def test_a_turned_and_shifted_follow_up_is_aligned(baseline: CtVolume, tumour: tuple[float, float, float]) -> None:
+    found, aligned, confidence = errors(baseline, TURNED, tumour)
     assert aligned.max() < 1.0 and found.max() < 1.5 and np.median(found) < 0.8  # mm
     assert min(confidence) >= LOW_CONFIDENCE
 
 
-def test_breathing_is_corrected_point_by_point(baseline: CtVolume) -> None:
+def test_breathing_is_corrected_point_by_point(baseline: CtVolume, tumour: tuple[float, float, float]) -> None:
     """A push along z of up to 10 mm mid-chest on top of the rigid motion: the alignment alone is off by
-    millimetres, the local refinement brings every point back within 2.5 mm."""
-    found, aligned, confidence = errors(baseline, dataclasses.replace(TURNED, wave_mm=10.0))
+    millimetres, the local refinement brings every point, the tumour's centre among them, back within 2.5 mm."""
+    found, aligned, confidence = errors(baseline, dataclasses.replace(TURNED, wave_mm=10.0), tumour)
     assert aligned.max() > 3.0 and found.max() < 2.5 and np.median(found) < 1.0
     assert min(confidence) >= LOW_CONFIDENCE
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import pydicom
@@ -95,3 +96,17 @@ def write_series(baseline: CtVolume, followup: CtVolume, baseline_files: list[Pa
         dataset.StudyDate = dataset.SeriesDate = "20990101"
         dataset.save_as(folder / f"{k:04d}.dcm", enforce_file_format=True)
     return folder
+
+
+def tumour_centre(volume: CtVolume, annotations: Path) -> tuple[float, float, float]:
+    """The centre (LPS mm) of the tumour the collection's reader boxed (one Pascal VOC file per image, named by
+    its SOP Instance UID): the middle boxed image, the box's centre."""
+    boxed = sorted(volume.sop_uids.index(path.stem) for path in annotations.glob("*.xml")
+                   if path.stem in volume.sop_uids)
+    k = boxed[len(boxed) // 2]
+    box = ElementTree.parse(annotations / f"{volume.sop_uids[k]}.xml").find("object/bndbox")
+    assert box is not None
+    column = (float(box.findtext("xmin", "0")) + float(box.findtext("xmax", "0"))) / 2
+    row = (float(box.findtext("ymin", "0")) + float(box.findtext("ymax", "0"))) / 2
+    x, y, z = (float(v) for v in volume.index_to_patient(column, row, k))
+    return (x, y, z)
