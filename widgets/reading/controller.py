@@ -28,11 +28,13 @@ from PySide6 import QtCore, QtWidgets
 
 from recist_app.evaluation.trial_profile import SeriesPreference, trial_series_preference
 from recist_app.imaging.sources.query import StudyHit
+from recist_app.imaging.tracking.proposal import propose
 from recist_app.imaging.volume import CtVolume
 from recist_app.model.caliper import (
     CaliperRecord,
     VolumeIndex,
     caliper_key,
+    lesion_lines,
     prior_record_on,
     record_of_lesion,
     reformat_lines,
@@ -51,6 +53,7 @@ from widgets.reading.calipers import measurement_items
 from widgets.reading.image_loader import ImageLoader, main_series
 from widgets.reading.lock_bar import LockBar
 from widgets.reading.session_bridge import SessionBridge
+from widgets.reading.tracking import Tracker
 from widgets.reading.trial_browser import TrialBrowser
 from widgets.viewer.calipers import Tool
 from widgets.viewer.compare_view import CompareView
@@ -114,6 +117,8 @@ class ReadingController(QtCore.QObject):
         self.keys = ViewerKeyRouter(self)
         self.keys.install()
         self.loader = ImageLoader(runner, self)
+        self.tracker = Tracker(runner, self)
+        self.tracker.aligned.connect(self._on_aligned)
         self.loader.loaded.connect(self._on_volume_loaded)
         self.loader.failed.connect(self._on_volume_failed)
         self.browser = TrialBrowser()
@@ -205,6 +210,7 @@ class ReadingController(QtCore.QObject):
         self.bridge.history_changed.connect(lambda *_: self.state_changed.emit())
         self.bridge.message.connect(self.say)
         self.loader.clear()
+        self.tracker.clear()
         self.reader, self.login = None, None
         self._reset()
 
@@ -451,6 +457,7 @@ class ReadingController(QtCore.QObject):
             self._show_mpr()
             self.sync_calipers()
             self._finish_jump()
+            self._align_with_prior(tp, volume)
         self._apply_lock_to_views()
         self.state_changed.emit()
 
@@ -600,17 +607,56 @@ class ReadingController(QtCore.QObject):
         self.mpr_view.set_crosshair(round(col), round(row), round(k))
 
     def _show_prior_ghost(self, view: SliceView, snapshot: ReadSnapshot, lesion_uid: str, tp_uid: str) -> str:
-        """Draw the lesion's latest earlier caliper dashed on ``view`` and go to its slice; what to say."""
+        """Draw the lesion's latest earlier caliper dashed on ``view`` and go to its slice: where the registration
+        with that scan puts it once aligned (with its confidence), else where it was; what to say."""
         assert view.volume is not None
         found = prior_record_on(snapshot, lesion_uid, tp_uid, view.volume)
         if found is None:
             return ""
         record, prior = found
-        label = snapshot.lesion(lesion_uid).label
-        view.set_ghost(record, f"{label} at {prior.visit}")
-        view.set_slice(record.slice_index)
-        return (f"{label} is not measured at {snapshot.timepoint(tp_uid).visit} yet: its {prior.visit} caliper is "
-                "drawn dashed where it was (the scans are not registered).")
+        label, visit = snapshot.lesion(lesion_uid).label, snapshot.timepoint(tp_uid).visit
+        prior_series = next(m.line.series_uid for m in lesion_lines(snapshot, lesion_uid, prior.uid))
+        ready = self.tracker.ready(prior_series, view.volume.series_uid)
+        proposal = propose(record, ready[1], view.volume, ready[0]) if ready is not None else None
+        if proposal is None:
+            if ready is None and (link := self._link_of(prior_series)) is not None:
+                self.tracker.request(link, self.loader.cached(prior_series), view.volume)
+            view.set_ghost(record, f"{label} at {prior.visit}")
+            view.set_slice(record.slice_index)
+            return (f"{label} is not measured at {visit} yet: its {prior.visit} caliper is drawn dashed where it "
+                    "was (the scans are being aligned).")
+        sure = "low confidence" if proposal.low else "confidence"
+        view.set_ghost(proposal.record, f"{label} from {prior.visit}, {sure} {proposal.confidence:.2f}")
+        view.set_slice(proposal.record.slice_index)
+        if proposal.low:
+            return (f"{label} is not measured at {visit} yet: the registration with {prior.visit} cannot pin it "
+                    f"down (confidence {proposal.confidence:.2f}); its caliper is drawn dashed there: find the lesion "
+                    "by eye.")
+        return (f"{label} is not measured at {visit} yet: its {prior.visit} caliper is drawn dashed where the "
+                f"registration puts it (confidence {proposal.confidence:.2f}).")
+
+    def _link_of(self, series_uid: str) -> SeriesLink | None:
+        """The link of a series of the open subject."""
+        return next((link for tp in self.reader_timepoints() for link in tp.series if link.series_uid == series_uid),
+                    None)
+
+    def _align_with_prior(self, tp: Timepoint, volume: CtVolume) -> None:
+        """Align a follow-up to the time point before it, in the background (lesions then open where they are)."""
+        order = [other.uid for other in self.reader_timepoints()]
+        if tp.uid not in order or order.index(tp.uid) == 0:
+            return
+        previous = self.timepoint(order[order.index(tp.uid) - 1])
+        link = self.series_link(previous) if previous is not None else None
+        if link is not None:
+            self.tracker.request(link, self.loader.cached(link.series_uid), volume)
+
+    def _on_aligned(self, prior_series_uid: str, followup_series_uid: str) -> None:
+        """An alignment arrived: a ghost still shown where the lesion was moves to where it is."""
+        view = self.slice_view
+        if (self._last_jump and view.volume is not None and view.volume.series_uid == followup_series_uid
+                and view.ghost_slice is not None and view.ghost_slice == view.slice_index):
+            self._pending_jump = self._last_jump
+            self._finish_jump()
 
     # -- calipers from the views ----------------------------------------------------------------------
     def editable_timepoint(self, view: SliceView) -> str | None:

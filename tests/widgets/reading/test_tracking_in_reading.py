@@ -1,0 +1,72 @@
+"""Issue 16: jumping to a lesion not measured at a follow-up yet lands where the registration puts it, within
+a slice of the truth, with its confidence said; a real CT moved by a known motion into a new frame of reference
+(tests/recist_app/imaging/tracking/truth.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from xml.etree import ElementTree
+
+from PySide6 import QtWidgets
+from pytestqt.qtbot import QtBot
+
+from recist_app.cli import main
+from recist_app.imaging.load import load_series_from_folder
+from recist_app.model.records import LesionRole, LineMeasurement, ReaderRole
+from recist_app.store import TrialStore
+from tests.recist_app.imaging.tracking.truth import Motion, moved, write_series
+from tests.widgets.reading_support import open_window
+from widgets.app import open_as
+
+PATIENT = "Lung_Dx-A0001"
+ALIGN_TIMEOUT_MS = 60_000
+
+
+def test_a_target_opens_where_it_is_at_follow_up(app: QtWidgets.QApplication, qtbot: QtBot, shared_dir: Path,
+                                                tmp_path: Path) -> None:
+    data = shared_dir / "data" / "ct" / "lung_pet_ct_dx"
+    baseline = load_series_from_folder(data / PATIENT)
+    followup, truth = moved(baseline, Motion((2.0, -3.0, 5.0), (15.0, -20.0, 25.0), 6.0))
+    write_series(baseline, followup, sorted((data / PATIENT).rglob("*.dcm")), tmp_path / "followup")
+    db = tmp_path / "tracking.sqlite"
+    with TrialStore.create(db, code="TRACK") as store:
+        store.add_reader("Dr Site", ReaderRole.SITE_RADIOLOGIST, "site password")
+    for folder in (data / PATIENT, tmp_path / "followup"):
+        assert main(["import-dicom", str(folder), "--add-subjects", "--site", "FR01", "--db", str(db)]) == 0
+    boxed = sorted(baseline.sop_uids.index(path.stem) for path in (data / "annotations" / "A0001").glob("*.xml")
+                   if path.stem in baseline.sop_uids)
+    k = boxed[len(boxed) // 2]
+    box = ElementTree.parse(data / "annotations" / "A0001" / f"{baseline.sop_uids[k]}.xml").find("object/bndbox")
+    assert box is not None
+    xmin, xmax, ymin, ymax = (float(box.findtext(tag, "0")) for tag in ("xmin", "xmax", "ymin", "ymax"))
+    ends = [baseline.index_to_patient(x, (ymin + ymax) / 2, k) for x in (xmin, xmax)]
+    with TrialStore.open(db) as store:
+        first, second = store.timepoints(PATIENT)
+        session = store.reader_session(store.log_in("Dr Site", "site password"), PATIENT)
+        lesion = session.add_lesion("T01", LesionRole.TARGET, organ="LUNG")
+        line = LineMeasurement.from_points(tuple(ends[0]), tuple(ends[1]), sop_uid=baseline.sop_uids[k],
+                                           series_uid=baseline.series_uid,
+                                           frame_of_reference_uid=baseline.frame_of_reference_uid)
+        session.record_measurement(lesion.uid, first.uid, line)
+    centre = tuple(float(v) for v in (ends[0] + ends[1]) / 2)
+    true_slice = followup.patient_to_index(truth(centre))[2]
+    window = open_window(qtbot, db)
+    try:
+        assert open_as(window, "Dr Site", "site password")
+        reading = window.reading
+        reading.open_subject(PATIENT)
+        reading.show_timepoint(PATIENT, second.uid)
+        qtbot.waitUntil(lambda: reading.is_showing(second.uid), timeout=ALIGN_TIMEOUT_MS)
+        view = reading.slice_view
+        view.set_slice(0)
+        reading.activate_lesion(lesion.uid, "")
+        qtbot.waitUntil(lambda: "registration puts it" in window.statusBar().currentMessage(),
+                        timeout=ALIGN_TIMEOUT_MS)
+        assert abs(view.slice_index - true_slice) <= 1 and view.ghost_slice == view.slice_index
+        assert "T01 is not measured at" in window.statusBar().currentMessage()
+        unregistered = round(followup.patient_to_index(centre)[2])  # where it was, in the scanner's coordinates
+        assert abs(unregistered - true_slice) > 2  # the registration is what found it
+        window.grab().save(str(tmp_path / "tracked.png"))
+    finally:
+        window.quit_anyway()
+        window.store.close()
