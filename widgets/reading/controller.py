@@ -651,7 +651,12 @@ class ReadingController(QtCore.QObject):
             self.tracker.request(link, self.loader.cached(link.series_uid), volume)
 
     def _on_aligned(self, prior_series_uid: str, followup_series_uid: str) -> None:
-        """An alignment arrived: a ghost still shown where the lesion was moves to where it is."""
+        """An alignment arrived: the compare view scrolls through it; a ghost still shown where the lesion was
+        moves to where it is."""
+        left, right = self.volumes.get(PRIOR), self.volumes.get(CURRENT)
+        if left is not None and right is not None and (left.series_uid, right.series_uid) == (
+                prior_series_uid, followup_series_uid):
+            self._align_compare()
         view = self.slice_view
         if (self._last_jump and view.volume is not None and view.volume.series_uid == followup_series_uid
                 and view.ghost_slice is not None and view.ghost_slice == view.slice_index):
@@ -824,7 +829,25 @@ class ReadingController(QtCore.QObject):
             view.set_first(None)
             self._shown.pop(id(view.first), None)
         self.sync_calipers()
+        self._align_compare(prior)
         self._finish_jump(compare_only=True)
+
+    def _align_compare(self, prior: Timepoint | None = None) -> None:
+        """Scroll the compare view's sides in step through the registration of the two series (different
+        frames of reference): the offset where the prior's shown slice centre lands; aligned in the background
+        first when not yet done (a lesion measured on both sides then lines up on itself)."""
+        left, right = self.volumes.get(PRIOR), self.volumes.get(CURRENT)
+        if left is None or right is None or left.series_uid == right.series_uid or not left.calibrated:
+            return
+        ready = self.tracker.ready(left.series_uid, right.series_uid)
+        if ready is None:
+            link = self.series_link(prior) if prior is not None else self._link_of(left.series_uid)
+            if link is not None:
+                self.tracker.request(link, left, right)
+            return
+        rows, columns = left.shape[1:]
+        centre = left.index_to_patient((columns - 1) / 2, (rows - 1) / 2, self.compare_view.left.slice_index)
+        self.compare_view.align_on(centre.tolist(), ready[0].map(centre).tolist())
 
     def _bridge(self) -> SessionBridge:
         if self.bridge is None:

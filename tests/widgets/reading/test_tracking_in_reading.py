@@ -66,6 +66,14 @@ def test_a_target_opens_where_it_is_at_follow_up(app: QtWidgets.QApplication, qt
         assert "T01 is not measured at" in window.statusBar().currentMessage()
         unregistered = round(followup.patient_to_index(centre)[2])  # where it was, in the scanner's coordinates
         assert abs(unregistered - true_slice) > 2  # the registration is what found it
+        reading.set_compare(True)
+        compare = reading.compare_view
+        qtbot.waitUntil(lambda: compare.left.volume is not None and compare.right.volume is not None,
+                        timeout=ALIGN_TIMEOUT_MS)
+        for k in (20, 32, 44):  # the sides scroll in step through the registration, not the scanner's mm
+            compare.left.set_slice(k)
+            middle = baseline.index_to_patient(255.5, 255.5, k)
+            assert abs(compare.right.slice_index - followup.patient_to_index(truth(tuple(middle)))[2]) <= 1.5
         window.grab().save(str(tmp_path / "tracked.png"))
     finally:
         window.quit_anyway()
