@@ -46,6 +46,7 @@ class MainActions:
     reopen: QtGui.QAction
     compare: QtGui.QAction
     compare_three: QtGui.QAction
+    prior_here: QtGui.QAction
     mpr: QtGui.QAction
     focus_images: QtGui.QAction
     about: QtGui.QAction
@@ -80,6 +81,7 @@ class MainActions:
         self.prior_box.setEnabled(has_image)
         self.compare_three.setEnabled(has_image)
         self.compare_three.setChecked(compare_panes == 3)
+        self.prior_here.setEnabled(has_image)
         self.mpr.setEnabled(has_image)
         self.mpr.setChecked(mpr)
 
@@ -136,6 +138,9 @@ def build_actions(window: QtWidgets.QMainWindow, slots: dict[str, Callable[..., 
                      "beside the current time point; double-click a side to maximise it", True),
         compare_three=make("compare_three", "Compare 1×&3", None, "Baseline | prior | current (when the prior "
                            "is not baseline)", True, short="1×3"),
+        prior_here=make("prior_here", "&Prior at this position", "Ctrl+Shift+P", "The prior scan at the same "
+                        "anatomical position as the pointer (or the image's middle), through the registration: was a "
+                        "suspected new lesion already there?"),
         mpr=make("mpr", "&MPR", "Ctrl+M", "Axial, coronal and sagittal views of the series, linked by a crosshair "
                  "(measure on the axial view)", True),
         focus_images=make("focus_images", "&Images only", "F11", "Hide or show the side panels", True),
@@ -159,7 +164,7 @@ def _menus(window: QtWidgets.QMainWindow, a: MainActions) -> None:
     edit = bar.addMenu("&Edit")
     edit.addActions([a.undo, a.redo])
     read = bar.addMenu("&Read")
-    read.addActions([a.new_target, a.new_non_target, a.new_lesion])
+    read.addActions([a.new_target, a.new_non_target, a.new_lesion, a.prior_here])
     read.addSeparator()
     read.addActions([a.sign, a.reopen])
     view = bar.addMenu("&View")

@@ -69,6 +69,7 @@ class ReadingActions:
             "new_lesion": lambda: reading.add_lesion("NEW"), "sign": self.sign_timepoint,
             "reopen": self.reopen_timepoint, "compare": reading.set_compare, "mpr": reading.set_mpr,
             "compare_three": lambda on: reading.set_compare_panes(3 if on else 2),
+            "prior_here": reading.show_prior_here,
             "focus_images": self.set_images_only,
         }
 

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import contextlib
 
+import numpy as np
 from PySide6 import QtCore, QtWidgets
 
 from recist_app.evaluation.trial_profile import SeriesPreference, trial_series_preference
 from recist_app.imaging.sources.query import StudyHit
 from recist_app.imaging.tracking.proposal import propose
+from recist_app.imaging.tracking.refine import LOW_CONFIDENCE, refine
 from recist_app.imaging.volume import CtVolume
 from recist_app.model.caliper import (
     CaliperRecord,
@@ -118,6 +120,8 @@ class ReadingController(QtCore.QObject):
         self.keys.install()
         self.loader = ImageLoader(runner, self)
         self.tracker = Tracker(runner, self)
+        #: The prior's series and slice :meth:`show_prior_here` waits to show.
+        self._prior_here: tuple[str, int] | None = None
         self.tracker.aligned.connect(self._on_aligned)
         self.loader.loaded.connect(self._on_volume_loaded)
         self.loader.failed.connect(self._on_volume_failed)
@@ -635,6 +639,43 @@ class ReadingController(QtCore.QObject):
         return (f"{label} is not measured at {visit} yet: its {prior.visit} caliper is drawn dashed where the "
                 f"registration puts it (confidence {proposal.confidence:.2f}).")
 
+    def show_prior_here(self) -> bool:
+        """The compare view's prior at the same anatomical position as the pointer on the current image (or the
+        image's middle), through the registration: a suspected new lesion, was it there before? False (said
+        why) when it cannot be shown yet."""
+        view, current = self.slice_view, self.volumes.get(CURRENT)
+        prior = self.timepoint(self.prior_uid)
+        link = self.series_link(prior) if prior is not None else None
+        if current is None or view.volume is not current or prior is None or link is None or prior.uid == self.tp_uid:
+            self.say("Open a follow-up time point: its prior is shown at the same position.")
+            return False
+        ready = self.tracker.ready(link.series_uid, current.series_uid)
+        if ready is None:
+            self.tracker.request(link, self.loader.cached(link.series_uid), current)
+            self.say(f"Aligning with {prior.visit}: ask again in a few seconds.", 8000)
+            return False
+        probe = view.probe()
+        rows, columns = current.shape[1:]
+        point = np.asarray(probe.position_mm) if probe is not None and probe.position_mm is not None else \
+            current.index_to_patient((columns - 1) / 2, (rows - 1) / 2, view.slice_index)
+        alignment, prior_volume = ready
+        found = refine(current, prior_volume, alignment.inverse(), point)
+        k = min(max(round(prior_volume.patient_to_index(found.followup_mm)[2]), 0), prior_volume.shape[0] - 1)
+        self._prior_here = (link.series_uid, k)
+        self.set_compare(True)
+        self._show_prior_here()
+        sure = f"confidence {found.confidence:.2f}" + (": check by eye" if found.confidence < LOW_CONFIDENCE else "")
+        self.say(f"{prior.visit} at the same position ({sure}) on the left.", 10_000)
+        return True
+
+    def _show_prior_here(self) -> None:
+        """Put the compare view's prior on the slice :meth:`show_prior_here` found, once it is shown."""
+        left = self.compare_view.left
+        if self._prior_here is not None and left.volume is not None and \
+                left.volume.series_uid == self._prior_here[0]:
+            left.set_slice(self._prior_here[1])
+            self._prior_here = None
+
     def _link_of(self, series_uid: str) -> SeriesLink | None:
         """The link of a series of the open subject."""
         return next((link for tp in self.reader_timepoints() for link in tp.series if link.series_uid == series_uid),
@@ -831,6 +872,7 @@ class ReadingController(QtCore.QObject):
         self.sync_calipers()
         self._align_compare(prior)
         self._finish_jump(compare_only=True)
+        self._show_prior_here()
 
     def _align_compare(self, prior: Timepoint | None = None) -> None:
         """Scroll the compare view's sides in step through the registration of the two series (different

@@ -39,6 +39,13 @@ class Alignment:
         """Where a baseline point lies in the follow-up, by the alignment alone."""
         return np.asarray(self.rotation) @ np.asarray(point_mm, float) + np.asarray(self.translation)
 
+    def inverse(self) -> Alignment:
+        """The map the other way: follow-up LPS mm to baseline LPS mm."""
+        rotation = np.asarray(self.rotation).T
+        translation = -rotation @ np.asarray(self.translation)
+        return Alignment(tuple(tuple(float(v) for v in row) for row in rotation),  # type: ignore[arg-type]
+                         (float(translation[0]), float(translation[1]), float(translation[2])), self.metric, 0.0)
+
     @property
     def angle_degrees(self) -> float:
         """The rotation's angle."""

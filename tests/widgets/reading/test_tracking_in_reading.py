@@ -74,6 +74,13 @@ def test_a_target_opens_where_it_is_at_follow_up(app: QtWidgets.QApplication, qt
             compare.left.set_slice(k)
             middle = baseline.index_to_patient(255.5, 255.5, k)
             assert abs(compare.right.slice_index - followup.patient_to_index(truth(tuple(middle)))[2]) <= 1.5
+        reading.set_compare(False)
+        view.set_slice(40)  # "was this already there?": the prior at the same position, pointer off the image
+        assert reading.show_prior_here()
+        assert reading.comparing and "BASELINE at the same position (confidence" in window.statusBar().currentMessage()
+        shown = baseline.index_to_patient(255.5, 255.5, compare.left.slice_index)
+        assert abs(followup.patient_to_index(truth(tuple(shown)))[2] - 40) <= 2
+        assert abs(compare.left.slice_index - 40) > 2  # not the same slice number: the scans are 25 mm apart
         window.grab().save(str(tmp_path / "tracked.png"))
     finally:
         window.quit_anyway()
