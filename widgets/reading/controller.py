@@ -682,14 +682,16 @@ class ReadingController(QtCore.QObject):
                     None)
 
     def _align_with_prior(self, tp: Timepoint, volume: CtVolume) -> None:
-        """Align a follow-up to the time point before it, in the background (lesions then open where they are)."""
+        """Align a follow-up to the time point before it and to baseline, in the background (lesions then open
+        where they are)."""
         order = [other.uid for other in self.reader_timepoints()]
         if tp.uid not in order or order.index(tp.uid) == 0:
             return
-        previous = self.timepoint(order[order.index(tp.uid) - 1])
-        link = self.series_link(previous) if previous is not None else None
-        if link is not None:
-            self.tracker.request(link, self.loader.cached(link.series_uid), volume)
+        for uid in dict.fromkeys((order[order.index(tp.uid) - 1], order[0])):
+            earlier = self.timepoint(uid)
+            link = self.series_link(earlier) if earlier is not None else None
+            if link is not None:
+                self.tracker.request(link, self.loader.cached(link.series_uid), volume)
 
     def _on_aligned(self, prior_series_uid: str, followup_series_uid: str) -> None:
         """An alignment arrived: the compare view scrolls through it; a ghost still shown where the lesion was
