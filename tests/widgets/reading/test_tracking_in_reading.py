@@ -70,6 +70,8 @@ def test_a_target_opens_where_it_is_at_follow_up(app: QtWidgets.QApplication, qt
         compare = reading.compare_view
         qtbot.waitUntil(lambda: compare.left.volume is not None and compare.right.volume is not None,
                         timeout=ALIGN_TIMEOUT_MS)
+        # the compare's prior may be the baseline's other series: aligned in the background, then in step
+        qtbot.waitUntil(lambda: compare.offset_mm != 0.0, timeout=ALIGN_TIMEOUT_MS)
         for k in (20, 32, 44):  # the sides scroll in step through the registration, not the scanner's mm
             compare.left.set_slice(k)
             middle = baseline.index_to_patient(255.5, 255.5, k)
