@@ -36,7 +36,7 @@ from recist_app.imaging.tracking import alignment as alignment_module
 from recist_app.imaging.tracking.alignment import align
 from recist_app.imaging.tracking.refine import LOW_CONFIDENCE, refine
 from recist_app.imaging.volume import CtVolume
-from tests.recist_app.imaging.tracking.truth import Motion, moved, tumour_centre
+from tests.recist_app.imaging.tracking.truth import Motion, landmarks, moved, tumour_centre
 
 DATA = REPO_ROOT.parent / "shared" / "data" / "ct" / "lung_pet_ct_dx"
 ALIGN_GOAL_S, REFINE_GOAL_S, MEMORY_GOAL = 15.0, 1.0, 1.5
@@ -67,12 +67,6 @@ def resliced(volume: CtVolume, slices: int) -> CtVolume:
                                sop_uids=tuple(f"{volume.series_uid}.{k}" for k in range(slices)),
                                frame_numbers=(1,) * slices, instance_numbers=tuple(range(1, slices + 1)),
                                slice_thicknesses_mm=(step,) * slices)
-
-
-def landmarks(volume: CtVolume) -> list[tuple[float, float, float]]:
-    last = volume.shape[0] - 1
-    return [tuple(float(v) for v in volume.index_to_patient(fx * 511, fy * 511, fz * last))
-            for fz in (0.3, 0.5, 0.7) for fy, fx in ((0.5, 0.3), (0.5, 0.7), (0.4, 0.5), (0.65, 0.5))]
 
 
 def full_resolution(volume: CtVolume, motion: Motion) -> tuple[float, float]:

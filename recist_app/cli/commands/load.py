@@ -77,7 +77,7 @@ def load_source(paths: Sequence[str], series_uid: str | None, calling_aet: str |
 def run(args: argparse.Namespace) -> int:
     """Load the selected series and print its summary (text or ``--json``)."""
     start = time.perf_counter()
-    volume = load_source(args.paths, getattr(args, "series", None), args.calling_aet)
+    volume = load_source(args.paths, getattr(args, "series", None), getattr(args, "calling_aet", None))
     summary = describe(volume, time.perf_counter() - start)
     if getattr(args, "json", False):
         print(json.dumps(summary, indent=2))

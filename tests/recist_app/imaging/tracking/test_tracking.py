@@ -15,7 +15,7 @@ from recist_app.imaging.load import load_series_from_folder
 from recist_app.imaging.tracking.refine import LOW_CONFIDENCE
 from recist_app.imaging.tracking.track import track
 from recist_app.imaging.volume import CtVolume
-from tests.recist_app.imaging.tracking.truth import Motion, moved, tumour_centre, write_series
+from tests.recist_app.imaging.tracking.truth import Motion, landmarks, moved, tumour_centre, write_series
 
 PATIENT = "Lung_Dx-A0001"  # 64 slices of 512², 0.84 mm pixels, 5 mm apart
 TURNED = Motion(angles_deg=(2.0, -3.0, 5.0), translation_mm=(15.0, -20.0, 25.0))  # about 6°, 35 mm
@@ -30,13 +30,6 @@ def baseline(shared_dir: Path) -> CtVolume:
 def tumour(baseline: CtVolume, shared_dir: Path) -> tuple[float, float, float]:
     """The centre of the lung tumour the collection's reader boxed."""
     return tumour_centre(baseline, shared_dir / "data" / "ct" / "lung_pet_ct_dx" / "annotations" / "A0001")
-
-
-def landmarks(volume: CtVolume) -> list[tuple[float, float, float]]:
-    """Twelve points across the chest at three levels: lungs, mediastinum, spine (vessels, airways, bone)."""
-    last = volume.shape[0] - 1
-    return [tuple(float(v) for v in volume.index_to_patient(fx * 511, fy * 511, fz * last))
-            for fz in (0.3, 0.5, 0.7) for fy, fx in ((0.5, 0.3), (0.5, 0.7), (0.4, 0.5), (0.65, 0.5))]
 
 
 def errors(baseline: CtVolume, motion: Motion, tumour: tuple[float, float, float]

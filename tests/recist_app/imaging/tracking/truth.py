@@ -110,3 +110,14 @@ def tumour_centre(volume: CtVolume, annotations: Path) -> tuple[float, float, fl
     row = (float(box.findtext("ymin", "0")) + float(box.findtext("ymax", "0"))) / 2
     x, y, z = (float(v) for v in volume.index_to_patient(column, row, k))
     return (x, y, z)
+
+
+def landmarks(volume: CtVolume) -> list[Point]:
+    """Twelve points across a 512² chest at three levels: lungs, mediastinum, spine (vessels, airways, bone)."""
+    last = volume.shape[0] - 1
+    points = []
+    for fz in (0.3, 0.5, 0.7):
+        for fy, fx in ((0.5, 0.3), (0.5, 0.7), (0.4, 0.5), (0.65, 0.5)):
+            x, y, z = (float(v) for v in volume.index_to_patient(fx * 511, fy * 511, fz * last))
+            points.append((x, y, z))
+    return points
