@@ -40,7 +40,7 @@ class ArrivalDecoder:
         #: as a rule; an image missed here is decoded there anyway).
         self._uncompressed = threading.Event()
 
-    def arrived(self, path: Path, _done: int = 0, _total: int = 0) -> None:
+    def arrived(self, path: Path) -> None:
         """``path`` is whole: decode it (in the background)."""
         if not self._uncompressed.is_set():
             self._pool.submit(self._decode, path)
