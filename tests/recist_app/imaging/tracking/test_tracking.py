@@ -15,6 +15,7 @@ from recist_app.imaging.load import load_series_from_folder
 from recist_app.imaging.tracking.refine import LOW_CONFIDENCE
 from recist_app.imaging.tracking.track import track
 from recist_app.imaging.volume import CtVolume
+from tests.orthanc import Orthanc
 from tests.recist_app.imaging.tracking.truth import Motion, landmarks, moved, tumour_centre, write_series
 
 PATIENT = "Lung_Dx-A0001"  # 64 slices of 512², 0.84 mm pixels, 5 mm apart
@@ -122,3 +123,17 @@ def test_a_tumour_that_grew_or_shrank_is_found_again(baseline: CtVolume, tumour:
     (found,) = track(baseline, dataclasses.replace(followup, hu=hu), [tumour]).points
     assert np.linalg.norm(np.subtract(found.followup_mm, centre)) < 10.0
     assert (found.confidence >= LOW_CONFIDENCE) == (change == "grown")
+
+
+def test_the_track_command_on_a_pacs(orthanc: Orthanc, baseline: CtVolume, shared_dir: Path, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Both series retrieved from a PACS by their UIDs (a series against itself: every point stays put)."""
+    monkeypatch.setenv("RECIST_SERIES_CACHE", str(tmp_path / "cache"))
+    point = landmarks(baseline)[5]
+    argv = ["track", orthanc.dicomweb, orthanc.dimse, "--baseline-series", baseline.series_uid,
+            "--followup-series", baseline.series_uid, "--point", *(repr(v) for v in point), "--json"]
+    assert main(argv) == 0
+    (entry,) = json.loads(capsys.readouterr().out)["points"]
+    assert np.linalg.norm(np.subtract(entry["followup_mm"], point)) < 0.5 and entry["confidence"] >= LOW_CONFIDENCE
+    assert main(argv[:5] + argv[7:]) == 2  # no --followup-series for a PACS
+    assert "SERVER --followup-series UID" in capsys.readouterr().err
