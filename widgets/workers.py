@@ -26,12 +26,11 @@ from typing import Any
 from PySide6 import QtCore, QtWidgets
 
 from recist_app.errors import Cancelled, RecistAppError
-from recist_app.imaging.errors import DicomError
 from recist_app.imaging.load import Predecoded, SeriesLoad
 from recist_app.imaging.scan import ScanResult, SeriesSummary, find_series
 from recist_app.imaging.scan import examine_series as scan_examine_series
 from recist_app.imaging.sources.first_image import first_image as fetch_first_image
-from recist_app.imaging.sources.retrieve import forget_series, is_cached
+from recist_app.imaging.sources.retrieve import in_server_terms, is_cached
 from recist_app.imaging.sources.servers import is_server_address
 from recist_app.imaging.sources.streaming import retrieve_decoding
 from recist_app.imaging.volume import CtVolume
@@ -187,8 +186,9 @@ def series_load_task(path: str, series_uid: str, title: str, summary: SeriesSumm
         task = holder["task"]
         slices: Predecoded = {}
         if summary is None and is_server_address(path) and not is_cached(path, series_uid):
-            # A series on a PACS: its middle image alone first (whatever fails here, the retrieval below says),
-            # then the whole series, each compressed image decoded as it arrives; progress counts the images.
+            # A series on a PACS: the image the view opens on (else the middle one) alone first (whatever fails
+            # here, the retrieval below says), then the whole series, each compressed image decoded as it
+            # arrives; progress counts the images.
             with contextlib.suppress(RecistAppError):
                 task.signals.first_slice_ready.emit(fetch_first_image(path, series_uid, sop_uid=first_image))
             slices = retrieve_decoding(path, series_uid, cancel=cancel,
@@ -197,16 +197,12 @@ def series_load_task(path: str, series_uid: str, title: str, summary: SeriesSumm
         task.signals.examined.emit(found)
         if cancel.is_set():
             raise Cancelled("cancelled")
-        try:
+        with in_server_terms(path, series_uid):  # a PACS's corrupt copy is fetched again next time
             loader = SeriesLoad(found.files, on_progress=on_progress, cancel=cancel, predecoded=slices)
             preview = preview_volume(loader)
             if preview is not None:
                 task.signals.first_slice_ready.emit(preview)
             return loader.run()
-        except DicomError as exc:
-            if not is_server_address(path):
-                raise
-            raise forget_series(path, series_uid, exc) from exc  # the PACS's copy is fetched again next time
 
     task = Task(load, title)
     holder["task"] = task

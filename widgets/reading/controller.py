@@ -68,6 +68,12 @@ from widgets.workers import TaskRunner
 CURRENT, PRIOR, BASELINE = "current", "prior", "baseline"
 
 
+def image_middle(volume: CtVolume, k: int) -> np.ndarray:
+    """LPS mm of the middle of slice ``k``."""
+    rows, columns = volume.shape[1:]
+    return volume.index_to_patient((columns - 1) / 2, (rows - 1) / 2, k)
+
+
 class ReadingController(QtCore.QObject):
     """The reading state of the main window: trial, reader, subject, time point, lesion.
 
@@ -119,7 +125,7 @@ class ReadingController(QtCore.QObject):
         self.keys = ViewerKeyRouter(self)
         self.keys.install()
         self.loader = ImageLoader(runner, self)
-        self.tracker = Tracker(runner, self)
+        self.tracker = Tracker(runner, self.loader.cached, self)
         #: The prior's series and slice :meth:`show_prior_here` waits to show.
         self._prior_here: tuple[str, int] | None = None
         self.tracker.aligned.connect(self._on_aligned)
@@ -620,11 +626,9 @@ class ReadingController(QtCore.QObject):
         record, prior = found
         label, visit = snapshot.lesion(lesion_uid).label, snapshot.timepoint(tp_uid).visit
         prior_series = next(m.line.series_uid for m in lesion_lines(snapshot, lesion_uid, prior.uid))
-        ready = self.tracker.ready(prior_series, view.volume.series_uid)
+        ready = self.tracker.pair(self._link_of(prior_series), view.volume)
         proposal = propose(record, ready[1], view.volume, ready[0]) if ready is not None else None
         if proposal is None:
-            if ready is None and (link := self._link_of(prior_series)) is not None:
-                self.tracker.request(link, self.loader.cached(prior_series), view.volume)
             view.set_ghost(record, f"{label} at {prior.visit}")
             view.set_slice(record.slice_index)
             return (f"{label} is not measured at {visit} yet: its {prior.visit} caliper is drawn dashed where it "
@@ -649,15 +653,13 @@ class ReadingController(QtCore.QObject):
         if current is None or view.volume is not current or prior is None or link is None or prior.uid == self.tp_uid:
             self.say("Open a follow-up time point: its prior is shown at the same position.")
             return False
-        ready = self.tracker.ready(link.series_uid, current.series_uid)
+        ready = self.tracker.pair(link, current)
         if ready is None:
-            self.tracker.request(link, self.loader.cached(link.series_uid), current)
             self.say(f"Aligning with {prior.visit}: ask again in a few seconds.", 8000)
             return False
         probe = view.probe()
-        rows, columns = current.shape[1:]
         point = np.asarray(probe.position_mm) if probe is not None and probe.position_mm is not None else \
-            current.index_to_patient((columns - 1) / 2, (rows - 1) / 2, view.slice_index)
+            image_middle(current, view.slice_index)
         alignment, prior_volume = ready
         found = refine(current, prior_volume, alignment.inverse(), point)
         k = min(max(round(prior_volume.patient_to_index(found.followup_mm)[2]), 0), prior_volume.shape[0] - 1)
@@ -691,7 +693,7 @@ class ReadingController(QtCore.QObject):
             earlier = self.timepoint(uid)
             link = self.series_link(earlier) if earlier is not None else None
             if link is not None:
-                self.tracker.request(link, self.loader.cached(link.series_uid), volume)
+                self.tracker.request(link, volume)
 
     def _on_aligned(self, prior_series_uid: str, followup_series_uid: str) -> None:
         """An alignment arrived: the compare view scrolls through it; a ghost still shown where the lesion was
@@ -872,25 +874,21 @@ class ReadingController(QtCore.QObject):
             view.set_first(None)
             self._shown.pop(id(view.first), None)
         self.sync_calipers()
-        self._align_compare(prior)
+        self._align_compare()
         self._finish_jump(compare_only=True)
         self._show_prior_here()
 
-    def _align_compare(self, prior: Timepoint | None = None) -> None:
+    def _align_compare(self) -> None:
         """Scroll the compare view's sides in step through the registration of the two series (different
         frames of reference): the offset where the prior's shown slice centre lands; aligned in the background
         first when not yet done (a lesion measured on both sides then lines up on itself)."""
         left, right = self.volumes.get(PRIOR), self.volumes.get(CURRENT)
         if left is None or right is None or left.series_uid == right.series_uid or not left.calibrated:
             return
-        ready = self.tracker.ready(left.series_uid, right.series_uid)
+        ready = self.tracker.pair(self._link_of(left.series_uid), right)
         if ready is None:
-            link = self.series_link(prior) if prior is not None else self._link_of(left.series_uid)
-            if link is not None:
-                self.tracker.request(link, left, right)
             return
-        rows, columns = left.shape[1:]
-        centre = left.index_to_patient((columns - 1) / 2, (rows - 1) / 2, self.compare_view.left.slice_index)
+        centre = image_middle(left, self.compare_view.left.slice_index)
         self.compare_view.align_on(centre.tolist(), ready[0].map(centre).tolist())
 
     def _bridge(self) -> SessionBridge:

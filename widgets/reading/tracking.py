@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from PySide6 import QtCore
 
@@ -33,22 +34,31 @@ class Tracker(QtCore.QObject):
 
     aligned = QtCore.Signal(str, str)
 
-    def __init__(self, runner: TaskRunner, parent: QtCore.QObject | None = None) -> None:
+    def __init__(self, runner: TaskRunner, cached: Callable[[str], CtVolume | None],
+                 parent: QtCore.QObject | None = None) -> None:
         super().__init__(parent)
         self._runner = runner
+        self._cached = cached  # a volume already in memory, by series UID (the image loader's)
         self._pairs: OrderedDict[tuple[str, str], tuple[Alignment, CtVolume]] = OrderedDict()
         self._running: dict[tuple[str, str], Task] = {}
 
-    def ready(self, prior_series_uid: str, followup_series_uid: str) -> tuple[Alignment, CtVolume] | None:
-        """The alignment of the pair and the prior volume, once made."""
-        return self._pairs.get((prior_series_uid, followup_series_uid))
+    def pair(self, prior: SeriesLink | None, followup: CtVolume) -> tuple[Alignment, CtVolume] | None:
+        """The alignment of ``followup`` to the series ``prior`` and the prior volume, once made; until then
+        None, the alignment being made in the background (:meth:`request`)."""
+        if prior is None:
+            return None
+        made = self._pairs.get((prior.series_uid, followup.series_uid))
+        if made is None:
+            self.request(prior, followup)
+        return made
 
-    def request(self, prior: SeriesLink, prior_volume: CtVolume | None, followup: CtVolume) -> Task | None:
-        """Align ``followup`` to the series ``prior`` (loading it unless ``prior_volume`` is given) in the
-        background; nothing when done or under way."""
+    def request(self, prior: SeriesLink, followup: CtVolume) -> Task | None:
+        """Align ``followup`` to the series ``prior`` (loaded unless in memory) in the background; nothing when
+        done or under way."""
         key = (prior.series_uid, followup.series_uid)
         if key in self._pairs or key in self._running or prior.series_uid == followup.series_uid:
             return None
+        prior_volume = self._cached(prior.series_uid)
 
         def run(_progress: Progress, _cancel: threading.Event) -> tuple[Alignment, CtVolume]:
             volume = prior_volume or load_series_from_paths([local_folder(prior.path, prior.series_uid)],

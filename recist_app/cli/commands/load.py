@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from recist_app.cli.commands.pacs import add_calling_aet
-from recist_app.imaging.errors import DicomError, PacsError
+from recist_app.imaging.errors import PacsError
 from recist_app.imaging.load import load_series_from_paths
-from recist_app.imaging.sources.retrieve import forget_series
+from recist_app.imaging.sources.retrieve import in_server_terms
 from recist_app.imaging.sources.servers import is_server_address
 from recist_app.imaging.sources.streaming import load_from_server
 from recist_app.imaging.volume import CtVolume
@@ -68,10 +68,8 @@ def load_source(paths: Sequence[str], series_uid: str | None, calling_aet: str |
         return load_series_from_paths([Path(path) for path in paths], series_uid)
     if len(paths) != 1 or not series_uid:
         raise PacsError(f"Load from a PACS one series at a time: SERVER {option} UID.")
-    try:
+    with in_server_terms(server, series_uid):  # a corrupt copy is dropped: fetched again next time
         return load_from_server(server, series_uid, calling_aet=calling_aet)
-    except DicomError as exc:  # the cached copy is dropped: fetched again next time, as the PACS holds it then
-        raise forget_series(server, series_uid, exc) from exc
 
 
 def run(args: argparse.Namespace) -> int:

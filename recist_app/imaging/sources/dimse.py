@@ -44,6 +44,7 @@ CT_STORAGE = ("1.2.840.10008.5.1.4.1.1.2", "1.2.840.10008.5.1.4.1.1.2.1", "1.2.8
 TRANSFER_SYNTAX_CONTEXTS = [list(UncompressedTransferSyntaxes)] + [
     [syntax] for syntax in (*JPEGTransferSyntaxes, *JPEGLSTransferSyntaxes, *JPEG2000TransferSyntaxes,
                             *RLETransferSyntaxes)]
+ALL_SYNTAXES = [syntax for group in TRANSFER_SYNTAX_CONTEXTS for syntax in group]
 PENDING = (0xFF00, 0xFF01)
 #: SOP classes by UID (PS3.4 A.4 Verification; C.6.2.1 Study Root Query/Retrieve FIND and GET).
 VERIFICATION, STUDY_ROOT_FIND, STUDY_ROOT_MOVE, STUDY_ROOT_GET = "1.2.840.10008.1.1", \
@@ -258,7 +259,7 @@ class DimseClient:
         assert self.move_port is not None
         scp = AE(ae_title=self.calling_aet)
         for storage in CT_STORAGE:
-            scp.add_supported_context(storage, [syntax for group in TRANSFER_SYNTAX_CONTEXTS for syntax in group])
+            scp.add_supported_context(storage, ALL_SYNTAXES)
         try:
             server = scp.start_server(("", self.move_port), block=False, evt_handlers=[(evt.EVT_C_STORE, store)])
             assert server is not None  # not blocking: the server thread

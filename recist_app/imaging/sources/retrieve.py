@@ -6,7 +6,8 @@ import os
 import re
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -92,13 +93,29 @@ def local_folder(path: str, series_uid: str, *, retrieve: bool = True) -> Path:
         return series_folder(path, series_uid)[0]
     if not is_cached(path, series_uid):
         raise PacsError(f"Series {series_uid} of {path} is not retrieved yet: it is when its time point opens.")
-    return series_entry(parse_server(path).url, series_uid)
+    return _entry(path, series_uid)
+
+
+def _entry(address: str, series_uid: str) -> Path:
+    """Where the cache keeps series ``series_uid`` of the PACS at ``address``."""
+    return series_entry(parse_server(address).url, series_uid)
 
 
 def is_cached(address: str, series_uid: str) -> bool:
     """True when series ``series_uid`` of the PACS at ``address`` is in the series cache."""
-    return series_entry(parse_server(address).url, series_uid).is_dir()
+    return _entry(address, series_uid).is_dir()
 
+
+@contextmanager
+def in_server_terms(address: str, series_uid: str) -> Iterator[None]:
+    """Around the load of a linked series: a :class:`DicomError` of a series from a PACS leaves as
+    :func:`forget_series` words it (its cached copy dropped); a folder's as it is."""
+    try:
+        yield
+    except DicomError as exc:
+        if not is_server_address(address):
+            raise
+        raise forget_series(address, series_uid, exc) from exc
 
 
 def forget_series(address: str, series_uid: str, error: DicomError) -> DicomError:
@@ -106,7 +123,7 @@ def forget_series(address: str, series_uid: str, error: DicomError) -> DicomErro
     terms: the cached file named as the image it holds (Instance Number, SOP Instance UID) on the server, the
     remedy the server's. That cached copy is dropped, so that the next open fetches the series again as the
     PACS holds it then."""
-    folder = series_entry(parse_server(address).url, series_uid)
+    folder = _entry(address, series_uid)
 
     def image(match: re.Match[str]) -> str:
         try:
