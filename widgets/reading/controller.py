@@ -29,20 +29,17 @@ from PySide6 import QtCore, QtWidgets
 
 from recist_app.evaluation.trial_profile import SeriesPreference, trial_series_preference
 from recist_app.imaging.sources.query import StudyHit
-from recist_app.imaging.tracking.proposal import propose
-from recist_app.imaging.tracking.refine import LOW_CONFIDENCE, refine
 from recist_app.imaging.volume import CtVolume
 from recist_app.model.caliper import (
     CaliperRecord,
     VolumeIndex,
     caliper_key,
-    lesion_lines,
-    prior_record_on,
     record_of_lesion,
     reformat_lines,
 )
 from recist_app.model.records import Reader, ReadSnapshot, SeriesLink, Timepoint
 from recist_app.read import ReadChanged
+from recist_app.read.follow_up import ghost_of, image_middle, prior_here
 from recist_app.store import Login, TrialStore
 from recist_app.store.dicom_import import study_date
 from widgets.dialogs.login import role_name
@@ -66,12 +63,6 @@ from widgets.viewer.slice_view import SliceView
 from widgets.workers import TaskRunner
 
 CURRENT, PRIOR, BASELINE = "current", "prior", "baseline"
-
-
-def image_middle(volume: CtVolume, k: int) -> np.ndarray:
-    """LPS mm of the middle of slice ``k``."""
-    rows, columns = volume.shape[1:]
-    return volume.index_to_patient((columns - 1) / 2, (rows - 1) / 2, k)
 
 
 class ReadingController(QtCore.QObject):
@@ -617,31 +608,17 @@ class ReadingController(QtCore.QObject):
         self.mpr_view.set_crosshair(round(col), round(row), round(k))
 
     def _show_prior_ghost(self, view: SliceView, snapshot: ReadSnapshot, lesion_uid: str, tp_uid: str) -> str:
-        """Draw the lesion's latest earlier caliper dashed on ``view`` and go to its slice: where the registration
-        with that scan puts it once aligned (with its confidence), else where it was; what to say."""
+        """Draw the lesion's latest earlier caliper dashed on ``view`` and go to its slice, where the registration
+        with that scan puts it once aligned (``recist_app.read.follow_up``); what to say."""
         assert view.volume is not None
-        found = prior_record_on(snapshot, lesion_uid, tp_uid, view.volume)
-        if found is None:
+        volume = view.volume
+        ghost = ghost_of(snapshot, lesion_uid, tp_uid, volume,
+                         lambda series_uid: self.tracker.pair(self._link_of(series_uid), volume))
+        if ghost is None:
             return ""
-        record, prior = found
-        label, visit = snapshot.lesion(lesion_uid).label, snapshot.timepoint(tp_uid).visit
-        prior_series = next(m.line.series_uid for m in lesion_lines(snapshot, lesion_uid, prior.uid))
-        ready = self.tracker.pair(self._link_of(prior_series), view.volume)
-        proposal = propose(record, ready[1], view.volume, ready[0]) if ready is not None else None
-        if proposal is None:
-            view.set_ghost(record, f"{label} at {prior.visit}")
-            view.set_slice(record.slice_index)
-            return (f"{label} is not measured at {visit} yet: its {prior.visit} caliper is drawn dashed where it "
-                    "was (the scans are being aligned).")
-        sure = "low confidence" if proposal.low else "confidence"
-        view.set_ghost(proposal.record, f"{label} from {prior.visit}, {sure} {proposal.confidence:.2f}")
-        view.set_slice(proposal.record.slice_index)
-        if proposal.low:
-            return (f"{label} is not measured at {visit} yet: the registration with {prior.visit} cannot pin it "
-                    f"down (confidence {proposal.confidence:.2f}); its caliper is drawn dashed there: find the lesion "
-                    "by eye.")
-        return (f"{label} is not measured at {visit} yet: its {prior.visit} caliper is drawn dashed where the "
-                f"registration puts it (confidence {proposal.confidence:.2f}).")
+        view.set_ghost(ghost.record, ghost.caption)
+        view.set_slice(ghost.record.slice_index)
+        return ghost.message
 
     def show_prior_here(self) -> bool:
         """The compare view's prior at the same anatomical position as the pointer on the current image (or the
@@ -660,13 +637,11 @@ class ReadingController(QtCore.QObject):
         probe = view.probe()
         point = np.asarray(probe.position_mm) if probe is not None and probe.position_mm is not None else \
             image_middle(current, view.slice_index)
-        alignment, prior_volume = ready
-        found = refine(current, prior_volume, alignment.inverse(), point)
-        k = min(max(round(prior_volume.patient_to_index(found.followup_mm)[2]), 0), prior_volume.shape[0] - 1)
-        self._prior_here = (link.series_uid, k)
+        found = prior_here(current, point, ready)
+        self._prior_here = (link.series_uid, found.slice_index)
         self.set_compare(True)
         self._show_prior_here()
-        sure = f"confidence {found.confidence:.2f}" + (": check by eye" if found.confidence < LOW_CONFIDENCE else "")
+        sure = f"confidence {found.confidence:.2f}" + (": check by eye" if found.low else "")
         self.say(f"{prior.visit} at the same position ({sure}) on the left.", 10_000)
         return True
 

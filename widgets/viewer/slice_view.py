@@ -76,8 +76,9 @@ DEFAULT_KEY_BINDINGS: dict[str, tuple[str, ...]] = {
 }
 #: HU of width / level per screen pixel of a W/L drag (cornerstone: dynamic range / 1024 ≈ 4 for CT).
 WL_HU_PER_PX = 4.0
-#: Colour of a ghost caliper (a lesion's prior caliper where it was).
-GHOST_COLOUR = "#b0b0b0"
+#: Colour of a ghost caliper (a lesion's prior caliper where it was), dashed over a dark halo so that it shows on
+#: any window: on lung (dark) by its dashes, on a soft-tissue lesion (white) by its halo.
+GHOST_COLOUR, GHOST_HALO = "#ffffff", (0, 0, 0, 170)
 WHEEL_NOTCH = 120
 SHIFT_SLICE_STEP = 10
 
@@ -173,9 +174,10 @@ class SliceView(QtWidgets.QWidget):
         self.cine.changed.connect(self._refresh)
         self._menu: QtWidgets.QMenu | None = None
         self._ghost_slice: int | None = None
+        self._ghost_halo = pg.PlotCurveItem(pen=pg.mkPen(GHOST_HALO, width=4.5))
         self._ghost = pg.PlotCurveItem(pen=pg.mkPen(GHOST_COLOUR, width=1.5, style=QtCore.Qt.PenStyle.DashLine))
-        self._ghost_label = pg.TextItem(color=GHOST_COLOUR, anchor=(0, 1))
-        for item in (self._ghost, self._ghost_label):
+        self._ghost_label = pg.TextItem(color=GHOST_COLOUR, anchor=(0, 1), fill=pg.mkBrush(GHOST_HALO))
+        for item in (self._ghost_halo, self._ghost, self._ghost_label):
             item.setVisible(False)
             item.setZValue(5)
             self.view_box.addItem(item, ignoreBounds=True)
@@ -264,7 +266,7 @@ class SliceView(QtWidgets.QWidget):
         """Draw ``record`` (on this view's series) dashed and inert on its slice, with ``text`` beside it,
         e.g. a lesion's prior caliper where it was (VIEWER.md "Jumping to a lesion"); None removes it."""
         self._ghost_slice = None
-        self._ghost.setVisible(False)
+        self._show_ghost()
         if record is None or self._volume is None:
             return
         place = record.to_index(self._volume)
@@ -277,7 +279,8 @@ class SliceView(QtWidgets.QWidget):
                 x, y = self.image_item.mapToParent(QtCore.QPointF(*geometry.index_to_item(col, row))).toTuple()
                 xs.append(x)
                 ys.append(y)
-        self._ghost.setData(xs, ys, connect="pairs")
+        for curve in (self._ghost_halo, self._ghost):
+            curve.setData(xs, ys, connect="pairs")
         self._ghost_label.setText(text)
         self._ghost_label.setPos(xs[0], ys[0])
         self._ghost_slice = place.k
@@ -288,10 +291,15 @@ class SliceView(QtWidgets.QWidget):
         """The slice of the ghost caliper, None when there is none."""
         return self._ghost_slice
 
+    @property
+    def ghost_text(self) -> str:
+        """The text beside the ghost caliper ("" when there is none)."""
+        return self._ghost_label.toPlainText() if self._ghost_slice is not None else ""
+
     def _show_ghost(self) -> None:
         shown = self._ghost_slice is not None and self._ghost_slice == self._k
-        self._ghost.setVisible(shown)
-        self._ghost_label.setVisible(shown)
+        for item in (self._ghost_halo, self._ghost, self._ghost_label):
+            item.setVisible(shown)
 
     # -- window / level, inversion, view ------------------------------------------------------
     @property

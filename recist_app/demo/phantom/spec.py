@@ -30,6 +30,7 @@ from recist_app.demo.phantom.encoding import (
     ENCODED_SYNTAXES,
     NATIVE_SYNTAXES,
 )
+from recist_app.demo.phantom.motion import Motion
 
 AXIAL = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 GROUND_TRUTH_NAME = "ground_truth.json"
@@ -65,6 +66,8 @@ class PhantomSpec:
     Image Orientation (Patient) (0020,0037); ``origin_mm`` is Image Position (Patient)
     (0020,0032) of the first slice (``None``: the volume is centred on LPS 0). Empty UIDs are
     derived from ``seed`` with ``generate_uid(entropy_srcs=...)`` so reruns give the same ones.
+    ``motion`` moves the body (anatomy and lesions, placed as if unmoved) within the unmoved grid: a follow-up
+    scanned with the patient lying otherwise (:mod:`recist_app.demo.phantom.motion`).
     """
 
     rows: int = 512
@@ -85,6 +88,7 @@ class PhantomSpec:
     frame_of_reference_uid: str = ""
     series_description: str = "Synthetic chest CT"
     transfer_syntax: str = ExplicitVRLittleEndian
+    motion: Motion | None = None
 
     def __post_init__(self) -> None:
         if min(self.rows, self.columns, self.slices) < 1:
@@ -176,6 +180,8 @@ class LesionTruth:
     ``slice_index`` counts along the normal (Instance Number (0020,0013) − 1). The endpoints lie
     on that slice; their distance is ``long_axis_mm`` / ``short_axis_mm`` when the centre lies on
     the slice plane (always so for :meth:`PhantomSpec.chest`), else the smaller section there.
+    Under a :class:`~recist_app.demo.phantom.motion.Motion` the centre and endpoints are where the motion
+    carries them (then off the slice planes) and ``slice_index`` is the slice nearest the centre.
     """
 
     lesion_id: str

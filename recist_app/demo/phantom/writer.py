@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from collections.abc import Sequence
-from dataclasses import asdict
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
 from pydicom.uid import CTImageStorage, generate_uid
 
-from recist_app.demo.phantom.anatomy import chest_slice, fill_ellipse
+from recist_app.demo.phantom.anatomy import AIR_HU, chest_slice, fill_ellipse
 from recist_app.demo.phantom.encoding import (
     INTERCEPT,
     check_encoder,
@@ -30,6 +30,7 @@ from recist_app.demo.phantom.spec import (
     Point,
     lesion_frame,
 )
+from recist_app.imaging.interpolate import trilinear
 
 
 def series_header(spec: PhantomSpec, uids: tuple[str, str, str]) -> dict[str, object]:
@@ -74,6 +75,26 @@ def render_slice(spec: PhantomSpec, k: int) -> np.ndarray:
 
 
 def _truth(spec: PhantomSpec, lesion: LesionSpec, sop_uids: Sequence[str]) -> LesionTruth:
+    truth = _unmoved_truth(spec, lesion, sop_uids)
+    if spec.motion is None:
+        return truth
+    motion = spec.motion
+
+    def carried(point: Point) -> Point:
+        x, y, z = (float(v) for v in motion.followup_of(point))
+        return (x, y, z)
+
+    centre = carried(truth.centre_mm)
+    k = int(np.clip(round(float(spec.axes[2] @ (np.asarray(centre) - spec.origin)) / spec.slice_spacing_mm),
+                    0, spec.slices - 1))
+    return replace(truth, centre_mm=centre, slice_index=k, sop_instance_uid=sop_uids[k],
+                   long_axis_endpoints_mm=(carried(truth.long_axis_endpoints_mm[0]),
+                                           carried(truth.long_axis_endpoints_mm[1])),
+                   short_axis_endpoints_mm=(carried(truth.short_axis_endpoints_mm[0]),
+                                            carried(truth.short_axis_endpoints_mm[1])))
+
+
+def _unmoved_truth(spec: PhantomSpec, lesion: LesionSpec, sop_uids: Sequence[str]) -> LesionTruth:
     a, b, zc = lesion_frame(spec, lesion)
     k = int(np.clip(round(zc / spec.slice_spacing_mm), 0, spec.slices - 1))
     offset = (k * spec.slice_spacing_mm - zc) / (lesion.height_mm / 2)
@@ -90,6 +111,25 @@ def _truth(spec: PhantomSpec, lesion: LesionSpec, sop_uids: Sequence[str]) -> Le
     return LesionTruth(lesion.lesion_id, lesion.organ, lesion.nodal, (x, y, z),
                        lesion.long_axis_mm, lesion.short_axis_mm, k, sop_uids[k],
                        ends(along, lesion.long_axis_mm), ends(across, lesion.short_axis_mm))
+
+
+def anatomy_of(spec: PhantomSpec) -> Callable[[int], np.ndarray]:
+    """Slice index → its noise-free HU (float32): :func:`render_slice`, or with ``spec.motion`` the body rendered
+    unmoved once and read at φ of each pixel centre (trilinear, :mod:`recist_app.demo.phantom.motion`)."""
+    motion = spec.motion
+    if motion is None:
+        return lambda k: render_slice(spec, k)
+    body = np.stack([render_slice(spec, k) for k in range(spec.slices)])
+    rows, columns = np.meshgrid(np.arange(spec.rows), np.arange(spec.columns), indexing="ij")
+    in_plane = np.stack([columns * spec.pixel_spacing_mm[1], rows * spec.pixel_spacing_mm[0],
+                         np.zeros(rows.shape)], axis=-1)  # image-plane mm (a, b, z) of slice 0
+    steps = np.array([spec.pixel_spacing_mm[1], spec.pixel_spacing_mm[0], spec.slice_spacing_mm])
+
+    def moved(k: int) -> np.ndarray:
+        shown = motion.body_of(spec.origin + (in_plane + np.array([0.0, 0.0, k * spec.slice_spacing_mm])) @ spec.axes)
+        return trilinear(body, ((shown - spec.origin) @ spec.axes.T) / steps, AIR_HU).astype(np.float32)
+
+    return moved
 
 
 def write_series(spec: PhantomSpec, folder: str | Path, shuffle: bool = True) -> GroundTruth:
@@ -116,9 +156,10 @@ def write_series(spec: PhantomSpec, folder: str | Path, shuffle: bool = True) ->
     if shuffle:
         names_rng.shuffle(order)
     header, normal = series_header(spec, uids), spec.axes[2]
+    anatomy = anatomy_of(spec)
     for k in order:  # noise seeded per slice: pixels do not depend on the write order
         noise = np.random.default_rng([spec.seed, k]).standard_normal((spec.rows, spec.columns), dtype=np.float32)
-        stored = encode_stored(render_slice(spec, k) + noise * np.float32(spec.noise_hu))
+        stored = encode_stored(anatomy(k) + noise * np.float32(spec.noise_hu))
         position = spec.origin + k * spec.slice_spacing_mm * normal
         write_slice(folder / names[k], header, stored, sop_uids[k], k + 1, position, normal,
                     spec.transfer_syntax, plugin)

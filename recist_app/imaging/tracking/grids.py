@@ -15,6 +15,7 @@ import numpy as np
 import SimpleITK as sitk
 
 from recist_app.imaging.errors import UncalibratedImageError
+from recist_app.imaging.interpolate import trilinear
 from recist_app.imaging.volume import CtVolume
 
 #: HU below this are raised to it, and the image holds HU − AIR_HU: air is 0, so that the grid's outside (filled
@@ -71,19 +72,4 @@ def sample(volume: CtVolume, points_mm: np.ndarray) -> np.ndarray:
     Reads the int16 volume in place (no copy of it: memory stays that of the points)."""
     direction, spacing = axes_of(volume)
     index = ((points_mm - volume.slice_positions[0]) @ direction) / np.asarray(spacing)  # (col, row, k)
-    shape = np.array(volume.shape[::-1])  # (columns, rows, slices)
-    inside = np.all((index >= 0) & (index <= shape - 1), axis=-1)
-    index = np.clip(index, 0, shape - 1)
-    low = np.minimum(np.floor(index).astype(np.intp), shape - 2).clip(0)
-    weight = index - low
-    hu = volume.hu
-    result = np.zeros(index.shape[:-1])
-    for dx in (0, 1):
-        for dy in (0, 1):
-            for dz in (0, 1):
-                corner = hu[np.minimum(low[..., 2] + dz, shape[2] - 1), np.minimum(low[..., 1] + dy, shape[1] - 1),
-                            np.minimum(low[..., 0] + dx, shape[0] - 1)]
-                share = ((weight[..., 0] if dx else 1 - weight[..., 0]) * (weight[..., 1] if dy else 1 - weight[..., 1])
-                         * (weight[..., 2] if dz else 1 - weight[..., 2]))
-                result += share * corner
-    return np.where(inside, result, AIR_HU)
+    return trilinear(volume.hu, index, AIR_HU)

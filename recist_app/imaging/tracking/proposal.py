@@ -1,10 +1,10 @@
 """A lesion's prior caliper carried onto a follow-up series (issue 16, "tracking in the reading workflow").
 
 The caliper's centre (the middle of its main line) is tracked (:func:`~recist_app.imaging.tracking.refine.refine`);
-its ends keep their offsets from it, turned by the alignment's rotation. The proposal lands on the follow-up
-slice nearest the tracked centre and carries the tracking's confidence: the reader sees where the lesion
-should be, dashed, and measures it there (or elsewhere: the correction is what the next time point starts
-from, as the latest caliper).
+its ends keep their offsets from it, turned by the alignment's rotation, and are laid onto the plane of the
+follow-up slice nearest the tracked centre (a caliper lies on its image). The proposal carries the tracking's
+confidence: the reader sees where the lesion should be, dashed, and measures it there (or elsewhere: the
+correction is what the next time point starts from, as the latest caliper).
 """
 
 from __future__ import annotations
@@ -41,14 +41,17 @@ def propose(prior: CaliperRecord, prior_volume: CtVolume, followup: CtVolume, al
     tracked = refine(prior_volume, followup, alignment, centre)
     rotation = np.asarray(alignment.rotation)
     moved = np.asarray(tracked.followup_mm)
+    k = min(max(round(followup.patient_to_index(moved)[2]), 0), followup.shape[0] - 1)
+    normal = np.cross(followup.iop[:3], followup.iop[3:])
+    plane = np.asarray(followup.slice_positions[k])
 
     def carry(point: Point | None) -> Point | None:
         if point is None:
             return None
-        x, y, z = (float(v) for v in moved + rotation @ (np.asarray(point) - centre))
+        turned = moved + rotation @ (np.asarray(point) - centre)
+        x, y, z = (float(v) for v in turned - ((turned - plane) @ normal) * normal)  # onto the image's plane
         return (x, y, z)
 
-    k = min(max(round(followup.patient_to_index(moved)[2]), 0), followup.shape[0] - 1)
     record = CaliperRecord(prior.kind, carry(prior.p1_mm), carry(prior.p2_mm), carry(prior.short_p1_mm),
                            carry(prior.short_p2_mm), k, followup.sop_uids[k], followup.series_uid,
                            followup.frame_of_reference_uid, prior.plane)

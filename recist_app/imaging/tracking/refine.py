@@ -7,9 +7,11 @@ normalised cross-correlation wins, to a fraction of a grid step (a parabola thro
 neighbours on each axis). Two passes: a wide one on a 3 mm grid (a 48 mm template, 20 mm either way: the
 breathing and the alignment's error), then a fine one on a 1 mm grid (24 mm, 4 mm either way).
 
-The confidence is the fine pass's peak correlation, lowered to nothing for a template without structure
-(homogeneous liver, air), a peak on the edge of the search, or passes that disagree: a point the template
-cannot pin down is never silently guessed.
+A pass whose best match lies on the edge of its search or correlates below :data:`NO_MATCH` moves nothing (the
+point stays where the earlier pass, or the alignment, put it: a lesion that grew or shrank no longer matches
+finely, but is not thrown across the search either); a template without structure (inside a homogeneous organ
+or lesion, air) ends the refinement there. The confidence is the lowest peak correlation of the passes made, 0
+when a pass failed or none could be made: a point the template cannot pin down is never silently guessed.
 """
 
 from __future__ import annotations
@@ -113,22 +115,22 @@ def refine(baseline: CtVolume, followup: CtVolume, alignment: Alignment, point_m
     baseline_axes, _spacing = axes_of(baseline)
     aligned = alignment.map(point_mm)
     followup_axes = rotation @ baseline_axes
-    found, score, edge, moves = aligned.copy(), 0.0, False, []
+    found, scores_found = aligned.copy(), list[float]()
     for step in PASSES:
         half, reach = round(step.half_mm / step.grid_mm), round(step.search_mm / step.grid_mm)
         template = _cube(baseline, np.asarray(point_mm, float), baseline_axes, step.grid_mm, half)
         region = _cube(followup, found, followup_axes, step.grid_mm, half + reach)
         scores = correlation_map(template, region)
         if scores is None:
-            return TrackedPoint(_triple(point_mm), _triple(found), 0.0, _triple(aligned))
+            break  # nothing to match at this scale (inside a homogeneous organ or lesion): keep what was found
         placement, score, edge = _peak(scores)
+        if edge or score < NO_MATCH:
+            scores_found = [*scores_found, 0.0]  # out of reach or no likeness: not a finding, keep the last one
+            break
         shift = (placement - reach)[::-1] * step.grid_mm  # the grid's (z, y, x) → (x, y, z) along its axes
-        move = followup_axes @ shift
-        moves.append(float(np.linalg.norm(move)))
-        found = found + move
-    confidence = float(np.clip((score - NO_MATCH) / (FULL_MATCH - NO_MATCH), 0.0, 1.0))
-    if edge or moves[-1] > PASSES[-1].search_mm * 0.9:
-        confidence = min(confidence, 0.2)
+        found = found + followup_axes @ shift
+        scores_found.append(score)
+    confidence = float(np.clip((min(scores_found, default=0.0) - NO_MATCH) / (FULL_MATCH - NO_MATCH), 0.0, 1.0))
     return TrackedPoint(_triple(point_mm), _triple(found), round(confidence, 3), _triple(aligned))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ from recist_app.demo.phantom import (
     GroundTruth,
     LesionSpec,
     LesionTruth,
+    Motion,
     PhantomSpec,
     write_series,
 )
@@ -257,3 +259,32 @@ def test_invalid_specs_are_rejected() -> None:
         PhantomSpec(slices=4, lesions=(lesion,))
     with pytest.raises(PhantomSpecError, match="unique lesion_id"):
         PhantomSpec(slices=4, lesions=(lesion, lesion), origin_mm=(0.0, 0.0, 495.0))
+
+
+def test_a_moved_body_shows_each_lesion_where_the_truth_says(tmp_path: Path) -> None:
+    """A follow-up with the patient turned, shifted and breathing (:class:`Motion`): the grid and UIDs of an
+    unmoved series, each lesion's HU at its carried centre (read back with pydicom, interpolated between the
+    slices around it) and no longer at the unmoved one; the identity motion writes the unmoved pixels."""
+    spec = PhantomSpec.chest(slices=SLICES, rows=128, columns=128, slice_spacing_mm=5.0, noise_hu=0.0)
+    half = (SLICES - 1) * 5.0 / 2
+    motion = Motion((1.5, -2.0, 4.0), (12.0, -18.0, 10.0), 6.0, (0.0, 0.0, 0.0), (-half, half))
+    unmoved = write_series(spec, tmp_path / "unmoved")
+    moved = write_series(replace(spec, motion=motion), tmp_path / "moved")
+    datasets = read_series(tmp_path / "moved")
+    for before, after, lesion in zip(unmoved.lesions, moved.lesions, spec.lesions, strict=True):
+        np.testing.assert_allclose(motion.body_of(np.array(after.centre_mm)), before.centre_mm, atol=1e-6)
+        assert np.linalg.norm(np.subtract(after.centre_mm, before.centre_mm)) > 15.0
+        ipp, _, _, normal = frame(datasets[0])
+        k = float((np.asarray(after.centre_mm) - ipp) @ normal / 5.0)
+        assert after.slice_index == round(k)
+        shown = []
+        for ds in (datasets[math.floor(k)], datasets[math.ceil(k)]):
+            col, row = to_index(ds, after.centre_mm)
+            shown.append(hu(ds)[round(row), round(col)])
+        assert abs(np.interp(k % 1, [0, 1], shown) - lesion.hu) < 10, lesion.lesion_id
+        col, row = to_index(datasets[before.slice_index], before.centre_mm)
+        assert abs(hu(datasets[before.slice_index])[round(row), round(col)] - lesion.hu) > 30
+    still = write_series(replace(spec, motion=Motion()), tmp_path / "still")
+    assert still.lesions == unmoved.lesions
+    for one, two in zip(read_series(tmp_path / "unmoved"), read_series(tmp_path / "still"), strict=True):
+        assert np.array_equal(one.pixel_array, two.pixel_array)

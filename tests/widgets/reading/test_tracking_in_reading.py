@@ -4,6 +4,7 @@ a slice of the truth, with its confidence said; a real CT moved by a known motio
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -14,7 +15,7 @@ from recist_app.cli import main
 from recist_app.imaging.load import load_series_from_folder
 from recist_app.model.records import LesionRole, LineMeasurement, ReaderRole
 from recist_app.store import TrialStore
-from tests.recist_app.imaging.tracking.truth import Motion, moved, write_series
+from tests.recist_app.imaging.tracking.truth import Motion, moved, phantom_pair, write_series
 from tests.widgets.reading_support import open_window
 from widgets.app import open_as
 
@@ -84,6 +85,53 @@ def test_a_target_opens_where_it_is_at_follow_up(app: QtWidgets.QApplication, qt
         assert abs(followup.patient_to_index(truth(tuple(shown)))[2] - 40) <= 2
         assert abs(compare.left.slice_index - 40) > 2  # not the same slice number: the scans are 25 mm apart
         window.grab().save(str(tmp_path / "tracked.png"))
+    finally:
+        window.quit_anyway()
+        window.store.close()
+
+
+def test_each_phantom_target_opens_within_a_slice_of_where_it_is(app: QtWidgets.QApplication, qtbot: QtBot,
+                                                                tmp_path: Path) -> None:
+    """The phantom writer's follow-up (the patient turned, shifted and breathing; lesions grown and shrunk,
+    ``truth.phantom_pair``): jumping to each target measured at baseline lands within one slice of its true
+    centre, its confidence said, its irradiated flag and label carried with it."""
+    baseline_truth, followup_truth = phantom_pair(tmp_path)
+    db = tmp_path / "phantom.sqlite"
+    with TrialStore.create(db, code="TRACK") as store:
+        store.add_reader("Dr Site", ReaderRole.SITE_RADIOLOGIST, "site password")
+    for folder in ("baseline", "followup"):
+        assert main(["import-dicom", str(tmp_path / folder), "--add-subjects", "--site", "FR01", "--db", str(db)]) == 0
+    with TrialStore.open(db) as store:
+        first, second = store.timepoints("TRACK-001")
+        session = store.reader_session(store.log_in("Dr Site", "site password"), "TRACK-001")
+        lesions = []
+        for truth in baseline_truth.lesions:
+            lesion = session.add_lesion(truth.lesion_id, LesionRole.TARGET, organ=truth.organ, nodal=truth.nodal)
+            if truth.lesion_id == "L1":
+                lesion = session.flag_irradiated(lesion, sbrt_start=date(2025, 1, 15), dose_gy=45.0, fractions=3)
+            start, end = truth.long_axis_endpoints_mm
+            session.record_measurement(lesion.uid, first.uid, LineMeasurement.from_points(
+                start, end, sop_uid=truth.sop_instance_uid, series_uid=baseline_truth.series_instance_uid,
+                frame_of_reference_uid=baseline_truth.frame_of_reference_uid))
+            lesions.append(lesion)
+    window = open_window(qtbot, db)
+    try:
+        assert open_as(window, "Dr Site", "site password")
+        reading = window.reading
+        reading.open_subject("TRACK-001")
+        reading.show_timepoint("TRACK-001", second.uid)
+        qtbot.waitUntil(lambda: reading.is_showing(second.uid), timeout=ALIGN_TIMEOUT_MS)
+        view = reading.slice_view
+        for lesion, truth in zip(lesions, followup_truth.lesions, strict=True):
+            view.set_slice(0 if truth.slice_index > 10 else view.volume.shape[0] - 1)
+            reading.activate_lesion(lesion.uid, "")
+            qtbot.waitUntil(lambda: "registration" in window.statusBar().currentMessage(), timeout=ALIGN_TIMEOUT_MS)
+            said = window.statusBar().currentMessage()
+            assert abs(view.slice_index - truth.slice_index) <= 1, (truth.lesion_id, said)
+            assert view.ghost_slice == view.slice_index and f"{truth.lesion_id} is not measured at" in said
+            assert ("confidence 0." in said) or ("cannot pin it down" in said)
+            assert ("irradiated" in view.ghost_text) == (truth.lesion_id == "L1")
+        window.grab().save(str(tmp_path / "phantom_tracked.png"))
     finally:
         window.quit_anyway()
         window.store.close()

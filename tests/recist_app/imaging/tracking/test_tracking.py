@@ -16,7 +16,7 @@ from recist_app.imaging.tracking.refine import LOW_CONFIDENCE
 from recist_app.imaging.tracking.track import track
 from recist_app.imaging.volume import CtVolume
 from tests.orthanc import Orthanc
-from tests.recist_app.imaging.tracking.truth import Motion, landmarks, moved, tumour_centre, write_series
+from tests.recist_app.imaging.tracking.truth import Motion, landmarks, moved, phantom_pair, tumour_centre, write_series
 
 PATIENT = "Lung_Dx-A0001"  # 64 slices of 512², 0.84 mm pixels, 5 mm apart
 TURNED = Motion(angles_deg=(2.0, -3.0, 5.0), translation_mm=(15.0, -20.0, 25.0))  # about 6°, 35 mm
@@ -137,3 +137,22 @@ def test_the_track_command_on_a_pacs(orthanc: Orthanc, baseline: CtVolume, share
     assert np.linalg.norm(np.subtract(entry["followup_mm"], point)) < 0.5 and entry["confidence"] >= LOW_CONFIDENCE
     assert main(argv[:5] + argv[7:]) == 2  # no --followup-series for a PACS
     assert "SERVER --followup-series UID" in capsys.readouterr().err
+
+
+def test_phantom_lesions_that_grew_or_shrank_are_found_where_the_patient_moved(tmp_path: Path) -> None:
+    """The phantom writer's follow-up (``truth.phantom_pair``): the patient turned 4.7°, shifted 29 mm and
+    breathing 8 mm, two lesions grown, two shrunk. Every lesion centre is found within 10 mm (median within 5 mm:
+    the issue's goals), the scanner's coordinates alone being 30 mm off; a lesion that no longer looks like itself
+    may be low confidence, never confidently wrong."""
+    baseline_truth, followup_truth = phantom_pair(tmp_path)
+    baseline = load_series_from_folder(tmp_path / "baseline")
+    followup = load_series_from_folder(tmp_path / "followup")
+    result = track(baseline, followup, [lesion.centre_mm for lesion in baseline_truth.lesions])
+    errors = [float(np.linalg.norm(np.subtract(point.followup_mm, lesion.centre_mm)))
+              for point, lesion in zip(result.points, followup_truth.lesions, strict=True)]
+    unmoved = [float(np.linalg.norm(np.subtract(before.centre_mm, after.centre_mm)))
+               for before, after in zip(baseline_truth.lesions, followup_truth.lesions, strict=True)]
+    assert max(errors) < 10.0 and np.median(errors) < 5.0 and min(unmoved) > 25.0
+    assert all(error < 2.0 for error, point in zip(errors, result.points, strict=True)
+               if point.confidence >= LOW_CONFIDENCE)
+    assert sum(point.confidence >= LOW_CONFIDENCE for point in result.points) >= 2  # the shrunk ones still match

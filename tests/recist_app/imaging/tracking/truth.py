@@ -1,5 +1,6 @@
 """Follow-ups with a known motion for the tracking tests (issue 16): a real CT resampled through a rigid motion
-and a breathing-like deformation into a new series with a new frame of reference."""
+and a breathing-like push along z (the phantom's :class:`~recist_app.demo.phantom.motion.Motion`) into a new
+series with a new frame of reference."""
 
 from __future__ import annotations
 
@@ -10,66 +11,55 @@ from xml.etree import ElementTree
 
 import numpy as np
 import pydicom
-import SimpleITK as sitk
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
-from recist_app.imaging.tracking.grids import AIR_HU, image_of
+from recist_app.demo.phantom import GroundTruth, Motion, PhantomSpec
+from recist_app.demo.phantom import write_series as write_series_of
+from recist_app.imaging.tracking.grids import axes_of, sample
 from recist_app.imaging.volume import CtVolume
 
 Point = tuple[float, float, float]
-
-
-@dataclasses.dataclass(frozen=True)
-class Motion:
-    """Follow-up point x shows baseline point φ(x) = D(R·x + t): R turns by ``angles_deg`` about x, y, z around
-    ``centre_mm``, t is ``translation_mm``, D pushes along z by ``wave_mm`` · sin(π·(z − bottom)/height) (0 at the
-    ends of the baseline, ``wave_mm`` in its middle)."""
-
-    angles_deg: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    translation_mm: Point = (0.0, 0.0, 0.0)
-    wave_mm: float = 0.0
+#: The phantom follow-up's patient: turned about 4.7°, shifted 29 mm, breathing 8 mm mid-slab.
+PHANTOM_MOTION = Motion((1.5, -2.0, 4.0), (12.0, -18.0, 20.0), 8.0)
+#: Each default phantom lesion's size at the follow-up, as a share of its baseline size.
+PHANTOM_GROWTH = {"L1": 1.3, "L2": 0.7, "L3": 1.2, "N1": 0.8}
 
 
 def moved(volume: CtVolume, motion: Motion) -> tuple[CtVolume, Callable[[Point], np.ndarray]]:
-    """The follow-up (the baseline's grid, new UIDs) and the truth: where a baseline point is in it."""
-    image = image_of(volume)
-    corners = [image.TransformContinuousIndexToPhysicalPoint(tuple(float(c) for c in corner))
-               for corner in np.array(np.meshgrid(*[[0, n - 1] for n in image.GetSize()])).T.reshape(-1, 3)]
-    low, high = np.min(corners, axis=0), np.max(corners, axis=0)
-    centre = (low + high) / 2
-    rigid = sitk.Euler3DTransform(tuple(float(c) for c in centre), *np.radians(motion.angles_deg),
-                                  tuple(float(t) for t in motion.translation_mm))
-    bottom, height = low[2], high[2] - low[2]
-
-    def push(point: np.ndarray) -> np.ndarray:
-        return np.array([0.0, 0.0, motion.wave_mm * np.sin(np.pi * (point[2] - bottom) / height)])
-
-    transform = sitk.CompositeTransform(3)
-    if motion.wave_mm:
-        step = 8.0
-        size = [int(np.ceil((h - lo) / step)) + 3 for lo, h in zip(low, high, strict=True)]
-        field = np.zeros((size[2], size[1], size[0], 3))
-        zs = low[2] - step + np.arange(size[2]) * step
-        field[..., 2] = (motion.wave_mm * np.sin(np.pi * (zs - bottom) / height))[:, None, None]
-        displacement = sitk.GetImageFromArray(field, isVector=True)
-        displacement.SetOrigin(tuple(float(v) for v in low - step))
-        displacement.SetSpacing((step,) * 3)
-        transform.AddTransform(sitk.DisplacementFieldTransform(sitk.Cast(displacement, sitk.sitkVectorFloat64)))
-    transform.AddTransform(rigid)  # applied first: φ(x) = D(R·x + t)
-    hu = sitk.GetArrayFromImage(sitk.Resample(image, image, transform, sitk.sitkLinear, 0.0)) + AIR_HU
+    """The follow-up (the baseline's grid, new UIDs) showing the baseline moved by ``motion`` about the middle of
+    its box (the push spanning its height), and the truth: where a baseline point is in it."""
+    direction, (sx, sy, _sz) = axes_of(volume)
+    rows, columns = volume.shape[1:]
+    corners = np.array([volume.index_to_patient(c, r, k) for c in (0, columns - 1) for r in (0, rows - 1)
+                        for k in (0, volume.shape[0] - 1)])
+    low, high = corners.min(axis=0), corners.max(axis=0)
+    x, y, z = (float(v) for v in (low + high) / 2)
+    motion = dataclasses.replace(motion, centre_mm=(x, y, z), wave_span_mm=(float(low[2]), float(high[2])))
+    r, c = np.meshgrid(np.arange(rows), np.arange(columns), indexing="ij")
+    in_plane = (c[..., None] * sx) * direction[:, 0] + (r[..., None] * sy) * direction[:, 1]
+    hu = np.empty_like(volume.hu)
+    for k, position in enumerate(volume.slice_positions):
+        hu[k] = np.round(sample(volume, motion.body_of(position + in_plane)))
     followup = dataclasses.replace(
-        volume, hu=np.round(hu).astype(np.int16), frame_of_reference_uid=str(generate_uid()),
+        volume, hu=hu, frame_of_reference_uid=str(generate_uid()),
         series_uid=str(generate_uid()), sop_uids=tuple(str(generate_uid()) for _ in volume.sop_uids))
-    inverse = rigid.GetInverse()
+    return followup, motion.followup_of
 
-    def truth(point: Point) -> np.ndarray:
-        target = np.asarray(point, float)
-        pushed = target.copy()
-        for _ in range(50):  # y + D(y) = p, by fixed point (D is smooth and small)
-            pushed = target - push(pushed)
-        return np.array(inverse.TransformPoint(tuple(float(v) for v in pushed)))
 
-    return followup, truth
+def phantom_pair(folder: Path, slices: int = 64, size: int = 256, patient_id: str = "TRACK-001"
+                 ) -> tuple[GroundTruth, GroundTruth]:
+    """A phantom baseline and its follow-up written under ``folder`` (``baseline/``, ``followup/``): the patient
+    moved by :data:`PHANTOM_MOTION` (about the slab's middle, the push spanning it), each lesion grown or shrunk
+    by :data:`PHANTOM_GROWTH`; the follow-up truth holds each lesion's centre there."""
+    spec = PhantomSpec.chest(slices=slices, rows=size, columns=size, slice_spacing_mm=2.5, patient_id=patient_id)
+    half = (slices - 1) * spec.slice_spacing_mm / 2
+    changed = tuple(dataclasses.replace(lesion, long_axis_mm=lesion.long_axis_mm * PHANTOM_GROWTH[lesion.lesion_id],
+                                        short_axis_mm=lesion.short_axis_mm * PHANTOM_GROWTH[lesion.lesion_id],
+                                        height_mm=lesion.height_mm * PHANTOM_GROWTH[lesion.lesion_id])
+                    for lesion in spec.lesions)
+    followup = dataclasses.replace(spec, lesions=changed, study_date="20250401", seed=1,
+                                   motion=dataclasses.replace(PHANTOM_MOTION, wave_span_mm=(-half, half)))
+    return write_series_of(spec, folder / "baseline"), write_series_of(followup, folder / "followup")
 
 
 def write_series(baseline: CtVolume, followup: CtVolume, baseline_files: list[Path], folder: Path) -> Path:
