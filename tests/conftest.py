@@ -23,6 +23,7 @@ PRIVATE_PLACES = {
     "RECIST_LOG_DIR": "logs",  # the log file
     "RECIST_AUDIT_KEY_DIR": "audit-keys",  # the SQLite trials' audit keys
     "RECIST_SERIES_CACHE": "series-cache",  # series retrieved from a PACS
+    "RECIST_ALIGNMENT_CACHE": "alignment-cache",  # alignments of follow-ups to priors
     "RECIST_PACS_CONFIG": "pacs-config/pacs.toml",  # PACS credentials: none but a test's own (no such file)
 }
 

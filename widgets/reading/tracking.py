@@ -2,7 +2,8 @@
 measured at the follow-up yet is proposed where the registration puts it (``recist_app.imaging.tracking``).
 
 The reader never waits: the viewer works unaided until :attr:`Tracker.aligned` arrives. An alignment is kept
-per pair of series (prior, follow-up) for the session, with the prior volume its refinements read.
+per pair of series (prior, follow-up) for the session, with the prior volume its refinements read, and on disk
+between sessions (``recist_app.imaging.tracking.kept``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from PySide6 import QtCore
 
 from recist_app.imaging.load import load_series_from_paths
 from recist_app.imaging.sources.retrieve import local_folder
-from recist_app.imaging.tracking.alignment import Alignment, align
+from recist_app.imaging.tracking.alignment import Alignment
+from recist_app.imaging.tracking.kept import alignment_of
 from recist_app.imaging.volume import CtVolume
 from recist_app.model.records import SeriesLink
 from widgets.workers import Progress, Task, TaskRunner
@@ -63,7 +65,7 @@ class Tracker(QtCore.QObject):
         def run(_progress: Progress, _cancel: threading.Event) -> tuple[Alignment, CtVolume]:
             volume = prior_volume or load_series_from_paths([local_folder(prior.path, prior.series_uid)],
                                                             prior.series_uid)
-            return align(volume, followup), volume
+            return alignment_of(volume, followup), volume
 
         task = Task(run, "Aligning with the prior scan")
         task.signals.finished.connect(lambda result, key=key: self._on_aligned(key, result))
