@@ -15,13 +15,15 @@ def trilinear(values: np.ndarray, index: np.ndarray, outside: float) -> np.ndarr
     index = np.clip(index, 0, shape - 1)
     low = np.minimum(np.floor(index).astype(np.intp), shape - 2).clip(0)
     weight = index - low
+    strides = np.array([1, shape[0], shape[0] * shape[1]])  # of (column, row, slice) in the flat array
+    step = np.where(shape > 1, strides, 0)  # to the next voxel along each axis (none along an axis of one)
+    base = low @ strides
+    flat = values.reshape(-1)
     result = np.zeros(index.shape[:-1])
-    for dx in (0, 1):
+    for dz in (0, 1):
+        wz = weight[..., 2] if dz else 1 - weight[..., 2]
         for dy in (0, 1):
-            for dz in (0, 1):
-                corner = values[np.minimum(low[..., 2] + dz, shape[2] - 1), np.minimum(low[..., 1] + dy, shape[1] - 1),
-                                np.minimum(low[..., 0] + dx, shape[0] - 1)]
-                share = ((weight[..., 0] if dx else 1 - weight[..., 0]) * (weight[..., 1] if dy else 1 - weight[..., 1])
-                         * (weight[..., 2] if dz else 1 - weight[..., 2]))
-                result += share * corner
+            wzy = wz * (weight[..., 1] if dy else 1 - weight[..., 1])
+            near = base + (dz * step[2] + dy * step[1])
+            result += wzy * ((1 - weight[..., 0]) * flat[near] + weight[..., 0] * flat[near + step[0]])
     return np.where(inside, result, outside)

@@ -66,3 +66,4 @@ def test_a_cache_that_cannot_be_written_costs_only_time(pair: tuple[CtVolume, Ct
         made = kept.alignment_of(baseline, followup)
     assert made.angle_degrees > 3.0 and "not kept" in caplog.text
     assert kept.kept_alignment(baseline, followup) is None
+

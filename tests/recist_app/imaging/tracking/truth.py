@@ -16,6 +16,7 @@ from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 from recist_app.demo.phantom import GroundTruth, Motion, PhantomSpec
 from recist_app.demo.phantom import write_series as write_series_of
 from recist_app.imaging.tracking.grids import axes_of, sample
+from recist_app.imaging.tracking.kept import fingerprint
 from recist_app.imaging.volume import CtVolume
 
 Point = tuple[float, float, float]
@@ -25,9 +26,21 @@ PHANTOM_MOTION = Motion((1.5, -2.0, 4.0), (12.0, -18.0, 20.0), 8.0)
 PHANTOM_GROWTH = {"L1": 1.3, "L2": 0.7, "L3": 1.2, "N1": 0.8}
 
 
+#: Follow-ups made by :func:`moved`, by the baseline's fingerprint and the motion (read-only pixels: several tests
+#: share one).
+_MOVED: dict[tuple[str, Motion], tuple[CtVolume, Callable[[Point], np.ndarray]]] = {}
+
+
 def moved(volume: CtVolume, motion: Motion) -> tuple[CtVolume, Callable[[Point], np.ndarray]]:
-    """The follow-up (the baseline's grid, new UIDs) showing the baseline moved by ``motion`` about the middle of
-    its box (the push spanning its height), and the truth: where a baseline point is in it."""
+    """The follow-up (the baseline's grid, new UIDs, read-only pixels) showing the baseline moved by ``motion``
+    about the middle of its box (the push spanning its height), and the truth: where a baseline point is in it."""
+    key = (fingerprint(volume), motion)
+    if key not in _MOVED:
+        _MOVED[key] = _moved(volume, motion)
+    return _MOVED[key]
+
+
+def _moved(volume: CtVolume, motion: Motion) -> tuple[CtVolume, Callable[[Point], np.ndarray]]:
     direction, (sx, sy, _sz) = axes_of(volume)
     rows, columns = volume.shape[1:]
     corners = np.array([volume.index_to_patient(c, r, k) for c in (0, columns - 1) for r in (0, rows - 1)
@@ -40,6 +53,7 @@ def moved(volume: CtVolume, motion: Motion) -> tuple[CtVolume, Callable[[Point],
     hu = np.empty_like(volume.hu)
     for k, position in enumerate(volume.slice_positions):
         hu[k] = np.round(sample(volume, motion.body_of(position + in_plane)))
+    hu.flags.writeable = False
     followup = dataclasses.replace(
         volume, hu=hu, frame_of_reference_uid=str(generate_uid()),
         series_uid=str(generate_uid()), sop_uids=tuple(str(generate_uid()) for _ in volume.sop_uids))
