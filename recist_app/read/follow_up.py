@@ -45,8 +45,10 @@ class Ghost:
 
 @dataclass(frozen=True)
 class PriorPosition:
-    """A point of the series shown, found on the prior series: its slice there and the tracking's confidence."""
+    """A point of the series shown, found on the prior series: there (LPS mm), its slice, and the tracking's
+    confidence."""
 
+    point_mm: tuple[float, float, float]
     slice_index: int
     confidence: float
 
@@ -98,4 +100,4 @@ def prior_here(current: CtVolume, point_mm: np.ndarray, pair: AlignedPair) -> Pr
     alignment, prior_volume = pair
     found = refine(current, prior_volume, alignment.inverse(), point_mm)
     k = round(prior_volume.patient_to_index(found.followup_mm)[2])
-    return PriorPosition(min(max(k, 0), prior_volume.shape[0] - 1), found.confidence)
+    return PriorPosition(found.followup_mm, min(max(k, 0), prior_volume.shape[0] - 1), found.confidence)

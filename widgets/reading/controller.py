@@ -39,7 +39,7 @@ from recist_app.model.caliper import (
 )
 from recist_app.model.records import Reader, ReadSnapshot, SeriesLink, Timepoint
 from recist_app.read import ReadChanged
-from recist_app.read.follow_up import ghost_of, image_middle, prior_here
+from recist_app.read.follow_up import PriorPosition, ghost_of, image_middle, prior_here
 from recist_app.store import Login, TrialStore
 from recist_app.store.dicom_import import study_date
 from widgets.dialogs.login import role_name
@@ -117,8 +117,9 @@ class ReadingController(QtCore.QObject):
         self.keys.install()
         self.loader = ImageLoader(runner, self)
         self.tracker = Tracker(runner, self.loader.cached, self)
-        #: The prior's series and slice :meth:`show_prior_here` waits to show.
-        self._prior_here: tuple[str, int] | None = None
+        #: The prior's series, where the point asked about is on it, and the point (current LPS mm): what
+        #: :meth:`show_prior_here` waits to show.
+        self._prior_here: tuple[str, PriorPosition, np.ndarray] | None = None
         self.tracker.aligned.connect(self._on_aligned)
         self.loader.loaded.connect(self._on_volume_loaded)
         self.loader.failed.connect(self._on_volume_failed)
@@ -622,10 +623,10 @@ class ReadingController(QtCore.QObject):
 
     def show_prior_here(self) -> bool:
         """The compare view's prior at the same anatomical position as the pointer on the current image (or the
-        image's middle), through the registration: a suspected new lesion, was it there before? False (said
-        why) when it cannot be shown yet."""
-        view, current = self.slice_view, self.volumes.get(CURRENT)
-        prior = self.timepoint(self.prior_uid)
+        image's middle), through the registration: a suspected new lesion, was it there before? The current image
+        stays where it is. False (said why) when it cannot be shown yet."""
+        view = self.compare_view.right if self.comparing else self.slice_view
+        current, prior = self.volumes.get(CURRENT), self._prior_timepoint()
         link = self.series_link(prior) if prior is not None else None
         if current is None or view.volume is not current or prior is None or link is None or prior.uid == self.tp_uid:
             self.say("Open a follow-up time point: its prior is shown at the same position.")
@@ -634,11 +635,11 @@ class ReadingController(QtCore.QObject):
         if ready is None:
             self.say(f"Aligning with {prior.visit}: ask again in a few seconds.", 8000)
             return False
-        probe = view.probe()
+        probe = view.probe() if view.under_pointer else None
         point = np.asarray(probe.position_mm) if probe is not None and probe.position_mm is not None else \
             image_middle(current, view.slice_index)
         found = prior_here(current, point, ready)
-        self._prior_here = (link.series_uid, found.slice_index)
+        self._prior_here = (link.series_uid, found, point)
         self.set_compare(True)
         self._show_prior_here()
         sure = f"confidence {found.confidence:.2f}" + (": check by eye" if found.low else "")
@@ -646,11 +647,14 @@ class ReadingController(QtCore.QObject):
         return True
 
     def _show_prior_here(self) -> None:
-        """Put the compare view's prior on the slice :meth:`show_prior_here` found, once it is shown."""
+        """Put the compare view's prior on the slice :meth:`show_prior_here` found, once it is shown, lined up
+        with the point asked about (the current side stays on its slice)."""
         left = self.compare_view.left
         if self._prior_here is not None and left.volume is not None and \
                 left.volume.series_uid == self._prior_here[0]:
-            left.set_slice(self._prior_here[1])
+            _series_uid, found, point = self._prior_here
+            left.set_slice(found.slice_index)
+            self.compare_view.align_on(found.point_mm, point.tolist())
             self._prior_here = None
 
     def _link_of(self, series_uid: str) -> SeriesLink | None:
@@ -792,19 +796,23 @@ class ReadingController(QtCore.QObject):
         if self.comparing:
             self.load_prior()
 
-    def load_prior(self) -> None:
-        """Load the prior time point (:attr:`prior`, :func:`~widgets.reading.navigation.prior_timepoint`)."""
+    def _prior_timepoint(self) -> Timepoint | None:
+        """The time point the compare view's left side shows (:attr:`prior`,
+        :func:`~widgets.reading.navigation.prior_timepoint`)."""
         bridge = self.bridge
         if self.tp_uid is None:
-            return
+            return None
         if self.viewing_only:
             order = [tp.uid for tp in self._viewed]
             previous = order[max(order.index(self.tp_uid) - 1, 0)] if self.tp_uid in order else None
-            tp = self.timepoint(self.prior if self.prior in order else previous)
-        elif bridge is None or bridge.snapshot is None:
-            return
-        else:
-            tp = self.timepoint(navigation.prior_timepoint(bridge.snapshot, bridge.report, self.tp_uid, self.prior))
+            return self.timepoint(self.prior if self.prior in order else previous)
+        if bridge is None or bridge.snapshot is None:
+            return None
+        return self.timepoint(navigation.prior_timepoint(bridge.snapshot, bridge.report, self.tp_uid, self.prior))
+
+    def load_prior(self) -> None:
+        """Load the prior time point (:meth:`_prior_timepoint`) and baseline beside it."""
+        tp = self._prior_timepoint()
         if tp is None:
             return
         self.prior_uid = tp.uid

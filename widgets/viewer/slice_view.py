@@ -76,9 +76,9 @@ DEFAULT_KEY_BINDINGS: dict[str, tuple[str, ...]] = {
 }
 #: HU of width / level per screen pixel of a W/L drag (cornerstone: dynamic range / 1024 ≈ 4 for CT).
 WL_HU_PER_PX = 4.0
-#: Colour of a ghost caliper (a lesion's prior caliper where it was), dashed over a dark halo so that it shows on
-#: any window: on lung (dark) by its dashes, on a soft-tissue lesion (white) by its halo.
-GHOST_COLOUR, GHOST_HALO = "#ffffff", (0, 0, 0, 170)
+#: Colour of a ghost caliper (a lesion's prior caliper where it was): magenta dashes (apart from every role colour,
+#: seen on black lung and on a white lesion alike) over a thin dark halo; its caption sits below it, on a dark band.
+GHOST_COLOUR, GHOST_HALO = "#ff66e0", (0, 0, 0, 140)
 WHEEL_NOTCH = 120
 SHIFT_SLICE_STEP = 10
 
@@ -174,9 +174,9 @@ class SliceView(QtWidgets.QWidget):
         self.cine.changed.connect(self._refresh)
         self._menu: QtWidgets.QMenu | None = None
         self._ghost_slice: int | None = None
-        self._ghost_halo = pg.PlotCurveItem(pen=pg.mkPen(GHOST_HALO, width=4.5))
+        self._ghost_halo = pg.PlotCurveItem(pen=pg.mkPen(GHOST_HALO, width=3.5))
         self._ghost = pg.PlotCurveItem(pen=pg.mkPen(GHOST_COLOUR, width=1.5, style=QtCore.Qt.PenStyle.DashLine))
-        self._ghost_label = pg.TextItem(color=GHOST_COLOUR, anchor=(0, 1), fill=pg.mkBrush(GHOST_HALO))
+        self._ghost_label = pg.TextItem(color=GHOST_COLOUR, anchor=(0.5, 0), fill=pg.mkBrush(GHOST_HALO))
         for item in (self._ghost_halo, self._ghost, self._ghost_label):
             item.setVisible(False)
             item.setZValue(5)
@@ -282,7 +282,11 @@ class SliceView(QtWidgets.QWidget):
         for curve in (self._ghost_halo, self._ghost):
             curve.setData(xs, ys, connect="pairs")
         self._ghost_label.setText(text)
-        self._ghost_label.setPos(xs[0], ys[0])
+        (left, right), _rows = self.view_box.viewRange()
+        share = ((min(xs) + max(xs)) / 2 - left) / ((right - left) or 1.0)  # where the caliper is across the view
+        side = 0.0 if share < 0.4 else 1.0 if share > 0.6 else 0.5  # the caption reaches inward, not off the view
+        self._ghost_label.setAnchor((side, 0.0))
+        self._ghost_label.setPos(min(xs) + side * (max(xs) - min(xs)), max(ys) + 2.0)  # below the caliper
         self._ghost_slice = place.k
         self._show_ghost()
 

@@ -10,8 +10,10 @@ breathing and the alignment's error), then a fine one on a 1 mm grid (24 mm, 4 m
 A pass whose best match lies on the edge of its search or correlates below :data:`NO_MATCH` moves nothing (the
 point stays where the earlier pass, or the alignment, put it: a lesion that grew or shrank no longer matches
 finely, but is not thrown across the search either); a template without structure (inside a homogeneous organ
-or lesion, air) ends the refinement there. The confidence is the lowest peak correlation of the passes made, 0
-when a pass failed or none could be made: a point the template cannot pin down is never silently guessed.
+or lesion, air) ends the refinement there. The confidence is the lowest peak correlation of the passes made
+(scaled from :data:`NO_MATCH` to :data:`FULL_MATCH`), times :data:`COARSE_ONLY` when a finer pass then failed,
+and 0 when the first pass failed or none could be made: a point the template cannot pin down is never silently
+guessed.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ PASSES = (Pass(3.0, 24.0, 20.0), Pass(1.0, 12.0, 4.0))
 NO_MATCH, FULL_MATCH = 0.3, 0.9
 #: Below this confidence a proposal is shown as a guess to check by eye, never as a finding.
 LOW_CONFIDENCE = 0.5
+#: The share of its confidence a point keeps when a finer pass fails after a coarser one matched (a lesion that grew
+#: or shrank often matches only coarsely: it holds to the coarse grid, less surely).
+COARSE_ONLY = 0.75
 #: A template whose values spread less than this (HU) has nothing to match.
 FLAT_HU = 15.0
 
@@ -115,7 +120,7 @@ def refine(baseline: CtVolume, followup: CtVolume, alignment: Alignment, point_m
     baseline_axes, _spacing = axes_of(baseline)
     aligned = alignment.map(point_mm)
     followup_axes = rotation @ baseline_axes
-    found, scores_found = aligned.copy(), list[float]()
+    found, confidences, failed = aligned.copy(), list[float](), False
     for step in PASSES:
         half, reach = round(step.half_mm / step.grid_mm), round(step.search_mm / step.grid_mm)
         template = _cube(baseline, np.asarray(point_mm, float), baseline_axes, step.grid_mm, half)
@@ -125,12 +130,12 @@ def refine(baseline: CtVolume, followup: CtVolume, alignment: Alignment, point_m
             break  # nothing to match at this scale (inside a homogeneous organ or lesion): keep what was found
         placement, score, edge = _peak(scores)
         if edge or score < NO_MATCH:
-            scores_found = [*scores_found, 0.0]  # out of reach or no likeness: not a finding, keep the last one
+            failed = True  # out of reach or no likeness: not a finding, keep the last one
             break
         shift = (placement - reach)[::-1] * step.grid_mm  # the grid's (z, y, x) → (x, y, z) along its axes
         found = found + followup_axes @ shift
-        scores_found.append(score)
-    confidence = float(np.clip((min(scores_found, default=0.0) - NO_MATCH) / (FULL_MATCH - NO_MATCH), 0.0, 1.0))
+        confidences.append(float(np.clip((score - NO_MATCH) / (FULL_MATCH - NO_MATCH), 0.0, 1.0)))
+    confidence = min(confidences, default=0.0) * (COARSE_ONLY if failed else 1.0)
     return TrackedPoint(_triple(point_mm), _triple(found), round(confidence, 3), _triple(aligned))
 
 

@@ -4,6 +4,7 @@ a slice of the truth, with its confidence said; a real CT moved by a known motio
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 from xml.etree import ElementTree
@@ -14,8 +15,9 @@ from pytestqt.qtbot import QtBot
 from recist_app.cli import main
 from recist_app.imaging.load import load_series_from_folder
 from recist_app.model.records import LesionRole, LineMeasurement, ReaderRole
+from recist_app.read.follow_up import image_middle
 from recist_app.store import TrialStore
-from tests.recist_app.imaging.tracking.truth import Motion, moved, phantom_pair, write_series
+from tests.recist_app.imaging.tracking.truth import PHANTOM_MOTION, Motion, moved, phantom_pair, write_series
 from tests.widgets.reading_support import open_window
 from widgets.app import open_as
 
@@ -84,6 +86,7 @@ def test_a_target_opens_where_it_is_at_follow_up(app: QtWidgets.QApplication, qt
         shown = baseline.index_to_patient(255.5, 255.5, compare.left.slice_index)
         assert abs(followup.patient_to_index(truth(tuple(shown)))[2] - 40) <= 2
         assert abs(compare.left.slice_index - 40) > 2  # not the same slice number: the scans are 25 mm apart
+        assert compare.right.slice_index == 40  # the image asked about stays
         window.grab().save(str(tmp_path / "tracked.png"))
     finally:
         window.quit_anyway()
@@ -132,6 +135,18 @@ def test_each_phantom_target_opens_within_a_slice_of_where_it_is(app: QtWidgets.
             assert ("confidence 0." in said) or ("cannot pin it down" in said)
             assert ("irradiated" in view.ghost_text) == (truth.lesion_id == "L1")
         window.grab().save(str(tmp_path / "phantom_tracked.png"))
+        # was it there before? The prior at the same position, the compare view never opened yet
+        shown = view.slice_index
+        assert not reading.comparing and reading.show_prior_here()
+        compare = reading.compare_view
+        qtbot.waitUntil(lambda: compare.left.volume is not None and compare.right.volume is not None,
+                        timeout=ALIGN_TIMEOUT_MS)
+        half = (view.volume.shape[0] - 1) * 2.5 / 2
+        body = dataclasses.replace(PHANTOM_MOTION, wave_span_mm=(-half, half)).body_of(
+            image_middle(view.volume, shown))
+        qtbot.waitUntil(lambda: abs(compare.left.slice_index - compare.left.volume.patient_to_index(body)[2]) <= 1,
+                        timeout=ALIGN_TIMEOUT_MS)
+        assert compare.right.slice_index == shown
     finally:
         window.quit_anyway()
         window.store.close()

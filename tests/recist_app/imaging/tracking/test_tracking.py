@@ -107,8 +107,8 @@ def test_a_tumour_that_grew_or_shrank_is_found_again(baseline: CtVolume, tumour:
                                                      change: str) -> None:
     """The follow-up's tumour grew by 8 mm all round into the lung (soft tissue where there was air), or shrank
     (its soft-tissue rim turned to lung): its centre is still found within 10 mm (the issue's goal for a lesion
-    centre). The grown one still matches confidently; the shrunk one no longer looks like its baseline, and
-    says so (a low confidence: the reader confirms it by eye)."""
+    centre), and when said with confidence, within 2.5 mm: never confidently wrong. The grown one matches
+    confidently."""
     followup, truth = moved(baseline, dataclasses.replace(TURNED, wave_mm=6.0))
     centre = truth(tumour)
     col, row, k = followup.patient_to_index(centre)
@@ -121,8 +121,9 @@ def test_a_tumour_that_grew_or_shrank_is_found_again(baseline: CtVolume, tumour:
     else:
         hu[(distance > 7.0) & (distance < 13.0) & (hu > -150) & (hu < 150)] = -850  # its soft-tissue rim
     (found,) = track(baseline, dataclasses.replace(followup, hu=hu), [tumour]).points
-    assert np.linalg.norm(np.subtract(found.followup_mm, centre)) < 10.0
-    assert (found.confidence >= LOW_CONFIDENCE) == (change == "grown")
+    error = np.linalg.norm(np.subtract(found.followup_mm, centre))
+    assert error < 10.0 and (found.confidence < LOW_CONFIDENCE or error < 2.5)
+    assert found.confidence >= LOW_CONFIDENCE or change == "shrunk"
 
 
 def test_the_track_command_on_a_pacs(orthanc: Orthanc, baseline: CtVolume, shared_dir: Path, tmp_path: Path,
