@@ -29,6 +29,7 @@ COMMANDS = {
     "scan": "recist_app.cli.commands.scan",
     "load": "recist_app.cli.commands.load",
     "track": "recist_app.cli.commands.track",
+    "measure": "recist_app.cli.commands.measure",
     "pacs": "recist_app.cli.commands.pacs",
     "trial": "recist_app.cli.commands.trial",
     "subject": "recist_app.cli.commands.subject",
