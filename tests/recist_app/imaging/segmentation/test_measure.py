@@ -17,7 +17,7 @@ from recist_app.demo.phantom import PhantomSpec, write_series
 from recist_app.imaging.errors import UncalibratedImageError
 from recist_app.imaging.load import load_series_from_folder
 from recist_app.imaging.segmentation.contour import NoLesionFoundError, segment
-from recist_app.imaging.segmentation.measure import measure
+from recist_app.imaging.segmentation.measure import measure, survey
 from recist_app.imaging.segmentation.stroke import Stroke, StrokeError
 from recist_app.imaging.volume import CtVolume
 from tests.recist_app.imaging.segmentation.lesions import CASES, LesionCase, lesion_image, strokes
@@ -181,3 +181,52 @@ def test_the_measure_command(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     with pytest.raises(SystemExit) as stopped:
         main([*argv[:5], "nan", *argv[6:]])
     assert stopped.value.code == 2 and "'nan' is not a pixel position" in capsys.readouterr().err
+
+
+def test_the_slice_where_the_lesion_is_longest(tmp_path: Path) -> None:
+    """The 3D option: stroked two slices off its middle, the phantom's L3 (liver, an ellipsoid 45 × 30 mm, 30 mm
+    high, on 2.5 mm slices) is followed slice by slice; the longest is its middle slice (within one), measured
+    there within a pixel, and the long axis falls off either way."""
+    spec = PhantomSpec.chest(slices=64, rows=256, columns=256, slice_spacing_mm=2.5)
+    truth = write_series(spec, tmp_path / "series")
+    lesion = next(item for item in truth.lesions if item.lesion_id == "L3")
+    volume = load_series_from_folder(tmp_path / "series")
+    start = lesion.slice_index + 2
+    column, row, _k = volume.patient_to_index(lesion.centre_mm)
+    first = measure(volume, start, Stroke((column - 5, row), (column + 5, row)))
+    found = survey(volume, first)
+    assert abs(found.longest_slice - lesion.slice_index) <= 1
+    assert abs(found.longest.long_axis_mm - 45.0) <= spec.pixel_spacing_mm[0]
+    assert first.long_axis_mm < found.longest.long_axis_mm
+    slices = sorted(found.long_axis_mm)
+    assert slices == list(range(slices[0], slices[-1] + 1)) and len(slices) >= 9  # about 30 mm of 2.5 mm slices
+    assert found.long_axis_mm[slices[0]] < 0.7 * found.longest.long_axis_mm > found.long_axis_mm[slices[-1]]
+
+
+def test_a_prior_caliper_carried_to_the_follow_up_re_measures_the_lesion(tmp_path: Path) -> None:
+    """Follow-up: the lesion's baseline caliper, placed on the moved follow-up by the tracking, is the stroke:
+    L1 grew from 30 to 39 mm and L2 shrank from 16 to 11.2 mm; each is found on its slice and measured within
+    two pixels (the phantom's follow-up is resampled through the motion: its edges are soft), one key."""
+    from recist_app.imaging.segmentation.measure import stroke_of
+    from recist_app.imaging.tracking.alignment import align
+    from recist_app.imaging.tracking.proposal import propose
+    from recist_app.model.caliper import CaliperKind, CaliperRecord
+    from tests.recist_app.imaging.tracking.truth import PHANTOM_GROWTH, phantom_pair
+
+    before, after = phantom_pair(tmp_path)
+    baseline = load_series_from_folder(tmp_path / "baseline")
+    followup = load_series_from_folder(tmp_path / "followup")
+    alignment = align(baseline, followup)
+    spacing = followup.pixel_spacing[0] if followup.pixel_spacing else 0.0
+    for lesion_id, long_mm in (("L1", 30.0), ("L2", 16.0)):
+        prior = next(item for item in before.lesions if item.lesion_id == lesion_id)
+        (p1, p2), (s1, s2) = prior.long_axis_endpoints_mm, prior.short_axis_endpoints_mm
+        record = CaliperRecord(CaliperKind.BIDIRECTIONAL, p1, p2, s1, s2, prior.slice_index, prior.sop_instance_uid,
+                               before.series_instance_uid, before.frame_of_reference_uid)
+        proposal = propose(record, baseline, followup, alignment)
+        assert proposal is not None
+        k, stroke = stroke_of(proposal.record, followup)
+        found = survey(followup, measure(followup, k, stroke))
+        assert abs(found.longest.long_axis_mm - long_mm * PHANTOM_GROWTH[lesion_id]) <= 2 * spacing, lesion_id
+        moved = next(item for item in after.lesions if item.lesion_id == lesion_id)
+        assert abs(found.longest_slice - moved.slice_index) <= 1
