@@ -1,7 +1,7 @@
 """Exports of a trial for the statistics team and for submission (issue 7).
 
 Start with :func:`export_trial` (``python main.py export --db DB --out DIR``): it writes SDTM TU,
-TR, RS and SUPPTU as CSV and SAS transport v5 (:mod:`~recist_app.sdtm.writer`), and the
+TR, RS, SUPPTU and SUPPTR as CSV and SAS transport v5 (:mod:`~recist_app.sdtm.writer`), and the
 response timeline as long CSVs and an XLSX workbook
 (:mod:`~recist_app.exports.timeline_workbook`), into a temporary folder moved into place at the
 end, with a ``manifest.json`` carrying the engine and rules versions, the export time and every

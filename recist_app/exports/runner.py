@@ -4,7 +4,7 @@ Layout of the output folder::
 
     manifest.json     trial, subjects, reads, engine and rules versions, export time, and every
                       file with its format, rows and SHA-256
-    sdtm/             tu, tr, rs, supptu (.csv and .xpt) and subjects.csv     (format "sdtm")
+    sdtm/             tu, tr, rs, supptu, supptr (.csv, .xpt), subjects.csv   (format "sdtm")
     timeline/         timeline.csv, outcomes.csv, dictionary.csv, timeline.xlsx (format "timeline")
 
 Other formats register in :data:`FORMATS` (``"sr"``, ``"pdf"``, ``"plots"``): a callable

@@ -32,7 +32,15 @@ import numpy as np
 from assessment.domain import Status
 from recist_app.imaging import geometry
 from recist_app.imaging.errors import UncalibratedImageError
-from recist_app.model.records import Axis, LineMeasurement, Measurement, MeasurementPlane, ReadSnapshot, Timepoint
+from recist_app.model.records import (
+    Axis,
+    LineMeasurement,
+    Measurement,
+    MeasurementMethod,
+    MeasurementPlane,
+    ReadSnapshot,
+    Timepoint,
+)
 
 if TYPE_CHECKING:
     from recist_app.imaging.volume import CtVolume
@@ -83,6 +91,9 @@ class CaliperRecord:
     plane : MeasurementPlane
         AXIAL, or CORONAL / SAGITTAL for a length caliper drawn on a reformat (:meth:`from_reformat`):
         its ends may lie on different slices and ``slice_index`` is the slice nearest its midpoint.
+    method : MeasurementMethod
+        MANUAL for a caliper the reader drew; PROPOSED (or PROPOSED EDITED once moved) for the measuring
+        tool's proposal (:mod:`recist_app.imaging.segmentation`).
     """
 
     kind: CaliperKind
@@ -95,10 +106,12 @@ class CaliperRecord:
     series_uid: str
     frame_of_reference_uid: str | None
     plane: MeasurementPlane = MeasurementPlane.AXIAL
+    method: MeasurementMethod = MeasurementMethod.MANUAL
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", CaliperKind(self.kind))
         object.__setattr__(self, "plane", MeasurementPlane(self.plane))
+        object.__setattr__(self, "method", MeasurementMethod(self.method))
         if self.plane.is_reformat and self.kind is not CaliperKind.LENGTH:
             raise ValueError(f'Argument "kind" must be length for a caliper on a {self.plane.value.lower()} '
                              f"reformat, got {self.kind.value}.")
@@ -285,7 +298,7 @@ def lines_from_record(record: CaliperRecord, nodal: bool) -> tuple[LineMeasureme
     def line(ends: tuple[Point, Point], axis: Axis) -> LineMeasurement:
         return LineMeasurement.from_points(*ends, axis=axis, sop_uid=record.sop_uid, series_uid=record.series_uid,
                                            frame_of_reference_uid=record.frame_of_reference_uid or "",
-                                           plane=record.plane)
+                                           plane=record.plane, method=record.method)
 
     if short_axis is not None:
         return line(long_axis, Axis.LONG), line(short_axis, Axis.SHORT)
@@ -304,9 +317,9 @@ def record_from_lines(lines: list[LineMeasurement], volume: CtVolume) -> Caliper
     k = _slice_of(main, volume)
     if long is not None and short is not None and not main.plane.is_reformat:
         return CaliperRecord(CaliperKind.BIDIRECTIONAL, long.p1_mm, long.p2_mm, short.p1_mm, short.p2_mm, k,
-                             main.sop_uid, main.series_uid, main.frame_of_reference_uid)
+                             main.sop_uid, main.series_uid, main.frame_of_reference_uid, method=main.method)
     return CaliperRecord(CaliperKind.LENGTH, main.p1_mm, main.p2_mm, None, None, k, main.sop_uid,
-                         main.series_uid, main.frame_of_reference_uid, main.plane)
+                         main.series_uid, main.frame_of_reference_uid, main.plane, main.method)
 
 
 def _slice_of(line: LineMeasurement, volume: CtVolume) -> int:

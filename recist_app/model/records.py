@@ -86,6 +86,25 @@ class MeasurementPlane(StrEnum):
         return self.value[:3] if self.is_reformat else ""
 
 
+class MeasurementMethod(StrEnum):
+    """Who placed a line (issue 17, "Honesty"; exported as the sponsor-defined SUPPTR ``TRMEASMT`` of
+    :mod:`recist_app.sdtm.terms`, and in SR as the line's Measurement Method): the reader's own caliper, the
+    measuring tool's proposal accepted as it was, or that proposal moved by the reader before or after accepting."""
+
+    MANUAL = "MANUAL"
+    PROPOSED = "PROPOSED"
+    PROPOSED_EDITED = "PROPOSED EDITED"
+
+    @property
+    def proposed(self) -> bool:
+        """True when the measuring tool proposed the line (whether or not the reader moved it)."""
+        return self is not MeasurementMethod.MANUAL
+
+    def edited(self) -> MeasurementMethod:
+        """The method once the reader moves the line: a proposal becomes an edited proposal."""
+        return MeasurementMethod.PROPOSED_EDITED if self.proposed else self
+
+
 _TARGET = frozenset({Status.TOO_SMALL, Status.DISAPPEARED, Status.NOT_ASSESSED, Status.SPLIT, Status.MERGED})
 _NON_TARGET = frozenset({Status.PRESENT, Status.ABSENT, Status.UNEQUIVOCAL_PROGRESSION, Status.NOT_ASSESSED})
 _NEW = _NON_TARGET | _TARGET | {Status.EQUIVOCAL, Status.FURTHER_ENLARGEMENT}
@@ -268,7 +287,7 @@ class LineMeasurement:
     Use :meth:`from_points`. ``length_mm`` is derived (Euclidean distance), never stored. A
     bidirectional (four-point) measurement is two lines of one lesion: long and short axis. A line
     drawn on a reformat has ``plane`` CORONAL or SAGITTAL and ``sop_uid`` names the acquired slice
-    nearest its midpoint.
+    nearest its midpoint. ``method`` says whether the reader drew it or accepted the measuring tool's proposal.
     """
 
     p1_mm: Point
@@ -278,6 +297,7 @@ class LineMeasurement:
     series_uid: str
     frame_of_reference_uid: str
     plane: MeasurementPlane = MeasurementPlane.AXIAL
+    method: MeasurementMethod = MeasurementMethod.MANUAL
 
     def __post_init__(self) -> None:
         for name in ("p1_mm", "p2_mm"):
@@ -291,14 +311,17 @@ class LineMeasurement:
                 raise InvalidRecordError(name, getattr(self, name), "a non-empty DICOM UID (C4)")
         if not isinstance(self.plane, MeasurementPlane):
             raise InvalidRecordError("plane", self.plane, f"one of {[p.value for p in MeasurementPlane]}")
+        if not isinstance(self.method, MeasurementMethod):
+            raise InvalidRecordError("method", self.method, f"one of {[m.value for m in MeasurementMethod]}")
 
     @classmethod
     def from_points(cls, p1_mm: tuple[float, ...], p2_mm: tuple[float, ...], *, axis: Axis | str = Axis.LONG,
                     sop_uid: str, series_uid: str, frame_of_reference_uid: str,
-                    plane: MeasurementPlane | str = MeasurementPlane.AXIAL) -> LineMeasurement:
+                    plane: MeasurementPlane | str = MeasurementPlane.AXIAL,
+                    method: MeasurementMethod | str = MeasurementMethod.MANUAL) -> LineMeasurement:
         """A line from two patient points (mm), as ``geometry.index_to_patient`` returns them."""
         return cls(_point(p1_mm), _point(p2_mm), Axis(axis), sop_uid, series_uid, frame_of_reference_uid,
-                   MeasurementPlane(plane))
+                   MeasurementPlane(plane), MeasurementMethod(method))
 
     @property
     def length_mm(self) -> float:

@@ -64,6 +64,8 @@ class LesionResult:
     reason_not_done: str = ""
     image_uid: str = ""
     method: str = ""
+    #: Who placed the line (SUPPTR TRMEASMT): MANUAL, PROPOSED or PROPOSED EDITED; "" for a row with no line.
+    measured_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,8 @@ class ReadLesions:
     def _measured(self, link: str, test: str, measurement: Measurement, tp: Timepoint) -> LesionResult:
         text = format_decimal(diameter_mm(measurement.line))
         return LesionResult(link, test, text, text, text, MM, image_uid=measurement.line.sop_uid,
-                            method=method(tp, measurement.line.series_uid))
+                            method=method(tp, measurement.line.series_uid),
+                            measured_by=measurement.line.method.value)
 
     def _not_done(self, lesion: Lesion, tp: Timepoint, reason: str) -> LesionResult:
         """A NOT DONE row on the test the lesion is assessed with (diameter, or TUMSTATE)."""

@@ -1,9 +1,10 @@
 """THE list of CDISC terms our SDTM exports may write, per variable, from ../shared/docs/CDISC.md.
 
-Every value of a controlled variable written to TU, TR, RS or SUPPTU must be listed here; the
+Every value of a controlled variable written to TU, TR, RS, SUPPTU or SUPPTR must be listed here; the
 exporter checks each table with :func:`check_table` before writing it, and the tests check every
 exported file again. Terms come from CDISC.md (2024 CT release as transcribed there), including
-its **PROPOSAL** terms (marked below); nothing else. Values are case-sensitive (``iCR``, ``mm``).
+its **PROPOSAL** terms (marked below), and the sponsor-defined :data:`SPONSOR_QUALIFIERS` with their
+definitions; nothing else. Values are case-sensitive (``iCR``, ``mm``).
 
 Variables not listed in :data:`CONTROLLED` are free (identifiers, dates, visit names) or numbers
 (:data:`NUMERIC_OR_TERM` says where a result may be a number or a term). A null (empty) value is
@@ -112,10 +113,26 @@ RS_RESULTS_BY_CATEGORY: Mapping[str, frozenset[str]] = {
 SUPPTU_QUALIFIERS: Mapping[str, str] = {"TUPREVIR": "Previously Irradiated",
                                         "TUPREISP": "Irradiated then Subsequent Progression",
                                         "TUIRRSTD": "Irradiated On Study"}
+#: Sponsor-defined terms, not in CDISC.md (issue 17): SUPPTR ``TRMEASMT`` of each measured diameter row
+#: (IDVAR = TRSEQ), who placed the line, with the meaning of each value. TRMETHOD stays the imaging method
+#: (``CT SCAN``). The definitions are what a define.xml says of them.
+SPONSOR_QUALIFIERS: Mapping[str, tuple[str, str, Mapping[str, str]]] = {
+    "TRMEASMT": ("Measurement Method", "Who placed the diameter's caliper on the image.", {
+        "MANUAL": "Drawn by the reader.",
+        "PROPOSED": "Proposed by the workstation's measuring tool from a stroke across the lesion and accepted "
+                    "by the reader as it was.",
+        "PROPOSED EDITED": "Proposed by the workstation's measuring tool and moved by the reader.",
+    })}
+#: SUPPTR QNAM → QLABEL.
+SUPPTR_QUALIFIERS: Mapping[str, str] = {qnam: label for qnam, (label, _, _) in SPONSOR_QUALIFIERS.items()}
+#: QNAM → the values its QVAL may take.
+QUALIFIER_VALUES: Mapping[str, frozenset[str]] = {
+    **{qnam: frozenset({"Y", "N"}) for qnam in SUPPTU_QUALIFIERS},
+    **{qnam: frozenset(values) for qnam, (_, _, values) in SPONSOR_QUALIFIERS.items()}}
 
 #: Allowed terms of every controlled variable we write.
 CONTROLLED: Mapping[str, frozenset[str]] = {
-    "DOMAIN": frozenset({"TU", "TR", "RS"}), "RDOMAIN": frozenset({"TU"}),
+    "DOMAIN": frozenset({"TU", "TR", "RS"}), "RDOMAIN": frozenset({"TU", "TR"}),
     "TUTESTCD": frozenset(TU_TESTS), "TUTEST": frozenset(TU_TESTS.values()),
     "TUORRES": LESION_CATEGORIES, "TUSTRESC": LESION_CATEGORIES, "TULOC": LOCATIONS, "TULAT": LATERALITY,
     "TUDIR": DIRECTIONALITY, "TUPORTOT": PORTION, "TUMETHOD": METHODS, "TUEVAL": EVALUATORS,
@@ -127,8 +144,8 @@ CONTROLLED: Mapping[str, frozenset[str]] = {
     "RSSCAT": RS_SUBCATEGORIES, "RSORRES": RS_RESULTS, "RSSTRESC": RS_RESULTS, "RSSTAT": NOT_DONE,
     "RSEVAL": EVALUATORS, "RSEVALID": EVALUATOR_IDS, "RSACPTFL": FLAG, "RSLOBXFL": FLAG, "RSBLFL": FLAG,
     "RSDRVFL": FLAG, "EPOCH": EPOCHS,
-    "IDVAR": frozenset({"TULNKID"}), "QNAM": frozenset(SUPPTU_QUALIFIERS),
-    "QLABEL": frozenset(SUPPTU_QUALIFIERS.values()), "QVAL": frozenset({"Y", "N"}), "QEVAL": EVALUATORS,
+    "IDVAR": frozenset({"TULNKID", "TRSEQ"}), "QNAM": frozenset(QUALIFIER_VALUES),
+    "QLABEL": frozenset({*SUPPTU_QUALIFIERS.values(), *SUPPTR_QUALIFIERS.values()}), "QEVAL": EVALUATORS,
 }
 #: Result variables that hold a number or one of these terms (§3.2, §3.3).
 NUMERIC_OR_TERM: Mapping[str, frozenset[str]] = {
@@ -138,8 +155,10 @@ NUMERIC_OR_TERM: Mapping[str, frozenset[str]] = {
 #: Code → name pairs that must match on one row.
 PAIRED: tuple[tuple[str, str, Mapping[str, str]], ...] = (
     ("TUTESTCD", "TUTEST", TU_TESTS), ("TRTESTCD", "TRTEST", TR_TESTS), ("RSTESTCD", "RSTEST", RS_TESTS),
-    ("QNAM", "QLABEL", SUPPTU_QUALIFIERS),
+    ("QNAM", "QLABEL", {**SUPPTU_QUALIFIERS, **SUPPTR_QUALIFIERS}),
 )
+#: Code → the values a variable of the same row may take (a qualifier's QVAL by its QNAM).
+VALUES_BY_CODE: tuple[tuple[str, str, Mapping[str, frozenset[str]]], ...] = (("QNAM", "QVAL", QUALIFIER_VALUES),)
 
 #: SDTMIG v3.4 variable labels (≤ 40 characters; CDISC.md §2–§5) of every variable we write.
 VARIABLE_LABELS: Mapping[str, str] = {
@@ -172,7 +191,8 @@ VARIABLE_LABELS: Mapping[str, str] = {
 #: Dataset labels (SDTMIG v3.4 domain names; CDISC.md §1).
 DATASET_LABELS: Mapping[str, str] = {"TU": "Tumor/Lesion Identification", "TR": "Tumor/Lesion Results",
                                      "RS": "Disease Response and Clin Classification",
-                                     "SUPPTU": "Supplemental Qualifiers for TU"}
+                                     "SUPPTU": "Supplemental Qualifiers for TU",
+                                     "SUPPTR": "Supplemental Qualifiers for TR"}
 
 _NODE_FIRST = re.compile(r"^LYMPH NODES?,\s*(?P<station>.+)$")
 
@@ -236,6 +256,7 @@ def check_table(dataset: str, columns: Sequence[str], rows: Iterable[Sequence[Ce
     terms = [(i, name, CONTROLLED[name]) for name, i in index.items() if name in CONTROLLED]
     numeric = [(i, name, NUMERIC_OR_TERM[name]) for name, i in index.items() if name in NUMERIC_OR_TERM]
     pairs = [(index[c], index[n], n, table) for c, n, table in PAIRED if c in index and n in index]
+    values_by_code = [(index[c], index[n], n, table) for c, n, table in VALUES_BY_CODE if c in index and n in index]
     by_category = [(index["RSCAT"], index[name], name) for name in ("RSORRES", "RSSTRESC")
                    if "RSCAT" in index and name in index]
     count = 0
@@ -251,6 +272,10 @@ def check_table(dataset: str, columns: Sequence[str], rows: Iterable[Sequence[Ce
         for code, name_index, name, table in pairs:
             if row[code] not in (None, "") and table.get(str(row[code])) != row[name_index]:
                 raise CdiscTermError(dataset, name, str(row[name_index]), count - 1, (table.get(str(row[code]), ""),))
+        for code, value_index, name, values in values_by_code:
+            allowed = values.get(str(row[code]), frozenset())
+            if row[code] not in (None, "") and row[value_index] not in allowed:
+                raise CdiscTermError(dataset, name, str(row[value_index]), count - 1, tuple(sorted(allowed)))
         for category, i, name in by_category:
             results = RS_RESULTS_BY_CATEGORY.get(str(row[category]))
             if results is not None and row[i] not in (None, "") and row[i] not in results:

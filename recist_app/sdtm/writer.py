@@ -1,6 +1,6 @@
-"""The trial's reads → SDTM TU, TR, RS and SUPPTU, as CSV and SAS transport v5 (CDISC.md §1–§8, §11).
+"""The trial's reads → SDTM TU, TR, RS, SUPPTU and SUPPTR, as CSV and SAS transport v5 (CDISC.md §1–§8, §11).
 
-Files (in ``sdtm/`` of the export): ``tu``, ``tr``, ``rs``, ``supptu`` as ``.csv`` and ``.xpt``, and
+Files (in ``sdtm/`` of the export): ``tu``, ``tr``, ``rs``, ``supptu``, ``supptr`` as ``.csv`` and ``.xpt``, and
 ``subjects.csv`` (``USUBJID``, ``RANDDT``, ``TRTSDT``, ``PFS_PREV_DAYS``, ``PFS_PREV_CNSR``: the
 subject table of ``assess --subjects`` and ``bor --subjects``; not an SDTM domain, CSV only).
 
@@ -17,6 +17,9 @@ subject table of ``assess --subjects`` and ``bor --subjects``; not an SDTM domai
   ``RSLNKGRP`` and ``RSACPTFL``.
 - **SUPPTU** (§5, §7): ``TUPREVIR`` and ``TUIRRSTD`` (Y/N) per lesion, ``IDVAR = TULNKID``,
   ``QEVAL`` the read's evaluator.
+- **SUPPTR** (issue 17): ``TRMEASMT`` of each diameter row (``IDVAR = TRSEQ``): ``MANUAL`` for the
+  reader's caliper, ``PROPOSED`` for the measuring tool's proposal accepted as it was, ``PROPOSED EDITED``
+  once the reader moved it. ``TRMETHOD`` stays the imaging method (``CT SCAN``).
 - ``--ACPTFL = Y`` on every record of the read an adjudicator accepted (§1 rule 3), null otherwise;
   ``--DY`` from the profile's reference date (randomisation or first dose).
 
@@ -50,7 +53,7 @@ RS_EXPORT_COLUMNS = ("STUDYID", "DOMAIN", "USUBJID", "RSSEQ", "RSLNKGRP", "RSTES
 SUPPTU_COLUMNS = ("STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QVAL", "QORIG", "QEVAL")
 SUBJECTS_COLUMNS = ("USUBJID", "RANDDT", "TRTSDT", "PFS_PREV_DAYS", "PFS_PREV_CNSR")
 NUMERIC = frozenset({"TUSEQ", "TRSEQ", "RSSEQ", "VISITNUM", "TUDY", "TRDY", "RSDY", "TRSTRESN"})
-#: QORIG of the SUPPTU flags: stated by the reader on the workstation, our data-collection tool (§1 rule 1).
+#: QORIG of the SUPPTU flags and SUPPTR TRMEASMT: recorded on the workstation, our data-collection tool (§1 rule 1).
 QORIG = "CRF"
 
 
@@ -62,17 +65,18 @@ class SdtmTables:
     tr: Table
     rs: Table
     supptu: Table
+    supptr: Table
     subjects: Table
     notes: tuple[str, ...] = ()
 
     @property
     def datasets(self) -> tuple[Table, ...]:
-        """TU, TR, RS and SUPPTU."""
-        return (self.tu, self.tr, self.rs, self.supptu)
+        """TU, TR, RS, SUPPTU and SUPPTR."""
+        return (self.tu, self.tr, self.rs, self.supptu, self.supptr)
 
 
 def sdtm_tables(data: TrialData, step: Callable[[], None] = lambda: None) -> SdtmTables:
-    """Build TU, TR, RS, SUPPTU and the subject table of ``data`` (``step`` after each read), each
+    """Build TU, TR, RS, SUPPTU, SUPPTR and the subject table of ``data`` (``step`` after each read), each
     checked against the listed CDISC terms.
 
     Raises
@@ -83,26 +87,28 @@ def sdtm_tables(data: TrialData, step: Callable[[], None] = lambda: None) -> Sdt
     tu: list[tuple[CellValue, ...]] = []
     tr: list[tuple[CellValue, ...]] = []
     supptu: list[tuple[CellValue, ...]] = []
+    supptr: list[tuple[CellValue, ...]] = []
     notes: list[str] = []
     seq: dict[tuple[str, str], int] = {}
     for read in data.reads:
         lesions = ReadLesions(read)
         tu.extend(_tu_rows(read, lesions, seq))
-        tr.extend(_tr_rows(read, lesions, seq))
+        tr.extend(_tr_rows(read, lesions, seq, supptr))
         supptu.extend(_supptu_rows(read, lesions))
         notes.extend(lesions.notes)
         step()
     tables = SdtmTables(
         Table("TU", TU_COLUMNS, tuple(tu), NUMERIC), Table("TR", TR_COLUMNS, tuple(tr), NUMERIC),
         Table("RS", RS_EXPORT_COLUMNS, tuple(_rs_rows(data)), NUMERIC),
-        Table("SUPPTU", SUPPTU_COLUMNS, tuple(supptu)), _subjects_table(data), tuple(dict.fromkeys(notes)))
+        Table("SUPPTU", SUPPTU_COLUMNS, tuple(supptu)), Table("SUPPTR", SUPPTU_COLUMNS, tuple(supptr)),
+        _subjects_table(data), tuple(dict.fromkeys(notes)))
     for table in tables.datasets:
         cdisc_terms.check_table(table.name, table.columns, table.rows)
     return tables
 
 
 def write_sdtm(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
-    """The ``sdtm`` export format: CSV and XPT v5 of TU, TR, RS, SUPPTU, and ``subjects.csv``."""
+    """The ``sdtm`` export format: CSV and XPT v5 of TU, TR, RS, SUPPTU, SUPPTR, and ``subjects.csv``."""
     from recist_app.sdtm.xpt import write_xpt
 
     tables = sdtm_tables(data, job.step)
@@ -144,8 +150,9 @@ def _tu_rows(read: ExportedRead, lesions: ReadLesions, seq: dict[tuple[str, str]
                read.study_day(tp.scan_date) if tp.scan_date else None)
 
 
-def _tr_rows(read: ExportedRead, lesions: ReadLesions, seq: dict[tuple[str, str], int]
-             ) -> Iterator[tuple[CellValue, ...]]:
+def _tr_rows(read: ExportedRead, lesions: ReadLesions, seq: dict[tuple[str, str], int],
+             supptr: list[tuple[CellValue, ...]]) -> Iterator[tuple[CellValue, ...]]:
+    """TR rows of ``read``; each diameter row's SUPPTR TRMEASMT goes to ``supptr``."""
     subject, accepted, study = read.subject_id, "Y" if read.accepted else "", read.report.read.study_id
     recist = {tp.visit_id: tp for tp in read.report.recist.timepoints}
     irecist = {tp.visit_id: tp for tp in read.report.irecist.timepoints}
@@ -157,7 +164,11 @@ def _tr_rows(read: ExportedRead, lesions: ReadLesions, seq: dict[tuple[str, str]
             if not lesions.appears_by(lesion, tp):
                 continue
             for r in lesions.results(lesion, tp):
-                yield (study, "TR", subject, _next(seq, "TR", subject), lesion.role.value, r.image_uid, r.link, group,
+                trseq = _next(seq, "TR", subject)
+                if r.measured_by:
+                    supptr.append((study, "TR", subject, "TRSEQ", str(trseq), "TRMEASMT",
+                                   cdisc_terms.SUPPTR_QUALIFIERS["TRMEASMT"], r.measured_by, QORIG, read.evaluator))
+                yield (study, "TR", subject, trseq, lesion.role.value, r.image_uid, r.link, group,
                        r.test, cdisc_terms.TR_TESTS[r.test], r.original, r.unit, r.standard_text, r.standard_number,
                        r.unit, r.status, r.reason_not_done, r.method, *tail, _iso(tp.scan_date), day)
         summaries = [("TARGET", code, text, unit) for code, text, unit in summary_values(recist[str(number)])]

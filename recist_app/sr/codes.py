@@ -19,7 +19,7 @@ import hashlib
 from pydicom.sr.codedict import codes
 from pydicom.sr.coding import Code
 
-from recist_app.model.records import Axis, LesionRole, MeasurementPlane, ReaderRole, Status
+from recist_app.model.records import Axis, LesionRole, MeasurementMethod, MeasurementPlane, ReaderRole, Status
 
 __all__ = ["AXIS_CODES", "BASELINE_CATEGORIES", "IMAGING_PROCEDURE", "NEW_ROLES", "ORGAN_ALIASES", "ORGAN_SITES",
            "PROCEDURE_BY_MODALITY", "PROJECT_CODES", "READER_ROLES", "RECIST_SCHEME", "REPORT_TITLES", "STATUS_CODES",
@@ -44,6 +44,9 @@ PROJECT_CODES: dict[str, Code] = {keyword: Code(value, scheme, meaning) for keyw
     ("IrradiatedOnStudy", "IRRADIATED", RECIST_SCHEME, "Irradiated on study"),
     ("SplitLesionFragment", "FRAGMENT", RECIST_SCHEME, "Split lesion fragment"),
     ("MergedIntoLesion", "MERGEDINTO", RECIST_SCHEME, "Merged into lesion"),
+    # Who placed a line (issue 17): the measuring tool's proposal, accepted as it was or moved by the reader.
+    ("ProposedByTool", "PROPOSED", RECIST_SCHEME, "Proposed by the measuring tool"),
+    ("ProposedThenEdited", "PROPOSEDEDITED", RECIST_SCHEME, "Proposed by the measuring tool, edited by the reader"),
     # The reader's statements with no SNOMED CT code (RULES §1.4, §1.6, §1.7, §2.3).
     ("TooSmallToMeasure", "TOOSMALL", RECIST_SCHEME, Status.TOO_SMALL.value),
     ("Disappeared", "DISAPPEARED", RECIST_SCHEME, Status.DISAPPEARED.value),
@@ -72,6 +75,13 @@ REFORMAT_DERIVATION: Code = codes.DCM.MultiplanarReformatting
 IMAGE_VIEW: Code = codes.DCM.ImageView
 PLANE_CODES: dict[MeasurementPlane, Code] = {MeasurementPlane.CORONAL: codes.SCT.Coronal,
                                              MeasurementPlane.SAGITTAL: codes.SCT.Sagittal}
+#: A line the measuring tool proposed: its NUM's Measurement Method (SCT 370129005) says whether the reader moved
+#: it, and TID 4019 names the algorithm; a line the reader drew has neither.
+MEASUREMENT_METHOD: Code = codes.SCT.MeasurementMethod
+METHOD_CODES: dict[MeasurementMethod, Code] = {MeasurementMethod.PROPOSED: PROJECT_CODES["ProposedByTool"],
+                                              MeasurementMethod.PROPOSED_EDITED: PROJECT_CODES["ProposedThenEdited"]}
+#: TID 4019 Algorithm Name of the measuring tool (recist_app.imaging.segmentation).
+MEASURING_TOOL = "RECIST workstation stroke measurement"
 #: DCM 112016 Baseline Category of baseline lesions.
 BASELINE_CATEGORIES: dict[LesionRole, Code] = {LesionRole.TARGET: codes.DCM.TargetLesionAtBaseline,
                                                LesionRole.NON_TARGET: codes.DCM.NonTargetLesionAtBaseline}

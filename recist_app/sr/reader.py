@@ -23,11 +23,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
-from recist_app.model.records import Axis, LesionRole, LineMeasurement, MeasurementPlane, Point, Status
+from recist_app.model.records import (
+    Axis,
+    LesionRole,
+    LineMeasurement,
+    MeasurementMethod,
+    MeasurementPlane,
+    Point,
+    Status,
+)
 from recist_app.sr.codes import (
     AXIS_CODES,
     BASELINE_CATEGORIES,
     IMAGE_VIEW,
+    MEASUREMENT_METHOD,
+    METHOD_CODES,
     NEW_ROLES,
     ORGAN_SITES,
     PLANE_CODES,
@@ -98,6 +108,14 @@ class SrMeasurement:
     derivation: SrCode | None = None
     #: The Image View (DCM 111031) concept modifier: the plane of a line measured on a reformat.
     view: SrCode | None = None
+    #: The Measurement Method (SCT 370129005): a line the measuring tool proposed.
+    method_code: SrCode | None = None
+
+    @property
+    def method(self) -> MeasurementMethod:
+        """PROPOSED / PROPOSED EDITED for a line the measuring tool proposed (its Measurement Method), else MANUAL."""
+        return next((method for method, code in METHOD_CODES.items()
+                     if self.method_code is not None and self.method_code.is_(code)), MeasurementMethod.MANUAL)
 
     @property
     def plane(self) -> MeasurementPlane:
@@ -134,7 +152,7 @@ class SrMeasurement:
                                            axis=self.axis or Axis.LONG, sop_uid=image.sop_instance_uid,
                                            series_uid=image.series_uid,
                                            frame_of_reference_uid=polyline.frame_of_reference_uid,
-                                           plane=self.plane)
+                                           plane=self.plane, method=self.method)
 
 
 @dataclass(frozen=True)
@@ -417,7 +435,7 @@ class _Reader:
         if not math.isfinite(value):
             self.warnings.append(f"{where}: NUM {name.meaning!r} is not a finite number: skipped.")
             return None
-        images, coordinates, derivation, view = [], [], None, None
+        images, coordinates, derivation, view, method = [], [], None, None, None
         for child in self.children(item):
             kind, child_name = child.get("ValueType"), self.name(child)
             if kind == "IMAGE" and child.get("ReferencedSOPSequence"):
@@ -430,8 +448,10 @@ class _Reader:
                 derivation = _code(child.ConceptCodeSequence)
             elif kind == "CODE" and child_name is not None and child_name.is_(IMAGE_VIEW):
                 view = _code(child.ConceptCodeSequence)
+            elif kind == "CODE" and child_name is not None and child_name.is_(MEASUREMENT_METHOD):
+                method = _code(child.ConceptCodeSequence)
         return SrMeasurement(name, value, _code(measured[0].MeasurementUnitsCodeSequence), tuple(images),
-                             tuple(coordinates), derivation, view)
+                             tuple(coordinates), derivation, view, method)
 
     def coordinates(self, item: Dataset, where: str) -> SrCoordinates | None:
         """SCOORD (PS3.3 C.18.6: column/row pairs) or SCOORD3D (C.18.9: x/y/z triplets in mm)."""

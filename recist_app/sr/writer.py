@@ -64,6 +64,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import recist_app
 from recist_app.evaluation.lesion_values import LesionValues
 from recist_app.model.records import Axis, ReaderRole, ReadSnapshot
 from recist_app.sr.codes import (
@@ -71,6 +72,8 @@ from recist_app.sr.codes import (
     BASELINE_CATEGORIES,
     IMAGE_VIEW,
     IMAGING_PROCEDURE,
+    MEASURING_TOOL,
+    METHOD_CODES,
     NEW_ROLES,
     PLANE_CODES,
     PROCEDURE_BY_MODALITY,
@@ -239,6 +242,9 @@ def _group(snapshot: ReadSnapshot, timepoint: Timepoint, lesion: Lesion, fragmen
     nums = [hd.sr.Measurement(
         name=AXIS_CODES[m.line.axis], value=m.line.length_mm, unit=codes.UCUM.Millimeter,
         derivation=REFORMAT_DERIVATION if m.line.plane.is_reformat else None,
+        method=METHOD_CODES.get(m.line.method),
+        algorithm_id=hd.sr.AlgorithmIdentification(MEASURING_TOOL, recist_app.__version__)
+        if m.line.method.proposed else None,
         referenced_images=[hd.sr.SourceImageForMeasurement(sop_classes[m.line.sop_uid], m.line.sop_uid)],
         referenced_coordinates=[hd.sr.CoordinatesForMeasurement3D(
             hd.sr.GraphicTypeValues3D.POLYLINE, np.array([m.line.p1_mm, m.line.p2_mm], dtype=float),

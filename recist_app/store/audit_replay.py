@@ -57,6 +57,7 @@ ADDED_COLUMNS: Mapping[tuple[str, str], Any] = {
     ("measurements", "plane"): "AXIAL",  # 0006
     ("readers", "db_role"): None,  # 0008
     ("reads", "central_role"): None,  # 0008
+    ("measurements", "method"): "MANUAL",  # 0009
 }
 _ABSENT = object()
 

@@ -10,6 +10,7 @@ from recist_app.model.records import (
     LesionState,
     LineMeasurement,
     Measurement,
+    MeasurementMethod,
     MeasurementPlane,
     Read,
     Reader,
@@ -92,7 +93,7 @@ def measurement(row: MeasurementRow) -> Measurement:
     """The measurement record with its line (points in patient LPS mm)."""
     line = LineMeasurement((row.p1_x_mm, row.p1_y_mm, row.p1_z_mm), (row.p2_x_mm, row.p2_y_mm, row.p2_z_mm),
                            Axis(row.axis), row.sop_uid, row.series_uid, row.frame_of_reference_uid,
-                           MeasurementPlane(row.plane))
+                           MeasurementPlane(row.plane), MeasurementMethod(row.method))
     return Measurement(row.uid, row.lesion_uid, row.timepoint_uid, line, row.fragment, row.recorded_at,
                        row.version)
 
@@ -102,7 +103,8 @@ def line_columns(line: LineMeasurement) -> dict[str, object]:
     (x1, y1, z1), (x2, y2, z2) = line.p1_mm, line.p2_mm
     return {"axis": line.axis.value, "p1_x_mm": x1, "p1_y_mm": y1, "p1_z_mm": z1, "p2_x_mm": x2, "p2_y_mm": y2,
             "p2_z_mm": z2, "sop_uid": line.sop_uid, "series_uid": line.series_uid,
-            "frame_of_reference_uid": line.frame_of_reference_uid, "plane": line.plane.value}
+            "frame_of_reference_uid": line.frame_of_reference_uid, "plane": line.plane.value,
+            "method": line.method.value}
 
 
 def state(row: LesionStateRow) -> LesionState:

@@ -223,6 +223,8 @@ class MeasurementRow(Base):
     frame_of_reference_uid: Mapped[str] = mapped_column(UID)
     #: AXIAL, or CORONAL / SAGITTAL for a line drawn on a reformat (migration 0006).
     plane: Mapped[str] = mapped_column(String(8), default="AXIAL", server_default="AXIAL")
+    #: MANUAL, PROPOSED or PROPOSED EDITED: who placed the line (migration 0009).
+    method: Mapped[str] = mapped_column(String(16), default="MANUAL", server_default="MANUAL")
     recorded_at: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer)
     __mapper_args__: Mapping[str, Any] = {"version_id_col": version}

@@ -3,13 +3,15 @@
 The database fixtures are those of ``tests/recist_app/conftest.py`` (every ``db_url`` test runs on
 both back ends, and password hashing stays cheap), which also registers the two fixtures here.
 :func:`double_read_trial` adds to the scenario subject: the site radiologist's and central reader 1's
-full read (PR, then PD on a new lesion), central reader 2's stable read (SD, no PD), both central
+full read (PR, then PD on a new lesion), central reader 2's stable read (SD, no PD; two of its lines proposed by
+the measuring tool, one of them moved), both central
 reads signed and the adjudicator's acceptance of reader 1.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from recist_app.exports.runner import ExportResult, export_trial
-from recist_app.model.records import ReaderRole
+from recist_app.model.records import MeasurementMethod, ReaderRole
 from recist_app.store import ReadSession
 from tests.recist_app.store.scenario import (
     PASSWORDS,
@@ -32,13 +34,15 @@ R1, R2, SITE, ADJ = (ReaderRole.CENTRAL_READER_1, ReaderRole.CENTRAL_READER_2, R
 
 
 def stable_read(trial: Trial, session: ReadSession) -> None:
-    """Reader 2's read: no new lesion, and T01 barely shrinks (SD throughout, no PD)."""
+    """Reader 2's read: no new lesion, and T01 barely shrinks (SD throughout, no PD); the measuring tool proposed
+    T01's line at the first follow-up and the reader moved its proposal at the second."""
     lesions = apply_full_read(session, trial.timepoints)
     session.delete_lesion(session.snapshot().lesion("N01"))
-    for tp in trial.timepoints[1:3]:
+    methods = (MeasurementMethod.PROPOSED, MeasurementMethod.PROPOSED_EDITED)
+    for tp, method in zip(trial.timepoints[1:3], methods, strict=True):
         measurement = next(m for m in session.snapshot().measurements
                            if m.lesion_uid == lesions["T01"].uid and m.timepoint_uid == tp.uid)
-        session.edit_measurement(measurement, line(38.0))
+        session.edit_measurement(measurement, dataclasses.replace(line(38.0), method=method))
 
 
 @dataclass

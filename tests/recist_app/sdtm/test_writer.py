@@ -23,7 +23,8 @@ from recist_app.sdtm.writer import (
 from tests.recist_app.exports.double_read import R1, R2, SITE, DoubleRead, read_csv
 from tests.recist_app.store.scenario import PROFILE_TEXT, SUBJECT
 
-DATASETS = {"tu": TU_COLUMNS, "tr": TR_COLUMNS, "rs": RS_EXPORT_COLUMNS, "supptu": SUPPTU_COLUMNS}
+DATASETS = {"tu": TU_COLUMNS, "tr": TR_COLUMNS, "rs": RS_EXPORT_COLUMNS, "supptu": SUPPTU_COLUMNS,
+            "supptr": SUPPTU_COLUMNS}
 EVALUATOR_IDS = {SITE: "", R1: "RADIOLOGIST 1", R2: "RADIOLOGIST 2"}
 
 
@@ -108,7 +109,7 @@ def test_bor_on_the_exported_rs_gives_the_exported_outcomes(exported: ExportResu
 
 
 def test_accepted_flags_links_and_irradiation_flags(exported: ExportResult) -> None:
-    tu, tr, rs, supptu = (_sdtm(exported, name) for name in DATASETS)
+    tu, tr, rs, supptu, _ = (_sdtm(exported, name) for name in DATASETS)
     for rows, prefix in ((tu, "TU"), (tr, "TR"), (rs, "RS")):
         flags = {(row[f"{prefix}EVALID"], row[f"{prefix}ACPTFL"]) for row in rows}
         assert flags == {("RADIOLOGIST 1", "Y"), ("RADIOLOGIST 2", ""), ("", "")}, prefix
@@ -128,6 +129,20 @@ def test_accepted_flags_links_and_irradiation_flags(exported: ExportResult) -> N
                 if (row["TRLNKID"], row["VISITNUM"], row["TRTESTCD"]) == ("R1-T02", "1", "LPERP"))
     assert (node["TRORRES"], node["TRSTRESN"], node["TRORRESU"], node["TRDTC"], node["TRDY"]) == \
         ("20", "20", "mm", "2024-01-05", "4")
+
+
+def test_supptr_says_who_placed_each_diameter(exported: ExportResult) -> None:
+    """Issue 17, "Honesty": every diameter row has one SUPPTR TRMEASMT (IDVAR TRSEQ); the tool's proposals of
+    reader 2 (T01 at VISITNUM 2 as proposed, at 3 moved) say so, every other line is MANUAL."""
+    tr, supptr = _sdtm(exported, "tr"), _sdtm(exported, "supptr")
+    diameters = {(row["USUBJID"], row["TRSEQ"]): row for row in tr if row["TRTESTCD"] in ("LDIAM", "LPERP")
+                 and row["TRSTRESN"] and row["TRREFID"]}
+    placed = {(row["USUBJID"], row["IDVARVAL"]): row["QVAL"] for row in supptr}
+    assert {row["IDVAR"] for row in supptr} == {"TRSEQ"} and {row["RDOMAIN"] for row in supptr} == {"TR"}
+    assert {row["QNAM"] for row in supptr} == {"TRMEASMT"} and set(placed) == set(diameters)
+    proposed = {(diameters[key]["TRLNKID"], diameters[key]["VISITNUM"]): method
+                for key, method in placed.items() if method != "MANUAL"}
+    assert proposed == {("R2-T01", "2"): "PROPOSED", ("R2-T01", "3"): "PROPOSED EDITED"}
 
 
 def test_xpt_files_open_with_pyreadstat_and_pandas_with_the_same_rows(exported: ExportResult) -> None:

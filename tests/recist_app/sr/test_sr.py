@@ -25,6 +25,7 @@ from recist_app.model.records import (
     LesionRole,
     LesionState,
     Measurement,
+    MeasurementMethod,
     MeasurementPlane,
     ReaderRole,
     ReadSnapshot,
@@ -547,6 +548,34 @@ def test_a_line_measured_on_a_reformat_keeps_its_plane(sr_trial: SrTrial, tmp_pa
     assert num.view is not None and num.view.is_(codes.SCT.Coronal)
     others = [n for f in report.findings if f.tracking_uid != t01.uid for n in f.measurements]
     assert others and all(n.plane is MeasurementPlane.AXIAL and n.view is None for n in others)
+
+
+@pytest.mark.parametrize("method", [MeasurementMethod.PROPOSED, MeasurementMethod.PROPOSED_EDITED])
+def test_a_line_the_measuring_tool_proposed_says_so(sr_trial: SrTrial, tmp_path: Path,
+                                                   method: MeasurementMethod) -> None:
+    """Issue 17, "Honesty": the NUM's Measurement Method names the proposal (edited or not) and TID 4019 the
+    algorithm; read back, the method; the reader's own lines carry neither."""
+    snapshot = snapshot_of(sr_trial)
+    week16 = snapshot.timepoints[2]
+    t01 = snapshot.lesion("T01")
+    old = next(m for m in snapshot.measurements if m.lesion_uid == t01.uid and m.timepoint_uid == week16.uid)
+    proposed = dataclasses.replace(old, line=dataclasses.replace(old.line, method=method))
+    changed = dataclasses.replace(snapshot, measurements=tuple(proposed if m is old else m
+                                                               for m in snapshot.measurements))
+    path = write_sr(changed, week16.uid, tmp_path)
+    (num,) = read_sr(path).finding("T01").measurements
+    assert num.method is method and num.line().method is method
+    dataset = dcmread(path)
+    names = {item.ConceptNameCodeSequence[0].CodeMeaning for item in _walk(dataset)}
+    assert {"Measurement Method", "Algorithm Name", "Algorithm Version"} <= names
+    others = [n for f in read_sr(path).findings if f.tracking_uid != t01.uid for n in f.measurements]
+    assert others and all(n.method is MeasurementMethod.MANUAL and n.method_code is None for n in others)
+
+
+def _walk(item: Dataset) -> Iterator[Dataset]:
+    for child in item.get("ContentSequence", []):
+        yield child
+        yield from _walk(child)
 
 
 def test_an_sr_for_the_statistics_team_carries_no_patient_identity(sr_trial: SrTrial, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ labels are laid out and painted by :mod:`widgets.viewer.overlay` (viewport pixel
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from enum import StrEnum
 
@@ -170,11 +171,13 @@ class MeasureLayer(KeyedLayer[Caliper]):
 
     # -- records -----------------------------------------------------------------------------
     def record_of(self, caliper: Caliper) -> CaliperRecord:
-        """The caliper as a record: ends → ImageItem coordinates → DICOM index → patient mm."""
+        """The caliper as a record: ends → ImageItem coordinates → DICOM index → patient mm; the method is the
+        caliper's own (MANUAL for one being drawn)."""
         assert self._volume is not None
         index = [geometry.item_to_index(*_xy(self._image.mapFromParent(end))) for end in caliper.ends()]
         short = (index[2], index[3]) if len(index) == 4 else None
-        return CaliperRecord.from_index(self._volume, caliper.slice_index, (index[0], index[1]), short)
+        record = CaliperRecord.from_index(self._volume, caliper.slice_index, (index[0], index[1]), short)
+        return record if caliper.record is None else dataclasses.replace(record, method=caliper.record.method)
 
     def add(self, key: str, record: CaliperRecord, label: str = "", role: str = "") -> None:
         """Show a stored record (patient mm → index via ``geometry.patient_to_index``), editable.
@@ -229,7 +232,7 @@ class MeasureLayer(KeyedLayer[Caliper]):
             return
         record = self.record_of(roi)
         if record != roi.record:
-            roi.record = record
+            roi.record = record = dataclasses.replace(record, method=record.method.edited())
             self.edited.emit(roi.key, record)
 
     def caliper(self, key: str) -> Caliper:
