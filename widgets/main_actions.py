@@ -1,4 +1,5 @@
-"""The main window's actions, menus and tool bar (VIEWER.md "Keys": d length, o bidirectional, Ctrl+Z / Ctrl+Y).
+"""The main window's actions, menus and tool bar (VIEWER.md "Keys": d length, o bidirectional, Ctrl+Z / Ctrl+Y;
+s the measuring tool's stroke).
 
 Actions only call methods of the window; their state (enabled, checked) is set by the window
 after every change of read, time point or lock (:meth:`MainActions.update`).
@@ -37,6 +38,7 @@ class MainActions:
     window_tool: QtGui.QAction
     length_tool: QtGui.QAction
     bidirectional_tool: QtGui.QAction
+    stroke_tool: QtGui.QAction
     ellipse_tool: QtGui.QAction
     cine: QtGui.QAction
     new_target: QtGui.QAction
@@ -62,7 +64,7 @@ class MainActions:
         self.login.setEnabled(has_trial)
         self.undo.setEnabled(has_read and can_undo)
         self.redo.setEnabled(has_read and can_redo)
-        for action in (self.length_tool, self.bidirectional_tool):
+        for action in (self.length_tool, self.bidirectional_tool, self.stroke_tool):
             action.setEnabled(editable and has_image)
         self.window_tool.setEnabled(has_image)
         self.ellipse_tool.setEnabled(has_image)
@@ -71,6 +73,7 @@ class MainActions:
         self.cine.setChecked(cine)
         self.length_tool.setChecked(tool == "length")
         self.bidirectional_tool.setChecked(tool == "bidirectional")
+        self.stroke_tool.setChecked(tool == "stroke")
         self.window_tool.setChecked(tool == "window")
         for action in (self.new_target, self.new_non_target, self.new_lesion):
             action.setEnabled(editable)
@@ -122,6 +125,10 @@ def build_actions(window: QtWidgets.QMainWindow, slots: dict[str, Callable[..., 
         length_tool=make("length_tool", "&Length", "D", "Length caliper (long axis)", True),
         bidirectional_tool=make("bidirectional_tool", "&Bidirectional", "O",
                                 "Bidirectional caliper (long and short axis; lymph nodes)", True),
+        stroke_tool=make("stroke_tool", "&Stroke measure", "S", "Stroke across a lesion, or click inside it: its "
+                         "contour and RECIST axes are proposed (Enter accepts, Esc rejects, drag an end to adjust; "
+                         "L: the image where it is longest; M: re-measure from the prior's caliper)", True,
+                         short="Stroke"),
         ellipse_tool=make("ellipse_tool", "&Ellipse ROI", "E", "Elliptical region: mean, SD, min and max HU and "
                           "area (not stored in the read)", True),
         cine=make("cine", "C&ine", None, "Play through the images (c over the image; [ and ] slower and faster)",
@@ -169,7 +176,7 @@ def _menus(window: QtWidgets.QMainWindow, a: MainActions) -> None:
     read.addActions([a.sign, a.reopen])
     view = bar.addMenu("&View")
     view.setObjectName("viewMenu")
-    view.addActions([a.window_tool, a.length_tool, a.bidirectional_tool, a.ellipse_tool, a.cine])
+    view.addActions([a.window_tool, a.length_tool, a.bidirectional_tool, a.stroke_tool, a.ellipse_tool, a.cine])
     view.addSeparator()
     view.addActions([a.compare, a.compare_three, a.mpr, a.focus_images])
     view.addSeparator()
@@ -202,7 +209,7 @@ def _toolbar(window: QtWidgets.QMainWindow, a: MainActions) -> None:
     toolbar.setStyleSheet(TOOLBAR_STYLE)
     toolbar.addAction(a.open_folder)
     toolbar.addSeparator()
-    toolbar.addActions([a.window_tool, a.length_tool, a.bidirectional_tool, a.ellipse_tool])
+    toolbar.addActions([a.window_tool, a.length_tool, a.bidirectional_tool, a.stroke_tool, a.ellipse_tool])
     toolbar.addSeparator()
     toolbar.addActions([a.new_target, a.new_non_target, a.new_lesion])
     toolbar.addSeparator()

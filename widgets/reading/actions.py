@@ -62,6 +62,7 @@ class ReadingActions:
             "window_tool": lambda _checked: reading.set_tool(Tool.WINDOW),
             "length_tool": lambda _checked: reading.toggle_tool(Tool.LENGTH),
             "bidirectional_tool": lambda _checked: reading.toggle_tool(Tool.BIDIRECTIONAL),
+            "stroke_tool": lambda _checked: reading.toggle_tool(Tool.STROKE),
             "ellipse_tool": lambda _checked: reading.toggle_tool(Tool.ELLIPSE),
             "cine": lambda on: reading.active_view().set_cine(on),
             "new_target": lambda: reading.add_lesion("TARGET"),

@@ -51,6 +51,7 @@ from widgets.reading.caliper_router import CaliperRouter
 from widgets.reading.calipers import measurement_items
 from widgets.reading.image_loader import ImageLoader, main_series
 from widgets.reading.lock_bar import LockBar
+from widgets.reading.measuring_tool import MeasuringTool
 from widgets.reading.session_bridge import SessionBridge
 from widgets.reading.tracking import Tracker
 from widgets.reading.trial_browser import TrialBrowser
@@ -113,6 +114,7 @@ class ReadingController(QtCore.QObject):
         self._pending_jump = self._last_jump = ""
         self._sync_scheduled = False
         self.router = CaliperRouter(self)
+        self.measuring = MeasuringTool(self)
         self.keys = ViewerKeyRouter(self)
         self.keys.install()
         self.loader = ImageLoader(runner, self)
@@ -168,6 +170,7 @@ class ReadingController(QtCore.QObject):
         self.keys.watch(list(self.views()))
         for view in self.views():
             self.router.connect(view)
+            self.measuring.connect(view)
             view.undo_requested.connect(self.undo)
             view.redo_requested.connect(self.redo)
             view.tool_changed.connect(lambda _tool: self.state_changed.emit())

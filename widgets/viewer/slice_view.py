@@ -10,7 +10,9 @@ Display path, canvas and mouse map: :mod:`widgets.viewer.display` (one lookup ta
 to grey pixels, never a float image); cine: :mod:`widgets.viewer.cine`.
 
 Mouse (VIEWER.md "Mouse"): wheel = slice (Shift = 10), left drag = the active tool (W/L: right =
-wider, down = higher level; a caliper; or an elliptical ROI), middle drag = pan, right drag = zoom,
+wider, down = higher level; a caliper; an elliptical ROI; or a stroke across a lesion, or a click inside it,
+for the measuring tool, which the view forwards as ``stroke_drawn`` and whose proposal it shows until Enter
+accepts or Esc rejects it: :mod:`recist_app.read.measuring`), middle drag = pan, right drag = zoom,
 right *click* (no drag) = the window menu (presets, the header's windows, invert, reset). Keys are
 :data:`DEFAULT_KEY_BINDINGS` (VIEWER.md "Keys"), replaceable per instance. Undo/redo live in the
 core: Ctrl+Z / Ctrl+Y only emit :attr:`SliceView.undo_requested` / :attr:`SliceView.redo_requested`.
@@ -36,6 +38,7 @@ from recist_app.imaging import geometry, orientation
 from recist_app.imaging.roi_stats import EmptyRoi, RoiStats
 from recist_app.imaging.volume import CtVolume
 from recist_app.model.caliper import CaliperRecord
+from recist_app.read.measuring import CaliperProposal
 from widgets.viewer import overlay
 from widgets.viewer.calipers import EllipseLayer, MeasureLayer, Tool
 from widgets.viewer.cine import Cine, next_fps
@@ -71,6 +74,7 @@ DEFAULT_KEY_BINDINGS: dict[str, tuple[str, ...]] = {
     **{f"preset_{p.key}": (p.key,) for p in PRESETS if p.key},
     "invert": ("I",), "fit": ("=",), "reset": ("Space",), "cancel": ("Esc",),
     "delete": ("Del", "Backspace"), "length_tool": ("D",), "bidirectional_tool": ("O",), "ellipse_tool": ("E",),
+    "stroke_tool": ("S",), "accept": ("Return", "Enter"), "longest": ("L",), "measure_prior": ("M",),
     "cine": ("C",), "cine_slower": ("[",), "cine_faster": ("]",),
     "undo": ("Ctrl+Z",), "redo": ("Ctrl+Y", "Ctrl+Shift+Z"),
 }
@@ -79,6 +83,8 @@ WL_HU_PER_PX = 4.0
 #: Colour of a ghost caliper (a lesion's prior caliper where it was): magenta dashes (apart from every role colour,
 #: seen on black lung and on a white lesion alike) over a thin dark halo; its caption sits below it, on a dark band.
 GHOST_COLOUR, GHOST_HALO = "#ff66e0", (0, 0, 0, 140)
+#: Colour of the reader's stroke while it is drawn (the measuring tool, key s).
+STROKE_COLOUR = "#ffee58"
 WHEEL_NOTCH = 120
 SHIFT_SLICE_STEP = 10
 
@@ -103,8 +109,12 @@ class _SliceViewBox(ReadingViewBox):
     def mouseClickEvent(self, ev: MouseClickEvent) -> None:
         if ev.button() == QtCore.Qt.MouseButton.LeftButton:
             ev.accept()
-            self._owner.measurements.select("")
-            self._owner.rois.select("")
+            owner = self._owner
+            owner.measurements.select("")
+            owner.rois.select("")
+            if owner.tool is Tool.STROKE and not owner.read_only and owner.volume is not None:
+                point = self.mapToView(ev.pos())
+                owner.stroke(point, point)  # a click inside the lesion
         elif ev.button() == QtCore.Qt.MouseButton.RightButton:  # a click; a right drag zooms
             ev.accept()
             self._owner.show_window_menu(ev.screenPos().toPoint())
@@ -134,6 +144,9 @@ class SliceView(QtWidgets.QWidget):
     measurement_edited = QtCore.Signal(str, object)
     measurement_deleted = QtCore.Signal(str)
     measurement_selected = QtCore.Signal(str)
+    stroke_drawn = QtCore.Signal(int, object, object)
+    longest_requested = QtCore.Signal()
+    prior_measure_requested = QtCore.Signal()
     undo_requested = QtCore.Signal()
     redo_requested = QtCore.Signal()
     cine_changed = QtCore.Signal(bool, float)
@@ -174,6 +187,11 @@ class SliceView(QtWidgets.QWidget):
         self.cine.changed.connect(self._refresh)
         self._menu: QtWidgets.QMenu | None = None
         self._ghost_slice: int | None = None
+        self._ghost_record: CaliperRecord | None = None
+        self._stroke = pg.PlotCurveItem(pen=pg.mkPen(STROKE_COLOUR, width=2.0, style=QtCore.Qt.PenStyle.DotLine))
+        self._stroke.setVisible(False)
+        self._stroke.setZValue(6)
+        self.view_box.addItem(self._stroke, ignoreBounds=True)
         self._ghost_halo = pg.PlotCurveItem(pen=pg.mkPen(GHOST_HALO, width=3.5))
         self._ghost = pg.PlotCurveItem(pen=pg.mkPen(GHOST_COLOUR, width=1.5, style=QtCore.Qt.PenStyle.DashLine))
         self._ghost_label = pg.TextItem(color=GHOST_COLOUR, anchor=(0.5, 0), fill=pg.mkBrush(GHOST_HALO))
@@ -265,7 +283,7 @@ class SliceView(QtWidgets.QWidget):
     def set_ghost(self, record: CaliperRecord | None, text: str = "") -> None:
         """Draw ``record`` (on this view's series) dashed and inert on its slice, with ``text`` beside it,
         e.g. a lesion's prior caliper where it was (VIEWER.md "Jumping to a lesion"); None removes it."""
-        self._ghost_slice = None
+        self._ghost_slice, self._ghost_record = None, None
         self._show_ghost()
         if record is None or self._volume is None:
             return
@@ -287,13 +305,23 @@ class SliceView(QtWidgets.QWidget):
         side = 0.0 if share < 0.4 else 1.0 if share > 0.6 else 0.5  # the caption reaches inward, not off the view
         self._ghost_label.setAnchor((side, 0.0))
         self._ghost_label.setPos(min(xs) + side * (max(xs) - min(xs)), max(ys) + 2.0)  # below the caliper
-        self._ghost_slice = place.k
+        self._ghost_slice, self._ghost_record = place.k, record
         self._show_ghost()
 
     @property
     def ghost_slice(self) -> int | None:
         """The slice of the ghost caliper, None when there is none."""
         return self._ghost_slice
+
+    @property
+    def ghost_record(self) -> CaliperRecord | None:
+        """The ghost caliper (a lesion's prior where the tracking placed it), None when there is none."""
+        return self._ghost_record
+
+    def show_proposal(self, proposal: CaliperProposal) -> None:
+        """Go to the proposal's slice and show it (:meth:`MeasureLayer.propose`): Enter accepts, Esc rejects."""
+        self.set_slice(proposal.record.slice_index)
+        self.measurements.propose(proposal)
 
     @property
     def ghost_text(self) -> str:
@@ -610,6 +638,9 @@ class SliceView(QtWidgets.QWidget):
             self.set_window(width + moved.x() * WL_HU_PER_PX, level + moved.y() * WL_HU_PER_PX)
             return
         point = self.view_box.mapToView(ev.pos())
+        if self._tool is Tool.STROKE:
+            self._stroke_to(self.view_box.mapToView(ev.buttonDownPos()), point, ev.isFinish())
+            return
         if self._tool is Tool.ELLIPSE:
             if ev.isStart():
                 self.rois.begin(self.view_box.mapToView(ev.buttonDownPos()))
@@ -624,6 +655,20 @@ class SliceView(QtWidgets.QWidget):
             self.measurements.finish(point)
         else:
             self.measurements.drag_to(point)
+
+    def _stroke_to(self, start: QtCore.QPointF, end: QtCore.QPointF, finished: bool) -> None:
+        """Draw the reader's stroke; when it ends, forward it as DICOM indices of the slice (``stroke_drawn``)."""
+        self._stroke.setData([start.x(), end.x()], [start.y(), end.y()])
+        self._stroke.setVisible(not finished)
+        if finished:
+            self.stroke(start, end)
+
+    def stroke(self, start: QtCore.QPointF, end: QtCore.QPointF) -> None:
+        """Forward a stroke (or a click: ``start`` = ``end``) in view coordinates as ``stroke_drawn(k, (col, row),
+        (col, row))``, DICOM indices of the slice shown."""
+        ends = [geometry.item_to_index(*self.view_box.mapFromViewToItem(self.image_item, p).toTuple())
+                for p in (start, end)]
+        self.stroke_drawn.emit(self._k, ends[0], ends[1])
 
     def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
         self._under_pointer = True
@@ -688,11 +733,21 @@ class SliceView(QtWidgets.QWidget):
                 self.set_cine(not self.cine_playing)
             else:
                 self.set_cine(self.cine_playing, next_fps(self.cine.fps, 1 if action == "cine_faster" else -1))
-        elif action in ("length_tool", "bidirectional_tool"):
+        elif action in ("length_tool", "bidirectional_tool", "stroke_tool"):
             if self._read_only:
                 return False  # the key goes on to the window, which says why
-            tool = Tool.LENGTH if action == "length_tool" else Tool.BIDIRECTIONAL
+            tool = {"length_tool": Tool.LENGTH, "bidirectional_tool": Tool.BIDIRECTIONAL}.get(action, Tool.STROKE)
             self.set_tool(Tool.WINDOW if self._tool is tool else tool)
+        elif action == "accept":
+            return self.measurements.accept_proposal()
+        elif action == "longest":
+            if self.measurements.proposal is None:
+                return False
+            self.longest_requested.emit()
+        elif action == "measure_prior":
+            if self._read_only or self._volume is None:
+                return False
+            self.prior_measure_requested.emit()
         elif action == "undo":
             self.undo_requested.emit()
         elif action == "redo":

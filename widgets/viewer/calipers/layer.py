@@ -18,6 +18,7 @@ from PySide6 import QtCore
 
 from recist_app.imaging import geometry
 from recist_app.model.caliper import CaliperKind, CaliperRecord
+from recist_app.read.measuring import CaliperProposal, accepted
 from widgets.viewer.calipers.keyed import KeyedLayer
 from widgets.viewer.calipers.rois import BidirectionalCaliper, Caliper, LengthCaliper
 from widgets.viewer.calipers.style import caliper_text, role_colour
@@ -25,16 +26,20 @@ from widgets.viewer.overlay import LabelSpec
 
 #: Key prefix of a caliper still being drawn (it belongs to no lesion yet).
 DRAFT_KEY_PREFIX = "new-"
+#: Colour of the outline of the measuring tool's proposal: apart from every role colour.
+OUTLINE_COLOUR = "#ffee58"
 
 
 class Tool(StrEnum):
-    """What a left drag does (VIEWER.md "Mouse"): window/level, draw a caliper, or draw an elliptical
-    ROI (view-only, :mod:`widgets.viewer.calipers.ellipse`)."""
+    """What a left drag does (VIEWER.md "Mouse"): window/level, draw a caliper, draw an elliptical
+    ROI (view-only, :mod:`widgets.viewer.calipers.ellipse`), or stroke across a lesion for the measuring
+    tool's proposal (:mod:`recist_app.read.measuring`)."""
 
     WINDOW = "window"
     LENGTH = "length"
     BIDIRECTIONAL = "bidirectional"
     ELLIPSE = "ellipse"
+    STROKE = "stroke"
 
 
 class MeasureLayer(KeyedLayer[Caliper]):
@@ -56,6 +61,12 @@ class MeasureLayer(KeyedLayer[Caliper]):
         self._short_start = QtCore.QPointF()
         self._pending = ("", "")
         self._read_only = False
+        self._proposal: CaliperProposal | None = None
+        self._proposed: BidirectionalCaliper | None = None
+        self._outline = pg.PlotCurveItem(pen=pg.mkPen(OUTLINE_COLOUR, width=1.0))
+        self._outline.setVisible(False)
+        self._outline.setZValue(4)
+        view_box.addItem(self._outline, ignoreBounds=True)
 
     # -- set-up ------------------------------------------------------------------------------
     def set_pending(self, label: str, role: str) -> None:
@@ -104,6 +115,7 @@ class MeasureLayer(KeyedLayer[Caliper]):
         """Start a drag of ``tool`` at ``point`` (view coordinates); only the caliper tools draw here."""
         if self._volume is None or tool not in (Tool.LENGTH, Tool.BIDIRECTIONAL) or self._read_only:
             return
+        self._drop_proposal()
         point = self._clamp(point)
         if self._draft_stage == "await-short" and isinstance(self._draft, BidirectionalCaliper):
             self._draft_stage = "short"
@@ -161,13 +173,78 @@ class MeasureLayer(KeyedLayer[Caliper]):
         self.committed.emit(key, draft.record)
 
     def cancel(self) -> bool:
-        """Drop the caliper being drawn (Esc); True if there was one."""
+        """Drop the caliper being drawn or the proposal shown (Esc); True if there was one."""
+        rejected = self._drop_proposal()
         draft, self._draft, self._draft_stage = self._draft, None, ""
         if draft is None:
-            return False
+            return rejected
         self._view_box.removeItem(draft)
         self.changed.emit()
         return True
+
+    # -- the measuring tool's proposal -------------------------------------------------------
+    @property
+    def proposal(self) -> CaliperProposal | None:
+        """The proposal shown, None when there is none."""
+        return self._proposal
+
+    def propose(self, proposal: CaliperProposal) -> None:
+        """Show the measuring tool's proposal on its slice (the view is there): its caliper, which the reader may
+        adjust by its ends, and the lesion's outline. Replaces a caliper being drawn or an earlier proposal."""
+        self.cancel()
+        if self._volume is None or self._read_only:
+            return
+        placed = proposal.record.to_index(self._volume)
+        assert placed.short_axis is not None
+        points = [self._item_to_view(end) for line in (placed.long_axis, placed.short_axis) for end in line]
+        caliper = BidirectionalCaliper(points[0], points[1])
+        caliper.set_short_axis_from(points[2], points[3])
+        caliper.label, caliper.role = self._pending
+        caliper.slice_index, caliper.record = placed.k, proposal.record
+        caliper.style(True)
+        caliper.sigRegionChanged.connect(self._on_region_changed)
+        self._view_box.addItem(caliper, ignoreBounds=True)
+        xs, ys = [], []
+        for segment in proposal.outline:
+            for end in segment:
+                point = self._item_to_view(end)
+                xs.append(point.x())
+                ys.append(point.y())
+        self._outline.setData(xs, ys, connect="pairs")
+        self._outline.setVisible(True)
+        self._proposal, self._proposed = proposal, caliper
+        self.changed.emit()
+
+    def accept_proposal(self) -> bool:
+        """Enter: the proposal, as the reader left it, is committed like a caliper drawn (PROPOSED, or PROPOSED
+        EDITED once an end was moved); False when none is shown."""
+        proposal, caliper = self._proposal, self._proposed
+        if proposal is None or caliper is None:
+            return False
+        record = accepted(proposal, self.record_of(caliper))
+        self._proposal = self._proposed = None
+        self._outline.setVisible(False)
+        caliper.sigRegionChanged.disconnect(self._on_region_changed)
+        self._counter += 1
+        key = f"{DRAFT_KEY_PREFIX}{self._counter}"
+        self._adopt(key, caliper)
+        caliper.record = record
+        self.select(key)
+        self.committed.emit(key, record)
+        return True
+
+    def _drop_proposal(self) -> bool:
+        caliper, self._proposal, self._proposed = self._proposed, None, None
+        self._outline.setVisible(False)
+        if caliper is None:
+            return False
+        self._view_box.removeItem(caliper)
+        self.changed.emit()
+        return True
+
+    def _item_to_view(self, index: tuple[float, float]) -> QtCore.QPointF:
+        """A DICOM index ``(col, row)`` of the slice as a point of the view."""
+        return self._image.mapToParent(QtCore.QPointF(*geometry.index_to_item(*index)))
 
     # -- records -----------------------------------------------------------------------------
     def record_of(self, caliper: Caliper) -> CaliperRecord:
@@ -195,8 +272,7 @@ class MeasureLayer(KeyedLayer[Caliper]):
             raise ValueError(f'Argument "key" must be new, got {key!r} (already shown).')
         placed = record.to_index(self._volume)
         lines = [placed.long_axis] + ([placed.short_axis] if placed.short_axis is not None else [])
-        points = [self._image.mapToParent(QtCore.QPointF(*geometry.index_to_item(*end)))
-                  for line in lines for end in line]
+        points = [self._item_to_view(end) for line in lines for end in line]
         caliper: Caliper = (LengthCaliper(points[0], points[1]) if record.kind is CaliperKind.LENGTH
                             else BidirectionalCaliper(points[0], points[1]))
         if isinstance(caliper, BidirectionalCaliper) and len(points) == 4:
@@ -251,8 +327,7 @@ class MeasureLayer(KeyedLayer[Caliper]):
     def labels(self) -> list[LabelSpec]:
         """Labels of the calipers visible on the current slice, the one being drawn included."""
         shown = [c for c in self._items.values() if c.slice_index == self._slice]
-        if self._draft is not None:
-            shown.append(self._draft)
+        shown.extend(c for c in (self._draft, self._proposed) if c is not None)
         specs = []
         for caliper in shown:
             ends = caliper.ends()
