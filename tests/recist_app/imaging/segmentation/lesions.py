@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recist_app.demo.phantom.anatomy import chest_slice, fill_ellipse
+from recist_app.imaging.volume import CtVolume
 
 FINE = 4
 #: One lesion: where (u, v mm from the image centre, +u patient left, +v posterior), its ellipses as
@@ -127,3 +128,11 @@ def strokes(image: LesionImage, count: int = 8, seed: int = 1) -> list[tuple[tup
         ends = [centre + sign * direction * reach * rng.uniform(0.6, 1.4) for sign in (1, -1)]
         drawn.append(((float(ends[0][0]), float(ends[0][1])), (float(ends[1][0]), float(ends[1][1]))))
     return drawn
+
+
+def volume_of(image: np.ndarray, spacing_mm: tuple[float, float]) -> CtVolume:
+    """A one-slice axial volume of ``image`` (HU), LPS = (column, row, 0) × spacing."""
+    return CtVolume(hu=np.round(image).astype(np.int16)[None], slice_positions=np.zeros((1, 3)),
+                    iop=(1.0, 0.0, 0.0, 0.0, 1.0, 0.0), pixel_spacing=spacing_mm, affine=None,
+                    frame_of_reference_uid="1.2.3.4", series_uid="1.2.3", study_uid="1.2", sop_uids=("1.2.3.5",),
+                    frame_numbers=(1,))

@@ -20,17 +20,9 @@ from recist_app.imaging.segmentation.contour import NoLesionFoundError, segment
 from recist_app.imaging.segmentation.measure import measure, survey
 from recist_app.imaging.segmentation.stroke import Stroke, StrokeError
 from recist_app.imaging.volume import CtVolume
-from tests.recist_app.imaging.segmentation.lesions import CASES, LesionCase, lesion_image, strokes
+from tests.recist_app.imaging.segmentation.lesions import CASES, LesionCase, lesion_image, strokes, volume_of
 
 AGAINST_THE_WALL = next(case for case in CASES if case.name == "against the chest wall")
-
-
-def volume_of(image: np.ndarray, spacing_mm: tuple[float, float]) -> CtVolume:
-    """A one-slice axial volume of ``image`` (HU), LPS = (column, row, 0) × spacing."""
-    return CtVolume(hu=np.round(image).astype(np.int16)[None], slice_positions=np.zeros((1, 3)),
-                    iop=(1.0, 0.0, 0.0, 0.0, 1.0, 0.0), pixel_spacing=spacing_mm, affine=None,
-                    frame_of_reference_uid="1.2.3.4", series_uid="1.2.3", study_uid="1.2", sop_uids=("1.2.3.5",),
-                    frame_numbers=(1,))
 
 
 @pytest.mark.parametrize("size", [256, 512])
