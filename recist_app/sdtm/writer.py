@@ -1,6 +1,7 @@
 """The trial's reads → SDTM TU, TR, RS, SUPPTU and SUPPTR, as CSV and SAS transport v5 (CDISC.md §1–§8, §11).
 
-Files (in ``sdtm/`` of the export): ``tu``, ``tr``, ``rs``, ``supptu``, ``supptr`` as ``.csv`` and ``.xpt``, and
+Files (in ``sdtm/`` of the export): ``tu``, ``tr``, ``rs``, ``supptu``, ``supptr`` as ``.csv`` and ``.xpt``,
+``define.xml`` (Define-XML 2.1 of those datasets, :mod:`recist_app.sdtm.define_xml`), and
 ``subjects.csv`` (``USUBJID``, ``RANDDT``, ``TRTSDT``, ``PFS_PREV_DAYS``, ``PFS_PREV_CNSR``: the
 subject table of ``assess --subjects`` and ``bor --subjects``; not an SDTM domain, CSV only).
 
@@ -108,7 +109,9 @@ def sdtm_tables(data: TrialData, step: Callable[[], None] = lambda: None) -> Sdt
 
 
 def write_sdtm(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
-    """The ``sdtm`` export format: CSV and XPT v5 of TU, TR, RS, SUPPTU, SUPPTR, and ``subjects.csv``."""
+    """The ``sdtm`` export format: CSV and XPT v5 of TU, TR, RS, SUPPTU, SUPPTR, their ``define.xml`` and
+    ``subjects.csv``."""
+    from recist_app.sdtm.define_xml import write_define
     from recist_app.sdtm.xpt import write_xpt
 
     tables = sdtm_tables(data, job.step)
@@ -124,6 +127,8 @@ def write_sdtm(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
         job.check()
         write_xpt(folder / f"{stem}.xpt", table, cdisc_terms.VARIABLE_LABELS, cdisc_terms.DATASET_LABELS[table.name])
         files.append(describe(folder / f"{stem}.xpt", job.folder, "sdtm-xpt", len(table.rows)))
+    write_define(folder / "define.xml", tables.datasets, study=data.trial.code, created=data.exported_at)
+    files.append(describe(folder / "define.xml", job.folder, "define-xml", len(tables.datasets)))
     write_table_csv(folder / "subjects.csv", tables.subjects)
     files.append(describe(folder / "subjects.csv", job.folder, "subjects-csv", len(tables.subjects.rows)))
     return tuple(files)

@@ -1,0 +1,191 @@
+"""Define-XML 2.1 of the SDTM datasets an export writes (``sdtm/define.xml``): what each dataset and variable is,
+the terms each controlled variable may take, and value-level metadata for the supplemental qualifiers.
+
+One ``ItemGroupDef`` per dataset (its ``def:leaf`` the ``.xpt`` beside it), one ``ItemDef`` per variable with its
+SDTMIG label (:data:`~recist_app.sdtm.terms.VARIABLE_LABELS`), data type, the longest value's length and its
+origin, and a ``CodeList`` for every controlled variable (:data:`~recist_app.sdtm.terms.CONTROLLED`). SUPPTU and
+SUPPTR ``QVAL`` have a value list per ``QNAM``; the sponsor-defined ``TRMEASMT`` (issue 17, who placed a
+diameter's caliper) is documented there, each of its values decoded by its definition
+(:data:`~recist_app.sdtm.terms.SPONSOR_QUALIFIERS`). Written with the standard library only, deterministic for
+one export (the creation time is the export's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from recist_app.exports.files import Table
+from recist_app.sdtm import terms as cdisc_terms
+
+ODM = "http://www.cdisc.org/ns/odm/v1.3"
+DEF = "http://www.cdisc.org/ns/def/v2.1"
+XLINK = "http://www.w3.org/1999/xlink"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+SDTMIG = ("STD.SDTMIG", "SDTMIG", "IG", "3.4")
+CT = ("STD.CT", "CDISC/NCI", "CT", "2024-03-29")
+#: Variables whose values the export derives rather than collects (sequence numbers, study days, the sums and
+#: their changes of the TR summary rows, the responses of RS).
+DERIVED = frozenset({"TUSEQ", "TRSEQ", "RSSEQ", "TUDY", "TRDY", "RSDY", "RSORRES", "RSSTRESC"})
+#: Variables every record of the dataset has (Define-XML ``Mandatory``): identifiers, keys and the test.
+MANDATORY = frozenset({"STUDYID", "DOMAIN", "RDOMAIN", "USUBJID", "TUSEQ", "TRSEQ", "RSSEQ", "TUTESTCD", "TUTEST",
+                       "TRTESTCD", "TRTEST", "RSTESTCD", "RSTEST", "IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QVAL",
+                       "QORIG"})
+STRUCTURES = {
+    "TU": "One record per identified tumor per evaluator",
+    "TR": "One record per tumor measurement or assessment per visit per evaluator",
+    "RS": "One record per response assessment per visit per evaluator",
+    "SUPPTU": "One record per IDVAR, IDVARVAL, and QNAM value per subject",
+    "SUPPTR": "One record per IDVAR, IDVARVAL, and QNAM value per subject",
+}
+QUALIFIERS = {"SUPPTU": cdisc_terms.SUPPTU_QUALIFIERS, "SUPPTR": cdisc_terms.SUPPTR_QUALIFIERS}
+
+
+def write_define(path: Path, tables: Iterable[Table], *, study: str, created: str) -> None:
+    """Write ``define.xml`` for ``tables`` (their ``.xpt`` files lie beside it) of study ``study``."""
+    tables = tuple(tables)
+    ET.register_namespace("", ODM)
+    ET.register_namespace("def", DEF)
+    ET.register_namespace("xlink", XLINK)
+    odm = ET.Element(_odm("ODM"), {"FileType": "Snapshot", "FileOID": f"DEFINE.{study}", "ODMVersion": "1.3.2",
+                                   "CreationDateTime": created, "Originator": "RECIST workstation",
+                                   _def("Context"): "Submission"})
+    study_element = ET.SubElement(odm, _odm("Study"), {"OID": f"STUDY.{study}"})
+    variables = ET.SubElement(study_element, _odm("GlobalVariables"))
+    for name in ("StudyName", "StudyDescription", "ProtocolName"):
+        ET.SubElement(variables, _odm(name)).text = study
+    mdv = ET.SubElement(study_element, _odm("MetaDataVersion"), {
+        "OID": "MDV.SDTM", "Name": f"{study} SDTM", "Description": "SDTM tumor response datasets",
+        _def("DefineVersion"): "2.1.0"})
+    standards = ET.SubElement(mdv, _def("Standards"))
+    for oid, name, kind, version in (SDTMIG, CT):
+        attributes = {"OID": oid, "Name": name, "Type": kind, "Version": version, "Status": "Final"}
+        if kind == "CT":
+            attributes["PublishingSet"] = "SDTM"
+        ET.SubElement(standards, _def("Standard"), attributes)
+    used = {name for table in tables for name in table.columns}
+    _value_lists(mdv, tables)
+    for table in tables:
+        _item_group(mdv, table)
+    for table in tables:
+        for name in table.columns:
+            _item_def(mdv, table, name)
+    _value_level_items(mdv, tables)
+    for name in sorted(used & set(cdisc_terms.CONTROLLED)):
+        _code_list(mdv, f"CL.{name}", name, {term: "" for term in sorted(cdisc_terms.CONTROLLED[name])}, CT[0])
+    for qnam, (_label, _definition, values) in cdisc_terms.SPONSOR_QUALIFIERS.items():
+        _code_list(mdv, f"CL.{qnam}", qnam, values)  # sponsor-defined: no CDISC standard
+    ET.indent(odm)
+    temporary = path.with_suffix(".tmp")
+    ET.ElementTree(odm).write(temporary, encoding="UTF-8", xml_declaration=True)
+    temporary.replace(path)
+
+
+def _odm(tag: str) -> str:
+    return f"{{{ODM}}}{tag}"
+
+
+def _def(tag: str) -> str:
+    return f"{{{DEF}}}{tag}"
+
+
+def _description(parent: ET.Element, text: str) -> None:
+    ET.SubElement(ET.SubElement(parent, _odm("Description")), _odm("TranslatedText"), {XML_LANG: "en"}).text = text
+
+
+def _item_group(mdv: ET.Element, table: Table) -> None:
+    name = table.name
+    group = ET.SubElement(mdv, _odm("ItemGroupDef"), {
+        "OID": f"IG.{name}", "Name": name, "Repeating": "Yes", "Domain": name.removeprefix("SUPP"),
+        "SASDatasetName": name, "IsReferenceData": "No", "Purpose": "Tabulation",
+        _def("Structure"): STRUCTURES[name], _def("StandardOID"): SDTMIG[0], _def("ArchiveLocationID"): f"LF.{name}"})
+    _description(group, cdisc_terms.DATASET_LABELS[name])
+    for order, column in enumerate(table.columns, start=1):
+        ET.SubElement(group, _odm("ItemRef"), {"ItemOID": f"IT.{name}.{column}", "OrderNumber": str(order),
+                                               "Mandatory": "Yes" if column in MANDATORY else "No"})
+    ET.SubElement(group, _def("Class"), {"Name": "RELATIONSHIP" if name.startswith("SUPP") else "FINDINGS"})
+    leaf = ET.SubElement(group, _def("leaf"), {"ID": f"LF.{name}", _xlink("href"): f"{name.lower()}.xpt"})
+    ET.SubElement(leaf, _def("title")).text = f"{name.lower()}.xpt"
+
+
+def _xlink(tag: str) -> str:
+    return f"{{{XLINK}}}{tag}"
+
+
+def _item_def(mdv: ET.Element, table: Table, name: str) -> None:
+    values = [str(v) for v in table.column(name) if v not in (None, "")]
+    numeric = name in table.numeric
+    kind = "float" if numeric and any("." in v for v in values) else "integer" if numeric else "text"
+    attributes = {"OID": f"IT.{table.name}.{name}", "Name": name, "DataType": kind, "SASFieldName": name}
+    if kind != "float":
+        attributes["Length"] = str(max((len(v.encode("utf-8")) for v in values), default=1))
+    item = ET.SubElement(mdv, _odm("ItemDef"), attributes)
+    _description(item, cdisc_terms.VARIABLE_LABELS[name])
+    if name in cdisc_terms.CONTROLLED:
+        ET.SubElement(item, _odm("CodeListRef"), {"CodeListOID": f"CL.{name}"})
+    _origin(item, name)
+    if name == "QVAL" and table.name in QUALIFIERS:
+        ET.SubElement(item, _def("ValueListRef"), {"ValueListOID": f"VL.{table.name}.QVAL"})
+
+
+def _origin(item: ET.Element, name: str) -> None:
+    if name in DERIVED:
+        ET.SubElement(item, _def("Origin"), {"Type": "Derived"})
+    elif name in ("STUDYID", "DOMAIN", "RDOMAIN", "IDVAR", "QNAM", "QLABEL", "QORIG"):
+        ET.SubElement(item, _def("Origin"), {"Type": "Assigned"})
+    else:
+        ET.SubElement(item, _def("Origin"), {"Type": "Collected", "Source": "Investigator"})
+
+
+def _value_lists(mdv: ET.Element, tables: tuple[Table, ...]) -> None:
+    """A value list of QVAL per supplemental dataset, one item per QNAM, each with its where clause."""
+    for table in tables:
+        qualifiers = QUALIFIERS.get(table.name)
+        if qualifiers is None:
+            continue
+        value_list = ET.SubElement(mdv, _def("ValueListDef"), {"OID": f"VL.{table.name}.QVAL"})
+        for order, qnam in enumerate(qualifiers, start=1):
+            ref = ET.SubElement(value_list, _odm("ItemRef"), {
+                "ItemOID": f"IT.{table.name}.QVAL.{qnam}", "OrderNumber": str(order), "Mandatory": "Yes"})
+            ET.SubElement(ref, _def("WhereClauseRef"), {"WhereClauseOID": f"WC.{table.name}.QNAM.{qnam}"})
+    for table in tables:
+        for qnam in QUALIFIERS.get(table.name, {}):
+            where = ET.SubElement(mdv, _def("WhereClauseDef"), {"OID": f"WC.{table.name}.QNAM.{qnam}"})
+            check = ET.SubElement(where, _odm("RangeCheck"), {"Comparator": "EQ", "SoftHard": "Soft",
+                                                             _def("ItemOID"): f"IT.{table.name}.QNAM"})
+            ET.SubElement(check, _odm("CheckValue")).text = qnam
+
+
+def _value_level_items(mdv: ET.Element, tables: tuple[Table, ...]) -> None:
+    """The ItemDef of each qualifier's QVAL: its label (and a sponsor-defined one's definition) and its terms."""
+    for table in tables:
+        for qnam, label in QUALIFIERS.get(table.name, {}).items():
+            sponsor = cdisc_terms.SPONSOR_QUALIFIERS.get(qnam)
+            values = [str(row[table.columns.index("QVAL")]) for row in table.rows
+                      if row[table.columns.index("QNAM")] == qnam]
+            item = ET.SubElement(mdv, _odm("ItemDef"), {
+                "OID": f"IT.{table.name}.QVAL.{qnam}", "Name": "QVAL", "DataType": "text",
+                "Length": str(max((len(v) for v in values), default=1)), "SASFieldName": "QVAL"})
+            _description(item, f"{label}: {sponsor[1]} Sponsor-defined." if sponsor else label)
+            ET.SubElement(item, _odm("CodeListRef"), {"CodeListOID": f"CL.{qnam}" if sponsor else "CL.FLAG"})
+            ET.SubElement(item, _def("Origin"), {"Type": "Collected", "Source": "Investigator"})
+    if any(qnam not in cdisc_terms.SPONSOR_QUALIFIERS for table in tables for qnam in QUALIFIERS.get(table.name, {})):
+        _code_list(mdv, "CL.FLAG", "No Yes Response", {"N": "", "Y": ""}, CT[0])
+
+
+def _code_list(mdv: ET.Element, oid: str, name: str, terms: Mapping[str, str], standard: str = "") -> None:
+    """A code list of ``terms`` (term → decode; enumerated when no term has a decode), of CDISC ``standard`` or
+    sponsor-defined (none)."""
+    attributes = {"OID": oid, "Name": name, "DataType": "text"}
+    if standard:
+        attributes[_def("StandardOID")] = standard
+    code_list = ET.SubElement(mdv, _odm("CodeList"), attributes)
+    decoded = any(terms.values())
+    for order, (term, decode) in enumerate(terms.items(), start=1):
+        if decoded:
+            item = ET.SubElement(code_list, _odm("CodeListItem"), {"CodedValue": term, "OrderNumber": str(order)})
+            text = ET.SubElement(ET.SubElement(item, _odm("Decode")), _odm("TranslatedText"), {XML_LANG: "en"})
+            text.text = decode
+        else:
+            ET.SubElement(code_list, _odm("EnumeratedItem"), {"CodedValue": term, "OrderNumber": str(order)})

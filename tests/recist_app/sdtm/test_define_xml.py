@@ -1,0 +1,89 @@
+"""The export's define.xml (issue 17, "Honesty": the sponsor-defined SUPPTR TRMEASMT documented there): valid against
+the Define-XML 2.1 schema, every dataset and variable described with its references resolved, every exported value of
+a controlled variable in its code list, and TRMEASMT's values decoded by their definitions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from defineutils.validate import DefineSchemaValidator
+
+from recist_app.exports.runner import ExportResult
+from recist_app.sdtm import terms as cdisc_terms
+from recist_app.sdtm.define_xml import DEF, ODM
+from tests.recist_app.exports.double_read import read_csv
+
+NS = {"odm": ODM, "def": DEF}
+DATASETS = ("TU", "TR", "RS", "SUPPTU", "SUPPTR")
+ET_XLINK = "http://www.w3.org/1999/xlink"
+
+
+def _define(exported: ExportResult) -> tuple[Path, ET.Element]:
+    path = exported.out_dir / "sdtm" / "define.xml"
+    return path, ET.parse(path).getroot()
+
+
+def test_the_define_xml_is_valid_against_the_define_xml_2_1_schema(exported: ExportResult) -> None:
+    path, _root = _define(exported)
+    assert DefineSchemaValidator(path).validate_define_file().endswith("is valid")
+    assert any(f.path == "sdtm/define.xml" and f.format == "define-xml" for f in exported.files)
+
+
+def test_every_dataset_and_variable_is_described_and_every_reference_resolves(exported: ExportResult) -> None:
+    _path, root = _define(exported)
+    mdv = root.find("odm:Study/odm:MetaDataVersion", NS)
+    assert mdv is not None
+    items = {item.get("OID"): item for item in mdv.findall("odm:ItemDef", NS)}
+    code_lists = {cl.get("OID"): cl for cl in mdv.findall("odm:CodeList", NS)}
+    value_lists = {vl.get("OID") for vl in mdv.findall("def:ValueListDef", NS)}
+    wheres = {wc.get("OID") for wc in mdv.findall("def:WhereClauseDef", NS)}
+    groups = {group.get("Name"): group for group in mdv.findall("odm:ItemGroupDef", NS)}
+    assert set(groups) == set(DATASETS)
+    for name, group in groups.items():
+        rows = read_csv(exported.out_dir / "sdtm" / f"{name.lower()}.csv")
+        refs = [ref.get("ItemOID") for ref in group.findall("odm:ItemRef", NS)]
+        assert refs == [f"IT.{name}.{column}" for column in rows[0]], name
+        leaf = group.find("def:leaf", NS)
+        assert leaf is not None and (exported.out_dir / "sdtm" / leaf.get(f"{{{ET_XLINK}}}href", "")).is_file()
+        for column in rows[0]:
+            item = items[f"IT.{name}.{column}"]
+            text = item.findtext("odm:Description/odm:TranslatedText", namespaces=NS)
+            assert text == cdisc_terms.VARIABLE_LABELS[column]
+            longest = max((len(row[column].encode()) for row in rows), default=1)
+            assert item.get("DataType") == "float" or int(item.get("Length", "0")) >= longest, (name, column)
+            ref = item.find("odm:CodeListRef", NS)
+            if ref is not None:  # every exported value is a term of its code list
+                terms = {e.get("CodedValue") for e in code_lists[ref.get("CodeListOID")]}
+                assert {row[column] for row in rows} - {""} <= terms, (name, column)
+    for ref in mdv.iter(f"{{{ODM}}}CodeListRef"):
+        assert ref.get("CodeListOID") in code_lists
+    for ref in mdv.iter(f"{{{DEF}}}ValueListRef"):
+        assert ref.get("ValueListOID") in value_lists
+    for ref in mdv.iter(f"{{{DEF}}}WhereClauseRef"):
+        assert ref.get("WhereClauseOID") in wheres
+    for value_list in mdv.findall("def:ValueListDef", NS):
+        assert all(ref.get("ItemOID") in items for ref in value_list.findall("odm:ItemRef", NS))
+
+
+def test_trmeasmt_is_documented_as_a_sponsor_defined_qualifier_with_its_values(exported: ExportResult) -> None:
+    _path, root = _define(exported)
+    mdv = root.find("odm:Study/odm:MetaDataVersion", NS)
+    assert mdv is not None
+    where = mdv.find("def:WhereClauseDef[@OID='WC.SUPPTR.QNAM.TRMEASMT']/odm:RangeCheck", NS)
+    assert where is not None and where.findtext("odm:CheckValue", namespaces=NS) == "TRMEASMT"
+    item = mdv.find("odm:ItemDef[@OID='IT.SUPPTR.QVAL.TRMEASMT']", NS)
+    assert item is not None
+    label, definition, values = cdisc_terms.SPONSOR_QUALIFIERS["TRMEASMT"]
+    description = item.findtext("odm:Description/odm:TranslatedText", namespaces=NS) or ""
+    assert label in description and definition in description and "Sponsor-defined" in description
+    code_list = mdv.find("odm:CodeList[@OID='CL.TRMEASMT']", NS)
+    assert code_list is not None and code_list.get(f"{{{DEF}}}StandardOID") is None  # not a CDISC code list
+    decodes = {entry.get("CodedValue"): entry.findtext("odm:Decode/odm:TranslatedText", namespaces=NS)
+               for entry in code_list.findall("odm:CodeListItem", NS)}
+    assert decodes == dict(values)
+    exported_values: dict[str, set[str]] = defaultdict(set)
+    for row in read_csv(exported.out_dir / "sdtm" / "supptr.csv"):
+        exported_values[row["QNAM"]].add(row["QVAL"])
+    assert exported_values["TRMEASMT"] <= set(decodes) and len(exported_values["TRMEASMT"]) == 3
