@@ -1,7 +1,7 @@
 """One-stroke RECIST measurement (issue 17): accuracy and time per measurement, against a plain threshold flood
 fill and the manual caliper, the same strokes.
 
-    python benchmarks/bench_measure.py [--size 512] [--strokes 12]
+    python benchmarks/bench_measure.py [--size 512] [--strokes 12] [--overlays DIR]
 
 Lesions of known axes (``tests/recist_app/imaging/segmentation/lesions.py``: round, elongated and lobulated in
 lung, against the chest wall, in liver, a node; partial volume, 12 HU noise) on ``size``² images of a 400 mm
@@ -14,7 +14,9 @@ field, and the two real tumours of ``../shared/data/ct/lung_pet_ct_dx`` (their b
 
 Printed per lesion: the true axes, each contender's mean absolute error and worst error (mm), the long axis'
 coefficient of variation across strokes, and the time per measurement (median, ms); then the goal (≤ 0.15 s
-per measurement, on 2 cores) and whether it holds.
+per measurement, on 2 cores) and whether it holds. ``--overlays DIR`` also draws each real tumour's image
+(lung window) with its box (white), our contour (yellow) and axes (green, cyan) and the flood fill's contour
+(red), as ``DIR/<patient>.png``.
 """
 
 from __future__ import annotations
@@ -120,8 +122,9 @@ def report(rows: list[dict[str, object]], spacing_mm: float) -> bool:
     return worst_s <= GOAL_S
 
 
-def real_tumours() -> None:
-    """The two real tumours: ours and the flood fill from the box's middle, a stroke across it."""
+def real_tumours(overlays: Path | None = None) -> None:
+    """The two real tumours: ours and the flood fill from the box's middle, a stroke across it (drawn into
+    ``overlays`` when given)."""
     from xml.etree import ElementTree
 
     from recist_app.imaging.load import load_series_from_folder
@@ -147,15 +150,57 @@ def real_tumours() -> None:
             except NoLesionFoundError as refused:
                 line += f" {name} refused ({str(refused)[:40]}…);"
         print(line)
+        if overlays is not None:
+            overlay(overlays / f"Lung_Dx-{patient}.png", image, spacing, stroke, (x0, x1, y0, y1))
+
+
+def overlay(path: Path, image: np.ndarray, spacing_mm: tuple[float, float], stroke: Stroke,
+            box: tuple[float, float, float, float]) -> None:
+    """The image around the box (lung window), the box, the stroke, our contour and axes, the flood fill's
+    contour."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x0, x1, y0, y1 = box
+    figure, axes = plt.subplots(figsize=(6, 6), dpi=110)
+    axes.imshow(image, cmap="gray", vmin=-1350, vmax=150)
+    for name, colour in (("flood fill", "red"), ("ours", "yellow")):
+        try:
+            region = (flood_fill if name == "flood fill" else segment)(image, spacing_mm, stroke)
+        except NoLesionFoundError:
+            continue
+        full = np.zeros(image.shape, dtype=bool)
+        r0, c0 = region.origin
+        full[r0:r0 + region.mask.shape[0], c0:c0 + region.mask.shape[1]] = region.mask
+        axes.contour(full, levels=[0.5], colors=colour, linewidths=1.0)
+        if name == "ours":
+            found = recist_axes(region, spacing_mm)
+            for (a, b), axis_colour in ((found.long_axis, "lime"), (found.short_axis, "cyan")):
+                axes.plot([a[0], b[0]], [a[1], b[1]], color=axis_colour, linewidth=1.5)
+            axes.set_title(f"{path.stem}: ours {found.long_axis_mm:.0f} × {found.short_axis_mm:.0f} mm "
+                           f"(box {(x1 - x0) * spacing_mm[1]:.0f} × {(y1 - y0) * spacing_mm[0]:.0f} mm)", fontsize=9)
+    axes.plot([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0], color="white", linewidth=0.8, linestyle="--")
+    (sc, sr), (ec, er) = stroke.start, stroke.end
+    axes.plot([sc, ec], [sr, er], color="orange", linewidth=1.0, linestyle=":")
+    reach = 1.2 * max(x1 - x0, y1 - y0)
+    axes.set_xlim((x0 + x1) / 2 - reach, (x0 + x1) / 2 + reach)
+    axes.set_ylim((y0 + y1) / 2 + reach, (y0 + y1) / 2 - reach)
+    axes.set_axis_off()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, bbox_inches="tight")
+    plt.close(figure)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--strokes", type=int, default=12)
+    parser.add_argument("--overlays", type=Path, help="draw the real tumours' contours into this folder")
     args = parser.parse_args(argv)
     report(run(args.size, args.strokes), 400.0 / args.size)
-    real_tumours()
+    real_tumours(args.overlays)
     return 0
 
 
