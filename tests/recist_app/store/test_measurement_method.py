@@ -1,16 +1,14 @@
-"""Who placed a line is stored, audited and kept by an older database (issue 17, "Honesty"; migration 0009)."""
+"""Who placed a line is stored and audited (issue 17, "Honesty"; migration 0009: an older database's lines stay
+MANUAL, ``test_measurement_plane``)."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 
-from alembic import command
-
 from recist_app.model.records import MeasurementMethod, ReaderRole
 from recist_app.store import TrialStore
 from recist_app.store.audit_verify import verify
-from recist_app.store.db import Database, _alembic_config, head_revision
 from tests.recist_app.store.scenario import PASSWORDS, SUBJECT, Trial, line
 
 
@@ -34,19 +32,3 @@ def test_a_proposed_line_is_stored_with_its_method_and_its_edit_is_audited(trial
     assert methods == {trial.timepoints[0].uid: MeasurementMethod.PROPOSED_EDITED,
                        trial.timepoints[1].uid: MeasurementMethod.MANUAL}
     assert verify(reopened.db).ok  # the log replays to the rows, the new column included
-
-
-def test_revision_0009_keeps_the_lines_of_an_older_database_manual(trial: Trial, db_url: str,
-                                                                    open_store: list[TrialStore]) -> None:
-    session = trial.session()
-    lesion = session.add_lesion("T01", "TARGET", organ="LUNG")
-    session.record_measurement(lesion.uid, trial.timepoints[0].uid, line(40.0))
-    trial.store.close()
-    with Database.connect(db_url) as db, db.engine.begin() as connection:
-        command.downgrade(_alembic_config(connection), "0008")  # the column goes, the line stays
-    reopened = TrialStore.open(db_url)  # opening upgrades the schema
-    open_store.append(reopened)
-    assert reopened.db.revision() == head_revision()
-    reader_uid, password = trial.readers[ReaderRole.CENTRAL_READER_1].uid, PASSWORDS[ReaderRole.CENTRAL_READER_1]
-    (measurement,) = reopened.reader_session(reader_uid, SUBJECT, password=password).snapshot().measurements
-    assert measurement.line == line(40.0) and measurement.line.method is MeasurementMethod.MANUAL
