@@ -23,6 +23,7 @@ from recist_app.cli import main
 from recist_app.model.records import LesionRole, ReaderRole, Status
 from recist_app.store import TrialStore, db_roles, signoff
 from recist_app.store.audit_verify import verify
+from recist_app.store.db import head_revision
 from recist_app.store.db_roles import schema_tag
 from recist_app.store.errors import DatabaseError, DuplicateError, PermissionDeniedError
 from tests.recist_app.conftest import fresh_pg_schema
@@ -322,10 +323,10 @@ def test_the_server_decides_a_password(server: Server) -> None:
 
 def test_a_reader_role_on_an_older_schema_is_told_to_ask_the_administrator(server: Server) -> None:
     with psycopg.connect(server.url.replace("+psycopg", ""), autocommit=True) as owner:
-        owner.execute("UPDATE alembic_version SET version_num = '0007'")  # as if the workstation were newer
+        owner.execute(f"UPDATE alembic_version SET version_num = '{int(head_revision()) - 1:04d}'")  # an older schema
     with pytest.raises(DatabaseError, match="ask the trial's administrator to open it once as the database's owner"):
         server.store_as(CR1)
     with psycopg.connect(server.url.replace("+psycopg", ""), autocommit=True) as owner:
-        owner.execute("UPDATE alembic_version SET version_num = '0008'")
+        owner.execute(f"UPDATE alembic_version SET version_num = '{head_revision()}'")
     with server.store_as(CR1) as store:
         assert store.connected_reader == server.trial.readers[CR1]
