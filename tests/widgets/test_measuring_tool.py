@@ -72,7 +72,7 @@ def test_a_stroke_proposes_esc_rejects_and_enter_stores_one_audited_measurement(
     assert proposal is not None, window.statusBar().currentMessage()
     assert "Enter accepts" in window.statusBar().currentMessage()
     assert proposal.record.long_axis_mm == pytest.approx(truth.long_axis_mm, abs=_spacing(view))
-    assert any("SA" in label.text for label in view.labels())  # drawn as a bidirectional caliper
+    assert any("SA" in label.text and "proposed" in label.text for label in view.labels())  # a bidirectional
     qtbot.keyClick(view, Key.Key_Escape)
     assert view.measurements.proposal is None and reading.bridge.snapshot.lesions == () and _audit(window) == before
 

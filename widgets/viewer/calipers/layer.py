@@ -336,6 +336,8 @@ class MeasureLayer(KeyedLayer[Caliper]):
             drawing_long = (caliper is self._draft and isinstance(caliper, BidirectionalCaliper)
                             and not caliper.has_short_axis)
             text = caliper_text(caliper.label, self.record_of(caliper), drawing_long)
+            if caliper is self._proposed:
+                text += "\nproposed: Enter / Esc"
             specs.append(LabelSpec(text, role_colour(caliper.role), tuple(ends), caliper.selected))
         return specs
 
