@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -248,11 +248,13 @@ def visit_problem(text: str) -> str | None:
 
 
 def format_decimal(value: Decimal | None, places: int | None = None) -> str:
-    """Plain decimal text without exponent or trailing zeros ('' for None); ``places`` truncates."""
+    """Plain decimal text without exponent or trailing zeros ('' for None); ``places`` rounds half away from zero
+    (as SAS ``round`` does), the precision of the derived numbers of the data files (issue 18: a statistician's
+    double programming rounds, e.g. −36.5385 % is −36.54; only displays truncate)."""
     if value is None:
         return ""
-    if places is not None:  # truncated toward zero: never shows a threshold the value did not reach
-        value = value.quantize(_QUANTUM[places], rounding=ROUND_DOWN)
+    if places is not None:
+        value = value.quantize(_QUANTUM[places], rounding=ROUND_HALF_UP)
     text = str(value)
     if "E" in text or ("." in text and text[-1] == "0") or text.startswith("-0"):
         text = format(value.normalize(), "f")  # exponent or trailing zeros: the slow, exact path

@@ -120,7 +120,7 @@ def tr_derived_rows(reports: list[ReadReport]) -> Iterator[tuple[CellValue, ...]
 
 def summary_values(tp: TimepointResult) -> list[tuple[str, str, str]]:
     """(TRTESTCD, result text, unit) of the derived TR summary rows of one time point, as
-    :func:`tr_derived_rows` writes them (percentages truncated toward zero to 2 decimals)."""
+    :func:`tr_derived_rows` writes them (percentages rounded to 2 decimals)."""
     return [(code, format_decimal(value, 2 if unit == "%" else None), unit)
             for code, value, unit in _summary_values(tp)]
 

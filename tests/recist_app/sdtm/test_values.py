@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assessment.domain import Status
+from recist_app.sdtm.csv_io import format_decimal
 from recist_app.sdtm.errors import DateProblem, ResultProblem
 from recist_app.sdtm.file_format import delimiter_problem, encoding_problem, format_problem, nul_line
 from recist_app.sdtm.iso_dates import SdtmDate, is_partial, sdtm_date
@@ -24,6 +25,15 @@ from recist_app.sdtm.tr_results import TrResult, diameter_mm, measurement, state
 ])
 def test_plain_decimal_numbers_are_read(text: str, value: str) -> None:
     assert parse_number(text) == Decimal(value)
+
+
+@pytest.mark.parametrize(("value", "places", "text"), [
+    ("-36.5384615", 2, "-36.54"), ("-36.535", 2, "-36.54"), ("12.345", 2, "12.35"), ("-29.996", 2, "-30"),
+    ("-0.004", 2, "0"), ("20", 2, "20"), ("32.3200", None, "32.32"), ("1E+2", None, "100"),
+])
+def test_derived_numbers_are_rounded_half_away_from_zero(value: str, places: int | None, text: str) -> None:
+    """Issue 18: the data files round (as SAS ``round`` does), they do not truncate: −36.5385 % is −36.54."""
+    assert format_decimal(Decimal(value), places) == text
 
 
 @pytest.mark.parametrize(("text", "why"), [
