@@ -29,16 +29,18 @@ CT = ("STD.CT", "CDISC/NCI", "CT", "2024-03-29")
 #: their changes of the TR summary rows, the responses of RS).
 DERIVED = frozenset({"TUSEQ", "TRSEQ", "RSSEQ", "TUDY", "TRDY", "RSDY", "RSORRES", "RSSTRESC"})
 #: Variables every record of the dataset has (Define-XML ``Mandatory``): identifiers, keys and the test.
-MANDATORY = frozenset({"STUDYID", "DOMAIN", "RDOMAIN", "USUBJID", "TUSEQ", "TRSEQ", "RSSEQ", "TUTESTCD", "TUTEST",
-                       "TRTESTCD", "TRTEST", "RSTESTCD", "RSTEST", "IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QVAL",
-                       "QORIG"})
+MANDATORY = frozenset({"STUDYID", "DOMAIN", "RDOMAIN", "USUBJID", "SUBJID", "SITEID", "TUSEQ", "TRSEQ", "RSSEQ",
+                       "TUTESTCD", "TUTEST", "TRTESTCD", "TRTEST", "RSTESTCD", "RSTEST", "IDVAR", "IDVARVAL", "QNAM",
+                       "QLABEL", "QVAL", "QORIG"})
 STRUCTURES = {
+    "DM": "One record per subject",
     "TU": "One record per identified tumor per evaluator",
     "TR": "One record per tumor measurement or assessment per visit per evaluator",
     "RS": "One record per response assessment per visit per evaluator",
     "SUPPTU": "One record per IDVAR, IDVARVAL, and QNAM value per subject",
     "SUPPTR": "One record per IDVAR, IDVARVAL, and QNAM value per subject",
 }
+CLASSES = {"DM": "SPECIAL PURPOSE", "SUPPTU": "RELATIONSHIP", "SUPPTR": "RELATIONSHIP"}
 QUALIFIERS = {"SUPPTU": cdisc_terms.SUPPTU_QUALIFIERS, "SUPPTR": cdisc_terms.SUPPTR_QUALIFIERS}
 
 
@@ -104,7 +106,7 @@ def _item_group(mdv: ET.Element, table: Table) -> None:
     for order, column in enumerate(table.columns, start=1):
         ET.SubElement(group, _odm("ItemRef"), {"ItemOID": f"IT.{name}.{column}", "OrderNumber": str(order),
                                                "Mandatory": "Yes" if column in MANDATORY else "No"})
-    ET.SubElement(group, _def("Class"), {"Name": "RELATIONSHIP" if name.startswith("SUPP") else "FINDINGS"})
+    ET.SubElement(group, _def("Class"), {"Name": CLASSES.get(name, "FINDINGS")})
     leaf = ET.SubElement(group, _def("leaf"), {"ID": f"LF.{name}", _xlink("href"): f"{name.lower()}.xpt"})
     ET.SubElement(leaf, _def("title")).text = f"{name.lower()}.xpt"
 
@@ -132,7 +134,8 @@ def _item_def(mdv: ET.Element, table: Table, name: str) -> None:
 def _origin(item: ET.Element, name: str) -> None:
     if name in DERIVED:
         ET.SubElement(item, _def("Origin"), {"Type": "Derived"})
-    elif name in ("STUDYID", "DOMAIN", "RDOMAIN", "IDVAR", "QNAM", "QLABEL", "QORIG"):
+    elif name in ("STUDYID", "DOMAIN", "RDOMAIN", "IDVAR", "QNAM", "QLABEL", "QORIG", "ARMCD", "ACTARMCD",
+                  "ACTARM", "ARMNRS", "SEX"):
         ET.SubElement(item, _def("Origin"), {"Type": "Assigned"})
     else:
         ET.SubElement(item, _def("Origin"), {"Type": "Collected", "Source": "Investigator"})

@@ -132,7 +132,7 @@ QUALIFIER_VALUES: Mapping[str, frozenset[str]] = {
 
 #: Allowed terms of every controlled variable we write.
 CONTROLLED: Mapping[str, frozenset[str]] = {
-    "DOMAIN": frozenset({"TU", "TR", "RS"}), "RDOMAIN": frozenset({"TU", "TR"}),
+    "DOMAIN": frozenset({"DM", "TU", "TR", "RS"}), "RDOMAIN": frozenset({"TU", "TR"}),
     "TUTESTCD": frozenset(TU_TESTS), "TUTEST": frozenset(TU_TESTS.values()),
     "TUORRES": LESION_CATEGORIES, "TUSTRESC": LESION_CATEGORIES, "TULOC": LOCATIONS, "TULAT": LATERALITY,
     "TUDIR": DIRECTIONALITY, "TUPORTOT": PORTION, "TUMETHOD": METHODS, "TUEVAL": EVALUATORS,
@@ -187,9 +187,14 @@ VARIABLE_LABELS: Mapping[str, str] = {
     "RDOMAIN": "Related Domain Abbreviation", "IDVAR": "Identifying Variable",
     "IDVARVAL": "Identifying Variable Value", "QNAM": "Qualifier Variable Name",
     "QLABEL": "Qualifier Variable Label", "QVAL": "Data Value", "QORIG": "Origin", "QEVAL": "Evaluator",
+    "SUBJID": "Subject Identifier for the Study", "RFSTDTC": "Subject Reference Start Date/Time",
+    "RFXSTDTC": "Date/Time of First Study Treatment", "SITEID": "Study Site Identifier", "SEX": "Sex",
+    "ARMCD": "Planned Arm Code", "ARM": "Description of Planned Arm", "ACTARMCD": "Actual Arm Code",
+    "ACTARM": "Description of Actual Arm", "ARMNRS": "Reason Arm and/or Actual Arm is Null", "COUNTRY": "Country",
 }
 #: Dataset labels (SDTMIG v3.4 domain names; CDISC.md §1).
-DATASET_LABELS: Mapping[str, str] = {"TU": "Tumor/Lesion Identification", "TR": "Tumor/Lesion Results",
+DATASET_LABELS: Mapping[str, str] = {"DM": "Demographics", "TU": "Tumor/Lesion Identification",
+                                     "TR": "Tumor/Lesion Results",
                                      "RS": "Disease Response and Clin Classification",
                                      "SUPPTU": "Supplemental Qualifiers for TU",
                                      "SUPPTR": "Supplemental Qualifiers for TR"}

@@ -1,10 +1,14 @@
-"""The trial's reads → SDTM TU, TR, RS, SUPPTU and SUPPTR, as CSV and SAS transport v5 (CDISC.md §1–§8, §11).
+"""The trial's subjects and reads → SDTM DM, TU, TR, RS, SUPPTU and SUPPTR, as CSV and SAS transport v5
+(CDISC.md §1–§8, §11).
 
-Files (in ``sdtm/`` of the export): ``tu``, ``tr``, ``rs``, ``supptu``, ``supptr`` as ``.csv`` and ``.xpt``,
+Files (in ``sdtm/`` of the export): ``dm``, ``tu``, ``tr``, ``rs``, ``supptu``, ``supptr`` as ``.csv`` and ``.xpt``,
 ``define.xml`` (Define-XML 2.1 of those datasets, :mod:`recist_app.sdtm.define_xml`), and
 ``subjects.csv`` (``USUBJID``, ``RANDDT``, ``TRTSDT``, ``PFS_PREV_DAYS``, ``PFS_PREV_CNSR``: the
 subject table of ``assess --subjects`` and ``bor --subjects``; not an SDTM domain, CSV only).
 
+- **DM** (SDTMIG v3.4, issue 18): one record per subject exported, from the subject table: SITEID, ARM and
+  ARMCD, ACTARM once dosed (else ARMNRS), RFSTDTC and RFXSTDTC the first dose. The workstation holds no sex,
+  country or age: SEX is ``U`` and the export says so (:data:`DM_NOTE`).
 - **TU** (§2): one ``TUMIDENT`` record per lesion per read at its first time point, ``TUSPLIT``
   records for fragments; ``TUREFID`` the lesion's tracking UID (§2 PROPOSAL, §10).
 - **TR** (§3): lesion rows (:mod:`recist_app.sdtm.lesions`), then per time point the
@@ -30,6 +34,7 @@ before anything is written.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -51,6 +56,8 @@ TR_COLUMNS = ("STUDYID", "DOMAIN", "USUBJID", "TRSEQ", "TRGRPID", "TRREFID", "TR
               "TREVAL", "TREVALID", "TRACPTFL", "VISITNUM", "VISIT", "TRDTC", "TRDY")
 RS_EXPORT_COLUMNS = ("STUDYID", "DOMAIN", "USUBJID", "RSSEQ", "RSLNKGRP", "RSTESTCD", "RSTEST", "RSCAT", "RSSCAT",
                      "RSORRES", "RSSTRESC", "RSEVAL", "RSEVALID", "RSACPTFL", "VISITNUM", "VISIT", "RSDTC", "RSDY")
+DM_COLUMNS = ("STUDYID", "DOMAIN", "USUBJID", "SUBJID", "RFSTDTC", "RFXSTDTC", "SITEID", "SEX", "ARMCD", "ARM",
+              "ACTARMCD", "ACTARM", "ARMNRS", "COUNTRY")
 SUPPTU_COLUMNS = ("STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QVAL", "QORIG", "QEVAL")
 SUBJECTS_COLUMNS = ("USUBJID", "RANDDT", "TRTSDT", "PFS_PREV_DAYS", "PFS_PREV_CNSR")
 NUMERIC = frozenset({"TUSEQ", "TRSEQ", "RSSEQ", "VISITNUM", "TUDY", "TRDY", "RSDY", "TRSTRESN"})
@@ -67,17 +74,18 @@ class SdtmTables:
     rs: Table
     supptu: Table
     supptr: Table
+    dm: Table
     subjects: Table
     notes: tuple[str, ...] = ()
 
     @property
     def datasets(self) -> tuple[Table, ...]:
-        """TU, TR, RS, SUPPTU and SUPPTR."""
-        return (self.tu, self.tr, self.rs, self.supptu, self.supptr)
+        """DM, TU, TR, RS, SUPPTU and SUPPTR."""
+        return (self.dm, self.tu, self.tr, self.rs, self.supptu, self.supptr)
 
 
 def sdtm_tables(data: TrialData, step: Callable[[], None] = lambda: None) -> SdtmTables:
-    """Build TU, TR, RS, SUPPTU, SUPPTR and the subject table of ``data`` (``step`` after each read), each
+    """Build DM, TU, TR, RS, SUPPTU, SUPPTR and the subject table of ``data`` (``step`` after each read), each
     checked against the listed CDISC terms.
 
     Raises
@@ -102,14 +110,14 @@ def sdtm_tables(data: TrialData, step: Callable[[], None] = lambda: None) -> Sdt
         Table("TU", TU_COLUMNS, tuple(tu), NUMERIC), Table("TR", TR_COLUMNS, tuple(tr), NUMERIC),
         Table("RS", RS_EXPORT_COLUMNS, tuple(_rs_rows(data)), NUMERIC),
         Table("SUPPTU", SUPPTU_COLUMNS, tuple(supptu)), Table("SUPPTR", SUPPTU_COLUMNS, tuple(supptr)),
-        _subjects_table(data), tuple(dict.fromkeys(notes)))
+        _dm_table(data), _subjects_table(data), tuple(dict.fromkeys([*notes, DM_NOTE])))
     for table in tables.datasets:
         cdisc_terms.check_table(table.name, table.columns, table.rows)
     return tables
 
 
 def write_sdtm(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
-    """The ``sdtm`` export format: CSV and XPT v5 of TU, TR, RS, SUPPTU, SUPPTR, their ``define.xml`` and
+    """The ``sdtm`` export format: CSV and XPT v5 of DM, TU, TR, RS, SUPPTU, SUPPTR, their ``define.xml`` and
     ``subjects.csv``."""
     from recist_app.sdtm.define_xml import write_define
     from recist_app.sdtm.xpt import write_xpt
@@ -207,6 +215,30 @@ def _rs_rows(data: TrialData) -> Iterator[tuple[CellValue, ...]]:
         row["RSACPTFL"] = "Y" if read.accepted else ""
         row["VISITNUM"] = int(str(row["VISITNUM"]))
         yield tuple(row[name] for name in RS_EXPORT_COLUMNS)
+
+
+#: What DM cannot say: the workstation holds no sex, country or age (the trial's EDC does).
+DM_NOTE = ("sdtm/dm: SEX is U and COUNTRY and AGE are not given: the workstation holds only the subject's site, arm "
+           "and dates; merge with the EDC's demographics before submission.")
+
+
+def arm_code(arm: str) -> str:
+    """ARMCD of an arm's name: its words in capitals joined by ``_``, at most 20 characters (SDTMIG v3.4 DM)."""
+    return "_".join(re.findall(r"[A-Z0-9]+", arm.upper()))[:20]
+
+
+def _dm_table(data: TrialData) -> Table:
+    """DM (SDTMIG v3.4): one record per subject exported. RFSTDTC and RFXSTDTC are the first dose; ACTARM is the arm
+    once dosed; ARMNRS says why an arm is missing (``NOT ASSIGNED``, ``ASSIGNED, NOT TREATED``)."""
+    rows = []
+    study = data.trial.code
+    for s in data.subjects:
+        treated = s.first_dose_on is not None
+        actual = s.arm if s.arm and treated else ""
+        reason = "NOT ASSIGNED" if not s.arm else "" if treated else "ASSIGNED, NOT TREATED"
+        rows.append((study, "DM", s.subject_id, s.subject_id, _iso(s.first_dose_on), _iso(s.first_dose_on),
+                     s.site_code, "U", arm_code(s.arm), s.arm, arm_code(actual), actual, reason, ""))
+    return Table("DM", DM_COLUMNS, tuple(rows))
 
 
 def _subjects_table(data: TrialData) -> Table:

@@ -16,7 +16,7 @@ from recist_app.sdtm.define_xml import DEF, ODM
 from tests.recist_app.exports.double_read import read_csv
 
 NS = {"odm": ODM, "def": DEF}
-DATASETS = ("TU", "TR", "RS", "SUPPTU", "SUPPTR")
+DATASETS = ("DM", "TU", "TR", "RS", "SUPPTU", "SUPPTR")
 ET_XLINK = "http://www.w3.org/1999/xlink"
 
 

@@ -15,6 +15,7 @@ from recist_app.exports.runner import ExportResult
 from recist_app.sdtm import terms as cdisc_terms
 from recist_app.sdtm.response_tables import RS_COLUMNS
 from recist_app.sdtm.writer import (
+    DM_COLUMNS,
     RS_EXPORT_COLUMNS,
     SUPPTU_COLUMNS,
     TR_COLUMNS,
@@ -23,7 +24,7 @@ from recist_app.sdtm.writer import (
 from tests.recist_app.exports.double_read import R1, R2, SITE, DoubleRead, read_csv
 from tests.recist_app.store.scenario import PROFILE_TEXT, SUBJECT
 
-DATASETS = {"tu": TU_COLUMNS, "tr": TR_COLUMNS, "rs": RS_EXPORT_COLUMNS, "supptu": SUPPTU_COLUMNS,
+DATASETS = {"dm": DM_COLUMNS, "tu": TU_COLUMNS, "tr": TR_COLUMNS, "rs": RS_EXPORT_COLUMNS, "supptu": SUPPTU_COLUMNS,
             "supptr": SUPPTU_COLUMNS}
 EVALUATOR_IDS = {SITE: "", R1: "RADIOLOGIST 1", R2: "RADIOLOGIST 2"}
 
@@ -109,7 +110,7 @@ def test_bor_on_the_exported_rs_gives_the_exported_outcomes(exported: ExportResu
 
 
 def test_accepted_flags_links_and_irradiation_flags(exported: ExportResult) -> None:
-    tu, tr, rs, supptu, _ = (_sdtm(exported, name) for name in DATASETS)
+    _, tu, tr, rs, supptu, _ = (_sdtm(exported, name) for name in DATASETS)
     for rows, prefix in ((tu, "TU"), (tr, "TR"), (rs, "RS")):
         flags = {(row[f"{prefix}EVALID"], row[f"{prefix}ACPTFL"]) for row in rows}
         assert flags == {("RADIOLOGIST 1", "Y"), ("RADIOLOGIST 2", ""), ("", "")}, prefix
@@ -129,6 +130,25 @@ def test_accepted_flags_links_and_irradiation_flags(exported: ExportResult) -> N
                 if (row["TRLNKID"], row["VISITNUM"], row["TRTESTCD"]) == ("R1-T02", "1", "LPERP"))
     assert (node["TRORRES"], node["TRSTRESN"], node["TRORRESU"], node["TRDTC"], node["TRDY"]) == \
         ("20", "20", "mm", "2024-01-05", "4")
+
+
+def test_dm_has_every_subject_of_the_other_domains_with_its_site_arm_and_first_dose(
+        double_read: DoubleRead, exported: ExportResult) -> None:
+    """Issue 18 (CDISC CORE-000201: every USUBJID is in DM): one DM record per subject, from the subject table."""
+    dm = _sdtm(exported, "dm")
+    subjects = {s.subject_id: s for s in double_read.trial.store.subjects()}
+    assert [row["USUBJID"] for row in dm] == sorted(subjects)
+    for name in ("tu", "tr", "rs", "supptu", "supptr"):
+        assert {row["USUBJID"] for row in _sdtm(exported, name)} <= {row["USUBJID"] for row in dm}, name
+    for row in dm:
+        subject = subjects[row["USUBJID"]]
+        first_dose = subject.first_dose_on.isoformat() if subject.first_dose_on else ""
+        assert (row["SITEID"], row["ARM"], row["RFSTDTC"], row["RFXSTDTC"]) == (
+            subject.site_code, subject.arm, first_dose, first_dose)
+        assert row["ACTARM"] == (subject.arm if first_dose else "") and row["SEX"] == "U"
+        assert row["ARMCD"] and len(row["ARMCD"]) <= 20
+        assert row["ARMNRS"] == ("" if first_dose else "ASSIGNED, NOT TREATED")
+    assert any("SEX is U" in note for note in exported.notes)
 
 
 def test_supptr_says_who_placed_each_diameter(exported: ExportResult) -> None:
