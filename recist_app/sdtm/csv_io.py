@@ -22,7 +22,14 @@ from typing import Any, NamedTuple
 
 from recist_app.errors import InputFileError
 from recist_app.sdtm.errors import DateProblem
-from recist_app.sdtm.file_format import delimiter_problem, encoding_problem, format_problem, nul_line, read_head
+from recist_app.sdtm.file_format import (
+    delimiter_problem,
+    encoding_problem,
+    format_problem,
+    nul_line,
+    read_head,
+    table_format,
+)
 from recist_app.sdtm.iso_dates import SdtmDate, sdtm_date
 from recist_app.sdtm.numeric import number_problem, parse_number
 
@@ -131,7 +138,16 @@ def _reader(path: str | Path) -> Iterator[tuple[Any, tuple[str, ...]]]:
     name = str(path)
     reader: Any = None
     try:
-        problem = format_problem(read_head(path))
+        head = read_head(path)
+        kind = table_format(path, head)
+        if kind != "csv":
+            from recist_app.sdtm.dataset_json import read_dataset_json
+            from recist_app.sdtm.xpt import read_xpt
+
+            columns, records = read_xpt(path) if kind == "xpt" else read_dataset_json(path)
+            yield _Records(records), _header(name, list(columns))
+            return
+        problem = format_problem(head)
         if problem is not None:
             raise InputFileError(name, 1, f"{problem}.")
         if (line := nul_line(path)) is not None:
@@ -152,6 +168,20 @@ def _reader(path: str | Path) -> Iterator[tuple[Any, tuple[str, ...]]]:
     except csv.Error as exc:
         line = reader.line_num if reader is not None else None
         raise InputFileError(name, line, f"is not a readable CSV file ({exc}).") from exc
+
+
+class _Records:
+    """The records of an XPT or Dataset-JSON table as a csv reader gives them (``line_num``: the record's number,
+    the header counting as line 1)."""
+
+    def __init__(self, records: list[list[str]]) -> None:
+        self._records = records
+        self.line_num = 1
+
+    def __iter__(self) -> Iterator[list[str]]:
+        for number, fields in enumerate(self._records, start=2):
+            self.line_num = number
+            yield fields
 
 
 def _header(name: str, fields: list[str]) -> tuple[str, ...]:

@@ -1,10 +1,10 @@
 """Why a file is not the comma-separated UTF-8 text the SDTM readers take, in the user's words.
 
 Used by :mod:`recist_app.sdtm.csv_io` before and after parsing, so that the one-line error names
-the real cause: a SAS transport (XPT) or Excel file given where CSV is expected, a UTF-16 or
-Windows-1252 file (with the line and the bytes that are not UTF-8), binary data (the line of its
-first NUL byte), or a header split by semicolons or tabs rather than commas (CDISC.md §11: the
-project reads CSV; XPT is only written).
+the real cause: an Excel file given where CSV is expected, a UTF-16 or Windows-1252 file (with the
+line and the bytes that are not UTF-8), binary data (the line of its first NUL byte), or a header
+split by semicolons or tabs rather than commas. SAS transport (XPT) and Dataset-JSON files are
+recognised (:func:`table_format`) and read as tables of text (issue 18).
 """
 
 from __future__ import annotations
@@ -16,17 +16,27 @@ HEAD_BYTES = 64
 
 #: (magic prefix, what the file is, what to do): checked in order against the file's first bytes.
 _MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!",
-     "is a SAS transport (XPT v5) file; XPT is not read here (recist_app/sdtm/xpt.py only writes it): "
-     "export the dataset as CSV, e.g. with pyreadstat or haven, and give that file"),
-    (b"HEADER RECORD*******LIBV8   HEADER RECORD!!!!!!!",
-     "is a SAS transport (XPT v8) file; XPT is not read here: export the dataset as CSV and give that file"),
     (b"PK\x03\x04", "is a ZIP archive or Excel workbook (.xlsx), not CSV text: save the sheet as CSV (UTF-8)"),
     (b"\xd0\xcf\x11\xe0", "is an Excel 97-2003 (.xls) file, not CSV text: save the sheet as CSV (UTF-8)"),
     (b"\xff\xfe", "is UTF-16 text; save it as UTF-8 CSV"),
     (b"\xfe\xff", "is UTF-16 text; save it as UTF-8 CSV"),
 )
 _DELIMITERS = ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars"))
+
+
+#: The first bytes of a SAS transport file, by version (read, :func:`recist_app.sdtm.xpt.read_xpt`).
+TRANSPORT_MAGIC = {5: b"HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!",
+                   8: b"HEADER RECORD*******LIBV8   HEADER RECORD!!!!!!!"}
+
+
+def table_format(path: str | Path, head: bytes) -> str:
+    """``"xpt"`` (SAS transport v5 or v8), ``"json"`` (Dataset-JSON: a ``.json`` file or one starting with ``{``) or
+    ``"csv"``, what a dataset file starting with ``head`` is."""
+    if any(head.startswith(magic) for magic in TRANSPORT_MAGIC.values()):
+        return "xpt"
+    if Path(path).suffix.lower() == ".json" or head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return "json"
+    return "csv"
 
 
 def format_problem(head: bytes) -> str | None:

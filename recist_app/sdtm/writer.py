@@ -1,7 +1,8 @@
-"""The trial's subjects and reads → SDTM DM, TU, TR, RS, SUPPTU and SUPPTR, as CSV and SAS transport v5
-(CDISC.md §1–§8, §11).
+"""The trial's subjects and reads → SDTM DM, TU, TR, RS, SUPPTU and SUPPTR, as CSV, SAS transport v5 and
+Dataset-JSON (CDISC.md §1–§8, §11).
 
-Files (in ``sdtm/`` of the export): ``dm``, ``tu``, ``tr``, ``rs``, ``supptu``, ``supptr`` as ``.csv`` and ``.xpt``,
+Files (in ``sdtm/`` of the export): ``dm``, ``tu``, ``tr``, ``rs``, ``supptu``, ``supptr`` as ``.csv``, ``.xpt`` and
+Dataset-JSON ``.json`` (:mod:`recist_app.sdtm.dataset_json`),
 ``define.xml`` (Define-XML 2.1 of those datasets, :mod:`recist_app.sdtm.define_xml`), and
 ``subjects.csv`` (``USUBJID``, ``RANDDT``, ``TRTSDT``, ``PFS_PREV_DAYS``, ``PFS_PREV_CNSR``: the
 subject table of ``assess --subjects`` and ``bor --subjects``; not an SDTM domain, CSV only).
@@ -117,8 +118,10 @@ def sdtm_tables(data: TrialData, step: Callable[[], None] = lambda: None) -> Sdt
 
 
 def write_sdtm(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
-    """The ``sdtm`` export format: CSV and XPT v5 of DM, TU, TR, RS, SUPPTU, SUPPTR, their ``define.xml`` and
+    """The ``sdtm`` export format: CSV, XPT v5 and Dataset-JSON 1.1 of DM, TU, TR, RS, SUPPTU, SUPPTR, their
+    ``define.xml`` and
     ``subjects.csv``."""
+    from recist_app.sdtm.dataset_json import write_dataset_json
     from recist_app.sdtm.define_xml import write_define
     from recist_app.sdtm.xpt import write_xpt
 
@@ -133,8 +136,12 @@ def write_sdtm(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
         write_table_csv(folder / f"{stem}.csv", table)
         files.append(describe(folder / f"{stem}.csv", job.folder, "sdtm-csv", len(table.rows)))
         job.check()
-        write_xpt(folder / f"{stem}.xpt", table, cdisc_terms.VARIABLE_LABELS, cdisc_terms.DATASET_LABELS[table.name])
+        label = cdisc_terms.DATASET_LABELS[table.name]
+        write_xpt(folder / f"{stem}.xpt", table, cdisc_terms.VARIABLE_LABELS, label)
         files.append(describe(folder / f"{stem}.xpt", job.folder, "sdtm-xpt", len(table.rows)))
+        write_dataset_json(folder / f"{stem}.json", table, study=data.trial.code, created=data.exported_at,
+                           labels=cdisc_terms.VARIABLE_LABELS, dataset_label=label)
+        files.append(describe(folder / f"{stem}.json", job.folder, "sdtm-dataset-json", len(table.rows)))
     write_define(folder / "define.xml", tables.datasets, study=data.trial.code, created=data.exported_at)
     files.append(describe(folder / "define.xml", job.folder, "define-xml", len(tables.datasets)))
     write_table_csv(folder / "subjects.csv", tables.subjects)

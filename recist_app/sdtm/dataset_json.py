@@ -1,0 +1,103 @@
+"""CDISC Dataset-JSON 1.1 (issue 18): each exported dataset as one JSON document ``<name>.json``, beside its CSV and
+XPT, and read back by ``assess`` and ``bor`` as a CSV is (:func:`read_dataset_json`, through
+:mod:`recist_app.sdtm.csv_io`).
+
+A document holds the dataset's name, label and record count, its columns (``itemOID`` as in ``define.xml``,
+:mod:`recist_app.sdtm.define_xml`; SDTMIG label; data type; length of text) and its rows as lists. Whole numbers
+are ``integer``; other numbers ``decimal`` with ``targetDataType`` ``decimal``: written as text, so that no digit is
+lost (Dataset-JSON 1.1); an empty cell is ``null``. Standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from recist_app.errors import InputFileError
+from recist_app.exports.files import Table
+from recist_app.sdtm.terms import CellValue
+
+VERSION = "1.1.0"
+
+
+def dataset_json(table: Table, *, study: str, created: str, labels: Mapping[str, str], dataset_label: str
+                 ) -> dict[str, Any]:
+    """The Dataset-JSON 1.1 document of ``table`` (``created``: ISO 8601 date-time of the export)."""
+    columns: list[dict[str, object]] = []
+    for name in table.columns:
+        values = [v for v in table.column(name) if v not in (None, "")]
+        column: dict[str, object] = {"itemOID": f"IT.{table.name}.{name}", "name": name, "label": labels[name]}
+        if name in table.numeric:  # a decimal travels as its text (Dataset-JSON 1.1 targetDataType decimal)
+            whole = all(_whole(v) for v in values)
+            column.update({"dataType": "integer"} if whole else {"dataType": "decimal", "targetDataType": "decimal"})
+        else:
+            column["dataType"] = "string"
+            column["length"] = max((len(str(v).encode("utf-8")) for v in values), default=1)
+        columns.append(column)
+    kinds = [str(column["dataType"]) for column in columns]
+    rows = [[_cell(value, kind) for value, kind in zip(row, kinds, strict=True)] for row in table.rows]
+    return {"datasetJSONCreationDateTime": created, "datasetJSONVersion": VERSION,
+            "fileOID": f"{study}.{table.name}", "originator": "RECIST workstation",
+            "sourceSystem": {"name": "RECIST workstation", "version": _version()},
+            "studyOID": f"STUDY.{study}", "metaDataVersionOID": "MDV.SDTM", "metaDataRef": "define.xml",
+            "itemGroupOID": f"IG.{table.name}", "records": len(rows), "name": table.name, "label": dataset_label,
+            "columns": columns, "rows": rows}
+
+
+def write_dataset_json(path: Path, table: Table, **metadata: Any) -> None:
+    """Write :func:`dataset_json` of ``table`` to ``path`` (UTF-8, compact)."""
+    path.write_text(json.dumps(dataset_json(table, **metadata), ensure_ascii=False, separators=(",", ":")),
+                    encoding="utf-8")
+
+
+def read_dataset_json(path: str | Path) -> tuple[tuple[str, ...], list[list[str]]]:
+    """The column names and rows (every cell as CSV text: ``null`` → ``""``) of a Dataset-JSON file.
+
+    Raises
+    ------
+    InputFileError
+        The file is not JSON, or not a Dataset-JSON document (no ``columns`` with names, or rows that do not
+        match them).
+    """
+    name = str(path)
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputFileError(name, None, f"is not a Dataset-JSON file ({error}); export it again.") from error
+    columns = document.get("columns") if isinstance(document, dict) else None
+    if not isinstance(columns, list) or not all(isinstance(c, dict) and isinstance(c.get("name"), str)
+                                                for c in columns):
+        raise InputFileError(name, None, 'is not a Dataset-JSON document (no "columns" with their names).')
+    header = tuple(str(c["name"]) for c in columns)
+    rows = document.get("rows", [])
+    if not isinstance(rows, list) or not all(isinstance(r, list) and len(r) == len(header) for r in rows):
+        raise InputFileError(name, None, f'has a row of "rows" without the {len(header)} columns declared.')
+    return header, [["" if v is None else _text(v) for v in row] for row in rows]
+
+
+def _whole(value: CellValue) -> bool:
+    return isinstance(value, int) or (isinstance(value, Decimal | float) and value == int(value)) or (
+        isinstance(value, str) and value.lstrip("-").isdigit())
+
+
+def _cell(value: CellValue, kind: str) -> object:
+    if value is None or value == "":
+        return None
+    if kind == "integer":
+        return int(Decimal(str(value)))
+    return str(value)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    return str(value)
+
+
+def _version() -> str:
+    import recist_app
+
+    return recist_app.__version__
