@@ -12,7 +12,8 @@ RULES §2.6) and ``IPFS`` (iRECIST PFS, §2.7; an unconfirmed iUPD is an event, 
 "Unconfirmed Progression (iUPD)", A13). When SUBJECTS has a ``PFS_PREV_DAYS`` column (and
 optionally ``PFS_PREV_CNSR``), every read gets ``GMI`` (RULES §4.2, A10): ``AVAL`` the ratio
 PFS / PFS_PREV_DAYS to 3 decimals, ``AVALC`` "> 1.33", "<= 1.33" or "NOT EVALUABLE" (the
-profile's ``gmi_threshold``).
+profile's ``gmi_threshold``), ``CNSR`` 0 when both PFS are events, 1 when only this line's is censored (the ratio
+is then a lower bound), empty otherwise (issue 18).
 
 ``ADTF`` (appended last, ADaM date imputation flag) is ``D`` when ``ADT`` comes from an ``RSDTC``
 given as ``YYYY-MM`` and imputed to the month's last day (RULES §7 A17), as in pharmaverseadam's
@@ -132,9 +133,19 @@ def derive_rows(
         )  # fmt: skip
         ratio = gmi.rounded()
         aval = format_decimal(ratio) if ratio is not None else None
-        rows.append({**base, "PARAMCD": "GMI", "AVALC": gmi.category, "ADT": "", "AVAL": aval, "CNSR": None,
+        rows.append({**base, "PARAMCD": "GMI", "AVALC": gmi.category, "ADT": "", "AVAL": aval,
+                     "CNSR": _ratio_censoring(ratio is not None, pfs.censored, previous.censored),
                      "ADTF": None})
     return rows
+
+
+def _ratio_censoring(has_ratio: bool, censored: bool, previous_censored: bool) -> int | None:
+    """GMI's CNSR: 0 when both lines' PFS are events (the ratio is exact), 1 when only this line's is censored (a
+    lower bound, right-censored as PFS is); none without a ratio or when the previous line's is censored (an upper
+    bound, or no bound at all, which no right-censoring flag can say)."""
+    if not has_ratio or previous_censored:
+        return None
+    return 1 if censored else 0
 
 
 def _response_row(base: Mapping[str, CellValue], paramcd: str, category: str, when: date | None,

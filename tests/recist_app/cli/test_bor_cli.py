@@ -295,10 +295,10 @@ def test_gmi_rows_with_pfs_prev_days(tmp_path):
     status, out = run_bor(tmp_path, rows, subjects)
     assert status == 0
     gmi = {r["USUBJID"]: (r["AVALC"], r["AVAL"], r["ADT"], r["CNSR"]) for r in read_out(out) if r["PARAMCD"] == "GMI"}
-    assert gmi == {
-        "S-1": ("> 1.33", "1.363", "", ""),
-        "S-2": ("<= 1.33", "1.329", "", ""),
-        "S-3": ("NOT EVALUABLE", "1.25", "", ""),
+    assert gmi == {  # CNSR: 0 exact, 1 a lower bound (this line censored), empty when the previous line is censored
+        "S-1": ("> 1.33", "1.363", "", "0"),
+        "S-2": ("<= 1.33", "1.329", "", "0"),
+        "S-3": ("NOT EVALUABLE", "1.25", "", "1"),
         "S-4": ("NOT EVALUABLE", "3.633", "", ""),
         "S-5": ("NOT EVALUABLE", "", "", ""),
         "S-6": ("NOT EVALUABLE", "", "", ""),
