@@ -118,6 +118,18 @@ class PendingRead:
         """The read's time points, ordered and validated (see :func:`read_tumor_tables`)."""
         return _build(self.key, self.builder, self.table, self.tr)
 
+    def link_groups(self) -> dict[str, str]:
+        """The TRLNKGRP of each visit (its first given), which RS OVRLRESP carries as RSLNKGRP (CDISC.md §1)."""
+        groups = self.tr.link_group
+        return {visit: next((groups[i] for i in indexes if groups[i]), "")
+                for visit, indexes in self.builder.visits.items()}
+
+    @property
+    def accepted(self) -> bool:
+        """True when a TR record of the read has TRACPTFL = Y (an adjudicator accepted it, CDISC.md §1 rule 3)."""
+        flags = self.tr.accepted
+        return any(flags[i] == "Y" for indexes in self.builder.visits.values() for i in indexes)
+
 
 def group_tumor_tables(tu_path: str | Path, tr_path: str | Path,
                        supptu_path: str | Path | None = None) -> list[PendingRead]:
@@ -179,11 +191,13 @@ class _TrColumns(NamedTuple):
     standard_number: tuple[str, ...]
     standard_unit: tuple[str, ...]
     date_text: tuple[str, ...]
+    link_group: tuple[str, ...]
+    accepted: tuple[str, ...]
 
 
 #: The TR variable of each :class:`_TrColumns` field, in field order.
 _TR_SOURCE = ("VISITNUM", "VISIT", "TRLNKID", "TRTESTCD", "TRSTAT", "TRREASND", "TRORRES", "TRORRESU",
-              "TRSTRESC", "TRSTRESN", "TRSTRESU", "TRDTC")
+              "TRSTRESC", "TRSTRESN", "TRSTRESU", "TRDTC", "TRLNKGRP", "TRACPTFL")
 
 
 def _key(row: Row, evaluator: str, evaluator_id: str) -> ReadKey:

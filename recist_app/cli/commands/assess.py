@@ -4,7 +4,8 @@
                           [--subjects SUBJECTS.csv] --out DIR
 
 Writes ``DIR/rs.csv``, ``DIR/tr_derived.csv``, ``DIR/timeline.csv`` and
-``DIR/timeline_dictionary.csv``, each atomically. With ``--subjects`` (USUBJID, RANDDT, TRTSDT),
+``DIR/timeline_dictionary.csv``, each atomically. RS carries RSLNKGRP (the visit's TRLNKGRP, on OVRLRESP rows)
+and RSACPTFL (the read's TRACPTFL) as the export's RS does. With ``--subjects`` (USUBJID, RANDDT, TRTSDT),
 study days (RSDY, STUDY_DAY) are derived from the profile's reference date.
 
 A scan date given as ``YYYY-MM`` is imputed to the month's last day for ordering and the
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ from recist_app.exports.timeline import (
     no_study_day,
     timeline_rows,
 )
-from recist_app.sdtm.csv_io import render_rows, render_tuples, write_csv
+from recist_app.sdtm.csv_io import CellValue, render_rows, render_tuples, write_csv
 from recist_app.sdtm.iso_dates import is_partial
 from recist_app.sdtm.response_tables import (
     RS_COLUMNS,
@@ -53,7 +54,9 @@ from recist_app.sdtm.tumor_reader import PendingRead, group_tumor_tables
 #: Below this many reads per process, forking costs more than it saves.
 MIN_READS_PER_PROCESS = 100
 #: The tables rendered from the reads, with their columns.
-OUTPUTS = (("rs.csv", RS_COLUMNS), ("tr_derived.csv", TR_COLUMNS), ("timeline.csv", TIMELINE_COLUMNS))
+#: RS as the export writes it: RSLNKGRP (the visit's TRLNKGRP, on OVRLRESP) and RSACPTFL (the read's TRACPTFL).
+ASSESSED_RS_COLUMNS = (*RS_COLUMNS, "RSLNKGRP", "RSACPTFL")
+OUTPUTS = (("rs.csv", ASSESSED_RS_COLUMNS), ("tr_derived.csv", TR_COLUMNS), ("timeline.csv", TIMELINE_COLUMNS))
 
 
 def add_parser(subparsers: Any) -> None:
@@ -105,8 +108,19 @@ def _render(reads: Sequence[PendingRead], profile: Profile,
     imputed (A17)."""
     reports = [assess_read(pending.build(), profile) for pending in reads]
     imputed = sum(is_partial(tp.date_text) for report in reports for tp in report.read.timepoints)
-    return (render_tuples(rs_rows(reports, day)), render_tuples(tr_derived_rows(reports)),
+    return (render_tuples(_linked(rs_rows(reports, day), reads)), render_tuples(tr_derived_rows(reports)),
             render_tuples(timeline_rows(reports, day))), imputed
+
+
+def _linked(rows: Iterable[tuple[CellValue, ...]], reads: Sequence[PendingRead]) -> Iterator[tuple[CellValue, ...]]:
+    """RS rows with RSLNKGRP (the visit's TRLNKGRP, on OVRLRESP rows) and RSACPTFL (Y for a read an adjudicator
+    accepted), as the export's RS has them."""
+    by_key = {pending.key: (pending.link_groups(), "Y" if pending.accepted else "") for pending in reads}
+    at = {name: RS_COLUMNS.index(name) for name in ("USUBJID", "RSEVAL", "RSEVALID", "RSTESTCD", "VISITNUM")}
+    for row in rows:
+        groups, accepted = by_key[(str(row[at["USUBJID"]]), str(row[at["RSEVAL"]]), str(row[at["RSEVALID"]]))]
+        group = groups.get(str(row[at["VISITNUM"]]), "") if row[at["RSTESTCD"]] == "OVRLRESP" else ""
+        yield (*row, group, accepted)
 
 
 def _study_days(path: Path, reference_date: str) -> StudyDay:

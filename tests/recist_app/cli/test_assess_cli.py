@@ -14,7 +14,7 @@ from tests.recist_app.sdtm.test_tumor_reader import TU_COLUMNS, tr, tu, write_cs
 
 OUTPUTS = ("rs.csv", "tr_derived.csv", "timeline.csv", "timeline_dictionary.csv")
 RS_COLUMNS = ("STUDYID", "DOMAIN", "USUBJID", "RSSEQ", "RSTESTCD", "RSTEST", "RSCAT", "RSSCAT",
-              "RSORRES", "RSSTRESC", "RSEVAL", "RSEVALID", "VISITNUM", "VISIT", "RSDTC", "RSDY")
+              "RSORRES", "RSSTRESC", "RSEVAL", "RSEVALID", "VISITNUM", "VISIT", "RSDTC", "RSDY", "RSLNKGRP", "RSACPTFL")
 TR_DERIVED_COLUMNS = ("STUDYID", "DOMAIN", "USUBJID", "TRSEQ", "TRGRPID", "TRTESTCD", "TRTEST", "TRORRES",
                       "TRORRESU", "TRSTRESC", "TRSTRESN", "TRSTRESU", "TREVAL", "TREVALID", "VISITNUM",
                       "VISIT")

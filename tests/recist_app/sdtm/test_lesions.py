@@ -172,7 +172,7 @@ def test_assess_reads_the_statuses_back_to_the_same_rs(statuses_export: ExportRe
                    str(folder / "supptu.csv"), "--profile", str(profile), "--subjects", str(folder / "subjects.csv"),
                    "--out", str(tmp_path / "again")])
     assert (status, capsys.readouterr().err) == (0, "")
-    mine = [{name: row[name] for name in RS_COLUMNS} for row in _rows(statuses_export, "rs")]
+    mine = [{name: row[name] for name in (*RS_COLUMNS, "RSLNKGRP", "RSACPTFL")} for row in _rows(statuses_export, "rs")]
     assert read_csv(tmp_path / "again" / "rs.csv") == mine
     overall = [(row["RSCAT"], row["VISITNUM"], row["RSSTRESC"]) for row in mine if row["RSTESTCD"] == "OVRLRESP"]
     assert overall == [("RECIST 1.1", "2", "NE"), ("iRECIST", "2", "NE"), ("RECIST 1.1", "3", "PD"),

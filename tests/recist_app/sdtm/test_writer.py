@@ -82,8 +82,9 @@ def test_assess_on_the_exported_tu_tr_supptu_gives_the_same_rs(exported: ExportR
                    str(folder / "subjects.csv"), "--out", str(again)])
     assert (status, capsys.readouterr().err) == (0, "")
     assessed = read_csv(again / "rs.csv")
-    mine = [{name: row[name] for name in RS_COLUMNS} for row in _sdtm(exported, "rs")]
-    assert assessed == mine
+    mine = [{name: row[name] for name in (*RS_COLUMNS, "RSLNKGRP", "RSACPTFL")} for row in _sdtm(exported, "rs")]
+    assert assessed == mine  # the link groups and the adjudicator's acceptance too (issue 18)
+    assert {row["RSACPTFL"] for row in assessed} == {"Y", ""} and any(row["RSLNKGRP"] for row in assessed)
     assert any(row["RSSCAT"] == "IRRADIATED LESIONS" for row in assessed)  # SUPPTU TUIRRSTD read back
     derived = {(r["TREVALID"], r["VISITNUM"], r["TRTESTCD"], r["TRORRES"]) for r in read_csv(again / "tr_derived.csv")}
     summary = {(r["TREVALID"], r["VISITNUM"], r["TRTESTCD"], r["TRORRES"]) for r in _sdtm(exported, "tr")
