@@ -8,6 +8,7 @@ is decided here.
   follow-up (:func:`recist_app.read.follow_up.ghost_of`), so re-measuring a target is one key;
 - :func:`longest`: the lesion followed to the adjacent slices, proposed on the one where it is longest (RECIST
   1.1 measures it there);
+- :func:`lesion_under`: the lesion already measured where the stroke was drawn (accepting replaces its caliper);
 - :func:`accepted`: the record stored, PROPOSED as proposed or PROPOSED EDITED once the reader moved an end
   (:class:`~recist_app.model.records.MeasurementMethod`).
 
@@ -26,8 +27,8 @@ from recist_app.imaging import geometry
 from recist_app.imaging.segmentation.measure import StrokeMeasurement, measure, stroke_of, survey
 from recist_app.imaging.segmentation.stroke import Stroke
 from recist_app.imaging.volume import CtVolume
-from recist_app.model.caliper import CaliperKind, CaliperRecord, IndexLine, Point
-from recist_app.model.records import MeasurementMethod
+from recist_app.model.caliper import CaliperKind, CaliperRecord, IndexLine, Point, record_of_lesion
+from recist_app.model.records import MeasurementMethod, ReadSnapshot
 
 #: How far (mm) an end may lie from where it was proposed and still count as not moved: the round trip of a point
 #: through the view's coordinates is exact to far less.
@@ -48,8 +49,8 @@ class CaliperProposal:
     def text(self) -> str:
         """What the reader is told of it."""
         m = self.measurement
-        return (f"Proposed {m.long_axis_mm:.1f} × {m.short_axis_mm:.1f} mm ({m.seconds:.2f} s): Enter accepts, "
-                "Esc rejects, drag an end to adjust; L goes to the image where the lesion is longest.")
+        return (f"Proposed {m.long_axis_mm:.1f} × {m.short_axis_mm:.1f} mm: Enter accepts, Esc rejects, drag an end "
+                "to adjust, L: the image where it is longest.")
 
 
 def propose(volume: CtVolume, k: int, start: tuple[float, float], end: tuple[float, float]) -> CaliperProposal:
@@ -88,6 +89,25 @@ def accepted(proposal: CaliperProposal, placed: CaliperRecord) -> CaliperRecord:
         _axes(placed), _axes(proposal.record), strict=True))
     method = MeasurementMethod.PROPOSED_EDITED if moved else MeasurementMethod.PROPOSED
     return dataclasses.replace(placed, method=method)
+
+
+def lesion_under(proposal: CaliperProposal, snapshot: ReadSnapshot, timepoint_uid: str, volume: CtVolume) -> str | None:
+    """The lesion whose caliper at ``timepoint_uid`` lies on the proposal's slice with its long axis' middle inside
+    the proposal's region: the lesion the stroke re-measures (its uid), so that accepting replaces its caliper
+    rather than adding a second lesion on it. None when there is none."""
+    region = proposal.measurement.region
+    row0, column0 = region.origin
+    for lesion in snapshot.lesions:
+        record = record_of_lesion(snapshot, lesion.uid, timepoint_uid, volume)
+        if record is None or record.plane.is_reformat or record.p1_mm is None or record.p2_mm is None:
+            continue
+        placed = record.to_index(volume)
+        (c1, r1), (c2, r2) = placed.long_axis
+        row, column = round((r1 + r2) / 2) - row0, round((c1 + c2) / 2) - column0
+        if placed.k == proposal.record.slice_index and 0 <= row < region.mask.shape[0] and \
+                0 <= column < region.mask.shape[1] and region.mask[row, column]:
+            return lesion.uid
+    return None
 
 
 def outline(mask: np.ndarray, origin: tuple[int, int]) -> tuple[IndexLine, ...]:

@@ -135,6 +135,28 @@ def test_at_follow_up_m_re_measures_a_target_from_its_prior(window: MainWindow, 
     stored = _lines(window, "T01", "WEEK 8")
     assert stored[Axis.LONG][0] == pytest.approx(follow.long_axis_mm, abs=_spacing(view))
     assert stored[Axis.LONG][1] is MeasurementMethod.PROPOSED
+    assert view.ghost_record is None  # measured now: the prior's ghost goes
+
+
+def test_a_stroke_on_a_lesion_measured_there_replaces_its_caliper(window: MainWindow, demo: Demo,
+                                                                  qtbot: QtBot) -> None:
+    """No lesion chosen, a stroke on one already measured on this image re-measures it: never a second lesion."""
+    log_in(window, demo.reader(CENTRAL_1))
+    reading = window.reading
+    view = click_timepoint(qtbot, window, "STS-001", "BASELINE")
+    truth = demo.truth("STS-001", "V0", "T01")
+    view.set_slice(truth.slice_index)
+    window.main_actions.stroke_tool.trigger()
+    _stroke(qtbot, window, view, truth.long_axis_endpoints_mm)
+    qtbot.keyClick(view, Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(reading.bridge.snapshot.lesions) and not reading._sync_scheduled)
+    assert not reading.selected_lesion  # the caliper went to the new target, and the choice was cleared
+    _stroke(qtbot, window, view, truth.long_axis_endpoints_mm, (0.6, 0.2))
+    assert window.statusBar().currentMessage().startswith("T01 (measured here): Proposed")
+    qtbot.keyClick(view, Key.Key_Return)
+    qtbot.waitUntil(lambda: not reading._sync_scheduled)
+    assert [lesion.label for lesion in reading.bridge.snapshot.lesions] == ["T01"]
+    assert {method for _, method in _lines(window, "T01", "BASELINE").values()} == {MeasurementMethod.PROPOSED}
 
 
 def test_a_stroke_on_no_lesion_says_so_and_stores_nothing(window: MainWindow, demo: Demo, qtbot: QtBot) -> None:

@@ -17,14 +17,21 @@ from typing import Protocol
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from recist_app.errors import RecistAppError
-from recist_app.read.measuring import CaliperProposal, longest, propose, propose_again
+from recist_app.model.caliper import CaliperRecord
+from recist_app.read.measuring import CaliperProposal, lesion_under, longest, propose, propose_again
+from widgets.reading.session_bridge import SessionBridge
 from widgets.viewer.slice_view import SliceView
 
 
 class MeasuringContext(Protocol):
-    """What the tool needs of the reading: the editable time point of a view and the status bar."""
+    """What the tool needs of the reading: the editable time point of a view, the read, the lesion the next caliper
+    goes to, and the status bar."""
+
+    bridge: SessionBridge | None
+    selected_lesion: str
 
     def editable_timepoint(self, view: SliceView) -> str | None: ...
+    def select_lesion(self, lesion_uid: str) -> None: ...
     def say(self, text: str, timeout_ms: int = 8000) -> None: ...
 
 
@@ -35,10 +42,12 @@ class MeasuringTool:
         self.reading = reading
 
     def connect(self, view: SliceView) -> None:
-        """Measure ``view``'s strokes and answer its L and M keys."""
+        """Measure ``view``'s strokes and answer its L and M keys; a proposal made from the prior's ghost takes the
+        ghost away once accepted."""
         view.stroke_drawn.connect(lambda k, start, end: self.stroked(view, k, start, end))
         view.longest_requested.connect(lambda: self.go_longest(view))
         view.prior_measure_requested.connect(lambda: self.measure_prior(view))
+        view.measurement_committed.connect(lambda _key, record: self._accepted(view, record))
 
     def stroked(self, view: SliceView, k: int, start: tuple[float, float], end: tuple[float, float]) -> None:
         """A stroke (or a click) on slice ``k``: the proposal, or why there is none."""
@@ -68,8 +77,8 @@ class MeasuringTool:
         numbers = volume.image_numbers
         first, last = numbers[min(lengths)], numbers[max(lengths)]
         where = f"image {numbers[found.record.slice_index]}"
-        self.reading.say(f"Longest on {where} ({found.measurement.long_axis_mm:.1f} mm; followed on images "
-                         f"{min(first, last)}–{max(first, last)}). {found.text}", 15_000)
+        self.reading.say(f"Longest on {where} (images {min(first, last)}–{max(first, last)} followed). {found.text}",
+                         15_000)
 
     def _show(self, view: SliceView, make: Callable[[], CaliperProposal]) -> None:
         try:
@@ -80,7 +89,24 @@ class MeasuringTool:
             self.reading.say(str(error), 10_000)
             return
         view.show_proposal(proposal)
-        self.reading.say(proposal.text, 15_000)
+        self.reading.say(self._target(view, proposal) + proposal.text, 15_000)
+
+    def _target(self, view: SliceView, proposal: CaliperProposal) -> str:
+        """With no lesion chosen, the lesion already measured under the stroke becomes the one the proposal goes to
+        (accepting replaces its caliper, never a second lesion on it); what to say of it."""
+        bridge, volume, tp_uid = self.reading.bridge, view.volume, self.reading.editable_timepoint(view)
+        snapshot = bridge.snapshot if bridge is not None else None
+        if self.reading.selected_lesion or snapshot is None or volume is None or tp_uid is None:
+            return ""
+        lesion_uid = lesion_under(proposal, snapshot, tp_uid, volume)
+        if lesion_uid is None:
+            return ""
+        self.reading.select_lesion(lesion_uid)
+        return f"{snapshot.lesion(lesion_uid).label} (measured here): "
+
+    def _accepted(self, view: SliceView, record: CaliperRecord) -> None:
+        if record.method.proposed and view.ghost_record is not None:
+            view.set_ghost(None)
 
 
 @contextmanager

@@ -121,8 +121,8 @@ def segment(image_hu: np.ndarray, spacing_mm: tuple[float, float], stroke: Strok
     distance_mm = _distance_mm(smoothed.shape, middle - offset, spacing_mm)
     surroundings = _surroundings(smoothed, distance_mm, lesion, spread, reach_mm)
     if surroundings is None or abs(lesion - surroundings) < max(MIN_CONTRAST_HU, 4 * spread):
-        raise NoLesionFoundError(f"No edge around the stroke within {reach_mm:.0f} mm: the lesion ({lesion:.0f} HU) "
-                                 "does not stand out from what surrounds it here.")
+        raise NoLesionFoundError(f"No lesion found: what lies under the stroke ({lesion:.0f} HU) does not stand out "
+                                 f"from what surrounds it within {reach_mm:.0f} mm.")
     in_lung = surroundings < LUNG_HU
     band = np.abs(smoothed - lesion) < abs(lesion - surroundings) / 2
     seeds = np.zeros(smoothed.shape, bool)

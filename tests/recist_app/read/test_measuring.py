@@ -14,7 +14,7 @@ from recist_app.imaging.segmentation.contour import NoLesionFoundError
 from recist_app.model.caliper import CaliperKind
 from recist_app.model.records import Axis, MeasurementMethod, ReaderRole
 from recist_app.read import ReadService
-from recist_app.read.measuring import CaliperProposal, accepted, outline, propose
+from recist_app.read.measuring import CaliperProposal, accepted, lesion_under, outline, propose
 from tests.recist_app.imaging.segmentation.lesions import CASES, LesionImage, lesion_image, volume_of
 from tests.recist_app.store.scenario import FOR_UID, SERIES_UID, SOP_UID, Trial
 
@@ -68,6 +68,22 @@ def test_a_stroke_on_no_lesion_is_refused_with_the_reason() -> None:
     column, row = (image.hu.shape[1] - 1) / 2 - 80.0 / image.spacing_mm[0], (image.hu.shape[0] - 1) / 2
     with pytest.raises(NoLesionFoundError, match="air or lung"):  # the other lung, 80 mm right of the middle
         propose(volume_of(image.hu, image.spacing_mm), 0, (column - 5, row), (column + 5, row))
+
+
+def test_the_lesion_under_a_stroke_is_the_one_measured_there(trial: Trial) -> None:
+    image, proposal = _proposal()
+    volume = volume_of(image.hu, image.spacing_mm)
+    service = ReadService(trial.session(ReaderRole.CENTRAL_READER_1))
+    baseline = trial.timepoints[0].uid
+    here = dataclasses.replace(proposal.record, sop_uid=volume.sop_uids[0], series_uid=volume.series_uid,
+                               frame_of_reference_uid=volume.frame_of_reference_uid or "")
+    elsewhere = dataclasses.replace(here, p1_mm=(0.0, 0.0, 0.0), p2_mm=(6.0, 0.0, 0.0), short_p1_mm=(3.0, -2.0, 0.0),
+                                    short_p2_mm=(3.0, 2.0, 0.0))  # a caliper in the image's corner
+    other = service.measure_new_lesion("TARGET", baseline, elsewhere)
+    assert lesion_under(proposal, service.snapshot, baseline, volume) is None
+    measured = service.measure_new_lesion("TARGET", baseline, here)
+    assert lesion_under(proposal, service.snapshot, baseline, volume) == measured.uid != other.uid
+    assert lesion_under(proposal, service.snapshot, trial.timepoints[1].uid, volume) is None  # not at that visit
 
 
 def test_a_node_proposed_and_stored_counts_its_short_axis(trial: Trial) -> None:

@@ -199,7 +199,7 @@ class MeasureLayer(KeyedLayer[Caliper]):
         points = [self._item_to_view(end) for line in (placed.long_axis, placed.short_axis) for end in line]
         caliper = BidirectionalCaliper(points[0], points[1])
         caliper.set_short_axis_from(points[2], points[3])
-        caliper.label, caliper.role = self._pending
+        caliper.label, caliper.role = self._pending[0], ""  # drawn apart from the stored calipers, in amber
         caliper.slice_index, caliper.record = placed.k, proposal.record
         caliper.style(True)
         caliper.sigRegionChanged.connect(self._on_region_changed)
