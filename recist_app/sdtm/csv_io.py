@@ -32,6 +32,7 @@ from recist_app.sdtm.file_format import (
 )
 from recist_app.sdtm.iso_dates import SdtmDate, sdtm_date
 from recist_app.sdtm.numeric import number_problem, parse_number
+from recist_app.sdtm.table_readers import read_dataset_json, read_xpt
 
 MISSING_TOKENS = frozenset({"", "NA"})
 
@@ -141,9 +142,6 @@ def _reader(path: str | Path) -> Iterator[tuple[Any, tuple[str, ...]]]:
         head = read_head(path)
         kind = table_format(path, head)
         if kind != "csv":
-            from recist_app.sdtm.dataset_json import read_dataset_json
-            from recist_app.sdtm.xpt import read_xpt
-
             columns, records = read_xpt(path) if kind == "xpt" else read_dataset_json(path)
             yield _Records(records), _header(name, list(columns))
             return

@@ -1,6 +1,5 @@
 """CDISC Dataset-JSON 1.1 (issue 18): each exported dataset as one JSON document ``<name>.json``, beside its CSV and
-XPT, and read back by ``assess`` and ``bor`` as a CSV is (:func:`read_dataset_json`, through
-:mod:`recist_app.sdtm.csv_io`).
+XPT, and read back by ``assess`` and ``bor`` as a CSV is (:mod:`recist_app.sdtm.table_readers`).
 
 A document holds the dataset's name, label and record count, its columns (``itemOID`` as in ``define.xml``,
 :mod:`recist_app.sdtm.define_xml`; SDTMIG label; data type; length of text) and its rows as lists. Whole numbers
@@ -16,7 +15,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from recist_app.errors import InputFileError
 from recist_app.exports.files import Table
 from recist_app.sdtm.terms import CellValue
 
@@ -53,31 +51,6 @@ def write_dataset_json(path: Path, table: Table, **metadata: Any) -> None:
                     encoding="utf-8")
 
 
-def read_dataset_json(path: str | Path) -> tuple[tuple[str, ...], list[list[str]]]:
-    """The column names and rows (every cell as CSV text: ``null`` → ``""``) of a Dataset-JSON file.
-
-    Raises
-    ------
-    InputFileError
-        The file is not JSON, or not a Dataset-JSON document (no ``columns`` with names, or rows that do not
-        match them).
-    """
-    name = str(path)
-    try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InputFileError(name, None, f"is not a Dataset-JSON file ({error}); export it again.") from error
-    columns = document.get("columns") if isinstance(document, dict) else None
-    if not isinstance(columns, list) or not all(isinstance(c, dict) and isinstance(c.get("name"), str)
-                                                for c in columns):
-        raise InputFileError(name, None, 'is not a Dataset-JSON document (no "columns" with their names).')
-    header = tuple(str(c["name"]) for c in columns)
-    rows = document.get("rows", [])
-    if not isinstance(rows, list) or not all(isinstance(r, list) and len(r) == len(header) for r in rows):
-        raise InputFileError(name, None, f'has a row of "rows" without the {len(header)} columns declared.')
-    return header, [["" if v is None else _text(v) for v in row] for row in rows]
-
-
 def _whole(value: CellValue) -> bool:
     return isinstance(value, int) or (isinstance(value, Decimal | float) and value == int(value)) or (
         isinstance(value, str) and value.lstrip("-").isdigit())
@@ -88,12 +61,6 @@ def _cell(value: CellValue, kind: str) -> object:
         return None
     if kind == "integer":
         return int(Decimal(str(value)))
-    return str(value)
-
-
-def _text(value: object) -> str:
-    if isinstance(value, bool):
-        return "Y" if value else "N"
     return str(value)
 
 

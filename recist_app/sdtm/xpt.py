@@ -1,5 +1,5 @@
-"""SDTM tables → SAS transport files, version 5 (the FDA submission format; CDISC.md §11), and read back
-(:func:`read_xpt`: ``assess`` and ``bor`` take XPT as they take CSV).
+"""SDTM tables → SAS transport files, version 5 (the FDA submission format; CDISC.md §11); read back by
+:mod:`recist_app.sdtm.table_readers`.
 
 Written with pyreadstat (``write_xport(..., file_format_version=5)``) from a pandas data frame.
 The v5 limits are checked first and broken ones raise :class:`XptConstraintError` naming the
@@ -17,7 +17,6 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from recist_app.errors import InputFileError
 from recist_app.exports.files import Table
 from recist_app.sdtm.errors import XptConstraintError
 
@@ -103,29 +102,3 @@ def _number(value: object) -> float:
     return float(str(value))
 
 
-def read_xpt(path: str | Path) -> tuple[tuple[str, ...], list[list[str]]]:
-    """The column names and rows of a SAS transport file (v5 or v8) as CSV text: a missing number is ``""``, a
-    whole number has no decimals, character values lose SAS's trailing blanks.
-
-    Raises
-    ------
-    InputFileError
-        The file cannot be read as a SAS transport file (the reason is pyreadstat's).
-    """
-    import pyreadstat
-
-    try:
-        frame, _meta = pyreadstat.read_xport(str(path))
-    except Exception as error:  # pyreadstat's ReadstatError / PyreadstatError, or an OSError
-        raise InputFileError(str(path), 1, f"is a SAS transport (XPT) file that cannot be read ({error}); export "
-                                           "it again as XPT, CSV or Dataset-JSON.") from error
-    header = tuple(str(name) for name in frame.columns)
-    return header, [[_text(value) for value in record] for record in frame.itertuples(index=False, name=None)]
-
-
-def _text(value: object) -> str:
-    if isinstance(value, float):
-        return "" if math.isnan(value) else str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    return "" if value is None else str(value).rstrip()
