@@ -10,6 +10,7 @@ import pytest
 from PySide6 import QtCore
 from pytestqt.qtbot import QtBot
 
+from recist_app.demo.phantom import LesionTruth
 from recist_app.demo.store import DEMO_READERS
 from recist_app.model.records import Axis, MeasurementMethod
 from recist_app.store import TrialStore
@@ -51,6 +52,20 @@ def _lines(window: MainWindow, label: str, visit: str) -> dict[Axis, tuple[float
                 if m.lesion_uid == lesion.uid and m.timepoint_uid == tp.uid}
 
 
+def _t01_stroked_at_baseline(qtbot: QtBot, window: MainWindow, demo: Demo) -> tuple[SliceView, LesionTruth]:
+    """Central reader 1 strokes STS-001's T01 at baseline and accepts: a new target; the view and T01's truth."""
+    log_in(window, demo.reader(CENTRAL_1))
+    reading = window.reading
+    view = click_timepoint(qtbot, window, "STS-001", "BASELINE")
+    truth = demo.truth("STS-001", "V0", "T01")
+    view.set_slice(truth.slice_index)
+    window.main_actions.stroke_tool.trigger()
+    _stroke(qtbot, window, view, truth.long_axis_endpoints_mm)
+    qtbot.keyClick(view, Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(reading.bridge.snapshot.lesions) and not reading._sync_scheduled)
+    return view, truth
+
+
 def _spacing(view: SliceView) -> float:
     assert view.volume is not None and view.volume.pixel_spacing is not None
     return max(view.volume.pixel_spacing)
@@ -77,7 +92,8 @@ def test_a_stroke_proposes_esc_rejects_and_enter_stores_one_audited_measurement(
     assert view.measurements.proposal is None and reading.bridge.snapshot.lesions == () and _audit(window) == before
 
     _stroke(qtbot, window, view, truth.long_axis_endpoints_mm)
-    assert view.measurements.proposal is not None
+    proposal = view.measurements.proposal
+    assert proposal is not None
     qtbot.keyClick(view, Key.Key_Return)
     qtbot.waitUntil(lambda: bool(reading.bridge.snapshot.lesions) and not reading._sync_scheduled)
     assert view.measurements.proposal is None
@@ -111,15 +127,8 @@ def test_an_end_moved_before_enter_makes_an_edited_proposal(window: MainWindow, 
 
 
 def test_at_follow_up_m_re_measures_a_target_from_its_prior(window: MainWindow, demo: Demo, qtbot: QtBot) -> None:
-    log_in(window, demo.reader(CENTRAL_1))
+    view, _truth = _t01_stroked_at_baseline(qtbot, window, demo)
     reading = window.reading
-    view = click_timepoint(qtbot, window, "STS-001", "BASELINE")
-    truth = demo.truth("STS-001", "V0", "T01")
-    view.set_slice(truth.slice_index)
-    window.main_actions.stroke_tool.trigger()
-    _stroke(qtbot, window, view, truth.long_axis_endpoints_mm)
-    qtbot.keyClick(view, Key.Key_Return)
-    qtbot.waitUntil(lambda: bool(reading.bridge.snapshot.lesions) and not reading._sync_scheduled)
     lesion = reading.bridge.snapshot.lesion("T01")
 
     view = click_timepoint(qtbot, window, "STS-001", "WEEK 8")
@@ -141,15 +150,8 @@ def test_at_follow_up_m_re_measures_a_target_from_its_prior(window: MainWindow, 
 def test_a_stroke_on_a_lesion_measured_there_replaces_its_caliper(window: MainWindow, demo: Demo,
                                                                   qtbot: QtBot) -> None:
     """No lesion chosen, a stroke on one already measured on this image re-measures it: never a second lesion."""
-    log_in(window, demo.reader(CENTRAL_1))
+    view, truth = _t01_stroked_at_baseline(qtbot, window, demo)
     reading = window.reading
-    view = click_timepoint(qtbot, window, "STS-001", "BASELINE")
-    truth = demo.truth("STS-001", "V0", "T01")
-    view.set_slice(truth.slice_index)
-    window.main_actions.stroke_tool.trigger()
-    _stroke(qtbot, window, view, truth.long_axis_endpoints_mm)
-    qtbot.keyClick(view, Key.Key_Return)
-    qtbot.waitUntil(lambda: bool(reading.bridge.snapshot.lesions) and not reading._sync_scheduled)
     assert not reading.selected_lesion  # the caliper went to the new target, and the choice was cleared
     _stroke(qtbot, window, view, truth.long_axis_endpoints_mm, (0.6, 0.2))
     assert window.statusBar().currentMessage().startswith("T01 (measured here): Proposed")
