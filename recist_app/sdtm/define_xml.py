@@ -27,7 +27,8 @@ SDTMIG = ("STD.SDTMIG", "SDTMIG", "IG", "3.4")
 CT = ("STD.CT", "CDISC/NCI", "CT", "2024-03-29")
 #: Variables whose values the export derives rather than collects (sequence numbers, study days, the sums and
 #: their changes of the TR summary rows, the responses of RS).
-DERIVED = frozenset({"TUSEQ", "TRSEQ", "RSSEQ", "TUDY", "TRDY", "RSDY", "RSORRES", "RSSTRESC"})
+DERIVED = frozenset({"TUSEQ", "TRSEQ", "RSSEQ", "TUDY", "TRDY", "RSDY", "RSORRES", "RSSTRESC", "TULOBXFL",
+                     "TRLOBXFL", "EPOCH"})
 #: Variables every record of the dataset has (Define-XML ``Mandatory``): identifiers, keys and the test.
 MANDATORY = frozenset({"STUDYID", "DOMAIN", "RDOMAIN", "USUBJID", "SUBJID", "SITEID", "TUSEQ", "TRSEQ", "RSSEQ",
                        "TUTESTCD", "TUTEST", "TRTESTCD", "TRTEST", "RSTESTCD", "RSTEST", "IDVAR", "IDVARVAL", "QNAM",

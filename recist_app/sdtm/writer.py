@@ -43,6 +43,7 @@ from datetime import date
 from recist_app.exports.collect import ExportedRead, TrialData
 from recist_app.exports.files import ExportedFile, Table, describe, write_table_csv
 from recist_app.exports.job import ExportJob
+from recist_app.model.records import Timepoint
 from recist_app.sdtm import terms as cdisc_terms
 from recist_app.sdtm.csv_io import CellValue, format_decimal
 from recist_app.sdtm.lesions import ReadLesions
@@ -50,13 +51,14 @@ from recist_app.sdtm.response_tables import RS_COLUMNS, rs_rows, summary_values
 
 FOLDER = "sdtm"
 TU_COLUMNS = ("STUDYID", "DOMAIN", "USUBJID", "TUSEQ", "TUGRPID", "TUREFID", "TULNKID", "TUTESTCD", "TUTEST",
-              "TUORRES", "TUSTRESC", "TULOC", "TULAT", "TUDIR", "TUMETHOD", "TUEVAL", "TUEVALID", "TUACPTFL",
-              "VISITNUM", "VISIT", "TUDTC", "TUDY")
+              "TUORRES", "TUSTRESC", "TULOC", "TULAT", "TUDIR", "TUMETHOD", "TULOBXFL", "TUEVAL", "TUEVALID",
+              "TUACPTFL", "VISITNUM", "VISIT", "EPOCH", "TUDTC", "TUDY")
 TR_COLUMNS = ("STUDYID", "DOMAIN", "USUBJID", "TRSEQ", "TRGRPID", "TRREFID", "TRLNKID", "TRLNKGRP", "TRTESTCD",
               "TRTEST", "TRORRES", "TRORRESU", "TRSTRESC", "TRSTRESN", "TRSTRESU", "TRSTAT", "TRREASND", "TRMETHOD",
-              "TREVAL", "TREVALID", "TRACPTFL", "VISITNUM", "VISIT", "TRDTC", "TRDY")
+              "TRLOBXFL", "TREVAL", "TREVALID", "TRACPTFL", "VISITNUM", "VISIT", "EPOCH", "TRDTC", "TRDY")
 RS_EXPORT_COLUMNS = ("STUDYID", "DOMAIN", "USUBJID", "RSSEQ", "RSLNKGRP", "RSTESTCD", "RSTEST", "RSCAT", "RSSCAT",
-                     "RSORRES", "RSSTRESC", "RSEVAL", "RSEVALID", "RSACPTFL", "VISITNUM", "VISIT", "RSDTC", "RSDY")
+                     "RSORRES", "RSSTRESC", "RSEVAL", "RSEVALID", "RSACPTFL", "VISITNUM", "VISIT", "EPOCH", "RSDTC",
+                     "RSDY")
 DM_COLUMNS = ("STUDYID", "DOMAIN", "USUBJID", "SUBJID", "RFSTDTC", "RFXSTDTC", "SITEID", "SEX", "ARMCD", "ARM",
               "ACTARMCD", "ACTARM", "ARMNRS", "COUNTRY")
 SUPPTU_COLUMNS = ("STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QVAL", "QORIG", "QEVAL")
@@ -155,6 +157,24 @@ def _next(seq: dict[tuple[str, str], int], domain: str, subject: str) -> int:
     return number
 
 
+def _epoch(read: ExportedRead, when: date | None) -> str:
+    """EPOCH of a scan (C99079): ``SCREENING`` up to the first dose (a scan that day is taken before it),
+    ``TREATMENT`` after; empty when either date is unknown."""
+    first_dose = read.snapshot.subject.first_dose_on
+    if when is None or first_dose is None:
+        return ""
+    return "SCREENING" if when <= first_dose else "TREATMENT"
+
+
+def _before_exposure(read: ExportedRead, tp: Timepoint) -> str:
+    """--LOBXFL: ``Y`` on the read's baseline time point, its last observation before exposure, unless that scan is
+    dated after the first dose (then no observation of the read precedes exposure)."""
+    first_dose = read.snapshot.subject.first_dose_on
+    if tp.uid != read.timepoints[0].uid:
+        return ""
+    return "" if first_dose is not None and tp.scan_date is not None and tp.scan_date > first_dose else "Y"
+
+
 def _iso(when: date | None) -> str:
     return when.isoformat() if when is not None else ""
 
@@ -166,7 +186,8 @@ def _tu_rows(read: ExportedRead, lesions: ReadLesions, seq: dict[tuple[str, str]
         tp, role = ident.timepoint, ident.lesion.role.value
         yield (read.report.read.study_id, "TU", subject, _next(seq, "TU", subject), ident.group, ident.lesion.uid,
                ident.link, ident.test, cdisc_terms.TU_TESTS[ident.test], role, role, *ident.location, ident.method,
-               read.evaluator, read.evaluator_id, accepted, read.visit_numbers[tp.uid], tp.visit, _iso(tp.scan_date),
+               _before_exposure(read, tp), read.evaluator, read.evaluator_id, accepted, read.visit_numbers[tp.uid],
+               tp.visit, _epoch(read, tp.scan_date), _iso(tp.scan_date),
                read.study_day(tp.scan_date) if tp.scan_date else None)
 
 
@@ -179,7 +200,8 @@ def _tr_rows(read: ExportedRead, lesions: ReadLesions, seq: dict[tuple[str, str]
     for tp in lesions.timepoints:
         number = read.visit_numbers[tp.uid]
         group, day = read.link_group(number), read.study_day(tp.scan_date) if tp.scan_date else None
-        tail = (read.evaluator, read.evaluator_id, accepted, number, tp.visit)
+        flag = _before_exposure(read, tp)
+        tail = (flag, read.evaluator, read.evaluator_id, accepted, number, tp.visit, _epoch(read, tp.scan_date))
         for lesion in lesions.lesions:
             if not lesions.appears_by(lesion, tp):
                 continue
@@ -221,6 +243,8 @@ def _rs_rows(data: TrialData) -> Iterator[tuple[CellValue, ...]]:
         row["RSLNKGRP"] = read.link_group(str(row["VISITNUM"])) if row["RSTESTCD"] == "OVRLRESP" else ""
         row["RSACPTFL"] = "Y" if read.accepted else ""
         row["VISITNUM"] = int(str(row["VISITNUM"]))
+        dated = str(row["RSDTC"])
+        row["EPOCH"] = _epoch(read, date.fromisoformat(dated) if len(dated) == 10 else None)
         yield tuple(row[name] for name in RS_EXPORT_COLUMNS)
 
 

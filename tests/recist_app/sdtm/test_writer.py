@@ -176,6 +176,23 @@ def test_dm_has_every_subject_of_the_other_domains_with_its_site_arm_and_first_d
     assert any("SEX is U" in note for note in exported.notes)
 
 
+def test_last_observation_before_exposure_and_epoch(double_read: DoubleRead, exported: ExportResult) -> None:
+    """Issue 18: --LOBXFL = Y on each read's baseline records (scanned before the first dose), EPOCH SCREENING up to
+    the first dose and TREATMENT after it."""
+    (subject,) = double_read.trial.store.subjects()
+    assert subject.first_dose_on is not None
+    tu, tr, rs = (_sdtm(exported, name) for name in ("tu", "tr", "rs"))
+    for rows, prefix in ((tu, "TU"), (tr, "TR")):
+        assert {row[f"{prefix}LOBXFL"] for row in rows if row["VISITNUM"] == "1"} == {"Y"}, prefix
+        assert {row[f"{prefix}LOBXFL"] for row in rows if row["VISITNUM"] != "1"} <= {""}, prefix
+    for rows, dated in ((tu, "TUDTC"), (tr, "TRDTC"), (rs, "RSDTC")):
+        for row in rows:
+            if row[dated]:
+                before = date.fromisoformat(row[dated]) <= subject.first_dose_on
+                assert row["EPOCH"] == ("SCREENING" if before else "TREATMENT"), (dated, row[dated])
+    assert {row["EPOCH"] for row in rs} == {"TREATMENT"}  # responses are follow-ups
+
+
 def test_supptr_says_who_placed_each_diameter(exported: ExportResult) -> None:
     """Issue 17, "Honesty": every diameter row has one SUPPTR TRMEASMT (IDVAR TRSEQ); the tool's proposals of
     reader 2 (T01 at VISITNUM 2 as proposed, at 3 moved) say so, every other line is MANUAL."""
