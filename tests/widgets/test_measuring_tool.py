@@ -161,6 +161,22 @@ def test_a_stroke_on_a_lesion_measured_there_replaces_its_caliper(window: MainWi
     assert {method for _, method in _lines(window, "T01", "BASELINE").values()} == {MeasurementMethod.PROPOSED}
 
 
+def test_with_the_stroke_tool_a_press_on_a_stored_caliper_strokes_and_never_drags_it(
+        window: MainWindow, demo: Demo, qtbot: QtBot) -> None:
+    view, _truth = _t01_stroked_at_baseline(qtbot, window, demo)
+    reading = window.reading
+    lesion = reading.bridge.snapshot.lesion("T01")
+    before = _lines(window, "T01", "BASELINE")
+    caliper = view.measurements.caliper(lesion.uid)
+    assert not any(handle.isVisible() for handle in caliper.getHandles())  # held: the stroke owns the left button
+    end = view.view_to_viewport(caliper.ends()[1])
+    drag(view.canvas.viewport(), end, end + QtCore.QPointF(-25, 3))
+    qtbot.waitUntil(lambda: bool(window.statusBar().currentMessage()))
+    assert _lines(window, "T01", "BASELINE") == before  # not dragged
+    window.main_actions.window_tool.trigger()
+    assert all(handle.isVisible() for handle in caliper.getHandles()[:caliper.end_count()])  # editable again
+
+
 def test_a_stroke_on_no_lesion_says_so_and_stores_nothing(window: MainWindow, demo: Demo, qtbot: QtBot) -> None:
     log_in(window, demo.reader(CENTRAL_1))
     view = click_timepoint(qtbot, window, "STS-001", "BASELINE")

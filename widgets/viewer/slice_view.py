@@ -468,6 +468,7 @@ class SliceView(QtWidgets.QWidget):
         self.measurements.cancel()
         self.rois.cancel()
         self._tool = tool
+        self.measurements.hold(tool is Tool.STROKE)
         cursor = QtCore.Qt.CursorShape.ArrowCursor if tool is Tool.WINDOW else QtCore.Qt.CursorShape.CrossCursor
         self.canvas.viewport().setCursor(cursor)
         self.tool_changed.emit(tool.value)

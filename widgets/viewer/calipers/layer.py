@@ -61,6 +61,7 @@ class MeasureLayer(KeyedLayer[Caliper]):
         self._short_start = QtCore.QPointF()
         self._pending = ("", "")
         self._read_only = False
+        self._held = False
         self._proposal: CaliperProposal | None = None
         self._proposed: BidirectionalCaliper | None = None
         self._outline = pg.PlotCurveItem(pen=pg.mkPen(OUTLINE_COLOUR, width=1.0))
@@ -100,10 +101,17 @@ class MeasureLayer(KeyedLayer[Caliper]):
         for caliper in self._items.values():
             self._apply_read_only(caliper)
 
+    def hold(self, held: bool) -> None:
+        """Keep the stored calipers still (no handle or body dragging) while another tool owns the left button: with
+        the stroke tool a press anywhere starts a stroke, never a drag of a caliper under it."""
+        self._held = bool(held)
+        for caliper in self._items.values():
+            self._apply_read_only(caliper)
+
     def _apply_read_only(self, caliper: Caliper) -> None:
         # pyqtgraph hands a drag to whatever accepted it on hover: a ROI only when translatable, a
         # handle always (whatever its mouse buttons), so frozen calipers hide their handles.
-        frozen = self._read_only
+        frozen = self._read_only or self._held
         buttons = QtCore.Qt.MouseButton.NoButton if frozen else QtCore.Qt.MouseButton.LeftButton
         caliper.translatable = not frozen
         caliper.setAcceptedMouseButtons(buttons)
@@ -228,6 +236,7 @@ class MeasureLayer(KeyedLayer[Caliper]):
         self._counter += 1
         key = f"{DRAFT_KEY_PREFIX}{self._counter}"
         self._adopt(key, caliper)
+        self._apply_read_only(caliper)
         caliper.record = record
         self.select(key)
         self.committed.emit(key, record)
