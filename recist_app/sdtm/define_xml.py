@@ -42,7 +42,7 @@ STRUCTURES = {
     "SUPPTR": "One record per IDVAR, IDVARVAL, and QNAM value per subject",
 }
 CLASSES = {"DM": "SPECIAL PURPOSE", "SUPPTU": "RELATIONSHIP", "SUPPTR": "RELATIONSHIP"}
-QUALIFIERS = {"SUPPTU": cdisc_terms.SUPPTU_QUALIFIERS, "SUPPTR": cdisc_terms.SUPPTR_QUALIFIERS}
+QUALIFIERS = cdisc_terms.QUALIFIER_LABELS
 
 
 def write_define(path: Path, tables: Iterable[Table], *, study: str, created: str) -> None:
@@ -77,8 +77,9 @@ def write_define(path: Path, tables: Iterable[Table], *, study: str, created: st
     _value_level_items(mdv, tables)
     for name in sorted(used & set(cdisc_terms.CONTROLLED)):
         _code_list(mdv, f"CL.{name}", name, {term: "" for term in sorted(cdisc_terms.CONTROLLED[name])}, CT[0])
-    for qnam, (_label, _definition, values) in cdisc_terms.SPONSOR_QUALIFIERS.items():
-        _code_list(mdv, f"CL.{qnam}", qnam, values)  # sponsor-defined: no CDISC standard
+    for qnam, qualifier in cdisc_terms.SPONSOR_QUALIFIERS.items():
+        if qualifier.values:  # sponsor-defined: no CDISC standard
+            _code_list(mdv, f"CL.{qnam}", qnam, qualifier.values)
     ET.indent(odm)
     temporary = path.with_suffix(".tmp")
     ET.ElementTree(odm).write(temporary, encoding="UTF-8", xml_declaration=True)
@@ -171,8 +172,9 @@ def _value_level_items(mdv: ET.Element, tables: tuple[Table, ...]) -> None:
             item = ET.SubElement(mdv, _odm("ItemDef"), {
                 "OID": f"IT.{table.name}.QVAL.{qnam}", "Name": "QVAL", "DataType": "text",
                 "Length": str(max((len(v) for v in values), default=1)), "SASFieldName": "QVAL"})
-            _description(item, f"{label}: {sponsor[1]} Sponsor-defined." if sponsor else label)
-            ET.SubElement(item, _odm("CodeListRef"), {"CodeListOID": f"CL.{qnam}" if sponsor else "CL.FLAG"})
+            _description(item, f"{label}: {sponsor.definition} Sponsor-defined." if sponsor else label)
+            if sponsor is None or sponsor.values:  # free text has no code list
+                ET.SubElement(item, _odm("CodeListRef"), {"CodeListOID": f"CL.{qnam}" if sponsor else "CL.FLAG"})
             ET.SubElement(item, _def("Origin"), {"Type": "Collected", "Source": "Investigator"})
     if any(qnam not in cdisc_terms.SPONSOR_QUALIFIERS for table in tables for qnam in QUALIFIERS.get(table.name, {})):
         _code_list(mdv, "CL.FLAG", "No Yes Response", {"N": "", "Y": ""}, CT[0])

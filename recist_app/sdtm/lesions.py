@@ -104,9 +104,8 @@ class ReadLesions:
         by_uid = {tp.uid: tp for tp in self.timepoints}
         for lesion in self.lesions:
             first = by_uid.get(lesion.first_timepoint_uid, self.timepoints[0])
-            terms = location_terms(lesion.organ)
-            self._location_notes(lesion, terms.tuloc)
-            location = (terms.tuloc, terms.tulat, terms.tudir)
+            location, _recorded = tu_location(lesion.organ, lesion.nodal)
+            self._location_notes(lesion, location[0])
             link = self.read.link_id(lesion.label)
             yield Identification(lesion, link, "", "TUMIDENT", first, location, method(first))
             seen: set[int] = set()
@@ -117,15 +116,15 @@ class ReadLesions:
                         yield Identification(lesion, f"{link}.{number}", link, "TUSPLIT", tp, location, method(tp))
 
     def _location_notes(self, lesion: Lesion, tuloc: str) -> None:
-        """Note a location with no listed TULOC, or a nodal flag TULOC contradicts."""
+        """Note a location with no listed TULOC, or a non-nodal lesion whose TULOC names a lymph node."""
         who = f"{self.read.subject_id} {self.read.link_id(lesion.label)}"
         if lesion.organ and not tuloc:
             self.notes.append(f"{who}: location {lesion.organ!r} names no C74456 term listed in CDISC.md; TULOC "
-                              "left empty (add the term to recist_app/sdtm/terms.py after checking NCI EVS).")
-        elif lesion.nodal != ("LYMPH NODE" in tuloc):
-            kind = "nodal" if lesion.nodal else "non-nodal"
-            self.notes.append(f"{who}: a {kind} lesion with TULOC {tuloc or 'empty'!r}; readers of TU that tell nodes "
-                              "by TULOC (assess, admiralonco) will measure it on the other axis.")
+                              "left empty, the text kept in SUPPTU TULOCTXT (add the term to "
+                              "recist_app/sdtm/terms.py after checking NCI EVS).")
+        elif not lesion.nodal and "LYMPH NODE" in tuloc:
+            self.notes.append(f"{who}: a non-nodal lesion with TULOC {tuloc!r}; readers of TU that tell nodes by "
+                              "TULOC (assess, admiralonco) will measure it on its short axis.")
 
     # TR.
 
@@ -183,6 +182,19 @@ class ReadLesions:
         test = AXIS_TESTS[lesion.recist_axis] if measured else "TUMSTATE"
         return LesionResult(self.read.link_id(lesion.label), test, status=NOT_DONE, reason_not_done=reason,
                             method=method(tp))
+
+
+def tu_location(organ: str, nodal: bool) -> tuple[tuple[str, str, str], str]:
+    """(TULOC, TULAT, TUDIR) of a lesion's location text, and the text SUPPTU TULOCTXT keeps ("" when the terms say
+    it all). A lymph node's TULOC is ``LYMPH NODE``, the term analysis code tells nodes by (admiralonco's templates
+    test ``TULOC == "LYMPH NODE"``), its station kept in the text; another lesion's is the listed organ
+    (:func:`~recist_app.sdtm.terms.location_terms`), with what it drops ("SEGMENT VI") kept in the text."""
+    terms = location_terms(organ)
+    text = " ".join(organ.split())
+    if nodal:
+        side = (terms.tulat, terms.tudir) if terms.tuloc == "LYMPH NODE" else ("", "")
+        return ("LYMPH NODE", *side), "" if text.upper() in ("", "LYMPH NODE") else text
+    return (terms.tuloc, terms.tulat, terms.tudir), "" if terms.exact else text
 
 
 def method(tp: Timepoint, series_uid: str = "") -> str:

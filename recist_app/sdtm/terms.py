@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from recist_app.sdtm.errors import CdiscTermError
@@ -113,22 +113,43 @@ RS_RESULTS_BY_CATEGORY: Mapping[str, frozenset[str]] = {
 SUPPTU_QUALIFIERS: Mapping[str, str] = {"TUPREVIR": "Previously Irradiated",
                                         "TUPREISP": "Irradiated then Subsequent Progression",
                                         "TUIRRSTD": "Irradiated On Study"}
-#: Sponsor-defined terms, not in CDISC.md (issue 17): SUPPTR ``TRMEASMT`` of each measured diameter row
-#: (IDVAR = TRSEQ), who placed the line, with the meaning of each value. TRMETHOD stays the imaging method
-#: (``CT SCAN``). The definitions are what a define.xml says of them.
-SPONSOR_QUALIFIERS: Mapping[str, tuple[str, str, Mapping[str, str]]] = {
-    "TRMEASMT": ("Measurement Method", "Who placed the diameter's caliper on the image.", {
+
+@dataclass(frozen=True)
+class SponsorQualifier:
+    """A sponsor-defined supplemental qualifier (not in CDISC.md): its dataset, label and definition, and the
+    meaning of each value it may take (none: free text). What define.xml says of it."""
+
+    dataset: str
+    label: str
+    definition: str
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+SPONSOR_QUALIFIERS: Mapping[str, SponsorQualifier] = {
+    # Issue 17: who placed a diameter's line; TRMETHOD stays the imaging method (CT SCAN).
+    "TRMEASMT": SponsorQualifier("SUPPTR", "Measurement Method", "Who placed the diameter's caliper on the image.", {
         "MANUAL": "Drawn by the reader.",
         "PROPOSED": "Proposed by the workstation's measuring tool from a stroke across the lesion and accepted "
                     "by the reader as it was.",
         "PROPOSED EDITED": "Proposed by the workstation's measuring tool and moved by the reader.",
-    })}
+    }),
+    # Issue 18: a lymph node's TULOC is LYMPH NODE (the term analysis code tests); its station, and any location
+    # finer than TULOC, TULAT and TUDIR say, is kept here.
+    "TULOCTXT": SponsorQualifier("SUPPTU", "Location as Recorded",
+                                 "The reader's words for the lesion's location where they say more than TULOC, "
+                                 "TULAT and TUDIR (a lymph node station, a liver segment)."),
+}
+#: Supplemental dataset → QNAM → QLABEL.
+QUALIFIER_LABELS: Mapping[str, Mapping[str, str]] = {
+    dataset: {**(SUPPTU_QUALIFIERS if dataset == "SUPPTU" else {}),
+              **{qnam: q.label for qnam, q in SPONSOR_QUALIFIERS.items() if q.dataset == dataset}}
+    for dataset in ("SUPPTU", "SUPPTR")}
 #: SUPPTR QNAM → QLABEL.
-SUPPTR_QUALIFIERS: Mapping[str, str] = {qnam: label for qnam, (label, _, _) in SPONSOR_QUALIFIERS.items()}
-#: QNAM → the values its QVAL may take.
-QUALIFIER_VALUES: Mapping[str, frozenset[str]] = {
+SUPPTR_QUALIFIERS: Mapping[str, str] = QUALIFIER_LABELS["SUPPTR"]
+#: QNAM → the values its QVAL may take (None: free text).
+QUALIFIER_VALUES: Mapping[str, frozenset[str] | None] = {
     **{qnam: frozenset({"Y", "N"}) for qnam in SUPPTU_QUALIFIERS},
-    **{qnam: frozenset(values) for qnam, (_, _, values) in SPONSOR_QUALIFIERS.items()}}
+    **{qnam: frozenset(q.values) or None for qnam, q in SPONSOR_QUALIFIERS.items()}}
 
 #: Allowed terms of every controlled variable we write.
 CONTROLLED: Mapping[str, frozenset[str]] = {
@@ -145,7 +166,8 @@ CONTROLLED: Mapping[str, frozenset[str]] = {
     "RSEVAL": EVALUATORS, "RSEVALID": EVALUATOR_IDS, "RSACPTFL": FLAG, "RSLOBXFL": FLAG, "RSBLFL": FLAG,
     "RSDRVFL": FLAG, "EPOCH": EPOCHS,
     "IDVAR": frozenset({"TULNKID", "TRSEQ"}), "QNAM": frozenset(QUALIFIER_VALUES),
-    "QLABEL": frozenset({*SUPPTU_QUALIFIERS.values(), *SUPPTR_QUALIFIERS.values()}), "QEVAL": EVALUATORS,
+    "QLABEL": frozenset(label for labels in QUALIFIER_LABELS.values() for label in labels.values()),
+    "QEVAL": EVALUATORS,
 }
 #: Result variables that hold a number or one of these terms (§3.2, §3.3).
 NUMERIC_OR_TERM: Mapping[str, frozenset[str]] = {
@@ -155,10 +177,11 @@ NUMERIC_OR_TERM: Mapping[str, frozenset[str]] = {
 #: Code → name pairs that must match on one row.
 PAIRED: tuple[tuple[str, str, Mapping[str, str]], ...] = (
     ("TUTESTCD", "TUTEST", TU_TESTS), ("TRTESTCD", "TRTEST", TR_TESTS), ("RSTESTCD", "RSTEST", RS_TESTS),
-    ("QNAM", "QLABEL", {**SUPPTU_QUALIFIERS, **SUPPTR_QUALIFIERS}),
+    ("QNAM", "QLABEL", {qnam: label for labels in QUALIFIER_LABELS.values() for qnam, label in labels.items()}),
 )
 #: Code → the values a variable of the same row may take (a qualifier's QVAL by its QNAM).
-VALUES_BY_CODE: tuple[tuple[str, str, Mapping[str, frozenset[str]]], ...] = (("QNAM", "QVAL", QUALIFIER_VALUES),)
+VALUES_BY_CODE: tuple[tuple[str, str, Mapping[str, frozenset[str] | None]], ...] = (
+    ("QNAM", "QVAL", QUALIFIER_VALUES),)
 
 #: SDTMIG v3.4 variable labels (≤ 40 characters; CDISC.md §2–§5) of every variable we write.
 VARIABLE_LABELS: Mapping[str, str] = {
@@ -279,9 +302,9 @@ def check_table(dataset: str, columns: Sequence[str], rows: Iterable[Sequence[Ce
             if row[code] not in (None, "") and table.get(str(row[code])) != row[name_index]:
                 raise CdiscTermError(dataset, name, str(row[name_index]), count - 1, (table.get(str(row[code]), ""),))
         for code, value_index, name, values in values_by_code:
-            allowed = values.get(str(row[code]), frozenset())
-            if row[code] not in (None, "") and row[value_index] not in allowed:
-                raise CdiscTermError(dataset, name, str(row[value_index]), count - 1, tuple(sorted(allowed)))
+            listed = values.get(str(row[code]), frozenset())  # None: free text
+            if row[code] not in (None, "") and listed is not None and row[value_index] not in listed:
+                raise CdiscTermError(dataset, name, str(row[value_index]), count - 1, tuple(sorted(listed)))
         for category, i, name in by_category:
             results = RS_RESULTS_BY_CATEGORY.get(str(row[category]))
             if results is not None and row[i] not in (None, "") and row[i] not in results:

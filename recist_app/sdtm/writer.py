@@ -22,7 +22,8 @@ subject table of ``assess --subjects`` and ``bor --subjects``; not an SDTM domai
   the first PD, iRECIST up to iCPD, protocol-defined irradiated / non-irradiated ``TRGRESP``) plus
   ``RSLNKGRP`` and ``RSACPTFL``.
 - **SUPPTU** (§5, §7): ``TUPREVIR`` and ``TUIRRSTD`` (Y/N) per lesion, ``IDVAR = TULNKID``,
-  ``QEVAL`` the read's evaluator.
+  ``QEVAL`` the read's evaluator; the sponsor-defined ``TULOCTXT``, the reader's location text where it says more
+  than TULOC / TULAT / TUDIR (a lymph node's TULOC is ``LYMPH NODE``, its station kept there; issue 18).
 - **SUPPTR** (issue 17): ``TRMEASMT`` of each diameter row (``IDVAR = TRSEQ``): ``MANUAL`` for the
   reader's caliper, ``PROPOSED`` for the measuring tool's proposal accepted as it was, ``PROPOSED EDITED``
   once the reader moved it. ``TRMETHOD`` stays the imaging method (``CT SCAN``).
@@ -46,7 +47,7 @@ from recist_app.exports.job import ExportJob
 from recist_app.model.records import Timepoint
 from recist_app.sdtm import terms as cdisc_terms
 from recist_app.sdtm.csv_io import CellValue, format_decimal
-from recist_app.sdtm.lesions import ReadLesions
+from recist_app.sdtm.lesions import ReadLesions, tu_location
 from recist_app.sdtm.response_tables import RS_COLUMNS, rs_rows, summary_values
 
 FOLDER = "sdtm"
@@ -223,10 +224,14 @@ def _tr_rows(read: ExportedRead, lesions: ReadLesions, seq: dict[tuple[str, str]
 
 
 def _supptu_rows(read: ExportedRead, lesions: ReadLesions) -> Iterator[tuple[CellValue, ...]]:
+    labels = cdisc_terms.QUALIFIER_LABELS["SUPPTU"]
     for lesion in lesions.lesions:
+        head = (read.report.read.study_id, "TU", read.subject_id, "TULNKID", read.link_id(lesion.label))
         for qnam, flag in (("TUPREVIR", lesion.previously_irradiated), ("TUIRRSTD", lesion.irradiated)):
-            yield (read.report.read.study_id, "TU", read.subject_id, "TULNKID", read.link_id(lesion.label), qnam,
-                   cdisc_terms.SUPPTU_QUALIFIERS[qnam], "Y" if flag else "N", QORIG, read.evaluator)
+            yield (*head, qnam, labels[qnam], "Y" if flag else "N", QORIG, read.evaluator)
+        _location, recorded = tu_location(lesion.organ, lesion.nodal)
+        if recorded:
+            yield (*head, "TULOCTXT", labels["TULOCTXT"], recorded, QORIG, read.evaluator)
 
 
 def _rs_rows(data: TrialData) -> Iterator[tuple[CellValue, ...]]:

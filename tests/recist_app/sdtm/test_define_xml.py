@@ -75,7 +75,8 @@ def test_trmeasmt_is_documented_as_a_sponsor_defined_qualifier_with_its_values(e
     assert where is not None and where.findtext("odm:CheckValue", namespaces=NS) == "TRMEASMT"
     item = mdv.find("odm:ItemDef[@OID='IT.SUPPTR.QVAL.TRMEASMT']", NS)
     assert item is not None
-    label, definition, values = cdisc_terms.SPONSOR_QUALIFIERS["TRMEASMT"]
+    qualifier = cdisc_terms.SPONSOR_QUALIFIERS["TRMEASMT"]
+    label, definition, values = qualifier.label, qualifier.definition, qualifier.values
     description = item.findtext("odm:Description/odm:TranslatedText", namespaces=NS) or ""
     assert label in description and definition in description and "Sponsor-defined" in description
     code_list = mdv.find("odm:CodeList[@OID='CL.TRMEASMT']", NS)

@@ -13,6 +13,7 @@ from recist_app.cli import main
 from recist_app.exports.runner import ExportResult, export_trial
 from recist_app.model.records import Axis, LesionRole, ReaderRole, Status
 from recist_app.sdtm import terms as cdisc_terms
+from recist_app.sdtm.lesions import tu_location
 from recist_app.sdtm.response_tables import RS_COLUMNS
 from tests.recist_app.exports.double_read import read_csv
 from tests.recist_app.store.scenario import (
@@ -133,9 +134,28 @@ def test_split_fragments_are_tu_rows_grouped_under_their_lesion(statuses_export:
 
 
 def test_locations_map_to_location_laterality_and_direction(statuses_export: ExportResult) -> None:
+    """Issue 18: every lymph node's TULOC is LYMPH NODE (what admiralonco tests), the station and any finer location
+    kept in the sponsor-defined SUPPTU TULOCTXT; ``assess`` reads the nodes back as nodes."""
     tu = _tu(statuses_export)
     assert (tu["R1-T02"]["TULOC"], tu["R1-T04"]["TULOC"], tu["R1-T04"]["TULAT"], tu["R1-T04"]["TUDIR"]) == \
-        ("SUBCARINAL LYMPH NODE", "LUNG", "RIGHT", "LOWER")
+        ("LYMPH NODE", "LUNG", "RIGHT", "LOWER")
+    assert tu["R1-T05"]["TULOC"] == "LYMPH NODE"  # flagged nodal, located "LUNG" by the reader
+    recorded = {row["IDVARVAL"]: row["QVAL"] for row in _rows(statuses_export, "supptu") if row["QNAM"] == "TULOCTXT"}
+    assert recorded == {"R1-T02": "LYMPH NODE, SUBCARINAL", "R1-T04": "LUNG, RIGHT LOWER LOBE", "R1-T05": "LUNG",
+                        "R1-N02": "MUSCLE"}
+
+
+@pytest.mark.parametrize(("organ", "nodal", "terms", "recorded"), [
+    ("LYMPH NODE, SUBCARINAL", True, ("LYMPH NODE", "", ""), "LYMPH NODE, SUBCARINAL"),
+    ("LYMPH NODE, RIGHT PARATRACHEAL", True, ("LYMPH NODE", "RIGHT", ""), "LYMPH NODE, RIGHT PARATRACHEAL"),
+    ("lymph  node", True, ("LYMPH NODE", "", ""), ""),
+    ("LIVER, SEGMENT VI", False, ("LIVER", "", ""), "LIVER, SEGMENT VI"),
+    ("LUNG, LEFT UPPER LOBE", False, ("LUNG, LEFT UPPER LOBE", "", ""), ""),
+    ("", False, ("", "", ""), ""),
+])
+def test_tu_location_keeps_what_the_terms_cannot_say(organ: str, nodal: bool, terms: tuple[str, str, str],
+                                                     recorded: str) -> None:
+    assert tu_location(organ, nodal) == (terms, recorded)
 
 
 def test_new_lesions_carry_their_role_and_no_unknown_location(statuses_export: ExportResult) -> None:
@@ -181,8 +201,8 @@ def test_assess_reads_the_statuses_back_to_the_same_rs(statuses_export: ExportRe
 
 def test_notes_name_what_sdtm_cannot_carry(statuses_export: ExportResult) -> None:
     notes = "\n".join(statuses_export.notes)
-    assert "R1-N02: location 'MUSCLE' names no C74456 term" in notes
-    assert "R1-T05: a nodal lesion with TULOC 'LUNG'" in notes
+    assert "R1-N02: location 'MUSCLE' names no C74456 term" in notes and "SUPPTU TULOCTXT" in notes
+    assert "a nodal lesion with TULOC" not in notes  # a node's TULOC is LYMPH NODE whatever its location text
     assert "R1-N01 VISITNUM 3: lines not exported; the reader's status PRESENT decides" in notes
     assert "CR confirmed by the reader (RULES A5) at VISITNUM 2" in notes
     assert "baseline slices of 7.0 mm raise the measurable minimum" in notes

@@ -78,10 +78,8 @@ def test_every_listed_term_appears_in_cdisc_md(shared_dir: Path) -> None:
     """The list is CDISC.md's: each term is quoted there in backticks (or is a TESTCD/TEST pair name), unless it
     is sponsor-defined, with a definition of the qualifier and of each value."""
     text = (shared_dir / "docs" / "CDISC.md").read_text(encoding="utf-8")
-    sponsor = {term for qnam, (label, _, values) in cdisc_terms.SPONSOR_QUALIFIERS.items()
-               for term in (qnam, label, *values)}
-    assert all(definition and all(values.values()) for _, definition, values in
-               cdisc_terms.SPONSOR_QUALIFIERS.values())
+    sponsor = {term for qnam, q in cdisc_terms.SPONSOR_QUALIFIERS.items() for term in (qnam, q.label, *q.values)}
+    assert all(q.definition and all(q.values.values()) for q in cdisc_terms.SPONSOR_QUALIFIERS.values())
     quoted = set(re.findall(r"`([^`]+)`", text)) | sponsor
     names = set(cdisc_terms.TU_TESTS.values()) | set(cdisc_terms.TR_TESTS.values()) | \
         set(cdisc_terms.RS_TESTS.values()) | set(cdisc_terms.SUPPTU_QUALIFIERS.values()) | \
