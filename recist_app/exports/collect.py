@@ -31,6 +31,7 @@ from assessment.read_report import ReadReport, assess_read
 from recist_app.evaluation.engine import EVALUATORS, engine_read
 from recist_app.exports.errors import ExportError
 from recist_app.model.records import ReaderRole, ReadSnapshot, Subject, Timepoint, Trial
+from recist_app.sdtm.response_tables import study_day
 
 #: TULNKID / TRLNKGRP prefix of each reading role (CDISC.md §3.4: ``R1-T01`` under BICR).
 LINK_PREFIXES: Mapping[ReaderRole, str] = {ReaderRole.SITE_RADIOLOGIST: "", ReaderRole.CENTRAL_READER_1: "R1-",
@@ -93,10 +94,7 @@ class ExportedRead:
 
     def study_day(self, when: date) -> int | None:
         """SDTM --DY of ``when`` (day 1 = reference date, no day 0); None without a reference."""
-        if self.study_start is None:
-            return None
-        delta = (when - self.study_start).days
-        return delta + 1 if delta >= 0 else delta
+        return study_day(self.study_start, when)
 
 
 @dataclass(frozen=True)

@@ -48,9 +48,13 @@ StudyDay = Callable[[str, date], int | None]
 
 
 def study_day(reference: date | None, when: date) -> int | None:
-    """SDTM --DY: days from the reference date, day 1 on it, no day 0 (SDTMIG §4.4.4)."""
-    if reference is None:
-        return None
+    """SDTM --DY: days from the reference date, day 1 on it, no day 0 (SDTMIG §4.4.4); None without a reference."""
+    return None if reference is None else day_number(reference, when)
+
+
+def day_number(reference: date, when: date) -> int:
+    """The day of ``when`` counted as SDTM --DY and PFS count (PFS days = ADT − start + 1): day 1 on the reference
+    date, no day 0, negative before it. The PDF and the plots count so too (issue 18)."""
     delta = (when - reference).days
     return delta + 1 if delta >= 0 else delta
 

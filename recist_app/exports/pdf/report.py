@@ -77,6 +77,7 @@ from recist_app.exports.plots.charts import read_stem
 from recist_app.exports.plots.data import ReadPlotData, from_exported
 from recist_app.exports.plots.subject import subject_figure
 from recist_app.model.records import Lesion
+from recist_app.sdtm.response_tables import day_number
 
 PDF_FOLDER = "pdf"
 TRIAL_REPORT = "trial_report.pdf"
@@ -139,7 +140,7 @@ def render_assets(read: ExportedRead, folder: Path, job: ExportJob) -> ReadAsset
 def _day_text(read: ExportedRead, when: date | None) -> str:
     if when is None:
         return ""
-    return f"day {(when - read.start_date).days}"
+    return f"day {day_number(read.start_date, when)}"
 
 
 def _lesion_heading(lesion: Lesion) -> str:

@@ -30,6 +30,7 @@ from recist_app.exports.pdf.style import (
 )
 from recist_app.exports.plots.style import category_colour
 from recist_app.model.records import Lesion
+from recist_app.sdtm.response_tables import day_number
 
 #: Time points per lesion table (more are split into further tables).
 TIMEPOINTS_PER_TABLE = 8
@@ -58,8 +59,8 @@ def _grid(data: list[list[Flowable]], widths: Sequence[float], extra: Sequence[t
 
 
 def _visit_cell(read: ExportedRead, visit: str, when: date) -> Paragraph:
-    """Visit, scan date and days since the reference date (day 0), as in the plots."""
-    return cell(f"<b>{esc(visit)}</b><br/>{when}<br/>day {(when - read.start_date).days}")
+    """Visit, scan date and its day from the reference date (day 1 on it, as SDTM --DY, PFS and the plots count)."""
+    return cell(f"<b>{esc(visit)}</b><br/>{when}<br/>day {day_number(read.start_date, when)}")
 
 
 def observation_text(observation: Observation | None) -> str:

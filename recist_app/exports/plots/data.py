@@ -6,9 +6,10 @@ every time point with its response category (:class:`SubsetSeries`), the best ov
 (BOR, confirmed BOR, iBOR), the first PD and iRECIST progression, PFS, and the SBRT windows.
 
 Numbers are the engine's exact decimals (never recomputed), so a plot shows what the timeline and
-SDTM exports say. Time is ``day`` = calendar days since the read's reference date (randomisation
-or first dose per the protocol profile, RULES §7 A8; the baseline scan when the subject has none):
-day 0 is the reference date, a scan before it has a negative day.
+SDTM exports say. Time is ``day``, counted from the read's reference date (randomisation or first dose per the
+protocol profile, RULES §7 A8; the baseline scan when the subject has none) as SDTM --DY and PFS count it: day 1
+is the reference date, there is no day 0, a scan before it has a negative day (so a PD on day 92 is a PFS of 92
+days).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from assessment.read_report import ReadReport
 from assessment.subsets import SubsetResult
+from recist_app.sdtm.response_tables import day_number
 
 if TYPE_CHECKING:
     from assessment.outcome import ReadOutcome
@@ -97,7 +99,7 @@ class SubsetSeries:
 
 @dataclass(frozen=True)
 class SbrtWindow:
-    """Stereotactic radiotherapy of one lesion, as days since the reference date."""
+    """Stereotactic radiotherapy of one lesion, its first and last day (counted as ``day`` is)."""
 
     lesion_id: str
     start_day: int
@@ -156,8 +158,8 @@ class ReadPlotData:
         return self.day(self.irecist_progression_date)
 
     def day(self, when: date | None) -> int | None:
-        """Days since the reference date (None for None)."""
-        return None if when is None else (when - self.start_date).days
+        """The day of ``when`` from the reference date, day 1 on it as SDTM --DY and PFS count (None for None)."""
+        return None if when is None else day_number(self.start_date, when)
 
 
 def read_plot_data(report: ReadReport, outcome: ReadOutcome, *, start_date: date, reference: str, arm: str = "",
@@ -167,7 +169,7 @@ def read_plot_data(report: ReadReport, outcome: ReadOutcome, *, start_date: date
     ``irecist_progression`` is ``(date, confirmed)``; by default the report's own iRECIST result.
     """
     def day(when: date) -> int:
-        return (when - start_date).days
+        return day_number(start_date, when)
 
     overall = SubsetSeries(PlotSubset.ALL, tuple(lesion.lesion_id for lesion in report.read.lesions
                                                  if lesion.role.value == "TARGET"),

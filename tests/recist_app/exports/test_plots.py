@@ -128,10 +128,15 @@ def test_plot_data_are_the_engine_numbers(exported: Exported) -> None:
 
 def test_plot_data_of_the_demo_subjects(exported: Exported) -> None:
     one, two, three = (from_exported(exported.reads[s]) for s in SUBJECTS)
-    assert (one.bor, one.first_pd_day, one.pfs_censored, one.last_day) == ("PR", None, True, 175)
-    assert [w.lesion_id for w in one.sbrt] == ["T01"] and one.sbrt[0].start_day == 7
+    # days as SDTM --DY and PFS count them: day 1 on the reference date, no day 0 (issue 18)
+    assert (one.bor, one.first_pd_day, one.pfs_censored, one.last_day) == ("PR", None, True, 176)
+    assert [w.lesion_id for w in one.sbrt] == ["T01"] and one.sbrt[0].start_day == 8
     assert two.overall.points[0].day == -4  # baseline scan 4 days before randomisation
-    assert (three.first_pd_day, three.irecist_progression_day, three.irecist_progression_confirmed) == (91, 91, True)
+    assert (three.first_pd_day, three.irecist_progression_day, three.irecist_progression_confirmed) == (92, 92, True)
+    assert three.first_pd_day == three.pfs_days  # the PD day is the PFS in days
+    read = exported.reads[SUBJECTS[2]]
+    assert read.outcome.first_pd_date is not None
+    assert read.study_day(read.outcome.first_pd_date) == three.first_pd_day  # and its SDTM --DY
     out_of_field = three.subset(PlotSubset.NON_IRRADIATED)
     assert out_of_field.first_pd is not None and out_of_field.first_pd.visit == "WEEK 18"
     assert str(out_of_field.first_pd.pct_change_baseline) == "20"  # the inclusive boundary (A2)
