@@ -150,19 +150,29 @@ def _lesion_heading(lesion: Lesion) -> str:
     return f"{lesion.label} · {where} · {kind} · {field_text}"
 
 
-class _SetStart(Flowable):
-    """Zero-size marker opening a read's page set: names the set, bookmarks it."""
+#: The watermark of every page of a read not signed at every time point (issue 18: a draft looks like one).
+DRAFT_MARK = "DRAFT · not signed"
 
-    def __init__(self, key: str, header: str, title: str) -> None:
+
+def draft_mark(read: ExportedRead) -> str:
+    """:data:`DRAFT_MARK` while a time point of ``read`` is unsigned, else ``""``."""
+    signed = read.signed_timepoint_uids
+    return DRAFT_MARK if any(tp.uid not in signed for tp in read.timepoints) else ""
+
+
+class _SetStart(Flowable):
+    """Zero-size marker opening a read's page set: names the set, bookmarks it, and says whether it is a draft."""
+
+    def __init__(self, key: str, header: str, title: str, draft: str = "") -> None:
         super().__init__()
-        self.key, self.header, self.title = key, header, title
+        self.key, self.header, self.title, self.draft = key, header, title, draft
 
     def wrap(self, *_: float) -> tuple[float, float]:
         return 0.0, 0.0
 
     def draw(self) -> None:
         canvas: Any = self.canv
-        canvas.set_key, canvas.set_header = self.key, self.header
+        canvas.set_key, canvas.set_header, canvas.set_draft = self.key, self.header, self.draft
         canvas.marks.append((self.key, self.title, 0))
 
 
@@ -190,7 +200,7 @@ class _PageSetCanvas(Canvas):
 
     def __init__(self, *args: Any, footer_text: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.set_key, self.set_header, self.footer_text = "", "", footer_text
+        self.set_key, self.set_header, self.set_draft, self.footer_text = "", "", "", footer_text
         self.marks: list[tuple[str, str, int]] = []
         self._pages: list[dict[str, Any]] = []
 
@@ -227,6 +237,13 @@ class _PageSetCanvas(Canvas):
         self.setFillColor(colors.HexColor("#555555"))
         self.drawString(MARGIN_PT, BOTTOM_MARGIN_PT - 20, self.footer_text)
         self.drawRightString(width - MARGIN_PT, BOTTOM_MARGIN_PT - 20, f"Page {number} of {total}")
+        if self.set_draft:  # across the page, light enough to read through
+            self.setFillColor(colors.HexColor("#c62828"))
+            self.setFillAlpha(0.13)
+            self.setFont(BOLD, 64)
+            self.translate(width / 2, height / 2)
+            self.rotate(45)
+            self.drawCentredString(0, -20, self.set_draft)
         self.restoreState()
 
 
@@ -235,7 +252,8 @@ def read_story(assets: ReadAssets, data: TrialData, first: bool) -> list[Flowabl
     read, key, who = assets.read, assets.stem, assets.data.reader_label
     header = f"{data.trial.code} · Subject {read.subject_id} · {who}: {read.snapshot.reader.name}"
     story: list[Flowable] = [] if first else [PageBreak()]
-    story += [_SetStart(key, header, f"{read.subject_id} · {who}"), *cover(read, data, who), PageBreak(),
+    story += [_SetStart(key, header, f"{read.subject_id} · {who}", draft_mark(read)), *cover(read, data, who),
+              PageBreak(),
               _Bookmark(f"{key}-images", "Key images"), heading("Key images of the target lesions")]
     if not assets.lesion_images:
         story.append(Paragraph("This read has no target lesion.", styles()["body"]))

@@ -25,9 +25,9 @@ from recist_app.exports.collect import ExportedRead, evaluate_read
 from recist_app.exports.errors import ExportCancelledError
 from recist_app.exports.job import ExportJob
 from recist_app.exports.pdf.key_images import VolumeCache, lesion_tiles
-from recist_app.exports.pdf.report import TRIAL_REPORT, render_assets, write_pdf
+from recist_app.exports.pdf.report import DRAFT_MARK, TRIAL_REPORT, draft_mark, render_assets, write_pdf
 from recist_app.exports.runner import FORMATS, ExportResult, export_trial
-from recist_app.model.records import MeasurementPlane
+from recist_app.model.records import MeasurementPlane, ReadTimepoint
 from recist_app.store import TrialStore, signoff
 
 pytestmark = pytest.mark.slow
@@ -112,6 +112,19 @@ def test_the_report_holds_ids_tables_rationales_and_signatures(exported: Exporte
         assert " ".join(tp.rationale.split()) in text, tp.rationale
     three = " ".join(_text(PdfReader(exported.pdf("STS-003_investigator.pdf"))))
     assert "iCPD" in three and "<= 1.33" in three and "STS-001" not in three
+
+
+def test_a_read_not_signed_at_every_time_point_is_marked_draft_on_every_page(exported: Exported) -> None:
+    """Issue 18: STS-001's read is signed at baseline only: a draft, on every page; signed throughout, it is not."""
+    pages = _text(PdfReader(exported.pdf("STS-001_investigator.pdf")))
+    assert pages and all(DRAFT_MARK in page for page in pages)
+    read = exported.reads["STS-001"]
+    assert draft_mark(read) == DRAFT_MARK
+    signed = tuple(dataclasses.replace(rt, signed_at=exported.signed_at) for rt in read.snapshot.read_timepoints)
+    missing = {tp.uid for tp in read.timepoints} - {rt.timepoint_uid for rt in signed}
+    signed += tuple(ReadTimepoint(uid, signed_at=exported.signed_at) for uid in missing)
+    assert draft_mark(dataclasses.replace(read, snapshot=dataclasses.replace(read.snapshot,
+                                                                              read_timepoints=signed))) == ""
 
 
 def test_the_pdf_images_are_not_blank(exported: Exported) -> None:
