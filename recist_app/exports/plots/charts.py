@@ -184,35 +184,37 @@ def waterfall_figure(reads: Sequence[ReadPlotData], title: str = "") -> Figure:
     return figure
 
 
+#: The swimmer's panel of the iRECIST overall response, after the protocol's and before the subsets'.
+IRECIST_PANEL = "iRECIST overall response"
+
+
 def swimmer_figure(reads: Sequence[ReadPlotData], title: str = "") -> Figure:
-    """Time on study per read with the response at each assessment; panels as the other plots."""
+    """Time on study per read with the response at each assessment: the protocol's RECIST 1.1 response up to the
+    first PD (assessment stops there), the iRECIST response with its iUPD / iCPD (in its own panel only), and the
+    irradiated and non-irradiated subsets' target responses up to the first PD."""
     ordered = sorted(reads, key=lambda r: (r.last_day, r.subject_id))
-    figure = new_figure(12.0, 2.4 + 3 * (0.55 * max(len(ordered), 1) + 0.7))
-    axes, legend_ax = panels(figure, 3, 1, sharex=True, legend_in=0.8)
+    figure = new_figure(12.0, 2.4 + 4 * (0.55 * max(len(ordered), 1) + 0.7))
+    axes, legend_ax = panels(figure, 4, 1, sharex=True, legend_in=0.8)
     longest = max((r.last_day for r in ordered), default=0)
-    for ax, subset in zip(axes, PANELS, strict=True):
+    rows = (PlotSubset.ALL, None, *PANELS[1:])  # None: the iRECIST panel
+    for ax, subset in zip(axes, rows, strict=True):
         for y, read in enumerate(ordered):
-            ax.barh(y, read.last_day, left=0, height=0.56, color=category_colour(read.bor), alpha=0.30,
-                    edgecolor=category_colour(read.bor), linewidth=1.0, zorder=2)
-            series = read.subset(subset)
-            if not series.has_data:
-                ax.text(4, y, _NO_DATA[subset].lower(), va="center", fontsize=7.5, color="#555555", zorder=3)
-            for point in series.follow_ups:
-                ax.scatter(point.day, y, marker=category_marker(point.response), s=90 if point.response == "CR" else 60,
-                           color=category_colour(point.response), edgecolors="black", linewidths=0.6, zorder=4)
-            if subset is PlotSubset.ALL:
-                for day, category in read.irecist_responses:
-                    if category in ("iUPD", "iCPD"):
-                        ax.annotate(category, xy=(day, y), xytext=(0, 8), textcoords="offset points", ha="center",
-                                    fontsize=7, color="#333333")
+            best = read.irecist_bor if subset is None else read.bor
+            ax.barh(y, read.last_day, left=0, height=0.56, color=category_colour(best), alpha=0.30,
+                    edgecolor=category_colour(best), linewidth=1.0, zorder=2)
+            if subset is None:
+                _irecist_markers(ax, read, y)
+            else:
+                _recist_markers(ax, read, subset, y)
             if read.first_pd_day is None and read.pfs_censored:
                 ax.annotate("", xy=(read.last_day + 0.05 * longest + 4, y), xytext=(read.last_day, y),
                             arrowprops={"arrowstyle": "-|>", "color": "#333333", "linewidth": 1.2}, zorder=3)
         ax.set_yticks(range(len(ordered)), [f"{r.subject_id}\n{r.arm}" if r.arm else r.subject_id for r in ordered],
                       fontsize=7.5)
         ax.set_ylim(-0.7, len(ordered) - 0.3)
-        ax.set_title(subset.panel_title + (": protocol overall response" if subset is PlotSubset.ALL else
-                                     ": subset target response"), loc="left", fontsize=10)
+        what = IRECIST_PANEL if subset is None else subset.panel_title + (
+            ": protocol overall response" if subset is PlotSubset.ALL else ": subset target response")
+        ax.set_title(what, loc="left", fontsize=10)
         ax.grid(True, axis="x", **GRID)
     axes[-1].set_xlim(0, longest * 1.12 + 10)
     axes[-1].set_xlabel(reference_label(reads))
@@ -227,6 +229,28 @@ def swimmer_figure(reads: Sequence[ReadPlotData], title: str = "") -> Figure:
     legend_ax.legend(handles=handles, loc="center", ncol=5, fontsize=8, frameon=False)
     figure.suptitle(title or TITLES["swimmer"], fontsize=12)
     return figure
+
+
+def _recist_markers(ax: Axes, read: ReadPlotData, subset: PlotSubset, y: int) -> None:
+    """The RECIST 1.1 responses of ``subset`` at each follow-up up to the read's first PD."""
+    series = read.subset(subset)
+    if not series.has_data:
+        ax.text(4, y, _NO_DATA[subset].lower(), va="center", fontsize=7.5, color="#555555", zorder=3)
+    last = read.first_pd_day
+    for point in series.follow_ups:
+        if last is None or point.day <= last:
+            ax.scatter(point.day, y, marker=category_marker(point.response), s=90 if point.response == "CR" else 60,
+                       color=category_colour(point.response), edgecolors="black", linewidths=0.6, zorder=4)
+
+
+def _irecist_markers(ax: Axes, read: ReadPlotData, y: int) -> None:
+    """The iRECIST overall responses, iUPD and iCPD named."""
+    for day, category in read.irecist_responses:
+        ax.scatter(day, y, marker=category_marker(category), s=60, color=category_colour(category),
+                   edgecolors="black", linewidths=0.6, zorder=4)
+        if category in ("iUPD", "iCPD"):
+            ax.annotate(category, xy=(day, y), xytext=(0, 8), textcoords="offset points", ha="center", fontsize=7,
+                        color="#333333")
 
 
 TRIAL_PLOTS = {"spider": spider_figure, "waterfall": waterfall_figure, "swimmer": swimmer_figure}

@@ -24,6 +24,7 @@ from recist_app.demo.store import DemoTrial, build_demo_trial
 from recist_app.exports.collect import ExportedRead, evaluate_read
 from recist_app.exports.errors import ExportCancelledError
 from recist_app.exports.plots.charts import (
+    IRECIST_PANEL,
     spider_figure,
     swimmer_figure,
     waterfall_figure,
@@ -174,8 +175,30 @@ def test_one_colour_per_best_response_and_reference_lines(exported: Exported) ->
             assert {PR_LINE_PCT, PD_LINE_PCT} <= _hline_values(ax)
         assert "%" in figure.axes[0].get_ylabel()
     swimmer = swimmer_figure(reads)
-    assert [ax.get_title(loc="left").split(":")[0] for ax in swimmer.axes[:3]] == [p.panel_title for p in PlotSubset]
-    assert swimmer.axes[2].get_xlabel() == "Days since randomisation"
+    titles = [ax.get_title(loc="left").split(":")[0] for ax in swimmer.axes[:4]]
+    assert titles == [PlotSubset.ALL.panel_title, IRECIST_PANEL, *(p.panel_title for p in list(PlotSubset)[1:])]
+    assert swimmer.axes[3].get_xlabel() == "Days since randomisation"
+
+
+def test_the_swimmer_stops_recist_at_the_first_pd_and_names_iupd_in_the_irecist_panel_only(
+        exported: Exported) -> None:
+    """Issue 18: STS-003 (PD on day 92, iCPD later): no RECIST 1.1 marker after day 92 in the protocol and subset
+    panels, iUPD / iCPD named in the iRECIST panel and nowhere else."""
+    reads = _reads(exported)
+    three = next(r for r in reads if r.subject_id == "STS-003")
+    assert three.first_pd_day is not None and max(day for day, _ in three.irecist_responses) > three.first_pd_day
+    swimmer = swimmer_figure(reads)
+    order = sorted(reads, key=lambda r: (r.last_day, r.subject_id))
+    row = order.index(three)
+    recist_panels = [swimmer.axes[0], *swimmer.axes[2:4]]
+    for ax in recist_panels:
+        days = [x for collection in ax.collections for x, y in collection.get_offsets() if round(y) == row]
+        assert days and max(days) <= three.first_pd_day
+        assert not {t.get_text() for t in ax.texts} & {"iUPD", "iCPD"}
+    irecist = swimmer.axes[1]
+    assert {"iUPD", "iCPD"} <= {t.get_text() for t in irecist.texts}
+    days = [x for collection in irecist.collections for x, y in collection.get_offsets() if round(y) == row]
+    assert sorted(days) == sorted(day for day, _ in three.irecist_responses)
 
 
 def test_panels_without_irradiated_lesions_say_so(exported: Exported) -> None:
