@@ -99,11 +99,12 @@ def _end_labels(ax: Axes, ends: list[tuple[float, float, str]]) -> None:
 
 
 def spider_figure(reads: Sequence[ReadPlotData], title: str = "") -> Figure:
-    """% change from baseline over time, one line per read, three panels (all / in- / out-of-field)."""
+    """% change from baseline over time, one line per read, three panels (all / in- / out-of-field); after the read's
+    first PD (where RECIST 1.1 stops and only iRECIST goes on) the line is dashed and faded."""
     figure = new_figure(14.0, 5.6)
     axes, legend_ax = panels(figure, 1, 3, sharey=True)
     values: list[float] = []
-    any_pd = False
+    any_pd = any_after = False
     ends: list[list[tuple[float, float, str]]] = [[] for _ in PANELS]
     for ax, subset, panel_ends in zip(axes, PANELS, ends, strict=True):
         shown = 0
@@ -116,7 +117,14 @@ def spider_figure(reads: Sequence[ReadPlotData], title: str = "") -> Figure:
             days = [p.day for p in points]
             changes = [0.0 if p.is_baseline else float(p.pct_change_baseline or 0) for p in points]
             values += changes
-            ax.plot(days, changes, color=category_colour(read.bor), linewidth=1.8, marker="o", markersize=4, zorder=3)
+            last = read.first_pd_day
+            until = len(days) if last is None else sum(day <= last for day in days)  # RECIST stops at the first PD
+            ax.plot(days[:until], changes[:until], color=category_colour(read.bor), linewidth=1.8, marker="o",
+                    markersize=4, zorder=3)
+            if until < len(days):  # measured on after PD (iRECIST): dashed, faded
+                any_after = True
+                ax.plot(days[until - 1:], changes[until - 1:], color=category_colour(read.bor), linewidth=1.2,
+                        linestyle="--", alpha=0.55, marker=".", markersize=4, zorder=2)
             first_pd = series.first_pd
             if first_pd is not None and first_pd.pct_change_baseline is not None:
                 any_pd = True
@@ -139,6 +147,8 @@ def spider_figure(reads: Sequence[ReadPlotData], title: str = "") -> Figure:
     if any_pd:
         handles.append(Line2D([], [], linestyle="", marker="X", markersize=9, color=CATEGORY_COLOURS["PD"],
                               markeredgecolor="black", label="First PD in this panel"))
+    if any_after:
+        handles.append(Line2D([], [], linestyle="--", color="#666666", label="After the first PD (iRECIST)"))
     legend_ax.legend(handles=handles, loc="center", ncol=len(handles), fontsize=8.5, frameon=False,
                      title="Line colour: best overall response (RECIST 1.1)", title_fontsize=8.5)
     figure.suptitle(title or TITLES["spider"], fontsize=12)

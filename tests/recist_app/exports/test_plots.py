@@ -195,6 +195,12 @@ def test_the_swimmer_stops_recist_at_the_first_pd_and_names_iupd_in_the_irecist_
         days = [x for collection in ax.collections for x, y in collection.get_offsets() if round(y) == row]
         assert days and max(days) <= three.first_pd_day
         assert not {t.get_text() for t in ax.texts} & {"iUPD", "iCPD"}
+    spider = spider_figure(reads).axes[0]  # the line goes on after the PD, dashed and faded (iRECIST)
+    after = [line for line in spider.get_lines() if line.get_marker() == "."]
+    solid = [line for line in spider.get_lines() if line.get_marker() == "o"]
+    assert after and all(min(line.get_xdata()) == three.first_pd_day for line in after)
+    assert max(max(line.get_xdata()) for line in solid) <= max(r.last_day for r in reads)
+    assert any(max(line.get_xdata()) == three.first_pd_day for line in solid)
     irecist = swimmer.axes[1]
     assert {"iUPD", "iCPD"} <= {t.get_text() for t in irecist.texts}
     days = [x for collection in irecist.collections for x, y in collection.get_offsets() if round(y) == row]
