@@ -35,6 +35,15 @@ class Table:
         index = self.columns.index(name)
         return tuple(row[index] for row in self.rows)
 
+    def whole(self, name: str) -> bool:
+        """True when every value of column ``name`` is a whole number (an integer in Define-XML and Dataset-JSON)."""
+        return all(isinstance(v, int) or str(v).lstrip("-").isdigit() for v in self.column(name) if v not in (None, ""))
+
+    def text_length(self, name: str) -> int:
+        """The longest value of column ``name`` in UTF-8 bytes, at least 1 (its length in Define-XML and
+        Dataset-JSON)."""
+        return max((len(str(v).encode("utf-8")) for v in self.column(name) if v not in (None, "")), default=1)
+
     def records(self) -> list[dict[str, CellValue]]:
         """The rows as dictionaries (for tests and small tables)."""
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]

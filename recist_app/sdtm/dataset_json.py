@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import recist_app
 from recist_app.exports.files import Table
 from recist_app.sdtm.terms import CellValue
 
@@ -26,20 +27,18 @@ def dataset_json(table: Table, *, study: str, created: str, labels: Mapping[str,
     """The Dataset-JSON 1.1 document of ``table`` (``created``: ISO 8601 date-time of the export)."""
     columns: list[dict[str, object]] = []
     for name in table.columns:
-        values = [v for v in table.column(name) if v not in (None, "")]
         column: dict[str, object] = {"itemOID": f"IT.{table.name}.{name}", "name": name, "label": labels[name]}
         if name in table.numeric:  # a decimal travels as its text (Dataset-JSON 1.1 targetDataType decimal)
-            whole = all(_whole(v) for v in values)
-            column.update({"dataType": "integer"} if whole else {"dataType": "decimal", "targetDataType": "decimal"})
+            column.update({"dataType": "integer"} if table.whole(name) else
+                          {"dataType": "decimal", "targetDataType": "decimal"})
         else:
-            column["dataType"] = "string"
-            column["length"] = max((len(str(v).encode("utf-8")) for v in values), default=1)
+            column.update({"dataType": "string", "length": table.text_length(name)})
         columns.append(column)
     kinds = [str(column["dataType"]) for column in columns]
     rows = [[_cell(value, kind) for value, kind in zip(row, kinds, strict=True)] for row in table.rows]
     return {"datasetJSONCreationDateTime": created, "datasetJSONVersion": VERSION,
             "fileOID": f"{study}.{table.name}", "originator": "RECIST workstation",
-            "sourceSystem": {"name": "RECIST workstation", "version": _version()},
+            "sourceSystem": {"name": "RECIST workstation", "version": recist_app.__version__},
             "studyOID": f"STUDY.{study}", "metaDataVersionOID": "MDV.SDTM", "metaDataRef": "define.xml",
             "itemGroupOID": f"IG.{table.name}", "records": len(rows), "name": table.name, "label": dataset_label,
             "columns": columns, "rows": rows}
@@ -51,11 +50,6 @@ def write_dataset_json(path: Path, table: Table, **metadata: Any) -> None:
                     encoding="utf-8")
 
 
-def _whole(value: CellValue) -> bool:
-    return isinstance(value, int) or (isinstance(value, Decimal | float) and value == int(value)) or (
-        isinstance(value, str) and value.lstrip("-").isdigit())
-
-
 def _cell(value: CellValue, kind: str) -> object:
     if value is None or value == "":
         return None
@@ -63,8 +57,3 @@ def _cell(value: CellValue, kind: str) -> object:
         return int(Decimal(str(value)))
     return str(value)
 
-
-def _version() -> str:
-    import recist_app
-
-    return recist_app.__version__

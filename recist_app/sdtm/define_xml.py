@@ -80,10 +80,8 @@ def write_define(path: Path, tables: Iterable[Table], *, study: str, created: st
     for qnam, qualifier in cdisc_terms.SPONSOR_QUALIFIERS.items():
         if qualifier.values:  # sponsor-defined: no CDISC standard
             _code_list(mdv, f"CL.{qnam}", qnam, qualifier.values)
-    ET.indent(odm)
-    temporary = path.with_suffix(".tmp")
-    ET.ElementTree(odm).write(temporary, encoding="UTF-8", xml_declaration=True)
-    temporary.replace(path)
+    ET.indent(odm)  # written into the export's working folder, which is swapped into place whole
+    ET.ElementTree(odm).write(path, encoding="UTF-8", xml_declaration=True)
 
 
 def _odm(tag: str) -> str:
@@ -118,12 +116,11 @@ def _xlink(tag: str) -> str:
 
 
 def _item_def(mdv: ET.Element, table: Table, name: str) -> None:
-    values = [str(v) for v in table.column(name) if v not in (None, "")]
     numeric = name in table.numeric
-    kind = "float" if numeric and any("." in v for v in values) else "integer" if numeric else "text"
+    kind = ("integer" if table.whole(name) else "float") if numeric else "text"
     attributes = {"OID": f"IT.{table.name}.{name}", "Name": name, "DataType": kind, "SASFieldName": name}
     if kind != "float":
-        attributes["Length"] = str(max((len(v.encode("utf-8")) for v in values), default=1))
+        attributes["Length"] = str(table.text_length(name))
     item = ET.SubElement(mdv, _odm("ItemDef"), attributes)
     _description(item, cdisc_terms.VARIABLE_LABELS[name])
     if name in cdisc_terms.CONTROLLED:
@@ -165,10 +162,13 @@ def _value_lists(mdv: ET.Element, tables: tuple[Table, ...]) -> None:
 def _value_level_items(mdv: ET.Element, tables: tuple[Table, ...]) -> None:
     """The ItemDef of each qualifier's QVAL: its label (and a sponsor-defined one's definition) and its terms."""
     for table in tables:
-        for qnam, label in QUALIFIERS.get(table.name, {}).items():
+        qualifiers = QUALIFIERS.get(table.name)
+        if qualifiers is None:
+            continue
+        pairs = tuple(zip(table.column("QNAM"), table.column("QVAL"), strict=True))
+        for qnam, label in qualifiers.items():
             sponsor = cdisc_terms.SPONSOR_QUALIFIERS.get(qnam)
-            values = [str(row[table.columns.index("QVAL")]) for row in table.rows
-                      if row[table.columns.index("QNAM")] == qnam]
+            values = [str(value) for name, value in pairs if name == qnam]
             item = ET.SubElement(mdv, _odm("ItemDef"), {
                 "OID": f"IT.{table.name}.QVAL.{qnam}", "Name": "QVAL", "DataType": "text",
                 "Length": str(max((len(v) for v in values), default=1)), "SASFieldName": "QVAL"})

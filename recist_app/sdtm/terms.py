@@ -144,8 +144,6 @@ QUALIFIER_LABELS: Mapping[str, Mapping[str, str]] = {
     dataset: {**(SUPPTU_QUALIFIERS if dataset == "SUPPTU" else {}),
               **{qnam: q.label for qnam, q in SPONSOR_QUALIFIERS.items() if q.dataset == dataset}}
     for dataset in ("SUPPTU", "SUPPTR")}
-#: SUPPTR QNAM → QLABEL.
-SUPPTR_QUALIFIERS: Mapping[str, str] = QUALIFIER_LABELS["SUPPTR"]
 #: QNAM → the values its QVAL may take (None: free text).
 QUALIFIER_VALUES: Mapping[str, frozenset[str] | None] = {
     **{qnam: frozenset({"Y", "N"}) for qnam in SUPPTU_QUALIFIERS},

@@ -209,8 +209,9 @@ def _tr_rows(read: ExportedRead, lesions: ReadLesions, seq: dict[tuple[str, str]
             for r in lesions.results(lesion, tp):
                 trseq = _next(seq, "TR", subject)
                 if r.measured_by:
-                    supptr.append((study, "TR", subject, "TRSEQ", str(trseq), "TRMEASMT",
-                                   cdisc_terms.SUPPTR_QUALIFIERS["TRMEASMT"], r.measured_by, QORIG, read.evaluator))
+                    label = cdisc_terms.QUALIFIER_LABELS["SUPPTR"]["TRMEASMT"]
+                    supptr.append((study, "TR", subject, "TRSEQ", str(trseq), "TRMEASMT", label, r.measured_by, QORIG,
+                                   read.evaluator))
                 yield (study, "TR", subject, trseq, lesion.role.value, r.image_uid, r.link, group,
                        r.test, cdisc_terms.TR_TESTS[r.test], r.original, r.unit, r.standard_text, r.standard_number,
                        r.unit, r.status, r.reason_not_done, r.method, *tail, _iso(tp.scan_date), day)

@@ -63,7 +63,7 @@ class MeasureLayer(KeyedLayer[Caliper]):
         self._read_only = False
         self._held = False
         self._proposal: CaliperProposal | None = None
-        self._proposed: BidirectionalCaliper | None = None
+        self._proposed: Caliper | None = None
         self._outline = pg.PlotCurveItem(pen=pg.mkPen(OUTLINE_COLOUR, width=1.0))
         self._outline.setVisible(False)
         self._outline.setZValue(4)
@@ -173,12 +173,17 @@ class MeasureLayer(KeyedLayer[Caliper]):
             self.changed.emit()
             return
         self._draft, self._draft_stage = None, ""
+        self._commit(draft, self.record_of(draft))
+
+    def _commit(self, caliper: Caliper, record: CaliperRecord) -> None:
+        """A new caliper (drawn, or an accepted proposal) under a draft key, selected, and ``committed``."""
         self._counter += 1
         key = f"{DRAFT_KEY_PREFIX}{self._counter}"
-        self._adopt(key, draft)
-        draft.record = self.record_of(draft)
+        self._adopt(key, caliper)
+        self._apply_read_only(caliper)
+        caliper.record = record
         self.select(key)
-        self.committed.emit(key, draft.record)
+        self.committed.emit(key, record)
 
     def cancel(self) -> bool:
         """Drop the caliper being drawn or the proposal shown (Esc); True if there was one."""
@@ -202,13 +207,9 @@ class MeasureLayer(KeyedLayer[Caliper]):
         self.cancel()
         if self._volume is None or self._read_only:
             return
-        placed = proposal.record.to_index(self._volume)
-        assert placed.short_axis is not None
-        points = [self._item_to_view(end) for line in (placed.long_axis, placed.short_axis) for end in line]
-        caliper = BidirectionalCaliper(points[0], points[1])
-        caliper.set_short_axis_from(points[2], points[3])
+        caliper = self._placed(proposal.record)
         caliper.label, caliper.role = self._pending[0], ""  # drawn apart from the stored calipers, in amber
-        caliper.slice_index, caliper.record = placed.k, proposal.record
+        caliper.record = proposal.record
         caliper.style(True)
         caliper.sigRegionChanged.connect(self._on_region_changed)
         self._view_box.addItem(caliper, ignoreBounds=True)
@@ -233,13 +234,7 @@ class MeasureLayer(KeyedLayer[Caliper]):
         self._proposal = self._proposed = None
         self._outline.setVisible(False)
         caliper.sigRegionChanged.disconnect(self._on_region_changed)
-        self._counter += 1
-        key = f"{DRAFT_KEY_PREFIX}{self._counter}"
-        self._adopt(key, caliper)
-        self._apply_read_only(caliper)
-        caliper.record = record
-        self.select(key)
-        self.committed.emit(key, record)
+        self._commit(caliper, record)
         return True
 
     def _drop_proposal(self) -> bool:
@@ -279,6 +274,19 @@ class MeasureLayer(KeyedLayer[Caliper]):
             raise ValueError("No volume is shown; call set_volume first.")
         if key in self._items:
             raise ValueError(f'Argument "key" must be new, got {key!r} (already shown).')
+        caliper = self._placed(record)
+        caliper.label, caliper.role = label, role
+        caliper.style(False)
+        self._view_box.addItem(caliper, ignoreBounds=True)
+        self._adopt(key, caliper)
+        self._apply_read_only(caliper)
+        caliper.record = record
+        caliper.setVisible(caliper.slice_index == self._slice)
+        self.changed.emit()
+
+    def _placed(self, record: CaliperRecord) -> Caliper:
+        """The caliper graphics of ``record`` on the volume shown (patient mm → index → view), on its slice."""
+        assert self._volume is not None
         placed = record.to_index(self._volume)
         lines = [placed.long_axis] + ([placed.short_axis] if placed.short_axis is not None else [])
         points = [self._item_to_view(end) for line in lines for end in line]
@@ -286,14 +294,8 @@ class MeasureLayer(KeyedLayer[Caliper]):
                             else BidirectionalCaliper(points[0], points[1]))
         if isinstance(caliper, BidirectionalCaliper) and len(points) == 4:
             caliper.set_short_axis_from(points[2], points[3])
-        caliper.label, caliper.role, caliper.slice_index = label, role, placed.k
-        caliper.style(False)
-        self._view_box.addItem(caliper, ignoreBounds=True)
-        self._adopt(key, caliper)
-        self._apply_read_only(caliper)
-        caliper.record = record
-        caliper.setVisible(placed.k == self._slice)
-        self.changed.emit()
+        caliper.slice_index = placed.k
+        return caliper
 
     def _adopt(self, key: str, caliper: Caliper) -> None:
         caliper.key, caliper.committed = key, True

@@ -1,5 +1,5 @@
-"""A line measured on a reformat is stored with its plane (migration 0006; VIEWER.md "Reformats"); the revisions
-that add a column of the lines (0006 the plane, 0009 the method) keep an older database's lines."""
+"""The columns of a stored line: its plane (migration 0006; VIEWER.md "Reformats") and who placed it (migration
+0009; issue 17, "Honesty"), both stored and audited; the revisions that add them keep an older database's lines."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import json
 import pytest
 from alembic import command
 
-from recist_app.model.records import MeasurementMethod, MeasurementPlane, ReaderRole
+from recist_app.model.records import MeasurementMethod, MeasurementPlane, ReaderRole, ReadSnapshot
 from recist_app.store import TrialStore
+from recist_app.store.audit_verify import verify
 from recist_app.store.db import Database, _alembic_config, head_revision
 from tests.recist_app.store.scenario import PASSWORDS, SUBJECT, Trial, line
 
@@ -24,15 +25,29 @@ def test_a_reformat_line_is_stored_with_its_plane_and_audited(trial: Trial, db_u
     session.record_measurement(lesion.uid, trial.timepoints[1].uid, line(25.0))
     audit = trial.store.audit_entries()
     assert [json.loads(e.changes_json)[0]["after"]["plane"] for e in audit[-2:]] == ["SAGITTAL", "AXIAL"]
-    trial.store.close()
-    reopened = TrialStore.open(db_url)
-    open_store.append(reopened)
-    snapshot = reopened.reader_session(trial.readers[ReaderRole.CENTRAL_READER_1].uid, SUBJECT,
-                                      password=PASSWORDS[ReaderRole.CENTRAL_READER_1]).snapshot()
+    _reopened, snapshot = _reopen(trial, db_url, open_store)
     planes = {m.timepoint_uid: m.line.plane for m in snapshot.measurements}
     assert planes == {trial.timepoints[0].uid: MeasurementPlane.SAGITTAL,
                       trial.timepoints[1].uid: MeasurementPlane.AXIAL}
     assert next(m.line for m in snapshot.measurements if m.line.plane.is_reformat) == sagittal
+
+
+def test_a_proposed_line_is_stored_with_its_method_and_its_edit_is_audited(trial: Trial, db_url: str,
+                                                                          open_store: list[TrialStore]) -> None:
+    session = trial.session()
+    lesion = session.add_lesion("T01", "TARGET", organ="LUNG")
+    proposed = dataclasses.replace(line(31.5), method=MeasurementMethod.PROPOSED)
+    measurement = session.record_measurement(lesion.uid, trial.timepoints[0].uid, proposed)
+    session.edit_measurement(measurement, dataclasses.replace(line(33.0), method=MeasurementMethod.PROPOSED_EDITED))
+    session.record_measurement(lesion.uid, trial.timepoints[1].uid, line(25.0))
+    changes = [json.loads(e.changes_json)[0] for e in trial.store.audit_entries()[-3:]]
+    assert [c["after"]["method"] for c in changes] == ["PROPOSED", "PROPOSED EDITED", "MANUAL"]
+    assert changes[1]["before"]["method"] == "PROPOSED"
+    reopened, snapshot = _reopen(trial, db_url, open_store)
+    methods = {m.timepoint_uid: m.line.method for m in snapshot.measurements}
+    assert methods == {trial.timepoints[0].uid: MeasurementMethod.PROPOSED_EDITED,
+                       trial.timepoints[1].uid: MeasurementMethod.MANUAL}
+    assert verify(reopened.db).ok  # the log replays to the rows, the new column included
 
 
 @pytest.mark.parametrize(("before", "field", "default"), [
@@ -53,3 +68,13 @@ def test_a_revision_that_adds_a_column_keeps_the_lines_of_an_older_database(
     reader_uid, password = trial.readers[ReaderRole.CENTRAL_READER_1].uid, PASSWORDS[ReaderRole.CENTRAL_READER_1]
     (measurement,) = reopened.reader_session(reader_uid, SUBJECT, password=password).snapshot().measurements
     assert measurement.line == line(40.0) and getattr(measurement.line, field) is default
+
+
+def _reopen(trial: Trial, db_url: str, open_store: list[TrialStore]) -> tuple[TrialStore, ReadSnapshot]:
+    """The store closed and opened again, and central reader 1's read as a fresh connection gives it."""
+    trial.store.close()
+    reopened = TrialStore.open(db_url)
+    open_store.append(reopened)
+    reader = trial.readers[ReaderRole.CENTRAL_READER_1]
+    return reopened, reopened.reader_session(reader.uid, SUBJECT,
+                                             password=PASSWORDS[ReaderRole.CENTRAL_READER_1]).snapshot()
