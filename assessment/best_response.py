@@ -312,3 +312,55 @@ def _pick(
     others = len(candidates) - 1
     tail = f" (best of {others + 1} assessments)" if others else ""
     return BestResponse(best.category, best.date, f"{best.rationale}{tail}{note}")
+
+
+def first_response(
+    assessments: Iterable[Assessment],
+    profile: Profile,
+    *,
+    first_pd_date: date | None = None,
+    scheme: CategoryScheme = RECIST11,
+) -> Assessment | None:
+    """The first CR or PR (admiralonco ``derive_param_response``, ADaM ``RSP``), up to the first PD when the
+    profile restricts to it (RULES §1.10 step 1); None without one."""
+    kept, _ = _prepare(assessments, profile, first_pd_date, scheme)
+    return next((a for a in kept if a.response in (scheme.complete, scheme.partial)), None)
+
+
+def first_confirmed_response(
+    assessments: Iterable[Assessment],
+    profile: Profile,
+    *,
+    first_pd_date: date | None = None,
+    scheme: CategoryScheme = RECIST11,
+) -> Assessment | None:
+    """The first CR or PR that a later assessment confirms (admiralonco ``derive_param_confirmed_resp``, ADaM
+    ``CRSP``; RULES §1.10 steps 2–3 with the windows of §7 A8b); None without one."""
+    kept, _ = _prepare(assessments, profile, first_pd_date, scheme)
+    for index, item in enumerate(kept):
+        if item.response in (scheme.complete, scheme.partial) and _confirmation(kept, index, profile, scheme)[0]:
+            return item
+    return None
+
+
+def clinical_benefit(
+    assessments: Iterable[Assessment],
+    reference_date: date,
+    profile: Profile,
+    response_date: date | None,
+    *,
+    first_pd_date: date | None = None,
+    scheme: CategoryScheme = RECIST11,
+    values: Sequence[str] | None = None,
+) -> date | None:
+    """The date clinical benefit is first shown (admiralonco ``derive_param_clinbenefit``, ADaM ``CB`` / ``CCB``):
+    the earlier of ``response_date`` (the first response, confirmed for ``CCB``) and the first assessment in
+    ``values`` (CR, PR, SD, NON-CR/NON-PD by default) on or after ``reference_date + profile.sd_min_days``
+    (RULES §7 A8), up to the first PD when the profile restricts to it; None without benefit."""
+    kept, _ = _prepare(assessments, profile, first_pd_date, scheme)
+    wanted = values if values is not None else (scheme.complete, scheme.partial, scheme.stable, scheme.non_measurable)
+    window = reference_date + timedelta(days=profile.sd_min_days)
+    dates = [a.date for a in kept if a.response in wanted and a.date >= window]
+    if response_date is not None:
+        dates.append(response_date)
+    return min(dates, default=None)

@@ -22,13 +22,16 @@ class Table:
     """A table to write: its name (SDTM dataset or sheet), columns and rows (values in column order).
 
     Values are text, whole numbers or None (missing); decimals are already formatted as text.
-    ``numeric`` names the columns written as numbers where the format has types (XPT, XLSX).
+    ``numeric`` names the columns written as numbers where the format has types (XPT, XLSX); ``dates`` the
+    columns of ISO 8601 dates (``YYYY-MM-DD`` text) that are ADaM numeric dates: SAS dates in XPT, ``date`` in
+    Dataset-JSON and Define-XML.
     """
 
     name: str
     columns: tuple[str, ...]
     rows: tuple[tuple[CellValue, ...], ...]
     numeric: frozenset[str] = field(default_factory=frozenset)
+    dates: frozenset[str] = field(default_factory=frozenset)
 
     def column(self, name: str) -> tuple[CellValue, ...]:
         """The values of column ``name``."""

@@ -4,7 +4,8 @@ Layout of the output folder::
 
     manifest.json     trial, subjects, reads, engine and rules versions, export time, and every
                       file with its format, rows and SHA-256
-    sdtm/             tu, tr, rs, supptu, supptr (.csv, .xpt), subjects.csv   (format "sdtm")
+    sdtm/             dm, tu, tr, rs, supptu, supptr (.csv, .xpt, .json), define.xml, subjects.csv   (format "sdtm")
+    adam/             adsl, adrs, adtte, adtr (.csv, .xpt, .json), define.xml   (format "adam")
     timeline/         timeline.csv, outcomes.csv, dictionary.csv, timeline.xlsx (format "timeline")
 
 Other formats register in :data:`FORMATS` (``"sr"``, ``"pdf"``, ``"plots"``): a callable
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
-DEFAULT_FORMATS = ("sdtm", "timeline")
+DEFAULT_FORMATS = ("sdtm", "adam", "timeline")
 FormatWriter = Callable[[TrialData, ExportJob], tuple[ExportedFile, ...]]
 
 #: The process's file-creation mask (read once: os.umask can only be read by setting it).
@@ -59,6 +60,12 @@ def _sdtm(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
     from recist_app.sdtm.writer import write_sdtm
 
     return write_sdtm(data, job)
+
+
+def _adam(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
+    from recist_app.adam.writer import write_adam
+
+    return write_adam(data, job)
 
 
 def _timeline(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
@@ -91,7 +98,8 @@ def _pdf(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
 
 
 #: Export formats by name; each writes its own sub-folder of the export.
-FORMATS: dict[str, FormatWriter] = {"sdtm": _sdtm, "timeline": _timeline, "sr": _sr, "plots": _plots, "pdf": _pdf}
+FORMATS: dict[str, FormatWriter] = {"sdtm": _sdtm, "adam": _adam, "timeline": _timeline, "sr": _sr, "plots": _plots,
+                                    "pdf": _pdf}
 
 
 @dataclass(frozen=True)

@@ -22,13 +22,15 @@ from recist_app.sdtm.terms import CellValue
 VERSION = "1.1.0"
 
 
-def dataset_json(table: Table, *, study: str, created: str, labels: Mapping[str, str], dataset_label: str
-                 ) -> dict[str, Any]:
+def dataset_json(table: Table, *, study: str, created: str, labels: Mapping[str, str], dataset_label: str,
+                 metadata_version: str = "MDV.SDTM") -> dict[str, Any]:
     """The Dataset-JSON 1.1 document of ``table`` (``created``: ISO 8601 date-time of the export)."""
     columns: list[dict[str, object]] = []
     for name in table.columns:
         column: dict[str, object] = {"itemOID": f"IT.{table.name}.{name}", "name": name, "label": labels[name]}
-        if name in table.numeric:  # a decimal travels as its text (Dataset-JSON 1.1 targetDataType decimal)
+        if name in table.dates:  # ISO 8601 text, a SAS numeric date in XPT (Dataset-JSON 1.1 targetDataType integer)
+            column.update({"dataType": "date", "targetDataType": "integer", "displayFormat": "DATE9."})
+        elif name in table.numeric:  # a decimal travels as its text (Dataset-JSON 1.1 targetDataType decimal)
             column.update({"dataType": "integer"} if table.whole(name) else
                           {"dataType": "decimal", "targetDataType": "decimal"})
         else:
@@ -39,7 +41,7 @@ def dataset_json(table: Table, *, study: str, created: str, labels: Mapping[str,
     return {"datasetJSONCreationDateTime": created, "datasetJSONVersion": VERSION,
             "fileOID": f"{study}.{table.name}", "originator": "RECIST workstation",
             "sourceSystem": {"name": "RECIST workstation", "version": recist_app.__version__},
-            "studyOID": f"STUDY.{study}", "metaDataVersionOID": "MDV.SDTM", "metaDataRef": "define.xml",
+            "studyOID": f"STUDY.{study}", "metaDataVersionOID": metadata_version, "metaDataRef": "define.xml",
             "itemGroupOID": f"IG.{table.name}", "records": len(rows), "name": table.name, "label": dataset_label,
             "columns": columns, "rows": rows}
 

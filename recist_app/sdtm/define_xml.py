@@ -13,6 +13,7 @@ one export (the creation time is the export's).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -24,6 +25,7 @@ DEF = "http://www.cdisc.org/ns/def/v2.1"
 XLINK = "http://www.w3.org/1999/xlink"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SDTMIG = ("STD.SDTMIG", "SDTMIG", "IG", "3.4")
+ADAMIG = ("STD.ADAMIG", "ADaMIG", "IG", "1.3")
 CT = ("STD.CT", "CDISC/NCI", "CT", "2024-03-29")
 #: Variables whose values the export derives rather than collects (sequence numbers, study days, the sums and
 #: their changes of the TR summary rows, the responses of RS).
@@ -32,7 +34,7 @@ DERIVED = frozenset({"TUSEQ", "TRSEQ", "RSSEQ", "TUDY", "TRDY", "RSDY", "RSORRES
 #: Variables every record of the dataset has (Define-XML ``Mandatory``): identifiers, keys and the test.
 MANDATORY = frozenset({"STUDYID", "DOMAIN", "RDOMAIN", "USUBJID", "SUBJID", "SITEID", "TUSEQ", "TRSEQ", "RSSEQ",
                        "TUTESTCD", "TUTEST", "TRTESTCD", "TRTEST", "RSTESTCD", "RSTEST", "IDVAR", "IDVARVAL", "QNAM",
-                       "QLABEL", "QVAL", "QORIG"})
+                       "QLABEL", "QVAL", "QORIG", "ASEQ", "PARAMCD", "PARAM"})
 STRUCTURES = {
     "DM": "One record per subject",
     "TU": "One record per identified tumor per evaluator",
@@ -45,40 +47,71 @@ CLASSES = {"DM": "SPECIAL PURPOSE", "SUPPTU": "RELATIONSHIP", "SUPPTR": "RELATIO
 QUALIFIERS = cdisc_terms.QUALIFIER_LABELS
 
 
-def write_define(path: Path, tables: Iterable[Table], *, study: str, created: str) -> None:
+@dataclass(frozen=True)
+class DefineContent:
+    """What one define.xml describes: its standard, dataset and variable labels, structures, classes and the origin
+    of each variable. :data:`SDTM` is the tabulation package's; ADaM's is :data:`recist_app.adam.writer.ADAM`.
+
+    ``codes`` are the code lists of the package's own variables (variable → term → decode; decodes may be empty),
+    ``copied`` the variables taken from the tabulation datasets (``Predecessor``), ``assigned`` those the export sets.
+    """
+
+    name: str
+    standard: tuple[str, str, str, str]
+    purpose: str
+    dataset_labels: Mapping[str, str]
+    variable_labels: Mapping[str, str]
+    structures: Mapping[str, str]
+    classes: Mapping[str, str]
+    default_class: str
+    derived: frozenset[str]
+    assigned: frozenset[str]
+    copied: frozenset[str] = frozenset()
+    codes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+SDTM = DefineContent(
+    "SDTM", SDTMIG, "Tabulation", cdisc_terms.DATASET_LABELS, cdisc_terms.VARIABLE_LABELS, STRUCTURES, CLASSES,
+    "FINDINGS", DERIVED, frozenset({"STUDYID", "DOMAIN", "RDOMAIN", "IDVAR", "QNAM", "QLABEL", "QORIG", "ARMCD",
+                                    "ACTARMCD", "ACTARM", "ARMNRS", "SEX"}),
+    codes={name: {term: "" for term in sorted(terms)} for name, terms in cdisc_terms.CONTROLLED.items()})
+
+
+def write_define(path: Path, tables: Iterable[Table], *, study: str, created: str,
+                 content: DefineContent = SDTM) -> None:
     """Write ``define.xml`` for ``tables`` (their ``.xpt`` files lie beside it) of study ``study``."""
     tables = tuple(tables)
     ET.register_namespace("", ODM)
     ET.register_namespace("def", DEF)
     ET.register_namespace("xlink", XLINK)
-    odm = ET.Element(_odm("ODM"), {"FileType": "Snapshot", "FileOID": f"DEFINE.{study}", "ODMVersion": "1.3.2",
-                                   "CreationDateTime": created, "Originator": "RECIST workstation",
-                                   _def("Context"): "Submission"})
+    odm = ET.Element(_odm("ODM"), {"FileType": "Snapshot", "FileOID": f"DEFINE.{content.name}.{study}",
+                                   "ODMVersion": "1.3.2", "CreationDateTime": created,
+                                   "Originator": "RECIST workstation", _def("Context"): "Submission"})
     study_element = ET.SubElement(odm, _odm("Study"), {"OID": f"STUDY.{study}"})
     variables = ET.SubElement(study_element, _odm("GlobalVariables"))
     for name in ("StudyName", "StudyDescription", "ProtocolName"):
         ET.SubElement(variables, _odm(name)).text = study
     mdv = ET.SubElement(study_element, _odm("MetaDataVersion"), {
-        "OID": "MDV.SDTM", "Name": f"{study} SDTM", "Description": "SDTM tumor response datasets",
-        _def("DefineVersion"): "2.1.0"})
+        "OID": f"MDV.{content.name}", "Name": f"{study} {content.name}",
+        "Description": f"{content.name} tumor response datasets", _def("DefineVersion"): "2.1.0"})
     standards = ET.SubElement(mdv, _def("Standards"))
-    for oid, name, kind, version in (SDTMIG, CT):
+    for oid, name, kind, version in (content.standard, CT):
         attributes = {"OID": oid, "Name": name, "Type": kind, "Version": version, "Status": "Final"}
         if kind == "CT":
-            attributes["PublishingSet"] = "SDTM"
+            attributes["PublishingSet"] = content.name
         ET.SubElement(standards, _def("Standard"), attributes)
     used = {name for table in tables for name in table.columns}
     _value_lists(mdv, tables)
     for table in tables:
-        _item_group(mdv, table)
+        _item_group(mdv, table, content)
     for table in tables:
         for name in table.columns:
-            _item_def(mdv, table, name)
+            _item_def(mdv, table, name, content)
     _value_level_items(mdv, tables)
-    for name in sorted(used & set(cdisc_terms.CONTROLLED)):
-        _code_list(mdv, f"CL.{name}", name, {term: "" for term in sorted(cdisc_terms.CONTROLLED[name])}, CT[0])
+    for name in sorted(used & set(content.codes)):
+        _code_list(mdv, f"CL.{name}", name, content.codes[name], CT[0] if content is SDTM else "")
     for qnam, qualifier in cdisc_terms.SPONSOR_QUALIFIERS.items():
-        if qualifier.values:  # sponsor-defined: no CDISC standard
+        if qualifier.values and any(table.name in QUALIFIERS for table in tables):  # sponsor-defined: no standard
             _code_list(mdv, f"CL.{qnam}", qnam, qualifier.values)
     ET.indent(odm)  # written into the export's working folder, which is swapped into place whole
     ET.ElementTree(odm).write(path, encoding="UTF-8", xml_declaration=True)
@@ -96,17 +129,20 @@ def _description(parent: ET.Element, text: str) -> None:
     ET.SubElement(ET.SubElement(parent, _odm("Description")), _odm("TranslatedText"), {XML_LANG: "en"}).text = text
 
 
-def _item_group(mdv: ET.Element, table: Table) -> None:
+def _item_group(mdv: ET.Element, table: Table, content: DefineContent) -> None:
     name = table.name
+    attributes = {"OID": f"IG.{name}", "Name": name, "Repeating": "Yes" if name != "ADSL" else "No"}
+    if content is SDTM:
+        attributes["Domain"] = name.removeprefix("SUPP")
     group = ET.SubElement(mdv, _odm("ItemGroupDef"), {
-        "OID": f"IG.{name}", "Name": name, "Repeating": "Yes", "Domain": name.removeprefix("SUPP"),
-        "SASDatasetName": name, "IsReferenceData": "No", "Purpose": "Tabulation",
-        _def("Structure"): STRUCTURES[name], _def("StandardOID"): SDTMIG[0], _def("ArchiveLocationID"): f"LF.{name}"})
-    _description(group, cdisc_terms.DATASET_LABELS[name])
+        **attributes, "SASDatasetName": name, "IsReferenceData": "No", "Purpose": content.purpose,
+        _def("Structure"): content.structures[name], _def("StandardOID"): content.standard[0],
+        _def("ArchiveLocationID"): f"LF.{name}"})
+    _description(group, content.dataset_labels[name])
     for order, column in enumerate(table.columns, start=1):
         ET.SubElement(group, _odm("ItemRef"), {"ItemOID": f"IT.{name}.{column}", "OrderNumber": str(order),
                                                "Mandatory": "Yes" if column in MANDATORY else "No"})
-    ET.SubElement(group, _def("Class"), {"Name": CLASSES.get(name, "FINDINGS")})
+    ET.SubElement(group, _def("Class"), {"Name": content.classes.get(name, content.default_class)})
     leaf = ET.SubElement(group, _def("leaf"), {"ID": f"LF.{name}", _xlink("href"): f"{name.lower()}.xpt"})
     ET.SubElement(leaf, _def("title")).text = f"{name.lower()}.xpt"
 
@@ -115,27 +151,34 @@ def _xlink(tag: str) -> str:
     return f"{{{XLINK}}}{tag}"
 
 
-def _item_def(mdv: ET.Element, table: Table, name: str) -> None:
-    numeric = name in table.numeric
-    kind = ("integer" if table.whole(name) else "float") if numeric else "text"
+def _item_def(mdv: ET.Element, table: Table, name: str, content: DefineContent) -> None:
+    if name in table.dates:
+        kind = "date"
+    elif name in table.numeric:
+        kind = "integer" if table.whole(name) else "float"
+    else:
+        kind = "text"
     attributes = {"OID": f"IT.{table.name}.{name}", "Name": name, "DataType": kind, "SASFieldName": name}
-    if kind != "float":
+    if kind in ("integer", "text"):
         attributes["Length"] = str(table.text_length(name))
     item = ET.SubElement(mdv, _odm("ItemDef"), attributes)
-    _description(item, cdisc_terms.VARIABLE_LABELS[name])
-    if name in cdisc_terms.CONTROLLED:
+    if kind == "date":
+        item.set(_def("DisplayFormat"), "DATE9.")
+    _description(item, content.variable_labels[name])
+    if name in content.codes:
         ET.SubElement(item, _odm("CodeListRef"), {"CodeListOID": f"CL.{name}"})
-    _origin(item, name)
+    _origin(item, name, content)
     if name == "QVAL" and table.name in QUALIFIERS:
         ET.SubElement(item, _def("ValueListRef"), {"ValueListOID": f"VL.{table.name}.QVAL"})
 
 
-def _origin(item: ET.Element, name: str) -> None:
-    if name in DERIVED:
-        ET.SubElement(item, _def("Origin"), {"Type": "Derived"})
-    elif name in ("STUDYID", "DOMAIN", "RDOMAIN", "IDVAR", "QNAM", "QLABEL", "QORIG", "ARMCD", "ACTARMCD",
-                  "ACTARM", "ARMNRS", "SEX"):
-        ET.SubElement(item, _def("Origin"), {"Type": "Assigned"})
+def _origin(item: ET.Element, name: str, content: DefineContent) -> None:
+    if name in content.derived:
+        ET.SubElement(item, _def("Origin"), {"Type": "Derived", "Source": "Sponsor"})
+    elif name in content.assigned:
+        ET.SubElement(item, _def("Origin"), {"Type": "Assigned", "Source": "Sponsor"})
+    elif name in content.copied:
+        ET.SubElement(item, _def("Origin"), {"Type": "Predecessor", "Source": "Sponsor"})
     else:
         ET.SubElement(item, _def("Origin"), {"Type": "Collected", "Source": "Investigator"})
 

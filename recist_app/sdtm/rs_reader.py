@@ -9,13 +9,14 @@ same result twice counts once.
 SUBJECTS (ADSL-like): ``USUBJID``, ``RANDDT``, ``TRTSDT`` and optional ``DTHDT``, complete dates
 (an ADaM date is never partial: impute it in ADSL, with its flag, before giving it here);
 optional ``PFS_PREV_DAYS`` (previous-line PFS in whole days up to :data:`MAX_PREVIOUS_PFS_DAYS`,
-for the growth modulation index, RULES §4.2) and ``PFS_PREV_CNSR`` (0/1, default 0).
+for the growth modulation index, RULES §4.2) and ``PFS_PREV_CNSR`` (0/1, default 0). The exported ADSL is such a
+table too (its dates, and ``PFSPRVDY`` / ``PFSPRVCN`` for the previous line's PFS), as CSV, XPT or Dataset-JSON.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -145,11 +146,13 @@ def read_overall_responses_by_category(
 
 @dataclass(frozen=True)
 class OverallResponses:
-    """RS ``OVRLRESP`` assessments per category and read, each sorted by date, and the dates whose
-    day was imputed (RULES §7 A17: every row of the read on that date was ``YYYY-MM``)."""
+    """RS ``OVRLRESP`` assessments per category and read, each sorted by date, the dates whose day was imputed
+    (RULES §7 A17: every row of the read on that date was ``YYYY-MM``) and the RS row behind each assessment (the
+    same order; ADaM takes RSSEQ, VISIT and RSACPTFL from it)."""
 
     assessments: dict[str, dict[ReadKey, tuple[Assessment, ...]]]
     imputed: dict[str, dict[ReadKey, frozenset[date]]] = field(default_factory=dict)
+    rows: dict[str, dict[ReadKey, tuple[Row, ...]]] = field(default_factory=dict)
 
     def imputed_dates(self, category: str, key: ReadKey) -> frozenset[date]:
         """The imputed dates of one read of ``category`` (empty when none)."""
@@ -175,10 +178,20 @@ def read_responses(
         On a missing column, no OVRLRESP row at all, an unknown or empty result, an invalid date,
         an unknown subject, or two different results of one read on one date.
     """
+    return responses_of_rows(read_table(path, required=RS_REQUIRED), str(path), known_subjects, categories)
+
+
+def responses_of_rows(
+    rows: Iterable[Row],
+    source: str,
+    known_subjects: Collection[str] | None = None,
+    categories: Sequence[str] = (RECIST11_CATEGORY, IRECIST_CATEGORY),
+) -> OverallResponses:
+    """:func:`read_responses` of RS rows already read (``source`` names them in errors)."""
     wanted = {c.upper(): c for c in categories}
     found: dict[tuple[str, ReadKey, date], tuple[Assessment, Row, bool]] = {}
     overall_rows = 0
-    for row in read_table(path, required=RS_REQUIRED):
+    for row in rows:
         if row.get("RSTESTCD").upper() != OVERALL_RESPONSE:
             continue
         overall_rows += 1
@@ -207,7 +220,7 @@ def read_responses(
         elif earlier[2] and not imputed:
             found[slot] = (earlier[0], earlier[1], False)  # the same result with the complete date
     if not overall_rows:
-        raise InputFileError(str(path), None, "has no OVRLRESP rows (RSTESTCD); best overall response and "
+        raise InputFileError(source, None, "has no OVRLRESP rows (RSTESTCD); best overall response and "
                                               "PFS need the overall response of each assessment.")
     return _grouped(found, categories)
 
@@ -215,16 +228,20 @@ def read_responses(
 def _grouped(found: Mapping[tuple[str, ReadKey, date], tuple[Assessment, Row, bool]],
              categories: Sequence[str]) -> OverallResponses:
     """The assessments of :func:`read_responses` per category and read, sorted by date."""
-    reads: dict[str, dict[ReadKey, list[Assessment]]] = {c: defaultdict(list) for c in categories}
+    reads: dict[str, dict[ReadKey, list[tuple[Assessment, Row]]]] = {c: defaultdict(list) for c in categories}
     imputed: dict[str, dict[ReadKey, set[date]]] = {c: defaultdict(set) for c in categories}
-    for (category, key, day), (assessment, _, was_imputed) in found.items():
-        reads[category][key].append(assessment)
+    for (category, key, day), (assessment, row, was_imputed) in found.items():
+        reads[category][key].append((assessment, row))
         if was_imputed:
             imputed[category][key].add(day)
+    ordered = {category: {key: sorted(items, key=lambda item: item[0].date) for key, items in by_read.items()}
+               for category, by_read in reads.items()}
     return OverallResponses(
-        {category: {key: tuple(sorted(items, key=lambda a: a.date)) for key, items in by_read.items()}
-         for category, by_read in reads.items()},
+        {category: {key: tuple(a for a, _ in items) for key, items in by_read.items()}
+         for category, by_read in ordered.items()},
         {category: {key: frozenset(days) for key, days in by_read.items()} for category, by_read in imputed.items()},
+        {category: {key: tuple(r for _, r in items) for key, items in by_read.items()}
+         for category, by_read in ordered.items()},
     )
 
 
@@ -270,23 +287,31 @@ def _response(row: Row, rscat: str) -> str:
     return value
 
 
+#: The previous line's PFS columns: the subject table's, and the exported ADSL's (ADaM names of 8 characters).
+PREVIOUS_PFS_COLUMNS = (("PFS_PREV_DAYS", "PFS_PREV_CNSR"), ("PFSPRVDY", "PFSPRVCN"))
+
+
 def _previous_pfs(row: Row) -> PreviousPfs | None:
-    """``PFS_PREV_DAYS`` / ``PFS_PREV_CNSR`` of a subject row; None without the days column."""
-    if "PFS_PREV_DAYS" not in row.values:
-        if row.get("PFS_PREV_CNSR"):
-            raise row.error("PFS_PREV_CNSR is given but the PFS_PREV_DAYS column is missing; add it.")
+    """``PFS_PREV_DAYS`` / ``PFS_PREV_CNSR`` (ADSL ``PFSPRVDY`` / ``PFSPRVCN``) of a subject row; None without the days
+    column."""
+    days_column, flag_column = next(((d, f) for d, f in PREVIOUS_PFS_COLUMNS if d in row.values),
+                                    PREVIOUS_PFS_COLUMNS[0])
+    if days_column not in row.values:
+        for _, flag in PREVIOUS_PFS_COLUMNS:
+            if row.get(flag):
+                raise row.error(f"{flag} is given but the previous line's PFS in days is missing; add it.")
         return None
-    text = row.get("PFS_PREV_DAYS")
+    text = row.get(days_column)
     days = None
     if text:
         number = parse_number(text)
         if number is None or number < 0 or not is_whole(number) or number > MAX_PREVIOUS_PFS_DAYS:
             raise row.error(
-                f"PFS_PREV_DAYS {text!r} is not a non-negative whole number of days (at most "
+                f"{days_column} {text!r} is not a non-negative whole number of days (at most "
                 f"{MAX_PREVIOUS_PFS_DAYS}, a century); give the previous-line PFS in days or leave it empty."
             )
         days = int(number)
-    flag = row.get("PFS_PREV_CNSR")
+    flag = row.get(flag_column)
     if flag not in ("", "0", "1"):
-        raise row.error(f"PFS_PREV_CNSR {flag!r} must be 0 (event) or 1 (censored), or empty (0).")
+        raise row.error(f"{flag_column} {flag!r} must be 0 (event) or 1 (censored), or empty (0).")
     return PreviousPfs(days, flag == "1")

@@ -7,7 +7,8 @@ name, label or value: dataset and variable names at most 8 characters (letters, 
 underscore, not starting with a digit), labels at most 40 bytes, character values at most 200
 bytes; ``--TESTCD`` and ``QNAM`` at most 8 characters, ``--TEST`` and ``QLABEL`` at most 40
 (SDTMIG). Nothing is truncated. Numeric columns (``Table.numeric``) become SAS numbers (missing →
-``.``), the others SAS character variables (missing → blank).
+``.``), ADaM date columns (``Table.dates``) SAS dates with the ``DATE9.`` format, the others SAS character
+variables (missing → blank).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 
 from recist_app.exports.files import Table
@@ -47,7 +49,7 @@ def check_xpt(table: Table, labels: Mapping[str, str], dataset_label: str) -> No
                                      "at most 8 letters, digits or underscores, not starting with a digit")
         _check_label(table.name, labels.get(name, ""))
     for index, name in enumerate(table.columns):
-        if name in table.numeric:
+        if name in table.numeric or name in table.dates:
             continue
         short = name.endswith(_SHORT_VALUES)
         label = name.endswith(_LABEL_VALUES)
@@ -86,14 +88,19 @@ def write_xpt(path: Path, table: Table, labels: Mapping[str, str], dataset_label
     columns: dict[str, pd.Series[float] | pd.Series[str]] = {}
     for index, name in enumerate(table.columns):
         values = [row[index] for row in table.rows]
-        if name in table.numeric:
+        if name in table.dates:
+            days = [date.fromisoformat(str(v)) if v else None for v in values]
+            columns[name] = (pd.Series(days, dtype=object) if any(days)
+                             else pd.Series([math.nan] * len(days), dtype="float64"))
+        elif name in table.numeric:
             columns[name] = pd.Series([_number(v) for v in values], dtype="float64")
         else:
             columns[name] = pd.Series(["" if v is None else str(v) for v in values], dtype=object)
     frame = pd.DataFrame(columns, columns=list(table.columns))
     pyreadstat.write_xport(frame, str(path), file_label=dataset_label,
                            column_labels=[labels.get(name, "") for name in table.columns],
-                           table_name=table.name, file_format_version=5)
+                           table_name=table.name, file_format_version=5,
+                           variable_format={name: "DATE9." for name in table.dates})
 
 
 def _number(value: object) -> float:

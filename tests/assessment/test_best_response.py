@@ -18,7 +18,10 @@ from assessment.best_response import (
     Assessment,
     BestResponse,
     best_overall_response,
+    clinical_benefit,
     confirmed_best_overall_response,
+    first_confirmed_response,
+    first_response,
     restrict_to_first_progression,
 )
 from assessment.errors import InvalidInputError
@@ -233,13 +236,12 @@ def test_rationale_explains_a_failed_confirmation():
 
 # --- admiralonco unit-test scenarios (RULES §5; conformance/admiralonco/bor_cases.json) --------
 
-def _admiralonco_cases() -> list[tuple[str, str]]:
+def _admiralonco_cases(*functions: str) -> list[tuple[str, str]]:
     path = SHARED_DIR / "conformance" / "admiralonco" / "bor_cases.json"
     if not path.is_file():
         return [("missing", "-")]  # the test then skips or fails through ``shared_dir``
     doc = json.loads(path.read_text())
-    return [(c["id"], sid) for c in doc["cases"] if c["function"] in ("bor", "confirmed_bor")
-            for sid in c["subjects"]]  # fmt: skip
+    return [(c["id"], sid) for c in doc["cases"] if c["function"] in functions for sid in c["subjects"]]
 
 
 def _iso(text: str | None) -> date | None:
@@ -247,7 +249,7 @@ def _iso(text: str | None) -> date | None:
 
 
 @pytest.mark.shared_data
-@pytest.mark.parametrize(("case_id", "subject"), _admiralonco_cases())
+@pytest.mark.parametrize(("case_id", "subject"), _admiralonco_cases("bor", "confirmed_bor"))
 def test_admiralonco_case(shared_dir: Path, case_id: str, subject: str):
     doc = json.loads((shared_dir / "conformance" / "admiralonco" / "bor_cases.json").read_text())
     case = next(c for c in doc["cases"] if c["id"] == case_id)
@@ -267,3 +269,31 @@ def test_admiralonco_case(shared_dir: Path, case_id: str, subject: str):
                     first_pd_date=_iso(data.get("first_pd_date")))  # fmt: skip
     expected = case["expected"][subject]
     assert (result.category, result.date) == (expected["AVALC"], _iso(expected["ADT"]))
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize(("case_id", "subject"),
+                         _admiralonco_cases("response", "confirmed_response", "clinical_benefit"))
+def test_admiralonco_response_case(shared_dir: Path, case_id: str, subject: str):
+    """ADaM RSP, CRSP and CB (issue 18) agree with admiralonco's derive_param_response, _confirmed_resp and
+    _clinbenefit unit tests."""
+    doc = json.loads((shared_dir / "conformance" / "admiralonco" / "bor_cases.json").read_text())
+    case = next(c for c in doc["cases"] if c["id"] == case_id)
+    p = case["params"]
+    profile = Profile(sd_min_days=p.get("ref_start_window_days", 42), confirm_min_days=p.get("ref_confirm_days", 28),
+                      max_ne_between=p.get("max_nr_ne", 1), accept_sd_between=p.get("accept_sd", False),
+                      restrict_to_first_pd=p["restrict_to_first_pd"])
+    data = case["subjects"][subject]
+    items = [Assessment(date.fromisoformat(a["date"]), a["response"]) for a in data["assessments"]
+             if a["response"] not in (None, "NA")]  # admiralonco's missing AVALC: no assessment
+    first_pd = _iso(data.get("first_pd_date"))
+    if case["function"] == "clinical_benefit":
+        when = clinical_benefit(items, date.fromisoformat(data["reference_date"]), profile,
+                                _iso(data.get("first_response_date")), first_pd_date=first_pd,
+                                values=p["clinben_vals"])
+    else:
+        derive = first_response if case["function"] == "response" else first_confirmed_response
+        found = derive(items, profile, first_pd_date=first_pd)
+        when = found.date if found else None
+    expected = case["expected"][subject]
+    assert ("Y" if when else "N", when) == (expected["AVALC"], _iso(expected["ADT"]))

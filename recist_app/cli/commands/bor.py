@@ -37,6 +37,7 @@ from assessment.gmi import growth_modulation_index
 from assessment.irecist_outcome import irecist_outcome
 from assessment.profile import Profile
 from assessment.survival import DEATH, START_LABELS, SurvivalTime, progression_free_survival
+from recist_app.adam.events import ratio_censoring
 from recist_app.cli.output_paths import check_output_file, writing
 from recist_app.evaluation.profile_file import load_profile
 from recist_app.sdtm.csv_io import CellValue, format_decimal, write_table
@@ -67,7 +68,8 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--rs", required=True, type=Path, help="SDTM RS CSV (OVRLRESP rows)")
     parser.add_argument(
         "--subjects", required=True, type=Path,
-        help="subject CSV: USUBJID, RANDDT, TRTSDT; optional DTHDT, PFS_PREV_DAYS, PFS_PREV_CNSR",
+        help="subject table (CSV, XPT or Dataset-JSON): USUBJID, RANDDT, TRTSDT; optional DTHDT, PFS_PREV_DAYS, "
+             "PFS_PREV_CNSR; or the exported ADaM ADSL",
     )  # fmt: skip
     parser.add_argument("--profile", type=Path, help="protocol profile TOML (RULES §7)")
     parser.add_argument("--out", required=True, type=Path, help="output CSV (BOR.csv)")
@@ -134,18 +136,9 @@ def derive_rows(
         ratio = gmi.rounded()
         aval = format_decimal(ratio) if ratio is not None else None
         rows.append({**base, "PARAMCD": "GMI", "AVALC": gmi.category, "ADT": "", "AVAL": aval,
-                     "CNSR": _ratio_censoring(ratio is not None, pfs.censored, previous.censored),
+                     "CNSR": ratio_censoring(ratio is not None, pfs.censored, previous.censored),
                      "ADTF": None})
     return rows
-
-
-def _ratio_censoring(has_ratio: bool, censored: bool, previous_censored: bool) -> int | None:
-    """GMI's CNSR: 0 when both lines' PFS are events (the ratio is exact), 1 when only this line's is censored (a
-    lower bound, right-censored as PFS is); none without a ratio or when the previous line's is censored (an upper
-    bound, or no bound at all, which no right-censoring flag can say)."""
-    if not has_ratio or previous_censored:
-        return None
-    return 1 if censored else 0
 
 
 def _response_row(base: Mapping[str, CellValue], paramcd: str, category: str, when: date | None,

@@ -8,8 +8,10 @@ from collections import defaultdict
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+import pytest
 from defineutils.validate import DefineSchemaValidator
 
+from recist_app.adam import terms as adam_terms
 from recist_app.exports.runner import ExportResult
 from recist_app.sdtm import terms as cdisc_terms
 from recist_app.sdtm.define_xml import DEF, ODM
@@ -17,22 +19,29 @@ from tests.recist_app.exports.double_read import read_csv
 
 NS = {"odm": ODM, "def": DEF}
 DATASETS = ("DM", "TU", "TR", "RS", "SUPPTU", "SUPPTR")
+#: Each package: its folder, datasets and variable labels (issue 18: a define.xml for SDTM and one for ADaM).
+PACKAGES = {"sdtm": (DATASETS, cdisc_terms.VARIABLE_LABELS),
+            "adam": (("ADSL", "ADRS", "ADTTE", "ADTR"), adam_terms.VARIABLE_LABELS)}
 ET_XLINK = "http://www.w3.org/1999/xlink"
 
 
-def _define(exported: ExportResult) -> tuple[Path, ET.Element]:
-    path = exported.out_dir / "sdtm" / "define.xml"
+def _define(exported: ExportResult, folder: str = "sdtm") -> tuple[Path, ET.Element]:
+    path = exported.out_dir / folder / "define.xml"
     return path, ET.parse(path).getroot()
 
 
-def test_the_define_xml_is_valid_against_the_define_xml_2_1_schema(exported: ExportResult) -> None:
-    path, _root = _define(exported)
+@pytest.mark.parametrize("folder", PACKAGES)
+def test_the_define_xml_is_valid_against_the_define_xml_2_1_schema(exported: ExportResult, folder: str) -> None:
+    path, _root = _define(exported, folder)
     assert DefineSchemaValidator(path).validate_define_file().endswith("is valid")
-    assert any(f.path == "sdtm/define.xml" and f.format == "define-xml" for f in exported.files)
+    assert any(f.path == f"{folder}/define.xml" and f.format == "define-xml" for f in exported.files)
 
 
-def test_every_dataset_and_variable_is_described_and_every_reference_resolves(exported: ExportResult) -> None:
-    _path, root = _define(exported)
+@pytest.mark.parametrize("folder", PACKAGES)
+def test_every_dataset_and_variable_is_described_and_every_reference_resolves(exported: ExportResult,
+                                                                              folder: str) -> None:
+    datasets, labels = PACKAGES[folder]
+    _path, root = _define(exported, folder)
     mdv = root.find("odm:Study/odm:MetaDataVersion", NS)
     assert mdv is not None
     items = {item.get("OID"): item for item in mdv.findall("odm:ItemDef", NS)}
@@ -40,19 +49,19 @@ def test_every_dataset_and_variable_is_described_and_every_reference_resolves(ex
     value_lists = {vl.get("OID") for vl in mdv.findall("def:ValueListDef", NS)}
     wheres = {wc.get("OID") for wc in mdv.findall("def:WhereClauseDef", NS)}
     groups = {group.get("Name"): group for group in mdv.findall("odm:ItemGroupDef", NS)}
-    assert set(groups) == set(DATASETS)
+    assert set(groups) == set(datasets)
     for name, group in groups.items():
-        rows = read_csv(exported.out_dir / "sdtm" / f"{name.lower()}.csv")
+        rows = read_csv(exported.out_dir / folder / f"{name.lower()}.csv")
         refs = [ref.get("ItemOID") for ref in group.findall("odm:ItemRef", NS)]
         assert refs == [f"IT.{name}.{column}" for column in rows[0]], name
         leaf = group.find("def:leaf", NS)
-        assert leaf is not None and (exported.out_dir / "sdtm" / leaf.get(f"{{{ET_XLINK}}}href", "")).is_file()
+        assert leaf is not None and (exported.out_dir / folder / leaf.get(f"{{{ET_XLINK}}}href", "")).is_file()
         for column in rows[0]:
             item = items[f"IT.{name}.{column}"]
             text = item.findtext("odm:Description/odm:TranslatedText", namespaces=NS)
-            assert text == cdisc_terms.VARIABLE_LABELS[column]
+            assert text == labels[column]
             longest = max((len(row[column].encode()) for row in rows), default=1)
-            assert item.get("DataType") == "float" or int(item.get("Length", "0")) >= longest, (name, column)
+            assert item.get("DataType") in ("float", "date") or int(item.get("Length", "0")) >= longest, (name, column)
             ref = item.find("odm:CodeListRef", NS)
             if ref is not None:  # every exported value is a term of its code list
                 terms = {e.get("CodedValue") for e in code_lists[ref.get("CodeListOID")]}
