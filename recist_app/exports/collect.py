@@ -2,9 +2,9 @@
 
 Each read is taken unblinded from the trial database and run through the engine exactly as the
 workstation does (:func:`recist_app.evaluation.engine.engine_read`, :func:`assessment.read_report.assess_read`),
-with one change: time points are identified by their visit number (``VISITNUM``: 1 for the
-subject's first scan date, 2 for the next …), so that the engine report maps straight onto SDTM
-rows. Results do not depend on time-point identifiers.
+with one change: time points are identified by their visit number (``VISITNUM`` of the planned schedule,
+:func:`visit_numbers`), so that the engine report maps straight onto SDTM rows. Results do not depend on
+time-point identifiers.
 
 Identity in the exports (CDISC.md §3.4, §8): a read is ``USUBJID`` + ``--EVAL`` + ``--EVALID``
 (site radiologist → ``INVESTIGATOR``; central reader 1 / 2 → ``INDEPENDENT ASSESSOR`` /
@@ -18,6 +18,7 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from assessment import ENGINE_VERSION, RULES_VERSION
 from assessment.baseline import measurable_min_mm
@@ -29,6 +30,7 @@ from assessment.outcome import ReadOutcome, read_outcome
 from assessment.profile import Profile
 from assessment.read_report import ReadReport, assess_read
 from recist_app.evaluation.engine import EVALUATORS, engine_read
+from recist_app.evaluation.trial_profile import VisitSchedule, parse_trial_profile
 from recist_app.exports.errors import ExportError
 from recist_app.model.records import ReaderRole, ReadSnapshot, Subject, Timepoint, Trial
 from recist_app.sdtm.response_tables import study_day
@@ -45,7 +47,7 @@ BASELINE_REFERENCE = "BASELINE SCAN"
 class ExportedRead:
     """One read with everything the formats write: records, engine results, patient-level outcome.
 
-    ``report`` has time points identified by VISITNUM text (``"1"``, ``"2"`` …);
+    ``report`` has time points identified by VISITNUM text (``"1"``, ``"3"``, ``"3.01"`` …);
     ``visit_numbers`` maps the store's time-point uids to those numbers. ``start_date`` is the
     reference date of BOR and PFS (the baseline scan when the subject has none); ``study_start``
     the reference of study days (``--DY``; None without a subject date).
@@ -59,7 +61,7 @@ class ExportedRead:
     evaluator: str
     evaluator_id: str
     link_prefix: str
-    visit_numbers: Mapping[str, int]
+    visit_numbers: Mapping[str, Decimal]
     start_date: date
     reference: str
     study_start: date | None
@@ -88,9 +90,17 @@ class ExportedRead:
         """TULNKID / TRLNKID of a lesion label (``R1-T01`` for central reader 1)."""
         return f"{self.link_prefix}{label}"
 
-    def link_group(self, visit_number: int | str) -> str:
+    def link_group(self, visit_number: Decimal | int | str) -> str:
         """TRLNKGRP / RSLNKGRP of one visit of this read (``R1-A2``; CDISC.md §1)."""
         return f"{self.link_prefix}A{visit_number}"
+
+    def epoch(self, when: date | None) -> str:
+        """EPOCH (C99079) of an event of this subject: ``SCREENING`` up to the first dose (a scan that day is taken
+        before it), ``TREATMENT`` after; empty when either date is unknown."""
+        first_dose = self.snapshot.subject.first_dose_on
+        if when is None or first_dose is None:
+            return ""
+        return "SCREENING" if when <= first_dose else "TREATMENT"
 
     def study_day(self, when: date) -> int | None:
         """SDTM --DY of ``when`` (day 1 = reference date, no day 0); None without a reference."""
@@ -143,7 +153,8 @@ def select_subjects(all_subjects: Sequence[Subject], wanted: Sequence[str] | Non
 
 def evaluate_read(snapshot: ReadSnapshot, profile: Profile) -> ExportedRead:
     """Run the engine on one unblinded snapshot with VISITNUM time-point ids; derive its outcome."""
-    numbers = visit_numbers(snapshot.timepoints)
+    text = snapshot.trial.profile_toml
+    numbers = visit_numbers(snapshot.timepoints, parse_trial_profile(text).visits if text else None)
     read = engine_read(snapshot)
     read = dataclasses.replace(read, timepoints=tuple(dataclasses.replace(tp, visit_id=str(numbers[tp.visit_id]))
                                                       for tp in read.timepoints))
@@ -162,8 +173,13 @@ def evaluate_read(snapshot: ReadSnapshot, profile: Profile) -> ExportedRead:
                         REFERENCE_NAMES[profile.reference_date] if reference else BASELINE_REFERENCE, reference)
 
 
-def visit_numbers(timepoints: Sequence[Timepoint]) -> dict[str, int]:
-    """VISITNUM of each time point uid: 1, 2 … by scan date (unblinded time points only).
+def visit_numbers(timepoints: Sequence[Timepoint], schedule: VisitSchedule | None = None) -> dict[str, Decimal]:
+    """VISITNUM of each time point uid (unblinded time points only), from the planned schedule (issue 18).
+
+    A time point named as a planned visit of ``schedule`` (``[[visit]]``) gets that visit's number in the schedule
+    (BASELINE 1, the next planned visit 2 …), whoever else is planned; any other (``UNSCHEDULED``, or a planned name
+    already taken by an earlier scan) gets the number of the planned visit before it plus .01, .02 … (SDTMIG v3.4
+    §4.4.5), so an unscheduled scan never shifts the numbers after it. Without a schedule: 1, 2 … by scan date.
 
     Raises
     ------
@@ -173,7 +189,21 @@ def visit_numbers(timepoints: Sequence[Timepoint]) -> dict[str, int]:
     if any(tp.scan_date is None for tp in timepoints):
         raise ExportError("exports need unblinded time points (scan dates); got a blinded snapshot.")
     ordered = sorted(timepoints, key=lambda tp: (tp.scan_date or date.min, tp.uid))
-    return {tp.uid: number for number, tp in enumerate(ordered, start=1)}
+    planned = {visit.name.upper(): number for number, visit in enumerate(schedule.visits, start=1)} if schedule else {}
+    if not planned:
+        return {tp.uid: Decimal(number) for number, tp in enumerate(ordered, start=1)}
+    numbers: dict[str, Decimal] = {}
+    last, extra, used = Decimal(0), 0, set()
+    for tp in ordered:
+        number = planned.get(tp.visit.upper())
+        if number is not None and number not in used and number > last:
+            used.add(number)
+            last, extra = Decimal(number), 0
+            numbers[tp.uid] = last
+        else:
+            extra += 1
+            numbers[tp.uid] = last + Decimal(extra) / 100
+    return numbers
 
 
 def exportable(snapshot: ReadSnapshot) -> bool:

@@ -99,7 +99,7 @@ def timeline_table(data: TrialData, step: Callable[[], None] = lambda: None) -> 
         accepted = "Y" if read.accepted else ""
         base = timeline_rows([read.report], _study_day_of(read))
         for values, tp in zip(base, read.report.recist.timepoints, strict=True):
-            rows.append((*values, "Y" if int(tp.visit_id) in signed else "N", accepted))
+            rows.append((*values, "Y" if Decimal(tp.visit_id) in signed else "N", accepted))
         step()
     assert columns[: len(TIMELINE_COLUMNS)] == TIMELINE_COLUMNS
     return Table("timeline", columns, tuple(rows), _numeric(EXPORT_TIMELINE_DICTIONARY))

@@ -30,9 +30,11 @@ CT = ("STD.CT", "CDISC/NCI", "CT", "2024-03-29")
 #: Variables whose values the export derives rather than collects (sequence numbers, study days, the sums and
 #: their changes of the TR summary rows, the responses of RS).
 DERIVED = frozenset({"TUSEQ", "TRSEQ", "RSSEQ", "TUDY", "TRDY", "RSDY", "RSORRES", "RSSTRESC", "TULOBXFL",
-                     "TRLOBXFL", "EPOCH"})
+                     "TRLOBXFL", "EPOCH", "TSSEQ", "PRSEQ", "SVSTDY", "SVENDY", "PRSTDY", "PRENDY", "PRDOSE",
+                     "VISITNUM"})
 #: Variables every record of the dataset has (Define-XML ``Mandatory``): identifiers, keys and the test.
 MANDATORY = frozenset({"STUDYID", "DOMAIN", "RDOMAIN", "USUBJID", "SUBJID", "SITEID", "TUSEQ", "TRSEQ", "RSSEQ",
+                       "TSSEQ", "TSPARMCD", "TSPARM", "PRSEQ", "PRTRT", "RELID",
                        "TUTESTCD", "TUTEST", "TRTESTCD", "TRTEST", "RSTESTCD", "RSTEST", "IDVAR", "IDVARVAL", "QNAM",
                        "QLABEL", "QVAL", "QORIG", "ASEQ", "PARAMCD", "PARAM"})
 STRUCTURES = {
@@ -42,8 +44,14 @@ STRUCTURES = {
     "RS": "One record per response assessment per visit per evaluator",
     "SUPPTU": "One record per IDVAR, IDVARVAL, and QNAM value per subject",
     "SUPPTR": "One record per IDVAR, IDVARVAL, and QNAM value per subject",
+    "TS": "One record per trial summary parameter value",
+    "TV": "One record per planned visit per arm",
+    "SV": "One record per subject per actual visit",
+    "PR": "One record per recorded procedure per occurrence per subject",
+    "RELREC": "One record per related record, group of records or dataset",
 }
-CLASSES = {"DM": "SPECIAL PURPOSE", "SUPPTU": "RELATIONSHIP", "SUPPTR": "RELATIONSHIP"}
+CLASSES = {"DM": "SPECIAL PURPOSE", "SV": "SPECIAL PURPOSE", "SUPPTU": "RELATIONSHIP", "SUPPTR": "RELATIONSHIP",
+           "RELREC": "RELATIONSHIP", "TS": "TRIAL DESIGN", "TV": "TRIAL DESIGN", "PR": "INTERVENTIONS"}
 QUALIFIERS = cdisc_terms.QUALIFIER_LABELS
 
 
@@ -73,7 +81,9 @@ class DefineContent:
 SDTM = DefineContent(
     "SDTM", SDTMIG, "Tabulation", cdisc_terms.DATASET_LABELS, cdisc_terms.VARIABLE_LABELS, STRUCTURES, CLASSES,
     "FINDINGS", DERIVED, frozenset({"STUDYID", "DOMAIN", "RDOMAIN", "IDVAR", "QNAM", "QLABEL", "QORIG", "ARMCD",
-                                    "ACTARMCD", "ACTARM", "ARMNRS", "SEX"}),
+                                    "ACTARMCD", "ACTARM", "ARMNRS", "SEX", "TSPARMCD", "TSPARM", "TSVAL", "TVSTRL",
+                                    "TVENRL", "SVUPDES", "PRTRT", "PRCAT", "RELTYPE", "RELID", "IDVARVAL",
+                                    "PRDOSRGM"}),
     codes={name: {term: "" for term in sorted(terms)} for name, terms in cdisc_terms.CONTROLLED.items()})
 
 

@@ -149,9 +149,16 @@ QUALIFIER_VALUES: Mapping[str, frozenset[str] | None] = {
     **{qnam: frozenset({"Y", "N"}) for qnam in SUPPTU_QUALIFIERS},
     **{qnam: frozenset(q.values) or None for qnam, q in SPONSOR_QUALIFIERS.items()}}
 
+#: Trial summary parameters (C66738 / C67152) the export fills in (issue 18).
+TS_PARAMETERS = {"TITLE": "Trial Title", "ACTSUB": "Actual Number of Subjects", "NARMS": "Planned Number of Arms"}
+#: Terms of the trial design and procedure domains (issue 18) that CDISC.md does not list: the TS parameters above,
+#: the gray (C18063, UNIT C71620) of the SBRT dose and PR's sequence number as RELREC's IDVAR.
+BEYOND_CDISC_MD = frozenset({*TS_PARAMETERS, *TS_PARAMETERS.values(), "Gy", "PRSEQ"})
+
 #: Allowed terms of every controlled variable we write.
 CONTROLLED: Mapping[str, frozenset[str]] = {
-    "DOMAIN": frozenset({"DM", "TU", "TR", "RS"}), "RDOMAIN": frozenset({"TU", "TR"}),
+    "DOMAIN": frozenset({"DM", "TU", "TR", "RS", "TS", "TV", "SV", "PR"}), "RDOMAIN": frozenset({"TU", "TR", "PR"}),
+    "TSPARMCD": frozenset(TS_PARAMETERS), "TSPARM": frozenset(TS_PARAMETERS.values()), "PRDOSU": frozenset({"Gy"}),
     "TUTESTCD": frozenset(TU_TESTS), "TUTEST": frozenset(TU_TESTS.values()),
     "TUORRES": LESION_CATEGORIES, "TUSTRESC": LESION_CATEGORIES, "TULOC": LOCATIONS, "TULAT": LATERALITY,
     "TUDIR": DIRECTIONALITY, "TUPORTOT": PORTION, "TUMETHOD": METHODS, "TUEVAL": EVALUATORS,
@@ -163,7 +170,7 @@ CONTROLLED: Mapping[str, frozenset[str]] = {
     "RSSCAT": RS_SUBCATEGORIES, "RSORRES": RS_RESULTS, "RSSTRESC": RS_RESULTS, "RSSTAT": NOT_DONE,
     "RSEVAL": EVALUATORS, "RSEVALID": EVALUATOR_IDS, "RSACPTFL": FLAG, "RSLOBXFL": FLAG, "RSBLFL": FLAG,
     "RSDRVFL": FLAG, "EPOCH": EPOCHS,
-    "IDVAR": frozenset({"TULNKID", "TRSEQ"}), "QNAM": frozenset(QUALIFIER_VALUES),
+    "IDVAR": frozenset({"TULNKID", "TRSEQ", "PRSEQ"}), "QNAM": frozenset(QUALIFIER_VALUES),
     "QLABEL": frozenset(label for labels in QUALIFIER_LABELS.values() for label in labels.values()),
     "QEVAL": EVALUATORS,
 }
@@ -175,6 +182,7 @@ NUMERIC_OR_TERM: Mapping[str, frozenset[str]] = {
 #: Code → name pairs that must match on one row.
 PAIRED: tuple[tuple[str, str, Mapping[str, str]], ...] = (
     ("TUTESTCD", "TUTEST", TU_TESTS), ("TRTESTCD", "TRTEST", TR_TESTS), ("RSTESTCD", "RSTEST", RS_TESTS),
+    ("TSPARMCD", "TSPARM", TS_PARAMETERS),
     ("QNAM", "QLABEL", {qnam: label for labels in QUALIFIER_LABELS.values() for qnam, label in labels.items()}),
 )
 #: Code → the values a variable of the same row may take (a qualifier's QVAL by its QNAM).
@@ -213,13 +221,25 @@ VARIABLE_LABELS: Mapping[str, str] = {
     "RFXSTDTC": "Date/Time of First Study Treatment", "SITEID": "Study Site Identifier", "SEX": "Sex",
     "ARMCD": "Planned Arm Code", "ARM": "Description of Planned Arm", "ACTARMCD": "Actual Arm Code",
     "ACTARM": "Description of Actual Arm", "ARMNRS": "Reason Arm and/or Actual Arm is Null", "COUNTRY": "Country",
+    "TSSEQ": "Sequence Number", "TSPARMCD": "Trial Summary Parameter Short Name",
+    "TSPARM": "Trial Summary Parameter", "TSVAL": "Parameter Value", "TVSTRL": "Visit Start Rule",
+    "TVENRL": "Visit End Rule", "SVSTDTC": "Start Date/Time of Visit", "SVENDTC": "End Date/Time of Visit",
+    "SVSTDY": "Study Day of Start of Visit", "SVENDY": "Study Day of End of Visit",
+    "SVUPDES": "Description of Unplanned Visit", "PRSEQ": "Sequence Number",
+    "PRTRT": "Reported Name of Procedure", "PRCAT": "Category", "PRLOC": "Location of Procedure",
+    "PRDOSE": "Dose", "PRDOSU": "Dose Units", "PRDOSRGM": "Intended Dose Regimen",
+    "PRSTDTC": "Start Date/Time of Procedure", "PRENDTC": "End Date/Time of Procedure",
+    "PRSTDY": "Study Day of Start of Procedure", "PRENDY": "Study Day of End of Procedure",
+    "RELTYPE": "Relationship Type", "RELID": "Relationship Identifier",
 }
 #: Dataset labels (SDTMIG v3.4 domain names; CDISC.md §1).
 DATASET_LABELS: Mapping[str, str] = {"DM": "Demographics", "TU": "Tumor/Lesion Identification",
                                      "TR": "Tumor/Lesion Results",
                                      "RS": "Disease Response and Clin Classification",
                                      "SUPPTU": "Supplemental Qualifiers for TU",
-                                     "SUPPTR": "Supplemental Qualifiers for TR"}
+                                     "SUPPTR": "Supplemental Qualifiers for TR", "TS": "Trial Summary",
+                                     "TV": "Trial Visits", "SV": "Subject Visits", "PR": "Procedures",
+                                     "RELREC": "Related Records"}
 
 _NODE_FIRST = re.compile(r"^LYMPH NODES?,\s*(?P<station>.+)$")
 

@@ -47,6 +47,7 @@ from recist_app.exports.job import ExportJob
 from recist_app.model.records import Timepoint
 from recist_app.sdtm import terms as cdisc_terms
 from recist_app.sdtm.csv_io import CellValue, format_decimal
+from recist_app.sdtm.design import procedure_tables, sv_table, ts_table, tv_table
 from recist_app.sdtm.lesions import ReadLesions, tu_location
 from recist_app.sdtm.response_tables import RS_COLUMNS, rs_rows, summary_values
 
@@ -80,12 +81,13 @@ class SdtmTables:
     supptr: Table
     dm: Table
     subjects: Table
+    design: tuple[Table, ...] = ()
     notes: tuple[str, ...] = ()
 
     @property
     def datasets(self) -> tuple[Table, ...]:
-        """DM, TU, TR, RS, SUPPTU and SUPPTR."""
-        return (self.dm, self.tu, self.tr, self.rs, self.supptu, self.supptr)
+        """DM, TU, TR, RS, SUPPTU, SUPPTR, and TS, TV, SV, PR, RELREC."""
+        return (self.dm, self.tu, self.tr, self.rs, self.supptu, self.supptr, *self.design)
 
 
 def sdtm_tables(data: TrialData, step: Callable[[], None] = lambda: None) -> SdtmTables:
@@ -114,7 +116,9 @@ def sdtm_tables(data: TrialData, step: Callable[[], None] = lambda: None) -> Sdt
         Table("TU", TU_COLUMNS, tuple(tu), NUMERIC), Table("TR", TR_COLUMNS, tuple(tr), NUMERIC),
         Table("RS", RS_EXPORT_COLUMNS, tuple(_rs_rows(data)), NUMERIC),
         Table("SUPPTU", SUPPTU_COLUMNS, tuple(supptu)), Table("SUPPTR", SUPPTU_COLUMNS, tuple(supptr)),
-        _dm_table(data), _subjects_table(data), tuple(dict.fromkeys([*notes, DM_NOTE])))
+        _dm_table(data), _subjects_table(data),
+        (ts_table(data), tv_table(data), sv_table(data), *procedure_tables(data)),
+        tuple(dict.fromkeys([*notes, DM_NOTE])))
     for table in tables.datasets:
         cdisc_terms.check_table(table.name, table.columns, table.rows)
     return tables
@@ -158,15 +162,6 @@ def _next(seq: dict[tuple[str, str], int], domain: str, subject: str) -> int:
     return number
 
 
-def _epoch(read: ExportedRead, when: date | None) -> str:
-    """EPOCH of a scan (C99079): ``SCREENING`` up to the first dose (a scan that day is taken before it),
-    ``TREATMENT`` after; empty when either date is unknown."""
-    first_dose = read.snapshot.subject.first_dose_on
-    if when is None or first_dose is None:
-        return ""
-    return "SCREENING" if when <= first_dose else "TREATMENT"
-
-
 def _before_exposure(read: ExportedRead, tp: Timepoint) -> str:
     """--LOBXFL: ``Y`` on the read's baseline time point, its last observation before exposure, unless that scan is
     dated after the first dose (then no observation of the read precedes exposure)."""
@@ -187,8 +182,8 @@ def _tu_rows(read: ExportedRead, lesions: ReadLesions, seq: dict[tuple[str, str]
         tp, role = ident.timepoint, ident.lesion.role.value
         yield (read.report.read.study_id, "TU", subject, _next(seq, "TU", subject), ident.group, ident.lesion.uid,
                ident.link, ident.test, cdisc_terms.TU_TESTS[ident.test], role, role, *ident.location, ident.method,
-               _before_exposure(read, tp), read.evaluator, read.evaluator_id, accepted, read.visit_numbers[tp.uid],
-               tp.visit, _epoch(read, tp.scan_date), _iso(tp.scan_date),
+               _before_exposure(read, tp), read.evaluator, read.evaluator_id, accepted,
+               format_decimal(read.visit_numbers[tp.uid]), tp.visit, read.epoch(tp.scan_date), _iso(tp.scan_date),
                read.study_day(tp.scan_date) if tp.scan_date else None)
 
 
@@ -202,7 +197,8 @@ def _tr_rows(read: ExportedRead, lesions: ReadLesions, seq: dict[tuple[str, str]
         number = read.visit_numbers[tp.uid]
         group, day = read.link_group(number), read.study_day(tp.scan_date) if tp.scan_date else None
         flag = _before_exposure(read, tp)
-        tail = (flag, read.evaluator, read.evaluator_id, accepted, number, tp.visit, _epoch(read, tp.scan_date))
+        tail = (flag, read.evaluator, read.evaluator_id, accepted, format_decimal(number), tp.visit,
+                read.epoch(tp.scan_date))
         for lesion in lesions.lesions:
             if not lesions.appears_by(lesion, tp):
                 continue
@@ -250,7 +246,7 @@ def _rs_rows(data: TrialData) -> Iterator[tuple[CellValue, ...]]:
         row["RSACPTFL"] = "Y" if read.accepted else ""
         row["VISITNUM"] = int(str(row["VISITNUM"]))
         dated = str(row["RSDTC"])
-        row["EPOCH"] = _epoch(read, date.fromisoformat(dated) if len(dated) == 10 else None)
+        row["EPOCH"] = read.epoch(date.fromisoformat(dated) if len(dated) == 10 else None)
         yield tuple(row[name] for name in RS_EXPORT_COLUMNS)
 
 

@@ -15,7 +15,8 @@ cells, splits long tables across pages repeating their header, embeds TrueType f
 so wrapping and page breaking would have to be hand-made. matplotlib still draws every picture.
 
 :func:`write_pdf` is the export format (``FORMATS["pdf"]`` of :mod:`recist_app.exports.runner`):
-``pdf/<subject>_<reader>.pdf`` per read and ``pdf/trial_report.pdf`` with all of them, bookmarked.
+``pdf/<subject>_<reader>.pdf`` per read and ``pdf/trial_report.pdf`` with all of them, bookmarked, after the trial
+summary (response and PFS by arm; issue 18, :mod:`~recist_app.exports.pdf.trial_pages`).
 """
 
 from __future__ import annotations
@@ -73,9 +74,11 @@ from recist_app.exports.pdf.tables import (
     signature_block,
     subset_table,
 )
+from recist_app.exports.pdf.trial_pages import trial_story
 from recist_app.exports.plots.charts import read_stem
 from recist_app.exports.plots.data import ReadPlotData, from_exported
 from recist_app.exports.plots.subject import subject_figure
+from recist_app.exports.trial_summary import trial_summary
 from recist_app.model.records import Lesion
 from recist_app.sdtm.response_tables import day_number
 
@@ -278,18 +281,26 @@ def _image(path: Path, width_pt: float) -> Image:
     return image
 
 
-def build_pdf(path: Path, reads: Sequence[ReadAssets], data: TrialData, title: str) -> None:
-    """Write one PDF with a page set per read in ``reads``."""
+def build_pdf(path: Path, reads: Sequence[ReadAssets], data: TrialData, title: str,
+              opening: Sequence[Flowable] = ()) -> None:
+    """Write one PDF with a page set per read in ``reads``, after the ``opening`` page set (the trial summary)."""
     footer_text = (f"{data.trial.code} · engine {data.engine_version} · rules {data.rules_version} · exported "
                    f"{data.exported_at} UTC")
     document = SimpleDocTemplate(str(path), pagesize=PAGE_SIZE, leftMargin=MARGIN_PT, rightMargin=MARGIN_PT,
                                  topMargin=TOP_MARGIN_PT, bottomMargin=BOTTOM_MARGIN_PT, title=title,
                                  author="recist-workstation", subject=f"{data.trial.code} tumour response",
                                  creator=f"recist-workstation (engine {data.engine_version})")
-    story: list[Flowable] = []
+    story: list[Flowable] = list(opening)
     for index, assets in enumerate(reads):
-        story += read_story(assets, data, first=index == 0)
+        story += read_story(assets, data, first=index == 0 and not opening)
     document.build(story, canvasmaker=functools.partial(_PageSetCanvas, footer_text=footer_text))
+
+
+def summary_story(data: TrialData) -> list[Flowable]:
+    """The trial summary's page set (:mod:`recist_app.exports.pdf.trial_pages`), a draft while a read is."""
+    draft = next((mark for read in data.reads if (mark := draft_mark(read))), "")
+    header = f"{data.trial.code} · Trial summary · {len(data.subjects)} subject(s)"
+    return [_SetStart("trial-summary", header, "Trial summary", draft), *trial_story(trial_summary(data))]
 
 
 def write_pdf(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
@@ -311,6 +322,6 @@ def write_pdf(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
         job.check()
         if rendered:
             path = folder / TRIAL_REPORT
-            build_pdf(path, rendered, data, f"{REPORT_TITLE}: {data.trial.code}")
+            build_pdf(path, rendered, data, f"{REPORT_TITLE}: {data.trial.code}", summary_story(data))
             files.append(describe(path, job.folder, "pdf", None))
     return tuple(files)

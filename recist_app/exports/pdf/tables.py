@@ -45,7 +45,7 @@ def _mm(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
 
-def _grid(data: list[list[Flowable]], widths: Sequence[float], extra: Sequence[tuple[object, ...]] = ()) -> Table:
+def grid(data: list[list[Flowable]], widths: Sequence[float], extra: Sequence[tuple[object, ...]] = ()) -> Table:
     table = Table(data, colWidths=list(widths), repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9A9A9A")),
@@ -107,7 +107,7 @@ def lesion_tables(read: ExportedRead) -> list[Flowable]:
                 rows.append([cell(f"<b>{name}</b>"), cell(""), cell(""), cell("")]
                             + [cell(_mm(v.sum_mm) if v is not None else "") for v in values])
         spans = [("SPAN", (0, row), (3, row)) for row in range(len(ordered) + 1, len(rows))]
-        flow += [_grid(rows, fixed + [width] * len(chunk), spans), Spacer(1, 6)]
+        flow += [grid(rows, fixed + [width] * len(chunk), spans), Spacer(1, 6)]
     flow.append(Paragraph(f"Values in mm (short axis for nodes). {RADIATION_MARK} the reader marked the change "
                           "radiation-induced (RULES A9). Empty: the lesion was not yet present.", styles()["small"]))
     return flow
@@ -149,7 +149,7 @@ def response_table(read: ExportedRead) -> list[Flowable]:
             extra.append(("BACKGROUND", (7, row), (7, row), tint(category_colour(tp.overall.value))))
             if itp is not None:
                 extra.append(("BACKGROUND", (8, row), (8, row), tint(category_colour(itp.overall.value))))
-    return [heading("Response by time point, with rationales"), _grid(rows, widths, extra)]
+    return [heading("Response by time point, with rationales"), grid(rows, widths, extra)]
 
 
 def _value(value: object) -> str:
@@ -183,7 +183,7 @@ def subset_table(read: ExportedRead) -> list[Flowable]:
             if result is not None and result.response is not None:
                 extra.append(("BACKGROUND", (column, row), (column, row), tint(category_colour(result.response.value))))
     flow: list[Flowable] = [heading("Irradiated (in-field) and non-irradiated (out-of-field) lesions"),
-                            _grid(rows, widths, extra), Spacer(1, 4)]
+                            grid(rows, widths, extra), Spacer(1, 4)]
     for control in subsets.local_control:
         details = "; ".join(v.rationale for v in control.verdicts)
         flow.append(Paragraph(f"<b>Local control {esc(control.rationale)}.</b> {esc(details)}", styles()["small"]))
@@ -212,7 +212,7 @@ def outcome_table(read: ExportedRead) -> list[Flowable]:
              ((1, outcome.best_response.category), (2, outcome.confirmed_best_response.category),
               (3, irecist.best_response.category))]
     return [heading(f"Best overall response and PFS (from {read.reference.lower()} {read.start_date})"),
-            _grid(rows, widths, extra)]
+            grid(rows, widths, extra)]
 
 
 def _event(time: SurvivalTime) -> str:
@@ -241,7 +241,7 @@ def signature_block(read: ExportedRead) -> list[Flowable]:
              for row in signature_rows(read)]
     widths = [90.0, 70.0, 150.0, 130.0, CONTENT_WIDTH_PT - 440.0]
     reader = read.snapshot.reader
-    return [heading(f"Reader's signatures: {reader.name}"), _grid(rows, widths),
+    return [heading(f"Reader's signatures: {reader.name}"), grid(rows, widths),
             Paragraph("Signatures are the reader's electronic sign-off in the trial database (password-confirmed, "
                       "audited); a signed time point is read-only.", styles()["small"])]
 

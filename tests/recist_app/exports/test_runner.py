@@ -54,7 +54,8 @@ def test_a_failed_export_leaves_nothing_and_keeps_the_previous_export(one_read: 
     with pytest.raises(OSError, match="disk full"):
         export_trial(one_read.store, out, formats=["timeline", "boom"])
     assert (out / "manifest.json").read_text(encoding="utf-8") == before and (out / "sdtm" / "rs.xpt").is_file()
-    assert _leftovers(tmp_path) == [] and len(first.files) == 24
+    # sdtm: 11 datasets × (CSV, XPT, JSON), define.xml, subjects.csv; adam: 4 × 3 and define.xml; timeline: 4
+    assert _leftovers(tmp_path) == [] and len(first.files) == 35 + 13 + 4
 
 
 def test_a_new_export_replaces_a_previous_one_whole(one_read: Trial, tmp_path: Path) -> None:
@@ -142,7 +143,7 @@ def test_command_line(one_read: Trial, tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["export", "--db", db, "--out", str(out), "--subjects", SUBJECT, "--format", "sdtm", "timeline"]) == 0
     printed = capsys.readouterr().out
     assert "  sdtm/rs.xpt (sdtm-xpt, 30 rows)" in printed and "timeline/timeline.xlsx" in printed
-    assert "export: 24 files for 1 subject(s), 1 read(s) written to" in printed
+    assert "export: 39 files for 1 subject(s), 1 read(s) written to" in printed
     assert main(["export", "--db", db, "--out", str(tmp_path / "bad"), "--subjects", "S-404"]) == 2
     err = capsys.readouterr().err
     assert err.startswith('error: Argument "subjects"') and err.count("\n") == 1

@@ -28,8 +28,8 @@ def test_timeline_has_a_row_per_read_and_time_point_with_the_contract_columns(ex
     assert len(rows) == 3 * 4
     r1 = [row for row in rows if row["RSEVALID"] == "RADIOLOGIST 1"]
     assert [(r["VISITNUM"], r["DATE"], r["SUM_MM"], r["OVERALL_RESPONSE"], r["IRECIST_RESPONSE"]) for r in r1] == [
-        ("1", "2024-01-05", "90", "", ""), ("2", "2024-03-01", "63", "PR", "iPR"),
-        ("3", "2024-04-26", "58", "PR", "iPR"), ("4", "2024-06-21", "65", "PD", "iUPD")]
+        ("1", "2024-01-05", "90", "", ""), ("3", "2024-03-01", "63", "PR", "iPR"),
+        ("5", "2024-04-26", "58", "PR", "iPR"), ("7", "2024-06-21", "65", "PD", "iUPD")]  # the planned VISITNUMs
     assert [(r["SUM_IRRADIATED_MM"], r["SUM_NONIRRADIATED_MM"], r["PCT_CHANGE_IRRADIATED"]) for r in r1][1] == \
         ("20", "43", "-33.33")
     assert {(r["SIGNED"], r["ACCEPTED"]) for r in r1} == {("Y", "Y")}

@@ -18,7 +18,7 @@ from recist_app.sdtm.define_xml import DEF, ODM
 from tests.recist_app.exports.double_read import read_csv
 
 NS = {"odm": ODM, "def": DEF}
-DATASETS = ("DM", "TU", "TR", "RS", "SUPPTU", "SUPPTR")
+DATASETS = ("DM", "TU", "TR", "RS", "SUPPTU", "SUPPTR", "TS", "TV", "SV", "PR", "RELREC")
 #: Each package: its folder, datasets and variable labels (issue 18: a define.xml for SDTM and one for ADaM).
 PACKAGES = {"sdtm": (DATASETS, cdisc_terms.VARIABLE_LABELS),
             "adam": (("ADSL", "ADRS", "ADTTE", "ADTR"), adam_terms.VARIABLE_LABELS)}

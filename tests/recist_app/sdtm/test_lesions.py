@@ -21,6 +21,7 @@ from tests.recist_app.store.scenario import (
     PASSWORDS,
     PROFILE_TEXT,
     SERIES_UID,
+    VISITNUMS,
     Trial,
     line,
     make_trial,
@@ -87,7 +88,7 @@ def _rows(result: ExportResult, name: str) -> list[dict[str, str]]:
 
 def _tr(result: ExportResult, link: str, visit: int) -> list[tuple[str, ...]]:
     return [(r["TRTESTCD"], r["TRORRES"], r["TRSTRESN"], r["TRSTAT"], r["TRREASND"]) for r in _rows(result, "tr")
-            if r["TRLNKID"] == link and r["VISITNUM"] == str(visit + 1)]
+            if r["TRLNKID"] == link and r["VISITNUM"] == VISITNUMS[visit]]
 
 
 @pytest.mark.parametrize(
@@ -129,7 +130,7 @@ def test_split_fragments_are_tu_rows_grouped_under_their_lesion(statuses_export:
     tu = _tu(statuses_export)
     assert [k for k in tu if k.startswith("R1-T01.")] == ["R1-T01.1", "R1-T01.2"]
     fragment = tu["R1-T01.1"]
-    assert (fragment["TUTESTCD"], fragment["TUGRPID"], fragment["VISITNUM"]) == ("TUSPLIT", "R1-T01", "2")
+    assert (fragment["TUTESTCD"], fragment["TUGRPID"], fragment["VISITNUM"]) == ("TUSPLIT", "R1-T01", VISITNUMS[1])
     assert list(tu)[:6] == ["R1-T01", "R1-T01.1", "R1-T01.2", "R1-T02", "R1-T03", "R1-T04"]
 
 
@@ -166,15 +167,15 @@ def test_new_lesions_carry_their_role_and_no_unknown_location(statuses_export: E
 
 def test_the_method_is_given_at_baseline_only(statuses_export: ExportResult) -> None:
     tr = _rows(statuses_export, "tr")
-    assert {row["TRMETHOD"] for row in tr if row["VISITNUM"] == "1" and row["TRLNKID"]} == {"CT SCAN"}
-    assert {row["TRMETHOD"] for row in tr if row["VISITNUM"] != "1"} == {""}
+    assert {row["TRMETHOD"] for row in tr if row["VISITNUM"] == VISITNUMS[0] and row["TRLNKID"]} == {"CT SCAN"}
+    assert {row["TRMETHOD"] for row in tr if row["VISITNUM"] != VISITNUMS[0]} == {""}
     assert _tu(statuses_export)["R1-T01"]["TUMETHOD"] == "CT SCAN"
 
 
 def test_the_new_target_sum_is_reported_where_new_targets_are_measured(statuses_export: ExportResult) -> None:
     tr = _rows(statuses_export, "tr")
     nlt = [row for row in tr if row["TRGRPID"] == "NEW TARGET" and row["TRTESTCD"] == "SUMDIAM"]
-    assert [(row["VISITNUM"], row["TRORRES"]) for row in nlt] == [("3", "16")]
+    assert [(row["VISITNUM"], row["TRORRES"]) for row in nlt] == [(VISITNUMS[2], "16")]
 
 
 @pytest.mark.parametrize("name", ["tu", "tr"])
@@ -195,16 +196,17 @@ def test_assess_reads_the_statuses_back_to_the_same_rs(statuses_export: ExportRe
     mine = [{name: row[name] for name in (*RS_COLUMNS, "RSLNKGRP", "RSACPTFL")} for row in _rows(statuses_export, "rs")]
     assert read_csv(tmp_path / "again" / "rs.csv") == mine
     overall = [(row["RSCAT"], row["VISITNUM"], row["RSSTRESC"]) for row in mine if row["RSTESTCD"] == "OVRLRESP"]
-    assert overall == [("RECIST 1.1", "2", "NE"), ("iRECIST", "2", "NE"), ("RECIST 1.1", "3", "PD"),
-                       ("iRECIST", "3", "iUPD"), ("iRECIST", "4", "iCPD")]
+    w8, w16, w24 = VISITNUMS[1:]
+    assert overall == [("RECIST 1.1", w8, "NE"), ("iRECIST", w8, "NE"), ("RECIST 1.1", w16, "PD"),
+                       ("iRECIST", w16, "iUPD"), ("iRECIST", w24, "iCPD")]
 
 
 def test_notes_name_what_sdtm_cannot_carry(statuses_export: ExportResult) -> None:
     notes = "\n".join(statuses_export.notes)
     assert "R1-N02: location 'MUSCLE' names no C74456 term" in notes and "SUPPTU TULOCTXT" in notes
     assert "a nodal lesion with TULOC" not in notes  # a node's TULOC is LYMPH NODE whatever its location text
-    assert "R1-N01 VISITNUM 3: lines not exported; the reader's status PRESENT decides" in notes
-    assert "CR confirmed by the reader (RULES A5) at VISITNUM 2" in notes
+    assert f"R1-N01 VISITNUM {VISITNUMS[2]}: lines not exported; the reader's status PRESENT decides" in notes
+    assert f"CR confirmed by the reader (RULES A5) at VISITNUM {VISITNUMS[1]}" in notes
     assert "baseline slices of 7.0 mm raise the measurable minimum" in notes
     manifest = (statuses_export.out_dir / "manifest.json").read_text(encoding="utf-8")
     assert "R1-N02: location 'MUSCLE'" in manifest

@@ -36,6 +36,8 @@ PROFILE_TEXT = (REPO_ROOT / "resources" / "profiles" / "stereosarc.toml").read_t
 SUBJECT = "S-001"
 VISITS = (("Baseline", date(2024, 1, 5)), ("Week 8", date(2024, 3, 1)), ("Week 16", date(2024, 4, 26)),
           ("Week 24", date(2024, 6, 21)))
+#: SDTM VISITNUM of each visit: its place in the STEREOSARC profile's schedule (BASELINE 1, WEEK 6 2, WEEK 8 3 …).
+VISITNUMS = ("1", "3", "5", "7")
 PASSWORDS = {role: f"pin-{role.value}" for role in ReaderRole}
 SERIES_UID, SOP_UID, FOR_UID = (f"1.2.826.0.1.3680043.8.498.{n}" for n in (1, 2, 3))
 SBRT = (date(2024, 1, 10), date(2024, 1, 19), 45.0, 3)

@@ -1,0 +1,65 @@
+"""SDTM TS, TV, SV, PR and RELREC (issue 18), and VISITNUM from the planned schedule."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from recist_app.evaluation.trial_profile import PlannedVisit, VisitSchedule
+from recist_app.exports.collect import visit_numbers
+from recist_app.exports.runner import ExportResult
+from recist_app.model.records import Timepoint
+from tests.recist_app.exports.double_read import read_csv
+from tests.recist_app.store.scenario import SBRT
+
+SCHEDULE = VisitSchedule((PlannedVisit("BASELINE", 0, 28, 0), PlannedVisit("WEEK 6", 42, 6, 6),
+                          PlannedVisit("WEEK 8", 56, 6, 6), PlannedVisit("WEEK 12", 84, 7, 7)))
+
+
+def _tp(uid: str, visit: str, day: int) -> Timepoint:
+    return Timepoint(uid, "subject", visit, date(2024, 1, 1).fromordinal(date(2024, 1, 1).toordinal() + day))
+
+
+def test_visitnum_is_the_planned_visit_and_an_unscheduled_scan_shifts_nothing() -> None:
+    """WEEK 8 is VISITNUM 3 whether or not WEEK 6 was scanned; an unscheduled scan after WEEK 8 is 3.01, the next
+    3.02, and WEEK 12 stays 4; a second scan named as a visit already taken is unscheduled too."""
+    skipped_week6 = (_tp("a", "BASELINE", 0), _tp("b", "WEEK 8", 56), _tp("c", "UNSCHEDULED", 60),
+                     _tp("d", "UNSCHEDULED", 70), _tp("e", "WEEK 12", 84), _tp("f", "WEEK 12", 90))
+    numbers = visit_numbers(skipped_week6, SCHEDULE)
+    assert [str(numbers[uid]) for uid in "abcdef"] == ["1", "3", "3.01", "3.02", "4", "4.01"]
+    assert [str(n) for n in visit_numbers(skipped_week6).values()] == ["1", "2", "3", "4", "5", "6"]  # no schedule
+
+
+def test_tv_and_sv_follow_the_schedule_and_the_scans(exported: ExportResult) -> None:
+    tv = read_csv(exported.out_dir / "sdtm" / "tv.csv")
+    assert tv and [row["VISITNUM"] for row in tv] == [str(n) for n in range(1, len(tv) + 1)]
+    planned = {row["VISIT"].upper(): row["VISITNUM"] for row in tv}  # the scenario names its scans "Week 8" …
+    sv = read_csv(exported.out_dir / "sdtm" / "sv.csv")
+    rs = read_csv(exported.out_dir / "sdtm" / "rs.csv")
+    assert {(r["USUBJID"], r["VISITNUM"], r["VISIT"]) for r in rs} <= {(r["USUBJID"], r["VISITNUM"], r["VISIT"])
+                                                                       for r in sv}
+    for row in sv:
+        assert row["SVSTDTC"] == row["SVENDTC"] and row["EPOCH"] in ("SCREENING", "TREATMENT")
+        if row["VISIT"].upper() in planned:
+            assert row["VISITNUM"] == planned[row["VISIT"].upper()] and not row["SVUPDES"]
+        else:
+            assert Decimal(row["VISITNUM"]) % 1 != 0 and row["SVUPDES"] == "UNSCHEDULED CT SCAN"
+    ts = {row["TSPARMCD"]: row["TSVAL"] for row in read_csv(exported.out_dir / "sdtm" / "ts.csv")}
+    dm = read_csv(exported.out_dir / "sdtm" / "dm.csv")
+    assert ts["ACTSUB"] == str(len(dm)) and ts["TITLE"] == "SBRT ± atezolizumab"
+
+
+def test_each_sbrt_course_is_one_pr_record_related_to_every_read_s_irradiated_lesion(exported: ExportResult) -> None:
+    start, end, dose, fractions = SBRT
+    (course,) = read_csv(exported.out_dir / "sdtm" / "pr.csv")  # three reads flag T03: one course
+    assert (course["PRSTDTC"], course["PRENDTC"], course["PRDOSU"], course["EPOCH"]) == (
+        start.isoformat(), end.isoformat(), "Gy", "TREATMENT")
+    assert Decimal(course["PRDOSE"]) * fractions == Decimal(str(dose))
+    assert course["PRDOSRGM"] == f"{Decimal(str(dose)).normalize():f} Gy in {fractions} fractions"
+    relrec = read_csv(exported.out_dir / "sdtm" / "relrec.csv")
+    tu = {row["TULNKID"]: row for row in read_csv(exported.out_dir / "sdtm" / "tu.csv")}
+    linked = {row["IDVARVAL"] for row in relrec if row["RDOMAIN"] == "TU"}
+    assert linked == {"T03", "R1-T03", "R2-T03"} and linked <= set(tu)
+    assert {(row["RDOMAIN"], row["IDVAR"], row["IDVARVAL"]) for row in relrec if row["RDOMAIN"] == "PR"} == {
+        ("PR", "PRSEQ", course["PRSEQ"])}
+    assert {row["RELID"] for row in relrec} == {"SBRT1"}
