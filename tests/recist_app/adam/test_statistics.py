@@ -23,7 +23,7 @@ def test_clopper_pearson_equals_r_binom_test(x: int, n: int, low: float, high: f
 
 
 def test_clopper_pearson_refuses_impossible_counts() -> None:
-    with pytest.raises(ValueError, match="within 0..trials"):
+    with pytest.raises(ValueError, match=r"within 0\.\.trials"):
         clopper_pearson(3, 2)
 
 
