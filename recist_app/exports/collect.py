@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -65,6 +65,7 @@ class ExportedRead:
     start_date: date
     reference: str
     study_start: date | None
+    profile: Profile = field(default_factory=Profile)
 
     @property
     def subject_id(self) -> str:
@@ -170,7 +171,8 @@ def evaluate_read(snapshot: ReadSnapshot, profile: Profile) -> ExportedRead:
     evaluator, evaluator_id = EVALUATORS[snapshot.reader.role]
     return ExportedRead(snapshot, report, outcome, irecist_outcome(assessments, start, profile), gmi, evaluator,
                         evaluator_id, LINK_PREFIXES[snapshot.reader.role], numbers, start,
-                        REFERENCE_NAMES[profile.reference_date] if reference else BASELINE_REFERENCE, reference)
+                        REFERENCE_NAMES[profile.reference_date] if reference else BASELINE_REFERENCE, reference,
+                        profile)
 
 
 def visit_numbers(timepoints: Sequence[Timepoint], schedule: VisitSchedule | None = None) -> dict[str, Decimal]:

@@ -60,6 +60,7 @@ if TYPE_CHECKING:
     from recist_app.exports.job import ExportJob
 
 PANELS = (PlotSubset.ALL, PlotSubset.IRRADIATED, PlotSubset.NON_IRRADIATED)
+SBRT_COLOUR = "#b71c1c"
 BOR_ORDER = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
 PLOTS_FOLDER = "plots"
 #: Up to this many reads, the spider lines carry their subject ids.
@@ -71,8 +72,11 @@ _NO_DATA = {PlotSubset.IRRADIATED: "No irradiated target lesion", PlotSubset.NON
             "No non-irradiated target lesion", PlotSubset.ALL: "No target lesion"}
 
 
-def _bor_handles(reads: Sequence[ReadPlotData], patch: bool) -> list[Patch | Line2D]:
+def _bor_handles(reads: Sequence[ReadPlotData], patch: bool, subsets: bool = False) -> list[Patch | Line2D]:
+    """Legend entries of the best responses present (with ``subsets``, the subsets' own best responses too)."""
     present = {category_key(r.bor) for r in reads}
+    if subsets:
+        present |= {category_key(best) for r in reads for s in r.series if (best := s.best_response)}
     return [Patch(facecolor=CATEGORY_COLOURS[c], edgecolor="#333333", label=c) if patch else
             Line2D([], [], color=CATEGORY_COLOURS[c], linewidth=2, label=c) for c in BOR_ORDER if c in present]
 
@@ -103,6 +107,7 @@ def spider_figure(reads: Sequence[ReadPlotData], title: str = "") -> Figure:
     first PD (where RECIST 1.1 stops and only iRECIST goes on) the line is dashed and faded."""
     figure = new_figure(14.0, 5.6)
     axes, legend_ax = panels(figure, 1, 3, sharey=True)
+    thin = len(reads) > MAX_LINE_LABELS  # many lines: thinner lines and smaller marks
     values: list[float] = []
     any_pd = any_after = False
     ends: list[list[tuple[float, float, str]]] = [[] for _ in PANELS]
@@ -119,17 +124,19 @@ def spider_figure(reads: Sequence[ReadPlotData], title: str = "") -> Figure:
             values += changes
             last = read.first_pd_day
             until = len(days) if last is None else sum(day <= last for day in days)  # RECIST stops at the first PD
-            ax.plot(days[:until], changes[:until], color=category_colour(read.bor), linewidth=1.8, marker="o",
-                    markersize=4, zorder=3)
+            ax.plot(days[:until], changes[:until], color=category_colour(read.bor), linewidth=0.8 if thin else 1.8,
+                    marker="o", markersize=1.5 if thin else 4, zorder=3)
             if until < len(days):  # measured on after PD (iRECIST): dashed, faded
                 any_after = True
-                ax.plot(days[until - 1:], changes[until - 1:], color=category_colour(read.bor), linewidth=1.2,
-                        linestyle="--", alpha=0.55, marker=".", markersize=4, zorder=2)
+                ax.plot(days[until - 1:], changes[until - 1:], color=category_colour(read.bor),
+                        linewidth=0.6 if thin else 1.2, linestyle="--", alpha=0.55, marker=".",
+                        markersize=1.5 if thin else 4, zorder=2)
             first_pd = series.first_pd
             if first_pd is not None and first_pd.pct_change_baseline is not None:
                 any_pd = True
-                ax.plot(first_pd.day, float(first_pd.pct_change_baseline), marker="X", markersize=11, zorder=4,
-                        color=CATEGORY_COLOURS["PD"], markeredgecolor="black", markeredgewidth=0.7)
+                ax.plot(first_pd.day, float(first_pd.pct_change_baseline), marker="X", markersize=6 if thin else 11,
+                        zorder=4, color=CATEGORY_COLOURS["PD"], markeredgecolor="black",
+                        markeredgewidth=0.4 if thin else 0.7)
             panel_ends.append((days[-1], changes[-1], read.subject_id))
         if not shown:
             _no_data(ax, subset)
@@ -155,9 +162,16 @@ def spider_figure(reads: Sequence[ReadPlotData], title: str = "") -> Figure:
     return figure
 
 
+#: Up to this many bars, each carries its value; up to :data:`MAX_BAR_LABELS`, the axis names each subject.
+MAX_BAR_VALUES = 25
+MAX_BAR_LABELS = 60
+
+
 def waterfall_figure(reads: Sequence[ReadPlotData], title: str = "") -> Figure:
-    """Best % change from baseline per read (smallest follow-up value), sorted, coloured by BOR."""
-    figure = new_figure(14.0, 5.6)
+    """Best % change from baseline per read (smallest follow-up value), sorted; each panel's bars coloured by that
+    panel's own best response (the BOR for all targets, the subset's best target response in-field and
+    out-of-field). Past 25 bars the values, past 60 the subject ids give way to the bars."""
+    figure = new_figure(14.0, 5.6 if len(reads) <= MAX_BAR_VALUES else 6.4)
     axes, legend_ax = panels(figure, 1, 3, sharey=True)
     values: list[float] = []
     for ax, subset in zip(axes, PANELS, strict=True):
@@ -168,28 +182,38 @@ def waterfall_figure(reads: Sequence[ReadPlotData], title: str = "") -> Figure:
         for x, (read, value) in zip(positions, shown, strict=True):
             height = float(value)
             values.append(height)
-            ax.bar(x, height, width=0.7, color=category_colour(read.bor), edgecolor="#333333", linewidth=0.6,
-                   zorder=3)
-            ax.annotate(pct(value), xy=(x, height), xytext=(0, 3 if height >= 0 else -3), textcoords="offset points",
-                        ha="center", va="bottom" if height >= 0 else "top", fontsize=7.5)
-        ax.set_xticks(list(positions), [r.subject_id for r, _ in shown], rotation=90 if len(shown) > 8 else 0,
-                      fontsize=8)
+            best = read.bor if subset is PlotSubset.ALL else read.subset(subset).best_response or read.bor
+            ax.bar(x, height, width=0.7 if len(shown) <= MAX_BAR_VALUES else 0.85, color=category_colour(best),
+                   edgecolor="#333333", linewidth=0.6 if len(shown) <= MAX_BAR_VALUES else 0.2, zorder=3)
+            if len(shown) <= MAX_BAR_VALUES:
+                ax.annotate(pct(value), xy=(x, height), xytext=(0, 3 if height >= 0 else -3),
+                            textcoords="offset points", ha="center", va="bottom" if height >= 0 else "top",
+                            fontsize=7.5)
+        if len(shown) <= MAX_BAR_LABELS:
+            ax.set_xticks(list(positions), [r.subject_id for r, _ in shown],
+                          rotation=90 if len(shown) > 8 else 0, fontsize=8 if len(shown) <= MAX_BAR_VALUES else 5.5)
+        else:
+            ax.set_xticks([])
+            ax.set_xlabel(f"{len(shown)} subjects, sorted by change")
         if not shown:
             _no_data(ax, subset)
         if missing:
-            ax.text(0.01, 0.01, "Not shown (no value): " + ", ".join(missing), transform=ax.transAxes, fontsize=7,
+            listed = ", ".join(missing[:12]) + (f" and {len(missing) - 12} more" if len(missing) > 12 else "")
+            ax.text(0.01, 0.01, f"Not shown (no value): {listed}", transform=ax.transAxes, fontsize=7,
                     color="#555555", va="bottom", wrap=True)
         add_reference_lines(ax, labels=ax is axes[-1])
         ax.set_title(subset.panel_title, fontsize=10)
-        ax.set_xlabel("Subject")
+        if len(shown) <= MAX_BAR_LABELS:
+            ax.set_xlabel("Subject")
         ax.set_xlim(-0.8, max(len(shown), 3) - 0.2)
         ax.grid(True, axis="y", **GRID)
     low, high = pct_limits(values)
     room = 0.1 * (high - low)
     axes[0].set_ylim(low - room, high + room)
     axes[0].set_ylabel("Best change from baseline in sum of diameters (%)")
-    legend_ax.legend(handles=_bor_handles(reads, patch=True), loc="center", ncol=6, fontsize=8.5, frameon=False,
-                     title="Bar colour: best overall response (RECIST 1.1)", title_fontsize=8.5)
+    legend_ax.legend(handles=_bor_handles(reads, patch=True, subsets=True), loc="center", ncol=6, fontsize=8.5,
+                     frameon=False, title="Bar colour: the panel's best response (RECIST 1.1 overall; in-field and "
+                                          "out-of-field: the subset's best target response)", title_fontsize=8.5)
     figure.suptitle(title or TITLES["waterfall"], fontsize=12)
     return figure
 
@@ -198,34 +222,57 @@ def waterfall_figure(reads: Sequence[ReadPlotData], title: str = "") -> Figure:
 IRECIST_PANEL = "iRECIST overall response"
 
 
+#: Up to this many subjects the swimmer's panels are stacked, one subject per labelled row; past it they stand side
+#: by side sharing the subjects' rows, so that 100 subjects still fit a page's height.
+MAX_STACKED_SWIMMERS = 20
+
+
 def swimmer_figure(reads: Sequence[ReadPlotData], title: str = "") -> Figure:
     """Time on study per read with the response at each assessment: the protocol's RECIST 1.1 response up to the
     first PD (assessment stops there), the iRECIST response with its iUPD / iCPD (in its own panel only), and the
-    irradiated and non-irradiated subsets' target responses up to the first PD."""
+    irradiated and non-irradiated subsets' target responses up to the first PD; the duration of response (a black
+    line from the first CR or PR to PD or the last assessment), the SBRT courses (hatched) and an arrow where
+    follow-up goes on without progression."""
     ordered = sorted(reads, key=lambda r: (r.last_day, r.subject_id))
-    figure = new_figure(12.0, 2.4 + 4 * (0.55 * max(len(ordered), 1) + 0.7))
-    axes, legend_ax = panels(figure, 4, 1, sharex=True, legend_in=0.8)
+    many = len(ordered) > MAX_STACKED_SWIMMERS
+    if many:
+        figure = new_figure(17.0, 2.6 + 0.16 * len(ordered))
+        axes, legend_ax = panels(figure, 1, 4, sharey=True, legend_in=0.8)
+    else:
+        figure = new_figure(12.0, 2.4 + 4 * (0.55 * max(len(ordered), 1) + 0.7))
+        axes, legend_ax = panels(figure, 4, 1, sharex=True, legend_in=0.8)
+    size = 0.35 if many else 1.0  # marker areas shrink with the rows
     longest = max((r.last_day for r in ordered), default=0)
     rows = (PlotSubset.ALL, None, *PANELS[1:])  # None: the iRECIST panel
     for ax, subset in zip(axes, rows, strict=True):
         for y, read in enumerate(ordered):
             best = read.irecist_bor if subset is None else read.bor
-            ax.barh(y, read.last_day, left=0, height=0.56, color=category_colour(best), alpha=0.30,
-                    edgecolor=category_colour(best), linewidth=1.0, zorder=2)
+            ax.barh(y, read.last_day, left=0, height=0.56 if not many else 0.7, color=category_colour(best),
+                    alpha=0.30, edgecolor=category_colour(best), linewidth=1.0 if not many else 0.4, zorder=2)
+            if subset in (PlotSubset.ALL, PlotSubset.IRRADIATED):
+                for window in read.sbrt:
+                    ax.barh(y, window.end_day - window.start_day + 1, left=window.start_day, height=0.56,
+                            color="none", hatch="////", edgecolor=SBRT_COLOUR, linewidth=0, zorder=3)
             if subset is None:
-                _irecist_markers(ax, read, y)
+                _irecist_markers(ax, read, y, size)
             else:
-                _recist_markers(ax, read, subset, y)
+                _recist_markers(ax, read, subset, y, size)
+            if subset is PlotSubset.ALL and (response := _response_span(read)) is not None:
+                ax.hlines(y + 0.22, *response, color="black", linewidth=2.0 if not many else 1.0, zorder=5)
             if read.first_pd_day is None and read.pfs_censored:
                 ax.annotate("", xy=(read.last_day + 0.05 * longest + 4, y), xytext=(read.last_day, y),
-                            arrowprops={"arrowstyle": "-|>", "color": "#333333", "linewidth": 1.2}, zorder=3)
-        ax.set_yticks(range(len(ordered)), [f"{r.subject_id}\n{r.arm}" if r.arm else r.subject_id for r in ordered],
-                      fontsize=7.5)
+                            arrowprops={"arrowstyle": "-|>", "color": "#333333", "linewidth": 1.2 if not many else 0.6},
+                            zorder=3)
+        labels = [r.subject_id if many or not r.arm else f"{r.subject_id}\n{r.arm}" for r in ordered]
+        ax.set_yticks(range(len(ordered)), labels, fontsize=7.5 if not many else 5.5)
         ax.set_ylim(-0.7, len(ordered) - 0.3)
         what = IRECIST_PANEL if subset is None else subset.panel_title + (
             ": protocol overall response" if subset is PlotSubset.ALL else ": subset target response")
-        ax.set_title(what, loc="left", fontsize=10)
+        ax.set_title(what if not many else what.replace(": ", ":\n", 1), loc="left", fontsize=10 if not many else 8.5)
         ax.grid(True, axis="x", **GRID)
+        if many:
+            ax.set_xlim(0, longest * 1.12 + 10)
+            ax.set_xlabel(reference_label(reads), fontsize=8)
     axes[-1].set_xlim(0, longest * 1.12 + 10)
     axes[-1].set_xlabel(reference_label(reads))
     handles: list[Patch | Line2D] = [Line2D([], [], linestyle="", marker=category_marker(c), markersize=8,
@@ -233,6 +280,8 @@ def swimmer_figure(reads: Sequence[ReadPlotData], title: str = "") -> Figure:
                                      for c in ("CR", "PR", "SD", "PD", "NE")]
     handles.append(Line2D([], [], linestyle="", marker=r"$\rightarrow$", markersize=12, color="#333333",
                           label="No progression: follow-up continues"))
+    handles.append(Line2D([], [], color="black", linewidth=2.0, label="Duration of response (CR/PR to PD or last)"))
+    handles.append(Patch(facecolor="none", hatch="////", edgecolor=SBRT_COLOUR, label="SBRT course"))
     handles += [Patch(facecolor=h.get_facecolor(), alpha=0.3, edgecolor=h.get_edgecolor(),
                       label=f"Bar: BOR {h.get_label()}")
                 for h in _bor_handles(ordered, patch=True) if isinstance(h, Patch)]
@@ -241,7 +290,18 @@ def swimmer_figure(reads: Sequence[ReadPlotData], title: str = "") -> Figure:
     return figure
 
 
-def _recist_markers(ax: Axes, read: ReadPlotData, subset: PlotSubset, y: int) -> None:
+def _response_span(read: ReadPlotData) -> tuple[int, int] | None:
+    """Days of the duration of response: from the first CR or PR (up to the first PD) to the first PD, else to the
+    last assessment (ADTTE RSD); None without a response."""
+    last = read.first_pd_day
+    first = next((p.day for p in read.overall.follow_ups
+                  if p.response in ("CR", "PR") and (last is None or p.day <= last)), None)
+    if first is None:
+        return None
+    return first, last if last is not None else read.last_day
+
+
+def _recist_markers(ax: Axes, read: ReadPlotData, subset: PlotSubset, y: int, size: float = 1.0) -> None:
     """The RECIST 1.1 responses of ``subset`` at each follow-up up to the read's first PD."""
     series = read.subset(subset)
     if not series.has_data:
@@ -249,16 +309,17 @@ def _recist_markers(ax: Axes, read: ReadPlotData, subset: PlotSubset, y: int) ->
     last = read.first_pd_day
     for point in series.follow_ups:
         if last is None or point.day <= last:
-            ax.scatter(point.day, y, marker=category_marker(point.response), s=90 if point.response == "CR" else 60,
-                       color=category_colour(point.response), edgecolors="black", linewidths=0.6, zorder=4)
+            ax.scatter(point.day, y, marker=category_marker(point.response),
+                       s=size * (90 if point.response == "CR" else 60), color=category_colour(point.response),
+                       edgecolors="black", linewidths=0.6 * size, zorder=4)
 
 
-def _irecist_markers(ax: Axes, read: ReadPlotData, y: int) -> None:
-    """The iRECIST overall responses, iUPD and iCPD named."""
+def _irecist_markers(ax: Axes, read: ReadPlotData, y: int, size: float = 1.0) -> None:
+    """The iRECIST overall responses, iUPD and iCPD named (unless the rows are small)."""
     for day, category in read.irecist_responses:
-        ax.scatter(day, y, marker=category_marker(category), s=60, color=category_colour(category),
-                   edgecolors="black", linewidths=0.6, zorder=4)
-        if category in ("iUPD", "iCPD"):
+        ax.scatter(day, y, marker=category_marker(category), s=60 * size, color=category_colour(category),
+                   edgecolors="black", linewidths=0.6 * size, zorder=4)
+        if category in ("iUPD", "iCPD") and size == 1.0:
             ax.annotate(category, xy=(day, y), xytext=(0, 8), textcoords="offset points", ha="center", fontsize=7,
                         color="#333333")
 

@@ -14,6 +14,7 @@ days).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +22,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from assessment.best_response import Assessment, best_overall_response
+from assessment.profile import Profile
 from assessment.read_report import ReadReport
 from assessment.subsets import SubsetResult
 from recist_app.sdtm.response_tables import day_number
@@ -74,6 +77,9 @@ class SubsetSeries:
     subset: PlotSubset
     lesion_ids: tuple[str, ...]
     points: tuple[SeriesPoint, ...]
+    #: The panel's own best response: the read's BOR for all targets, the subset's best target response by the BOR
+    #: rule (ADRS BORIRR / BORNIR) for a subset; None when not derived (no profile given).
+    best_response: str | None = None
 
     @property
     def has_data(self) -> bool:
@@ -163,10 +169,12 @@ class ReadPlotData:
 
 
 def read_plot_data(report: ReadReport, outcome: ReadOutcome, *, start_date: date, reference: str, arm: str = "",
-                   irecist_bor: str = "", irecist_progression: tuple[date, bool] | None = None) -> ReadPlotData:
+                   irecist_bor: str = "", irecist_progression: tuple[date, bool] | None = None,
+                   profile: Profile | None = None) -> ReadPlotData:
     """The plot data of one engine report and its outcome (BOR, PFS) counted from ``start_date``.
 
-    ``irecist_progression`` is ``(date, confirmed)``; by default the report's own iRECIST result.
+    ``irecist_progression`` is ``(date, confirmed)``; by default the report's own iRECIST result. With the
+    ``profile``, each subset's best target response is derived (its waterfall colour).
     """
     def day(when: date) -> int:
         return day_number(start_date, when)
@@ -175,8 +183,11 @@ def read_plot_data(report: ReadReport, outcome: ReadOutcome, *, start_date: date
                                                  if lesion.role.value == "TARGET"),
                            tuple(SeriesPoint(tp.visit_id, tp.visit, tp.date, day(tp.date), tp.sum_mm,
                                              tp.pct_change_baseline, None if tp.is_baseline else tp.overall.value,
-                                             tp.is_baseline) for tp in report.recist.timepoints))
+                                             tp.is_baseline) for tp in report.recist.timepoints),
+                           outcome.best_response.category)
     subsets = [_subset_series(report, subset, day) for subset in (PlotSubset.IRRADIATED, PlotSubset.NON_IRRADIATED)]
+    if profile is not None:
+        subsets = [_with_best(series, start_date, profile) for series in subsets]
     if irecist_progression is None and report.irecist.progression_date is not None:
         irecist_progression = (report.irecist.progression_date, report.irecist.confirmed)
     sbrt = tuple(SbrtWindow(lesion.lesion_id, day(lesion.sbrt_start), day(lesion.sbrt_end or lesion.sbrt_start))
@@ -188,6 +199,15 @@ def read_plot_data(report: ReadReport, outcome: ReadOutcome, *, start_date: date
         irecist_progression[1] if irecist_progression else False,
         tuple((day(tp.date), tp.overall.value) for tp in report.irecist.timepoints),
         outcome.pfs.days, outcome.pfs.censored, sbrt)
+
+
+def _with_best(series: SubsetSeries, start_date: date, profile: Profile) -> SubsetSeries:
+    """``series`` with its best target response (the BOR rule on its follow-ups' responses, RULES §1.10)."""
+    if not series.has_data:
+        return series
+    assessments = [Assessment(p.date, p.response, p.visit_id) for p in series.follow_ups if p.response]
+    best = best_overall_response(assessments, start_date, profile).category
+    return dataclasses.replace(series, best_response=best)
 
 
 def _subset_series(report: ReadReport, subset: PlotSubset, day: Callable[[date], int]) -> SubsetSeries:
@@ -211,7 +231,8 @@ def from_exported(read: ExportedRead) -> ReadPlotData:
     progression = read.irecist.progression
     return read_plot_data(read.report, read.outcome, start_date=read.start_date, reference=read.reference,
                           arm=read.snapshot.subject.arm, irecist_bor=read.irecist.best_response.category,
-                          irecist_progression=(progression.date, progression.confirmed) if progression else None)
+                          irecist_progression=(progression.date, progression.confirmed) if progression else None,
+                          profile=read.profile)
 
 
 def from_snapshot(snapshot: ReadSnapshot) -> ReadPlotData:

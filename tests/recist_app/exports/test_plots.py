@@ -25,6 +25,7 @@ from recist_app.exports.collect import ExportedRead, evaluate_read
 from recist_app.exports.errors import ExportCancelledError
 from recist_app.exports.plots.charts import (
     IRECIST_PANEL,
+    SBRT_COLOUR,
     spider_figure,
     swimmer_figure,
     waterfall_figure,
@@ -237,3 +238,54 @@ def test_a_cancelled_export_leaves_nothing(exported: Exported, tmp_path: Path) -
         with pytest.raises(ExportCancelledError):
             export_trial(store, tmp_path / "out", formats=["plots"], on_progress=progress, cancel=cancel)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_waterfall_subset_panels_take_their_own_best_response(exported: Exported) -> None:
+    """Issue 18: the in-field and out-of-field bars are coloured by the subset's best target response (ADRS BORIRR /
+    BORNIR), not by the overall BOR: STS-003 is SD overall and PR in-field."""
+    reads = _reads(exported)
+    three = next(r for r in reads if r.subject_id == "STS-003")
+    assert (three.bor, three.subset(PlotSubset.IRRADIATED).best_response) == ("SD", "PR")
+    waterfall = waterfall_figure(reads)
+    for ax, subset in zip(waterfall.axes[1:3], (PlotSubset.IRRADIATED, PlotSubset.NON_IRRADIATED), strict=True):
+        bars = sorted(ax.patches, key=lambda p: p.get_x())
+        labels = [t.get_text() for t in ax.get_xticklabels()]
+        for label, bar in zip(labels, bars, strict=True):
+            best = next(r for r in reads if r.subject_id == label).subset(subset).best_response
+            assert best and to_hex(bar.get_facecolor()) == category_colour(best).lower(), (subset, label)
+
+
+def test_the_swimmer_draws_duration_of_response_and_sbrt_courses(exported: Exported) -> None:
+    reads = _reads(exported)
+    swimmer = swimmer_figure(reads)
+    order = sorted(reads, key=lambda r: (r.last_day, r.subject_id))
+    overall = swimmer.axes[0]
+    spans = [segment for collection in overall.collections if hasattr(collection, "get_segments")
+             for segment in collection.get_segments()]
+    one = next(r for r in reads if r.subject_id == "STS-001")  # PR from its first follow-up, no PD
+    first_pr = min(p.day for p in one.overall.follow_ups if p.response == "PR")
+    assert [(s[0][0], s[1][0]) for s in spans if round(s[0][1]) == order.index(one)] == [(first_pr, one.last_day)]
+    assert not any(round(s[0][1]) == order.index(r) for s in spans for r in reads if r.bor not in ("CR", "PR"))
+    hatched = [p for p in overall.patches if p.get_hatch()]
+    assert len(hatched) == sum(len(r.sbrt) for r in reads) > 0
+    assert all(to_hex(p.get_edgecolor()) == SBRT_COLOUR for p in hatched)
+
+
+def test_the_trial_plots_scale_to_100_subjects(exported: Exported, tmp_path: Path) -> None:
+    """Issue 18: at 100 subjects the swimmer's panels stand side by side (one page high, subject rows shared), the
+    waterfall drops per-bar values and the spider thins its lines; each renders to a non-blank PNG."""
+    base = _reads(exported)
+    reads = [replace(base[i % len(base)], subject_id=f"S-{i + 1:03d}") for i in range(100)]
+    swimmer = swimmer_figure(reads)
+    assert swimmer.get_size_inches()[1] < 20 and len({ax.get_position().y0 for ax in swimmer.axes[:4]}) == 1
+    assert [t.get_text() for t in swimmer.axes[0].get_yticklabels()][:1] == [
+        sorted(reads, key=lambda r: (r.last_day, r.subject_id))[0].subject_id]
+    waterfall = waterfall_figure(reads)
+    assert not waterfall.axes[0].texts and not waterfall.axes[0].get_xticklabels()
+    spider = spider_figure(reads)
+    assert max(line.get_linewidth() for line in spider.axes[0].get_lines() if line.get_marker() == "o") < 1.0
+    for name, figure in (("swimmer", swimmer), ("waterfall", waterfall), ("spider", spider)):
+        path = tmp_path / f"{name}.png"
+        figure.savefig(path, dpi=60)
+        pixels = np.asarray(Image.open(path).convert("L"))
+        assert pixels.std() > 10, name
