@@ -189,18 +189,30 @@ def write_srs(snapshots: Iterable[ReadSnapshot], out_dir: str | Path, job: Expor
     per read, and a time point whose images cannot be referenced (series not attached, files
     unreadable: :class:`SrExportError`) is skipped with a note, so that the others are still
     written. Removing the files of a cancelled job is the caller's (the runner writes into a
-    temporary folder).
+    temporary folder). Many reads are written in worker processes (:mod:`recist_app.exports.parallel`).
     """
-    written = []
-    for snapshot in snapshots:
-        for timepoint in sr_timepoints(snapshot):
-            job.check()
-            try:
-                written.append(write_sr(snapshot, timepoint.uid, out_dir, keep_identity=keep_identity))
-            except SrExportError as exc:
-                job.note(f"SR not written for {snapshot.subject.subject_id} at {timepoint.visit}: {exc}")
+    from recist_app.exports.parallel import parallel_map
+
+    written: list[Path] = []
+    tasks = [(snapshot, Path(out_dir), keep_identity) for snapshot in snapshots]
+    for paths, notes in parallel_map(_read_srs, tasks, job):  # reads in worker processes when there are many
+        written += paths
+        for note in notes:
+            job.note(note)
         job.step()
     return written
+
+
+def _read_srs(task: tuple[ReadSnapshot, Path, bool]) -> tuple[list[Path], list[str]]:
+    """The SRs of one read's time points, and a note per time point skipped."""
+    snapshot, out_dir, keep_identity = task
+    paths, notes = [], []
+    for timepoint in sr_timepoints(snapshot):
+        try:
+            paths.append(write_sr(snapshot, timepoint.uid, out_dir, keep_identity=keep_identity))
+        except SrExportError as exc:
+            notes.append(f"SR not written for {snapshot.subject.subject_id} at {timepoint.visit}: {exc}")
+    return paths, notes
 
 
 # Content of one document.

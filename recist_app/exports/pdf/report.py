@@ -21,6 +21,7 @@ summary (response and PFS by arm; issue 18, :mod:`~recist_app.exports.pdf.trial_
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import tempfile
 from collections import Counter
@@ -45,10 +46,11 @@ from reportlab.platypus import (
 from recist_app.exports.collect import ExportedRead, TrialData
 from recist_app.exports.files import ExportedFile, describe
 from recist_app.exports.job import ExportJob
+from recist_app.exports.parallel import parallel_map
 from recist_app.exports.pdf.key_images import (
     TILES_PER_ROW,
     VolumeCache,
-    figure_png,
+    figure_jpeg,
     lesion_figure,
     lesion_tiles,
     window_for,
@@ -129,14 +131,14 @@ def render_assets(read: ExportedRead, folder: Path, job: ExportJob) -> ReadAsset
             if tile.note:
                 job.note(f"PDF report {read.subject_id} {read.evaluator_id or read.evaluator}, "
                          f"{tile.timepoint.visit}: {tile.note[0].lower()}{tile.note[1:]}")
-        path = folder / f"{stem}_lesion{number}.png"
-        path.write_bytes(figure_png(lesion_figure(lesion, tiles)))
+        path = folder / f"{stem}_lesion{number}.jpg"
+        path.write_bytes(figure_jpeg(lesion_figure(lesion, tiles)))
         name, centre, width = window_for(lesion.organ)
         window = f"{name} window W{width:.0f} L{centre:.0f}".replace("-", "−")
         assets.lesion_images.append((_lesion_heading(lesion), window, path, min(len(tiles), TILES_PER_ROW)))
     job.check()
-    assets.plot = folder / f"{stem}_plot.png"
-    assets.plot.write_bytes(figure_png(subject_figure(assets.data, width_in=11.0, height_in=4.3)))
+    assets.plot = folder / f"{stem}_plot.jpg"
+    assets.plot.write_bytes(figure_jpeg(subject_figure(assets.data, width_in=11.0, height_in=4.3)))
     return assets
 
 
@@ -304,24 +306,51 @@ def summary_story(data: TrialData) -> list[Flowable]:
 
 
 def write_pdf(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
-    """The ``pdf`` format: one PDF per read, then the trial report holding them all."""
+    """The ``pdf`` format: one PDF per read (rendered in :func:`parallel_map`'s worker processes), then the trial
+    report: the trial summary's pages and every read's PDF joined as they are, their bookmarks kept."""
     folder = job.folder / PDF_FOLDER
-    files: list[ExportedFile] = []
-    with tempfile.TemporaryDirectory(prefix="recist-pdf-") as scratch:
-        rendered: list[ReadAssets] = []
-        for read in data.reads:
-            job.check()
-            assets = render_assets(read, Path(scratch), job)
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{assets.stem}.pdf"
-            evaluator = read.evaluator_id or read.evaluator
-            build_pdf(path, [assets], data, f"{REPORT_TITLE}: {read.subject_id} ({evaluator})")
-            files.append(describe(path, job.folder, "pdf", None))
-            rendered.append(assets)
-            job.step()
-        job.check()
-        if rendered:
-            path = folder / TRIAL_REPORT
-            build_pdf(path, rendered, data, f"{REPORT_TITLE}: {data.trial.code}", summary_story(data))
-            files.append(describe(path, job.folder, "pdf", None))
+    folder.mkdir(parents=True, exist_ok=True)
+    light = dataclasses.replace(data, reads=(), subjects=())  # what a read's pages need of the trial
+    tasks = [(read, folder / f"{read_stem(from_exported(read))}.pdf", light) for read in data.reads]
+    paths: list[Path] = []
+    for path, notes in parallel_map(_read_pdf, tasks, job):
+        for note in notes:
+            job.note(note)
+        paths.append(path)
+        job.step()
+    files = [describe(path, job.folder, "pdf", None) for path in paths]
+    job.check()
+    if paths:
+        path = folder / TRIAL_REPORT
+        with tempfile.TemporaryDirectory(prefix="recist-pdf-") as scratch:
+            summary = Path(scratch) / "summary.pdf"
+            build_pdf(summary, [], data, "Trial summary", summary_story(data))
+            join_pdfs(path, [summary, *paths], f"{REPORT_TITLE}: {data.trial.code}", data)
+        files.append(describe(path, job.folder, "pdf", None))
     return tuple(files)
+
+
+def _read_pdf(task: tuple[ExportedRead, Path, TrialData]) -> tuple[Path, tuple[str, ...]]:
+    """One read's PDF at ``path`` (in a worker process): its pictures, then its pages; the notes for the export."""
+    read, path, data = task
+    with tempfile.TemporaryDirectory(prefix="recist-pdf-") as scratch:
+        job = ExportJob(Path(scratch), 1)
+        assets = render_assets(read, Path(scratch), job)
+        evaluator = read.evaluator_id or read.evaluator
+        build_pdf(path, [assets], data, f"{REPORT_TITLE}: {read.subject_id} ({evaluator})")
+    return path, tuple(job.notes)
+
+
+def join_pdfs(path: Path, parts: Sequence[Path], title: str, data: TrialData) -> None:
+    """``parts`` one after another in ``path``, each part's bookmarks under its own (pypdf copies pages and images
+    as they are: nothing is drawn or compressed again)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(str(part), import_outline=True)
+    writer.add_metadata({"/Title": title, "/Author": "recist-workstation",
+                         "/Subject": f"{data.trial.code} tumour response",
+                         "/Creator": f"recist-workstation (engine {data.engine_version})"})
+    with open(path, "wb") as handle:
+        writer.write(handle)

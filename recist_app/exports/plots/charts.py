@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
@@ -30,6 +31,7 @@ from matplotlib.patches import Patch
 
 from assessment.rationale import pct
 from recist_app.exports.files import ExportedFile, describe
+from recist_app.exports.parallel import parallel_map
 from recist_app.exports.plots.data import (
     PlotSubset,
     ReadPlotData,
@@ -345,20 +347,31 @@ def write_plots(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
                   f"exported {data.exported_at} UTC")
     files: list[ExportedFile] = []
 
-    def save(figure: Figure, stem: str, what: str) -> None:
-        footer(figure, f"{provenance}. {REFERENCE_NOTE if what != 'swimmer' else ''}")
-        for path in save_figure(figure, folder / stem, f"{what}; {provenance}"):
-            files.append(describe(path, job.folder, f"plot-{path.suffix[1:]}", None))
-        figure.clear()
+    def listed(paths: list[Path]) -> None:
+        files.extend(describe(path, job.folder, f"plot-{path.suffix[1:]}", None) for path in paths)
 
     plots = [from_exported(read) for read in data.reads]
-    for plot in plots:
-        job.check()
-        save(subject_figure(plot), f"subjects/{read_stem(plot)}", f"subject plot {plot.subject_id}")
+    tasks = [(plot, folder, provenance) for plot in plots]
+    for paths in parallel_map(_subject_plot, tasks, job):  # in worker processes when there are many reads
+        listed(paths)
         job.step()
     for evaluator, group in by_evaluator(plots).items():
         for name, make in TRIAL_PLOTS.items():
             job.check()
             title = f"{TITLES[name]}\n{data.trial.code} · {group[0].reader_label} · {len(group)} subject(s)"
-            save(make(group, title), f"trial/{name}_{slug(evaluator)}", name)
+            listed(_save(make(group, title), folder / f"trial/{name}_{slug(evaluator)}", name, provenance))
     return tuple(files)
+
+
+def _subject_plot(task: tuple[ReadPlotData, Path, str]) -> list[Path]:
+    plot, folder, provenance = task
+    return _save(subject_figure(plot), folder / f"subjects/{read_stem(plot)}", f"subject plot {plot.subject_id}",
+                 provenance)
+
+
+def _save(figure: Figure, stem: Path, what: str, provenance: str) -> list[Path]:
+    """PNG and SVG of ``figure`` at ``stem``, the provenance in the footer and the files' metadata."""
+    footer(figure, f"{provenance}. {REFERENCE_NOTE if what != 'swimmer' else ''}")
+    paths = list(save_figure(figure, stem, f"{what}; {provenance}"))
+    figure.clear()
+    return paths

@@ -83,21 +83,23 @@ def test_the_trial_report_has_one_page_set_per_subject(exported: Exported) -> No
     sets: list[tuple[str, list[int], int]] = []
     for text in _text(report):
         subject, page = SUBJECT.search(text), PAGE.search(text)
-        assert subject and page, text[:200]
+        name = subject.group(1) if subject else "summary" if "Trial summary" in text else None
+        assert name and page, text[:200]
         number, total = int(page.group(1)), int(page.group(2))
         if number == 1:
-            sets.append((subject.group(1), [], total))
-        assert sets[-1][0] == subject.group(1) and sets[-1][2] == total
+            sets.append((name, [], total))
+        assert sets[-1][0] == name and sets[-1][2] == total
         sets[-1][1].append(number)
-    assert [s for s, _, _ in sets] == list(SUBJECTS)
-    for subject, numbers, total in sets:
+    assert [s for s, _, _ in sets] == ["summary", *SUBJECTS]  # issue 18: the trial summary opens the report
+    for subject, numbers, total in sets[1:]:
         single = PdfReader(exported.pdf(f"{subject}_investigator.pdf"))
         assert numbers == list(range(1, total + 1)) and len(single.pages) == total >= 5, subject
     outline = [item for item in report.outline if not isinstance(item, list)]
     starts = [report.get_destination_page_number(item) for item in outline]
-    assert [item.title.split(" · ")[0] for item in outline] == list(SUBJECTS)
-    first_pages = len(PdfReader(exported.pdf("STS-001_investigator.pdf")).pages)
-    assert starts == [0, first_pages, starts[2]] and starts[2] > starts[1]
+    assert [item.title.split(" · ")[0] for item in outline] == ["Trial summary", *SUBJECTS]
+    sizes = [len(sets[0][1]), *(len(PdfReader(exported.pdf(f"{s}_investigator.pdf")).pages) for s in SUBJECTS)]
+    assert starts == [sum(sizes[:index]) for index in range(len(sizes))]
+    assert len(report.pages) == sum(sizes) and report.metadata.title.endswith(exported.demo.trial_code)
 
 
 def test_the_report_holds_ids_tables_rationales_and_signatures(exported: Exported) -> None:
@@ -205,3 +207,31 @@ def test_a_cancelled_pdf_export_leaves_nothing(exported: Exported, tmp_path: Pat
             export_trial(store, tmp_path / "out", formats=["pdf"], cancel=cancel,
                          on_progress=lambda done, total: cancel.set() if done >= 4 else None)  # 1st PDF written
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_trial_summary_gives_rates_with_exact_intervals_and_pfs_by_arm(exported: Exported) -> None:
+    """Issue 18: per arm the response and disease control rates with their Clopper–Pearson intervals, Kaplan–Meier
+    PFS (STS-003's PD on day 92 halves the two-subject arm), BOR × iBOR, in-field / out-of-field; on the first page
+    of the trial report."""
+    from recist_app.adam.statistics import clopper_pearson
+    from recist_app.exports.collect import build_trial_data, select_subjects
+    from recist_app.exports.trial_summary import trial_summary
+
+    with TrialStore.open(exported.demo.db) as store:
+        subjects = select_subjects(store.subjects(), None)
+        data = build_trial_data(store.trial, store.profile, subjects,
+                                store.read_snapshots(s.subject_id for s in subjects), "2026-01-01T00:00:00Z")
+    summary = trial_summary(data)
+    arms = {arm.arm: arm for arm in summary.arms}
+    assert set(arms) == {"SBRT", "SBRT + atezolizumab"} and summary.parameter == "BOR"
+    combined, alone = arms["SBRT + atezolizumab"], arms["SBRT"]
+    assert (combined.subjects, combined.response.count, combined.disease_control.count) == (2, 1, 2)
+    assert combined.response.interval == clopper_pearson(1, 2) and alone.response.count == 0
+    three = exported.reads["STS-003"].outcome.pfs
+    assert (combined.pfs_events, combined.median_pfs_days, three.censored) == (1, three.days, False)
+    assert not combined.pfs.reached  # no subject followed to day 183
+    assert summary.cross == {("PR", "iPR"): 1, ("SD", "iSD"): 2}
+    assert combined.in_field == {"PR": 2} and sum(alone.out_of_field.values()) == 1
+    first = _text(PdfReader(exported.pdf(TRIAL_REPORT)))[0]
+    low, high = (100 * bound for bound in clopper_pearson(1, 2))
+    assert "Trial summary" in first and f"1/2 (50.0 %) [{low:.1f}, {high:.1f}]" in first
