@@ -51,7 +51,7 @@ from recist_app.exports.pdf.key_images import (
     TILES_PER_ROW,
     VolumeCache,
     figure_jpeg,
-    lesion_figure,
+    lesion_image,
     lesion_tiles,
     window_for,
 )
@@ -132,7 +132,7 @@ def render_assets(read: ExportedRead, folder: Path, job: ExportJob) -> ReadAsset
                 job.note(f"PDF report {read.subject_id} {read.evaluator_id or read.evaluator}, "
                          f"{tile.timepoint.visit}: {tile.note[0].lower()}{tile.note[1:]}")
         path = folder / f"{stem}_lesion{number}.jpg"
-        path.write_bytes(figure_jpeg(lesion_figure(lesion, tiles)))
+        path.write_bytes(lesion_image(lesion, tiles))
         name, centre, width = window_for(lesion.organ)
         window = f"{name} window W{width:.0f} L{centre:.0f}".replace("-", "−")
         assets.lesion_images.append((_lesion_heading(lesion), window, path, min(len(tiles), TILES_PER_ROW)))
