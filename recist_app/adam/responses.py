@@ -69,7 +69,7 @@ def adrs_records(read: AnalysisRead, profile: Profile) -> list[Record]:
             when = clinical_benefit(assessments, start, profile, reached.date if reached else None)
             records.append(_yes_no(read, code, _at(read.recist, when), pd_date))
     last = read.recist[-1] if read.recist else None
-    records.append(_result(read, "LSTA", last, RECIST_AVAL, pd_date) if last else _empty(read, "LSTA"))
+    records.append(_result(read, "LSTA", last, RECIST_AVAL, pd_date) if last else _base(read, "LSTA"))
     records.append(_flag(read, "MDIS", read.measurable))
     death = read.subject.dthdt
     if death is None:
@@ -153,7 +153,7 @@ def _result(read: AnalysisRead, paramcd: str, result: Dated, coding: Mapping[str
 def _best(read: AnalysisRead, paramcd: str, category: str, source: Dated | None, coding: Mapping[str, int],
           pd_date: date | None) -> Record:
     """A best-response record: the category, and the date and visit of the assessment it comes from."""
-    record = _result(read, paramcd, source, coding, pd_date) if source else _empty(read, paramcd)
+    record = _result(read, paramcd, source, coding, pd_date) if source else _base(read, paramcd)
     return {**record, "AVALC": category, "AVAL": coding.get(category), "ANL01FL": "Y"}
 
 
@@ -166,10 +166,6 @@ def _yes_no(read: AnalysisRead, paramcd: str, source: Dated | None, pd_date: dat
 
 def _flag(read: AnalysisRead, paramcd: str, value: bool) -> Record:
     return {**_base(read, paramcd), "AVALC": "Y" if value else "N", "AVAL": 1 if value else 0}
-
-
-def _empty(read: AnalysisRead, paramcd: str) -> Record:
-    return _base(read, paramcd)
 
 
 def _at(results: Sequence[Dated], when: date | None) -> Dated | None:

@@ -89,7 +89,7 @@ def trial_summary(data: TrialData, tables: AdamTables | None = None) -> TrialSum
             Counter(v for s in subjects if (v := _value(by_param, s, "BORIRR"))),
             Counter(v for s in subjects if (v := _value(by_param, s, "BORNIR")))))
     cross = Counter((_value(by_param, s, parameter) or "MISSING", _value(by_param, s, "IBOR") or "—") for s in arms)
-    reads = Counter(_read_kind(read) for read in chosen.values())
+    reads = Counter(_read_kind(read) for read in chosen)
     return TrialSummary(parameter, data.profile.pfs_landmark_days, tuple(summaries), cross, reads)
 
 
@@ -101,18 +101,14 @@ def _read(record: Record) -> tuple[str, str, str]:
     return str(record["USUBJID"]), str(record["RSEVAL"] or ""), str(record["RSEVALID"] or "")
 
 
-def _analysis_reads(records: Sequence[Record]) -> dict[tuple[str, str, str], tuple[str, str, str]]:
-    """The read analysed for each subject (as a set keyed by itself): accepted, else investigator, else first."""
+def _analysis_reads(records: Sequence[Record]) -> set[tuple[str, str, str]]:
+    """The read analysed for each subject: the accepted one, else the investigator's, else the first."""
     reads: dict[str, list[tuple[tuple[str, str, str], bool]]] = {}
     for record in records:
         if record["PARAMCD"] == "BOR":
             reads.setdefault(str(record["USUBJID"]), []).append((_read(record), record["RSACPTFL"] == "Y"))
-    chosen = {}
-    for found in reads.values():
-        pick = next((key for key, accepted in found if accepted), None) or next(
-            (key for key, _ in found if key[1] == "INVESTIGATOR"), found[0][0])
-        chosen[pick] = pick
-    return chosen
+    return {next((key for key, accepted in found if accepted), None)
+            or next((key for key, _ in found if key[1] == "INVESTIGATOR"), found[0][0]) for found in reads.values()}
 
 
 def _read_kind(read: tuple[str, str, str]) -> str:

@@ -4,6 +4,7 @@ with the SDTM they derive from, and their XPT and Dataset-JSON copies."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,9 +13,15 @@ import pytest
 from recist_app.cli import main
 from recist_app.exports.runner import ExportResult
 from recist_app.sdtm.table_readers import read_xpt
-from tests.recist_app.exports.double_read import read_csv
+from tests.recist_app.exports.double_read import export_once, read_csv
 
 DATASETS = ("adsl", "adrs", "adtte", "adtr")
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExportResult]:
+    """The double-read trial exported once for the module (SQLite; the files do not depend on the back end)."""
+    yield from export_once(tmp_path_factory.mktemp("export"))
 
 
 def _adam(exported: ExportResult, name: str) -> list[dict[str, str]]:

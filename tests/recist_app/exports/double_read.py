@@ -27,6 +27,7 @@ from tests.recist_app.store.scenario import (
     Trial,
     apply_full_read,
     line,
+    make_trial,
 )
 
 R1, R2, SITE, ADJ = (ReaderRole.CENTRAL_READER_1, ReaderRole.CENTRAL_READER_2, ReaderRole.SITE_RADIOLOGIST,
@@ -56,6 +57,11 @@ class DoubleRead:
 @pytest.fixture
 def double_read(trial: Trial) -> DoubleRead:
     """Site, reader 1 and reader 2 reads; both central reads signed; the adjudicator accepts reader 1."""
+    return build_double_read(trial)
+
+
+def build_double_read(trial: Trial) -> DoubleRead:
+    """The reads of :func:`double_read` recorded on ``trial``."""
     sessions = {role: trial.session(role) for role in (SITE, R1, R2)}
     apply_full_read(sessions[SITE], trial.timepoints)
     apply_full_read(sessions[R1], trial.timepoints)
@@ -73,6 +79,21 @@ def double_read(trial: Trial) -> DoubleRead:
 def exported(double_read: DoubleRead, tmp_path: Path) -> Iterator[ExportResult]:
     """The double-read trial exported (SDTM and timeline) to ``tmp_path / "export"``."""
     yield export_trial(double_read.trial.store, tmp_path / "export")
+
+
+def export_once(folder: Path) -> Iterator[ExportResult]:
+    """The double-read trial on SQLite, exported once into ``folder`` (for a module-scoped fixture: the CDISC files
+    do not depend on the database back end, which the store tests cover)."""
+    from recist_app.store import signoff
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(signoff, "SCRYPT_N", 2**10)
+        trial = make_trial(str(folder / "trial.sqlite"))
+        try:
+            build_double_read(trial)
+            yield export_trial(trial.store, folder / "export")
+        finally:
+            trial.store.close()
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

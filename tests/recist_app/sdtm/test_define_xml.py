@@ -5,6 +5,7 @@ a controlled variable in its code list, and TRMEASMT's values decoded by their d
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -15,7 +16,7 @@ from recist_app.adam import terms as adam_terms
 from recist_app.exports.runner import ExportResult
 from recist_app.sdtm import terms as cdisc_terms
 from recist_app.sdtm.define_xml import DEF, ODM
-from tests.recist_app.exports.double_read import read_csv
+from tests.recist_app.exports.double_read import export_once, read_csv
 
 NS = {"odm": ODM, "def": DEF}
 DATASETS = ("DM", "TU", "TR", "RS", "SUPPTU", "SUPPTR", "TS", "TV", "SV", "PR", "RELREC")
@@ -23,6 +24,12 @@ DATASETS = ("DM", "TU", "TR", "RS", "SUPPTU", "SUPPTR", "TS", "TV", "SV", "PR", 
 PACKAGES = {"sdtm": (DATASETS, cdisc_terms.VARIABLE_LABELS),
             "adam": (("ADSL", "ADRS", "ADTTE", "ADTR"), adam_terms.VARIABLE_LABELS)}
 ET_XLINK = "http://www.w3.org/1999/xlink"
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExportResult]:
+    """The double-read trial exported once for the module (SQLite; the files do not depend on the back end)."""
+    yield from export_once(tmp_path_factory.mktemp("export"))
 
 
 def _define(exported: ExportResult, folder: str = "sdtm") -> tuple[Path, ET.Element]:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+
+import pytest
 
 from recist_app.evaluation.trial_profile import PlannedVisit, VisitSchedule
 from recist_app.exports.collect import visit_numbers
 from recist_app.exports.runner import ExportResult
 from recist_app.model.records import Timepoint
-from tests.recist_app.exports.double_read import read_csv
+from tests.recist_app.exports.double_read import export_once, read_csv
 from tests.recist_app.store.scenario import SBRT
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExportResult]:
+    """The double-read trial exported once for the module (SQLite; the files do not depend on the back end)."""
+    yield from export_once(tmp_path_factory.mktemp("export"))
 
 SCHEDULE = VisitSchedule((PlannedVisit("BASELINE", 0, 28, 0), PlannedVisit("WEEK 6", 42, 6, 6),
                           PlannedVisit("WEEK 8", 56, 6, 6), PlannedVisit("WEEK 12", 84, 7, 7)))
