@@ -37,6 +37,7 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/bench_slice_view.py
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/bench_reformat.py
 	QT_QPA_PLATFORM=offscreen $(PY) benchmarks/bench_reading.py
+	$(PY) benchmarks/bench_export.py   # builds a 100-subject trial first (about a minute)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

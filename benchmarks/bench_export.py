@@ -84,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len(rows) == 2:
         (small_n, _, small_all, _), (large_n, _, large_all, _) = rows
         growth = (large_all / large_n) / (small_all / small_n)
-        print(f"per-subject time at {large_n} ÷ at {small_n}: {growth:.2f} (1.00 = linear; the demo's 512 px images "
+        print(f"per-subject time at {large_n} ÷ at {small_n}: {growth:.2f} (1.00 = linear; the demo's 256 px images "
               f"and process start-up weigh on its per-subject time)")
     return 0
 
