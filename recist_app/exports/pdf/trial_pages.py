@@ -55,7 +55,7 @@ def trial_story(summary: TrialSummary) -> list[Flowable]:
     story += [heading("Response and PFS by arm", "h2"), grid(rows, [*widths, CONTENT_WIDTH_PT - sum(widths)]),
               Spacer(1, 10)]
     arms = [arm.arm for arm in summary.arms]
-    rows = [_header(summary.parameter, *arms, "In-field (irradiated)", "Out-of-field (abscopal)")]
+    rows = [_header(summary.parameter, *arms, "In-field, all arms (irradiated)", "Out-of-field, all arms (abscopal)")]
     for category in CATEGORIES:
         counts = [arm.best[category] for arm in summary.arms]
         in_field = sum(arm.in_field[category] for arm in summary.arms)
