@@ -56,13 +56,15 @@ class ArmSummary:
 
 @dataclass(frozen=True)
 class TrialSummary:
-    """The summary: ``parameter`` is BOR or CBOR; ``cross`` counts (best response, iRECIST best response) pairs."""
+    """The summary: ``parameter`` is BOR or CBOR; ``cross`` counts (best response, iRECIST best response) pairs;
+    ``analysed`` are the reads counted (USUBJID, evaluator, evaluator id), ``reads`` how many of each kind."""
 
     parameter: str
     landmark_days: int
     arms: tuple[ArmSummary, ...]
     cross: Counter[tuple[str, str]]
     reads: Counter[str]
+    analysed: tuple[tuple[str, str, str], ...] = ()
 
 
 def trial_summary(data: TrialData, tables: AdamTables | None = None) -> TrialSummary:
@@ -90,7 +92,8 @@ def trial_summary(data: TrialData, tables: AdamTables | None = None) -> TrialSum
             Counter(v for s in subjects if (v := _value(by_param, s, "BORNIR")))))
     cross = Counter((_value(by_param, s, parameter) or "MISSING", _value(by_param, s, "IBOR") or "—") for s in arms)
     reads = Counter(_read_kind(read) for read in chosen)
-    return TrialSummary(parameter, data.profile.pfs_landmark_days, tuple(summaries), cross, reads)
+    return TrialSummary(parameter, data.profile.pfs_landmark_days, tuple(summaries), cross, reads,
+                        tuple(sorted(chosen)))
 
 
 def _rate(count: int, total: int) -> Rate:

@@ -58,6 +58,7 @@ from recist_app.exports.pdf.key_images import (
 from recist_app.exports.pdf.style import (
     BOLD,
     BOTTOM_MARGIN_PT,
+    CONTENT_HEIGHT_PT,
     CONTENT_WIDTH_PT,
     FONT,
     MARGIN_PT,
@@ -77,7 +78,7 @@ from recist_app.exports.pdf.tables import (
     subset_table,
 )
 from recist_app.exports.pdf.trial_pages import trial_story
-from recist_app.exports.plots.charts import read_stem
+from recist_app.exports.plots.charts import TITLES, TRIAL_PLOTS, read_stem
 from recist_app.exports.plots.data import ReadPlotData, from_exported
 from recist_app.exports.plots.subject import subject_figure
 from recist_app.exports.trial_summary import trial_summary
@@ -88,6 +89,10 @@ PDF_FOLDER = "pdf"
 TRIAL_REPORT = "trial_report.pdf"
 #: Width of one key image in the PDF (two lesions of up to five time points fit a page).
 TILE_PT = 136.0
+#: Resolution of the trial plots in the summary (they fill a landscape page's width).
+SUMMARY_PLOT_DPI = 120
+#: What ReportLab's page frame keeps of the content box (6 pt padding on each side).
+FRAME_PADDING_PT = 12.0
 _STATUS_WORDS = {"DISAPPEARED": "disappeared (0 mm)", "TOO SMALL TO MEASURE": "too small to measure (5 mm)",
                  "NOT ASSESSED": "not assessed", "SPLIT": "split", "TUMOR MERGED": "merged (0 mm)"}
 
@@ -298,11 +303,24 @@ def build_pdf(path: Path, reads: Sequence[ReadAssets], data: TrialData, title: s
     document.build(story, canvasmaker=functools.partial(_PageSetCanvas, footer_text=footer_text))
 
 
-def summary_story(data: TrialData) -> list[Flowable]:
-    """The trial summary's page set (:mod:`recist_app.exports.pdf.trial_pages`), a draft while a read is."""
+def summary_story(data: TrialData, folder: Path) -> list[Flowable]:
+    """The trial summary's page set (:mod:`recist_app.exports.pdf.trial_pages`), a draft while a read is: the tables,
+    then the spider, waterfall and swimmer plots of the reads analysed (pictures written under ``folder``)."""
     draft = next((mark for read in data.reads if (mark := draft_mark(read))), "")
     header = f"{data.trial.code} · Trial summary · {len(data.subjects)} subject(s)"
-    return [_SetStart("trial-summary", header, "Trial summary", draft), *trial_story(trial_summary(data))]
+    summary = trial_summary(data)
+    story = [_SetStart("trial-summary", header, "Trial summary", draft), *trial_story(summary)]
+    reads = [from_exported(data.read_of(*key)) for key in summary.analysed]
+    for name, make in TRIAL_PLOTS.items():
+        path = folder / f"trial_{name}.jpg"
+        path.write_bytes(figure_jpeg(make(reads, f"{TITLES[name]}\n{data.trial.code} · {len(reads)} subject(s)"),
+                                     dpi=SUMMARY_PLOT_DPI))
+        image = _image(path, CONTENT_WIDTH_PT - FRAME_PADDING_PT)
+        tallest = CONTENT_HEIGHT_PT - FRAME_PADDING_PT
+        if image.drawHeight > tallest:  # a tall swimmer: the page's height bounds it
+            image.drawWidth, image.drawHeight = image.drawWidth * tallest / image.drawHeight, tallest
+        story += [PageBreak(), _Bookmark(f"trial-{name}", name.capitalize()), image]
+    return story
 
 
 def write_pdf(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
@@ -324,7 +342,7 @@ def write_pdf(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
         path = folder / TRIAL_REPORT
         with tempfile.TemporaryDirectory(prefix="recist-pdf-") as scratch:
             summary = Path(scratch) / "summary.pdf"
-            build_pdf(summary, [], data, "Trial summary", summary_story(data))
+            build_pdf(summary, [], data, "Trial summary", summary_story(data, Path(scratch)))
             join_pdfs(path, [summary, *paths], f"{REPORT_TITLE}: {data.trial.code}", data)
         files.append(describe(path, job.folder, "pdf", None))
     return tuple(files)

@@ -232,6 +232,10 @@ def test_the_trial_summary_gives_rates_with_exact_intervals_and_pfs_by_arm(expor
     assert not combined.pfs.reached  # no subject followed to day 183
     assert summary.cross == {("PR", "iPR"): 1, ("SD", "iSD"): 2}
     assert combined.in_field == {"PR": 2} and sum(alone.out_of_field.values()) == 1
-    first = _text(PdfReader(exported.pdf(TRIAL_REPORT)))[0]
+    report = PdfReader(exported.pdf(TRIAL_REPORT))
+    first = _text(report)[0]
     low, high = (100 * bound for bound in clopper_pearson(1, 2))
     assert "Trial summary" in first and f"1/2 (50.0 %) [{low:.1f}, {high:.1f}]" in first
+    plots = report.outline[1]  # the summary's own bookmarks: a page per trial plot, each one picture
+    assert isinstance(plots, list) and [item.title for item in plots] == ["Spider", "Waterfall", "Swimmer"]
+    assert all(len(report.pages[report.get_destination_page_number(item)].images) == 1 for item in plots)
