@@ -22,7 +22,7 @@ from assessment.gmi import growth_modulation_index
 from assessment.irecist_outcome import irecist_outcome
 from assessment.profile import Profile
 from assessment.survival import DEATH, START_LABELS, SurvivalTime, progression_free_survival
-from recist_app.adam.reads import AnalysisRead
+from recist_app.adam.reads import AnalysisRead, evaluator_columns
 from recist_app.adam.terms import ADTTE_PARAMS
 from recist_app.exports.files import Table
 from recist_app.sdtm.csv_io import CellValue, format_decimal
@@ -107,11 +107,8 @@ def adtte_table(reads: Iterable[AnalysisRead], profile: Profile, adrs: Table) ->
 
 
 def _base(read: AnalysisRead, paramcd: str) -> Record:
-    s = read.subject
-    return {"STUDYID": s.studyid, "USUBJID": s.usubjid, "SITEID": s.siteid or None, "TRT01P": s.arm or None,
-            "TRT01A": s.actarm or None, "RSEVAL": read.key.evaluator or None,
-            "RSEVALID": read.key.evaluator_id or None, "RSACPTFL": "Y" if read.accepted else None,
-            "PARAMCD": paramcd, "PARAM": ADTTE_PARAMS[paramcd]}
+    return {**read.subject.identity(), **evaluator_columns(read.key, read.accepted, "RS"), "PARAMCD": paramcd,
+            "PARAM": ADTTE_PARAMS[paramcd]}
 
 
 def _time(read: AnalysisRead, paramcd: str, time: SurvivalTime, event_param: str, assessment_param: str,

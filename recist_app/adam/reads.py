@@ -71,6 +71,13 @@ class AnalysisRead:
         return tuple(r.assessment for r in results)
 
 
+def evaluator_columns(key: ReadKey, accepted: bool, domain: str) -> dict[str, str | None]:
+    """``--EVAL``, ``--EVALID`` and ``--ACPTFL`` of a read, named for ``domain`` (RS, TR), as the ADaM datasets carry
+    them from SDTM."""
+    return {f"{domain}EVAL": key.evaluator or None, f"{domain}EVALID": key.evaluator_id or None,
+            f"{domain}ACPTFL": "Y" if accepted else None}
+
+
 def analysis_reads(subjects: Sequence[AnalysisSubject], rs: Sequence[Row], tu: Sequence[Row], profile: Profile,
                    source: str = "rs") -> list[AnalysisRead]:
     """The reads of ``subjects`` in subject order, each subject's reads sorted by evaluator.

@@ -30,7 +30,8 @@ from assessment.best_response import (
 )
 from assessment.irecist_outcome import irecist_outcome
 from assessment.profile import Profile
-from recist_app.adam.reads import AnalysisRead, Dated
+from recist_app.adam.reads import AnalysisRead, Dated, evaluator_columns
+from recist_app.adam.subjects import iso_date
 from recist_app.adam.terms import ADRS_PARAMS, IRECIST_AVAL, RECIST_AVAL, YES_NO_AVAL
 from recist_app.exports.files import Table
 from recist_app.sdtm.csv_io import CellValue
@@ -130,11 +131,9 @@ def _subset_records(read: AnalysisRead, profile: Profile) -> list[Record]:
 def _base(read: AnalysisRead, paramcd: str) -> Record:
     s = read.subject
     param, parcat1, parcat2 = ADRS_PARAMS[paramcd]
-    return {"STUDYID": s.studyid, "USUBJID": s.usubjid, "SITEID": s.siteid or None, "TRT01P": s.arm or None,
-            "TRT01A": s.actarm or None, "RANDDT": _iso(s.randdt), "TRTSDT": _iso(s.trtsdt),
-            "RSEVAL": read.key.evaluator or None, "RSEVALID": read.key.evaluator_id or None,
-            "RSACPTFL": "Y" if read.accepted else None, "PARAMCD": paramcd, "PARAM": param, "PARCAT1": parcat1,
-            "PARCAT2": parcat2 or None, "ANL01FL": "Y"}
+    return {**s.identity(), "RANDDT": iso_date(s.randdt), "TRTSDT": iso_date(s.trtsdt),
+            **evaluator_columns(read.key, read.accepted, "RS"), "PARAMCD": paramcd, "PARAM": param,
+            "PARCAT1": parcat1, "PARCAT2": parcat2 or None, "ANL01FL": "Y"}
 
 
 def _result(read: AnalysisRead, paramcd: str, result: Dated, coding: Mapping[str, int], pd_date: date | None
@@ -179,7 +178,3 @@ def _up_to(when: date, pd_date: date | None) -> str | None:
 
 def _day(read: AnalysisRead, when: date | None) -> int | None:
     return day_number(read.start, when) if read.start and when else None
-
-
-def _iso(when: date | None) -> str | None:
-    return when.isoformat() if when else None

@@ -43,6 +43,11 @@ class AnalysisSubject:
     previous_pfs_days: int | None = None
     previous_pfs_censored: bool = False
 
+    def identity(self) -> dict[str, str | None]:
+        """The subject's columns every BDS dataset repeats: study, subject, site and treatment."""
+        return {"STUDYID": self.studyid, "USUBJID": self.usubjid, "SITEID": self.siteid or None,
+                "TRT01P": self.arm or None, "TRT01A": self.actarm or None}
+
     def reference_date(self, profile: Profile) -> date | None:
         """The start of BOR windows and PFS: RANDDT or TRTSDT, as the profile says (RULES §7 A8)."""
         return self.randdt if profile.reference_date == "randomisation" else self.trtsdt
@@ -53,8 +58,8 @@ def adsl_table(subjects: Iterable[AnalysisSubject]) -> Table:
     rows = []
     for s in subjects:
         prev = s.previous_pfs_days
-        rows.append((s.studyid, s.usubjid, s.usubjid, s.siteid, s.arm, s.actarm, s.arm, s.actarm, _iso(s.randdt),
-                     _iso(s.trtsdt), _iso(s.dthdt), _flag(s.dthdt), _iso(s.lstalvdt), _flag(s.randdt),
+        rows.append((s.studyid, s.usubjid, s.usubjid, s.siteid, s.arm, s.actarm, s.arm, s.actarm, iso_date(s.randdt),
+                     iso_date(s.trtsdt), iso_date(s.dthdt), _flag(s.dthdt), iso_date(s.lstalvdt), _flag(s.randdt),
                      _flag(s.trtsdt), prev, None if prev is None else int(s.previous_pfs_censored)))
     return Table("ADSL", ADSL_COLUMNS, tuple(rows), frozenset({"PFSPRVDY", "PFSPRVCN"}), ADSL_DATES)
 
@@ -81,7 +86,8 @@ def subjects_of_rows(rows: Iterable[Row], studyid: str = "") -> list[AnalysisSub
     return subjects
 
 
-def _iso(when: date | None) -> str | None:
+def iso_date(when: date | None) -> str | None:
+    """An ADaM date as ISO 8601 text (None when unknown)."""
     return when.isoformat() if when else None
 
 

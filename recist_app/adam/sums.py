@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from recist_app.adam.reads import evaluator_columns
 from recist_app.adam.subjects import AnalysisSubject
 from recist_app.exports.files import Table
 from recist_app.sdtm.csv_io import CellValue, Row, format_decimal, parse_date
@@ -106,9 +107,7 @@ def _visits(tr: Iterable[Row], targets: Mapping[ReadKey, list[_Target]]) -> dict
 
 def _read_records(subject: AnalysisSubject, key: ReadKey, accepted: bool, targets: list[_Target],
                   visits: list[_Visit]) -> list[Record]:
-    base: Record = {"STUDYID": subject.studyid, "USUBJID": subject.usubjid, "SITEID": subject.siteid or None,
-            "TRT01P": subject.arm or None, "TRT01A": subject.actarm or None, "TREVAL": key.evaluator or None,
-            "TREVALID": key.evaluator_id or None, "TRACPTFL": "Y" if accepted else None}
+    base: Record = {**subject.identity(), **evaluator_columns(key, accepted, "TR")}
     records: list[Record] = []
     for n, target in enumerate(targets, start=1):
         paramcd = f"{'NLDIAM' if target.nodal else 'LDIAM'}{n}"

@@ -65,7 +65,12 @@ def analysis_subjects(data: TrialData) -> list[AnalysisSubject]:
 
 
 def adam_tables(data: TrialData) -> AdamTables:
-    """ADSL, ADRS, ADTTE and ADTR of ``data``, derived from its SDTM datasets."""
+    """ADSL, ADRS, ADTTE and ADTR of ``data``, derived from its SDTM datasets; once per export
+    (:meth:`TrialData.derived`)."""
+    return data.derived("adam", lambda: _build_adam_tables(data))
+
+
+def _build_adam_tables(data: TrialData) -> AdamTables:
     from recist_app.sdtm.writer import sdtm_tables
 
     sdtm = sdtm_tables(data)

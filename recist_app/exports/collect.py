@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import cache
+from typing import TypeVar, cast
 
 from assessment import ENGINE_VERSION, RULES_VERSION
 from assessment.baseline import measurable_min_mm
@@ -34,6 +36,8 @@ from recist_app.evaluation.trial_profile import VisitSchedule, parse_trial_profi
 from recist_app.exports.errors import ExportError
 from recist_app.model.records import ReaderRole, ReadSnapshot, Subject, Timepoint, Trial
 from recist_app.sdtm.response_tables import study_day
+
+Derived = TypeVar("Derived")
 
 #: TULNKID / TRLNKGRP prefix of each reading role (CDISC.md §3.4: ``R1-T01`` under BICR).
 LINK_PREFIXES: Mapping[ReaderRole, str] = {ReaderRole.SITE_RADIOLOGIST: "", ReaderRole.CENTRAL_READER_1: "R1-",
@@ -125,6 +129,15 @@ class TrialData:
     notes: tuple[str, ...] = ()
     engine_version: str = ENGINE_VERSION
     rules_version: str = RULES_VERSION
+    #: Datasets derived once per export and shared by its formats (the SDTM the ADaM reads, the ADaM the PDF's
+    #: trial summary reads); a copy made with ``dataclasses.replace`` starts empty.
+    _derived: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def derived(self, name: str, build: Callable[[], Derived]) -> Derived:
+        """``build()`` the first time ``name`` is asked for, the same object afterwards."""
+        if name not in self._derived:
+            self._derived[name] = build()
+        return cast(Derived, self._derived[name])
 
     def read_of(self, subject_id: str, evaluator: str, evaluator_id: str) -> ExportedRead:
         """The read with this SDTM identity."""
@@ -154,8 +167,7 @@ def select_subjects(all_subjects: Sequence[Subject], wanted: Sequence[str] | Non
 
 def evaluate_read(snapshot: ReadSnapshot, profile: Profile) -> ExportedRead:
     """Run the engine on one unblinded snapshot with VISITNUM time-point ids; derive its outcome."""
-    text = snapshot.trial.profile_toml
-    numbers = visit_numbers(snapshot.timepoints, parse_trial_profile(text).visits if text else None)
+    numbers = visit_numbers(snapshot.timepoints, _schedule(snapshot.trial.profile_toml))
     read = engine_read(snapshot)
     read = dataclasses.replace(read, timepoints=tuple(dataclasses.replace(tp, visit_id=str(numbers[tp.visit_id]))
                                                       for tp in read.timepoints))
@@ -173,6 +185,12 @@ def evaluate_read(snapshot: ReadSnapshot, profile: Profile) -> ExportedRead:
                         evaluator_id, LINK_PREFIXES[snapshot.reader.role], numbers, start,
                         REFERENCE_NAMES[profile.reference_date] if reference else BASELINE_REFERENCE, reference,
                         profile)
+
+
+@cache
+def _schedule(profile_toml: str) -> VisitSchedule | None:
+    """The ``[[visit]]`` schedule of a trial's profile, parsed once per profile text (not once per read)."""
+    return parse_trial_profile(profile_toml).visits if profile_toml else None
 
 
 def visit_numbers(timepoints: Sequence[Timepoint], schedule: VisitSchedule | None = None) -> dict[str, Decimal]:

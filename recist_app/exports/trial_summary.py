@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from recist_app.adam.statistics import LandmarkEstimate, clopper_pearson, kaplan_meier, median_time, survival_at
-from recist_app.adam.writer import AdamTables, adam_tables
+from recist_app.adam.writer import adam_tables
 from recist_app.exports.collect import TrialData
 
 RESPONSES = frozenset({"CR", "PR"})
@@ -67,9 +67,9 @@ class TrialSummary:
     analysed: tuple[tuple[str, str, str], ...] = ()
 
 
-def trial_summary(data: TrialData, tables: AdamTables | None = None) -> TrialSummary:
-    """The summary of ``data`` (its ADaM derived here unless given)."""
-    tables = tables or adam_tables(data)
+def trial_summary(data: TrialData) -> TrialSummary:
+    """The summary of ``data``, from its ADaM (derived once per export)."""
+    tables = adam_tables(data)
     parameter = "CBOR" if data.profile.confirmation_required else "BOR"
     chosen = _analysis_reads(tables.adrs.records())
     adrs = [r for r in tables.adrs.records() if _read(r) in chosen]

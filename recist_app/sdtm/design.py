@@ -94,22 +94,24 @@ def procedure_tables(data: TrialData) -> tuple[Table, Table]:
     pr: list[tuple[CellValue, ...]] = []
     relrec: list[tuple[CellValue, ...]] = []
     study = data.trial.code
-    numbers: dict[tuple[str, _Course], int] = {}
+    courses: dict[str, dict[_Course, int]] = {}  # per subject: course → PRSEQ, in order of first mention
+    first_read: dict[str, ExportedRead] = {}
     for read in data.reads:
+        numbers = courses.setdefault(read.subject_id, {})
+        first_read.setdefault(read.subject_id, read)
         for lesion, course in _courses(read):
-            key = (read.subject_id, course)
-            if key not in numbers:
-                numbers[key] = sum(1 for subject, _ in numbers if subject == read.subject_id) + 1
-            relid = f"SBRT{numbers[key]}"
-            relrec.append((study, "TU", read.subject_id, "TULNKID", read.link_id(lesion), "", relid))
-    for (subject, course), seq in sorted(numbers.items(), key=lambda item: (item[0][0], item[1])):
-        read = next(r for r in data.reads if r.subject_id == subject)
-        per_fraction = (format_decimal(course.dose_gy / course.fractions, 2)
-                        if course.dose_gy is not None and course.fractions else None)
-        pr.append((study, "PR", subject, seq, SBRT, RADIOTHERAPY, course.location, per_fraction,
-                   "Gy" if per_fraction else "", _regimen(course), _epoch(read, course.start), course.start.isoformat(),
-                   course.end.isoformat(), read.study_day(course.start), read.study_day(course.end)))
-        relrec.append((study, "PR", subject, "PRSEQ", str(seq), "", f"SBRT{seq}"))
+            seq = numbers.setdefault(course, len(numbers) + 1)
+            relrec.append((study, "TU", read.subject_id, "TULNKID", read.link_id(lesion), "", f"SBRT{seq}"))
+    for subject, numbers in sorted(courses.items()):
+        read = first_read[subject]
+        for course, seq in numbers.items():
+            per_fraction = (format_decimal(course.dose_gy / course.fractions, 2)
+                            if course.dose_gy is not None and course.fractions else None)
+            pr.append((study, "PR", subject, seq, SBRT, RADIOTHERAPY, course.location, per_fraction,
+                       "Gy" if per_fraction else "", _regimen(course), _epoch(read, course.start),
+                       course.start.isoformat(), course.end.isoformat(), read.study_day(course.start),
+                       read.study_day(course.end)))
+            relrec.append((study, "PR", subject, "PRSEQ", str(seq), "", f"SBRT{seq}"))
     relrec.sort(key=lambda row: (str(row[2]), str(row[6]), str(row[1]), str(row[4])))
     return (Table("PR", PR_COLUMNS, tuple(pr), NUMERIC),
             Table("RELREC", RELREC_COLUMNS, tuple(relrec)))

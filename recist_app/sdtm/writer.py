@@ -91,14 +91,18 @@ class SdtmTables:
 
 
 def sdtm_tables(data: TrialData, step: Callable[[], None] = lambda: None) -> SdtmTables:
-    """Build DM, TU, TR, RS, SUPPTU, SUPPTR and the subject table of ``data`` (``step`` after each read), each
-    checked against the listed CDISC terms.
+    """DM, TU, TR, RS, SUPPTU, SUPPTR, the trial design domains and the subject table of ``data`` (``step`` after
+    each read), each checked against the listed CDISC terms; built once per export (:meth:`TrialData.derived`).
 
     Raises
     ------
     CdiscTermError
         If a controlled value is not a term listed in CDISC.md.
     """
+    return data.derived("sdtm", lambda: _build_sdtm_tables(data, step))
+
+
+def _build_sdtm_tables(data: TrialData, step: Callable[[], None]) -> SdtmTables:
     tu: list[tuple[CellValue, ...]] = []
     tr: list[tuple[CellValue, ...]] = []
     supptu: list[tuple[CellValue, ...]] = []

@@ -329,7 +329,7 @@ def write_pdf(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
     folder = job.folder / PDF_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     light = dataclasses.replace(data, reads=(), subjects=())  # what a read's pages need of the trial
-    tasks = [(read, folder / f"{read_stem(from_exported(read))}.pdf", light) for read in data.reads]
+    tasks = [(read, folder / f"{read_stem(read)}.pdf", light) for read in data.reads]
     paths: list[Path] = []
     for path, notes in parallel_map(_read_pdf, tasks, job):
         for note in notes:

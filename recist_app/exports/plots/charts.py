@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -334,7 +334,18 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "read"
 
 
-def read_stem(read: ReadPlotData) -> str:
+class _ReadIdentity(Protocol):
+    """What names a read's files: a read's plot data, or the export's read itself."""
+
+    @property
+    def subject_id(self) -> str: ...
+    @property
+    def evaluator(self) -> str: ...
+    @property
+    def evaluator_id(self) -> str: ...
+
+
+def read_stem(read: _ReadIdentity) -> str:
     """File stem of a read: the subject id as given and the reader ('STS-001_investigator')."""
     subject = re.sub(r"[^A-Za-z0-9.-]+", "-", read.subject_id).strip("-.") or "subject"
     return f"{subject}_{slug(read.evaluator_id or read.evaluator)}"
