@@ -78,6 +78,11 @@ class IrecistTimepoint:
     overall: IResponse
     rationale: str
     findings: tuple[Finding, ...] = ()
+    #: The new lesions counted as new-lesion targets up to this assessment (RULES §2.2), present or not.
+    new_lesion_targets: frozenset[str] = frozenset()
+    #: With an iUPD pending before this assessment: what confirmed it here (RULES §2.3), of ``target``,
+    #: ``non-target`` and ``new lesion`` (empty when nothing did); None without a pending iUPD.
+    worsening: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -155,14 +160,16 @@ def _follow_up(tp: Timepoint, read: Read, targets: tuple[Lesion, ...], nontarget
     nlnt_increase = [i for i in nlnt if observations[i].status in _INCREASING]
     nlnt_unequivocal = [i for i in nlnt if observations[i].status is Status.UNEQUIVOCAL_PROGRESSION]
     drivers = _progression(target.response, nt_cat, present_new, nlt_sum, nlnt_unequivocal, state)
+    worsening: frozenset[str] | None = None
     if state.pending is None:
         overall, text = _without_pending(target.response, nt_cat, drivers, present_new, state)
         if overall is IResponse.IUPD:
             state.pending = state.last_iupd = _Iupd(tp.visit_id, tp.date, frozenset(drivers), target.sum_mm,
                                                     nlt_sum, present_new)
     else:
-        overall, text = _with_pending(tp, target.response, target.sum_mm, nt_cat, observations, nontargets,
-                                      drivers, present_new, nlt_sum, nlnt_increase, state, profile, findings)
+        overall, text, worsening = _with_pending(tp, target.response, target.sum_mm, nt_cat, observations,
+                                                 nontargets, drivers, present_new, nlt_sum, nlnt_increase, state,
+                                                 profile, findings)
     if state.pending is not None and overall in RESETTING:  # the bar is reset (RULES §2.4, A15)
         state.pending = None
         state.known_new = state.known_new | present_new
@@ -176,7 +183,7 @@ def _follow_up(tp: Timepoint, read: Read, targets: tuple[Lesion, ...], nontarget
         _component(target.response, "target" in drivers, overall) if targets else None,
         _component(nt_cat, "non-target" in drivers, overall) if nontargets else None,
         bool(present_new), nlt_sum if state.nlt_ids & present_new else None, overall,
-        join([_new_text(present_new, state, nlt_sum), text]), tuple(findings))
+        join([_new_text(present_new, state, nlt_sum), text]), tuple(findings), frozenset(state.nlt_ids), worsening)
 
 
 def _classify_new_lesions(read: Read, lesions: tuple[Lesion, ...], observations: dict[str, Observation],
@@ -228,17 +235,19 @@ def _with_pending(tp: Timepoint, target: Response | None, target_sum: Decimal | 
                   nontarget: Response | None, observations: dict[str, Observation],
                   nontargets: tuple[Lesion, ...], drivers: set[str], present_new: frozenset[str],
                   nlt_sum: Decimal, nlnt_increase: list[str], state: _State, profile: Profile,
-                  findings: list[Finding]) -> tuple[IResponse, str]:
-    """Confirm the pending iUPD, keep it, or reset (RULES §2.3–§2.5, A14)."""
+                  findings: list[Finding]) -> tuple[IResponse, str, frozenset[str]]:
+    """Confirm the pending iUPD, keep it, or reset (RULES §2.3–§2.5, A14); with what confirmed it."""
     iupd = state.pending
     assert iupd is not None
     days = (tp.date - iupd.date).days
     additional = sorted(present_new - iupd.new_ids - state.known_new)
-    reasons = [f"additional new lesion(s) {', '.join(additional)}"] if additional else []
+    confirming = [("new lesion", f"additional new lesion(s) {', '.join(additional)}")] if additional else []
     if days >= profile.irecist_confirm_min_days:
-        reasons += _confirmations(iupd, target, target_sum, nontarget, observations, nontargets,
-                                  drivers, nlt_sum, nlnt_increase)
-    elif not reasons:
+        confirming += _confirmations(iupd, target, target_sum, nontarget, observations, nontargets,
+                                     drivers, nlt_sum, nlnt_increase)
+    reasons = [reason for _, reason in confirming]
+    worsening = frozenset(kind for kind, _ in confirming)
+    if not reasons and days < profile.irecist_confirm_min_days:
         findings.append(Finding("EARLY_CONFIRMATION_SCAN", f"{days} days after iUPD (< "
                                 f"{profile.irecist_confirm_min_days}): only an additional new lesion can confirm (A14)",
                                 visit_id=tp.visit_id))
@@ -247,9 +256,10 @@ def _with_pending(tp: Timepoint, target: Response | None, target_sum: Decimal | 
             findings.append(Finding("LATE_CONFIRMATION_SCAN", f"confirming scan {days} days after iUPD "
                                     f"(> {profile.irecist_confirm_warn_days}; A14)", visit_id=tp.visit_id))
         return IResponse.ICPD, (f"iCPD: iUPD of {iupd.date.isoformat()} confirmed {days} days later by "
-                                f"{'; '.join(reasons)}")
+                                f"{'; '.join(reasons)}"), worsening
     if target is Response.NE:
-        return IResponse.NE, f"NE: targets not all assessed; iUPD of {iupd.date.isoformat()} still unconfirmed"
+        return (IResponse.NE, f"NE: targets not all assessed; iUPD of {iupd.date.isoformat()} still unconfirmed",
+                worsening)
     remaining = set(drivers)
     if "non-target" in iupd.drivers and nontarget not in (Response.CR, None):
         remaining.add("non-target")  # unequivocal non-target progression stands until it resolves
@@ -257,34 +267,37 @@ def _with_pending(tp: Timepoint, target: Response | None, target_sum: Decimal | 
                  and iupd.target_sum_mm is not None and target_sum < iupd.target_sum_mm)
     if remaining and not shrinking:
         return IResponse.IUPD, (f"iUPD remains: {', '.join(sorted(remaining))} still progressing, nothing confirms "
-                                f"the iUPD of {iupd.date.isoformat()} (iRECIST Table 2)")
+                                f"the iUPD of {iupd.date.isoformat()} (iRECIST Table 2)"), worsening
     recist = overall_response(target, nontarget, new_lesion=False)
     why = "baseline disease shrank further (RULES §2.4 scenario B)" if shrinking else "no progression left"
-    return _I_CATEGORY[recist], f"{_I_CATEGORY[recist]}: iUPD of {iupd.date.isoformat()} reset, {why} (A15)"
+    return (_I_CATEGORY[recist], f"{_I_CATEGORY[recist]}: iUPD of {iupd.date.isoformat()} reset, {why} (A15)",
+            worsening)
 
 
 def _confirmations(iupd: _Iupd, target: Response | None, target_sum: Decimal | None,
                    nontarget: Response | None, observations: dict[str, Observation],
                    nontargets: tuple[Lesion, ...], drivers: set[str], nlt_sum: Decimal,
-                   nlnt_increase: list[str]) -> list[str]:
-    """Everything that confirms ``iupd`` at this assessment (RULES §2.3), as reasons."""
+                   nlnt_increase: list[str]) -> list[tuple[str, str]]:
+    """Everything that confirms ``iupd`` at this assessment (RULES §2.3): (category, reason) pairs."""
     reasons = []
     if target_sum is not None and iupd.target_sum_mm is not None \
             and target_sum - iupd.target_sum_mm >= t.IRECIST_CONFIRM_INCREASE_MM and "target" in iupd.drivers:
-        reasons.append(f"target sum {mm(target_sum)}, {signed_mm(target_sum - iupd.target_sum_mm)} since iUPD (≥ 5 mm)")
+        reasons.append(("target", f"target sum {mm(target_sum)}, {signed_mm(target_sum - iupd.target_sum_mm)} "
+                                  "since iUPD (≥ 5 mm)"))
     elif "target" in drivers and "target" not in iupd.drivers:
-        reasons.append("target progression, a category not at iUPD before")
+        reasons.append(("target", "target progression, a category not at iUPD before"))
     increasing = [lesion.lesion_id for lesion in nontargets
                   if (o := observations.get(lesion.lesion_id)) is not None and o.status in _INCREASING]
     if increasing and "non-target" in iupd.drivers:
-        reasons.append(f"further non-target increase ({', '.join(increasing)})")
+        reasons.append(("non-target", f"further non-target increase ({', '.join(increasing)})"))
     elif "non-target" in drivers and "non-target" not in iupd.drivers:
-        reasons.append("non-target progression, a category not at iUPD before")
+        reasons.append(("non-target", "non-target progression, a category not at iUPD before"))
     if "new lesion" in iupd.drivers:
         if nlt_sum - iupd.nlt_sum_mm >= t.IRECIST_CONFIRM_INCREASE_MM:
-            reasons.append(f"new-lesion target sum {signed_mm(nlt_sum - iupd.nlt_sum_mm)} since iUPD (≥ 5 mm)")
+            reasons.append(("new lesion",
+                            f"new-lesion target sum {signed_mm(nlt_sum - iupd.nlt_sum_mm)} since iUPD (≥ 5 mm)"))
         if nlnt_increase:
-            reasons.append(f"new-lesion non-target increase ({', '.join(nlnt_increase)})")
+            reasons.append(("new lesion", f"new-lesion non-target increase ({', '.join(nlnt_increase)})"))
     return reasons
 
 

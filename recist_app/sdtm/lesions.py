@@ -14,7 +14,12 @@ same observations:
 - a split lesion: one TU ``TUSPLIT`` record per fragment (``TULNKID`` ``T04.1``, ``TUGRPID`` the
   parent) and its TR rows (§2 rules);
 - the reader's status decides when both a status and lines exist (as in the engine): the lines
-  are then not exported, and a note says so.
+  are then not exported, and a note says so;
+- a new lesion's category is the one iRECIST counted it in (CDISC.md §6 PROPOSAL, RULES §2.2): TR ``TRGRPID`` is
+  ``NEW TARGET`` from the assessment that made it a new-lesion target on, ``NEW NON-TARGET`` at the other assessments,
+  so that the group's diameters add up to its ``SUMDIAM``. TU ``TUSTRESC`` is its category where it first appeared;
+  ``NEW`` when iRECIST counted it as a target only later (it was not measurable at first), or never assessed it
+  (after iCPD), so that ``assess`` on the exported TU sorts it as the engine did.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ STATE_TERMS = {Status.PRESENT: "PRESENT", Status.ABSENT: "ABSENT", Status.UNEQUI
 #: TRTESTCD of a diameter on each axis: longest diameter, or the node's short axis (C96779; CDISC.md §3).
 AXIS_TESTS = {Axis.LONG: "LDIAM", Axis.SHORT: "LPERP"}
 _ROLE_ORDER = {LesionRole.TARGET: 0, LesionRole.NON_TARGET: 1}
+NEW_TARGET, NEW_NON_TARGET = LesionRole.NEW_TARGET.value, LesionRole.NEW_NON_TARGET.value
 NOT_DONE = "NOT DONE"
 NOT_EVALUABLE = "NOT EVALUABLE"
 TUMOR_MERGED = "TUMOR MERGED"
@@ -95,7 +101,24 @@ class ReadLesions:
         self.lesions = tuple(sorted(snapshot.lesions, key=lambda lesion: (
             _ROLE_ORDER.get(lesion.role, 2), self._number.get(lesion.first_timepoint_uid, 0), lesion.label)))
         self._values = LesionValues(snapshot)
+        self._irecist = {tp.visit_id: tp for tp in read.report.irecist.timepoints}
         self.notes: list[str] = []
+
+    def category(self, lesion: Lesion, tp: Timepoint | None = None) -> str:
+        """TR ``TRGRPID`` of ``lesion`` at ``tp``, or TU ``TUSTRESC`` without ``tp`` (see the module docstring)."""
+        if lesion.role is not LesionRole.NEW:
+            return lesion.role.value
+        counted = any(lesion.label in itp.new_lesion_targets for itp in self._irecist.values())
+        if tp is not None:
+            if (itp := self._irecist.get(str(self._number[tp.uid]))) is not None:
+                return NEW_TARGET if lesion.label in itp.new_lesion_targets else NEW_NON_TARGET
+            return NEW_TARGET if counted else self.category(lesion)
+        first = self._irecist.get(str(self._number.get(lesion.first_timepoint_uid, "")))
+        if first is None:
+            return lesion.role.value
+        if lesion.label in first.new_lesion_targets:
+            return NEW_TARGET
+        return lesion.role.value if counted else NEW_NON_TARGET
 
     # TU and SUPPTU.
 

@@ -1,10 +1,16 @@
 """Engine results → SDTM RS rows and derived TR summary rows (CDISC.md §3.1, §4, §6, §7).
 
 RS: per read and follow-up visit ``TRGRESP``, ``NTRGRESP`` (when the read has non-targets),
-``NEWLIND`` and ``OVRLRESP`` under ``RSCAT = RECIST 1.1`` (stopping at the read's first PD) and
+``NEWLIND``, ``NEWLPROG`` and ``OVRLRESP`` under ``RSCAT = RECIST 1.1`` (stopping at the read's first PD) and
 under ``RSCAT = iRECIST`` (until iCPD); for reads with irradiated lesions, ``TRGRESP`` of each
 subset under ``RSCAT = PROTOCOL DEFINED RESPONSE CRITERIA`` with ``RSSCAT = IRRADIATED LESIONS`` /
 ``NON-IRRADIATED LESIONS`` (CDISC.md §7 PROPOSAL 3).
+
+New lesions (CDISC.md §4.1, §6 PROPOSAL): ``NEWLIND = Y`` when a new lesion is seen, equivocal or not, and then
+``NEWLPROG`` says whether it is progression: ``UNEQUIVOCAL``, or ``EQUIVOCAL`` when every new lesion seen is
+equivocal (RULES §1.7: no PD yet; as pharmaversesdtm ``rs_onco_irecist`` writes them). Under iRECIST, each
+assessment after an iUPD carries ``NEWLWIND`` and (with non-targets) ``NTLWIND``: ``Y`` when that category's
+worsening confirmed the iUPD (RULES §2.3).
 TR: ``SUMDIAM``, ``SUMNLNLD`` per visit with a complete sum; ``PCBSD``, ``PCNSD``, ``ACNSD`` at
 follow-ups (CDISC C96779 test codes and C96778 names).
 """
@@ -18,6 +24,7 @@ from enum import StrEnum
 
 from assessment.domain import Response, TimepointResult
 from assessment.read_report import ReadReport
+from recist_app.sdtm import terms as cdisc_terms
 from recist_app.sdtm.csv_io import CellValue, format_decimal
 from recist_app.sdtm.iso_dates import is_partial
 
@@ -25,12 +32,10 @@ RS_COLUMNS = ("STUDYID", "DOMAIN", "USUBJID", "RSSEQ", "RSTESTCD", "RSTEST", "RS
               "RSORRES", "RSSTRESC", "RSEVAL", "RSEVALID", "VISITNUM", "VISIT", "RSDTC", "RSDY")
 TR_COLUMNS = ("STUDYID", "DOMAIN", "USUBJID", "TRSEQ", "TRGRPID", "TRTESTCD", "TRTEST", "TRORRES",
               "TRORRESU", "TRSTRESC", "TRSTRESN", "TRSTRESU", "TREVAL", "TREVALID", "VISITNUM", "VISIT")
-RS_TESTS = {
-    "TRGRESP": "Target Response",
-    "NTRGRESP": "Non-target Response",
-    "NEWLIND": "New Lesion Indicator",
-    "OVRLRESP": "Overall Response",
-}
+RS_TESTS = {code: cdisc_terms.RS_TESTS[code]
+            for code in ("TRGRESP", "NTRGRESP", "NEWLIND", "NEWLPROG", "OVRLRESP", "NEWLWIND", "NTLWIND")}
+#: The engine's finding on an equivocal new lesion (RULES §1.7, A6).
+EQUIVOCAL_NEW_LESION = "EQUIVOCAL_NEW_LESION"
 TR_TESTS = {
     "SUMDIAM": "Sum of Diameter",
     "SUMNLNLD": "Sum Diameters of Non Lymph Node Tumors",
@@ -84,12 +89,17 @@ def _results(report: ReadReport) -> Iterator[tuple[str, str, str, str, Timepoint
     subsets = {tp.visit_id: tp for tp in report.subsets.follow_ups} if report.subsets else {}
     before_pd = True
     for tp in report.recist.follow_ups:
+        equivocal = any(finding.code == EQUIVOCAL_NEW_LESION for finding in tp.findings)
         if before_pd:
-            yield from _tests(RECIST11, "", tp.target_response, tp.nontarget_response, tp.new_lesion,
-                              tp.overall, tp)
+            yield from _tests(RECIST11, "", tp.target_response, tp.nontarget_response,
+                              _new_lesion_progression(tp.new_lesion, equivocal), tp.overall, tp)
         if (itp := irecist.get(tp.visit_id)) is not None:
-            yield from _tests(IRECIST, "", itp.target_response, itp.nontarget_response, itp.new_lesion,
-                              itp.overall, tp)
+            yield from _tests(IRECIST, "", itp.target_response, itp.nontarget_response,
+                              _new_lesion_progression(itp.new_lesion, equivocal), itp.overall, tp)
+            if itp.worsening is not None:
+                yield IRECIST, "", "NEWLWIND", _yes_no("new lesion" in itp.worsening), tp
+                if itp.nontarget_response is not None:
+                    yield IRECIST, "", "NTLWIND", _yes_no("non-target" in itp.worsening), tp
         if before_pd and (stp := subsets.get(tp.visit_id)) is not None:
             for rsscat, subset in ((IRRADIATED, stp.irradiated), (NON_IRRADIATED, stp.non_irradiated)):
                 if subset is not None and subset.response is not None:
@@ -97,13 +107,25 @@ def _results(report: ReadReport) -> Iterator[tuple[str, str, str, str, Timepoint
         before_pd = before_pd and tp.overall is not Response.PD
 
 
-def _tests(rscat: str, rsscat: str, target: StrEnum | None, nontarget: StrEnum | None, new_lesion: bool,
+def _new_lesion_progression(unequivocal: bool, equivocal: bool) -> str:
+    """NEWLPROG of a visit: ``UNEQUIVOCAL``, ``EQUIVOCAL`` (only equivocal new lesions), "" without new lesions."""
+    return "UNEQUIVOCAL" if unequivocal else "EQUIVOCAL" if equivocal else ""
+
+
+def _yes_no(flag: bool) -> str:
+    return "Y" if flag else "N"
+
+
+def _tests(rscat: str, rsscat: str, target: StrEnum | None, nontarget: StrEnum | None, new_lesion: str,
            overall: StrEnum, tp: TimepointResult) -> Iterator[tuple[str, str, str, str, TimepointResult]]:
+    """TRGRESP, NTRGRESP, NEWLIND, NEWLPROG (``new_lesion`` as :func:`_new_lesion_progression`) and OVRLRESP."""
     if target is not None:
         yield rscat, rsscat, "TRGRESP", target.value, tp
     if nontarget is not None:
         yield rscat, rsscat, "NTRGRESP", nontarget.value, tp
-    yield rscat, rsscat, "NEWLIND", "Y" if new_lesion else "N", tp
+    yield rscat, rsscat, "NEWLIND", _yes_no(bool(new_lesion)), tp
+    if new_lesion:
+        yield rscat, rsscat, "NEWLPROG", new_lesion, tp
     yield rscat, rsscat, "OVRLRESP", overall.value, tp
 
 

@@ -105,8 +105,10 @@ RS_RESULTS = frozenset({
 })
 #: The results each RSCAT may carry for the per-visit tests we write (§4.3).
 RS_RESULTS_BY_CATEGORY: Mapping[str, frozenset[str]] = {
-    "RECIST 1.1": frozenset({"CR", "PR", "SD", "PD", "NE", "NON-CR/NON-PD", "Y", "N", "NED"}),
-    "iRECIST": frozenset({"iCR", "iPR", "iSD", "iUPD", "iCPD", "NON-iCR/NON-iUPD", "NE", "Y", "N"}),
+    "RECIST 1.1": frozenset({"CR", "PR", "SD", "PD", "NE", "NON-CR/NON-PD", "Y", "N", "NED", "EQUIVOCAL",
+                             "UNEQUIVOCAL"}),
+    "iRECIST": frozenset({"iCR", "iPR", "iSD", "iUPD", "iCPD", "NON-iCR/NON-iUPD", "NE", "Y", "N", "EQUIVOCAL",
+                          "UNEQUIVOCAL"}),
     "PROTOCOL DEFINED RESPONSE CRITERIA": frozenset({"CR", "PR", "SD", "PD", "NE"}),
 }
 #: SUPPTU QNAM → QLABEL (§5; TUIRRSTD is the §7 PROPOSAL 2 sponsor-defined flag).

@@ -14,7 +14,8 @@ subject table of ``assess --subjects`` and ``bor --subjects``; not an SDTM domai
   records for fragments; ``TUREFID`` the lesion's tracking UID (§2 PROPOSAL, §10).
 - **TR** (§3): lesion rows (:mod:`recist_app.sdtm.lesions`), then per time point the
   summary rows the reader saw (``SUMDIAM``, ``SUMNLNLD``, ``PCBSD``, ``PCNSD``, ``ACNSD``; the
-  iRECIST new-lesion-target sum as ``SUMDIAM`` under ``TRGRPID = NEW TARGET``, §6 PROPOSAL);
+  iRECIST new-lesion-target sum as ``SUMDIAM`` under ``TRGRPID = NEW TARGET``, the group of the new lesions it
+  adds up, §6 PROPOSAL);
   ``TRLNKGRP`` groups a read's rows of one visit (``A2``; ``R1-A2`` for central reader 1) and equals
   ``RSLNKGRP`` of that visit's ``OVRLRESP`` records (§1). ``TRREFID`` is the measured image's SOP
   Instance UID.
@@ -48,7 +49,7 @@ from recist_app.model.records import Timepoint
 from recist_app.sdtm import terms as cdisc_terms
 from recist_app.sdtm.csv_io import CellValue, format_decimal
 from recist_app.sdtm.design import procedure_tables, sv_table, ts_table, tv_table
-from recist_app.sdtm.lesions import ReadLesions, tu_location
+from recist_app.sdtm.lesions import NEW_TARGET, ReadLesions, tu_location
 from recist_app.sdtm.response_tables import RS_COLUMNS, rs_rows, summary_values
 
 FOLDER = "sdtm"
@@ -183,7 +184,7 @@ def _tu_rows(read: ExportedRead, lesions: ReadLesions, seq: dict[tuple[str, str]
              ) -> Iterator[tuple[CellValue, ...]]:
     subject, accepted = read.subject_id, "Y" if read.accepted else ""
     for ident in lesions.identifications():
-        tp, role = ident.timepoint, ident.lesion.role.value
+        tp, role = ident.timepoint, lesions.category(ident.lesion)
         yield (read.report.read.study_id, "TU", subject, _next(seq, "TU", subject), ident.group, ident.lesion.uid,
                ident.link, ident.test, cdisc_terms.TU_TESTS[ident.test], role, role, *ident.location, ident.method,
                _before_exposure(read, tp), read.evaluator, read.evaluator_id, accepted,
@@ -212,13 +213,13 @@ def _tr_rows(read: ExportedRead, lesions: ReadLesions, seq: dict[tuple[str, str]
                     label = cdisc_terms.QUALIFIER_LABELS["SUPPTR"]["TRMEASMT"]
                     supptr.append((study, "TR", subject, "TRSEQ", str(trseq), "TRMEASMT", label, r.measured_by, QORIG,
                                    read.evaluator))
-                yield (study, "TR", subject, trseq, lesion.role.value, r.image_uid, r.link, group,
+                yield (study, "TR", subject, trseq, lesions.category(lesion, tp), r.image_uid, r.link, group,
                        r.test, cdisc_terms.TR_TESTS[r.test], r.original, r.unit, r.standard_text, r.standard_number,
                        r.unit, r.status, r.reason_not_done, r.method, *tail, _iso(tp.scan_date), day)
         summaries = [("TARGET", code, text, unit) for code, text, unit in summary_values(recist[str(number)])]
         itp = irecist.get(str(number))
         if itp is not None and itp.nlt_sum_mm is not None:
-            summaries.append(("NEW TARGET", "SUMDIAM", format_decimal(itp.nlt_sum_mm), "mm"))
+            summaries.append((NEW_TARGET, "SUMDIAM", format_decimal(itp.nlt_sum_mm), "mm"))
         for grpid, code, text, unit in summaries:
             yield (study, "TR", subject, _next(seq, "TR", subject), grpid, "", "", group, code,
                    cdisc_terms.TR_TESTS[code], text, unit, text, text, unit, "", "", "", *tail, "", None)

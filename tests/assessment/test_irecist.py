@@ -114,6 +114,25 @@ def test_new_lesion_targets_are_kept_apart_and_confirm_by_5_mm():
     assert result.timepoints[0].target_response is IR.ISD  # the baseline sum does not include NEW01
 
 
+def test_each_assessment_names_its_new_lesion_targets_and_what_confirmed_the_iupd():
+    """The categories SDTM needs (TRGRPID per visit, NEWLWIND / NTLWIND): a small new lesion becomes a new-lesion
+    target once measurable; the iUPD it opened is confirmed by the new lesions, not by the non-targets."""
+    lesions = [target("T1"), nontarget("NT1"), new("NEW01"), new("NEW02")]
+    visits = [{"T1": 50, "NT1": Status.PRESENT}, {"T1": 40, "NT1": Status.PRESENT, "NEW01": 12, "NEW02": 8},
+              {"T1": 40, "NT1": Status.PRESENT, "NEW01": 18, "NEW02": 11}]
+    first, second = run(lesions, visits).timepoints
+    assert (first.overall, second.overall) == (IR.IUPD, IR.ICPD)
+    assert first.new_lesion_targets == {"NEW01"} and second.new_lesion_targets == {"NEW01", "NEW02"}
+    assert first.worsening is None  # no iUPD before it
+    assert second.worsening == {"new lesion"}
+
+
+def test_an_assessment_after_iupd_that_confirms_nothing_has_an_empty_worsening():
+    result = run([target("T1")], [{"T1": 50}, {"T1": 40}, {"T1": 50}, {"T1": 52}])
+    assert overall(result) == [IR.ISD, IR.IUPD, IR.IUPD]
+    assert [tp.worsening for tp in result.timepoints] == [None, None, frozenset()]
+
+
 def test_new_lesion_target_growth_below_5_mm_remains_iupd():
     lesions = [target("T1"), new("NEW01")]
     result = run(lesions, [{"T1": 50}, {"T1": 40, "NEW01": 12}, {"T1": 40, "NEW01": "16.9"}])

@@ -165,6 +165,7 @@ def save_figure(figure: Figure, stem: Path, description: str) -> tuple[Path, Pat
     stem.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(png, dpi=PNG_DPI, facecolor="white", metadata={"Description": description,
                                                                   "Software": "recist-workstation"})
+    figure.set_layout_engine("none")  # the SVG keeps the PNG's layout: laying out again would cost a third
     figure.savefig(svg, facecolor="white", metadata={"Description": description, "Date": None,
                                                      "Creator": "recist-workstation"})
     return png, svg

@@ -142,7 +142,7 @@ def test_command_line(one_read: Trial, tmp_path: Path, capsys: pytest.CaptureFix
     db, out = str(tmp_path / "trial.sqlite"), tmp_path / "cli"
     assert main(["export", "--db", db, "--out", str(out), "--subjects", SUBJECT, "--format", "sdtm", "timeline"]) == 0
     printed = capsys.readouterr().out
-    assert "  sdtm/rs.xpt (sdtm-xpt, 30 rows)" in printed and "timeline/timeline.xlsx" in printed
+    assert "  sdtm/rs.xpt (sdtm-xpt, 32 rows)" in printed and "timeline/timeline.xlsx" in printed
     assert "export: 39 files for 1 subject(s), 1 read(s) written to" in printed
     assert main(["export", "--db", db, "--out", str(tmp_path / "bad"), "--subjects", "S-404"]) == 2
     err = capsys.readouterr().err

@@ -165,6 +165,16 @@ def test_new_lesions_carry_their_role_and_no_unknown_location(statuses_export: E
                                                                                           "NEW NON-TARGET")
 
 
+def test_an_equivocal_new_lesion_is_a_new_lesion_but_not_yet_progression(statuses_export: ExportResult) -> None:
+    """NEWLIND says a new lesion is seen, NEWLPROG whether it is progression (RULES §1.7; rs_onco_irecist)."""
+    rs = {(row["RSCAT"], row["VISITNUM"], row["RSTESTCD"]): row["RSSTRESC"] for row in _rows(statuses_export, "rs")}
+    w8, w16 = VISITNUMS[W8], VISITNUMS[W16]
+    assert [rs[("RECIST 1.1", w8, code)] for code in ("NEWLIND", "NEWLPROG", "OVRLRESP")] == ["Y", "EQUIVOCAL", "NE"]
+    assert [rs[("RECIST 1.1", w16, code)] for code in ("NEWLIND", "NEWLPROG", "OVRLRESP")] == ["Y", "UNEQUIVOCAL",
+                                                                                               "PD"]
+    assert _tu(statuses_export)["R1-N01"]["TUSTRESC"] == "NEW NON-TARGET"  # never measured as iRECIST counts
+
+
 def test_the_method_is_given_at_baseline_only(statuses_export: ExportResult) -> None:
     tr = _rows(statuses_export, "tr")
     assert {row["TRMETHOD"] for row in tr if row["VISITNUM"] == VISITNUMS[0] and row["TRLNKID"]} == {"CT SCAN"}
