@@ -24,7 +24,7 @@ from assessment.outcome import Assessment, ReadOutcome, read_outcome
 from assessment.profile import Profile
 from assessment.read_report import ReadReport, assess_read
 from recist_app.evaluation.lesion_values import LesionValue, LesionValues
-from recist_app.evaluation.trial_profile import parse_trial_profile
+from recist_app.evaluation.trial_profile import stored_trial_profile
 from recist_app.model.errors import InvalidRecordError
 from recist_app.model.records import (
     Lesion,
@@ -106,8 +106,7 @@ def _start_date(snapshot: ReadSnapshot, report: ReadReport, profile: Profile) ->
 def trial_profile(snapshot: ReadSnapshot) -> Profile:
     """The trial's protocol profile (RULES §7 defaults when it has none): its flat keys only, since the
     workstation's tables (``[series]``, ``[[visit]]``) are not the engine's."""
-    text = snapshot.trial.profile_toml
-    return parse_trial_profile(text).engine if text else Profile()
+    return stored_trial_profile(snapshot.trial.profile_toml).engine
 
 
 def _scan_date(tp: Timepoint) -> date:

@@ -30,6 +30,13 @@ One TOML text, stored in the trial (``Trial.profile_toml``) or given as a file (
   names are unique (case-insensitive) and never ``UNSCHEDULED`` (the name of a scan outside every
   window); windows do not overlap, so a study day lies in at most one window.
   :func:`recist_app.evaluation.visits.match_visits` matches scan dates to this schedule.
+- ``[sdtm]``: choices of the SDTM export (issue 18)::
+
+      [sdtm]
+      diameters = "both"         # both | recist   (default both)
+
+  ``both`` exports every diameter the reader drew, SUPPTR ``TRRECIST`` marking the one RECIST 1.1 uses (the long
+  axis, a lymph node's short axis); ``recist`` exports only that one.
 
 Every bad value raises :class:`assessment.errors.ProfileError` naming its key (``series.kernel``,
 ``visit[2].day`` …), as the engine's keys do; a file's errors become
@@ -45,6 +52,7 @@ import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from assessment.errors import ProfileError
@@ -60,8 +68,10 @@ ORIENTATIONS = ("AXIAL", "CORONAL", "SAGITTAL", "ANY")
 KERNELS = ("soft", "lung", "bone", "any")
 SERIES_KEYS = ("orientation", "kernel", "min_thickness_mm")
 VISIT_KEYS = ("name", "day", "window_before_days", "window_after_days")
+SDTM_KEYS = ("diameters",)
+DIAMETER_CHOICES = ("both", "recist")
 #: The workstation's tables; everything else in the profile is the engine's.
-TABLES = ("series", "visit")
+TABLES = ("series", "visit", "sdtm")
 
 #: Kernel families: (family, patterns a whole kernel token must match, words of the series description).
 #: Tokens are the upper-cased parts of (0018,1210) *Convolution Kernel* split at ``\``, spaces, commas,
@@ -186,12 +196,25 @@ class VisitSchedule:
 
 
 @dataclass(frozen=True)
+class SdtmChoices:
+    """``[sdtm]``: the SDTM export's choices. Default: every diameter drawn, the RECIST one marked."""
+
+    diameters: str = "both"
+
+    def __post_init__(self) -> None:
+        if self.diameters not in DIAMETER_CHOICES:
+            raise ProfileError("sdtm.diameters", f"must be one of {', '.join(DIAMETER_CHOICES)}, "
+                                                 f"got {self.diameters!r}.")
+
+
+@dataclass(frozen=True)
 class TrialProfile:
-    """A trial's whole profile: ``engine`` (the flat keys), ``series`` and ``visits``."""
+    """A trial's whole profile: ``engine`` (the flat keys), ``series``, ``visits`` and ``sdtm``."""
 
     engine: Profile = field(default_factory=Profile)
     series: SeriesPreference = field(default_factory=SeriesPreference)
     visits: VisitSchedule = field(default_factory=VisitSchedule)
+    sdtm: SdtmChoices = field(default_factory=SdtmChoices)
 
 
 def parse_trial_profile(text: str) -> TrialProfile:
@@ -210,10 +233,11 @@ def parse_trial_profile(text: str) -> TrialProfile:
         if key in TABLES:
             continue
         if isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, dict) for v in value)):
-            raise ProfileError(key, "unknown table. The workstation's tables are [series] and [[visit]]; "
+            raise ProfileError(key, "unknown table. The workstation's tables are [series], [[visit]] and [sdtm]; "
                                     "the engine's keys are flat.")
         flat[key] = value
-    return TrialProfile(Profile.from_mapping(flat), _series(data.get("series")), _schedule(data.get("visit")))
+    return TrialProfile(Profile.from_mapping(flat), _series(data.get("series")), _schedule(data.get("visit")),
+                        _sdtm(data.get("sdtm")))
 
 
 _AFTER_TABLE = "(the engine's flat keys go before the first table)"
@@ -233,6 +257,18 @@ def _series(table: object) -> SeriesPreference:
     if isinstance(thickness, int) and not isinstance(thickness, bool):
         thickness = float(thickness)
     return SeriesPreference(orientation.strip().upper(), kernel.strip().lower(), thickness)
+
+
+def _sdtm(table: object) -> SdtmChoices:
+    if table is None:
+        return SdtmChoices()
+    if not isinstance(table, dict):
+        raise ProfileError("sdtm", f"must be a table ([sdtm] on its own line), got {table!r}.")
+    _refuse_unknown("sdtm", table, SDTM_KEYS)
+    diameters = table.get("diameters", "both")
+    if not isinstance(diameters, str):
+        raise ProfileError("sdtm.diameters", f"must be a string, got {diameters!r}.")
+    return SdtmChoices(diameters.strip().lower())
 
 
 def _schedule(tables: object) -> VisitSchedule:
@@ -300,6 +336,12 @@ def _check_schedule(visits: tuple[PlannedVisit, ...]) -> None:
                                "must fall in one window at most.")
 
 
+@cache
+def stored_trial_profile(profile_toml: str) -> TrialProfile:
+    """A trial's stored profile (the defaults when it has none), parsed once per text (an export asks per read)."""
+    return parse_trial_profile(profile_toml) if profile_toml else TrialProfile()
+
+
 def trial_series_preference(profile_toml: str) -> SeriesPreference:
     """The ``[series]`` preference of a stored trial profile (the defaults when it has none)."""
-    return parse_trial_profile(profile_toml).series if profile_toml else SeriesPreference()
+    return stored_trial_profile(profile_toml).series

@@ -19,7 +19,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cache
 from typing import TypeVar, cast
 
 from assessment import ENGINE_VERSION, RULES_VERSION
@@ -32,7 +31,7 @@ from assessment.outcome import ReadOutcome, read_outcome
 from assessment.profile import Profile
 from assessment.read_report import ReadReport, assess_read
 from recist_app.evaluation.engine import EVALUATORS, engine_read
-from recist_app.evaluation.trial_profile import VisitSchedule, parse_trial_profile
+from recist_app.evaluation.trial_profile import VisitSchedule, stored_trial_profile
 from recist_app.exports.errors import ExportError
 from recist_app.model.records import ReaderRole, ReadSnapshot, Subject, Timepoint, Trial
 from recist_app.sdtm.response_tables import study_day
@@ -167,7 +166,7 @@ def select_subjects(all_subjects: Sequence[Subject], wanted: Sequence[str] | Non
 
 def evaluate_read(snapshot: ReadSnapshot, profile: Profile) -> ExportedRead:
     """Run the engine on one unblinded snapshot with VISITNUM time-point ids; derive its outcome."""
-    numbers = visit_numbers(snapshot.timepoints, _schedule(snapshot.trial.profile_toml))
+    numbers = visit_numbers(snapshot.timepoints, stored_trial_profile(snapshot.trial.profile_toml).visits)
     read = engine_read(snapshot)
     read = dataclasses.replace(read, timepoints=tuple(dataclasses.replace(tp, visit_id=str(numbers[tp.visit_id]))
                                                       for tp in read.timepoints))
@@ -185,12 +184,6 @@ def evaluate_read(snapshot: ReadSnapshot, profile: Profile) -> ExportedRead:
                         evaluator_id, LINK_PREFIXES[snapshot.reader.role], numbers, start,
                         REFERENCE_NAMES[profile.reference_date] if reference else BASELINE_REFERENCE, reference,
                         profile)
-
-
-@cache
-def _schedule(profile_toml: str) -> VisitSchedule | None:
-    """The ``[[visit]]`` schedule of a trial's profile, parsed once per profile text (not once per read)."""
-    return parse_trial_profile(profile_toml).visits if profile_toml else None
 
 
 def visit_numbers(timepoints: Sequence[Timepoint], schedule: VisitSchedule | None = None) -> dict[str, Decimal]:

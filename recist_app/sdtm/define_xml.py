@@ -4,8 +4,9 @@ the terms each controlled variable may take, and value-level metadata for the su
 One ``ItemGroupDef`` per dataset (its ``def:leaf`` the ``.xpt`` beside it), one ``ItemDef`` per variable with its
 SDTMIG label (:data:`~recist_app.sdtm.terms.VARIABLE_LABELS`), data type, the longest value's length and its
 origin, and a ``CodeList`` for every controlled variable (:data:`~recist_app.sdtm.terms.CONTROLLED`). SUPPTU and
-SUPPTR ``QVAL`` have a value list per ``QNAM``; the sponsor-defined ``TRMEASMT`` (issue 17, who placed a
-diameter's caliper) is documented there, each of its values decoded by its definition
+SUPPTR ``QVAL`` have a value list per ``QNAM``; the sponsor-defined qualifiers (``TRMEASMT``, who placed a
+diameter's caliper; ``TRRECIST``, the diameter RECIST uses; ``TULOCTXT``) are documented there, each value decoded
+by its definition
 (:data:`~recist_app.sdtm.terms.SPONSOR_QUALIFIERS`). Written with the standard library only, deterministic for
 one export (the creation time is the export's).
 """

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from recist_app.evaluation.trial_profile import parse_trial_profile
+from recist_app.evaluation.trial_profile import stored_trial_profile
 from recist_app.exports.collect import ExportedRead, TrialData
 from recist_app.exports.files import Table
 from recist_app.sdtm.csv_io import CellValue, format_decimal
@@ -53,8 +53,7 @@ def ts_table(data: TrialData) -> Table:
 
 def tv_table(data: TrialData) -> Table:
     """TV: the planned visits of the profile's schedule (empty without one)."""
-    text = data.trial.profile_toml
-    schedule = parse_trial_profile(text).visits.visits if text else ()
+    schedule = stored_trial_profile(data.trial.profile_toml).visits.visits
     rows = tuple((data.trial.code, "TV", number, visit.name,
                   f"CT scan from day {visit.first_day} to day {visit.last_day} after the baseline scan "
                   f"(planned day {visit.day})", f"Within the window: day {visit.last_day} after the baseline scan")

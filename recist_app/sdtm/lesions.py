@@ -5,7 +5,8 @@ that ``assess`` on the exported TU / TR / SUPPTU (:mod:`recist_app.sdtm.tumor_re
 same observations:
 
 - a measured lesion: ``LDIAM`` (non-nodal) or ``LPERP`` (nodal, short axis) with the diameter in
-  mm rounded to 0.1 mm; a line of the other axis is exported too under the other test;
+  mm rounded to 0.1 mm; a line of the other axis is exported too under the other test, unless the profile's
+  ``[sdtm] diameters = "recist"`` keeps only the one RECIST uses (:func:`recist_diameter` tells them apart);
 - too small to measure: ``TRORRES = TOO SMALL TO MEASURE``, ``TRSTRESN = 5`` (§3.3); disappeared:
   0 mm; merged: ``TRSTAT = NOT DONE``, ``TRREASND = TUMOR MERGED``; not assessed or nothing
   recorded: ``TRSTAT = NOT DONE``, ``TRREASND = NOT EVALUABLE`` (§1 rule 6);
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from recist_app.evaluation.lesion_values import LesionValues, diameter_mm
+from recist_app.evaluation.trial_profile import stored_trial_profile
 from recist_app.exports.collect import ExportedRead
 from recist_app.model.records import (
     Axis,
@@ -102,6 +104,7 @@ class ReadLesions:
             _ROLE_ORDER.get(lesion.role, 2), self._number.get(lesion.first_timepoint_uid, 0), lesion.label)))
         self._values = LesionValues(snapshot)
         self._irecist = {tp.visit_id: tp for tp in read.report.irecist.timepoints}
+        self._other_axis = stored_trial_profile(snapshot.trial.profile_toml).sdtm.diameters == "both"
         self.notes: list[str] = []
 
     def category(self, lesion: Lesion, tp: Timepoint | None = None) -> str:
@@ -183,7 +186,7 @@ class ReadLesions:
         # Measured, or not assessed (stated, or by lines that lack the RECIST axis, or nothing recorded).
         rows = [self._measured(link, axis_test, value.line, tp) if value.line is not None
                 else self._not_done(lesion, tp, NOT_EVALUABLE)]
-        if value.other is not None:
+        if value.other is not None and self._other_axis:
             rows.append(self._measured(link, AXIS_TESTS[value.other.line.axis], value.other, tp))
         return rows
 
@@ -205,6 +208,12 @@ class ReadLesions:
         test = AXIS_TESTS[lesion.recist_axis] if measured else "TUMSTATE"
         return LesionResult(self.read.link_id(lesion.label), test, status=NOT_DONE, reason_not_done=reason,
                             method=method(tp))
+
+
+def recist_diameter(lesion: Lesion, test: str) -> bool | None:
+    """Whether a TR row of ``test`` holds the diameter RECIST 1.1 uses for ``lesion`` (SUPPTR TRRECIST); None for a
+    row that holds no diameter."""
+    return test == AXIS_TESTS[lesion.recist_axis] if test in AXIS_TESTS.values() else None
 
 
 def tu_location(organ: str, nodal: bool) -> tuple[tuple[str, str, str], str]:

@@ -135,6 +135,13 @@ SPONSOR_QUALIFIERS: Mapping[str, SponsorQualifier] = {
                     "by the reader as it was.",
         "PROPOSED EDITED": "Proposed by the workstation's measuring tool and moved by the reader.",
     }),
+    # Issue 18: which of a lesion's diameters RECIST 1.1 uses, where the export keeps both ([sdtm] diameters).
+    "TRRECIST": SponsorQualifier("SUPPTR", "Diameter Used by RECIST",
+                                 "Whether RECIST 1.1 uses this diameter: the longest diameter of a lesion, the short "
+                                 "axis of a lymph node (LDIAM, LPERP with TULOC LYMPH NODE).", {
+                                     "Y": "The diameter RECIST 1.1 sums and compares.",
+                                     "N": "The other axis, drawn by the reader and exported for reference only.",
+                                 }),
     # Issue 18: a lymph node's TULOC is LYMPH NODE (the term analysis code tests); its station, and any location
     # finer than TULOC, TULAT and TUDIR say, is kept here.
     "TULOCTXT": SponsorQualifier("SUPPTU", "Location as Recorded",

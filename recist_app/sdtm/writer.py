@@ -27,7 +27,8 @@ subject table of ``assess --subjects`` and ``bor --subjects``; not an SDTM domai
   than TULOC / TULAT / TUDIR (a lymph node's TULOC is ``LYMPH NODE``, its station kept there; issue 18).
 - **SUPPTR** (issue 17): ``TRMEASMT`` of each diameter row (``IDVAR = TRSEQ``): ``MANUAL`` for the
   reader's caliper, ``PROPOSED`` for the measuring tool's proposal accepted as it was, ``PROPOSED EDITED``
-  once the reader moved it. ``TRMETHOD`` stays the imaging method (``CT SCAN``).
+  once the reader moved it. ``TRMETHOD`` stays the imaging method (``CT SCAN``). ``TRRECIST`` (issue 18) of each
+  diameter row: ``Y`` on the diameter RECIST 1.1 uses (the long axis, a node's short axis), ``N`` on the other.
 - ``--ACPTFL = Y`` on every record of the read an adjudicator accepted (§1 rule 3), null otherwise;
   ``--DY`` from the profile's reference date (randomisation or first dose).
 
@@ -49,7 +50,7 @@ from recist_app.model.records import Timepoint
 from recist_app.sdtm import terms as cdisc_terms
 from recist_app.sdtm.csv_io import CellValue, format_decimal
 from recist_app.sdtm.design import procedure_tables, sv_table, ts_table, tv_table
-from recist_app.sdtm.lesions import NEW_TARGET, ReadLesions, tu_location
+from recist_app.sdtm.lesions import NEW_TARGET, ReadLesions, recist_diameter, tu_location
 from recist_app.sdtm.response_tables import RS_COLUMNS, rs_rows, summary_values
 
 FOLDER = "sdtm"
@@ -69,6 +70,9 @@ SUBJECTS_COLUMNS = ("USUBJID", "RANDDT", "TRTSDT", "PFS_PREV_DAYS", "PFS_PREV_CN
 NUMERIC = frozenset({"TUSEQ", "TRSEQ", "RSSEQ", "VISITNUM", "TUDY", "TRDY", "RSDY", "TRSTRESN"})
 #: QORIG of the SUPPTU flags and SUPPTR TRMEASMT: recorded on the workstation, our data-collection tool (§1 rule 1).
 QORIG = "CRF"
+#: QORIG of SUPPTR TRRECIST: derived from the lesion's nodal flag (RULES §1.2).
+DERIVED_QORIG = "DERIVED"
+TR_QUALIFIER_LABELS = cdisc_terms.QUALIFIER_LABELS["SUPPTR"]
 
 
 @dataclass(frozen=True)
@@ -194,7 +198,7 @@ def _tu_rows(read: ExportedRead, lesions: ReadLesions, seq: dict[tuple[str, str]
 
 def _tr_rows(read: ExportedRead, lesions: ReadLesions, seq: dict[tuple[str, str], int],
              supptr: list[tuple[CellValue, ...]]) -> Iterator[tuple[CellValue, ...]]:
-    """TR rows of ``read``; each diameter row's SUPPTR TRMEASMT goes to ``supptr``."""
+    """TR rows of ``read``; each diameter row's SUPPTR TRMEASMT and TRRECIST go to ``supptr``."""
     subject, accepted, study = read.subject_id, "Y" if read.accepted else "", read.report.read.study_id
     recist = {tp.visit_id: tp for tp in read.report.recist.timepoints}
     irecist = {tp.visit_id: tp for tp in read.report.irecist.timepoints}
@@ -209,10 +213,11 @@ def _tr_rows(read: ExportedRead, lesions: ReadLesions, seq: dict[tuple[str, str]
                 continue
             for r in lesions.results(lesion, tp):
                 trseq = _next(seq, "TR", subject)
-                if r.measured_by:
-                    label = cdisc_terms.QUALIFIER_LABELS["SUPPTR"]["TRMEASMT"]
-                    supptr.append((study, "TR", subject, "TRSEQ", str(trseq), "TRMEASMT", label, r.measured_by, QORIG,
-                                   read.evaluator))
+                qualifiers = [("TRMEASMT", r.measured_by, QORIG)] if r.measured_by else []
+                if (used := recist_diameter(lesion, r.test)) is not None:
+                    qualifiers.append(("TRRECIST", "Y" if used else "N", DERIVED_QORIG))
+                supptr.extend((study, "TR", subject, "TRSEQ", str(trseq), qnam, TR_QUALIFIER_LABELS[qnam], value,
+                               origin, read.evaluator) for qnam, value, origin in qualifiers)
                 yield (study, "TR", subject, trseq, lesions.category(lesion, tp), r.image_uid, r.link, group,
                        r.test, cdisc_terms.TR_TESTS[r.test], r.original, r.unit, r.standard_text, r.standard_number,
                        r.unit, r.status, r.reason_not_done, r.method, *tail, _iso(tp.scan_date), day)

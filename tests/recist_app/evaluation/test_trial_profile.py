@@ -259,3 +259,12 @@ def test_the_preference_picks_among_the_real_covid_series_of_each_date() -> None
     assert fitting(SeriesPreference("AXIAL", "lung", 0.0), "19001231") == []
     # each series is one image here: none may be measured on, so none is chosen by default
     assert all(stereosarc.choose([option for _, option in series]) is None for series in by_date.values())
+
+
+def test_the_sdtm_table_chooses_the_diameters_exported() -> None:
+    assert parse_trial_profile("").sdtm.diameters == "both"
+    assert parse_trial_profile('[sdtm]\ndiameters = "RECIST"\n').sdtm.diameters == "recist"
+    with pytest.raises(ProfileError, match=r"sdtm\.diameters.*both, recist"):
+        parse_trial_profile('[sdtm]\ndiameters = "long"\n')
+    with pytest.raises(ProfileError, match=r"sdtm\.axis.*unknown key"):
+        parse_trial_profile('[sdtm]\naxis = "long"\n')

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from recist_app.cli import main
-from recist_app.exports.runner import ExportResult
+from recist_app.exports.runner import ExportResult, export_trial
+from recist_app.model.records import ReaderRole
 from recist_app.sdtm import terms as cdisc_terms
 from recist_app.sdtm.design import PR_COLUMNS, RELREC_COLUMNS, SV_COLUMNS, TS_COLUMNS, TV_COLUMNS
 from recist_app.sdtm.response_tables import RS_COLUMNS
@@ -23,7 +24,7 @@ from recist_app.sdtm.writer import (
     TU_COLUMNS,
 )
 from tests.recist_app.exports.double_read import R1, R2, SITE, DoubleRead, read_csv
-from tests.recist_app.store.scenario import PROFILE_TEXT, SUBJECT, VISITNUMS
+from tests.recist_app.store.scenario import PROFILE_TEXT, SUBJECT, VISITNUMS, apply_full_read, make_trial
 
 DATASETS = {"dm": DM_COLUMNS, "tu": TU_COLUMNS, "tr": TR_COLUMNS, "rs": RS_EXPORT_COLUMNS, "supptu": SUPPTU_COLUMNS,
             "supptr": SUPPTU_COLUMNS, "ts": TS_COLUMNS, "tv": TV_COLUMNS, "sv": SV_COLUMNS, "pr": PR_COLUMNS,
@@ -203,12 +204,52 @@ def test_supptr_says_who_placed_each_diameter(exported: ExportResult) -> None:
     tr, supptr = _sdtm(exported, "tr"), _sdtm(exported, "supptr")
     diameters = {(row["USUBJID"], row["TRSEQ"]): row for row in tr if row["TRTESTCD"] in ("LDIAM", "LPERP")
                  and row["TRSTRESN"] and row["TRREFID"]}
-    placed = {(row["USUBJID"], row["IDVARVAL"]): row["QVAL"] for row in supptr}
+    placed = {(row["USUBJID"], row["IDVARVAL"]): row["QVAL"] for row in supptr if row["QNAM"] == "TRMEASMT"}
     assert {row["IDVAR"] for row in supptr} == {"TRSEQ"} and {row["RDOMAIN"] for row in supptr} == {"TR"}
-    assert {row["QNAM"] for row in supptr} == {"TRMEASMT"} and set(placed) == set(diameters)
+    assert {row["QNAM"] for row in supptr} == {"TRMEASMT", "TRRECIST"} and set(placed) == set(diameters)
     proposed = {(diameters[key]["TRLNKID"], diameters[key]["VISITNUM"]): method
                 for key, method in placed.items() if method != "MANUAL"}
     assert proposed == {("R2-T01", VISITNUMS[1]): "PROPOSED", ("R2-T01", VISITNUMS[2]): "PROPOSED EDITED"}
+
+
+def _recist_flags(result: ExportResult) -> dict[tuple[str, str], str]:
+    return {(row["USUBJID"], row["IDVARVAL"]): row["QVAL"] for row in _sdtm(result, "supptr")
+            if row["QNAM"] == "TRRECIST"}
+
+
+def test_supptr_marks_the_diameter_recist_uses_and_those_diameters_add_up_to_sumdiam(exported: ExportResult) -> None:
+    """Issue 18, "which axis": every diameter row has one TRRECIST; Y on LDIAM, on LPERP for TULOC LYMPH NODE; the
+    target rows marked Y add up to the visit's SUMDIAM wherever every target was measured."""
+    tr, flags = _sdtm(exported, "tr"), _recist_flags(exported)
+    nodes = {row["TULNKID"] for row in _sdtm(exported, "tu") if row["TULOC"] == "LYMPH NODE"}
+    diameters = [row for row in tr if row["TRTESTCD"] in ("LDIAM", "LPERP")]
+    assert set(flags) == {(row["USUBJID"], row["TRSEQ"]) for row in diameters}
+    assert "N" in flags.values()  # the scenario's node has a long axis drawn too
+    for row in diameters:
+        used = row["TRTESTCD"] == ("LPERP" if row["TRLNKID"].split(".")[0] in nodes else "LDIAM")
+        assert flags[(row["USUBJID"], row["TRSEQ"])] == ("Y" if used else "N"), row
+    added: dict[tuple[str, str], float] = {}
+    for row in diameters:
+        if row["TRGRPID"] == "TARGET" and flags[(row["USUBJID"], row["TRSEQ"])] == "Y" and row["TRSTRESN"]:
+            key = (row["TRLNKGRP"], row["VISITNUM"])
+            added[key] = added.get(key, 0.0) + float(row["TRSTRESN"])
+    sums = {(row["TRLNKGRP"], row["VISITNUM"]): float(row["TRSTRESN"]) for row in tr
+            if row["TRTESTCD"] == "SUMDIAM" and row["TRGRPID"] == "TARGET"}
+    assert sums and all(math.isclose(added[key], total) for key, total in sums.items())
+
+
+def test_a_profile_can_keep_only_the_diameter_recist_uses(tmp_path: Path) -> None:
+    trial = make_trial(str(tmp_path / "recist.sqlite"), profile_toml=PROFILE_TEXT + '\n[sdtm]\ndiameters = "recist"\n')
+    try:
+        apply_full_read(trial.session(ReaderRole.CENTRAL_READER_1), trial.timepoints)
+        result = export_trial(trial.store, tmp_path / "out", formats=["sdtm"])
+    finally:
+        trial.store.close()
+    tr = _sdtm(result, "tr")
+    # The node R1-T02 keeps only its short axis (its 31 mm long axis at baseline is not exported).
+    assert {row["TRTESTCD"] for row in tr if row["TRLNKID"] == "R1-T02"} == {"LPERP"}
+    assert {row["TRTESTCD"] for row in tr if row["TRLNKID"] in ("R1-T01", "R1-T03")} == {"LDIAM"}
+    assert set(_recist_flags(result).values()) == {"Y"}
 
 
 def test_xpt_files_open_with_pyreadstat_and_pandas_with_the_same_rows(exported: ExportResult) -> None:

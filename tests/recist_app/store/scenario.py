@@ -97,9 +97,9 @@ class Trial:
         return self.store.reader_session(self.readers[role].uid, SUBJECT, password=PASSWORDS[role])
 
 
-def make_trial(db_url: str, *, blind_visits: bool = False) -> Trial:
+def make_trial(db_url: str, *, blind_visits: bool = False, profile_toml: str = PROFILE_TEXT) -> Trial:
     """Create the trial with site FR01, subject S-001 (4 time points) and one reader per role."""
-    store = TrialStore.create(db_url, code="STEREOSARC", name="SBRT ± atezolizumab", profile_toml=PROFILE_TEXT,
+    store = TrialStore.create(db_url, code="STEREOSARC", name="SBRT ± atezolizumab", profile_toml=profile_toml,
                               blind_visits=blind_visits, actor="test-admin")
     try:
         store.add_site("FR01", "Centre one")
