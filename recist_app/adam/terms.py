@@ -53,6 +53,63 @@ ADTTE_PARAMS: Mapping[str, str] = {
     "OS": "Overall Survival",
     "GMI": "PFS Ratio to Previous Line (GMI)",
 }
+#: How each parameter is derived (define.xml MethodDef), by PARAMCD without its lesion number (LDIAM1 → LDIAM).
+METHODS: Mapping[str, str] = {
+    "OVR": "The read's RECIST 1.1 time-point response (RS OVRLRESP, RSCAT RECIST 1.1; RULES §1.8), one record per "
+           "assessment.",
+    "PD": "Y, dated, at the read's first assessment with overall response PD; N, undated, when it has none.",
+    "BOR": "Best overall response without confirmation (RULES §1.10; admiralonco event_bor): the best assessment up "
+           "to the first PD, SD counting only from the profile's minimum SD duration after the start date.",
+    "CBOR": "Best overall response with confirmation (RULES §1.10; admiralonco confirmed BOR): CR and PR need a "
+            "confirming assessment at least the profile's confirmation interval later.",
+    "RSP": "Y, dated, at the first CR or PR up to the first PD (admiralonco rsp_y); N otherwise.",
+    "CRSP": "Y, dated, at the first CR or PR confirmed as for CBOR; N otherwise.",
+    "BCP": "Y when BOR is CR or PR, N otherwise.",
+    "CBCP": "Y when CBOR is CR or PR, N otherwise.",
+    "CB": "Clinical benefit (admiralonco derive_param_clinbenefit): Y, dated, at the earlier of the first response and "
+          "the first CR, PR, SD or NON-CR/NON-PD at least the profile's minimum SD duration after the start date; "
+          "N otherwise.",
+    "CCB": "As CB, with the first confirmed response.",
+    "LSTA": "The read's last assessment with a response, also after PD.",
+    "MDIS": "Y when the read has a target lesion (TU TUSTRESC TARGET), N otherwise.",
+    "DEATH": "Y with the date of death when ADSL has one; N otherwise.",
+    "IOVR": "The read's iRECIST time-point response (RS OVRLRESP, RSCAT iRECIST; RULES §2.5), one record per "
+            "assessment up to iCPD.",
+    "IBOR": "iRECIST best overall response (RULES §2.6, iRECIST Table 3).",
+    "IUPD": "Y, dated at the first iUPD of the last block, when the read ends in an iUPD never confirmed (RULES §2.7, "
+            "A13); N otherwise.",
+    "ICPD": "Y, dated at the iUPD that iCPD confirmed (RULES §2.7; admiralonco iCPD), N otherwise.",
+    "TRGIRR": "Target response of the irradiated lesions alone (RS TRGRESP, RSSCAT IRRADIATED LESIONS; RULES §3), "
+              "one record per assessment up to the first PD. Sponsor-defined.",
+    "TRGNIR": "Target response of the non-irradiated lesions alone (RS TRGRESP, RSSCAT NON-IRRADIATED LESIONS; RULES "
+              "§3), one record per assessment up to the first PD. Sponsor-defined.",
+    "BORIRR": "Best of TRGIRR, by the BOR rule. Sponsor-defined.",
+    "BORNIR": "Best of TRGNIR, by the BOR rule. Sponsor-defined.",
+    "PFS": "Days from STARTDT to the first PD or death, + 1 (RULES §4.1, A12); censored (CNSR 1) at the last "
+           "evaluable assessment, or at STARTDT without one.",
+    "IPFS": "As PFS, the event the iUPD later confirmed as iCPD, or an iUPD never confirmed (RULES §2.7, A13).",
+    "RSD": "Duration of response, for responders: days from the first response (confirmed when the profile requires "
+           "confirmation, A7) to PD or death, + 1; censored as PFS.",
+    "OS": "Days from STARTDT to death, + 1; censored at the date last known alive.",
+    "GMI": "Growth modulation index (RULES §4.2, A10): this line's PFS over the previous line's PFS (AVALU RATIO); "
+           "CNSR 0 when both are events, 1 when only this line's PFS is censored (a lower bound), else null. "
+           "Sponsor-defined.",
+    "LDIAM": "The target's diameter at the visit in mm (TR LDIAM), its number the target's order at baseline.",
+    "NLDIAM": "The target lymph node's short axis at the visit in mm (TR LPERP), numbered as LDIAM.",
+    "SDIAM": "Sum of the targets' RECIST diameters at the visit in mm (RULES §1.3); ANL01FL Y when every baseline "
+             "target has one.",
+    "SDIAMIRR": "SDIAM over the irradiated targets (SUPPTU TUIRRSTD Y). Sponsor-defined.",
+    "SDIAMNIR": "SDIAM over the non-irradiated targets. Sponsor-defined.",
+}
+#: The variable each BDS dataset's value-level metadata describes per PARAMCD (define.xml).
+VALUE_VARIABLES: Mapping[str, str] = {"ADRS": "AVALC", "ADTTE": "AVAL", "ADTR": "AVAL"}
+#: Each dataset's keys (define.xml KeySequence); unique on every export (tested).
+KEYS: Mapping[str, tuple[str, ...]] = {
+    "ADSL": ("STUDYID", "USUBJID"),
+    "ADRS": ("STUDYID", "USUBJID", "RSEVAL", "RSEVALID", "PARAMCD", "ADT", "ASEQ"),
+    "ADTTE": ("STUDYID", "USUBJID", "RSEVAL", "RSEVALID", "PARAMCD"),
+    "ADTR": ("STUDYID", "USUBJID", "TREVAL", "TREVALID", "PARAMCD", "AVISITN"),
+}
 #: Parameters no CDISC or admiralonco convention names: ours, said so in define.xml.
 SPONSOR_PARAMS = frozenset({"TRGIRR", "TRGNIR", "BORIRR", "BORNIR", "GMI", "SDIAMIRR", "SDIAMNIR"})
 

@@ -39,7 +39,8 @@ ADAM = DefineContent(
                       "TREVAL", "TREVALID", "TRACPTFL", "TRLNKID", "AVISIT", "AVISITN"}),
     codes={"CNSR": {"0": "Event", "1": "Censored"},
            **{flag: {"Y": "Yes"} for flag in ("ANL01FL", "ANL02FL", "ABLFL", "DTHFL", "ITTFL", "SAFFL", "RSACPTFL",
-                                             "TRACPTFL")}})
+                                             "TRACPTFL")}},
+    keys=terms.KEYS, value_variables=terms.VALUE_VARIABLES, methods=terms.METHODS)
 
 
 @dataclass(frozen=True)

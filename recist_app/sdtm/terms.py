@@ -119,12 +119,14 @@ SUPPTU_QUALIFIERS: Mapping[str, str] = {"TUPREVIR": "Previously Irradiated",
 @dataclass(frozen=True)
 class SponsorQualifier:
     """A sponsor-defined supplemental qualifier (not in CDISC.md): its dataset, label and definition, and the
-    meaning of each value it may take (none: free text). What define.xml says of it."""
+    meaning of each value it may take (none: free text), and whether the export derives it rather than takes it from
+    the reader (QORIG ``DERIVED``). What define.xml says of it."""
 
     dataset: str
     label: str
     definition: str
     values: Mapping[str, str] = field(default_factory=dict)
+    derived: bool = False
 
 
 SPONSOR_QUALIFIERS: Mapping[str, SponsorQualifier] = {
@@ -141,7 +143,7 @@ SPONSOR_QUALIFIERS: Mapping[str, SponsorQualifier] = {
                                  "axis of a lymph node (LDIAM, LPERP with TULOC LYMPH NODE).", {
                                      "Y": "The diameter RECIST 1.1 sums and compares.",
                                      "N": "The other axis, drawn by the reader and exported for reference only.",
-                                 }),
+                                 }, derived=True),
     # Issue 18: a lymph node's TULOC is LYMPH NODE (the term analysis code tests); its station, and any location
     # finer than TULOC, TULAT and TUDIR say, is kept here.
     "TULOCTXT": SponsorQualifier("SUPPTU", "Location as Recorded",

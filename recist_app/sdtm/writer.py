@@ -70,8 +70,6 @@ SUBJECTS_COLUMNS = ("USUBJID", "RANDDT", "TRTSDT", "PFS_PREV_DAYS", "PFS_PREV_CN
 NUMERIC = frozenset({"TUSEQ", "TRSEQ", "RSSEQ", "VISITNUM", "TUDY", "TRDY", "RSDY", "TRSTRESN"})
 #: QORIG of the SUPPTU flags and SUPPTR TRMEASMT: recorded on the workstation, our data-collection tool (§1 rule 1).
 QORIG = "CRF"
-#: QORIG of SUPPTR TRRECIST: derived from the lesion's nodal flag (RULES §1.2).
-DERIVED_QORIG = "DERIVED"
 TR_QUALIFIER_LABELS = cdisc_terms.QUALIFIER_LABELS["SUPPTR"]
 
 
@@ -213,11 +211,11 @@ def _tr_rows(read: ExportedRead, lesions: ReadLesions, seq: dict[tuple[str, str]
                 continue
             for r in lesions.results(lesion, tp):
                 trseq = _next(seq, "TR", subject)
-                qualifiers = [("TRMEASMT", r.measured_by, QORIG)] if r.measured_by else []
+                qualifiers = [("TRMEASMT", r.measured_by)] if r.measured_by else []
                 if (used := recist_diameter(lesion, r.test)) is not None:
-                    qualifiers.append(("TRRECIST", "Y" if used else "N", DERIVED_QORIG))
+                    qualifiers.append(("TRRECIST", "Y" if used else "N"))
                 supptr.extend((study, "TR", subject, "TRSEQ", str(trseq), qnam, TR_QUALIFIER_LABELS[qnam], value,
-                               origin, read.evaluator) for qnam, value, origin in qualifiers)
+                               _qorig(qnam), read.evaluator) for qnam, value in qualifiers)
                 yield (study, "TR", subject, trseq, lesions.category(lesion, tp), r.image_uid, r.link, group,
                        r.test, cdisc_terms.TR_TESTS[r.test], r.original, r.unit, r.standard_text, r.standard_number,
                        r.unit, r.status, r.reason_not_done, r.method, *tail, _iso(tp.scan_date), day)
@@ -228,6 +226,12 @@ def _tr_rows(read: ExportedRead, lesions: ReadLesions, seq: dict[tuple[str, str]
         for grpid, code, text, unit in summaries:
             yield (study, "TR", subject, _next(seq, "TR", subject), grpid, "", "", group, code,
                    cdisc_terms.TR_TESTS[code], text, unit, text, text, unit, "", "", "", *tail, "", None)
+
+
+def _qorig(qnam: str) -> str:
+    """QORIG of a qualifier: ``DERIVED`` for the sponsor-defined ones the export derives, else :data:`QORIG`."""
+    sponsor = cdisc_terms.SPONSOR_QUALIFIERS.get(qnam)
+    return "DERIVED" if sponsor is not None and sponsor.derived else QORIG
 
 
 def _supptu_rows(read: ExportedRead, lesions: ReadLesions) -> Iterator[tuple[CellValue, ...]]:

@@ -104,3 +104,52 @@ def test_trmeasmt_is_documented_as_a_sponsor_defined_qualifier_with_its_values(e
     for row in read_csv(exported.out_dir / "sdtm" / "supptr.csv"):
         exported_values[row["QNAM"]].add(row["QVAL"])
     assert exported_values["TRMEASMT"] <= set(decodes) and len(exported_values["TRMEASMT"]) == 3
+
+
+def test_each_adam_parameter_has_its_value_level_metadata_and_method(exported: ExportResult) -> None:
+    """Issue 18: ADRS AVALC, ADTTE and ADTR AVAL are described per PARAMCD: where clause, the parameter's own terms
+    (ADRS), its unit, and the MethodDef of its derivation."""
+    _path, root = _define(exported, "adam")
+    mdv = root.find("odm:Study/odm:MetaDataVersion", NS)
+    assert mdv is not None
+    methods = {m.get("OID"): m.findtext("odm:Description/odm:TranslatedText", namespaces=NS)
+               for m in mdv.findall("odm:MethodDef", NS)}
+    for dataset, variable in adam_terms.VALUE_VARIABLES.items():
+        rows = read_csv(exported.out_dir / "adam" / f"{dataset.lower()}.csv")
+        by_parameter: dict[str, set[str]] = defaultdict(set)
+        for row in rows:
+            by_parameter[row["PARAMCD"]].add(row[variable])
+        value_list = mdv.find(f"def:ValueListDef[@OID='VL.{dataset}.{variable}']", NS)
+        assert value_list is not None, dataset
+        refs = {ref.get("ItemOID"): ref for ref in value_list.findall("odm:ItemRef", NS)}
+        assert set(refs) == {f"IT.{dataset}.{variable}.{code}" for code in by_parameter}
+        for code, values in by_parameter.items():
+            ref = refs[f"IT.{dataset}.{variable}.{code}"]
+            check = mdv.find(f"def:WhereClauseDef[@OID='WC.{dataset}.PARAMCD.{code}']/odm:RangeCheck", NS)
+            assert check is not None and check.findtext("odm:CheckValue", namespaces=NS) == code
+            assert check.get(f"{{{DEF}}}ItemOID") == f"IT.{dataset}.PARAMCD"
+            base = code.rstrip("0123456789")
+            assert ref.get("MethodOID") == f"MT.{base}" and methods[f"MT.{base}"] == adam_terms.METHODS[base]
+            item = mdv.find(f"odm:ItemDef[@OID='IT.{dataset}.{variable}.{code}']", NS)
+            assert item is not None
+            if variable == "AVALC":
+                code_list = mdv.find(f"odm:CodeList[@OID='CL.{dataset}.{variable}.{code}']", NS)
+                assert code_list is not None
+                assert {e.get("CodedValue") for e in code_list} == values - {""}, code
+    bor = mdv.find("odm:ItemDef[@OID='IT.ADTTE.AVAL.PFS']/odm:Description/odm:TranslatedText", NS)
+    assert bor is not None and bor.text == "Progression Free Survival in DAYS"
+
+
+@pytest.mark.parametrize("folder", PACKAGES)
+def test_the_declared_keys_identify_every_record(exported: ExportResult, folder: str) -> None:
+    """KeySequence: each dataset's keys, in order, and no two records share them (TR's two SUMDIAM rows of a visit
+    differ by TRGRPID)."""
+    _path, root = _define(exported, folder)
+    for group in root.iterfind("odm:Study/odm:MetaDataVersion/odm:ItemGroupDef", NS):
+        keyed = sorted((int(ref.get("KeySequence", "0")), str(ref.get("ItemOID")).split(".")[-1])
+                       for ref in group.findall("odm:ItemRef", NS) if ref.get("KeySequence"))
+        keys = [column for _, column in keyed]
+        assert [number for number, _ in keyed] == list(range(1, len(keys) + 1)) and keys[0] == "STUDYID"
+        rows = read_csv(exported.out_dir / folder / f"{str(group.get('Name')).lower()}.csv")
+        identities = [tuple(row[key] for key in keys) for row in rows]
+        assert len(set(identities)) == len(identities), (group.get("Name"), keys)

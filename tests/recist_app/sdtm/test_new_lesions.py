@@ -13,6 +13,7 @@ import pytest
 from recist_app.cli import main
 from recist_app.exports.runner import ExportResult, export_trial
 from recist_app.model.records import LesionRole, ReaderRole, Status
+from recist_app.sdtm.define_xml import KEYS
 from recist_app.sdtm.response_tables import RS_COLUMNS
 from tests.recist_app.exports.double_read import read_csv
 from tests.recist_app.store.scenario import PROFILE_TEXT, VISITNUMS, Trial, line, make_trial
@@ -96,3 +97,11 @@ def test_assess_reads_the_new_lesions_back_to_the_same_rs(exported: ExportResult
     assert (status, capsys.readouterr().err) == (0, "")
     mine = [{name: row[name] for name in (*RS_COLUMNS, "RSLNKGRP", "RSACPTFL")} for row in _rows(exported, "rs")]
     assert read_csv(tmp_path / "again" / "rs.csv") == mine
+
+
+def test_the_two_sums_of_a_visit_are_told_apart_by_the_tr_keys(exported: ExportResult) -> None:
+    tr = _rows(exported, "tr")
+    sums = [row for row in tr if row["TRTESTCD"] == "SUMDIAM"]
+    assert {row["TRGRPID"] for row in sums} == {"TARGET", "NEW TARGET"}
+    identities = [tuple(row[key] for key in KEYS["TR"]) for row in tr]
+    assert len(set(identities)) == len(identities)
