@@ -34,9 +34,11 @@ One TOML text, stored in the trial (``Trial.profile_toml``) or given as a file (
 
       [sdtm]
       diameters = "both"         # both | recist   (default both)
+      sbrt_domain = "PR"         # PR | EX         (default PR)
 
   ``both`` exports every diameter the reader drew, SUPPTR ``TRRECIST`` marking the one RECIST 1.1 uses (the long
-  axis, a lymph node's short axis); ``recist`` exports only that one.
+  axis, a lymph node's short axis); ``recist`` exports only that one. ``sbrt_domain`` is where the SBRT courses go:
+  PR (Procedures), or EX (Exposure) when the protocol holds the SBRT as study treatment.
 
 Every bad value raises :class:`assessment.errors.ProfileError` naming its key (``series.kernel``,
 ``visit[2].day`` …), as the engine's keys do; a file's errors become
@@ -68,8 +70,9 @@ ORIENTATIONS = ("AXIAL", "CORONAL", "SAGITTAL", "ANY")
 KERNELS = ("soft", "lung", "bone", "any")
 SERIES_KEYS = ("orientation", "kernel", "min_thickness_mm")
 VISIT_KEYS = ("name", "day", "window_before_days", "window_after_days")
-SDTM_KEYS = ("diameters",)
+SDTM_KEYS = ("diameters", "sbrt_domain")
 DIAMETER_CHOICES = ("both", "recist")
+SBRT_DOMAINS = ("PR", "EX")
 #: The workstation's tables; everything else in the profile is the engine's.
 TABLES = ("series", "visit", "sdtm")
 
@@ -200,11 +203,15 @@ class SdtmChoices:
     """``[sdtm]``: the SDTM export's choices. Default: every diameter drawn, the RECIST one marked."""
 
     diameters: str = "both"
+    sbrt_domain: str = "PR"
 
     def __post_init__(self) -> None:
         if self.diameters not in DIAMETER_CHOICES:
             raise ProfileError("sdtm.diameters", f"must be one of {', '.join(DIAMETER_CHOICES)}, "
                                                  f"got {self.diameters!r}.")
+        if self.sbrt_domain not in SBRT_DOMAINS:
+            raise ProfileError("sdtm.sbrt_domain", f"must be one of {', '.join(SBRT_DOMAINS)}, "
+                                                   f"got {self.sbrt_domain!r}.")
 
 
 @dataclass(frozen=True)
@@ -265,10 +272,11 @@ def _sdtm(table: object) -> SdtmChoices:
     if not isinstance(table, dict):
         raise ProfileError("sdtm", f"must be a table ([sdtm] on its own line), got {table!r}.")
     _refuse_unknown("sdtm", table, SDTM_KEYS)
-    diameters = table.get("diameters", "both")
-    if not isinstance(diameters, str):
-        raise ProfileError("sdtm.diameters", f"must be a string, got {diameters!r}.")
-    return SdtmChoices(diameters.strip().lower())
+    choices = {key: table.get(key, default) for key, default in (("diameters", "both"), ("sbrt_domain", "PR"))}
+    for key, value in choices.items():
+        if not isinstance(value, str):
+            raise ProfileError(f"sdtm.{key}", f"must be a string, got {value!r}.")
+    return SdtmChoices(choices["diameters"].strip().lower(), choices["sbrt_domain"].strip().upper())
 
 
 def _schedule(tables: object) -> VisitSchedule:

@@ -34,10 +34,10 @@ CT = ("STD.CT", "CDISC/NCI", "CT", "2024-03-29")
 #: their changes of the TR summary rows, the responses of RS).
 DERIVED = frozenset({"TUSEQ", "TRSEQ", "RSSEQ", "TUDY", "TRDY", "RSDY", "RSORRES", "RSSTRESC", "TULOBXFL",
                      "TRLOBXFL", "EPOCH", "TSSEQ", "PRSEQ", "SVSTDY", "SVENDY", "PRSTDY", "PRENDY", "PRDOSE",
-                     "VISITNUM"})
+                     "EXSEQ", "EXSTDY", "EXENDY", "EXDOSE", "VISITNUM"})
 #: Variables every record of the dataset has (Define-XML ``Mandatory``): identifiers, keys and the test.
 MANDATORY = frozenset({"STUDYID", "DOMAIN", "RDOMAIN", "USUBJID", "SUBJID", "SITEID", "TUSEQ", "TRSEQ", "RSSEQ",
-                       "TSSEQ", "TSPARMCD", "TSPARM", "PRSEQ", "PRTRT", "RELID",
+                       "TSSEQ", "TSPARMCD", "TSPARM", "PRSEQ", "PRTRT", "EXSEQ", "EXTRT", "RELID",
                        "TUTESTCD", "TUTEST", "TRTESTCD", "TRTEST", "RSTESTCD", "RSTEST", "IDVAR", "IDVARVAL", "QNAM",
                        "QLABEL", "QVAL", "QORIG", "ASEQ", "PARAMCD", "PARAM"})
 STRUCTURES = {
@@ -51,6 +51,7 @@ STRUCTURES = {
     "TV": "One record per planned visit per arm",
     "SV": "One record per subject per actual visit",
     "PR": "One record per recorded procedure per occurrence per subject",
+    "EX": "One record per constant dosing interval per subject",
     "RELREC": "One record per related record, group of records or dataset",
 }
 #: Each SDTM dataset's keys (Define-XML KeySequence; CDISC.md §1–§4): unique on every export (tested). TR's two
@@ -66,10 +67,12 @@ KEYS: Mapping[str, tuple[str, ...]] = {
     "TV": ("STUDYID", "VISITNUM"),
     "SV": ("STUDYID", "USUBJID", "VISITNUM"),
     "PR": ("STUDYID", "USUBJID", "PRSEQ"),
+    "EX": ("STUDYID", "USUBJID", "EXSEQ"),
     "RELREC": ("STUDYID", "RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL", "RELID"),
 }
 CLASSES = {"DM": "SPECIAL PURPOSE", "SV": "SPECIAL PURPOSE", "SUPPTU": "RELATIONSHIP", "SUPPTR": "RELATIONSHIP",
-           "RELREC": "RELATIONSHIP", "TS": "TRIAL DESIGN", "TV": "TRIAL DESIGN", "PR": "INTERVENTIONS"}
+           "RELREC": "RELATIONSHIP", "TS": "TRIAL DESIGN", "TV": "TRIAL DESIGN", "PR": "INTERVENTIONS",
+           "EX": "INTERVENTIONS"}
 QUALIFIERS = cdisc_terms.QUALIFIER_LABELS
 
 
@@ -112,7 +115,7 @@ SDTM = DefineContent(
     "FINDINGS", DERIVED, frozenset({"STUDYID", "DOMAIN", "RDOMAIN", "IDVAR", "QNAM", "QLABEL", "QORIG", "ARMCD",
                                     "ACTARMCD", "ACTARM", "ARMNRS", "SEX", "TSPARMCD", "TSPARM", "TSVAL", "TVSTRL",
                                     "TVENRL", "SVUPDES", "PRTRT", "PRCAT", "RELTYPE", "RELID", "IDVARVAL",
-                                    "PRDOSRGM"}),
+                                    "PRDOSRGM", "EXTRT", "EXCAT", "EXDOSRGM"}),
     codes={name: {term: "" for term in sorted(terms)} for name, terms in cdisc_terms.CONTROLLED.items()}, keys=KEYS)
 
 

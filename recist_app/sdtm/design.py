@@ -1,4 +1,4 @@
-"""SDTM trial design and subject-level domains of an export (issue 18): TS, TV, SV, PR and RELREC.
+"""SDTM trial design and subject-level domains of an export (issue 18): TS, TV, SV, PR (or EX) and RELREC.
 
 - **TS** (Trial Summary): what the workstation knows of the trial: its title, the number of subjects exported and of
   planned arms. The rest of TS (registry id, phase, blinding …) is the sponsor's trial design: merge it.
@@ -10,14 +10,15 @@
 - **PR** (Procedures): one record per SBRT course of a subject (CDISC.md §7: the on-study radiotherapy is a
   procedure), from the irradiated lesions' course dates, total dose and fractions: PRDOSE the dose of one fraction
   (Gy), PRDOSRGM the course ("45 Gy in 3 fractions"), PRLOC the lesion's TULOC; EPOCH ``TREATMENT`` from the first
-  dose on (the SBRT is study treatment).
-- **RELREC**: each irradiated lesion's TU record (``TULNKID``) with its PR course (``PRSEQ``), one RELID per course
-  (CDISC.md §5, §7 PROPOSAL 2).
+  dose on. A profile whose ``[sdtm] sbrt_domain = "EX"`` holds the SBRT as study treatment writes the same records
+  as EX (Exposure: EXSEQ, EXTRT … EXENDY) instead.
+- **RELREC**: each irradiated lesion's TU record (``TULNKID``) with its course (``PRSEQ`` or ``EXSEQ``), one RELID per
+  course (CDISC.md §5, §7 PROPOSAL 2).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -89,7 +90,9 @@ class _Course:
 
 
 def procedure_tables(data: TrialData) -> tuple[Table, Table]:
-    """PR (one record per distinct SBRT course of a subject) and RELREC (each irradiated lesion ↔ its course)."""
+    """PR (or EX, as the profile says: one record per distinct SBRT course of a subject) and RELREC (each irradiated
+    lesion ↔ its course)."""
+    domain = stored_trial_profile(data.trial.profile_toml).sdtm.sbrt_domain
     pr: list[tuple[CellValue, ...]] = []
     relrec: list[tuple[CellValue, ...]] = []
     study = data.trial.code
@@ -106,14 +109,19 @@ def procedure_tables(data: TrialData) -> tuple[Table, Table]:
         for course, seq in numbers.items():
             per_fraction = (format_decimal(course.dose_gy / course.fractions, 2)
                             if course.dose_gy is not None and course.fractions else None)
-            pr.append((study, "PR", subject, seq, SBRT, RADIOTHERAPY, course.location, per_fraction,
+            pr.append((study, domain, subject, seq, SBRT, RADIOTHERAPY, course.location, per_fraction,
                        "Gy" if per_fraction else "", _regimen(course), _epoch(read, course.start),
                        course.start.isoformat(), course.end.isoformat(), read.study_day(course.start),
                        read.study_day(course.end)))
-            relrec.append((study, "PR", subject, "PRSEQ", str(seq), "", f"SBRT{seq}"))
+            relrec.append((study, domain, subject, f"{domain}SEQ", str(seq), "", f"SBRT{seq}"))
     relrec.sort(key=lambda row: (str(row[2]), str(row[6]), str(row[1]), str(row[4])))
-    return (Table("PR", PR_COLUMNS, tuple(pr), NUMERIC),
+    return (Table(domain, _in_domain(PR_COLUMNS, domain), tuple(pr), frozenset(_in_domain(NUMERIC, domain))),
             Table("RELREC", RELREC_COLUMNS, tuple(relrec)))
+
+
+def _in_domain(names: Iterable[str], domain: str) -> tuple[str, ...]:
+    """PR variable names as ``domain``'s (PRSEQ → EXSEQ); the others unchanged."""
+    return tuple(domain + name[2:] if name.startswith("PR") else name for name in names)
 
 
 def _regimen(course: _Course) -> str:

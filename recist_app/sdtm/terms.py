@@ -163,13 +163,14 @@ QUALIFIER_VALUES: Mapping[str, frozenset[str] | None] = {
 #: Trial summary parameters (C66738 / C67152) the export fills in (issue 18).
 TS_PARAMETERS = {"TITLE": "Trial Title", "ACTSUB": "Actual Number of Subjects", "NARMS": "Planned Number of Arms"}
 #: Terms of the trial design and procedure domains (issue 18) that CDISC.md does not list: the TS parameters above,
-#: the gray (C18063, UNIT C71620) of the SBRT dose and PR's sequence number as RELREC's IDVAR.
-BEYOND_CDISC_MD = frozenset({*TS_PARAMETERS, *TS_PARAMETERS.values(), "Gy", "PRSEQ"})
+#: the gray (C18063, UNIT C71620) of the SBRT dose and PR's (or EX's) sequence number as RELREC's IDVAR.
+BEYOND_CDISC_MD = frozenset({*TS_PARAMETERS, *TS_PARAMETERS.values(), "Gy", "PRSEQ", "EXSEQ"})
 
 #: Allowed terms of every controlled variable we write.
 CONTROLLED: Mapping[str, frozenset[str]] = {
-    "DOMAIN": frozenset({"DM", "TU", "TR", "RS", "TS", "TV", "SV", "PR"}), "RDOMAIN": frozenset({"TU", "TR", "PR"}),
-    "TSPARMCD": frozenset(TS_PARAMETERS), "TSPARM": frozenset(TS_PARAMETERS.values()), "PRDOSU": frozenset({"Gy"}),
+    "DOMAIN": frozenset({"DM", "TU", "TR", "RS", "TS", "TV", "SV", "PR", "EX"}),
+    "RDOMAIN": frozenset({"TU", "TR", "PR", "EX"}), "TSPARMCD": frozenset(TS_PARAMETERS),
+    "TSPARM": frozenset(TS_PARAMETERS.values()), "PRDOSU": frozenset({"Gy"}), "EXDOSU": frozenset({"Gy"}),
     "TUTESTCD": frozenset(TU_TESTS), "TUTEST": frozenset(TU_TESTS.values()),
     "TUORRES": LESION_CATEGORIES, "TUSTRESC": LESION_CATEGORIES, "TULOC": LOCATIONS, "TULAT": LATERALITY,
     "TUDIR": DIRECTIONALITY, "TUPORTOT": PORTION, "TUMETHOD": METHODS, "TUEVAL": EVALUATORS,
@@ -181,7 +182,7 @@ CONTROLLED: Mapping[str, frozenset[str]] = {
     "RSSCAT": RS_SUBCATEGORIES, "RSORRES": RS_RESULTS, "RSSTRESC": RS_RESULTS, "RSSTAT": NOT_DONE,
     "RSEVAL": EVALUATORS, "RSEVALID": EVALUATOR_IDS, "RSACPTFL": FLAG, "RSLOBXFL": FLAG, "RSBLFL": FLAG,
     "RSDRVFL": FLAG, "EPOCH": EPOCHS,
-    "IDVAR": frozenset({"TULNKID", "TRSEQ", "PRSEQ"}), "QNAM": frozenset(QUALIFIER_VALUES),
+    "IDVAR": frozenset({"TULNKID", "TRSEQ", "PRSEQ", "EXSEQ"}), "QNAM": frozenset(QUALIFIER_VALUES),
     "QLABEL": frozenset(label for labels in QUALIFIER_LABELS.values() for label in labels.values()),
     "QEVAL": EVALUATORS,
 }
@@ -241,6 +242,11 @@ VARIABLE_LABELS: Mapping[str, str] = {
     "PRDOSE": "Dose", "PRDOSU": "Dose Units", "PRDOSRGM": "Intended Dose Regimen",
     "PRSTDTC": "Start Date/Time of Procedure", "PRENDTC": "End Date/Time of Procedure",
     "PRSTDY": "Study Day of Start of Procedure", "PRENDY": "Study Day of End of Procedure",
+    "EXSEQ": "Sequence Number", "EXTRT": "Name of Treatment", "EXCAT": "Category of Treatment",
+    "EXLOC": "Location of Dose Administration", "EXDOSE": "Dose", "EXDOSU": "Dose Units",
+    "EXDOSRGM": "Intended Dose Regimen", "EXSTDTC": "Start Date/Time of Treatment",
+    "EXENDTC": "End Date/Time of Treatment", "EXSTDY": "Study Day of Start of Treatment",
+    "EXENDY": "Study Day of End of Treatment",
     "RELTYPE": "Relationship Type", "RELID": "Relationship Identifier",
 }
 #: Dataset labels (SDTMIG v3.4 domain names; CDISC.md §1).
@@ -250,6 +256,7 @@ DATASET_LABELS: Mapping[str, str] = {"DM": "Demographics", "TU": "Tumor/Lesion I
                                      "SUPPTU": "Supplemental Qualifiers for TU",
                                      "SUPPTR": "Supplemental Qualifiers for TR", "TS": "Trial Summary",
                                      "TV": "Trial Visits", "SV": "Subject Visits", "PR": "Procedures",
+                                     "EX": "Exposure",
                                      "RELREC": "Related Records"}
 
 _NODE_FIRST = re.compile(r"^LYMPH NODES?,\s*(?P<station>.+)$")

@@ -268,3 +268,6 @@ def test_the_sdtm_table_chooses_the_diameters_exported() -> None:
         parse_trial_profile('[sdtm]\ndiameters = "long"\n')
     with pytest.raises(ProfileError, match=r"sdtm\.axis.*unknown key"):
         parse_trial_profile('[sdtm]\naxis = "long"\n')
+    assert parse_trial_profile('[sdtm]\nsbrt_domain = "ex"\n').sdtm.sbrt_domain == "EX"
+    with pytest.raises(ProfileError, match=r"sdtm\.sbrt_domain.*PR, EX"):
+        parse_trial_profile('[sdtm]\nsbrt_domain = "EC"\n')

@@ -1,19 +1,21 @@
-"""SDTM TS, TV, SV, PR and RELREC (issue 18), and VISITNUM from the planned schedule."""
+"""SDTM TS, TV, SV, PR (or EX) and RELREC (issue 18), and VISITNUM from the planned schedule."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from defineutils.validate import DefineSchemaValidator
 
 from recist_app.evaluation.trial_profile import PlannedVisit, VisitSchedule
 from recist_app.exports.collect import visit_numbers
-from recist_app.exports.runner import ExportResult
-from recist_app.model.records import Timepoint
+from recist_app.exports.runner import ExportResult, export_trial
+from recist_app.model.records import ReaderRole, Timepoint
 from tests.recist_app.exports.double_read import export_once, read_csv
-from tests.recist_app.store.scenario import SBRT
+from tests.recist_app.store.scenario import PROFILE_TEXT, SBRT, apply_full_read, make_trial
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +74,25 @@ def test_each_sbrt_course_is_one_pr_record_related_to_every_read_s_irradiated_le
     assert {(row["RDOMAIN"], row["IDVAR"], row["IDVARVAL"]) for row in relrec if row["RDOMAIN"] == "PR"} == {
         ("PR", "PRSEQ", course["PRSEQ"])}
     assert {row["RELID"] for row in relrec} == {"SBRT1"}
+
+
+def test_a_profile_holding_the_sbrt_as_study_treatment_writes_ex_instead_of_pr(tmp_path: Path) -> None:
+    trial = make_trial(str(tmp_path / "ex.sqlite"), profile_toml=PROFILE_TEXT + '\n[sdtm]\nsbrt_domain = "EX"\n')
+    try:
+        apply_full_read(trial.session(ReaderRole.CENTRAL_READER_1), trial.timepoints)
+        result = export_trial(trial.store, tmp_path / "out", formats=["sdtm"])
+    finally:
+        trial.store.close()
+    folder = result.out_dir / "sdtm"
+    assert not (folder / "pr.csv").exists()
+    (course,) = read_csv(folder / "ex.csv")
+    start, end, dose, fractions = SBRT
+    assert (course["DOMAIN"], course["EXTRT"], course["EXSTDTC"], course["EXENDTC"], course["EXDOSU"]) == (
+        "EX", "STEREOTACTIC BODY RADIATION THERAPY", start.isoformat(), end.isoformat(), "Gy")
+    assert Decimal(course["EXDOSE"]) * fractions == Decimal(str(dose))
+    relrec = read_csv(folder / "relrec.csv")
+    assert {(row["RDOMAIN"], row["IDVAR"], row["IDVARVAL"]) for row in relrec} == {
+        ("TU", "TULNKID", "R1-T03"), ("EX", "EXSEQ", course["EXSEQ"])}
+    define = (folder / "define.xml").read_text(encoding="utf-8")
+    assert 'Name="EX"' in define and "IT.EX.EXDOSRGM" in define and 'Name="PR"' not in define
+    assert DefineSchemaValidator(folder / "define.xml").validate_define_file().endswith("is valid")
