@@ -5,7 +5,8 @@ A format (``FORMATS`` in :mod:`recist_app.exports.runner`) is a callable
 (a temporary folder, moved into place only when every format succeeded), calls
 :meth:`ExportJob.step` once per read it has written (its share of the progress bar), may call
 :meth:`ExportJob.check` in long loops so that a cancel stops it promptly, and reports what a user
-should know with :meth:`ExportJob.note`.
+should know with :meth:`ExportJob.note`. Work spread over worker processes goes through
+:func:`recist_app.exports.parallel.parallel_map`, in the export's ``pool``.
 """
 
 from __future__ import annotations
@@ -13,19 +14,26 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from recist_app.exports.errors import ExportCancelledError
+
+if TYPE_CHECKING:
+    from recist_app.exports.parallel import WorkerPool
 
 ProgressCallback = Callable[[int, int], None]
 
 
 class ExportJob:
     """Progress (``on_progress(done, total)``), cancellation (a :class:`threading.Event`) and notes;
-    ``keep_identity``: DICOM files keep the source images' patient identity (else pseudonymised)."""
+    ``keep_identity``: DICOM files keep the source images' patient identity (else pseudonymised); ``pool``: the
+    export's worker processes (None: everything runs in this process)."""
 
     def __init__(self, folder: Path, total: int, on_progress: ProgressCallback | None = None,
-                 cancel: threading.Event | None = None, *, keep_identity: bool = False) -> None:
+                 cancel: threading.Event | None = None, *, keep_identity: bool = False,
+                 pool: WorkerPool | None = None) -> None:
         self.folder = folder
+        self.pool = pool
         self.keep_identity = keep_identity
         self.total = max(total, 1)
         self.done = 0

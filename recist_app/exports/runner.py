@@ -42,6 +42,7 @@ from recist_app.exports.collect import TrialData, build_trial_data, select_subje
 from recist_app.exports.errors import ExportError
 from recist_app.exports.files import ExportedFile, describe
 from recist_app.exports.job import ExportJob, ProgressCallback
+from recist_app.exports.parallel import export_pool
 
 if TYPE_CHECKING:
     from recist_app.store import TrialStore
@@ -171,10 +172,11 @@ def _export(store: TrialStore, out: Path, subject_ids: Sequence[str] | None, for
     subjects = select_subjects(store.subjects(), subject_ids)
     snapshots = store.read_snapshots(subject.subject_id for subject in subjects)
     temporary = swap.working_folder(out)
+    pool = export_pool(formats) if snapshots else None  # its workers start while the datasets are derived
     try:
         os.chmod(temporary, 0o777 & ~_UMASK)
         job = ExportJob(temporary, len(snapshots) * (1 + len(formats)) + 1, on_progress, cancel,
-                        keep_identity=keep_identity)
+                        keep_identity=keep_identity, pool=pool)
         job.check()
         data = build_trial_data(trial, profile, subjects, snapshots, exported_at, job.step)
         files: list[ExportedFile] = []
@@ -191,6 +193,9 @@ def _export(store: TrialStore, out: Path, subject_ids: Sequence[str] | None, for
     except BaseException:
         swap.discard(temporary)
         raise
+    finally:
+        if pool is not None:
+            pool.close()
     job.advance_to(job.total)
     return ExportResult(out, out / MANIFEST, tuple(files), formats, tuple(s.subject_id for s in subjects),
                         len(data.reads), exported_at, data.engine_version, data.rules_version, notes)

@@ -303,18 +303,36 @@ def build_pdf(path: Path, reads: Sequence[ReadAssets], data: TrialData, title: s
     document.build(story, canvasmaker=functools.partial(_PageSetCanvas, footer_text=footer_text))
 
 
-def summary_story(data: TrialData, folder: Path) -> list[Flowable]:
+@dataclass(frozen=True)
+class _TrialPlot:
+    """One trial plot of the summary (a name of :data:`TRIAL_PLOTS`) over the analysed reads, drawn as JPEG bytes
+    (in a worker process, beside the reads' PDFs)."""
+
+    name: str
+    reads: tuple[ReadPlotData, ...]
+    title: str
+
+    def __call__(self) -> bytes:
+        return figure_jpeg(TRIAL_PLOTS[self.name](self.reads, self.title), dpi=SUMMARY_PLOT_DPI)
+
+
+def summary_plots(data: TrialData) -> list[_TrialPlot]:
+    """The spider, waterfall and swimmer plots of the trial summary: of the reads it analyses."""
+    reads = tuple(from_exported(data.read_of(*key)) for key in trial_summary(data).analysed)
+    return [_TrialPlot(name, reads, f"{TITLES[name]}\n{data.trial.code} · {len(reads)} subject(s)")
+            for name in TRIAL_PLOTS]
+
+
+def summary_story(data: TrialData, folder: Path, pictures: Sequence[bytes] | None = None) -> list[Flowable]:
     """The trial summary's page set (:mod:`recist_app.exports.pdf.trial_pages`), a draft while a read is: the tables,
-    then the spider, waterfall and swimmer plots of the reads analysed (pictures written under ``folder``)."""
+    then the spider, waterfall and swimmer plots of the reads analysed (``pictures``, the JPEGs of
+    :func:`summary_plots`, drawn here when not given; written under ``folder``)."""
     draft = next((mark for read in data.reads if (mark := draft_mark(read))), "")
     header = f"{data.trial.code} · Trial summary · {len(data.subjects)} subject(s)"
-    summary = trial_summary(data)
-    story = [_SetStart("trial-summary", header, "Trial summary", draft), *trial_story(summary)]
-    reads = [from_exported(data.read_of(*key)) for key in summary.analysed]
-    for name, make in TRIAL_PLOTS.items():
+    story = [_SetStart("trial-summary", header, "Trial summary", draft), *trial_story(trial_summary(data))]
+    for name, picture in zip(TRIAL_PLOTS, pictures or [plot() for plot in summary_plots(data)], strict=True):
         path = folder / f"trial_{name}.jpg"
-        path.write_bytes(figure_jpeg(make(reads, f"{TITLES[name]}\n{data.trial.code} · {len(reads)} subject(s)"),
-                                     dpi=SUMMARY_PLOT_DPI))
+        path.write_bytes(picture)
         image = _image(path, CONTENT_WIDTH_PT - FRAME_PADDING_PT)
         tallest = CONTENT_HEIGHT_PT - FRAME_PADDING_PT
         if image.drawHeight > tallest:  # a tall swimmer: the page's height bounds it
@@ -329,9 +347,16 @@ def write_pdf(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
     folder = job.folder / PDF_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     light = dataclasses.replace(data, reads=(), subjects=())  # what a read's pages need of the trial
-    tasks = [(read, folder / f"{read_stem(read)}.pdf", light) for read in data.reads]
+    plots = summary_plots(data) if data.reads else []
+    tasks: list[_TrialPlot | _ReadPdf] = [*plots, *(_ReadPdf(read, folder / f"{read_stem(read)}.pdf", light)
+                                                    for read in data.reads)]
+    pictures: list[bytes] = []
     paths: list[Path] = []
-    for path, notes in parallel_map(_read_pdf, tasks, job):
+    for result in parallel_map(_run, tasks, job):  # the summary's plots first: the largest figures
+        if isinstance(result, bytes):
+            pictures.append(result)
+            continue
+        path, notes = result
         for note in notes:
             job.note(note)
         paths.append(path)
@@ -342,21 +367,33 @@ def write_pdf(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
         path = folder / TRIAL_REPORT
         with tempfile.TemporaryDirectory(prefix="recist-pdf-") as scratch:
             summary = Path(scratch) / "summary.pdf"
-            build_pdf(summary, [], data, "Trial summary", summary_story(data, Path(scratch)))
+            build_pdf(summary, [], data, "Trial summary", summary_story(data, Path(scratch), pictures))
             join_pdfs(path, [summary, *paths], f"{REPORT_TITLE}: {data.trial.code}", data)
         files.append(describe(path, job.folder, "pdf", None))
     return tuple(files)
 
 
-def _read_pdf(task: tuple[ExportedRead, Path, TrialData]) -> tuple[Path, tuple[str, ...]]:
-    """One read's PDF at ``path`` (in a worker process): its pictures, then its pages; the notes for the export."""
-    read, path, data = task
-    with tempfile.TemporaryDirectory(prefix="recist-pdf-") as scratch:
-        job = ExportJob(Path(scratch), 1)
-        assets = render_assets(read, Path(scratch), job)
-        evaluator = read.evaluator_id or read.evaluator
-        build_pdf(path, [assets], data, f"{REPORT_TITLE}: {read.subject_id} ({evaluator})")
-    return path, tuple(job.notes)
+def _run(task: _TrialPlot | _ReadPdf) -> bytes | tuple[Path, tuple[str, ...]]:
+    return task()
+
+
+@dataclass(frozen=True)
+class _ReadPdf:
+    """One read's PDF at ``path`` (in a worker process): its pictures, then its pages; with the notes for the export.
+    ``data`` is what its pages need of the trial."""
+
+    read: ExportedRead
+    path: Path
+    data: TrialData
+
+    def __call__(self) -> tuple[Path, tuple[str, ...]]:
+        read = self.read
+        with tempfile.TemporaryDirectory(prefix="recist-pdf-") as scratch:
+            job = ExportJob(Path(scratch), 1)
+            assets = render_assets(read, Path(scratch), job)
+            evaluator = read.evaluator_id or read.evaluator
+            build_pdf(self.path, [assets], self.data, f"{REPORT_TITLE}: {read.subject_id} ({evaluator})")
+        return self.path, tuple(job.notes)
 
 
 def join_pdfs(path: Path, parts: Sequence[Path], title: str, data: TrialData) -> None:

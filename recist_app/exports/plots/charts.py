@@ -20,8 +20,10 @@ footer. The functions returning a Figure serve the GUI as well (embed with ``Fig
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -362,22 +364,37 @@ def write_plots(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
         files.extend(describe(path, job.folder, f"plot-{path.suffix[1:]}", None) for path in paths)
 
     plots = [from_exported(read) for read in data.reads]
-    tasks = [(plot, folder, provenance) for plot in plots]
-    for paths in parallel_map(_subject_plot, tasks, job):  # in worker processes when there are many reads
+    # The trial plots first: the largest figures start while the subject plots fill the other workers.
+    tasks = [_Plot(folder / f"trial/{name}_{slug(evaluator)}", name, provenance, group,
+                   f"{TITLES[name]}\n{data.trial.code} · {group[0].reader_label} · {len(group)} subject(s)")
+             for evaluator, group in by_evaluator(plots).items() for name in TRIAL_PLOTS]
+    tasks += [_Plot(folder / f"subjects/{read_stem(plot)}", SUBJECT_PLOT, provenance, (plot,)) for plot in plots]
+    for task, paths in zip(tasks, parallel_map(operator.call, tasks, job), strict=True):
         listed(paths)
-        job.step()
-    for evaluator, group in by_evaluator(plots).items():
-        for name, make in TRIAL_PLOTS.items():
-            job.check()
-            title = f"{TITLES[name]}\n{data.trial.code} · {group[0].reader_label} · {len(group)} subject(s)"
-            listed(_save(make(group, title), folder / f"trial/{name}_{slug(evaluator)}", name, provenance))
+        if task.kind == SUBJECT_PLOT:
+            job.step()
     return tuple(files)
 
 
-def _subject_plot(task: tuple[ReadPlotData, Path, str]) -> list[Path]:
-    plot, folder, provenance = task
-    return _save(subject_figure(plot), folder / f"subjects/{read_stem(plot)}", f"subject plot {plot.subject_id}",
-                 provenance)
+SUBJECT_PLOT = "subject plot"
+
+
+@dataclass(frozen=True)
+class _Plot:
+    """One figure of the ``plots`` format to draw and save (in a worker process): a read's subject plot, or a trial
+    plot (``kind`` a name of :data:`TRIAL_PLOTS`) of one reader's reads."""
+
+    stem: Path
+    kind: str
+    provenance: str
+    reads: tuple[ReadPlotData, ...]
+    title: str = ""
+
+    def __call__(self) -> list[Path]:
+        if self.kind == SUBJECT_PLOT:
+            (read,) = self.reads
+            return _save(subject_figure(read), self.stem, f"{SUBJECT_PLOT} {read.subject_id}", self.provenance)
+        return _save(TRIAL_PLOTS[self.kind](self.reads, self.title), self.stem, self.kind, self.provenance)
 
 
 def _save(figure: Figure, stem: Path, what: str, provenance: str) -> list[Path]:

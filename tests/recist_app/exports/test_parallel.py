@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from recist_app.exports.errors import ExportCancelledError
 from recist_app.exports.job import ExportJob
-from recist_app.exports.parallel import MIN_PARALLEL_TASKS, WORKERS_VARIABLE, parallel_map, worker_count
+from recist_app.exports.parallel import WORKERS_VARIABLE, WorkerPool, export_pool, parallel_map
 
 
 def square_and_pid(value: int) -> tuple[int, int]:
@@ -23,32 +24,59 @@ def square_and_pid(value: int) -> tuple[int, int]:
     return value * value, os.getpid()
 
 
-def test_small_exports_stay_in_this_process_and_the_variable_caps_the_workers(monkeypatch: pytest.MonkeyPatch
+@pytest.fixture(scope="module")
+def pool() -> Iterator[WorkerPool]:
+    with WorkerPool(2, ("json",)) as workers:
+        yield workers
+
+
+def test_only_exports_that_draw_open_a_pool_and_the_variable_caps_the_workers(monkeypatch: pytest.MonkeyPatch
                                                                              ) -> None:
     monkeypatch.setenv(WORKERS_VARIABLE, "2")
-    assert worker_count(MIN_PARALLEL_TASKS - 1) == 1 and worker_count(100) == 2
+    assert export_pool(["sdtm", "adam", "timeline"]) is None
+    opened = export_pool(["sdtm", "pdf"])
+    assert opened is not None and opened.workers == 2
+    opened.close()
     monkeypatch.setenv(WORKERS_VARIABLE, "1")
-    assert worker_count(100) == 1
+    assert export_pool(["pdf"]) is None
 
 
-def test_results_come_in_task_order_from_worker_processes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv(WORKERS_VARIABLE, "2")
-    tasks = list(range(MIN_PARALLEL_TASKS + 2))
-    results = list(parallel_map(square_and_pid, tasks, ExportJob(tmp_path, 1)))
+def test_without_a_pool_the_tasks_run_here(tmp_path: Path) -> None:
+    results = list(parallel_map(square_and_pid, [1, 2, 3], ExportJob(tmp_path, 1)))
+    assert results == [(1, os.getpid()), (4, os.getpid()), (9, os.getpid())]
+
+
+def test_results_come_in_task_order_from_worker_processes(pool: WorkerPool, tmp_path: Path) -> None:
+    tasks = list(range(8))
+    results = list(parallel_map(square_and_pid, tasks, ExportJob(tmp_path, 1, pool=pool)))
     assert [value for value, _ in results] == [t * t for t in tasks]
     assert os.getpid() not in {pid for _, pid in results}  # the work ran in the workers
 
 
-def test_a_task_error_reaches_the_caller(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv(WORKERS_VARIABLE, "2")
-    tasks = [*range(MIN_PARALLEL_TASKS), -1]
+def test_a_task_error_reaches_the_caller_and_the_pool_serves_the_next_format(pool: WorkerPool,
+                                                                             tmp_path: Path) -> None:
+    job = ExportJob(tmp_path, 1, pool=pool)
     with pytest.raises(ValueError, match="negative task -1"):
-        list(parallel_map(square_and_pid, tasks, ExportJob(tmp_path, 1)))
+        list(parallel_map(square_and_pid, [*range(6), -1], job))
+    assert [value for value, _ in parallel_map(square_and_pid, [2, 3], job)] == [4, 9]
 
 
-def test_a_cancel_stops_waiting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv(WORKERS_VARIABLE, "2")
+def mark(task: tuple[Path, int]) -> int:
+    """A task that leaves a file behind, to see which tasks ran."""
+    folder, value = task
+    time.sleep(0.05)
+    (folder / f"{value}.done").touch()
+    return value
+
+
+def test_a_cancel_stops_waiting_and_leaves_no_task_running(pool: WorkerPool, tmp_path: Path) -> None:
     cancel = threading.Event()
+    results = parallel_map(mark, [(tmp_path, value) for value in range(40)],
+                           ExportJob(tmp_path, 1, cancel=cancel, pool=pool))
+    assert next(results) == 0
     cancel.set()
     with pytest.raises(ExportCancelledError):
-        list(parallel_map(square_and_pid, list(range(MIN_PARALLEL_TASKS * 4)), ExportJob(tmp_path, 1, cancel=cancel)))
+        list(results)
+    ran = len(list(tmp_path.glob("*.done")))
+    time.sleep(0.3)  # a task still running after the cancel would add its file now
+    assert len(list(tmp_path.glob("*.done"))) == ran < 40

@@ -101,11 +101,13 @@ def test_pngs_are_not_blank(exported: Exported) -> None:
 
 
 def test_svgs_parse_and_carry_the_versions(exported: Exported) -> None:
+    """The SVGs' text is text (searchable, editable in a journal's figure), not glyph outlines."""
     for path in _expected_files():
         if path.endswith(".svg"):
             root = ElementTree.parse(exported.result.out_dir / path).getroot()
             assert root.tag.endswith("svg"), path
-            assert "engine" in (exported.result.out_dir / path).read_text(encoding="utf-8")
+            texts = " ".join("".join(e.itertext()) for e in root.iter("{http://www.w3.org/2000/svg}text"))
+            assert "engine" in texts and "STS-00" in texts, path
 
 
 def test_plot_data_are_the_engine_numbers(exported: Exported) -> None:
