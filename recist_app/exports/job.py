@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from recist_app.exports.errors import ExportCancelledError
 
 if TYPE_CHECKING:
-    from recist_app.exports.parallel import WorkerPool
+    from recist_app.exports.pool import WorkerPool
 
 ProgressCallback = Callable[[int, int], None]
 

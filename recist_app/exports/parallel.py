@@ -1,94 +1,23 @@
 """Per-read work of an export in worker processes (issue 18: the PDF pages of 100 reads are minutes of one core).
 
-An export that writes pictures or DICOM (:data:`POOLED_FORMATS`) opens one :class:`WorkerPool` for all its formats:
-its processes start with ``spawn`` (safe from a GUI's threads, unlike ``fork``) at the start of the export and import
-the drawing libraries while this process derives the SDTM and ADaM, so that no format waits for a worker's start-up
-(about a second of imports each). :func:`parallel_map` runs a module-level function over picklable tasks in the
-pool and yields the results in task order; without a pool it runs them here. Cancelling the export
-(:meth:`ExportJob.check`) stops waiting and drops the tasks not started. ``RECIST_EXPORT_WORKERS`` caps the workers
-(``1``: no worker process).
+:func:`parallel_map` runs a module-level function over picklable tasks in the export's worker pool
+(:mod:`recist_app.exports.pool`) and yields the results in task order; without a pool it runs them in this process.
+Cancelling the export (:meth:`ExportJob.check`) stops waiting and drops the tasks not started.
 """
 
 from __future__ import annotations
 
-import importlib
-import multiprocessing
-import multiprocessing.connection
-import os
-import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from types import TracebackType
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from recist_app.exports.job import ExportJob
 
-WORKERS_VARIABLE = "RECIST_EXPORT_WORKERS"
-#: The formats that draw in worker processes, and the modules a worker imports for each before its first task.
-POOLED_FORMATS = {"sr": ("recist_app.sr.writer", "highdicom"),
-                  "plots": ("recist_app.exports.plots.charts",),
-                  "pdf": ("recist_app.exports.pdf.report", "recist_app.exports.plots.charts")}
 _POLL_SECONDS = 0.25
 
 Task = TypeVar("Task")
 Result = TypeVar("Result")
-
-
-def worker_count() -> int:
-    """Worker processes of an export: the CPUs, or ``RECIST_EXPORT_WORKERS`` when set to a positive number."""
-    configured = os.environ.get(WORKERS_VARIABLE, "")
-    return int(configured) if configured.isdigit() and int(configured) > 0 else (os.cpu_count() or 1)
-
-
-def import_modules(names: Sequence[str]) -> None:
-    """Import ``names`` (a worker's warm-up task)."""
-    for name in names:
-        importlib.import_module(name)
-
-
-def _exit_with_the_export() -> None:
-    """A worker's initializer: end the worker when the export's process ends, even killed (a worker waiting for
-    tasks would otherwise outlive it)."""
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(target=_exit_when_ended, args=(parent.sentinel,), daemon=True).start()
-
-
-def _exit_when_ended(sentinel: int) -> None:
-    multiprocessing.connection.wait([sentinel])
-    os._exit(1)
-
-
-class WorkerPool:
-    """An export's worker processes (a context manager), started at once, each importing ``modules`` in the
-    background."""
-
-    def __init__(self, workers: int, modules: Sequence[str] = ()) -> None:
-        self.workers = workers
-        self.executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_exit_with_the_export)
-        for _ in range(workers):
-            self.executor.submit(import_modules, tuple(modules))
-
-    def close(self) -> None:
-        """Stop the workers once their running tasks end; tasks not started are dropped."""
-        self.executor.shutdown(wait=True, cancel_futures=True)
-
-    def __enter__(self) -> WorkerPool:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self.close()
-
-
-def export_pool(formats: Iterable[str]) -> WorkerPool | None:
-    """The pool of an export writing ``formats``: None when none of them draws (:data:`POOLED_FORMATS`) or only one
-    worker is allowed."""
-    modules = [module for name in formats for module in POOLED_FORMATS.get(name, ())]
-    workers = worker_count()
-    return WorkerPool(workers, tuple(dict.fromkeys(modules))) if modules and workers > 1 else None
 
 
 def parallel_map(function: Callable[[Task], Result], tasks: Sequence[Task], job: ExportJob) -> Iterator[Result]:

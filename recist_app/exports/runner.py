@@ -42,7 +42,7 @@ from recist_app.exports.collect import TrialData, build_trial_data, select_subje
 from recist_app.exports.errors import ExportError
 from recist_app.exports.files import ExportedFile, describe
 from recist_app.exports.job import ExportJob, ProgressCallback
-from recist_app.exports.parallel import export_pool
+from recist_app.exports.pool import export_pool
 
 if TYPE_CHECKING:
     from recist_app.store import TrialStore

@@ -13,7 +13,8 @@ import pytest
 
 from recist_app.exports.errors import ExportCancelledError
 from recist_app.exports.job import ExportJob
-from recist_app.exports.parallel import WORKERS_VARIABLE, WorkerPool, export_pool, parallel_map
+from recist_app.exports.parallel import parallel_map
+from recist_app.exports.pool import WORKERS_VARIABLE, WorkerPool, export_pool
 
 
 def square_and_pid(value: int) -> tuple[int, int]:
