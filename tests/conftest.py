@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from tests.orthanc import Orthanc
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+#: Exports in the tests run in one process (the tests already use both cores); the worker pool is tested where a
+#: test asks for it (tests/recist_app/exports: test_parallel, and the plots and PDF exports).
+os.environ.setdefault("RECIST_EXPORT_WORKERS", "1")
 
 
 #: Environment variable → temporary folder (or, for a file, its name in one): where the workstation's own

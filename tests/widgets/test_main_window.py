@@ -16,6 +16,7 @@ import pytest
 from PySide6 import QtCore, QtWidgets
 from pytestqt.qtbot import QtBot
 
+from recist_app.exports.pool import WORKERS_VARIABLE
 from recist_app.model.records import Axis
 from recist_app.store import TrialStore
 from recist_app.store.errors import SignatureError
@@ -227,17 +228,20 @@ def test_signed_timepoint_is_locked_until_reopened(window: MainWindow, demo: Dem
     assert not reading.locked and not reading.lock_bar.locked and window.main_actions.length_tool.isEnabled()
 
 
-def test_export_runs_in_a_worker(window: MainWindow, demo: Demo, qtbot: QtBot, tmp_path: Path) -> None:
+def test_export_runs_in_a_worker(window: MainWindow, demo: Demo, qtbot: QtBot, tmp_path: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker thread runs the export; its plots are drawn by worker processes started from the GUI's process."""
+    monkeypatch.setenv(WORKERS_VARIABLE, "2")
     log_in(window, demo.reader(DEMO))
     reading = window.reading  # the log-in's series load first: its status line would race the export's
     qtbot.waitUntil(lambda: reading.tp_uid is not None and reading.is_showing(reading.tp_uid), timeout=15_000)
     out = tmp_path / "export"
-    task = window.commands.export_trial(out, ("sdtm", "timeline"))
+    task = window.commands.export_trial(out, ("sdtm", "timeline", "plots"))
     assert task is not None
     assert any(w.task is task for w in window.progress_area.widgets())
-    with qtbot.waitSignal(task.signals.finished, timeout=60_000):
+    with qtbot.waitSignal(task.signals.finished, timeout=120_000):
         pass
-    assert (out / "manifest.json").is_file()
+    assert (out / "manifest.json").is_file() and len(list((out / "plots" / "subjects").glob("*.png"))) == 3
     qtbot.waitUntil(lambda: not any(w.task is task for w in window.progress_area.widgets()))
     assert "Exported" in window.statusBar().currentMessage()
 

@@ -26,6 +26,7 @@ from recist_app.exports.errors import ExportCancelledError
 from recist_app.exports.job import ExportJob
 from recist_app.exports.pdf.key_images import VolumeCache, lesion_tiles
 from recist_app.exports.pdf.report import DRAFT_MARK, TRIAL_REPORT, draft_mark, render_assets, write_pdf
+from recist_app.exports.pool import WORKERS_VARIABLE
 from recist_app.exports.runner import FORMATS, ExportResult, export_trial
 from recist_app.model.records import MeasurementPlane, ReadTimepoint
 from recist_app.store import TrialStore, signoff
@@ -50,9 +51,10 @@ class Exported:
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exported]:
-    """The demo trial (128 px, 16 slices), STS-001's baseline signed, exported as ``pdf``."""
+    """The demo trial (128 px, 16 slices), STS-001's baseline signed, exported as ``pdf`` by two worker processes."""
     folder = tmp_path_factory.mktemp("pdf")
     with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(WORKERS_VARIABLE, "2")
         patch.setattr(signoff, "SCRYPT_N", 2**10)
         patch.setitem(FORMATS, "pdf", write_pdf)
         demo = build_demo_trial(folder / "demo.sqlite", folder / "images", size=128, slices=16)

@@ -39,6 +39,7 @@ from recist_app.exports.plots.data import (
     from_snapshot,
 )
 from recist_app.exports.plots.style import PD_LINE_PCT, PR_LINE_PCT, category_colour
+from recist_app.exports.pool import WORKERS_VARIABLE
 from recist_app.exports.runner import FORMATS, ExportResult, export_trial
 from recist_app.store import TrialStore, signoff
 from tests.support import REPO_ROOT
@@ -57,9 +58,10 @@ class Exported:
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exported]:
-    """The demo trial (128 px, 16 slices) and its ``plots`` export."""
+    """The demo trial (128 px, 16 slices) and its ``plots`` export, drawn by two worker processes."""
     folder = tmp_path_factory.mktemp("plots")
     with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(WORKERS_VARIABLE, "2")
         patch.setattr(signoff, "SCRYPT_N", 2**10)
         patch.setitem(FORMATS, "plots", write_plots)
         demo = build_demo_trial(folder / "demo.sqlite", folder / "images", size=128, slices=16)
