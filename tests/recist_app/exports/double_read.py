@@ -23,6 +23,7 @@ from recist_app.model.records import MeasurementMethod, ReaderRole
 from recist_app.store import ReadSession
 from tests.recist_app.store.scenario import (
     PASSWORDS,
+    PROFILE_TEXT,
     SUBJECT,
     Trial,
     apply_full_read,
@@ -94,6 +95,38 @@ def export_once(folder: Path) -> Iterator[ExportResult]:
             yield export_trial(trial.store, folder / "export")
         finally:
             trial.store.close()
+
+
+def export_full_read(folder: Path, sdtm_table: str) -> ExportResult:
+    """Central reader 1's full read of the scenario exported as SDTM, under the scenario profile plus ``[sdtm]``
+    ``sdtm_table`` (its keys, e.g. ``diameters = "recist"``)."""
+    trial = make_trial(str(folder / "trial.sqlite"), profile_toml=f"{PROFILE_TEXT}\n[sdtm]\n{sdtm_table}\n")
+    try:
+        apply_full_read(trial.session(ReaderRole.CENTRAL_READER_1), trial.timepoints)
+        return export_trial(trial.store, folder / "export", formats=["sdtm"])
+    finally:
+        trial.store.close()
+
+
+def assess_again(sdtm: Path, folder: Path) -> list[dict[str, str]]:
+    """The RS rows of ``assess`` on the exported TU / TR / SUPPTU in ``sdtm`` (scenario profile, exported subjects),
+    written under ``folder``."""
+    from recist_app.cli import main
+
+    profile = folder / "p.toml"
+    profile.write_text(PROFILE_TEXT, encoding="utf-8")
+    status = main(["assess", "--tu", str(sdtm / "tu.csv"), "--tr", str(sdtm / "tr.csv"), "--supptu",
+                   str(sdtm / "supptu.csv"), "--profile", str(profile), "--subjects", str(sdtm / "subjects.csv"),
+                   "--out", str(folder / "again")])
+    assert status == 0, "assess refused the exported SDTM"
+    return read_csv(folder / "again" / "rs.csv")
+
+
+def exported_rs(sdtm: Path) -> list[dict[str, str]]:
+    """The exported RS rows in ``sdtm``, with the columns ``assess`` writes."""
+    from recist_app.sdtm.response_tables import RS_COLUMNS
+
+    return [{name: row[name] for name in (*RS_COLUMNS, "RSLNKGRP", "RSACPTFL")} for row in read_csv(sdtm / "rs.csv")]
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

@@ -12,10 +12,10 @@ from defineutils.validate import DefineSchemaValidator
 
 from recist_app.evaluation.trial_profile import PlannedVisit, VisitSchedule
 from recist_app.exports.collect import visit_numbers
-from recist_app.exports.runner import ExportResult, export_trial
-from recist_app.model.records import ReaderRole, Timepoint
-from tests.recist_app.exports.double_read import export_once, read_csv
-from tests.recist_app.store.scenario import PROFILE_TEXT, SBRT, apply_full_read, make_trial
+from recist_app.exports.runner import ExportResult
+from recist_app.model.records import Timepoint
+from tests.recist_app.exports.double_read import export_full_read, export_once, read_csv
+from tests.recist_app.store.scenario import SBRT
 
 
 @pytest.fixture(scope="module")
@@ -77,13 +77,7 @@ def test_each_sbrt_course_is_one_pr_record_related_to_every_read_s_irradiated_le
 
 
 def test_a_profile_holding_the_sbrt_as_study_treatment_writes_ex_instead_of_pr(tmp_path: Path) -> None:
-    trial = make_trial(str(tmp_path / "ex.sqlite"), profile_toml=PROFILE_TEXT + '\n[sdtm]\nsbrt_domain = "EX"\n')
-    try:
-        apply_full_read(trial.session(ReaderRole.CENTRAL_READER_1), trial.timepoints)
-        result = export_trial(trial.store, tmp_path / "out", formats=["sdtm"])
-    finally:
-        trial.store.close()
-    folder = result.out_dir / "sdtm"
+    folder = export_full_read(tmp_path, 'sbrt_domain = "EX"').out_dir / "sdtm"
     assert not (folder / "pr.csv").exists()
     (course,) = read_csv(folder / "ex.csv")
     start, end, dose, fractions = SBRT

@@ -9,17 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from recist_app.cli import main
 from recist_app.exports.runner import ExportResult, export_trial
 from recist_app.model.records import Axis, LesionRole, ReaderRole, Status
 from recist_app.sdtm import terms as cdisc_terms
 from recist_app.sdtm.lesions import tu_location
-from recist_app.sdtm.response_tables import RS_COLUMNS
-from tests.recist_app.exports.double_read import read_csv
+from tests.recist_app.exports.double_read import assess_again, exported_rs, read_csv
 from tests.recist_app.store.scenario import (
     FOR_UID,
     PASSWORDS,
-    PROFILE_TEXT,
     SERIES_UID,
     VISITNUMS,
     Trial,
@@ -194,17 +191,10 @@ def test_tu_and_tr_use_only_controlled_terms(statuses_export: ExportResult, name
     cdisc_terms.check_table(name.upper(), tuple(rows[0]), [tuple(row.values()) for row in rows])
 
 
-def test_assess_reads_the_statuses_back_to_the_same_rs(statuses_export: ExportResult, tmp_path: Path,
-                                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_assess_reads_the_statuses_back_to_the_same_rs(statuses_export: ExportResult, tmp_path: Path) -> None:
     folder = statuses_export.out_dir / "sdtm"
-    profile = tmp_path / "p.toml"
-    profile.write_text(PROFILE_TEXT, encoding="utf-8")
-    status = main(["assess", "--tu", str(folder / "tu.csv"), "--tr", str(folder / "tr.csv"), "--supptu",
-                   str(folder / "supptu.csv"), "--profile", str(profile), "--subjects", str(folder / "subjects.csv"),
-                   "--out", str(tmp_path / "again")])
-    assert (status, capsys.readouterr().err) == (0, "")
-    mine = [{name: row[name] for name in (*RS_COLUMNS, "RSLNKGRP", "RSACPTFL")} for row in _rows(statuses_export, "rs")]
-    assert read_csv(tmp_path / "again" / "rs.csv") == mine
+    mine = exported_rs(folder)
+    assert assess_again(folder, tmp_path) == mine
     overall = [(row["RSCAT"], row["VISITNUM"], row["RSSTRESC"]) for row in mine if row["RSTESTCD"] == "OVRLRESP"]
     w8, w16, w24 = VISITNUMS[1:]
     assert overall == [("RECIST 1.1", w8, "NE"), ("iRECIST", w8, "NE"), ("RECIST 1.1", w16, "PD"),

@@ -10,13 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from recist_app.cli import main
 from recist_app.exports.runner import ExportResult, export_trial
 from recist_app.model.records import LesionRole, ReaderRole, Status
 from recist_app.sdtm.define_xml import KEYS
-from recist_app.sdtm.response_tables import RS_COLUMNS
-from tests.recist_app.exports.double_read import read_csv
-from tests.recist_app.store.scenario import PROFILE_TEXT, VISITNUMS, Trial, line, make_trial
+from tests.recist_app.exports.double_read import assess_again, exported_rs, read_csv
+from tests.recist_app.store.scenario import VISITNUMS, Trial, line, make_trial
 
 BL, W8, W16, W24 = range(4)
 
@@ -86,17 +84,9 @@ def test_rs_says_what_the_new_lesions_did(exported: ExportResult) -> None:
     assert [rs[("iRECIST", w16, code)] for code in ("NEWLWIND", "NTLWIND", "OVRLRESP")] == ["Y", "N", "iCPD"]
 
 
-def test_assess_reads_the_new_lesions_back_to_the_same_rs(exported: ExportResult, tmp_path: Path,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_assess_reads_the_new_lesions_back_to_the_same_rs(exported: ExportResult, tmp_path: Path) -> None:
     folder = exported.out_dir / "sdtm"
-    profile = tmp_path / "p.toml"
-    profile.write_text(PROFILE_TEXT, encoding="utf-8")
-    status = main(["assess", "--tu", str(folder / "tu.csv"), "--tr", str(folder / "tr.csv"), "--supptu",
-                   str(folder / "supptu.csv"), "--profile", str(profile), "--subjects", str(folder / "subjects.csv"),
-                   "--out", str(tmp_path / "again")])
-    assert (status, capsys.readouterr().err) == (0, "")
-    mine = [{name: row[name] for name in (*RS_COLUMNS, "RSLNKGRP", "RSACPTFL")} for row in _rows(exported, "rs")]
-    assert read_csv(tmp_path / "again" / "rs.csv") == mine
+    assert assess_again(folder, tmp_path) == exported_rs(folder)
 
 
 def test_the_two_sums_of_a_visit_are_told_apart_by_the_tr_keys(exported: ExportResult) -> None:

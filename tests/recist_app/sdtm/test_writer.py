@@ -12,7 +12,6 @@ import pytest
 
 from recist_app.cli import main
 from recist_app.exports.runner import ExportResult, export_trial
-from recist_app.model.records import ReaderRole
 from recist_app.sdtm import terms as cdisc_terms
 from recist_app.sdtm.design import PR_COLUMNS, RELREC_COLUMNS, SV_COLUMNS, TS_COLUMNS, TV_COLUMNS
 from recist_app.sdtm.response_tables import RS_COLUMNS
@@ -23,8 +22,8 @@ from recist_app.sdtm.writer import (
     TR_COLUMNS,
     TU_COLUMNS,
 )
-from tests.recist_app.exports.double_read import R1, R2, SITE, DoubleRead, read_csv
-from tests.recist_app.store.scenario import PROFILE_TEXT, SUBJECT, VISITNUMS, apply_full_read, make_trial
+from tests.recist_app.exports.double_read import R1, R2, SITE, DoubleRead, export_full_read, read_csv
+from tests.recist_app.store.scenario import PROFILE_TEXT, SUBJECT, VISITNUMS
 
 DATASETS = {"dm": DM_COLUMNS, "tu": TU_COLUMNS, "tr": TR_COLUMNS, "rs": RS_EXPORT_COLUMNS, "supptu": SUPPTU_COLUMNS,
             "supptr": SUPPTU_COLUMNS, "ts": TS_COLUMNS, "tv": TV_COLUMNS, "sv": SV_COLUMNS, "pr": PR_COLUMNS,
@@ -239,12 +238,7 @@ def test_supptr_marks_the_diameter_recist_uses_and_those_diameters_add_up_to_sum
 
 
 def test_a_profile_can_keep_only_the_diameter_recist_uses(tmp_path: Path) -> None:
-    trial = make_trial(str(tmp_path / "recist.sqlite"), profile_toml=PROFILE_TEXT + '\n[sdtm]\ndiameters = "recist"\n')
-    try:
-        apply_full_read(trial.session(ReaderRole.CENTRAL_READER_1), trial.timepoints)
-        result = export_trial(trial.store, tmp_path / "out", formats=["sdtm"])
-    finally:
-        trial.store.close()
+    result = export_full_read(tmp_path, 'diameters = "recist"')
     tr = _sdtm(result, "tr")
     # The node R1-T02 keeps only its short axis (its 31 mm long axis at baseline is not exported).
     assert {row["TRTESTCD"] for row in tr if row["TRLNKID"] == "R1-T02"} == {"LPERP"}
@@ -289,7 +283,6 @@ def _csv_row(row: dict[str, str], columns: tuple[str, ...]) -> tuple[object, ...
 
 
 def test_subject_selection_and_study_days(double_read: DoubleRead, tmp_path: Path) -> None:
-    from recist_app.exports.runner import export_trial
 
     store = double_read.trial.store
     store.add_subject("S-002", "FR01", randomised_on=date(2024, 2, 1))
