@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from recist_app.exports.runner import ExportResult
@@ -14,12 +16,18 @@ from recist_app.exports.timeline_workbook import (
     EXPORT_TIMELINE_DICTIONARY,
     OUTCOMES_DICTIONARY,
 )
-from tests.recist_app.exports.double_read import DoubleRead, read_csv
+from tests.recist_app.exports.double_read import DoubleRead, export_once, read_csv
 
 
 def _timeline(result: ExportResult, name: str) -> list[dict[str, str]]:
     return read_csv(result.out_dir / "timeline" / f"{name}.csv")
 
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExportResult]:
+    """The double-read trial exported once for the module (SQLite; the files do not depend on the back end)."""
+    yield from export_once(tmp_path_factory.mktemp("export"))
 
 def test_timeline_has_a_row_per_read_and_time_point_with_the_contract_columns(exported: ExportResult) -> None:
     rows = _timeline(exported, "timeline")

