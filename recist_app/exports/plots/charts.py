@@ -329,6 +329,7 @@ def _irecist_markers(ax: Axes, read: ReadPlotData, y: int, size: float = 1.0) ->
 
 
 TRIAL_PLOTS = {"spider": spider_figure, "waterfall": waterfall_figure, "swimmer": swimmer_figure}
+SUBJECT_PLOT = "subject plot"
 
 
 def slug(text: str) -> str:
@@ -374,9 +375,6 @@ def write_plots(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
         if task.kind == SUBJECT_PLOT:
             job.step()
     return tuple(files)
-
-
-SUBJECT_PLOT = "subject plot"
 
 
 @dataclass(frozen=True)
