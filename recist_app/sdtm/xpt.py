@@ -1,8 +1,10 @@
 """SDTM tables → SAS transport files, version 5 (the FDA submission format; CDISC.md §11); read back by
 :mod:`recist_app.sdtm.table_readers`.
 
-Written with pyreadstat (``write_xport(..., file_format_version=5)``) from a pandas data frame.
-The v5 limits are checked first and broken ones raise :class:`XptConstraintError` naming the
+Written by :func:`xpt_bytes` to the layout of SAS technical note TS-140 (80-byte records, 140-byte NAMESTRs,
+numbers as IBM hexadecimal floats), with the standard library only: pyreadstat would need a pandas data frame, whose
+import alone is a second of every export; the tests read the files back with pyreadstat and pandas. The v5 limits
+are checked first and broken ones raise :class:`XptConstraintError` naming the
 name, label or value: dataset and variable names at most 8 characters (letters, digits,
 underscore, not starting with a digit), labels at most 40 bytes, character values at most 200
 bytes; ``--TESTCD`` and ``QNAM`` at most 8 characters, ``--TEST`` and ``QLABEL`` at most 40
@@ -15,8 +17,9 @@ from __future__ import annotations
 
 import math
 import re
+import struct
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from recist_app.exports.files import Table
@@ -82,25 +85,92 @@ def write_xpt(path: Path, table: Table, labels: Mapping[str, str], dataset_label
         If a name, label or value breaks a v5 limit (nothing is written then).
     """
     check_xpt(table, labels, dataset_label)
-    import pandas as pd
-    import pyreadstat
+    path.write_bytes(xpt_bytes(table, labels, dataset_label, datetime.now()))
 
-    columns: dict[str, pd.Series[float] | pd.Series[str]] = {}
-    for index, name in enumerate(table.columns):
-        values = [row[index] for row in table.rows]
-        if name in table.dates:
-            days = [date.fromisoformat(str(v)) if v else None for v in values]
-            columns[name] = (pd.Series(days, dtype=object) if any(days)
-                             else pd.Series([math.nan] * len(days), dtype="float64"))
-        elif name in table.numeric:
-            columns[name] = pd.Series([_number(v) for v in values], dtype="float64")
-        else:
-            columns[name] = pd.Series(["" if v is None else str(v) for v in values], dtype=object)
-    frame = pd.DataFrame(columns, columns=list(table.columns))
-    pyreadstat.write_xport(frame, str(path), file_label=dataset_label,
-                           column_labels=[labels.get(name, "") for name in table.columns],
-                           table_name=table.name, file_format_version=5,
-                           variable_format={name: "DATE9." for name in table.dates})
+
+def xpt_bytes(table: Table, labels: Mapping[str, str], dataset_label: str, created: datetime) -> bytes:
+    """``table`` as a SAS transport v5 file (TS-140): library and member headers, one NAMESTR per variable, the
+    observations; ``created`` stamps the headers."""
+    stamp = created.strftime("%d%b%y:%H:%M:%S").upper().encode()
+    numeric = [name in table.numeric or name in table.dates for name in table.columns]
+    columns = [[_cell(row[index], name in table.dates) if numeric[index] else _text(row[index])
+                for row in table.rows] for index, name in enumerate(table.columns)]
+    lengths = [8 if numeric[index] else max((len(v) for v in values), default=1) or 1
+               for index, values in enumerate(columns)]
+    parts = [_header("LIBRARY", "000000000000000000000000000000"),
+             _record(b"SAS     SAS     SASLIB  " + _SAS_VERSION + _SAS_OS + b" " * 24 + stamp),
+             _record(stamp),
+             _header("MEMBER", "000000000000000001600000000140"),
+             _header("DSCRPTR", "000000000000000000000000000000"),
+             _record(b"SAS     " + _padded(table.name, 8) + b"SASDATA " + _SAS_VERSION + _SAS_OS + b" " * 24 + stamp),
+             _record(stamp + b" " * 16 + _padded(dataset_label, 40) + b" " * 8),
+             _header("NAMESTR", f"000000{len(table.columns):04d}00000000000000000000")]
+    namestrs, position = [], 0
+    for number, (name, is_number, length) in enumerate(zip(table.columns, numeric, lengths, strict=True), start=1):
+        date_format = name in table.dates
+        namestrs.append(struct.pack(
+            ">hhhh8s40s8shhh2s8shhi52s", 1 if is_number else 2, 0, length, number, _padded(name, 8),
+            _padded(labels.get(name, ""), 40), _padded("DATE" if date_format else "", 8), 9 if date_format else 0,
+            0, 0, b"\0\0", _padded("", 8), 0, 0, position, b"\0" * 52))
+        position += length
+    parts.append(_padded_to_records(b"".join(namestrs)))
+    parts.append(_header("OBS", "000000000000000000000000000000"))
+    observations = b"".join(value if is_number else value.ljust(length, b" ")
+                            for row in zip(*columns, strict=True)
+                            for value, is_number, length in zip(row, numeric, lengths, strict=True))
+    parts.append(_padded_to_records(observations))
+    return b"".join(parts)
+
+
+#: SAS version and operating system written in the headers (as pyreadstat writes them).
+_SAS_VERSION, _SAS_OS = b"9.4     ", b"X64_7PRO"
+#: SAS dates count days from 1960-01-01.
+_SAS_EPOCH = date(1960, 1, 1)
+_RECORD_BYTES = 80
+#: The standard missing number, ".".
+_MISSING = b"\x2e" + b"\0" * 7
+
+
+def _header(kind: str, numbers: str) -> bytes:
+    return _record(f"HEADER RECORD*******{kind:<8}HEADER RECORD!!!!!!!{numbers}".encode())
+
+
+def _record(content: bytes) -> bytes:
+    """One 80-byte record, blank-padded."""
+    return content.ljust(_RECORD_BYTES, b" ")
+
+
+def _padded(text: str, size: int) -> bytes:
+    return text.encode("utf-8").ljust(size, b" ")
+
+
+def _padded_to_records(content: bytes) -> bytes:
+    """``content`` blank-padded to whole 80-byte records."""
+    return content + b" " * (-len(content) % _RECORD_BYTES)
+
+
+def _text(value: object) -> bytes:
+    return b"" if value is None else str(value).encode("utf-8")
+
+
+def _cell(value: object, is_date: bool) -> bytes:
+    """A SAS number (a date as days since 1960-01-01) as an 8-byte IBM float; missing → ``.``."""
+    if value is None or value == "":
+        return _MISSING
+    number = float((date.fromisoformat(str(value)) - _SAS_EPOCH).days) if is_date else _number(value)
+    return _MISSING if math.isnan(number) else ibm_float(number)
+
+
+def ibm_float(number: float) -> bytes:
+    """``number`` as an 8-byte IBM System/360 hexadecimal float (sign, excess-64 power of 16, 56-bit fraction): exact
+    for every IEEE double in range (its 53-bit mantissa fits the 56-bit fraction)."""
+    if number == 0:
+        return b"\0" * 8
+    mantissa, exponent = math.frexp(abs(number))  # abs(number) = mantissa × 2**exponent, 0.5 ≤ mantissa < 1
+    shift = -exponent % 4
+    fraction = int(mantissa * 2 ** (56 - shift))  # the mantissa over 16**power, 1/16 ≤ it < 1
+    power = (exponent + shift) // 4 + 64
+    return bytes([(0x80 if number < 0 else 0) | power]) + fraction.to_bytes(7, "big")
 
 
 def _number(value: object) -> float:

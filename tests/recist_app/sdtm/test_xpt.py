@@ -9,7 +9,7 @@ import pytest
 
 from recist_app.exports.files import Table
 from recist_app.sdtm.errors import XptConstraintError
-from recist_app.sdtm.xpt import write_xpt
+from recist_app.sdtm.xpt import ibm_float, write_xpt
 
 LABELS = {"USUBJID": "Unique Subject Identifier", "TRTESTCD": "Tumor/Lesion Assessment Short Name",
           "TRTEST": "Tumor/Lesion Assessment Test Name", "TRSTRESN": "Numeric Result/Finding in Standard Units",
@@ -65,3 +65,27 @@ def test_limits_raise_and_nothing_is_written(tmp_path: Path, table: Table, label
 def test_dataset_label_limit(tmp_path: Path) -> None:
     with pytest.raises(XptConstraintError, match="label"):
         write_xpt(tmp_path / "x.xpt", _table(), LABELS, "D" * 41)
+
+
+def _from_ibm(data: bytes) -> float:
+    """An 8-byte IBM hexadecimal float read back (the tests' own decoder)."""
+    sign = -1.0 if data[0] & 0x80 else 1.0
+    return sign * int.from_bytes(data[1:], "big") / 2**56 * 16.0 ** ((data[0] & 0x7F) - 64)
+
+
+@pytest.mark.parametrize(("number", "encoded"), [
+    (1.0, "4110000000000000"), (-1.0, "c110000000000000"), (100.0, "4264000000000000"),
+    (-2.5, "c128000000000000"), (0.0, "0000000000000000"), (0.5, "4080000000000000"),
+])
+def test_numbers_are_ibm_hexadecimal_floats(number: float, encoded: str) -> None:
+    """TS-140: sign bit, excess-64 power of 16, 56-bit fraction (values checked by hand)."""
+    assert ibm_float(number).hex() == encoded
+
+
+def test_every_double_survives_the_ibm_float_exactly() -> None:
+    """The 56-bit fraction holds the 53-bit mantissa: a round trip gives the same number (measurements, study days,
+    percentages, ratios)."""
+    values = [0.1, -36.5385, 1e-10, 123456.789, 2.0**-60, 7.0, 22645.0, -0.3333333333333333, 1.7976e75]
+    values += [math.ldexp(0.5 + i / 1024, e) for i in range(0, 512, 37) for e in range(-40, 41, 7)]
+    for value in values:
+        assert _from_ibm(ibm_float(value)) == value, value
