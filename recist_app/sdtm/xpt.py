@@ -91,7 +91,7 @@ def write_xpt(path: Path, table: Table, labels: Mapping[str, str], dataset_label
 def xpt_bytes(table: Table, labels: Mapping[str, str], dataset_label: str, created: datetime) -> bytes:
     """``table`` as a SAS transport v5 file (TS-140): library and member headers, one NAMESTR per variable, the
     observations; ``created`` stamps the headers."""
-    stamp = created.strftime("%d%b%y:%H:%M:%S").upper().encode()
+    stamp = _sas_datetime(created)
     numeric = [name in table.numeric or name in table.dates for name in table.columns]
     columns = [[_cell(row[index], name in table.dates) if numeric[index] else _text(row[index])
                 for row in table.rows] for index, name in enumerate(table.columns)]
@@ -129,6 +129,14 @@ _SAS_EPOCH = date(1960, 1, 1)
 _RECORD_BYTES = 80
 #: The standard missing number, ".".
 _MISSING = b"\x2e" + b"\0" * 7
+
+
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+
+
+def _sas_datetime(when: datetime) -> bytes:
+    """``ddMMMyy:hh:mm:ss`` in English whatever the locale (a GUI's locale would make ``%b`` 'déc.')."""
+    return f"{when:%d}{_MONTHS[when.month - 1]}{when:%y:%H:%M:%S}".encode()
 
 
 def _header(kind: str, numbers: str) -> bytes:

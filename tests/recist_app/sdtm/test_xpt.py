@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from recist_app.exports.files import Table
 from recist_app.sdtm.errors import XptConstraintError
-from recist_app.sdtm.xpt import ibm_float, write_xpt
+from recist_app.sdtm.xpt import ibm_float, write_xpt, xpt_bytes
 
 LABELS = {"USUBJID": "Unique Subject Identifier", "TRTESTCD": "Tumor/Lesion Assessment Short Name",
           "TRTEST": "Tumor/Lesion Assessment Test Name", "TRSTRESN": "Numeric Result/Finding in Standard Units",
@@ -89,3 +90,10 @@ def test_every_double_survives_the_ibm_float_exactly() -> None:
     values += [math.ldexp(0.5 + i / 1024, e) for i in range(0, 512, 37) for e in range(-40, 41, 7)]
     for value in values:
         assert _from_ibm(ibm_float(value)) == value, value
+
+
+def test_the_header_stamp_is_english_and_the_records_are_80_bytes() -> None:
+    table = Table("TS", ("STUDYID", "TSSEQ"), (("S", 1),), frozenset({"TSSEQ"}))
+    data = xpt_bytes(table, {"STUDYID": "Study Identifier"}, "Trial Summary", datetime(2026, 12, 7, 9, 5, 3))
+    assert len(data) % 80 == 0 and data[160:176] == b"07DEC26:09:05:03"
+    assert data.startswith(b"HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!")
