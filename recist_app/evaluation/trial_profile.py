@@ -253,30 +253,36 @@ _AFTER_TABLE = "(the engine's flat keys go before the first table)"
 def _series(table: object) -> SeriesPreference:
     if table is None:
         return SeriesPreference()
-    if not isinstance(table, dict):
-        raise ProfileError("series", f"must be a table ([series] on its own line), got {table!r}.")
-    _refuse_unknown("series", table, SERIES_KEYS)
-    orientation, kernel = table.get("orientation", "ANY"), table.get("kernel", "any")
-    for key, value in (("orientation", orientation), ("kernel", kernel)):
-        if not isinstance(value, str):
-            raise ProfileError(f"series.{key}", f"must be a string, got {value!r}.")
-    thickness = table.get("min_thickness_mm", 0.0)
+    checked = _table("series", table, SERIES_KEYS)
+    thickness = checked.get("min_thickness_mm", 0.0)
     if isinstance(thickness, int) and not isinstance(thickness, bool):
         thickness = float(thickness)
-    return SeriesPreference(orientation.strip().upper(), kernel.strip().lower(), thickness)
+    return SeriesPreference(_text("series", checked, "orientation", "ANY").upper(),
+                            _text("series", checked, "kernel", "any").lower(), thickness)
 
 
 def _sdtm(table: object) -> SdtmChoices:
     if table is None:
         return SdtmChoices()
+    checked = _table("sdtm", table, SDTM_KEYS)
+    return SdtmChoices(_text("sdtm", checked, "diameters", "both").lower(),
+                       _text("sdtm", checked, "sbrt_domain", "PR").upper())
+
+
+def _table(name: str, table: object, known: tuple[str, ...]) -> dict[str, Any]:
+    """``[name]`` as a table of ``known`` keys only."""
     if not isinstance(table, dict):
-        raise ProfileError("sdtm", f"must be a table ([sdtm] on its own line), got {table!r}.")
-    _refuse_unknown("sdtm", table, SDTM_KEYS)
-    choices = {key: table.get(key, default) for key, default in (("diameters", "both"), ("sbrt_domain", "PR"))}
-    for key, value in choices.items():
-        if not isinstance(value, str):
-            raise ProfileError(f"sdtm.{key}", f"must be a string, got {value!r}.")
-    return SdtmChoices(choices["diameters"].strip().lower(), choices["sbrt_domain"].strip().upper())
+        raise ProfileError(name, f"must be a table ([{name}] on its own line), got {table!r}.")
+    _refuse_unknown(name, table, known)
+    return table
+
+
+def _text(name: str, table: dict[str, Any], key: str, default: str) -> str:
+    """The string at ``key`` of table ``name`` (``default`` when absent), stripped."""
+    value = table.get(key, default)
+    if not isinstance(value, str):
+        raise ProfileError(f"{name}.{key}", f"must be a string, got {value!r}.")
+    return value.strip()
 
 
 def _schedule(tables: object) -> VisitSchedule:

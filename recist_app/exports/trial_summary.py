@@ -68,11 +68,16 @@ class TrialSummary:
 
 
 def trial_summary(data: TrialData) -> TrialSummary:
-    """The summary of ``data``, from its ADaM (derived once per export)."""
+    """The summary of ``data``, from its ADaM; once per export (the PDF's tables and plots both ask for it)."""
+    return data.derived("trial summary", lambda: _summarise(data))
+
+
+def _summarise(data: TrialData) -> TrialSummary:
     tables = adam_tables(data)
     parameter = "CBOR" if data.profile.confirmation_required else "BOR"
-    chosen = _analysis_reads(tables.adrs.records())
-    adrs = [r for r in tables.adrs.records() if _read(r) in chosen]
+    records = tables.adrs.records()
+    chosen = _analysis_reads(records)
+    adrs = [r for r in records if _read(r) in chosen]
     adtte = [r for r in tables.adtte.records() if _read(r) in chosen]
     arms = {str(r["USUBJID"]): str(r["TRT01P"] or NO_ARM) for r in tables.adsl.records()}
     by_param = {(str(r["USUBJID"]), str(r["PARAMCD"])): r for r in adrs if r["PARAMCD"] != "OVR"}

@@ -111,10 +111,10 @@ class ReadLesions:
         """TR ``TRGRPID`` of ``lesion`` at ``tp``, or TU ``TUSTRESC`` without ``tp`` (see the module docstring)."""
         if lesion.role is not LesionRole.NEW:
             return lesion.role.value
+        if tp is not None and (itp := self._irecist.get(str(self._number[tp.uid]))) is not None:
+            return NEW_TARGET if lesion.label in itp.new_lesion_targets else NEW_NON_TARGET
         counted = any(lesion.label in itp.new_lesion_targets for itp in self._irecist.values())
-        if tp is not None:
-            if (itp := self._irecist.get(str(self._number[tp.uid]))) is not None:
-                return NEW_TARGET if lesion.label in itp.new_lesion_targets else NEW_NON_TARGET
+        if tp is not None:  # after iCPD: the group it reached
             return NEW_TARGET if counted else self.category(lesion)
         first = self._irecist.get(str(self._number.get(lesion.first_timepoint_uid, "")))
         if first is None:
