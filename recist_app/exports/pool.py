@@ -1,15 +1,17 @@
 """An export's worker processes (issue 18): one pool for all the formats that draw.
 
 An export that writes pictures or DICOM (:data:`POOLED_FORMATS`) opens one :class:`WorkerPool`: its processes start
-with ``spawn`` (safe from a GUI's threads, unlike ``fork``) at the start of the export and import the drawing
-libraries while the export's own process derives the SDTM and ADaM, so that no format waits for a worker's start-up
-(about a second of imports each), and they end with the export's process, even a killed one.
+at the start of the export, forked from a server process that has imported the drawing libraries once (about a
+second; ``spawn`` where there is no ``forkserver``, each worker then importing them), while the export's own process
+derives the SDTM and ADaM, so that no format waits for a worker's start-up; they end with the export's process, even
+a killed one.
 ``RECIST_EXPORT_WORKERS`` caps the workers (``1``: no worker process). The work goes to them through
 :func:`recist_app.exports.parallel.parallel_map`.
 """
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import multiprocessing
 import multiprocessing.connection
@@ -40,7 +42,10 @@ def import_modules(names: Sequence[str]) -> None:
 
 def _exit_with_the_export() -> None:
     """A worker's initializer: end the worker when the export's process ends, even killed (a worker waiting for
-    tasks would otherwise outlive it)."""
+    tasks would otherwise outlive it); and end it at once when the pool closes, skipping the interpreter's teardown
+    of the drawing libraries' objects (half a second that the export's process waited for). By then multiprocessing
+    has sent the worker's last result and its tasks have closed their files."""
+    atexit.register(os._exit, 0)
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_when_ended, args=(parent.sentinel,), daemon=True).start()
@@ -51,19 +56,35 @@ def _exit_when_ended(sentinel: int) -> None:
     os._exit(1)
 
 
+def _start_method() -> multiprocessing.context.BaseContext:
+    """``forkserver`` where the system has it: one server process, started fresh (safe from a GUI's threads), imports
+    every pooled module once and forks the workers from itself, so that they start with the libraries loaded (and
+    a second export from the same process starts with no import at all). ``spawn`` elsewhere (Windows)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(sorted({module for modules in POOLED_FORMATS.values() for module in modules}))
+    return context
+
+
 class WorkerPool:
     """An export's worker processes (a context manager), started at once, each importing ``modules`` in the
     background."""
 
     def __init__(self, workers: int, modules: Sequence[str] = ()) -> None:
         self.workers = workers
-        self.executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                            initializer=_exit_with_the_export)
-        for _ in range(workers):
-            self.executor.submit(import_modules, tuple(modules))
+        self.executor = ProcessPoolExecutor(workers, mp_context=_start_method(), initializer=_exit_with_the_export)
+        # Started from a thread: a process start waits for the fork server's imports, the export's process does not.
+        self._starting = threading.Thread(target=self._warm_up, args=(tuple(modules),), daemon=True)
+        self._starting.start()
+
+    def _warm_up(self, modules: tuple[str, ...]) -> None:
+        for _ in range(self.workers):
+            self.executor.submit(import_modules, modules)
 
     def close(self) -> None:
         """Stop the workers once their running tasks end; tasks not started are dropped."""
+        self._starting.join()
         self.executor.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> WorkerPool:

@@ -202,8 +202,9 @@ def _export(store: TrialStore, out: Path, subject_ids: Sequence[str] | None, for
 
 
 def _formats(formats: Sequence[str]) -> tuple[str, ...]:
-    chosen = tuple(dict.fromkeys(formats))
-    unknown = [name for name in chosen if name not in FORMATS]
+    """The formats asked for, in :data:`FORMATS` order (the PDF reuses the pictures of ``plots``)."""
+    chosen = tuple(name for name in FORMATS if name in formats)
+    unknown = [name for name in formats if name not in FORMATS]
     if not chosen or unknown:
         raise ExportError(f'Argument "formats" must name formats among {sorted(FORMATS)}, got {list(formats)!r}.')
     return chosen

@@ -29,6 +29,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from recist_app.errors import RecistAppError
 from recist_app.evaluation.lesion_values import LesionValues, diameter_mm
+from recist_app.exports.plots.style import raster
 from recist_app.imaging.orientation import edge_letters
 from recist_app.imaging.volume import CtVolume
 from recist_app.model.records import (
@@ -220,9 +221,7 @@ def lesion_image(lesion: Lesion, tiles: Sequence[KeyTile]) -> bytes:
                             align="center")
         sheet.paste(_tile_image(tile, side, centre, width), (left, top))
         draw.rectangle((left - 1, top - 1, left + side, top + side), outline="black", width=2)
-    buffer = io.BytesIO()
-    sheet.save(buffer, format="JPEG", quality=JPEG_QUALITY, subsampling=0)
-    return buffer.getvalue()
+    return jpeg_bytes(sheet)
 
 
 def _tile_image(tile: KeyTile, side: int, centre: float, width: float) -> Image.Image:
@@ -277,10 +276,15 @@ def _tile_image(tile: KeyTile, side: int, centre: float, width: float) -> Image.
 JPEG_QUALITY = 92
 
 
-def figure_jpeg(figure: Figure, dpi: int = 200) -> bytes:
-    """A figure as JPEG bytes (white background, quality :data:`JPEG_QUALITY`), then cleared."""
+def jpeg_bytes(picture: Image.Image) -> bytes:
+    """``picture`` as JPEG bytes (quality :data:`JPEG_QUALITY`, no chroma subsampling: coloured lines stay sharp)."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="jpeg", dpi=dpi, facecolor="white",
-                   pil_kwargs={"quality": JPEG_QUALITY, "subsampling": 0})
-    figure.clear()
+    picture.convert("RGB").save(buffer, format="JPEG", quality=JPEG_QUALITY, subsampling=0)
     return buffer.getvalue()
+
+
+def figure_jpeg(figure: Figure, dpi: int = 200) -> bytes:
+    """A figure drawn once at ``dpi`` as JPEG bytes, then cleared."""
+    picture = raster(figure, dpi)
+    figure.clear()
+    return jpeg_bytes(picture)

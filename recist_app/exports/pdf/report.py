@@ -31,6 +31,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from PIL import Image as PILImage
 from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -51,6 +52,7 @@ from recist_app.exports.pdf.key_images import (
     TILES_PER_ROW,
     VolumeCache,
     figure_jpeg,
+    jpeg_bytes,
     lesion_image,
     lesion_tiles,
     window_for,
@@ -78,8 +80,16 @@ from recist_app.exports.pdf.tables import (
     subset_table,
 )
 from recist_app.exports.pdf.trial_pages import trial_story
-from recist_app.exports.plots.charts import TITLES, TRIAL_PLOTS, read_stem
+from recist_app.exports.plots.charts import (
+    TITLES,
+    TRIAL_PLOTS,
+    provenance_of,
+    provenanced,
+    read_stem,
+    subject_plot_png,
+)
 from recist_app.exports.plots.data import ReadPlotData, from_exported
+from recist_app.exports.plots.style import raster
 from recist_app.exports.plots.subject import subject_figure
 from recist_app.exports.trial_summary import trial_summary
 from recist_app.model.records import Lesion
@@ -112,8 +122,10 @@ class ReadAssets:
         return read_stem(self.data)
 
 
-def render_assets(read: ExportedRead, folder: Path, job: ExportJob) -> ReadAssets:
-    """Key-image rows of every target lesion and the subject plot of ``read``, as PNGs under ``folder``."""
+def render_assets(read: ExportedRead, folder: Path, job: ExportJob, provenance: str,
+                  plot_png: Path | None = None) -> ReadAssets:
+    """Key-image rows of every target lesion and the subject plot of ``read``, as JPEGs under ``folder``; the plot
+    is ``plot_png`` (the ``plots`` format's picture) when given, else drawn here with ``provenance`` in its footer."""
     assets = ReadAssets(read, from_exported(read))
     snapshot = read.snapshot
     volumes = VolumeCache(snapshot)
@@ -143,7 +155,11 @@ def render_assets(read: ExportedRead, folder: Path, job: ExportJob) -> ReadAsset
         assets.lesion_images.append((_lesion_heading(lesion), window, path, min(len(tiles), TILES_PER_ROW)))
     job.check()
     assets.plot = folder / f"{stem}_plot.jpg"
-    assets.plot.write_bytes(figure_jpeg(subject_figure(assets.data, width_in=11.0, height_in=4.3)))
+    if plot_png is not None:
+        with PILImage.open(plot_png) as picture:
+            assets.plot.write_bytes(jpeg_bytes(picture))
+    else:
+        assets.plot.write_bytes(jpeg_bytes(raster(provenanced(subject_figure(assets.data), provenance))))
     return assets
 
 
@@ -348,7 +364,8 @@ def write_pdf(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
     folder.mkdir(parents=True, exist_ok=True)
     light = dataclasses.replace(data, reads=(), subjects=())  # what a read's pages need of the trial
     plots = summary_plots(data) if data.reads else []
-    tasks: list[_TrialPlot | _ReadPdf] = [*plots, *(_ReadPdf(read, folder / f"{read_stem(read)}.pdf", light)
+    tasks: list[_TrialPlot | _ReadPdf] = [*plots, *(_ReadPdf(read, folder / f"{read_stem(read)}.pdf", light,
+                                                             _drawn(subject_plot_png(job.folder, read)))
                                                     for read in data.reads)]
     pictures: list[bytes] = []
     paths: list[Path] = []
@@ -373,6 +390,11 @@ def write_pdf(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
     return tuple(files)
 
 
+def _drawn(png: Path) -> Path | None:
+    """``png`` when the export's ``plots`` format has written it (it runs first: the PDF reuses its subject plots)."""
+    return png if png.is_file() else None
+
+
 def _run(task: _TrialPlot | _ReadPdf) -> bytes | tuple[Path, tuple[str, ...]]:
     return task()
 
@@ -385,12 +407,13 @@ class _ReadPdf:
     read: ExportedRead
     path: Path
     data: TrialData
+    plot_png: Path | None = None
 
     def __call__(self) -> tuple[Path, tuple[str, ...]]:
         read = self.read
         with tempfile.TemporaryDirectory(prefix="recist-pdf-") as scratch:
             job = ExportJob(Path(scratch), 1)
-            assets = render_assets(read, Path(scratch), job)
+            assets = render_assets(read, Path(scratch), job, provenance_of(self.data), self.plot_png)
             evaluator = read.evaluator_id or read.evaluator
             build_pdf(self.path, [assets], self.data, f"{REPORT_TITLE}: {read.subject_id} ({evaluator})")
         return self.path, tuple(job.notes)

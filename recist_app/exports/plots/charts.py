@@ -249,24 +249,7 @@ def swimmer_figure(reads: Sequence[ReadPlotData], title: str = "") -> Figure:
     longest = max((r.last_day for r in ordered), default=0)
     rows = (PlotSubset.ALL, None, *PANELS[1:])  # None: the iRECIST panel
     for ax, subset in zip(axes, rows, strict=True):
-        for y, read in enumerate(ordered):
-            best = read.irecist_bor if subset is None else read.bor
-            ax.barh(y, read.last_day, left=0, height=0.56 if not many else 0.7, color=category_colour(best),
-                    alpha=0.30, edgecolor=category_colour(best), linewidth=1.0 if not many else 0.4, zorder=2)
-            if subset in (PlotSubset.ALL, PlotSubset.IRRADIATED):
-                for window in read.sbrt:
-                    ax.barh(y, window.end_day - window.start_day + 1, left=window.start_day, height=0.56,
-                            color="none", hatch="////", edgecolor=SBRT_COLOUR, linewidth=0, zorder=3)
-            if subset is None:
-                _irecist_markers(ax, read, y, size)
-            else:
-                _recist_markers(ax, read, subset, y, size)
-            if subset is PlotSubset.ALL and (response := _response_span(read)) is not None:
-                ax.hlines(y + 0.22, *response, color="black", linewidth=2.0 if not many else 1.0, zorder=5)
-            if read.first_pd_day is None and read.pfs_censored:
-                ax.annotate("", xy=(read.last_day + 0.05 * longest + 4, y), xytext=(read.last_day, y),
-                            arrowprops={"arrowstyle": "-|>", "color": "#333333", "linewidth": 1.2 if not many else 0.6},
-                            zorder=3)
+        _swimmer_panel(ax, ordered, subset, size, longest)
         labels = [r.subject_id if many or not r.arm else f"{r.subject_id}\n{r.arm}" for r in ordered]
         ax.set_yticks(range(len(ordered)), labels, fontsize=7.5 if not many else 5.5)
         ax.set_ylim(-0.7, len(ordered) - 0.3)
@@ -305,27 +288,65 @@ def _response_span(read: ReadPlotData) -> tuple[int, int] | None:
     return first, last if last is not None else read.last_day
 
 
-def _recist_markers(ax: Axes, read: ReadPlotData, subset: PlotSubset, y: int, size: float = 1.0) -> None:
-    """The RECIST 1.1 responses of ``subset`` at each follow-up up to the read's first PD."""
+#: Ids of the swimmer's line collections (in the SVG too): the duration of response, the follow-up arrows' shafts.
+DURATION_OF_RESPONSE, FOLLOW_UP_GOES_ON = "duration-of-response", "follow-up-goes-on"
+
+
+def _swimmer_panel(ax: Axes, ordered: Sequence[ReadPlotData], subset: PlotSubset | None, size: float,
+                   longest: int) -> None:
+    """One swimmer panel (``subset`` None: iRECIST), a row per read, each kind of mark drawn in one call: a hundred
+    rows are a few collections, not thousands of artists (issue 18)."""
+    many = size < 1.0
+    colours = [category_colour(read.irecist_bor if subset is None else read.bor) for read in ordered]
+    ax.barh(range(len(ordered)), [read.last_day for read in ordered], left=0, height=0.7 if many else 0.56,
+            color=colours, alpha=0.30, edgecolor=colours, linewidth=0.4 if many else 1.0, zorder=2)
+    if subset in (PlotSubset.ALL, PlotSubset.IRRADIATED):
+        windows = [(y, window) for y, read in enumerate(ordered) for window in read.sbrt]
+        if windows:
+            ax.barh([y for y, _ in windows], [w.end_day - w.start_day + 1 for _, w in windows],
+                    left=[w.start_day for _, w in windows], height=0.56, color="none", hatch="////",
+                    edgecolor=SBRT_COLOUR, linewidth=0, zorder=3)
+    marks: list[tuple[int, int, str | None, float]] = []  # day, row, category, marker area
+    for y, read in enumerate(ordered):
+        if subset is None:
+            marks += [(day, y, category, 60 * size) for day, category in read.irecist_responses]
+            if not many:
+                for day, category in read.irecist_responses:
+                    if category in ("iUPD", "iCPD"):
+                        ax.annotate(category, xy=(day, y), xytext=(0, 8), textcoords="offset points", ha="center",
+                                    fontsize=7, color="#333333")
+        else:
+            marks += _recist_marks(ax, read, subset, y, size)
+    for marker in dict.fromkeys(category_marker(category) for _, _, category, _ in marks):
+        chosen = [mark for mark in marks if category_marker(mark[2]) == marker]
+        ax.scatter([day for day, *_ in chosen], [y for _, y, *_ in chosen], marker=marker,
+                   s=[area for *_, area in chosen], color=[category_colour(category) for _, _, category, _ in chosen],
+                   edgecolors="black", linewidths=0.6 * size, zorder=4)
+    if subset is PlotSubset.ALL:
+        spans = [(y, span) for y, read in enumerate(ordered) if (span := _response_span(read)) is not None]
+        if spans:
+            ax.hlines([y + 0.22 for y, _ in spans], [span[0] for _, span in spans], [span[1] for _, span in spans],
+                      color="black", linewidth=1.0 if many else 2.0, zorder=5, gid=DURATION_OF_RESPONSE)
+    going_on = [(y, read.last_day) for y, read in enumerate(ordered)
+                if read.first_pd_day is None and read.pfs_censored]
+    if going_on:  # an arrow: follow-up goes on without progression
+        ends = [day + 0.05 * longest + 4 for _, day in going_on]
+        ax.hlines([y for y, _ in going_on], [day for _, day in going_on], ends, color="#333333",
+                  linewidth=0.6 if many else 1.2, zorder=3, gid=FOLLOW_UP_GOES_ON)
+        ax.scatter(ends, [y for y, _ in going_on], marker=">", s=10 if many else 40, color="#333333", linewidths=0,
+                   zorder=3)
+
+
+def _recist_marks(ax: Axes, read: ReadPlotData, subset: PlotSubset, y: int,
+                  size: float) -> list[tuple[int, int, str | None, float]]:
+    """The RECIST 1.1 responses of ``subset`` at each follow-up up to the read's first PD, as (day, row, category,
+    marker area); a subset without data says so on its row."""
     series = read.subset(subset)
     if not series.has_data:
         ax.text(4, y, _NO_DATA[subset].lower(), va="center", fontsize=7.5, color="#555555", zorder=3)
     last = read.first_pd_day
-    for point in series.follow_ups:
-        if last is None or point.day <= last:
-            ax.scatter(point.day, y, marker=category_marker(point.response),
-                       s=size * (90 if point.response == "CR" else 60), color=category_colour(point.response),
-                       edgecolors="black", linewidths=0.6 * size, zorder=4)
-
-
-def _irecist_markers(ax: Axes, read: ReadPlotData, y: int, size: float = 1.0) -> None:
-    """The iRECIST overall responses, iUPD and iCPD named (unless the rows are small)."""
-    for day, category in read.irecist_responses:
-        ax.scatter(day, y, marker=category_marker(category), s=60 * size, color=category_colour(category),
-                   edgecolors="black", linewidths=0.6 * size, zorder=4)
-        if category in ("iUPD", "iCPD") and size == 1.0:
-            ax.annotate(category, xy=(day, y), xytext=(0, 8), textcoords="offset points", ha="center", fontsize=7,
-                        color="#333333")
+    return [(point.day, y, point.response, size * (90 if point.response == "CR" else 60))
+            for point in series.follow_ups if last is None or point.day <= last]
 
 
 TRIAL_PLOTS = {"spider": spider_figure, "waterfall": waterfall_figure, "swimmer": swimmer_figure}
@@ -357,8 +378,7 @@ def read_stem(read: _ReadIdentity) -> str:
 def write_plots(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
     """The ``plots`` format: PNG and SVG of every subject plot and of each reader's trial plots."""
     folder = job.folder / PLOTS_FOLDER
-    provenance = (f"{data.trial.code} · engine {data.engine_version} · rules {data.rules_version} · "
-                  f"exported {data.exported_at} UTC")
+    provenance = provenance_of(data)
     files: list[ExportedFile] = []
 
     def listed(paths: list[Path]) -> None:
@@ -369,7 +389,8 @@ def write_plots(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
     tasks = [_Plot(folder / f"trial/{name}_{slug(evaluator)}", name, provenance, group,
                    f"{TITLES[name]}\n{data.trial.code} · {group[0].reader_label} · {len(group)} subject(s)")
              for evaluator, group in by_evaluator(plots).items() for name in TRIAL_PLOTS]
-    tasks += [_Plot(folder / f"subjects/{read_stem(plot)}", SUBJECT_PLOT, provenance, (plot,)) for plot in plots]
+    tasks += [_Plot(subject_plot_png(job.folder, plot).with_suffix(""), SUBJECT_PLOT, provenance, (plot,))
+              for plot in plots]
     for task, paths in zip(tasks, parallel_map(operator.call, tasks, job), strict=True):
         listed(paths)
         if task.kind == SUBJECT_PLOT:
@@ -391,13 +412,29 @@ class _Plot:
     def __call__(self) -> list[Path]:
         if self.kind == SUBJECT_PLOT:
             (read,) = self.reads
-            return _save(subject_figure(read), self.stem, f"{SUBJECT_PLOT} {read.subject_id}", self.provenance)
-        return _save(TRIAL_PLOTS[self.kind](self.reads, self.title), self.stem, self.kind, self.provenance)
+            figure = provenanced(subject_figure(read), self.provenance)
+            description = f"{SUBJECT_PLOT} {read.subject_id}"
+        else:
+            figure = provenanced(TRIAL_PLOTS[self.kind](self.reads, self.title), self.provenance,
+                                 reference_note=self.kind != "swimmer")
+            description = self.kind
+        png, svg, _ = save_figure(figure, self.stem, f"{description}; {self.provenance}")
+        figure.clear()
+        return [png, svg]
 
 
-def _save(figure: Figure, stem: Path, what: str, provenance: str) -> list[Path]:
-    """PNG and SVG of ``figure`` at ``stem``, the provenance in the footer and the files' metadata."""
-    footer(figure, f"{provenance}. {REFERENCE_NOTE if what != 'swimmer' else ''}")
-    paths = list(save_figure(figure, stem, f"{what}; {provenance}"))
-    figure.clear()
-    return paths
+def provenance_of(data: TrialData) -> str:
+    """The provenance every plot carries in its footer and metadata: trial, engine and rules versions, export time."""
+    return f"{data.trial.code} · engine {data.engine_version} · rules {data.rules_version} · exported " \
+           f"{data.exported_at} UTC"
+
+
+def provenanced(figure: Figure, provenance: str, *, reference_note: bool = True) -> Figure:
+    """``figure`` with ``provenance`` (and the reference lines' meaning) in its footer."""
+    footer(figure, f"{provenance}. {REFERENCE_NOTE if reference_note else ''}")
+    return figure
+
+
+def subject_plot_png(folder: Path, read: _ReadIdentity) -> Path:
+    """Where the ``plots`` format in export folder ``folder`` writes the PNG of ``read``'s subject plot."""
+    return folder / PLOTS_FOLDER / "subjects" / f"{read_stem(read)}.png"

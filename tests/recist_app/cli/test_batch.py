@@ -58,11 +58,17 @@ def test_typed_errors_pickle(error):
 
 
 def test_cyclic_gc_is_restored():
+    """Restored as it was: enabled, or disabled (the GUI's own policy, widgets/app.py, set by a test before)."""
     import gc
-    assert gc.isenabled()
-    with batch.cyclic_gc_paused():
-        assert not gc.isenabled()
-    assert gc.isenabled()
+    was_enabled = gc.isenabled()
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            with batch.cyclic_gc_paused():
+                assert not gc.isenabled()
+            assert gc.isenabled() == enabled
+    finally:
+        (gc.enable if was_enabled else gc.disable)()
 
 
 def test_assess_output_is_the_same_serial_and_parallel(tmp_path: Path, monkeypatch):

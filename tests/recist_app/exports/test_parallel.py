@@ -3,7 +3,9 @@ process."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -14,7 +16,7 @@ import pytest
 from recist_app.exports.errors import ExportCancelledError
 from recist_app.exports.job import ExportJob
 from recist_app.exports.parallel import parallel_map
-from recist_app.exports.pool import WORKERS_VARIABLE, WorkerPool, export_pool
+from recist_app.exports.pool import POOLED_FORMATS, WORKERS_VARIABLE, WorkerPool, export_pool
 
 
 def square_and_pid(value: int) -> tuple[int, int]:
@@ -23,6 +25,11 @@ def square_and_pid(value: int) -> tuple[int, int]:
         raise ValueError(f"negative task {value}")
     time.sleep(0.05)
     return value * value, os.getpid()
+
+
+def loaded(modules: tuple[str, ...]) -> list[str]:
+    """Which of ``modules`` the worker running this task has imported."""
+    return [name for name in modules if name in sys.modules]
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +47,16 @@ def test_only_exports_that_draw_open_a_pool_and_the_variable_caps_the_workers(mo
     opened.close()
     monkeypatch.setenv(WORKERS_VARIABLE, "1")
     assert export_pool(["pdf"]) is None
+
+
+def test_workers_start_with_every_drawing_library_imported(tmp_path: Path) -> None:
+    """Where the system has a fork server, it imports the modules of every pooled format once and the workers are
+    forked from it: a pool opened for SRs alone has the plotting and PDF modules too, without importing them."""
+    everything = tuple(sorted({module for modules in POOLED_FORMATS.values() for module in modules}))
+    with WorkerPool(2, POOLED_FORMATS["sr"]) as workers:
+        found = list(parallel_map(loaded, [everything, everything], ExportJob(tmp_path, 1, pool=workers)))
+    expected = everything if "forkserver" in multiprocessing.get_all_start_methods() else POOLED_FORMATS["sr"]
+    assert found == [sorted(expected)] * 2
 
 
 def test_without_a_pool_the_tasks_run_here(tmp_path: Path) -> None:

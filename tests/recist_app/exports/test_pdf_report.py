@@ -2,7 +2,7 @@
 rationales, plots and the signature block, rendered without a display.
 
 The demo trial (three subjects, small phantom images) is built once for the module; the site
-radiologist signs STS-001's baseline; the ``pdf`` format is exported once.
+radiologist signs STS-001's baseline; the ``pdf`` and ``plots`` formats are exported once.
 """
 
 from __future__ import annotations
@@ -17,15 +17,19 @@ from pathlib import Path
 import numpy as np
 import pypdfium2 as pdfium
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 
 from assessment import ENGINE_VERSION
 from recist_app.demo.store import DemoTrial, build_demo_trial
-from recist_app.exports.collect import ExportedRead, evaluate_read
+from recist_app.exports.collect import ExportedRead, TrialData, evaluate_read
 from recist_app.exports.errors import ExportCancelledError
+from recist_app.exports.files import ExportedFile
 from recist_app.exports.job import ExportJob
 from recist_app.exports.pdf.key_images import VolumeCache, lesion_tiles
 from recist_app.exports.pdf.report import DRAFT_MARK, TRIAL_REPORT, draft_mark, render_assets, write_pdf
+from recist_app.exports.plots.charts import write_plots
+from recist_app.exports.plots.style import PNG_DPI
 from recist_app.exports.pool import WORKERS_VARIABLE
 from recist_app.exports.runner import FORMATS, ExportResult, export_trial
 from recist_app.model.records import MeasurementPlane, ReadTimepoint
@@ -51,21 +55,38 @@ class Exported:
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Exported]:
-    """The demo trial (128 px, 16 slices), STS-001's baseline signed, exported as ``pdf`` by two worker processes."""
+    """The demo trial (128 px, 16 slices), STS-001's baseline signed, exported as ``pdf`` and ``plots`` (asked in that
+    order) by two worker processes."""
     folder = tmp_path_factory.mktemp("pdf")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(WORKERS_VARIABLE, "2")
         patch.setattr(signoff, "SCRYPT_N", 2**10)
         patch.setitem(FORMATS, "pdf", write_pdf)
+        patch.setitem(FORMATS, "plots", _marked_plots)
         demo = build_demo_trial(folder / "demo.sqlite", folder / "images", size=128, slices=16)
         with TrialStore.open(demo.db) as store:
             session = store.reader_session(demo.demo_reader.uid, "STS-001", password=demo.demo_reader.password)
             baseline = min(session.snapshot().timepoints, key=lambda tp: tp.scan_date or tp.uid)
             signed = session.sign(baseline.uid, demo.demo_reader.password)
-            result = export_trial(store, folder / "export", formats=["pdf"])
+            result = export_trial(store, folder / "export", formats=["pdf", "plots"])
             login = store.log_in(demo.demo_reader.uid, demo.demo_reader.password)
             reads = {s: evaluate_read(store.reader_session(login, s).snapshot(), store.profile) for s in SUBJECTS}
         yield Exported(demo, result, reads, signed.signed_at or "")
+
+
+#: The corner of every subject plot that :func:`_marked_plots` paints black, so that the PDF shows whose picture it is.
+MARK_PX = 24
+
+
+def _marked_plots(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
+    """The ``plots`` format, each subject plot's top-left corner then painted black."""
+    files = write_plots(data, job)
+    for path in (job.folder / "plots" / "subjects").glob("*.png"):
+        with Image.open(path) as png:
+            marked = png.convert("RGB")
+        marked.paste((0, 0, 0), (0, 0, MARK_PX, MARK_PX))
+        marked.save(path)
+    return files
 
 
 def _text(reader: PdfReader) -> list[str]:
@@ -73,9 +94,8 @@ def _text(reader: PdfReader) -> list[str]:
 
 
 def test_one_pdf_per_read_and_the_trial_report(exported: Exported) -> None:
-    names = sorted(Path(f.path).name for f in exported.result.files)
+    names = sorted(Path(f.path).name for f in exported.result.files if f.format == "pdf")
     assert names == sorted([f"{s}_investigator.pdf" for s in SUBJECTS] + [TRIAL_REPORT])
-    assert {f.format for f in exported.result.files} == {"pdf"}
     metadata = PdfReader(exported.pdf(TRIAL_REPORT)).metadata
     assert metadata is not None and ENGINE_VERSION in (metadata.creator or "")
 
@@ -141,6 +161,20 @@ def test_the_pdf_images_are_not_blank(exported: Exported) -> None:
         assert len(np.unique(pixels)) > 50, image.name
 
 
+def test_the_pdf_shows_the_subject_plot_the_plots_format_drew(exported: Exported) -> None:
+    """Issue 18: asked after the PDF, the plots still run first, and each read's PDF embeds its subject plot as
+    drawn for ``plots`` (footer included) instead of drawing it again."""
+    assert exported.result.formats == ("plots", "pdf")
+    for subject in SUBJECTS:
+        plot = PdfReader(exported.pdf(f"{subject}_investigator.pdf")).pages[-1].images[0].image
+        with Image.open(exported.result.out_dir / "plots" / "subjects" / f"{subject}_investigator.png") as png:
+            drawn = np.asarray(png.convert("L"), dtype=float)
+        shown = np.asarray(plot.convert("L"), dtype=float)
+        assert shown.shape == drawn.shape, subject
+        assert np.abs(shown - drawn).mean() < 2.0, subject  # the same picture, through JPEG
+        assert shown[:MARK_PX - 4, :MARK_PX - 4].max() < 40, subject  # with the mark painted after plots drew it
+
+
 def test_pages_render_with_a_pdf_reader(exported: Exported) -> None:
     """PDFium (Chrome's PDF engine) renders every page at 40 dpi; the key images page is not blank."""
     path = exported.pdf("STS-003_investigator.pdf")
@@ -196,8 +230,11 @@ def test_a_missing_series_gives_a_note_not_a_failure(exported: Exported, tmp_pat
                                                        for s in tp.series)) for tp in read.snapshot.timepoints)
     read = dataclasses.replace(read, snapshot=dataclasses.replace(read.snapshot, timepoints=moved))
     job = ExportJob(tmp_path, 1)
-    assets = render_assets(read, tmp_path, job)
+    assets = render_assets(read, tmp_path, job, "provenance")
     assert len(assets.lesion_images) == 3 and all(path.stat().st_size > 0 for *_, path, _ in assets.lesion_images)
+    assert assets.plot is not None  # without the plots format, the PDF draws the subject plot itself
+    with Image.open(assets.plot) as plot:
+        assert plot.format == "JPEG" and plot.size == (round(11 * PNG_DPI), round(4.4 * PNG_DPI))
     assert job.notes and all("could not be loaded" in note for note in job.notes)
 
 
@@ -205,6 +242,7 @@ def test_a_cancelled_pdf_export_leaves_nothing(exported: Exported, tmp_path: Pat
     cancel = threading.Event()
     with pytest.MonkeyPatch.context() as patch, TrialStore.open(exported.demo.db) as store:
         patch.setitem(FORMATS, "pdf", write_pdf)
+        patch.setitem(FORMATS, "plots", _marked_plots)
         with pytest.raises(ExportCancelledError):
             export_trial(store, tmp_path / "out", formats=["pdf"], cancel=cancel,
                          on_progress=lambda done, total: cancel.set() if done >= 4 else None)  # 1st PDF written

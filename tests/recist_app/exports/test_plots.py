@@ -13,10 +13,12 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import cast
 from xml.etree import ElementTree
 
 import numpy as np
 import pytest
+from matplotlib.collections import LineCollection
 from matplotlib.colors import to_hex
 from PIL import Image
 
@@ -24,6 +26,8 @@ from recist_app.demo.store import DemoTrial, build_demo_trial
 from recist_app.exports.collect import ExportedRead, evaluate_read
 from recist_app.exports.errors import ExportCancelledError
 from recist_app.exports.plots.charts import (
+    DURATION_OF_RESPONSE,
+    FOLLOW_UP_GOES_ON,
     IRECIST_PANEL,
     SBRT_COLOUR,
     spider_figure,
@@ -264,12 +268,19 @@ def test_the_swimmer_draws_duration_of_response_and_sbrt_courses(exported: Expor
     swimmer = swimmer_figure(reads)
     order = sorted(reads, key=lambda r: (r.last_day, r.subject_id))
     overall = swimmer.axes[0]
-    spans = [segment for collection in overall.collections if hasattr(collection, "get_segments")
-             for segment in collection.get_segments()]
+
+    def segments(gid: str) -> list[np.ndarray]:
+        return [segment for collection in overall.collections if collection.get_gid() == gid
+                for segment in cast(LineCollection, collection).get_segments()]
+
+    spans = segments(DURATION_OF_RESPONSE)
     one = next(r for r in reads if r.subject_id == "STS-001")  # PR from its first follow-up, no PD
     first_pr = min(p.day for p in one.overall.follow_ups if p.response == "PR")
     assert [(s[0][0], s[1][0]) for s in spans if round(s[0][1]) == order.index(one)] == [(first_pr, one.last_day)]
     assert not any(round(s[0][1]) == order.index(r) for s in spans for r in reads if r.bor not in ("CR", "PR"))
+    arrows = {round(s[0][1]): s[0][0] for s in segments(FOLLOW_UP_GOES_ON)}  # row: where the arrow starts
+    assert arrows == {order.index(r): r.last_day for r in reads if r.first_pd_day is None and r.pfs_censored}
+    assert len(arrows) >= 2
     hatched = [p for p in overall.patches if p.get_hatch()]
     assert len(hatched) == sum(len(r.sbrt) for r in reads) > 0
     assert all(to_hex(p.get_edgecolor()) == SBRT_COLOUR for p in hatched)
