@@ -87,8 +87,9 @@ from recist_app.exports.plots.charts import (
     provenanced,
     read_stem,
     subject_plot_png,
+    trial_plot_png,
 )
-from recist_app.exports.plots.data import ReadPlotData, from_exported
+from recist_app.exports.plots.data import ReadPlotData, by_evaluator, from_exported
 from recist_app.exports.plots.style import raster
 from recist_app.exports.plots.subject import subject_figure
 from recist_app.exports.trial_summary import trial_summary
@@ -156,8 +157,7 @@ def render_assets(read: ExportedRead, folder: Path, job: ExportJob, provenance: 
     job.check()
     assets.plot = folder / f"{stem}_plot.jpg"
     if plot_png is not None:
-        with PILImage.open(plot_png) as picture:
-            assets.plot.write_bytes(jpeg_bytes(picture))
+        assets.plot.write_bytes(_jpeg_of(plot_png))
     else:
         assets.plot.write_bytes(jpeg_bytes(raster(provenanced(subject_figure(assets.data), provenance))))
     return assets
@@ -339,10 +339,21 @@ def summary_plots(data: TrialData) -> list[_TrialPlot]:
             for name in TRIAL_PLOTS]
 
 
+def drawn_summary_plots(data: TrialData, folder: Path) -> list[Path] | None:
+    """The PNGs of the summary's plots when the ``plots`` format in export folder ``folder`` drew them already: when
+    one reader's trial plots cover exactly the reads the summary analyses (a trial read by its investigators)."""
+    analysed = set(trial_summary(data).analysed)
+    for evaluator, group in by_evaluator(from_exported(read) for read in data.reads).items():
+        if {(read.subject_id, read.evaluator, read.evaluator_id) for read in group} == analysed:
+            pngs = [trial_plot_png(folder, name, evaluator) for name in TRIAL_PLOTS]
+            return pngs if all(png.is_file() for png in pngs) else None
+    return None
+
+
 def summary_story(data: TrialData, folder: Path, pictures: Sequence[bytes] | None = None) -> list[Flowable]:
     """The trial summary's page set (:mod:`recist_app.exports.pdf.trial_pages`), a draft while a read is: the tables,
-    then the spider, waterfall and swimmer plots of the reads analysed (``pictures``, the JPEGs of
-    :func:`summary_plots`, drawn here when not given; written under ``folder``)."""
+    then the spider, waterfall and swimmer plots of the reads analysed (``pictures``: their JPEGs, from
+    :func:`summary_plots` or the ``plots`` format's; drawn here when not given; written under ``folder``)."""
     draft = next((mark for read in data.reads if (mark := draft_mark(read))), "")
     header = f"{data.trial.code} · Trial summary · {len(data.subjects)} subject(s)"
     story = [_SetStart("trial-summary", header, "Trial summary", draft), *trial_story(trial_summary(data))]
@@ -363,7 +374,8 @@ def write_pdf(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
     folder = job.folder / PDF_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     light = dataclasses.replace(data, reads=(), subjects=())  # what a read's pages need of the trial
-    plots = summary_plots(data) if data.reads else []
+    drawn = drawn_summary_plots(data, job.folder) if data.reads else None
+    plots = summary_plots(data) if data.reads and drawn is None else []
     tasks: list[_TrialPlot | _ReadPdf] = [*plots, *(_ReadPdf(read, folder / f"{read_stem(read)}.pdf", light,
                                                              _drawn(subject_plot_png(job.folder, read)))
                                                     for read in data.reads)]
@@ -384,10 +396,17 @@ def write_pdf(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
         path = folder / TRIAL_REPORT
         with tempfile.TemporaryDirectory(prefix="recist-pdf-") as scratch:
             summary = Path(scratch) / "summary.pdf"
+            if drawn is not None:
+                pictures = [_jpeg_of(png) for png in drawn]
             build_pdf(summary, [], data, "Trial summary", summary_story(data, Path(scratch), pictures))
             join_pdfs(path, [summary, *paths], f"{REPORT_TITLE}: {data.trial.code}", data)
         files.append(describe(path, job.folder, "pdf", None))
     return tuple(files)
+
+
+def _jpeg_of(png: Path) -> bytes:
+    with PILImage.open(png) as picture:
+        return jpeg_bytes(picture)
 
 
 def _drawn(png: Path) -> Path | None:

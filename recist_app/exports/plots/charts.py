@@ -377,7 +377,6 @@ def read_stem(read: _ReadIdentity) -> str:
 
 def write_plots(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
     """The ``plots`` format: PNG and SVG of every subject plot and of each reader's trial plots."""
-    folder = job.folder / PLOTS_FOLDER
     provenance = provenance_of(data)
     files: list[ExportedFile] = []
 
@@ -386,7 +385,7 @@ def write_plots(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
 
     plots = [from_exported(read) for read in data.reads]
     # The trial plots first: the largest figures start while the subject plots fill the other workers.
-    tasks = [_Plot(folder / f"trial/{name}_{slug(evaluator)}", name, provenance, group,
+    tasks = [_Plot(trial_plot_png(job.folder, name, evaluator).with_suffix(""), name, provenance, group,
                    f"{TITLES[name]}\n{data.trial.code} · {group[0].reader_label} · {len(group)} subject(s)")
              for evaluator, group in by_evaluator(plots).items() for name in TRIAL_PLOTS]
     tasks += [_Plot(subject_plot_png(job.folder, plot).with_suffix(""), SUBJECT_PLOT, provenance, (plot,))
@@ -433,6 +432,12 @@ def provenanced(figure: Figure, provenance: str, *, reference_note: bool = True)
     """``figure`` with ``provenance`` (and the reference lines' meaning) in its footer."""
     footer(figure, f"{provenance}. {REFERENCE_NOTE if reference_note else ''}")
     return figure
+
+
+def trial_plot_png(folder: Path, name: str, evaluator: str) -> Path:
+    """Where the ``plots`` format in export folder ``folder`` writes the PNG of trial plot ``name`` of the reads of
+    ``evaluator`` (the evaluator id, or the evaluator when there is none: :func:`by_evaluator`)."""
+    return folder / PLOTS_FOLDER / "trial" / f"{name}_{slug(evaluator)}.png"
 
 
 def subject_plot_png(folder: Path, read: _ReadIdentity) -> Path:

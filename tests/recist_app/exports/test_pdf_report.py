@@ -27,8 +27,17 @@ from recist_app.exports.errors import ExportCancelledError
 from recist_app.exports.files import ExportedFile
 from recist_app.exports.job import ExportJob
 from recist_app.exports.pdf.key_images import VolumeCache, lesion_tiles
-from recist_app.exports.pdf.report import DRAFT_MARK, TRIAL_REPORT, draft_mark, render_assets, write_pdf
-from recist_app.exports.plots.charts import write_plots
+from recist_app.exports.pdf.report import (
+    DRAFT_MARK,
+    SUMMARY_PLOT_DPI,
+    TRIAL_REPORT,
+    draft_mark,
+    drawn_summary_plots,
+    render_assets,
+    summary_story,
+    write_pdf,
+)
+from recist_app.exports.plots.charts import TRIAL_PLOTS, trial_plot_png, write_plots
 from recist_app.exports.plots.style import PNG_DPI
 from recist_app.exports.pool import WORKERS_VARIABLE
 from recist_app.exports.runner import FORMATS, ExportResult, export_trial
@@ -279,3 +288,24 @@ def test_the_trial_summary_gives_rates_with_exact_intervals_and_pfs_by_arm(expor
     plots = report.outline[1]  # the summary's own bookmarks: a page per trial plot, each one picture
     assert isinstance(plots, list) and [item.title for item in plots] == ["Spider", "Waterfall", "Swimmer"]
     assert all(len(report.pages[report.get_destination_page_number(item)].images) == 1 for item in plots)
+    for item in plots:  # the plots format drew the same reads (all the investigator's): the summary shows its PNGs
+        (image,) = report.pages[report.get_destination_page_number(item)].images
+        png = trial_plot_png(exported.result.out_dir, item.title.lower(), "investigator")
+        with Image.open(png) as drawn:
+            assert image.image.size == drawn.size, item.title
+
+
+def test_the_summary_draws_its_plots_when_the_plots_format_did_not(exported: Exported, tmp_path: Path) -> None:
+    from recist_app.exports.collect import build_trial_data, select_subjects
+
+    with TrialStore.open(exported.demo.db) as store:
+        subjects = select_subjects(store.subjects(), None)
+        data = build_trial_data(store.trial, store.profile, subjects,
+                                store.read_snapshots(s.subject_id for s in subjects), "2026-01-01T00:00:00Z")
+    assert drawn_summary_plots(data, exported.result.out_dir) is not None
+    assert drawn_summary_plots(data, tmp_path) is None  # no plots format in this folder
+    summary_story(data, tmp_path)
+    for name in TRIAL_PLOTS:
+        with Image.open(tmp_path / f"trial_{name}.jpg") as picture:
+            assert picture.format == "JPEG" and picture.width in (12 * SUMMARY_PLOT_DPI, 14 * SUMMARY_PLOT_DPI), name
+            assert np.asarray(picture.convert("L"), dtype=float).std() > 20, name
