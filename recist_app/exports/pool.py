@@ -1,7 +1,7 @@
 """An export's worker processes (issue 18): one pool for all the formats that draw.
 
 An export that writes pictures or DICOM (:data:`POOLED_FORMATS`) opens one :class:`WorkerPool`: its processes start
-at the start of the export, forked from a server process that has imported the drawing libraries once (about a
+at the start of the export, forked from a server process that has imported the export's libraries once (up to a
 second; ``spawn`` where there is no ``forkserver``, each worker then importing them), while the export's own process
 derives the SDTM and ADaM, so that no format waits for a worker's start-up; they end with the export's process, even
 a killed one.
@@ -18,7 +18,7 @@ import multiprocessing.connection
 import os
 import threading
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from types import TracebackType
 
 WORKERS_VARIABLE = "RECIST_EXPORT_WORKERS"
@@ -56,14 +56,15 @@ def _exit_when_ended(sentinel: int) -> None:
     os._exit(1)
 
 
-def _start_method() -> multiprocessing.context.BaseContext:
-    """``forkserver`` where the system has it: one server process, started fresh (safe from a GUI's threads), imports
-    every pooled module once and forks the workers from itself, so that they start with the libraries loaded (and
-    a second export from the same process starts with no import at all). ``spawn`` elsewhere (Windows)."""
+def _start_method(modules: Sequence[str]) -> multiprocessing.context.BaseContext:
+    """``forkserver`` where the system has it: one server process per export process, started fresh (safe from a
+    GUI's threads), imports ``modules`` once and forks the workers from itself, so that they start with them loaded
+    (a later export of the same process, e.g. from the GUI, starts with no import at all; modules its first export
+    did not need are imported by each worker). ``spawn`` elsewhere (Windows)."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(sorted({module for modules in POOLED_FORMATS.values() for module in modules}))
+    context.set_forkserver_preload(list(modules))  # no effect once the server runs
     return context
 
 
@@ -73,14 +74,18 @@ class WorkerPool:
 
     def __init__(self, workers: int, modules: Sequence[str] = ()) -> None:
         self.workers = workers
-        self.executor = ProcessPoolExecutor(workers, mp_context=_start_method(), initializer=_exit_with_the_export)
+        self.executor = ProcessPoolExecutor(workers, mp_context=_start_method(modules),
+                                            initializer=_exit_with_the_export)
         # Started from a thread: a process start waits for the fork server's imports, the export's process does not.
         self._starting = threading.Thread(target=self._warm_up, args=(tuple(modules),), daemon=True)
         self._starting.start()
 
     def _warm_up(self, modules: tuple[str, ...]) -> None:
-        for _ in range(self.workers):
-            self.executor.submit(import_modules, modules)
+        try:
+            for _ in range(self.workers):
+                self.executor.submit(import_modules, modules)
+        except BrokenExecutor:  # a worker could not start: the export's own first task reports it
+            pass
 
     def close(self) -> None:
         """Stop the workers once their running tasks end; tasks not started are dropped."""

@@ -417,9 +417,9 @@ class _Plot:
             figure = provenanced(TRIAL_PLOTS[self.kind](self.reads, self.title), self.provenance,
                                  reference_note=self.kind != "swimmer")
             description = self.kind
-        png, svg, _ = save_figure(figure, self.stem, f"{description}; {self.provenance}")
+        paths = list(save_figure(figure, self.stem, f"{description}; {self.provenance}"))
         figure.clear()
-        return [png, svg]
+        return paths
 
 
 def provenance_of(data: TrialData) -> str:

@@ -163,8 +163,8 @@ def footer(figure: Figure, text: str, fontsize: float = 6.5) -> None:
 
 
 def raster(figure: Figure, dpi: float = PNG_DPI) -> Image.Image:
-    """``figure`` drawn once by Agg at ``dpi`` (its layout done then), as an RGB picture: the PNG and the PDF's JPEG
-    are encoded from it, where ``savefig`` would draw the figure once per file (issue 18)."""
+    """``figure`` drawn once by Agg at ``dpi`` (its layout done then), as an RGB picture to encode as PNG or JPEG with
+    Pillow (``savefig`` would lay the figure out and draw it again for each file)."""
     figure.set_dpi(dpi)
     canvas = FigureCanvasAgg(figure)
     canvas.draw()
@@ -172,9 +172,8 @@ def raster(figure: Figure, dpi: float = PNG_DPI) -> Image.Image:
     return Image.frombuffer("RGBA", size, canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
 
 
-def save_figure(figure: Figure, stem: Path, description: str) -> tuple[Path, Path, Image.Image]:
-    """Write ``stem.png`` (:data:`PNG_DPI`) and ``stem.svg`` (``description`` in their metadata); return their paths
-    and the PNG's picture."""
+def save_figure(figure: Figure, stem: Path, description: str) -> tuple[Path, Path]:
+    """Write ``stem.png`` (:data:`PNG_DPI`) and ``stem.svg``; ``description`` goes into their metadata."""
     png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
     stem.parent.mkdir(parents=True, exist_ok=True)
     picture = raster(figure)
@@ -186,4 +185,4 @@ def save_figure(figure: Figure, stem: Path, description: str) -> tuple[Path, Pat
     with rc_context({"svg.fonttype": "none"}):  # text as text: editable, searchable, and a quarter faster than paths
         figure.savefig(svg, facecolor="white", metadata={"Description": description, "Date": None,
                                                          "Creator": "recist-workstation"})
-    return png, svg, picture
+    return png, svg
