@@ -41,7 +41,8 @@ the one table of the project's own codes (99RECIST, this workstation's private s
 for concepts with no standard code. Reading them back: :mod:`recist_app.sr.reader`.
 
 API: :func:`build_sr` (a read snapshot and a time point → a highdicom ``Comprehensive3DSR``),
-:func:`write_sr` (the same, saved as ``<subject>_<role>_<read>_TP<nn>_<visit>.dcm``),
+:func:`sr_document` (its dataset, built in half the time), :func:`write_sr` (the document saved as
+``<subject>_<role>_<read>_TP<nn>_<visit>.dcm``),
 :func:`write_srs` (the one path for many reads: one file per read × time point with content,
 with the progress, cancel and notes of an export job; the ``"sr"`` format of
 :func:`recist_app.exports.runner.export_trial` writes through it). The patient and study modules
@@ -116,7 +117,7 @@ def write_sr(snapshot: ReadSnapshot, timepoint_uid: str, out_dir: str | Path, *,
     """
     from pydicom.uid import ExplicitVRLittleEndian
 
-    document = build_sr(snapshot, timepoint_uid, images=images, keep_identity=keep_identity)
+    document = sr_document(snapshot, timepoint_uid, images=images, keep_identity=keep_identity)
     timepoint = snapshot.timepoint(timepoint_uid)
     order = snapshot.timepoints.index(timepoint) + 1
     name = f"{snapshot.subject.subject_id}_{snapshot.reader.role.value}_{snapshot.read.uid[:8]}_TP{order:02d}_" \
@@ -140,6 +141,22 @@ def build_sr(snapshot: ReadSnapshot, timepoint_uid: str, *, images: Iterable[Dat
         or a measured image can be neither read nor described (its series is not attached).
     """
     import highdicom as hd
+
+    document = sr_document(snapshot, timepoint_uid, images=images, keep_identity=keep_identity)
+    return hd.sr.Comprehensive3DSR.from_dataset(document, copy=False)  # its content read as highdicom objects
+
+
+def sr_document(snapshot: ReadSnapshot, timepoint_uid: str, *, images: Iterable[Dataset | str | Path] = (),
+                keep_identity: bool = False, whole_content_to_highdicom: bool = False) -> Dataset:
+    """The dataset of :func:`build_sr` (what :func:`write_sr` saves).
+
+    highdicom's document constructor deep-copies and searches the content it is given (half the time of an SR,
+    issue 18). It is given the report with the first lesion group only, which has the same root; the document then
+    takes the whole report's content. What the constructor checks of the content holds without it: every image a
+    measurement references is in the evidence (:meth:`Evidence.resolve`). ``whole_content_to_highdicom`` gives the
+    constructor the whole report instead (the tests show that both documents are the same).
+    """
+    import highdicom as hd
     from pydicom.uid import generate_uid
 
     try:
@@ -157,18 +174,21 @@ def build_sr(snapshot: ReadSnapshot, timepoint_uid: str, *, images: Iterable[Dat
     groups = [_group(snapshot, timepoint, lesion, fragment, measurements, state, sop_classes)
               for lesion, by_fragment, state in _fragments(content)
               for fragment, measurements in by_fragment]
-    report = hd.sr.MeasurementReport(_observation_context(snapshot), _procedure(evidence), groups,
-                                     title=codes.DCM.ImagingMeasurementReport)
+    observation, procedure = _observation_context(snapshot), _procedure(evidence)
+    report = hd.sr.MeasurementReport(observation, procedure, groups, title=codes.DCM.ImagingMeasurementReport)
+    frame = report if whole_content_to_highdicom else \
+        hd.sr.MeasurementReport(observation, procedure, groups[:1], title=codes.DCM.ImagingMeasurementReport)
     signed = next((rt for rt in snapshot.read_timepoints if rt.timepoint_uid == timepoint.uid and rt.signed), None)
     digest = hashlib.sha256(repr((snapshot.read.uid, timepoint.uid, snapshot.reader.name, content,
                                   signed.signed_at if signed else None)).encode()).hexdigest()
     sr = hd.sr.Comprehensive3DSR(
-        evidence=evidence, content=report, series_instance_uid=generate_uid(entropy_srcs=[snapshot.read.uid, "SR"]),
+        evidence=evidence, content=frame, series_instance_uid=generate_uid(entropy_srcs=[snapshot.read.uid, "SR"]),
         series_number=SR_SERIES_NUMBER, sop_instance_uid=generate_uid(entropy_srcs=[digest]),
         instance_number=snapshot.timepoints.index(timepoint) + 1, manufacturer=MANUFACTURER,
         is_complete=signed is not None, is_final=signed is not None, is_verified=signed is not None,
         verifying_observer_name=_person_name(snapshot.reader.name) if signed else None,
         verifying_organization=snapshot.trial.code if signed else None)
+    sr.ContentSequence = report[0].ContentSequence
     if signed is not None and signed.signed_at:
         stamp = re.sub(r"[-:TZ]", "", signed.signed_at)[:21]  # ISO 8601 UTC → DT (PS3.5 §6.2)
         sr.VerifyingObserverSequence[0].VerificationDateTime = f"{stamp}+0000"

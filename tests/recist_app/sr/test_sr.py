@@ -35,7 +35,7 @@ from recist_app.model.records import (
 from recist_app.sr.codes import ORGAN_SITES, PROJECT_CODES, RECIST_SCHEME, finding_site
 from recist_app.sr.errors import SrContentError, SrExportError, SrReadError
 from recist_app.sr.reader import SrReport, read_sr
-from recist_app.sr.writer import build_sr, sr_timepoints, write_sr, write_srs
+from recist_app.sr.writer import build_sr, sr_document, sr_timepoints, write_sr, write_srs
 from tests.recist_app.sr.fixtures import (
     READER2_ORGAN,
     SrTrial,
@@ -120,6 +120,26 @@ def test_every_sr_validates_with_pydicom_and_highdicom(sr_trial: SrTrial, sr_fil
         assert ds.StudyInstanceUID == evidence[0][0]  # the SR belongs to the measured study
         assert ds.PatientID == ds.ClinicalTrialSubjectID == SUBJECT
         assert ds.ClinicalTrialProtocolID == "STEREOSARC" and ds.ClinicalTrialSiteID == "FR01"
+
+
+def test_the_document_is_the_one_highdicom_builds_from_the_whole_content(sr_trial: SrTrial) -> None:
+    """Issue 18: highdicom's constructor is given the report's first lesion group only (it deep-copies and searches
+    what it is given), the document then the whole content; element for element, that is the document highdicom
+    builds and checks from the whole report."""
+    groups = []
+    for role in (ReaderRole.CENTRAL_READER_1, ReaderRole.CENTRAL_READER_2):
+        snapshot = snapshot_of(sr_trial, role)
+        for timepoint in sr_timepoints(snapshot):
+            quick, whole = (sr_document(snapshot, timepoint.uid, whole_content_to_highdicom=flag)
+                            for flag in (False, True))
+            for document in (quick, whole):  # the creation time stamps differ by construction
+                for keyword in ("ContentDate", "ContentTime", "InstanceCreationDate", "InstanceCreationTime"):
+                    document.pop(keyword, None)
+                for equipment in document.ContributingEquipmentSequence:
+                    equipment.pop("ContributionDateTime", None)
+            assert quick == whole, (role, timepoint.visit)
+            groups.append(len(hd.sr.Comprehensive3DSR.from_dataset(quick).content.get_image_measurement_groups()))
+    assert len(groups) == 6 and max(groups) >= 3  # documents with several lesion groups, not only the first
 
 
 def test_signed_timepoint_is_complete_final_and_verified(sr_files: list[Path]) -> None:
