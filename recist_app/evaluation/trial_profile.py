@@ -40,6 +40,19 @@ One TOML text, stored in the trial (``Trial.profile_toml``) or given as a file (
   axis, a lymph node's short axis); ``recist`` exports only that one. ``sbrt_domain`` is where the SBRT courses go:
   PR (Procedures), or EX (Exposure) when the protocol holds the SBRT as study treatment.
 
+- ``[trial_summary]``: the protocol's facts for SDTM TS (Trial Summary) that the workstation cannot know, by
+  TSPARMCD (:data:`TS_SPONSOR_PARAMETERS`); a list gives one TS record per value::
+
+      [trial_summary]
+      REGID = "NCT03548428"      # ClinicalTrials.gov identifier
+      TPHASE = "PHASE II TRIAL"  # CDISC CT C66737
+      RANDOM = "Y"
+      SSTDTC = "2018-06-01"      # study start date (ISO 8601); FDA's technical rejection criteria require it
+
+  Dates are ISO 8601 (a year, year-month or full date), ages ISO 8601 durations (``P18Y``), flags ``Y`` or
+  ``N``, PLANSUB a whole number; every value at most 200 characters (TSVAL). TITLE, ACTSUB and NARMS are the
+  export's own (the trial's name, the subjects exported, the arms).
+
 Every bad value raises :class:`assessment.errors.ProfileError` naming its key (``series.kernel``,
 ``visit[2].day`` …), as the engine's keys do; a file's errors become
 :class:`recist_app.errors.InputFileError` naming the file (:mod:`recist_app.evaluation.profile_file`).
@@ -74,7 +87,34 @@ SDTM_KEYS = ("diameters", "sbrt_domain")
 DIAMETER_CHOICES = ("both", "recist")
 SBRT_DOMAINS = ("PR", "EX")
 #: The workstation's tables; everything else in the profile is the engine's.
-TABLES = ("series", "visit", "sdtm")
+TABLES = ("series", "visit", "sdtm", "trial_summary")
+#: TS parameters the export fills in itself (TSPARMCD → TSPARM, CDISC CT C66738 / C67152).
+TS_EXPORT_PARAMETERS = {"TITLE": "Trial Title", "ACTSUB": "Actual Number of Subjects",
+                        "NARMS": "Planned Number of Arms"}
+#: TS parameters a profile may give.
+TS_SPONSOR_PARAMETERS = {
+    "ADDON": "Added on to Existing Treatments", "AGEMAX": "Planned Maximum Age of Subjects",
+    "AGEMIN": "Planned Minimum Age of Subjects", "DCUTDTC": "Data Cutoff Date", "DCUTDESC": "Data Cutoff Description",
+    "FCNTRY": "Planned Country of Investigational Sites", "HLTSUBJI": "Healthy Subject Indicator",
+    "INDIC": "Trial Disease/Condition Indication", "INTMODEL": "Intervention Model", "INTTYPE": "Intervention Type",
+    "LENGTH": "Trial Length", "OBJPRIM": "Trial Primary Objective", "OBJSEC": "Trial Secondary Objective",
+    "OUTMSPRI": "Primary Outcome Measure", "OUTMSSEC": "Secondary Outcome Measure",
+    "PLANSUB": "Planned Number of Subjects", "RANDOM": "Trial is Randomized", "REGID": "Registry Identifier",
+    "SENDTC": "Study End Date", "SEXPOP": "Sex of Participants", "SPONSOR": "Clinical Study Sponsor",
+    "SSTDTC": "Study Start Date", "STYPE": "Study Type", "TBLIND": "Trial Blinding Schema",
+    "TCNTRL": "Control Type", "TINDTP": "Trial Intent Type", "TPHASE": "Trial Phase Classification",
+    "TRT": "Investigational Therapy or Treatment", "TTYPE": "Trial Type"}
+#: What the values of some TS parameters must look like (the others are free text).
+TS_DATES, TS_FLAGS, TS_DURATIONS = frozenset({"SSTDTC", "SENDTC", "DCUTDTC"}), frozenset({"ADDON", "HLTSUBJI",
+                                                                                        "RANDOM"}), \
+    frozenset({"AGEMIN", "AGEMAX", "LENGTH"})
+#: Trial Phase Classification (CDISC CT C66737).
+TS_PHASES = frozenset({"PHASE 0 TRIAL", "PHASE I TRIAL", "PHASE I/II TRIAL", "PHASE II TRIAL", "PHASE IIA TRIAL",
+                       "PHASE IIB TRIAL", "PHASE II/III TRIAL", "PHASE III TRIAL", "PHASE IIIA TRIAL",
+                       "PHASE IIIB TRIAL", "PHASE IV TRIAL", "PHASE V TRIAL", "NOT APPLICABLE"})
+TSVAL_MAX_CHARS = 200
+_ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_ISO_DURATION = re.compile(r"^P\d+[YMWD]$")
 
 #: Kernel families: (family, patterns a whole kernel token must match, words of the series description).
 #: Tokens are the upper-cased parts of (0018,1210) *Convolution Kernel* split at ``\``, spaces, commas,
@@ -216,12 +256,14 @@ class SdtmChoices:
 
 @dataclass(frozen=True)
 class TrialProfile:
-    """A trial's whole profile: ``engine`` (the flat keys), ``series``, ``visits`` and ``sdtm``."""
+    """A trial's whole profile: ``engine`` (the flat keys), ``series``, ``visits``, ``sdtm`` and ``trial_summary``
+    (TSPARMCD → its values, in the file's order)."""
 
     engine: Profile = field(default_factory=Profile)
     series: SeriesPreference = field(default_factory=SeriesPreference)
     visits: VisitSchedule = field(default_factory=VisitSchedule)
     sdtm: SdtmChoices = field(default_factory=SdtmChoices)
+    trial_summary: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def parse_trial_profile(text: str) -> TrialProfile:
@@ -240,11 +282,11 @@ def parse_trial_profile(text: str) -> TrialProfile:
         if key in TABLES:
             continue
         if isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, dict) for v in value)):
-            raise ProfileError(key, "unknown table. The workstation's tables are [series], [[visit]] and [sdtm]; "
-                                    "the engine's keys are flat.")
+            raise ProfileError(key, "unknown table. The workstation's tables are [series], [[visit]], [sdtm] and "
+                                    "[trial_summary]; the engine's keys are flat.")
         flat[key] = value
     return TrialProfile(Profile.from_mapping(flat), _series(data.get("series")), _schedule(data.get("visit")),
-                        _sdtm(data.get("sdtm")))
+                        _sdtm(data.get("sdtm")), _trial_summary(data.get("trial_summary")))
 
 
 _AFTER_TABLE = "(the engine's flat keys go before the first table)"
@@ -267,6 +309,39 @@ def _sdtm(table: object) -> SdtmChoices:
     checked = _table("sdtm", table, SDTM_KEYS)
     return SdtmChoices(_text("sdtm", checked, "diameters", "both").lower(),
                        _text("sdtm", checked, "sbrt_domain", "PR").upper())
+
+
+def _trial_summary(table: object) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if table is None:
+        return ()
+    if isinstance(table, dict) and (own := [key for key in table if key in TS_EXPORT_PARAMETERS]):
+        raise ProfileError(f"trial_summary.{own[0]}", "is the export's own (TITLE the trial's name, ACTSUB the "
+                                                     "subjects exported, NARMS their arms); leave it out.")
+    checked = _table("trial_summary", table, tuple(TS_SPONSOR_PARAMETERS))
+    return tuple((code, _ts_values(code, value)) for code, value in checked.items())
+
+
+def _ts_values(code: str, value: object) -> tuple[str, ...]:
+    """The TSVALs of parameter ``code``: a string, or a list of strings (one TS record each), checked."""
+    key = f"trial_summary.{code}"
+    values = value if isinstance(value, list) else [value]
+    if not values or not all(isinstance(v, str | int) and not isinstance(v, bool) for v in values):
+        raise ProfileError(key, f"must be a string or a list of strings, got {value!r}.")
+    texts = tuple(str(v).strip() for v in values)
+    for text in texts:
+        if not text or len(text) > TSVAL_MAX_CHARS:
+            raise ProfileError(key, f"must hold 1 to {TSVAL_MAX_CHARS} characters (TSVAL), got {text!r}.")
+        if code in TS_DATES and not _ISO_DATE.match(text):
+            raise ProfileError(key, f"must be an ISO 8601 date (YYYY, YYYY-MM or YYYY-MM-DD), got {text!r}.")
+        if code in TS_FLAGS and text not in ("Y", "N"):
+            raise ProfileError(key, f"must be Y or N, got {text!r}.")
+        if code in TS_DURATIONS and not _ISO_DURATION.match(text):
+            raise ProfileError(key, f"must be an ISO 8601 duration such as P18Y, got {text!r}.")
+        if code == "TPHASE" and text not in TS_PHASES:
+            raise ProfileError(key, f"must be a CDISC trial phase ({', '.join(sorted(TS_PHASES))}), got {text!r}.")
+        if code == "PLANSUB" and not text.isdigit():
+            raise ProfileError(key, f"must be a whole number of subjects, got {text!r}.")
+    return texts
 
 
 def _table(name: str, table: object, known: tuple[str, ...]) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """SDTM trial design and subject-level domains of an export (issue 18): TS, TV, SV, PR (or EX) and RELREC.
 
-- **TS** (Trial Summary): what the workstation knows of the trial: its title, the number of subjects exported and of
-  planned arms. The rest of TS (registry id, phase, blinding …) is the sponsor's trial design: merge it.
+- **TS** (Trial Summary): what the workstation knows of the trial (its title, the number of subjects exported and
+  of planned arms), then what the profile's ``[trial_summary]`` gives (registry id, phase, study start date …;
+  :mod:`recist_app.evaluation.trial_profile`). Without SSTDTC the export says so in a note.
 - **TV** (Trial Visits): one record per planned visit of the profile's ``[[visit]]`` schedule, VISITNUM its place in
   it (:func:`recist_app.exports.collect.visit_numbers`), its start and end rules the window in days from the
   baseline scan (the schedule counts from the scan, not from RFSTDTC, so VISITDY is not given).
@@ -28,6 +29,7 @@ from recist_app.exports.collect import ExportedRead, TrialData
 from recist_app.exports.files import Table
 from recist_app.sdtm.csv_io import CellValue, format_decimal
 from recist_app.sdtm.lesions import tu_location
+from recist_app.sdtm.terms import TS_PARAMETERS
 
 TS_COLUMNS = ("STUDYID", "DOMAIN", "TSSEQ", "TSPARMCD", "TSPARM", "TSVAL")
 TV_COLUMNS = ("STUDYID", "DOMAIN", "VISITNUM", "VISIT", "TVSTRL", "TVENRL")
@@ -43,13 +45,27 @@ UNSCHEDULED_SCAN = "UNSCHEDULED CT SCAN"
 
 
 def ts_table(data: TrialData) -> Table:
-    """TS: TITLE, ACTSUB and NARMS."""
+    """TS: TITLE, ACTSUB and NARMS, then the profile's ``[trial_summary]``; TSSEQ numbers the values of one
+    parameter."""
     study = data.trial.code
     arms = {s.arm for s in data.subjects if s.arm}
-    values = (("TITLE", "Trial Title", data.trial.name or study), ("ACTSUB", "Actual Number of Subjects",
-              str(len(data.subjects))), ("NARMS", "Planned Number of Arms", str(len(arms))))
-    rows = tuple((study, "TS", seq, code, name, value) for seq, (code, name, value) in enumerate(values, start=1))
+    own = (("TITLE", (data.trial.name or study,)), ("ACTSUB", (str(len(data.subjects)),)), ("NARMS", (str(len(arms)),)))
+    given = stored_trial_profile(data.trial.profile_toml).trial_summary
+    rows = tuple((study, "TS", seq, code, TS_PARAMETERS[code], value)
+                 for code, values in (*own, *given) for seq, value in enumerate(values, start=1))
     return Table("TS", TS_COLUMNS, rows, NUMERIC)
+
+
+def ts_notes(table: Table) -> tuple[str, ...]:
+    """What a submission's TS lacks: the study start date (FDA technical rejection criteria)."""
+    if any(row[TS_COLUMNS.index("TSPARMCD")] == "SSTDTC" for row in table.rows):
+        return ()
+    return (TS_NOTE,)
+
+
+#: The note of an export whose profile does not give the study start date.
+TS_NOTE = ("sdtm/ts: SSTDTC (study start date) is not given: add it to the profile's [trial_summary] (FDA's "
+           "technical rejection criteria require it in TS), with REGID, TPHASE and the protocol's other facts.")
 
 
 def tv_table(data: TrialData) -> Table:

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from recist_app.evaluation.trial_profile import TS_EXPORT_PARAMETERS, TS_SPONSOR_PARAMETERS
 from recist_app.sdtm.errors import CdiscTermError
 
 CellValue = str | int | float | Decimal | None
@@ -160,8 +161,8 @@ QUALIFIER_VALUES: Mapping[str, frozenset[str] | None] = {
     **{qnam: frozenset({"Y", "N"}) for qnam in SUPPTU_QUALIFIERS},
     **{qnam: frozenset(q.values) or None for qnam, q in SPONSOR_QUALIFIERS.items()}}
 
-#: Trial summary parameters (C66738 / C67152) the export fills in (issue 18).
-TS_PARAMETERS = {"TITLE": "Trial Title", "ACTSUB": "Actual Number of Subjects", "NARMS": "Planned Number of Arms"}
+#: Trial summary parameters (C66738 / C67152): the export's own and the profile's ``[trial_summary]`` (issue 18).
+TS_PARAMETERS = {**TS_EXPORT_PARAMETERS, **TS_SPONSOR_PARAMETERS}
 #: Terms of the trial design and procedure domains (issue 18) that CDISC.md does not list: the TS parameters above,
 #: the gray (C18063, UNIT C71620) of the SBRT dose and PR's (or EX's) sequence number as RELREC's IDVAR.
 BEYOND_CDISC_MD = frozenset({*TS_PARAMETERS, *TS_PARAMETERS.values(), "Gy", "PRSEQ", "EXSEQ"})

@@ -49,7 +49,7 @@ from recist_app.exports.job import ExportJob
 from recist_app.model.records import Timepoint
 from recist_app.sdtm import terms as cdisc_terms
 from recist_app.sdtm.csv_io import CellValue, format_decimal
-from recist_app.sdtm.design import procedure_tables, sv_table, ts_table, tv_table
+from recist_app.sdtm.design import procedure_tables, sv_table, ts_notes, ts_table, tv_table
 from recist_app.sdtm.lesions import NEW_TARGET, ReadLesions, recist_diameter, tu_location
 from recist_app.sdtm.response_tables import RS_COLUMNS, rs_rows, summary_values
 
@@ -124,8 +124,8 @@ def _build_sdtm_tables(data: TrialData, step: Callable[[], None]) -> SdtmTables:
         Table("RS", RS_EXPORT_COLUMNS, tuple(_rs_rows(data)), NUMERIC),
         Table("SUPPTU", SUPPTU_COLUMNS, tuple(supptu)), Table("SUPPTR", SUPPTU_COLUMNS, tuple(supptr)),
         _dm_table(data), _subjects_table(data),
-        (ts_table(data), tv_table(data), sv_table(data), *procedure_tables(data)),
-        tuple(dict.fromkeys([*notes, DM_NOTE])))
+        (ts := ts_table(data), tv_table(data), sv_table(data), *procedure_tables(data)),
+        tuple(dict.fromkeys([*notes, DM_NOTE, *ts_notes(ts)])))
     for table in tables.datasets:
         cdisc_terms.check_table(table.name, table.columns, table.rows)
     return tables

@@ -133,6 +133,17 @@ def test_the_shipped_stereosarc_profile_has_series_and_the_demo_visits() -> None
          "overlaps that of 'W6' (days 42 to 49)"),
         (BASELINE + "window_after_days = 3\n[[visit]]\nname = 'W1'\nday = 7\nwindow_before_days = 4",
          "visit[2].window_before_days", "overlaps that of 'BASELINE'"),
+        ('trial_summary = "NCT03548428"', "trial_summary", "must be a table"),
+        ('[trial_summary]\nNCTID = "NCT03548428"', "trial_summary.NCTID", "unknown key"),
+        ('[trial_summary]\nACTSUB = "40"', "trial_summary.ACTSUB", "the export's own"),
+        ('[trial_summary]\nSSTDTC = "01/06/2018"', "trial_summary.SSTDTC", "ISO 8601 date"),
+        ('[trial_summary]\nRANDOM = "yes"', "trial_summary.RANDOM", "must be Y or N"),
+        ('[trial_summary]\nAGEMIN = "18"', "trial_summary.AGEMIN", "ISO 8601 duration"),
+        ('[trial_summary]\nTPHASE = "PHASE 2"', "trial_summary.TPHASE", "must be a CDISC trial phase"),
+        ('[trial_summary]\nPLANSUB = "forty"', "trial_summary.PLANSUB", "whole number of subjects"),
+        ("[trial_summary]\nRANDOM = true", "trial_summary.RANDOM", "a string or a list of strings"),
+        ("[trial_summary]\nOBJSEC = []", "trial_summary.OBJSEC", "a string or a list of strings"),
+        (f'[trial_summary]\nOBJPRIM = "{"x" * 201}"', "trial_summary.OBJPRIM", "1 to 200 characters"),
     ],
 )
 def test_each_bad_value_is_a_profile_error_naming_its_key(text: str, key: str, message: str) -> None:
@@ -259,6 +270,15 @@ def test_the_preference_picks_among_the_real_covid_series_of_each_date() -> None
     assert fitting(SeriesPreference("AXIAL", "lung", 0.0), "19001231") == []
     # each series is one image here: none may be measured on, so none is chosen by default
     assert all(stereosarc.choose([option for _, option in series]) is None for series in by_date.values())
+
+
+def test_the_trial_summary_table_gives_ts_values_in_order() -> None:
+    text = ('[trial_summary]\nREGID = "NCT03548428"\nTPHASE = "PHASE II TRIAL"\nPLANSUB = 103\n'
+            'OBJSEC = ["iRECIST PFS", " Objective response "]\n')
+    assert parse_trial_profile(text).trial_summary == (
+        ("REGID", ("NCT03548428",)), ("TPHASE", ("PHASE II TRIAL",)), ("PLANSUB", ("103",)),
+        ("OBJSEC", ("iRECIST PFS", "Objective response")))
+    assert parse_trial_profile("").trial_summary == ()
 
 
 def test_the_sdtm_table_chooses_the_diameters_exported() -> None:

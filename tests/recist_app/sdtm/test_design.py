@@ -14,6 +14,7 @@ from recist_app.evaluation.trial_profile import PlannedVisit, VisitSchedule
 from recist_app.exports.collect import visit_numbers
 from recist_app.exports.runner import ExportResult
 from recist_app.model.records import Timepoint
+from recist_app.sdtm.design import TS_NOTE
 from tests.recist_app.exports.double_read import export_full_read, export_once, read_csv
 from tests.recist_app.store.scenario import SBRT
 
@@ -74,6 +75,24 @@ def test_each_sbrt_course_is_one_pr_record_related_to_every_read_s_irradiated_le
     assert {(row["RDOMAIN"], row["IDVAR"], row["IDVARVAL"]) for row in relrec if row["RDOMAIN"] == "PR"} == {
         ("PR", "PRSEQ", course["PRSEQ"])}
     assert {row["RELID"] for row in relrec} == {"SBRT1"}
+
+
+def test_ts_holds_the_profile_s_trial_summary_and_says_when_the_study_start_is_missing(
+        exported: ExportResult, tmp_path: Path) -> None:
+    """Issue 18: TS carries the profile's [trial_summary] after the export's own TITLE, ACTSUB and NARMS, TSSEQ
+    numbering the values of one parameter; without SSTDTC (FDA's technical rejection criteria) a note says so."""
+    given = export_full_read(tmp_path, 'diameters = "both"\n[trial_summary]\nREGID = "NCT03548428"\n'
+                                       'SSTDTC = "2018-06"\nOBJSEC = ["iRECIST PFS", "Objective response"]')
+    ts = [(row["TSPARMCD"], row["TSSEQ"], row["TSPARM"], row["TSVAL"])
+          for row in read_csv(given.out_dir / "sdtm" / "ts.csv")]
+    assert [code for code, *_ in ts] == ["TITLE", "ACTSUB", "NARMS", "REGID", "SSTDTC", "OBJSEC", "OBJSEC"]
+    assert ts[3:] == [("REGID", "1", "Registry Identifier", "NCT03548428"), ("SSTDTC", "1", "Study Start Date",
+                      "2018-06"), ("OBJSEC", "1", "Trial Secondary Objective", "iRECIST PFS"),
+                      ("OBJSEC", "2", "Trial Secondary Objective", "Objective response")]
+    assert TS_NOTE not in given.notes and TS_NOTE in exported.notes
+    define = (given.out_dir / "sdtm" / "define.xml").read_text(encoding="utf-8")
+    assert 'CodedValue="REGID"' in define
+    assert DefineSchemaValidator(given.out_dir / "sdtm" / "define.xml").validate_define_file().endswith("is valid")
 
 
 def test_a_profile_holding_the_sbrt_as_study_treatment_writes_ex_instead_of_pr(tmp_path: Path) -> None:
