@@ -24,7 +24,7 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 _DELIMITERS = ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars"))
 
 
-#: The first bytes of a SAS transport file, by version (read, :func:`recist_app.sdtm.xpt.read_xpt`).
+#: The first bytes of a SAS transport file, by version (read by :func:`recist_app.sdtm.table_readers.read_xpt`).
 TRANSPORT_MAGIC = {5: b"HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!",
                    8: b"HEADER RECORD*******LIBV8   HEADER RECORD!!!!!!!"}
 

@@ -1,37 +1,141 @@
 """SAS transport (XPT v5, v8) and CDISC Dataset-JSON 1.1 files read as tables of text (issue 18), so that ``assess``
 and ``bor`` take them as they take CSV (:mod:`recist_app.sdtm.csv_io` reads them through here; the writers are
-:mod:`recist_app.sdtm.xpt` and :mod:`recist_app.sdtm.dataset_json`)."""
+:mod:`recist_app.sdtm.xpt` and :mod:`recist_app.sdtm.dataset_json`). XPT v5 is parsed here (TS-140), so that reading
+it costs no pandas import; v8 goes to pyreadstat."""
 
 from __future__ import annotations
 
 import json
 import math
+import struct
+from datetime import date, timedelta
 from pathlib import Path
 
 from recist_app.errors import InputFileError
+from recist_app.sdtm.file_format import TRANSPORT_MAGIC
 
 
 def read_xpt(path: str | Path) -> tuple[tuple[str, ...], list[list[str]]]:
     """The column names and rows of a SAS transport file (v5 or v8) as CSV text: a missing number is ``""``, a
-    whole number has no decimals, character values lose SAS's trailing blanks.
+    whole number has no decimals, a number with a SAS date format is an ISO 8601 date, character values lose SAS's
+    trailing blanks.
+
+    Version 5 (what the FDA takes and the export writes) is read here by :func:`parse_xpt_v5`, with the standard
+    library; version 8 by pyreadstat, which needs pandas (a second of imports).
 
     Raises
     ------
     InputFileError
-        The file cannot be read as a SAS transport file (the reason is pyreadstat's).
+        The file cannot be read as a SAS transport file (with the reason).
     """
-    import pyreadstat
-
+    name = str(path)
     try:
-        frame, _meta = pyreadstat.read_xport(str(path))
-    except Exception as error:  # pyreadstat's ReadstatError / PyreadstatError, or an OSError
-        raise InputFileError(str(path), 1, f"is a SAS transport (XPT) file that cannot be read ({error}); export "
-                                           "it again as XPT, CSV or Dataset-JSON.") from error
-    header = tuple(str(name) for name in frame.columns)
+        content = Path(path).read_bytes()
+        if not content.startswith(TRANSPORT_MAGIC[8]):
+            return parse_xpt_v5(content)
+        import pyreadstat
+
+        frame, _meta = pyreadstat.read_xport(name)
+    except Exception as error:  # OSError, XptFormatError; pyreadstat's ReadstatError / PyreadstatError
+        raise InputFileError(name, 1, f"is a SAS transport (XPT) file that cannot be read ({error}); export "
+                                      "it again as XPT, CSV or Dataset-JSON.") from error
+    header = tuple(str(column) for column in frame.columns)
     return header, [[_xpt_text(value) for value in record] for record in frame.itertuples(index=False, name=None)]
 
 
+class XptFormatError(ValueError):
+    """A SAS transport v5 file that breaks TS-140's layout (the message says where)."""
+
+
+_RECORD = 80
+_HEADER = b"HEADER RECORD*******%-8sHEADER RECORD!!!!!!!"
+#: SAS formats of dates (a number of days since 1960-01-01), as the readers of pyreadstat and haven list them.
+_DATE_FORMATS = frozenset({"DATE", "E8601DA", "IS8601DA", "B8601DA", "YYMMDD", "MMDDYY", "DDMMYY", "WORDDATE",
+                           "WEEKDATE", "MINGUO", "NENGO", "JULIAN", "EURDFDE", "YYMMDDN"})
+_SAS_EPOCH = date(1960, 1, 1)
+
+
+def parse_xpt_v5(content: bytes) -> tuple[tuple[str, ...], list[list[str]]]:
+    """The first member of a SAS transport v5 file (SAS technical note TS-140), as :func:`read_xpt` gives it.
+
+    Raises
+    ------
+    XptFormatError
+        A header is missing or out of place, a NAMESTR is inconsistent, or the file ends early.
+    """
+    if not content.startswith(TRANSPORT_MAGIC[5]):
+        raise XptFormatError("no LIBRARY header record at the start")
+    member = _expect(content, 3 * _RECORD, "MEMBER")
+    namestr_bytes = _number(member[74:78], "the MEMBER header's NAMESTR length")
+    if namestr_bytes not in (136, 140):
+        raise XptFormatError(f"a NAMESTR length of {namestr_bytes} bytes (TS-140: 140, or 136 on VAX/VMS)")
+    _expect(content, 4 * _RECORD, "DSCRPTR")
+    count = _number(_expect(content, 7 * _RECORD, "NAMESTR")[54:58], "the NAMESTR header's variable count")
+    start = 8 * _RECORD
+    variables = []
+    for index in range(count):
+        field = content[start + index * namestr_bytes:start + (index + 1) * namestr_bytes]
+        if len(field) < 88:
+            raise XptFormatError(f"the file ends inside NAMESTR {index + 1} of {count}")
+        kind, _, length, _, name, _, form = struct.unpack(">hhhh8s40s8s", field[:64])
+        position = struct.unpack(">i", field[84:88])[0]
+        if kind not in (1, 2) or length < 1 or (kind == 1 and length > 8) or position < 0:
+            raise XptFormatError(f"NAMESTR {index + 1} is not a variable (type {kind}, length {length})")
+        variables.append((name.decode("ascii", "replace").strip(), kind == 1, length, position,
+                          form.decode("ascii", "replace").strip().upper()))
+    start += -(-count * namestr_bytes // _RECORD) * _RECORD
+    _expect(content, start, "OBS")
+    start += _RECORD
+    end = content.find(_HEADER % b"MEMBER", start)  # a next member, if any, ends this one's observations
+    observations = content[start:end if end >= 0 else len(content)]
+    width = max((position + length for _, _, length, position, _ in variables), default=0)
+    if width == 0:
+        raise XptFormatError("no variable")
+    rows: list[list[str]] = []
+    for offset in range(0, len(observations), width):
+        record = observations[offset:offset + width]
+        if len(observations) - offset < _RECORD and not record.strip(b" "):
+            break  # the blank padding of the last 80-byte record
+        if len(record) < width:
+            raise XptFormatError(f"observation {len(rows) + 1} is cut short")
+        rows.append([_xpt_number(record[position:position + length], form) if numeric else
+                     record[position:position + length].decode("utf-8", "replace").rstrip()
+                     for _, numeric, length, position, form in variables])
+    return tuple(name for name, *_ in variables), rows
+
+
+def _expect(content: bytes, offset: int, kind: str) -> bytes:
+    """The 80-byte header record of ``kind`` at ``offset``."""
+    record = content[offset:offset + _RECORD]
+    if len(record) < _RECORD or not record.startswith(_HEADER % kind.encode()):
+        raise XptFormatError(f"no {kind} header record at byte {offset}")
+    return record
+
+
+def _number(text: bytes, what: str) -> int:
+    if not text.isdigit():
+        raise XptFormatError(f"{what} is not a number ({text!r})")
+    return int(text)
+
+
+def _xpt_number(value: bytes, form: str) -> str:
+    """An IBM hexadecimal float of 2 to 8 bytes as text: missing (``.``, ``._``, ``.A`` … ``.Z``) is ``""``."""
+    value = value.ljust(8, b"\0")
+    if value[1:] == b"\0" * 7 and value[0] in _MISSING_CODES:
+        return ""
+    fraction = int.from_bytes(value[1:], "big")
+    number = math.ldexp(fraction, 4 * ((value[0] & 0x7F) - 64) - 56) * (-1 if value[0] & 0x80 else 1)
+    if form in _DATE_FORMATS and number.is_integer():
+        return (_SAS_EPOCH + timedelta(days=int(number))).isoformat()
+    return _xpt_text(number)
+
+
+#: First bytes of SAS's missing numbers: ``.``, ``._`` and ``.A`` … ``.Z``.
+_MISSING_CODES = frozenset(b"._ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
 def _xpt_text(value: object) -> str:
+    """A number or text as CSV text (whole numbers without decimals, NaN empty, trailing blanks dropped)."""
     if isinstance(value, float):
         return "" if math.isnan(value) else str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, bytes):

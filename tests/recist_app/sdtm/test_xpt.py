@@ -1,16 +1,22 @@
-"""SAS transport v5 writing (CDISC.md §11): limits raise typed errors, never truncate; files read back."""
+"""SAS transport v5 writing (CDISC.md §11): limits raise typed errors, never truncate; files read back, by pyreadstat
+and by our own reader (issue 18), which agree."""
 
 from __future__ import annotations
 
 import math
-from datetime import datetime
+import subprocess
+import sys
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
+from recist_app.errors import InputFileError
 from recist_app.exports.files import Table
 from recist_app.sdtm.errors import XptConstraintError
+from recist_app.sdtm.table_readers import XptFormatError, parse_xpt_v5, read_xpt
 from recist_app.sdtm.xpt import ibm_float, write_xpt, xpt_bytes
+from tests.support import REPO_ROOT
 
 LABELS = {"USUBJID": "Unique Subject Identifier", "TRTESTCD": "Tumor/Lesion Assessment Short Name",
           "TRTEST": "Tumor/Lesion Assessment Test Name", "TRSTRESN": "Numeric Result/Finding in Standard Units",
@@ -97,3 +103,77 @@ def test_the_header_stamp_is_english_and_the_records_are_80_bytes() -> None:
     data = xpt_bytes(table, {"STUDYID": "Study Identifier"}, "Trial Summary", datetime(2026, 12, 7, 9, 5, 3))
     assert len(data) % 80 == 0 and data[160:176] == b"07DEC26:09:05:03"
     assert data.startswith(b"HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!")
+
+
+def _as_text(value: object) -> str:
+    """pyreadstat's value as CSV text (NaN empty, whole numbers without decimals, dates ISO 8601)."""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else str(int(value)) if value.is_integer() else repr(value)
+    return "" if value is None else str(value).rstrip()
+
+
+def _pyreadstat_rows(path: Path) -> tuple[tuple[str, ...], list[list[str]]]:
+    import pyreadstat
+
+    frame, _ = pyreadstat.read_xport(str(path))
+    return tuple(frame.columns), [[_as_text(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+
+
+def test_our_reader_reads_v5_as_pyreadstat_does_whoever_wrote_it(tmp_path: Path) -> None:
+    """Issue 18: ``assess`` and ``bor`` read XPT v5 without pandas; on our files and on pyreadstat's (numbers with
+    fractions, negative, huge and missing; DATE-formatted numbers; UTF-8 text) they get what pyreadstat reads, and v8
+    still goes to pyreadstat."""
+    import pandas as pd
+    import pyreadstat
+
+    ours = tmp_path / "tr.xpt"
+    write_xpt(ours, _table(("S-1", "LDIAM", "Longest Diameter", "32.5", "Semaine é"),
+                           ("S-1", "TUMSTATE", "Tumor State", None, "x" * 200),
+                           ("S-2", "LDIAM", "Longest Diameter", "-0.1", "")), LABELS, "Tumor/Lesion Results")
+    assert parse_xpt_v5(ours.read_bytes()) == (COLUMNS, [
+        ["S-1", "LDIAM", "Longest Diameter", "32.5", "Semaine é"], ["S-1", "TUMSTATE", "Tumor State", "", "x" * 200],
+        ["S-2", "LDIAM", "Longest Diameter", "-0.1", ""]])
+    frame = pd.DataFrame({"USUBJID": ["S-1", "S-2", "", "é"], "AVAL": [1.5, math.nan, -1e10, 3.0],
+                          "RANDDT": [date(2024, 3, 4), None, date(1959, 12, 31), date(2000, 1, 1)]})
+    theirs, version8 = tmp_path / "adsl.xpt", tmp_path / "adsl8.xpt"
+    pyreadstat.write_xport(frame, str(theirs), table_name="ADSL", file_format_version=5)
+    pyreadstat.write_xport(frame, str(version8), table_name="ADSL", file_format_version=8)
+    for path in (ours, theirs):
+        assert parse_xpt_v5(path.read_bytes()) == _pyreadstat_rows(path) == read_xpt(path), path.name
+    assert read_xpt(theirs)[1][2] == ["", "-10000000000", "1959-12-31"]
+    assert read_xpt(version8) == read_xpt(theirs)
+
+
+def test_a_broken_xpt_is_a_typed_error_wherever_it_is_cut_or_flipped(tmp_path: Path) -> None:
+    """Cut at any byte, or with a header byte changed, the file is refused with its reason (never another error),
+    unless the cut falls between two observations (v5 holds no row count: any reader gives the rows before it) or in
+    the blank padding after the last."""
+    content = xpt_bytes(_table(*[("S-1", "LDIAM", "Longest Diameter", str(n), "Week 8") for n in range(9)]),
+                        LABELS, "Tumor/Lesion Results", datetime(2026, 12, 7))
+    header, rows = parse_xpt_v5(content)
+    observations = content.index(b"HEADER RECORD*******OBS") + 80
+    width = len(content[observations:].rstrip(b" ")) // len(rows)
+    for cut in range(0, len(content), 7):
+        if cut >= observations and ((cut - observations) % width == 0 or cut >= observations + width * len(rows)):
+            assert parse_xpt_v5(content[:cut]) == (header, rows[:(cut - observations) // width])
+            continue
+        with pytest.raises(XptFormatError):
+            parse_xpt_v5(content[:cut])
+    path = tmp_path / "tr.xpt"
+    for offset, what in ((240, "no MEMBER header"), (240 + 76, "NAMESTR length"), (560 + 55, "variable count"),
+                         (640, "is not a variable")):
+        broken = bytearray(content)
+        broken[offset] ^= 0x5A
+        path.write_bytes(bytes(broken))
+        with pytest.raises(InputFileError, match=f"cannot be read .*{what}"):
+            read_xpt(path)
+
+
+def test_reading_v5_imports_neither_pandas_nor_pyreadstat(tmp_path: Path) -> None:
+    """Issue 18: ``assess`` and ``bor`` on XPT start as fast as on CSV (pandas alone was 0.4 s of each run)."""
+    path = tmp_path / "tr.xpt"
+    write_xpt(path, _table(("S-1", "LDIAM", "Longest Diameter", "32.5", "Week 8")), LABELS, "Tumor/Lesion Results")
+    code = (f"import sys; from recist_app.sdtm.table_readers import read_xpt; read_xpt({str(path)!r}); "
+            "assert not {'pandas', 'pyreadstat'} & set(sys.modules), 'pandas or pyreadstat imported'")
+    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, cwd=REPO_ROOT)
+    assert done.returncode == 0, done.stderr
