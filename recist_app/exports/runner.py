@@ -42,7 +42,7 @@ from recist_app.exports.collect import TrialData, build_trial_data, select_subje
 from recist_app.exports.errors import ExportError
 from recist_app.exports.files import ExportedFile, describe
 from recist_app.exports.job import ExportJob, ProgressCallback
-from recist_app.exports.pool import export_pool
+from recist_app.exports.pool import WorkerPool, export_pool
 
 if TYPE_CHECKING:
     from recist_app.store import TrialStore
@@ -157,22 +157,27 @@ def export_trial(db: str | Path | TrialStore, out_dir: str | Path, *, subjects: 
     out = Path(out_dir).expanduser().absolute()
     swap.recover(out)
     _check_target(out)
-    if isinstance(db, str | Path):
-        from recist_app.store import TrialStore
+    pool = export_pool(chosen)  # its workers start while the store is read and the datasets are derived
+    try:
+        if isinstance(db, str | Path):
+            from recist_app.store import TrialStore
 
-        with TrialStore.open(db, trial_code) as store:
-            return _export(store, out, subjects, chosen, on_progress, cancel, keep_identity)
-    return _export(db, out, subjects, chosen, on_progress, cancel, keep_identity)
+            with TrialStore.open(db, trial_code) as store:
+                return _export(store, out, subjects, chosen, on_progress, cancel, keep_identity, pool)
+        return _export(db, out, subjects, chosen, on_progress, cancel, keep_identity, pool)
+    finally:
+        if pool is not None:
+            pool.close()
 
 
 def _export(store: TrialStore, out: Path, subject_ids: Sequence[str] | None, formats: tuple[str, ...],
-            on_progress: ProgressCallback | None, cancel: threading.Event | None, keep_identity: bool) -> ExportResult:
+            on_progress: ProgressCallback | None, cancel: threading.Event | None, keep_identity: bool,
+            pool: WorkerPool | None) -> ExportResult:
     exported_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     trial, profile = store.trial, store.profile
     subjects = select_subjects(store.subjects(), subject_ids)
     snapshots = store.read_snapshots(subject.subject_id for subject in subjects)
     temporary = swap.working_folder(out)
-    pool = export_pool(formats) if snapshots else None  # its workers start while the datasets are derived
     try:
         os.chmod(temporary, 0o777 & ~_UMASK)
         job = ExportJob(temporary, len(snapshots) * (1 + len(formats)) + 1, on_progress, cancel,
@@ -193,9 +198,6 @@ def _export(store: TrialStore, out: Path, subject_ids: Sequence[str] | None, for
     except BaseException:
         swap.discard(temporary)
         raise
-    finally:
-        if pool is not None:
-            pool.close()
     job.advance_to(job.total)
     return ExportResult(out, out / MANIFEST, tuple(files), formats, tuple(s.subject_id for s in subjects),
                         len(data.reads), exported_at, data.engine_version, data.rules_version, notes)
