@@ -105,9 +105,9 @@ TS_SPONSOR_PARAMETERS = {
     "TCNTRL": "Control Type", "TINDTP": "Trial Intent Type", "TPHASE": "Trial Phase Classification",
     "TRT": "Investigational Therapy or Treatment", "TTYPE": "Trial Type"}
 #: What the values of some TS parameters must look like (the others are free text).
-TS_DATES, TS_FLAGS, TS_DURATIONS = frozenset({"SSTDTC", "SENDTC", "DCUTDTC"}), frozenset({"ADDON", "HLTSUBJI",
-                                                                                        "RANDOM"}), \
-    frozenset({"AGEMIN", "AGEMAX", "LENGTH"})
+TS_DATES = frozenset({"SSTDTC", "SENDTC", "DCUTDTC"})
+TS_FLAGS = frozenset({"ADDON", "HLTSUBJI", "RANDOM"})
+TS_DURATIONS = frozenset({"AGEMIN", "AGEMAX", "LENGTH"})
 #: Trial Phase Classification (CDISC CT C66737).
 TS_PHASES = frozenset({"PHASE 0 TRIAL", "PHASE I TRIAL", "PHASE I/II TRIAL", "PHASE II TRIAL", "PHASE IIA TRIAL",
                        "PHASE IIB TRIAL", "PHASE II/III TRIAL", "PHASE III TRIAL", "PHASE IIIA TRIAL",

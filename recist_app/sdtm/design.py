@@ -56,16 +56,16 @@ def ts_table(data: TrialData) -> Table:
     return Table("TS", TS_COLUMNS, rows, NUMERIC)
 
 
+#: The note of an export whose profile does not give the study start date.
+TS_NOTE = ("sdtm/ts: SSTDTC (study start date) is not given: add it to the profile's [trial_summary] (FDA's "
+           "technical rejection criteria require it in TS), with REGID, TPHASE and the protocol's other facts.")
+
+
 def ts_notes(table: Table) -> tuple[str, ...]:
     """What a submission's TS lacks: the study start date (FDA technical rejection criteria)."""
     if any(row[TS_COLUMNS.index("TSPARMCD")] == "SSTDTC" for row in table.rows):
         return ()
     return (TS_NOTE,)
-
-
-#: The note of an export whose profile does not give the study start date.
-TS_NOTE = ("sdtm/ts: SSTDTC (study start date) is not given: add it to the profile's [trial_summary] (FDA's "
-           "technical rejection criteria require it in TS), with REGID, TPHASE and the protocol's other facts.")
 
 
 def tv_table(data: TrialData) -> Table:

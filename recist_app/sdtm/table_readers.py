@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import math
 import struct
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from recist_app.errors import InputFileError
@@ -17,8 +17,8 @@ from recist_app.sdtm.file_format import TRANSPORT_MAGIC
 
 def read_xpt(path: str | Path) -> tuple[tuple[str, ...], list[list[str]]]:
     """The column names and rows of a SAS transport file (v5 or v8) as CSV text: a missing number is ``""``, a
-    whole number has no decimals, a number with a SAS date format is an ISO 8601 date, character values lose SAS's
-    trailing blanks.
+    whole number has no decimals, a number with a SAS date (date-time) format is an ISO 8601 date (date-time),
+    character values lose SAS's trailing blanks.
 
     Version 5 (what the FDA takes and the export writes) is read here by :func:`parse_xpt_v5`, with the standard
     library; version 8 by pyreadstat, which needs pandas (a second of imports).
@@ -49,10 +49,11 @@ class XptFormatError(ValueError):
 
 _RECORD = 80
 _HEADER = b"HEADER RECORD*******%-8sHEADER RECORD!!!!!!!"
-#: SAS formats of dates (a number of days since 1960-01-01), as the readers of pyreadstat and haven list them.
+#: Common SAS formats of dates (a number of days since 1960-01-01) and of date-times (seconds since its midnight).
 _DATE_FORMATS = frozenset({"DATE", "E8601DA", "IS8601DA", "B8601DA", "YYMMDD", "MMDDYY", "DDMMYY", "WORDDATE",
-                           "WEEKDATE", "MINGUO", "NENGO", "JULIAN", "EURDFDE", "YYMMDDN"})
-_SAS_EPOCH = date(1960, 1, 1)
+                           "WEEKDATE", "JULIAN", "EURDFDE", "YYMMDDN"})
+_DATETIME_FORMATS = frozenset({"DATETIME", "E8601DT", "IS8601DT", "B8601DT"})
+_SAS_EPOCH = datetime(1960, 1, 1)
 
 
 def parse_xpt_v5(content: bytes) -> tuple[tuple[str, ...], list[list[str]]]:
@@ -119,14 +120,20 @@ def _number(text: bytes, what: str) -> int:
 
 
 def _xpt_number(value: bytes, form: str) -> str:
-    """An IBM hexadecimal float of 2 to 8 bytes as text: missing (``.``, ``._``, ``.A`` … ``.Z``) is ``""``."""
+    """An IBM hexadecimal float of 2 to 8 bytes as text: missing (``.``, ``._``, ``.A`` … ``.Z``) is ``""``; with a
+    date format an ISO 8601 date, with a date-time format an ISO 8601 date-time (to the second)."""
     value = value.ljust(8, b"\0")
     if value[1:] == b"\0" * 7 and value[0] in _MISSING_CODES:
         return ""
     fraction = int.from_bytes(value[1:], "big")
     number = math.ldexp(fraction, 4 * ((value[0] & 0x7F) - 64) - 56) * (-1 if value[0] & 0x80 else 1)
-    if form in _DATE_FORMATS and number.is_integer():
-        return (_SAS_EPOCH + timedelta(days=int(number))).isoformat()
+    try:
+        if form in _DATE_FORMATS and number.is_integer():
+            return (_SAS_EPOCH + timedelta(days=number)).date().isoformat()
+        if form in _DATETIME_FORMATS:
+            return (_SAS_EPOCH + timedelta(seconds=number)).isoformat(timespec="seconds")
+    except OverflowError:
+        raise XptFormatError(f"the {form} value {number!r} is no date of years 1 to 9999") from None
     return _xpt_text(number)
 
 

@@ -142,6 +142,10 @@ def test_our_reader_reads_v5_as_pyreadstat_does_whoever_wrote_it(tmp_path: Path)
         assert parse_xpt_v5(path.read_bytes()) == _pyreadstat_rows(path) == read_xpt(path), path.name
     assert read_xpt(theirs)[1][2] == ["", "-10000000000", "1959-12-31"]
     assert read_xpt(version8) == read_xpt(theirs)
+    timed = tmp_path / "adtte.xpt"  # a DATETIME-formatted number is an ISO 8601 date-time
+    pyreadstat.write_xport(pd.DataFrame({"ADTM": [datetime(2024, 3, 4, 10, 5, 7), None]}), str(timed),
+                           table_name="ADTTE", file_format_version=5)
+    assert read_xpt(timed) == (("ADTM",), [["2024-03-04T10:05:07"], [""]])
 
 
 def test_a_broken_xpt_is_a_typed_error_wherever_it_is_cut_or_flipped(tmp_path: Path) -> None:
