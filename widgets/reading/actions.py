@@ -208,7 +208,7 @@ class ReadingActions:
         if store is None or db is None:
             return None
         if folder is None or formats is None:
-            dialog = ExportDialog(Path.home() / f"{store.trial.code}-export", self.window)
+            dialog = ExportDialog(Path.home() / f"{store.trial.code}-export", self.window, store.trial.code)
             if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
                 return None
             folder, formats = dialog.folder, dialog.formats

@@ -15,7 +15,7 @@ from recist_app.store import TrialStore
 from recist_app.store.errors import SignatureError
 from tests.orthanc import Orthanc
 from tests.widgets.reading_support import Demo
-from widgets.dialogs.export import ExportDialog
+from widgets.dialogs.export import FOLDER_KEY, FORMATS_KEY, ExportDialog
 from widgets.dialogs.login import LoginDialog
 from widgets.dialogs.open_folder import OpenFolderDialog
 from widgets.dialogs.pacs_query import SERIES_ROLE, PacsNodes, ticked_series
@@ -92,6 +92,28 @@ def test_export_dialog_lists_registered_formats(app: QtWidgets.QApplication, qtb
     for check in dialog.checks.values():
         check.setChecked(False)
     assert not ok_button(dialog).isEnabled()
+    assert all(dialog.checks[name].text() != name for name in FORMATS)  # every format says what it writes
+
+
+def test_the_export_dialog_opens_on_the_trial_s_last_export(app: QtWidgets.QApplication, qtbot: QtBot,
+                                                           tmp_path: Path) -> None:
+    first = ExportDialog(tmp_path / "proposed", trial_code="STS")
+    qtbot.addWidget(first)
+    for name in ("adam", "pdf"):
+        first.checks[name].setChecked(True)
+    first.folder_edit.setText(str(tmp_path / "chosen"))
+    try:
+        ok_button(first).click()
+        again = ExportDialog(tmp_path / "proposed", trial_code="STS")
+        other = ExportDialog(tmp_path / "elsewhere", trial_code="OTHER")
+        qtbot.addWidget(again)
+        qtbot.addWidget(other)
+        assert again.formats == other.formats == ("sdtm", "adam", "timeline", "pdf")
+        assert again.folder == str(tmp_path / "chosen") and other.folder == str(tmp_path / "elsewhere")
+    finally:  # the next dialogs of the session open on the defaults
+        settings = QtCore.QSettings()
+        settings.remove(FORMATS_KEY)
+        settings.remove(FOLDER_KEY)
 
 
 def test_open_folder_scans_shows_findings_and_imports(app: QtWidgets.QApplication, qtbot: QtBot,
