@@ -249,6 +249,39 @@ class SeriesLoad:
             raise errors[min(errors)]
 
 
+class SeriesSlices:
+    """One series' geometry and any of its slices, decoded one at a time: what a key image needs (one slice per
+    lesion and time point), where :func:`load_series` decodes every slice of the series (issue 18: a PDF of real
+    studies loaded hundreds of slices to show a few).
+
+    ``geometry`` is a :class:`CtVolume` whose ``hu`` holds no pixels (zeros of the series' shape, no memory): use
+    its geometry (``patient_to_index``, ``sop_uids``, ``shape``, ``spacing_mm`` …) and :meth:`slice_hu` for pixels.
+
+    Raises
+    ------
+    NotDicomError, MixedSeriesError, MissingGeometryError, DicomError
+        As :func:`load_series`, from the headers (the constructor) or from a slice's pixels (:meth:`slice_hu`).
+    """
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        self._plan = plan_series(read_headers([Path(path) for path in paths]))
+        no_pixels = np.broadcast_to(np.int16(0), (len(self._plan.frames), self._plan.rows, self._plan.columns))
+        self.geometry = build_volume(self._plan, no_pixels, clipped=False)
+        self._slices: dict[int, np.ndarray] = {}
+
+    def slice_hu(self, k: int) -> np.ndarray:
+        """Slice ``k`` (0 … n − 1 along the normal, as in :attr:`geometry`) in HU, decoded once; read-only."""
+        if k not in self._slices:
+            frames = self._plan.frames
+            if not 0 <= k < len(frames):
+                raise ValueError(f'Argument "k" must be in 0…{len(frames) - 1}, got {k}.')
+            pixels = np.empty((self._plan.rows, self._plan.columns), dtype=np.int16)
+            decode_slice(frames[k], pixels)
+            pixels.flags.writeable = False
+            self._slices[k] = pixels
+        return self._slices[k]
+
+
 def memory_needed(headers: Sequence[Header], workers: int) -> int:
     """Bytes a load of ``headers`` (checked by :func:`read_headers`) may hold at its peak: the int16
     volume of every frame at the first file's Rows × Columns; per decoding thread the float64 rescale

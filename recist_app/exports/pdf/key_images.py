@@ -30,8 +30,8 @@ from PIL import Image, ImageDraw, ImageFont
 from recist_app.errors import RecistAppError
 from recist_app.evaluation.lesion_values import LesionValues, diameter_mm
 from recist_app.exports.plots.style import raster
+from recist_app.imaging.load import SeriesSlices
 from recist_app.imaging.orientation import edge_letters
-from recist_app.imaging.volume import CtVolume
 from recist_app.model.records import (
     Lesion,
     LineMeasurement,
@@ -85,30 +85,35 @@ class KeyTile:
 
 
 class VolumeCache:
-    """The CT volumes of one read's series, loaded once each (errors kept as text)."""
+    """The CT series of one read: each one's geometry read once, its slices decoded as the tiles ask for them
+    (:class:`recist_app.imaging.load.SeriesSlices`; errors kept as text)."""
 
     def __init__(self, snapshot: ReadSnapshot) -> None:
         self._paths = {link.series_uid: link.path for tp in snapshot.timepoints for link in tp.series}
-        self._loaded: dict[str, CtVolume | str] = {}
+        self._loaded: dict[str, SeriesSlices | str] = {}
 
-    def get(self, series_uid: str) -> CtVolume | str:
-        """The volume of ``series_uid``, or why it cannot be shown."""
+    def get(self, series_uid: str) -> SeriesSlices | str:
+        """The slices of ``series_uid``, or why they cannot be shown."""
         if series_uid not in self._loaded:
             self._loaded[series_uid] = self._load(series_uid)
         return self._loaded[series_uid]
 
-    def _load(self, series_uid: str) -> CtVolume | str:
-        from recist_app.imaging.load import load_series_from_folder
+    def _load(self, series_uid: str) -> SeriesSlices | str:
+        from recist_app.imaging.scan import scan
         from recist_app.imaging.sources.retrieve import local_folder
 
         path = self._paths.get(series_uid)
         if not path:
             return "the series is not linked to a folder"
         try:
-            volume = load_series_from_folder(local_folder(path, series_uid), series_uid)
+            found = next((series for series in scan([local_folder(path, series_uid)]).series
+                          if series.series_uid == series_uid), None)
+            if found is None:
+                return f"the series could not be loaded: series {series_uid} is not in {path}"
+            series = SeriesSlices(found.files)
         except (RecistAppError, OSError) as exc:
             return f"the series could not be loaded: {exc}"
-        return volume if volume.calibrated else "the series has no Pixel Spacing (uncalibrated)"
+        return series if series.geometry.calibrated else "the series has no Pixel Spacing (uncalibrated)"
 
 
 def lesion_tiles(snapshot: ReadSnapshot, lesion: Lesion, volumes: VolumeCache, statuses: dict[str, str],
@@ -139,12 +144,15 @@ def lesion_tiles(snapshot: ReadSnapshot, lesion: Lesion, volumes: VolumeCache, s
         if nearest is None or not series_uid:
             tiles.append(_note(tile, "no measurement of this lesion" if nearest is None else "no series"))
             continue
-        volume = volumes.get(series_uid)
-        if isinstance(volume, str):
-            tiles.append(_note(tile, volume))
+        series = volumes.get(series_uid)
+        if isinstance(series, str):
+            tiles.append(_note(tile, series))
             continue
         drawn_here = line is not None and not line.plane.is_reformat
-        tiles.append(_crop(tile, volume, nearest, drawn_here, half_mm))
+        try:
+            tiles.append(_crop(tile, series, nearest, drawn_here, half_mm))
+        except (RecistAppError, OSError) as exc:  # the slice's pixels cannot be decoded
+            tiles.append(_note(tile, f"the series could not be loaded: {exc}"))
     return tiles
 
 
@@ -162,8 +170,9 @@ def _note(tile: KeyTile, note: str) -> KeyTile:
     return KeyTile(tile.timepoint, tile.day_text, tile.label, tile.status, note=f"No image: {note}")
 
 
-def _crop(tile: KeyTile, volume: CtVolume, line: LineMeasurement, measured: bool, half_mm: float) -> KeyTile:
+def _crop(tile: KeyTile, series: SeriesSlices, line: LineMeasurement, measured: bool, half_mm: float) -> KeyTile:
     """The slice of ``line`` cropped to ±``half_mm`` around its midpoint, padded with air."""
+    volume = series.geometry
     ends = [volume.patient_to_index(point) for point in (line.p1_mm, line.p2_mm)]
     if line.sop_uid in volume.sop_uids and measured:
         k = volume.sop_uids.index(line.sop_uid)
@@ -180,7 +189,7 @@ def _crop(tile: KeyTile, volume: CtVolume, line: LineMeasurement, measured: bool
     src_r = slice(max(r0, 0), min(r0 + pixels.shape[0], rows))
     src_c = slice(max(c0, 0), min(c0 + pixels.shape[1], cols))
     if src_r.start < src_r.stop and src_c.start < src_c.stop:
-        pixels[src_r.start - r0:src_r.stop - r0, src_c.start - c0:src_c.stop - c0] = volume.hu[k, src_r, src_c]
+        pixels[src_r.start - r0:src_r.stop - r0, src_c.start - c0:src_c.stop - c0] = series.slice_hu(k)[src_r, src_c]
     extent = (c0 - 0.5, c0 + pixels.shape[1] - 0.5, r0 + pixels.shape[0] - 0.5, r0 - 0.5)
     caliper = ((ends[0][0], ends[0][1]), (ends[1][0], ends[1][1])) if measured else None
     letters = edge_letters(volume.iop)

@@ -11,6 +11,7 @@ import tracemalloc
 import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pydicom
@@ -20,6 +21,7 @@ from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 from recist_app.cli.commands import load as load_command
 from recist_app.imaging import geometry
+from recist_app.imaging import load as load_module
 from recist_app.imaging.errors import (
     DicomError,
     InvalidHeaderError,
@@ -30,6 +32,7 @@ from recist_app.imaging.errors import (
     UnsupportedTransferSyntaxError,
 )
 from recist_app.imaging.load import (
+    SeriesSlices,
     load_series,
     load_series_from_folder,
     load_series_from_paths,
@@ -85,6 +88,34 @@ def test_out_of_order_files_sorted_by_position(tmp_path: Path) -> None:
     np.testing.assert_allclose(geometry.apply_affine(volume.affine, 2, 1, 3), (-8.4, -19.5, 5.0))
     by_uid = {pydicom.dcmread(p).SOPInstanceUID: float(pydicom.dcmread(p).ImagePositionPatient[2]) for p in paths}
     assert [by_uid[uid] for uid in volume.sop_uids] == volume.slice_positions[:, 2].tolist()
+
+
+def test_series_slices_give_the_loaded_geometry_and_decode_only_the_slices_asked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 18 (key images): the geometry of the whole series, and any slice as the full load has it, decoding
+    only the slices asked for, once each."""
+    paths = write_series(tmp_path, [5.0, -2.5, 10.0, 0.0, 2.5, 7.5])
+    volume = load_series(paths)
+    decoded: list[Path] = []
+    decode = load_module.decode_slice
+
+    def counted(frame: Any, out: np.ndarray) -> bool:
+        decoded.append(frame.path)
+        return decode(frame, out)
+
+    monkeypatch.setattr(load_module, "decode_slice", counted)
+    series = SeriesSlices(paths)
+    geometry = series.geometry
+    assert geometry.shape == volume.shape and geometry.sop_uids == volume.sop_uids
+    np.testing.assert_array_equal(geometry.slice_positions, volume.slice_positions)
+    np.testing.assert_array_equal(geometry.affine, volume.affine)
+    assert geometry.spacing_mm == volume.spacing_mm and geometry.calibrated and not decoded
+    for k in (0, 3, 4, 3):
+        np.testing.assert_array_equal(series.slice_hu(k), volume.hu[k])
+        assert not series.slice_hu(k).flags.writeable
+    assert len(decoded) == 3  # slices 0, 3 and 4, each once
+    with pytest.raises(ValueError, match=r"must be in 0…5"):
+        series.slice_hu(6)
 
 
 def test_missing_pixel_spacing_is_uncalibrated(tmp_path: Path) -> None:
