@@ -52,6 +52,14 @@ class TaskProgressArea(QtCore.QObject):
         super().__init__(status_bar)
         self._status_bar = status_bar
         self._widgets: dict[int, TaskProgressWidget] = {}
+        # As tall from the start as with a task's row (its Cancel button is the tallest part), so that a task
+        # starting or ending (every series load) does not move the window's content up and down.
+        probe = QtWidgets.QToolButton()
+        probe.setText("Cancel")
+        status_bar.addPermanentWidget(probe)
+        status_bar.setMinimumHeight(status_bar.sizeHint().height())
+        status_bar.removeWidget(probe)
+        probe.deleteLater()
         runner.task_started.connect(self._on_task_started)
         runner.task_ended.connect(self._on_task_ended)
 

@@ -250,10 +250,16 @@ def test_export_can_be_cancelled_from_the_status_bar(window: MainWindow, demo: D
                                                      tmp_path: Path) -> None:
     log_in(window, demo.reader(DEMO))
     out = tmp_path / "cancelled"
+    qtbot.waitUntil(lambda: not window.progress_area.widgets())  # the log-in's series load has ended
+    QtWidgets.QApplication.processEvents()
+    height = window.statusBar().height()
     task = window.commands.export_trial(out, ("sdtm", "timeline", "sr"))
     cancelled: list[bool] = []
     task.signals.cancelled.connect(lambda: cancelled.append(True))  # queued: delivered after this line
     widget = next(w for w in window.progress_area.widgets() if w.task is task)
+    qtbot.waitUntil(lambda: widget.isVisible() and widget.height() > 0)
+    QtWidgets.QApplication.processEvents()
+    assert window.statusBar().height() == height  # the task's row fits: the window's content did not move
     qtbot.mouseClick(widget.cancel_button, QtCore.Qt.MouseButton.LeftButton)
     assert not widget.cancel_button.isEnabled() and "cancelling" in widget.label.text()
     qtbot.waitUntil(lambda: task.done and cancelled == [True], timeout=60_000)  # both queued, in either order
