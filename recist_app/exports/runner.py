@@ -157,7 +157,7 @@ def export_trial(db: str | Path | TrialStore, out_dir: str | Path, *, subjects: 
     out = Path(out_dir).expanduser().absolute()
     swap.recover(out)
     _check_target(out)
-    pool = export_pool(chosen)  # its workers start while the store is read and the datasets are derived
+    pool = None if _missing_file(db) else export_pool(chosen)  # starts while the store is read and the data derived
     try:
         if isinstance(db, str | Path):
             from recist_app.store import TrialStore
@@ -168,6 +168,11 @@ def export_trial(db: str | Path | TrialStore, out_dir: str | Path, *, subjects: 
     finally:
         if pool is not None:
             pool.close()
+
+
+def _missing_file(db: str | Path | TrialStore) -> bool:
+    """A database path (not a URL) with no file there: the store refuses it at once, with no pool to wait for."""
+    return isinstance(db, str | Path) and "://" not in str(db) and not Path(db).expanduser().is_file()
 
 
 def _export(store: TrialStore, out: Path, subject_ids: Sequence[str] | None, formats: tuple[str, ...],

@@ -18,6 +18,7 @@ from recist_app.exports.files import ExportedFile, describe
 from recist_app.exports.job import ExportJob
 from recist_app.exports.runner import FORMATS, export_trial
 from recist_app.model.records import ReaderRole
+from recist_app.store.errors import DatabaseError
 from tests.recist_app.store.scenario import SUBJECT, Trial, apply_full_read, make_trial
 
 
@@ -110,6 +111,16 @@ def test_formats_registry_takes_new_formats(one_read: Trial, tmp_path: Path, mon
     result = export_trial(one_read.store, tmp_path / "out", formats=["plots"])
     manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
     assert [f["path"] for f in manifest["files"]] == ["plots/reads.txt"] and manifest["notes"] == ["plots are a test"]
+
+
+def test_a_missing_database_is_refused_before_any_worker_starts(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wrong --db is said at once: no worker pool (whose start waits for the fork server's imports) is opened."""
+    pools: list[object] = []
+    monkeypatch.setattr(runner, "export_pool", lambda formats: pools.append(formats))
+    with pytest.raises(DatabaseError, match="No trial database at"):
+        export_trial(tmp_path / "none.sqlite", tmp_path / "out", formats=["plots", "pdf"])
+    assert pools == [] and not (tmp_path / "out").exists()
 
 
 def test_bad_arguments_raise_typed_errors(one_read: Trial, tmp_path: Path) -> None:
