@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from recist_app.sdtm.xpt_layout import header_prefix
+
 #: Bytes read from the start of a file to recognise its format (the longest magic has 48).
 HEAD_BYTES = 64
 
@@ -25,8 +27,7 @@ _DELIMITERS = ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars"))
 
 
 #: The first bytes of a SAS transport file, by version (read by :func:`recist_app.sdtm.table_readers.read_xpt`).
-TRANSPORT_MAGIC = {5: b"HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!",
-                   8: b"HEADER RECORD*******LIBV8   HEADER RECORD!!!!!!!"}
+TRANSPORT_MAGIC = {5: header_prefix("LIBRARY"), 8: header_prefix("LIBV8")}
 
 
 def table_format(path: str | Path, head: bytes) -> str:

@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import math
 import struct
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from recist_app.errors import InputFileError
 from recist_app.sdtm.file_format import TRANSPORT_MAGIC
+from recist_app.sdtm.xpt_layout import RECORD_BYTES, SAS_EPOCH, header_prefix, ibm_float_value
 
 
 def read_xpt(path: str | Path) -> tuple[tuple[str, ...], list[list[str]]]:
@@ -47,13 +48,11 @@ class XptFormatError(ValueError):
     """A SAS transport v5 file that breaks TS-140's layout (the message says where)."""
 
 
-_RECORD = 80
-_HEADER = b"HEADER RECORD*******%-8sHEADER RECORD!!!!!!!"
 #: Common SAS formats of dates (a number of days since 1960-01-01) and of date-times (seconds since its midnight).
 _DATE_FORMATS = frozenset({"DATE", "E8601DA", "IS8601DA", "B8601DA", "YYMMDD", "MMDDYY", "DDMMYY", "WORDDATE",
                            "WEEKDATE", "JULIAN", "EURDFDE", "YYMMDDN"})
 _DATETIME_FORMATS = frozenset({"DATETIME", "E8601DT", "IS8601DT", "B8601DT"})
-_SAS_EPOCH = datetime(1960, 1, 1)
+_SAS_MIDNIGHT = datetime.combine(SAS_EPOCH, time())
 
 
 def parse_xpt_v5(content: bytes) -> tuple[tuple[str, ...], list[list[str]]]:
@@ -66,13 +65,13 @@ def parse_xpt_v5(content: bytes) -> tuple[tuple[str, ...], list[list[str]]]:
     """
     if not content.startswith(TRANSPORT_MAGIC[5]):
         raise XptFormatError("no LIBRARY header record at the start")
-    member = _expect(content, 3 * _RECORD, "MEMBER")
+    member = _expect(content, 3 * RECORD_BYTES, "MEMBER")
     namestr_bytes = _number(member[74:78], "the MEMBER header's NAMESTR length")
     if namestr_bytes not in (136, 140):
         raise XptFormatError(f"a NAMESTR length of {namestr_bytes} bytes (TS-140: 140, or 136 on VAX/VMS)")
-    _expect(content, 4 * _RECORD, "DSCRPTR")
-    count = _number(_expect(content, 7 * _RECORD, "NAMESTR")[54:58], "the NAMESTR header's variable count")
-    start = 8 * _RECORD
+    _expect(content, 4 * RECORD_BYTES, "DSCRPTR")
+    count = _number(_expect(content, 7 * RECORD_BYTES, "NAMESTR")[54:58], "the NAMESTR header's variable count")
+    start = 8 * RECORD_BYTES
     variables = []
     for index in range(count):
         field = content[start + index * namestr_bytes:start + (index + 1) * namestr_bytes]
@@ -84,10 +83,10 @@ def parse_xpt_v5(content: bytes) -> tuple[tuple[str, ...], list[list[str]]]:
             raise XptFormatError(f"NAMESTR {index + 1} is not a variable (type {kind}, length {length})")
         variables.append((name.decode("ascii", "replace").strip(), kind == 1, length, position,
                           form.decode("ascii", "replace").strip().upper()))
-    start += -(-count * namestr_bytes // _RECORD) * _RECORD
+    start += -(-count * namestr_bytes // RECORD_BYTES) * RECORD_BYTES
     _expect(content, start, "OBS")
-    start += _RECORD
-    end = content.find(_HEADER % b"MEMBER", start)  # a next member, if any, ends this one's observations
+    start += RECORD_BYTES
+    end = content.find(header_prefix("MEMBER"), start)  # a next member, if any, ends this one's observations
     observations = content[start:end if end >= 0 else len(content)]
     width = max((position + length for _, _, length, position, _ in variables), default=0)
     if width == 0:
@@ -95,7 +94,7 @@ def parse_xpt_v5(content: bytes) -> tuple[tuple[str, ...], list[list[str]]]:
     rows: list[list[str]] = []
     for offset in range(0, len(observations), width):
         record = observations[offset:offset + width]
-        if len(observations) - offset < _RECORD and not record.strip(b" "):
+        if len(observations) - offset < RECORD_BYTES and not record.strip(b" "):
             break  # the blank padding of the last 80-byte record
         if len(record) < width:
             raise XptFormatError(f"observation {len(rows) + 1} is cut short")
@@ -107,8 +106,8 @@ def parse_xpt_v5(content: bytes) -> tuple[tuple[str, ...], list[list[str]]]:
 
 def _expect(content: bytes, offset: int, kind: str) -> bytes:
     """The 80-byte header record of ``kind`` at ``offset``."""
-    record = content[offset:offset + _RECORD]
-    if len(record) < _RECORD or not record.startswith(_HEADER % kind.encode()):
+    record = content[offset:offset + RECORD_BYTES]
+    if len(record) < RECORD_BYTES or not record.startswith(header_prefix(kind)):
         raise XptFormatError(f"no {kind} header record at byte {offset}")
     return record
 
@@ -122,23 +121,17 @@ def _number(text: bytes, what: str) -> int:
 def _xpt_number(value: bytes, form: str) -> str:
     """An IBM hexadecimal float of 2 to 8 bytes as text: missing (``.``, ``._``, ``.A`` … ``.Z``) is ``""``; with a
     date format an ISO 8601 date, with a date-time format an ISO 8601 date-time (to the second)."""
-    value = value.ljust(8, b"\0")
-    if value[1:] == b"\0" * 7 and value[0] in _MISSING_CODES:
+    number = ibm_float_value(value)
+    if number is None:
         return ""
-    fraction = int.from_bytes(value[1:], "big")
-    number = math.ldexp(fraction, 4 * ((value[0] & 0x7F) - 64) - 56) * (-1 if value[0] & 0x80 else 1)
     try:
         if form in _DATE_FORMATS and number.is_integer():
-            return (_SAS_EPOCH + timedelta(days=number)).date().isoformat()
+            return (SAS_EPOCH + timedelta(days=number)).isoformat()
         if form in _DATETIME_FORMATS:
-            return (_SAS_EPOCH + timedelta(seconds=number)).isoformat(timespec="seconds")
+            return (_SAS_MIDNIGHT + timedelta(seconds=number)).isoformat(timespec="seconds")
     except OverflowError:
         raise XptFormatError(f"the {form} value {number!r} is no date of years 1 to 9999") from None
     return _xpt_text(number)
-
-
-#: First bytes of SAS's missing numbers: ``.``, ``._`` and ``.A`` … ``.Z``.
-_MISSING_CODES = frozenset(b"._ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def _xpt_text(value: object) -> str:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from recist_app.exports.files import Table
 from recist_app.sdtm.errors import XptConstraintError
+from recist_app.sdtm.xpt_layout import MISSING, RECORD_BYTES, SAS_EPOCH, header_prefix, ibm_float
 
 MAX_NAME_CHARS = 8
 MAX_LABEL_BYTES = 40
@@ -124,11 +125,6 @@ def xpt_bytes(table: Table, labels: Mapping[str, str], dataset_label: str, creat
 
 #: SAS version and operating system written in the headers (as pyreadstat writes them).
 _SAS_VERSION, _SAS_OS = b"9.4     ", b"X64_7PRO"
-#: SAS dates count days from 1960-01-01.
-_SAS_EPOCH = date(1960, 1, 1)
-_RECORD_BYTES = 80
-#: The standard missing number, ".".
-_MISSING = b"\x2e" + b"\0" * 7
 
 
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
@@ -140,12 +136,12 @@ def _sas_datetime(when: datetime) -> bytes:
 
 
 def _header(kind: str, numbers: str) -> bytes:
-    return _record(f"HEADER RECORD*******{kind:<8}HEADER RECORD!!!!!!!{numbers}".encode())
+    return _record(header_prefix(kind) + numbers.encode())
 
 
 def _record(content: bytes) -> bytes:
     """One 80-byte record, blank-padded."""
-    return content.ljust(_RECORD_BYTES, b" ")
+    return content.ljust(RECORD_BYTES, b" ")
 
 
 def _padded(text: str, size: int) -> bytes:
@@ -154,7 +150,7 @@ def _padded(text: str, size: int) -> bytes:
 
 def _padded_to_records(content: bytes) -> bytes:
     """``content`` blank-padded to whole 80-byte records."""
-    return content + b" " * (-len(content) % _RECORD_BYTES)
+    return content + b" " * (-len(content) % RECORD_BYTES)
 
 
 def _text(value: object) -> bytes:
@@ -164,21 +160,9 @@ def _text(value: object) -> bytes:
 def _cell(value: object, is_date: bool) -> bytes:
     """A SAS number (a date as days since 1960-01-01) as an 8-byte IBM float; missing → ``.``."""
     if value is None or value == "":
-        return _MISSING
-    number = float((date.fromisoformat(str(value)) - _SAS_EPOCH).days) if is_date else _number(value)
-    return _MISSING if math.isnan(number) else ibm_float(number)
-
-
-def ibm_float(number: float) -> bytes:
-    """``number`` as an 8-byte IBM System/360 hexadecimal float (sign, excess-64 power of 16, 56-bit fraction): exact
-    for every IEEE double in range (its 53-bit mantissa fits the 56-bit fraction)."""
-    if number == 0:
-        return b"\0" * 8
-    mantissa, exponent = math.frexp(abs(number))  # abs(number) = mantissa × 2**exponent, 0.5 ≤ mantissa < 1
-    shift = -exponent % 4
-    fraction = int(mantissa * 2 ** (56 - shift))  # the mantissa over 16**power, 1/16 ≤ it < 1
-    power = (exponent + shift) // 4 + 64
-    return bytes([(0x80 if number < 0 else 0) | power]) + fraction.to_bytes(7, "big")
+        return MISSING
+    number = float((date.fromisoformat(str(value)) - SAS_EPOCH).days) if is_date else _number(value)
+    return MISSING if math.isnan(number) else ibm_float(number)
 
 
 def _number(value: object) -> float:

@@ -29,7 +29,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from recist_app.errors import RecistAppError
 from recist_app.evaluation.lesion_values import LesionValues, diameter_mm
-from recist_app.exports.plots.style import raster
+from recist_app.exports.plots.style import PNG_DPI, raster
 from recist_app.imaging.load import SeriesSlices
 from recist_app.imaging.orientation import edge_letters
 from recist_app.model.records import (
@@ -292,7 +292,7 @@ def jpeg_bytes(picture: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def figure_jpeg(figure: Figure, dpi: int = 200) -> bytes:
+def figure_jpeg(figure: Figure, dpi: float = PNG_DPI) -> bytes:
     """A figure drawn once at ``dpi`` as JPEG bytes, then cleared."""
     picture = raster(figure, dpi)
     figure.clear()

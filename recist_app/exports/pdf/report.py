@@ -90,7 +90,6 @@ from recist_app.exports.plots.charts import (
     trial_plot_png,
 )
 from recist_app.exports.plots.data import ReadPlotData, by_evaluator, from_exported
-from recist_app.exports.plots.style import raster
 from recist_app.exports.plots.subject import subject_figure
 from recist_app.exports.trial_summary import trial_summary
 from recist_app.model.records import Lesion
@@ -159,7 +158,7 @@ def render_assets(read: ExportedRead, folder: Path, job: ExportJob, provenance: 
     if plot_png is not None:
         assets.plot.write_bytes(_jpeg_of(plot_png))
     else:
-        assets.plot.write_bytes(jpeg_bytes(raster(provenanced(subject_figure(assets.data), provenance))))
+        assets.plot.write_bytes(figure_jpeg(provenanced(subject_figure(assets.data), provenance)))
     return assets
 
 
@@ -409,13 +408,14 @@ def _jpeg_of(png: Path) -> bytes:
         return jpeg_bytes(picture)
 
 
+def _run(task: _TrialPlot | _ReadPdf) -> bytes | tuple[Path, tuple[str, ...]]:
+    """``task()``, typed for :func:`parallel_map` (``operator.call`` loses the union of results)."""
+    return task()
+
+
 def _drawn(png: Path) -> Path | None:
     """``png`` when the export's ``plots`` format has written it (it runs first: the PDF reuses its subject plots)."""
     return png if png.is_file() else None
-
-
-def _run(task: _TrialPlot | _ReadPdf) -> bytes | tuple[Path, tuple[str, ...]]:
-    return task()
 
 
 @dataclass(frozen=True)
