@@ -6,15 +6,17 @@ A format (``FORMATS`` in :mod:`recist_app.exports.runner`) is a callable
 :meth:`ExportJob.step` once per read it has written (its share of the progress bar), may call
 :meth:`ExportJob.check` in long loops so that a cancel stops it promptly, and reports what a user
 should know with :meth:`ExportJob.note`. Work spread over worker processes goes through
-:func:`recist_app.exports.parallel.parallel_map`, in the export's ``pool``.
+:func:`recist_app.exports.parallel.parallel_map`, in the export's ``pool``; the job keeps it, so that an export
+stopping on an error or a cancel stops it too (:meth:`ExportJob.stop_work`).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, wait
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from recist_app.exports.errors import ExportCancelledError
 
@@ -40,6 +42,7 @@ class ExportJob:
         self._on_progress = on_progress
         self._cancel = cancel
         self.notes: list[str] = []
+        self._handed_over: list[Future[Any]] = []
 
     def check(self) -> None:
         """Raise :class:`ExportCancelledError` when the cancel event is set."""
@@ -63,3 +66,14 @@ class ExportJob:
         """Record something the user should know about the files (listed in the manifest)."""
         if text not in self.notes:
             self.notes.append(text)
+
+    def handed_over(self, futures: Iterable[Future[Any]]) -> None:
+        """Keep the tasks handed to the worker pool, so that :meth:`stop_work` can stop them."""
+        self._handed_over.extend(futures)
+
+    def stop_work(self) -> None:
+        """Drop the tasks handed to the pool and not started, and wait for the running ones (they write files): the
+        export stops on an error or a cancel, its folder is removed next."""
+        for future in self._handed_over:
+            future.cancel()
+        wait(self._handed_over)

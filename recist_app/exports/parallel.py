@@ -1,15 +1,21 @@
 """Per-read work of an export in worker processes (issue 18: the PDF pages of 100 reads are minutes of one core).
 
-:func:`parallel_map` runs a module-level function over picklable tasks in the export's worker pool
-(:mod:`recist_app.exports.pool`) and yields the results in task order; without a pool it runs them in this process.
-Cancelling the export (:meth:`ExportJob.check`) stops waiting and drops the tasks not started.
+:func:`parallel_map` runs a function over picklable tasks in the export's worker pool (:mod:`recist_app.exports.pool`)
+and yields the results in task order; without a pool it runs them in this process. The tasks go to the pool when it
+is called, so that a format can hand over more work (the trial summary once its plots are drawn) while the first
+results come back. Cancelling the export (:meth:`ExportJob.check`) stops waiting and drops the tasks not started.
+
+:class:`InWorker` names the function by its module, so that the export's own process never imports the libraries
+that draw (matplotlib, ReportLab, highdicom: about a second of every export): the worker imports them.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from typing import TYPE_CHECKING, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 if TYPE_CHECKING:
     from recist_app.exports.job import ExportJob
@@ -20,10 +26,24 @@ Task = TypeVar("Task")
 Result = TypeVar("Result")
 
 
-def parallel_map(function: Callable[[Task], Result], tasks: Sequence[Task], job: ExportJob) -> Iterator[Result]:
-    """``function(task)`` for every task, in task order, in the job's worker pool when it has one.
+@dataclass(frozen=True)
+class InWorker(Generic[Task, Result]):
+    """The function ``name`` of ``module``, imported where it is called (a worker process, or this process when the
+    export has no pool)."""
 
-    When it ends, early or not, none of its tasks is running.
+    module: str
+    name: str
+
+    def __call__(self, task: Task) -> Result:
+        return cast(Result, getattr(importlib.import_module(self.module), self.name)(task))
+
+
+def parallel_map(function: Callable[[Task], Result], tasks: Sequence[Task], job: ExportJob) -> Iterator[Result]:
+    """``function(task)`` for every task, in task order, in the job's worker pool when it has one (the tasks are
+    handed to it now, not when the first result is asked for).
+
+    When the results have been read to the end, or the reading stopped at an error or a cancel, none of the tasks is
+    running.
 
     Raises
     ------
@@ -32,12 +52,20 @@ def parallel_map(function: Callable[[Task], Result], tasks: Sequence[Task], job:
     Exception
         The first task's error, as the task raised it.
     """
-    if job.pool is None or len(tasks) < 2:
-        for task in tasks:
-            job.check()
-            yield function(task)
-        return
-    futures: list[Future[Result]] = [job.pool.executor.submit(function, task) for task in tasks]
+    if job.pool is None:
+        return _here(function, tasks, job)
+    futures = [job.pool.executor.submit(function, task) for task in tasks]
+    job.handed_over(futures)
+    return _collected(futures, job)
+
+
+def _here(function: Callable[[Task], Result], tasks: Sequence[Task], job: ExportJob) -> Iterator[Result]:
+    for task in tasks:
+        job.check()
+        yield function(task)
+
+
+def _collected(futures: list[Future[Result]], job: ExportJob) -> Iterator[Result]:
     try:
         for future in futures:
             while not future.done():

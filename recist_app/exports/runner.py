@@ -10,7 +10,9 @@ Layout of the output folder::
 
 Other formats register in :data:`FORMATS` (``"sr"``, ``"pdf"``, ``"plots"``): a callable
 ``(data, job) -> tuple[ExportedFile, ...]`` writing under ``job.folder / <its folder>`` (see
-:mod:`recist_app.exports.job`).
+:mod:`recist_app.exports.job`). A format whose work goes to the worker pool may instead hand it over and return the
+function that waits for it, so that the pool goes from one format's work to the next without waiting
+(:data:`START_ORDER`).
 
 Versions in every file: CSVs must stay machine-readable tables (``assess`` and ``bor`` read them
 back), so no comment line goes into them; the engine and rules versions and the export time are
@@ -50,7 +52,16 @@ if TYPE_CHECKING:
 MANIFEST = "manifest.json"
 MANIFEST_VERSION = 1
 DEFAULT_FORMATS = ("sdtm", "adam", "timeline")
-FormatWriter = Callable[[TrialData, ExportJob], tuple[ExportedFile, ...]]
+FormatEnd = Callable[[], tuple[ExportedFile, ...]]
+#: A format: ``(data, job)`` → its files; or, for a format whose work goes to the worker pool, the function that waits
+#: for that work and returns its files (the export's other formats run meanwhile).
+FormatWriter = Callable[[TrialData, ExportJob], tuple[ExportedFile, ...] | FormatEnd]
+#: The order the formats start in (others after): the export's own first, written while the worker pool's fork
+#: server imports the drawing libraries; then the pool's, the plots ahead of the SRs, so that the SRs keep the
+#: workers busy while the PDF waits for the plots it reuses (:data:`NEEDS`).
+START_ORDER = ("sdtm", "adam", "timeline", "plots", "sr", "pdf")
+#: What a format needs written before it starts: the PDF reuses the pictures of ``plots``.
+NEEDS = {"pdf": ("plots",)}
 
 #: The process's file-creation mask (read once: os.umask can only be read by setting it).
 _UMASK = os.umask(0)
@@ -75,25 +86,31 @@ def _timeline(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
     return write_timeline(data, job)
 
 
-def _sr(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
-    """``sr/``: one DICOM SR per read × time point with content (:func:`recist_app.sr.writer.write_srs`)."""
-    from recist_app.sr.writer import write_srs
+def _sr(data: TrialData, job: ExportJob) -> FormatEnd:
+    """``sr/``: one DICOM SR per read × time point with content (:func:`recist_app.sr.batch.write_srs`)."""
+    from recist_app.sr.batch import start_srs
 
-    paths = write_srs((read.snapshot for read in data.reads), job.folder / "sr", job, keep_identity=job.keep_identity)
-    if job.keep_identity and paths:
-        job.note("The SR files carry the patients' identity from the source images (for the site's PACS): "
-                 "do not send them to the statistics team.")
-    return tuple(describe(path, job.folder, "sr", None) for path in paths)
+    written = start_srs((read.snapshot for read in data.reads), job.folder / "sr", job,
+                        keep_identity=job.keep_identity)
+
+    def files() -> tuple[ExportedFile, ...]:
+        paths = written()
+        if job.keep_identity and paths:
+            job.note("The SR files carry the patients' identity from the source images (for the site's PACS): "
+                     "do not send them to the statistics team.")
+        return tuple(describe(path, job.folder, "sr", None) for path in paths)
+
+    return files
 
 
-def _plots(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
-    from recist_app.exports.plots.charts import write_plots
+def _plots(data: TrialData, job: ExportJob) -> FormatEnd:
+    from recist_app.exports.plots.writer import start_plots
 
-    return write_plots(data, job)
+    return start_plots(data, job)
 
 
 def _pdf(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
-    from recist_app.exports.pdf.report import write_pdf
+    from recist_app.exports.pdf.writer import write_pdf
 
     return write_pdf(data, job)
 
@@ -189,23 +206,47 @@ def _export(store: TrialStore, out: Path, subject_ids: Sequence[str] | None, for
                         keep_identity=keep_identity, pool=pool)
         job.check()
         data = build_trial_data(trial, profile, subjects, snapshots, exported_at, job.step)
-        files: list[ExportedFile] = []
-        for name in formats:
-            budget = job.done + len(snapshots)
-            files.extend(FORMATS[name](data, job))
-            job.check()
-            job.advance_to(budget)
+        files = _write_formats(data, job, formats, len(snapshots))
         notes = tuple(dict.fromkeys((*data.notes, *job.notes)))
         _write_manifest(temporary / MANIFEST, data, formats, files, notes)
         job.check()
         _check_target(out)
         swap.publish(temporary, out)
     except BaseException:
+        job.stop_work()
         swap.discard(temporary)
         raise
     job.advance_to(job.total)
     return ExportResult(out, out / MANIFEST, tuple(files), formats, tuple(s.subject_id for s in subjects),
                         len(data.reads), exported_at, data.engine_version, data.rules_version, notes)
+
+
+def _write_formats(data: TrialData, job: ExportJob, formats: tuple[str, ...], steps: int) -> list[ExportedFile]:
+    """Every format's files, in ``formats`` order. The formats start in :data:`START_ORDER`, each after what it
+    :data:`NEEDS`; a format whose work went to the pool ends when a later one needs it, or at the end. A format counts
+    up to ``steps`` progress steps (topped up when it ends)."""
+    steps_before = job.done
+    pending: dict[str, FormatEnd] = {}
+    written: dict[str, tuple[ExportedFile, ...]] = {}
+
+    def ended(name: str, files: tuple[ExportedFile, ...]) -> None:
+        written[name] = files
+        job.check()
+        job.advance_to(steps_before + len(written) * steps)
+
+    rank = {name: index for index, name in enumerate(START_ORDER)}
+    for name in sorted(formats, key=lambda name: rank.get(name, len(rank))):
+        for needed in NEEDS.get(name, ()):
+            if needed in pending:
+                ended(needed, pending.pop(needed)())
+        result = FORMATS[name](data, job)
+        if callable(result):
+            pending[name] = result
+        else:
+            ended(name, result)
+    for name, end in pending.items():
+        ended(name, end())
+    return [file for name in formats for file in written[name]]
 
 
 def _formats(formats: Sequence[str]) -> tuple[str, ...]:

@@ -43,9 +43,8 @@ for concepts with no standard code. Reading them back: :mod:`recist_app.sr.reade
 API: :func:`build_sr` (a read snapshot and a time point → a highdicom ``Comprehensive3DSR``),
 :func:`sr_document` (its dataset, built in half the time), :func:`write_sr` (the document saved as
 ``<subject>_<role>_<read>_TP<nn>_<visit>.dcm``),
-:func:`write_srs` (the one path for many reads: one file per read × time point with content,
-with the progress, cancel and notes of an export job; the ``"sr"`` format of
-:func:`recist_app.exports.runner.export_trial` writes through it). The patient and study modules
+:func:`read_srs` (one read's documents, a worker's task of :func:`recist_app.sr.batch.write_srs`, the one path
+for many reads). The patient and study modules
 come from the measured images (highdicom copies them from the first one); the pseudonymised
 subject id goes into Clinical Trial Subject ID (0012,0040).
 
@@ -93,7 +92,6 @@ if TYPE_CHECKING:
     import highdicom as hd
     from pydicom.dataset import Dataset
 
-    from recist_app.exports.job import ExportJob
     from recist_app.model.records import Lesion, LesionState, Measurement, Timepoint
 
 MANUFACTURER = "recist-workstation"
@@ -198,33 +196,9 @@ def sr_document(snapshot: ReadSnapshot, timepoint_uid: str, *, images: Iterable[
     return sr
 
 
-def write_srs(snapshots: Iterable[ReadSnapshot], out_dir: str | Path, job: ExportJob, *,
-              keep_identity: bool = False) -> list[Path]:
-    """Write the SR of every read × time point with content into ``out_dir``; return the paths.
-
-    The one path that writes many documents (the ``"sr"`` format of the export runner; later,
-    sending to a PACS). Reads are taken as given: pass unblinded snapshots (the trial's visit labels
-    and dates). ``job`` gives the progress, the cancel and the notes: a cancel is honoured before
-    each document (:class:`~recist_app.exports.errors.ExportCancelledError`), one step is counted
-    per read, and a time point whose images cannot be referenced (series not attached, files
-    unreadable: :class:`SrExportError`) is skipped with a note, so that the others are still
-    written. Removing the files of a cancelled job is the caller's (the runner writes into a
-    temporary folder). Many reads are written in worker processes (:mod:`recist_app.exports.parallel`).
-    """
-    from recist_app.exports.parallel import parallel_map
-
-    written: list[Path] = []
-    tasks = [(snapshot, Path(out_dir), keep_identity) for snapshot in snapshots]
-    for paths, notes in parallel_map(_read_srs, tasks, job):  # reads in worker processes when there are many
-        written += paths
-        for note in notes:
-            job.note(note)
-        job.step()
-    return written
-
-
-def _read_srs(task: tuple[ReadSnapshot, Path, bool]) -> tuple[list[Path], list[str]]:
-    """The SRs of one read's time points, and a note per time point skipped."""
+def read_srs(task: tuple[ReadSnapshot, Path, bool]) -> tuple[list[Path], list[str]]:
+    """The SRs of one read's time points (``task``: the read, the folder, keep the identity), and a note per time
+    point skipped: the worker's share of :func:`recist_app.sr.batch.write_srs`."""
     snapshot, out_dir, keep_identity = task
     paths, notes = [], []
     for timepoint in sr_timepoints(snapshot):

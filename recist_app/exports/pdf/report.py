@@ -21,7 +21,6 @@ summary (response and PFS by arm; issue 18, :mod:`~recist_app.exports.pdf.trial_
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import tempfile
 from collections import Counter
@@ -45,9 +44,7 @@ from reportlab.platypus import (
 )
 
 from recist_app.exports.collect import ExportedRead, TrialData
-from recist_app.exports.files import ExportedFile, describe
 from recist_app.exports.job import ExportJob
-from recist_app.exports.parallel import parallel_map
 from recist_app.exports.pdf.key_images import (
     TILES_PER_ROW,
     VolumeCache,
@@ -71,7 +68,6 @@ from recist_app.exports.pdf.style import (
     styles,
 )
 from recist_app.exports.pdf.tables import (
-    REPORT_TITLE,
     cover,
     lesion_tables,
     outcome_table,
@@ -80,23 +76,21 @@ from recist_app.exports.pdf.tables import (
     subset_table,
 )
 from recist_app.exports.pdf.trial_pages import trial_story
-from recist_app.exports.plots.charts import (
-    TITLES,
-    TRIAL_PLOTS,
-    provenance_of,
-    provenanced,
-    read_stem,
-    subject_plot_png,
-    trial_plot_png,
+from recist_app.exports.pdf.writer import (
+    REPORT_TITLE,
+    PdfResult,
+    PdfTask,
+    SummaryPdfTask,
+    TrialPlotTask,
 )
-from recist_app.exports.plots.data import ReadPlotData, by_evaluator, from_exported
+from recist_app.exports.plots.charts import TRIAL_PLOTS, provenanced
+from recist_app.exports.plots.data import ReadPlotData, from_exported
 from recist_app.exports.plots.subject import subject_figure
+from recist_app.exports.plots.writer import provenance_of, read_stem
 from recist_app.exports.trial_summary import trial_summary
 from recist_app.model.records import Lesion
 from recist_app.sdtm.response_tables import day_number
 
-PDF_FOLDER = "pdf"
-TRIAL_REPORT = "trial_report.pdf"
 #: Width of one key image in the PDF (two lesions of up to five time points fit a page).
 TILE_PT = 136.0
 #: Resolution of the trial plots in the summary (they fill a landscape page's width).
@@ -318,45 +312,14 @@ def build_pdf(path: Path, reads: Sequence[ReadAssets], data: TrialData, title: s
     document.build(story, canvasmaker=functools.partial(_PageSetCanvas, footer_text=footer_text))
 
 
-@dataclass(frozen=True)
-class _TrialPlot:
-    """One trial plot of the summary (a name of :data:`TRIAL_PLOTS`) over the analysed reads, drawn as JPEG bytes
-    (in a worker process, beside the reads' PDFs)."""
-
-    name: str
-    reads: tuple[ReadPlotData, ...]
-    title: str
-
-    def __call__(self) -> bytes:
-        return figure_jpeg(TRIAL_PLOTS[self.name](self.reads, self.title), dpi=SUMMARY_PLOT_DPI)
-
-
-def summary_plots(data: TrialData) -> list[_TrialPlot]:
-    """The spider, waterfall and swimmer plots of the trial summary: of the reads it analyses."""
-    reads = tuple(from_exported(data.read_of(*key)) for key in trial_summary(data).analysed)
-    return [_TrialPlot(name, reads, f"{TITLES[name]}\n{data.trial.code} · {len(reads)} subject(s)")
-            for name in TRIAL_PLOTS]
-
-
-def drawn_summary_plots(data: TrialData, folder: Path) -> list[Path] | None:
-    """The PNGs of the summary's plots when the ``plots`` format in export folder ``folder`` drew them already: when
-    one reader's trial plots cover exactly the reads the summary analyses (a trial read by its investigators)."""
-    analysed = set(trial_summary(data).analysed)
-    for evaluator, group in by_evaluator(from_exported(read) for read in data.reads).items():
-        if {(read.subject_id, read.evaluator, read.evaluator_id) for read in group} == analysed:
-            pngs = [trial_plot_png(folder, name, evaluator) for name in TRIAL_PLOTS]
-            return pngs if all(png.is_file() for png in pngs) else None
-    return None
-
-
-def summary_story(data: TrialData, folder: Path, pictures: Sequence[bytes] | None = None) -> list[Flowable]:
+def summary_story(data: TrialData, folder: Path, pictures: Sequence[bytes]) -> list[Flowable]:
     """The trial summary's page set (:mod:`recist_app.exports.pdf.trial_pages`), a draft while a read is: the tables,
-    then the spider, waterfall and swimmer plots of the reads analysed (``pictures``: their JPEGs, from
-    :func:`summary_plots` or the ``plots`` format's; drawn here when not given; written under ``folder``)."""
+    then the spider, waterfall and swimmer plots of the reads analysed (``pictures``: their JPEGs, of
+    :func:`~recist_app.exports.pdf.writer.summary_plots` or the ``plots`` format's; written under ``folder``)."""
     draft = next((mark for read in data.reads if (mark := draft_mark(read))), "")
     header = f"{data.trial.code} · Trial summary · {len(data.subjects)} subject(s)"
     story = [_SetStart("trial-summary", header, "Trial summary", draft), *trial_story(trial_summary(data))]
-    for name, picture in zip(TRIAL_PLOTS, pictures or [plot() for plot in summary_plots(data)], strict=True):
+    for name, picture in zip(TRIAL_PLOTS, pictures, strict=True):
         path = folder / f"trial_{name}.jpg"
         path.write_bytes(picture)
         image = _image(path, CONTENT_WIDTH_PT - FRAME_PADDING_PT)
@@ -367,87 +330,23 @@ def summary_story(data: TrialData, folder: Path, pictures: Sequence[bytes] | Non
     return story
 
 
-def write_pdf(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
-    """The ``pdf`` format: one PDF per read (rendered in :func:`parallel_map`'s worker processes), then the trial
-    report: the trial summary's pages and every read's PDF joined as they are, their bookmarks kept."""
-    folder = job.folder / PDF_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    light = dataclasses.replace(data, reads=(), subjects=())  # what a read's pages need of the trial
-    drawn = drawn_summary_plots(data, job.folder) if data.reads else None
-    plots = summary_plots(data) if data.reads and drawn is None else []
-    tasks: list[_TrialPlot | _ReadPdf] = [*plots, *(_ReadPdf(read, folder / f"{read_stem(read)}.pdf", light,
-                                                             _drawn(subject_plot_png(job.folder, read)))
-                                                    for read in data.reads)]
-    pictures: list[bytes] = []
-    paths: list[Path] = []
-    for result in parallel_map(_run, tasks, job):  # the summary's plots first: the largest figures
-        if isinstance(result, bytes):
-            pictures.append(result)
-            continue
-        path, notes = result
-        for note in notes:
-            job.note(note)
-        paths.append(path)
-        job.step()
-    files = [describe(path, job.folder, "pdf", None) for path in paths]
-    job.check()
-    if paths:
-        path = folder / TRIAL_REPORT
-        with tempfile.TemporaryDirectory(prefix="recist-pdf-") as scratch:
-            summary = Path(scratch) / "summary.pdf"
-            if drawn is not None:
-                pictures = [_jpeg_of(png) for png in drawn]
-            build_pdf(summary, [], data, "Trial summary", summary_story(data, Path(scratch), pictures))
-            join_pdfs(path, [summary, *paths], f"{REPORT_TITLE}: {data.trial.code}", data)
-        files.append(describe(path, job.folder, "pdf", None))
-    return tuple(files)
+def run_task(task: PdfTask) -> PdfResult:
+    """Draw one task of the ``pdf`` format (:func:`recist_app.exports.pdf.writer.write_pdf`), in a worker process."""
+    if isinstance(task, TrialPlotTask):
+        return figure_jpeg(TRIAL_PLOTS[task.name](task.reads, task.title), dpi=SUMMARY_PLOT_DPI)
+    with tempfile.TemporaryDirectory(prefix="recist-pdf-") as scratch:
+        if isinstance(task, SummaryPdfTask):
+            pictures = task.pictures or tuple(_jpeg_of(png) for png in task.pngs)
+            build_pdf(task.path, [], task.data, "Trial summary", summary_story(task.data, Path(scratch), pictures))
+            return task.path
+        read = task.read
+        job = ExportJob(Path(scratch), 1)
+        assets = render_assets(read, Path(scratch), job, provenance_of(task.data), task.plot_png)
+        evaluator = read.evaluator_id or read.evaluator
+        build_pdf(task.path, [assets], task.data, f"{REPORT_TITLE}: {read.subject_id} ({evaluator})")
+        return task.path, tuple(job.notes)
 
 
 def _jpeg_of(png: Path) -> bytes:
     with PILImage.open(png) as picture:
         return jpeg_bytes(picture)
-
-
-def _run(task: _TrialPlot | _ReadPdf) -> bytes | tuple[Path, tuple[str, ...]]:
-    """``task()``, typed for :func:`parallel_map` (``operator.call`` loses the union of results)."""
-    return task()
-
-
-def _drawn(png: Path) -> Path | None:
-    """``png`` when the export's ``plots`` format has written it (it runs first: the PDF reuses its subject plots)."""
-    return png if png.is_file() else None
-
-
-@dataclass(frozen=True)
-class _ReadPdf:
-    """One read's PDF at ``path`` (in a worker process): its pictures, then its pages; with the notes for the export.
-    ``data`` is what its pages need of the trial."""
-
-    read: ExportedRead
-    path: Path
-    data: TrialData
-    plot_png: Path | None = None
-
-    def __call__(self) -> tuple[Path, tuple[str, ...]]:
-        read = self.read
-        with tempfile.TemporaryDirectory(prefix="recist-pdf-") as scratch:
-            job = ExportJob(Path(scratch), 1)
-            assets = render_assets(read, Path(scratch), job, provenance_of(self.data), self.plot_png)
-            evaluator = read.evaluator_id or read.evaluator
-            build_pdf(self.path, [assets], self.data, f"{REPORT_TITLE}: {read.subject_id} ({evaluator})")
-        return self.path, tuple(job.notes)
-
-
-def join_pdfs(path: Path, parts: Sequence[Path], title: str, data: TrialData) -> None:
-    """``parts`` one after another in ``path``, each part's bookmarks under its own (pypdf copies pages and images
-    as they are: nothing is drawn or compressed again)."""
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    for part in parts:
-        writer.append(str(part), import_outline=True)
-    writer.add_metadata({"/Title": title, "/Author": "recist-workstation",
-                         "/Subject": f"{data.trial.code} tumour response",
-                         "/Creator": f"recist-workstation (engine {data.engine_version})"})
-    with open(path, "wb") as handle:
-        writer.write(handle)

@@ -28,6 +28,7 @@ from recist_app.exports.pdf.style import (
     styles,
     tint,
 )
+from recist_app.exports.pdf.writer import REPORT_TITLE
 from recist_app.exports.plots.style import category_colour
 from recist_app.model.records import Lesion
 from recist_app.sdtm.response_tables import day_number
@@ -35,7 +36,6 @@ from recist_app.sdtm.response_tables import day_number
 #: Time points per lesion table (more are split into further tables).
 TIMEPOINTS_PER_TABLE = 8
 RADIATION_MARK = "†"
-REPORT_TITLE = "Tumour response report"
 _ROLE_ORDER = {"TARGET": 0, "NON-TARGET": 1, "NEW TARGET": 2, "NEW NON-TARGET": 3, "NEW": 4}
 _STATUS_TEXT = {Status.TOO_SMALL: "too small (5)", Status.DISAPPEARED: "disappeared (0)", Status.MERGED: "merged (0)",
                 Status.NOT_ASSESSED: "not assessed"}

@@ -11,36 +11,23 @@ response (BOR, RECIST 1.1), the same in every plot (:mod:`~recist_app.exports.pl
   first PD and, on the overall panel, iRECIST iUPD / iCPD; an arrow when follow-up goes on.
 - :func:`~recist_app.exports.plots.subject.subject_figure`: one read's sums and % changes.
 
-:func:`write_plots` is the export format (``FORMATS["plots"]`` of
-:mod:`recist_app.exports.runner`): under ``plots/`` it writes PNG (150 dpi) and SVG of each
-read's subject plot (``subjects/<subject>_<reader>.png``) and, per reader, of the three trial
-plots (``trial/<plot>_<reader>.png``), the engine and rules versions in each file's metadata and
-footer. The functions returning a Figure serve the GUI as well (embed with ``FigureCanvasQTAgg``).
+:func:`draw_plot` draws and saves one figure of the ``plots`` export format
+(:mod:`recist_app.exports.plots.writer`), in a worker process. The functions returning a Figure serve
+the GUI as well (embed with ``FigureCanvasQTAgg``).
 """
 
 from __future__ import annotations
 
-import operator
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from assessment.rationale import pct
-from recist_app.exports.files import ExportedFile, describe
-from recist_app.exports.parallel import parallel_map
-from recist_app.exports.plots.data import (
-    PlotSubset,
-    ReadPlotData,
-    by_evaluator,
-    from_exported,
-    reference_label,
-)
+from recist_app.exports.plots.data import PlotSubset, ReadPlotData, reference_label
 from recist_app.exports.plots.style import (
     CATEGORY_COLOURS,
     GRID,
@@ -56,22 +43,16 @@ from recist_app.exports.plots.style import (
     save_figure,
 )
 from recist_app.exports.plots.subject import subject_figure
+from recist_app.exports.plots.writer import SUBJECT_PLOT, TITLES, PlotTask
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from recist_app.exports.collect import TrialData
-    from recist_app.exports.job import ExportJob
-
 PANELS = (PlotSubset.ALL, PlotSubset.IRRADIATED, PlotSubset.NON_IRRADIATED)
 SBRT_COLOUR = "#b71c1c"
 BOR_ORDER = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
-PLOTS_FOLDER = "plots"
 #: Up to this many reads, the spider lines carry their subject ids.
 MAX_LINE_LABELS = 20
-TITLES = {"spider": "Spider plot: change from baseline in the sum of target-lesion diameters",
-          "waterfall": "Waterfall plot: best change from baseline in the sum of target-lesion diameters",
-          "swimmer": "Swimmer plot: time on study and responses"}
 _NO_DATA = {PlotSubset.IRRADIATED: "No irradiated target lesion", PlotSubset.NON_IRRADIATED:
             "No non-irradiated target lesion", PlotSubset.ALL: "No target lesion"}
 
@@ -350,96 +331,25 @@ def _recist_marks(ax: Axes, read: ReadPlotData, subset: PlotSubset, y: int,
 
 
 TRIAL_PLOTS = {"spider": spider_figure, "waterfall": waterfall_figure, "swimmer": swimmer_figure}
-SUBJECT_PLOT = "subject plot"
 
 
-def slug(text: str) -> str:
-    """A file-name part: lower case, letters, digits and hyphens ('RADIOLOGIST 1' → 'radiologist-1')."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "read"
-
-
-class _ReadIdentity(Protocol):
-    """What names a read's files: a read's plot data, or the export's read itself."""
-
-    @property
-    def subject_id(self) -> str: ...
-    @property
-    def evaluator(self) -> str: ...
-    @property
-    def evaluator_id(self) -> str: ...
-
-
-def read_stem(read: _ReadIdentity) -> str:
-    """File stem of a read: the subject id as given and the reader ('STS-001_investigator')."""
-    subject = re.sub(r"[^A-Za-z0-9.-]+", "-", read.subject_id).strip("-.") or "subject"
-    return f"{subject}_{slug(read.evaluator_id or read.evaluator)}"
-
-
-def write_plots(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
-    """The ``plots`` format: PNG and SVG of every subject plot and of each reader's trial plots."""
-    provenance = provenance_of(data)
-    files: list[ExportedFile] = []
-
-    def listed(paths: list[Path]) -> None:
-        files.extend(describe(path, job.folder, f"plot-{path.suffix[1:]}", None) for path in paths)
-
-    plots = [from_exported(read) for read in data.reads]
-    # The trial plots first: the largest figures start while the subject plots fill the other workers.
-    tasks = [_Plot(trial_plot_png(job.folder, name, evaluator).with_suffix(""), name, provenance, group,
-                   f"{TITLES[name]}\n{data.trial.code} · {group[0].reader_label} · {len(group)} subject(s)")
-             for evaluator, group in by_evaluator(plots).items() for name in TRIAL_PLOTS]
-    tasks += [_Plot(subject_plot_png(job.folder, plot).with_suffix(""), SUBJECT_PLOT, provenance, (plot,))
-              for plot in plots]
-    for task, paths in zip(tasks, parallel_map(operator.call, tasks, job), strict=True):
-        listed(paths)
-        if task.kind == SUBJECT_PLOT:
-            job.step()
-    return tuple(files)
-
-
-@dataclass(frozen=True)
-class _Plot:
-    """One figure of the ``plots`` format to draw and save (in a worker process): a read's subject plot, or a trial
-    plot (``kind`` a name of :data:`TRIAL_PLOTS`) of one reader's reads."""
-
-    stem: Path
-    kind: str
-    provenance: str
-    reads: tuple[ReadPlotData, ...]
-    title: str = ""
-
-    def __call__(self) -> list[Path]:
-        if self.kind == SUBJECT_PLOT:
-            (read,) = self.reads
-            figure = provenanced(subject_figure(read), self.provenance)
-            description = f"{SUBJECT_PLOT} {read.subject_id}"
-        else:
-            figure = provenanced(TRIAL_PLOTS[self.kind](self.reads, self.title), self.provenance,
-                                 reference_note=self.kind != "swimmer")
-            description = self.kind
-        paths = list(save_figure(figure, self.stem, f"{description}; {self.provenance}"))
-        figure.clear()
-        return paths
-
-
-def provenance_of(data: TrialData) -> str:
-    """The provenance every plot carries in its footer and metadata: trial, engine and rules versions, export time."""
-    return f"{data.trial.code} · engine {data.engine_version} · rules {data.rules_version} · exported " \
-           f"{data.exported_at} UTC"
+def draw_plot(task: PlotTask) -> list[Path]:
+    """Draw ``task``'s figure and save it as PNG and SVG (a worker's task of
+    :func:`~recist_app.exports.plots.writer.write_plots`); return the two paths."""
+    if task.kind == SUBJECT_PLOT:
+        (read,) = task.reads
+        figure = provenanced(subject_figure(read), task.provenance)
+        description = f"{SUBJECT_PLOT} {read.subject_id}"
+    else:
+        figure = provenanced(TRIAL_PLOTS[task.kind](task.reads, task.title), task.provenance,
+                             reference_note=task.kind != "swimmer")
+        description = task.kind
+    paths = list(save_figure(figure, task.stem, f"{description}; {task.provenance}"))
+    figure.clear()
+    return paths
 
 
 def provenanced(figure: Figure, provenance: str, *, reference_note: bool = True) -> Figure:
     """``figure`` with ``provenance`` (and the reference lines' meaning) in its footer."""
     footer(figure, f"{provenance}. {REFERENCE_NOTE if reference_note else ''}")
     return figure
-
-
-def trial_plot_png(folder: Path, name: str, evaluator: str) -> Path:
-    """Where the ``plots`` format in export folder ``folder`` writes the PNG of trial plot ``name`` of the reads of
-    ``evaluator`` (the evaluator id, or the evaluator when there is none: :func:`by_evaluator`)."""
-    return folder / PLOTS_FOLDER / "trial" / f"{name}_{slug(evaluator)}.png"
-
-
-def subject_plot_png(folder: Path, read: _ReadIdentity) -> Path:
-    """Where the ``plots`` format in export folder ``folder`` writes the PNG of ``read``'s subject plot."""
-    return folder / PLOTS_FOLDER / "subjects" / f"{read_stem(read)}.png"

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -30,15 +31,15 @@ from recist_app.exports.pdf.key_images import VolumeCache, lesion_tiles
 from recist_app.exports.pdf.report import (
     DRAFT_MARK,
     SUMMARY_PLOT_DPI,
-    TRIAL_REPORT,
     draft_mark,
-    drawn_summary_plots,
     render_assets,
+    run_task,
     summary_story,
-    write_pdf,
 )
-from recist_app.exports.plots.charts import TRIAL_PLOTS, trial_plot_png, write_plots
+from recist_app.exports.pdf.writer import TRIAL_REPORT, drawn_summary_plots, summary_plots, write_pdf
+from recist_app.exports.plots.charts import TRIAL_PLOTS
 from recist_app.exports.plots.style import PNG_DPI
+from recist_app.exports.plots.writer import trial_plot_png, write_plots
 from recist_app.exports.pool import WORKERS_VARIABLE
 from recist_app.exports.runner import FORMATS, ExportResult, export_trial
 from recist_app.model.records import MeasurementPlane, ReadTimepoint
@@ -304,7 +305,7 @@ def test_the_summary_draws_its_plots_when_the_plots_format_did_not(exported: Exp
                                 store.read_snapshots(s.subject_id for s in subjects), "2026-01-01T00:00:00Z")
     assert drawn_summary_plots(data, exported.result.out_dir) is not None
     assert drawn_summary_plots(data, tmp_path) is None  # no plots format in this folder
-    summary_story(data, tmp_path)
+    summary_story(data, tmp_path, [cast(bytes, run_task(task)) for task in summary_plots(data)])
     for name in TRIAL_PLOTS:
         with Image.open(tmp_path / f"trial_{name}.jpg") as picture:
             assert picture.format == "JPEG" and picture.width in (12 * SUMMARY_PLOT_DPI, 14 * SUMMARY_PLOT_DPI), name

@@ -7,6 +7,7 @@ one colour per best overall response across plots; reference lines; a cancel lea
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -33,7 +34,6 @@ from recist_app.exports.plots.charts import (
     spider_figure,
     swimmer_figure,
     waterfall_figure,
-    write_plots,
 )
 from recist_app.exports.plots.data import (
     PlotSubset,
@@ -43,6 +43,7 @@ from recist_app.exports.plots.data import (
     from_snapshot,
 )
 from recist_app.exports.plots.style import PD_LINE_PCT, PR_LINE_PCT, category_colour
+from recist_app.exports.plots.writer import write_plots
 from recist_app.exports.pool import WORKERS_VARIABLE
 from recist_app.exports.runner import FORMATS, ExportResult, export_trial
 from recist_app.store import TrialStore, signoff
@@ -230,6 +231,22 @@ def test_plots_import_no_pyplot() -> None:
     done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True,
                           cwd=REPO_ROOT)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_exports_own_process_leaves_the_drawing_libraries_to_its_workers(exported: Exported,
+                                                                           tmp_path: Path) -> None:
+    """matplotlib, ReportLab and highdicom load in the worker processes only: importing them cost the export's own
+    process a second, while the workers waited for their tasks (issue 18)."""
+    out = tmp_path / "export"
+    code = ("import sys; from recist_app.exports.runner import export_trial; "
+            f"export_trial({str(exported.demo.db)!r}, {str(out)!r}, formats=['sr', 'plots', 'pdf']); "
+            "print(sorted(name for name in ('matplotlib', 'reportlab', 'highdicom') if name in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, cwd=REPO_ROOT,
+                          env={**os.environ, WORKERS_VARIABLE: "2"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    assert len(list((out / "sr").glob("*.dcm"))) == 11 and (out / "pdf" / "trial_report.pdf").is_file()
+    assert len(list((out / "plots").rglob("*.svg"))) == len(SUBJECTS) + 3
 
 
 def test_a_cancelled_export_leaves_nothing(exported: Exported, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from recist_app.exports.collect import TrialData
 from recist_app.exports.errors import ExportCancelledError, ExportError
 from recist_app.exports.files import ExportedFile, describe
 from recist_app.exports.job import ExportJob
+from recist_app.exports.parallel import parallel_map
+from recist_app.exports.pool import WORKERS_VARIABLE
 from recist_app.exports.runner import FORMATS, export_trial
 from recist_app.model.records import ReaderRole
 from recist_app.store.errors import DatabaseError
@@ -111,6 +114,70 @@ def test_formats_registry_takes_new_formats(one_read: Trial, tmp_path: Path, mon
     result = export_trial(one_read.store, tmp_path / "out", formats=["plots"])
     manifest = json.loads(result.manifest.read_text(encoding="utf-8"))
     assert [f["path"] for f in manifest["files"]] == ["plots/reads.txt"] and manifest["notes"] == ["plots are a test"]
+
+
+def test_pooled_formats_start_first_and_the_pdf_waits_for_the_plots(one_read: Trial, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plots and SRs hand their work to the pool after the export's own formats, the plots ahead, and are waited
+    for only when needed (the SRs fill the workers while the PDF waits for the plots); the manifest lists the files
+    in FORMATS order."""
+    events: list[str] = []
+
+    def recorded(name: str, pooled: bool) -> runner.FormatWriter:
+        def write(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...] | runner.FormatEnd:
+            events.append(f"start {name}" if pooled else name)
+            (job.folder / f"{name}.txt").write_text(name, encoding="utf-8")
+            files = (describe(job.folder / f"{name}.txt", job.folder, name, None),)
+
+            def end() -> tuple[ExportedFile, ...]:
+                events.append(f"end {name}")
+                return files
+
+            return end if pooled else files
+
+        return write
+
+    for name in ("sdtm", "pdf"):
+        monkeypatch.setitem(FORMATS, name, recorded(name, pooled=False))
+    for name in ("sr", "plots"):
+        monkeypatch.setitem(FORMATS, name, recorded(name, pooled=True))
+    result = export_trial(one_read.store, tmp_path / "out", formats=["pdf", "sr", "sdtm", "plots"])
+    assert events == ["sdtm", "start plots", "start sr", "end plots", "pdf", "end sr"]
+    assert [file.path for file in result.files] == ["sdtm.txt", "sr.txt", "plots.txt", "pdf.txt"]
+
+
+def mark_later(task: tuple[Path, Path, int]) -> int:
+    """A worker's task: wait, then write a file into the export's folder, making it again if it is gone (as the
+    drawing formats do), and say that it ran."""
+    folder, ran, value = task
+    time.sleep(0.2)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{value}.png").touch()
+    (ran / f"{value}").touch()
+    return value
+
+
+def test_a_failed_export_stops_the_work_it_handed_to_the_pool(one_read: Trial, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A format failing while the pool draws another's pictures: the tasks not started are dropped and the running
+    ones end before the export's folder is removed, so none writes there after."""
+    ran = tmp_path / "ran"
+    ran.mkdir()
+
+    def plots(data: TrialData, job: ExportJob) -> runner.FormatEnd:
+        results = parallel_map(mark_later, [(job.folder / "plots", ran, value) for value in range(40)], job)
+        return lambda: tuple(describe(job.folder / "plots" / f"{value}.png", job.folder, "plots", None)
+                             for value in results)
+
+    monkeypatch.setenv(WORKERS_VARIABLE, "2")
+    monkeypatch.setitem(FORMATS, "plots", plots)
+    monkeypatch.setitem(FORMATS, "boom", _boom)
+    with pytest.raises(OSError, match="disk full"):
+        export_trial(one_read.store, tmp_path / "out", formats=["plots", "boom"])
+    started = len(list(ran.iterdir()))
+    time.sleep(0.5)  # a task still running would write now, and make the removed folder again
+    assert len(list(ran.iterdir())) == started < 40
+    assert not (tmp_path / "out").exists() and _leftovers(tmp_path) == []
 
 
 def test_a_missing_database_is_refused_before_any_worker_starts(tmp_path: Path,

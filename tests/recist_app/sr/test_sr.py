@@ -32,10 +32,11 @@ from recist_app.model.records import (
     SeriesLink,
     Status,
 )
+from recist_app.sr.batch import write_srs
 from recist_app.sr.codes import ORGAN_SITES, PROJECT_CODES, RECIST_SCHEME, finding_site
 from recist_app.sr.errors import SrContentError, SrExportError, SrReadError
 from recist_app.sr.reader import SrReport, read_sr
-from recist_app.sr.writer import build_sr, sr_document, sr_timepoints, write_sr, write_srs
+from recist_app.sr.writer import build_sr, sr_document, sr_timepoints, write_sr
 from tests.recist_app.sr.fixtures import (
     READER2_ORGAN,
     SrTrial,
