@@ -18,11 +18,8 @@ import io
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-import matplotlib
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
@@ -30,6 +27,7 @@ from PIL import Image, ImageDraw, ImageFont
 from recist_app.errors import RecistAppError
 from recist_app.evaluation.lesion_values import LesionValues, diameter_mm
 from recist_app.exports.plots.style import PNG_DPI, raster
+from recist_app.exports.plots.vector import font
 from recist_app.imaging.load import SeriesSlices
 from recist_app.imaging.orientation import edge_letters
 from recist_app.model.records import (
@@ -201,12 +199,9 @@ def _crop(tile: KeyTile, series: SeriesSlices, line: LineMeasurement, measured: 
 KEY_IMAGE_DPI = 200
 
 
-@cache
 def _font(bold: bool, points: float) -> ImageFont.FreeTypeFont:
-    """DejaVu Sans at ``points`` for :data:`KEY_IMAGE_DPI` (the PDF's face, from matplotlib's font folder)."""
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    return ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name),
-                              round(points * KEY_IMAGE_DPI / 72))
+    """DejaVu Sans at ``points`` for :data:`KEY_IMAGE_DPI` (the face of the plots, from matplotlib's font folder)."""
+    return font(bold, round(points * KEY_IMAGE_DPI / 72))
 
 
 def lesion_image(lesion: Lesion, tiles: Sequence[KeyTile]) -> bytes:
@@ -275,8 +270,8 @@ def _tile_image(tile: KeyTile, side: int, centre: float, width: float) -> Image.
     texts = [((side - gap - bar / 2, y - 6), "10 mm", _font(False, 5.5), "md"),
              ((0.02 * side, side / 2), tile.letters[0], _font(False, 7), "lm"),
              ((0.98 * side, side / 2), tile.letters[1], _font(False, 7), "rm")]
-    for xy, text, font, anchor in texts:
-        draw.text(xy, text, fill="white", font=font, anchor=anchor, stroke_width=2, stroke_fill="black")
+    for xy, text, face_at, anchor in texts:
+        draw.text(xy, text, fill="white", font=face_at, anchor=anchor, stroke_width=2, stroke_fill="black")
     return image
 
 

@@ -12,7 +12,8 @@ Library: **ReportLab** (BSD licence, maintained by ReportLab Inc. since 2000 wit
 year). The report is mostly text and tables, and ReportLab's Platypus wraps text inside table
 cells, splits long tables across pages repeating their header, embeds TrueType fonts (full Unicode:
 −, ≤, ≥) and writes bookmarks and document metadata. matplotlib's ``PdfPages`` only stacks figures,
-so wrapping and page breaking would have to be hand-made. matplotlib still draws every picture.
+so wrapping and page breaking would have to be hand-made. matplotlib draws the trial plots, Pillow the key images
+and the subject plot (:mod:`~recist_app.exports.plots.subject`).
 
 :func:`write_pdf` is the export format (``FORMATS["pdf"]`` of :mod:`recist_app.exports.runner`):
 ``pdf/<subject>_<reader>.pdf`` per read and ``pdf/trial_report.pdf`` with all of them, bookmarked, after the trial
@@ -83,9 +84,9 @@ from recist_app.exports.pdf.writer import (
     SummaryPdfTask,
     TrialPlotTask,
 )
-from recist_app.exports.plots.charts import TRIAL_PLOTS, provenanced
+from recist_app.exports.plots.charts import TRIAL_PLOTS
 from recist_app.exports.plots.data import ReadPlotData, from_exported
-from recist_app.exports.plots.subject import subject_figure
+from recist_app.exports.plots.subject import subject_png
 from recist_app.exports.plots.writer import provenance_of, read_stem
 from recist_app.exports.trial_summary import trial_summary
 from recist_app.model.records import Lesion
@@ -152,7 +153,7 @@ def render_assets(read: ExportedRead, folder: Path, job: ExportJob, provenance: 
     if plot_png is not None:
         assets.plot.write_bytes(_jpeg_of(plot_png))
     else:
-        assets.plot.write_bytes(figure_jpeg(provenanced(subject_figure(assets.data), provenance)))
+        assets.plot.write_bytes(jpeg_bytes(subject_png(assets.data, provenance)))
     return assets
 
 

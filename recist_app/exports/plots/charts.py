@@ -9,7 +9,7 @@ response (BOR, RECIST 1.1), the same in every plot (:mod:`~recist_app.exports.pl
 - :func:`waterfall_figure`: the best (smallest) % change from baseline per subject, sorted.
 - :func:`swimmer_figure`: time on study per subject with the response at each assessment, the
   first PD and, on the overall panel, iRECIST iUPD / iCPD; an arrow when follow-up goes on.
-- :func:`~recist_app.exports.plots.subject.subject_figure`: one read's sums and % changes.
+- :func:`~recist_app.exports.plots.subject.subject_picture`: one read's sums and % changes (not matplotlib).
 
 :func:`draw_plot` draws and saves one figure of the ``plots`` export format
 (:mod:`recist_app.exports.plots.writer`), in a worker process. The functions returning a Figure serve
@@ -42,7 +42,7 @@ from recist_app.exports.plots.style import (
     pct_limits,
     save_figure,
 )
-from recist_app.exports.plots.subject import subject_figure
+from recist_app.exports.plots.subject import save_subject_plot
 from recist_app.exports.plots.writer import SUBJECT_PLOT, TITLES, PlotTask
 
 if TYPE_CHECKING:
@@ -338,13 +338,10 @@ def draw_plot(task: PlotTask) -> list[Path]:
     :func:`~recist_app.exports.plots.writer.write_plots`); return the two paths."""
     if task.kind == SUBJECT_PLOT:
         (read,) = task.reads
-        figure = provenanced(subject_figure(read), task.provenance)
-        description = f"{SUBJECT_PLOT} {read.subject_id}"
-    else:
-        figure = provenanced(TRIAL_PLOTS[task.kind](task.reads, task.title), task.provenance,
-                             reference_note=task.kind != "swimmer")
-        description = task.kind
-    paths = list(save_figure(figure, task.stem, f"{description}; {task.provenance}"))
+        return list(save_subject_plot(read, task.stem, task.provenance))
+    figure = provenanced(TRIAL_PLOTS[task.kind](task.reads, task.title), task.provenance,
+                         reference_note=task.kind != "swimmer")
+    paths = list(save_figure(figure, task.stem, f"{task.kind}; {task.provenance}"))
     figure.clear()
     return paths
 

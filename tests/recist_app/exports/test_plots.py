@@ -225,6 +225,28 @@ def test_panels_without_irradiated_lesions_say_so(exported: Exported) -> None:
         assert any("No irradiated target lesion" in text for text in texts), make.__name__
 
 
+def test_the_subject_plot_places_every_sum_and_response_in_its_svg_and_png(exported: Exported) -> None:
+    """Issue 18: the subject plot is drawn without matplotlib; its SVG and PNG show the same shapes: a black dot per
+    sum of all targets (higher sums higher up), the response above each follow-up, the reference lines labelled."""
+    svg = "{http://www.w3.org/2000/svg}"
+    for read in _reads(exported):
+        stem = exported.result.out_dir / "plots" / "subjects" / f"{read.subject_id}_investigator"
+        groups = {g.get("id"): g for g in ElementTree.parse(stem.with_suffix(".svg")).getroot().iter(f"{svg}g")}
+        dots = [(float(c.get("cx", "")), float(c.get("cy", ""))) for c in groups["sums"].iter(f"{svg}circle")
+                if c.get("fill") == "#000000"]
+        sums = [float(p.sum_mm) for p in read.overall.points if p.sum_mm is not None]
+        assert len(dots) == len(sums) and [x for x, _ in dots] == sorted(x for x, _ in dots), read.subject_id
+        assert np.argsort([y for _, y in dots], kind="stable").tolist() == \
+            np.argsort([-v for v in sums], kind="stable").tolist(), read.subject_id
+        badges = [t.text for t in groups["sums"].iter(f"{svg}text") if t.get("fill") == "#ffffff"]
+        assert badges == [p.response for p in read.overall.follow_ups if p.response], read.subject_id
+        assert {"+20 %", "−30 %"} <= {t.text for t in groups["changes"].iter(f"{svg}text")}
+        with Image.open(stem.with_suffix(".png")) as png:
+            pixels = np.asarray(png.convert("RGB"), dtype=int)
+        for x, y in dots:  # the same place in the PNG (150 dpi), where the dot is black
+            assert pixels[round(y * 150 / 72), round(x * 150 / 72)].max() < 60, (read.subject_id, x, y)
+
+
 def test_plots_import_no_pyplot() -> None:
     code = ("import sys, recist_app.exports.plots.charts, recist_app.exports.pdf.report; "
             "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'")

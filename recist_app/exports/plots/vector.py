@@ -1,0 +1,302 @@
+"""A small vector picture (issue 18): lines, boxes, markers and text placed in points, written as SVG and drawn as PNG.
+
+matplotlib lays out and draws a figure through its artists, about a second per subject plot on the export's
+machines, for a picture whose layout does not change from one subject to the next. A plot made of these few shapes
+is written as SVG text and drawn by Pillow in a small fraction of that (``benchmarks/bench_export.py``). The text is
+DejaVu Sans, matplotlib's face, so that these plots look like the trial plots; the SVG keeps it as text (searchable,
+editable in a journal's figure).
+
+Coordinates are points (1/72 inch) from the picture's top-left corner, y going down. The PNG is drawn at
+:data:`SUPERSAMPLING` times its resolution and reduced, which smooths the edges of lines, markers and text.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal
+from xml.sax.saxutils import escape, quoteattr
+
+import matplotlib
+from PIL import Image, ImageColor, ImageDraw, ImageFont
+
+Point = tuple[float, float]
+Align = Literal["start", "middle", "end"]
+#: Where ``y`` is on a text: its baseline, the middle of its capitals, their top, or the bottom of its descenders.
+VerticalAlign = Literal["baseline", "middle", "top", "bottom"]
+Shape = Literal["o", "s", "^"]
+#: Drawing at this many times the PNG's resolution, then reducing, gives the edges their anti-aliasing.
+SUPERSAMPLING = 2
+FONT_FAMILY = "DejaVu Sans"
+#: DejaVu Sans's capital height and descender depth, in ems (its OS/2 table: 1493 and 483 of 2048 units).
+CAP_HEIGHT_EM = 0.729
+DESCENT_EM = 0.236
+_PIXELS_ALIGN = {"start": "l", "middle": "m", "end": "r"}
+
+
+def face(bold: bool = False) -> Path:
+    """The file of DejaVu Sans (bold), from matplotlib's fonts: the face of every plot and of the PDF's pictures."""
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
+
+
+@cache
+def font(bold: bool, pixels: int) -> ImageFont.FreeTypeFont:
+    """DejaVu Sans (bold) at ``pixels`` per em."""
+    return ImageFont.truetype(str(face(bold)), pixels)
+
+
+def text_width(text: str, size_pt: float, bold: bool = False) -> float:
+    """The advance width of ``text`` in points at ``size_pt``."""
+    return font(bold, 200).getlength(text) * size_pt / 200
+
+
+def baseline(y: float, size_pt: float, align: VerticalAlign) -> float:
+    """The baseline of a text of ``size_pt`` whose ``align`` edge is at ``y``."""
+    shift = {"baseline": 0.0, "middle": CAP_HEIGHT_EM / 2, "top": CAP_HEIGHT_EM, "bottom": -DESCENT_EM}[align]
+    return y + shift * size_pt
+
+
+@dataclass(frozen=True)
+class Stroke:
+    """How a line is drawn: colour, width (points), dash pattern (on, off, … in points), opacity."""
+
+    colour: str
+    width: float = 1.0
+    dash: tuple[float, ...] = ()
+    alpha: float = 1.0
+
+
+@dataclass(frozen=True)
+class _Line:
+    points: tuple[Point, ...]
+    stroke: Stroke
+
+
+@dataclass(frozen=True)
+class _Box:
+    x: float
+    y: float
+    width: float
+    height: float
+    fill: str
+    alpha: float
+    radius: float
+
+
+@dataclass(frozen=True)
+class _Marker:
+    x: float
+    y: float
+    shape: Shape
+    size: float
+    colour: str
+
+
+@dataclass(frozen=True)
+class _Text:
+    x: float
+    y: float  # the baseline
+    text: str
+    size: float
+    colour: str
+    align: Align
+    bold: bool
+    upward: bool  # turned a quarter anticlockwise, read from bottom to top
+
+
+_Item = _Line | _Box | _Marker | _Text
+
+
+class Picture:
+    """Shapes in drawing order, in named groups (the SVG's ``<g id>``)."""
+
+    def __init__(self, width_pt: float, height_pt: float, background: str = "#ffffff") -> None:
+        self.width_pt, self.height_pt, self.background = width_pt, height_pt, background
+        self._groups: list[tuple[str, list[_Item]]] = [("background", [])]
+
+    def group(self, name: str) -> None:
+        """Put the next shapes in a new group ``name``."""
+        self._groups.append((name, []))
+
+    def _add(self, item: _Item) -> None:
+        self._groups[-1][1].append(item)
+
+    def line(self, points: Sequence[Point], stroke: Stroke) -> None:
+        """An open polyline through ``points``."""
+        self._add(_Line(tuple(points), stroke))
+
+    def box(self, x: float, y: float, width: float, height: float, fill: str, *, alpha: float = 1.0,
+            radius: float = 0.0) -> None:
+        """A filled rectangle from its top-left corner, its corners rounded by ``radius``."""
+        self._add(_Box(x, y, width, height, fill, alpha, radius))
+
+    def marker(self, x: float, y: float, shape: Shape, size: float, colour: str) -> None:
+        """A filled marker centred on (x, y), ``size`` points across (a circle's diameter), as matplotlib draws one of
+        that ``markersize`` with its 1-point edge."""
+        self._add(_Marker(x, y, shape, size, colour))
+
+    def text(self, x: float, y: float, text: str, size: float, colour: str = "#000000", *, align: Align = "start",
+             vertical: VerticalAlign = "baseline", bold: bool = False, upward: bool = False) -> None:
+        """One line of text; ``align`` is about ``x``, ``vertical`` about ``y`` (about x for ``upward`` text)."""
+        if upward:
+            self._add(_Text(baseline(x, size, vertical), y, text, size, colour, align, bold, True))
+        else:
+            self._add(_Text(x, baseline(y, size, vertical), text, size, colour, align, bold, False))
+
+    def _items(self) -> Iterator[_Item]:
+        for _, items in self._groups:
+            yield from items
+
+    # SVG
+
+    def svg(self, title: str, description: str) -> str:
+        """The picture as an SVG 1.1 document, its size in points; ``title`` and ``description`` in its metadata."""
+        parts = ['<?xml version="1.0" encoding="utf-8"?>',
+                 f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{_n(self.width_pt)}pt" '
+                 f'height="{_n(self.height_pt)}pt" viewBox="0 0 {_n(self.width_pt)} {_n(self.height_pt)}" '
+                 f'font-family="{FONT_FAMILY}, sans-serif">',
+                 f"<title>{escape(title)}</title>", f"<desc>{escape(description)}</desc>",
+                 f'<rect width="100%" height="100%" fill="{self.background}"/>']
+        for name, items in self._groups:
+            if items:
+                parts.append(f"<g id={quoteattr(name)}>")
+                parts += [_svg_item(item) for item in items]
+                parts.append("</g>")
+        parts.append("</svg>\n")
+        return "\n".join(parts)
+
+    # PNG
+
+    def png(self, dpi: float) -> Image.Image:
+        """The picture drawn at ``dpi`` as an RGB image."""
+        scale = dpi / 72 * SUPERSAMPLING
+        size = (round(self.width_pt * scale), round(self.height_pt * scale))
+        image = Image.new("RGB", size, self.background)
+        draw = ImageDraw.Draw(image)
+        for item in self._items():
+            _draw_item(image, draw, item, scale)
+        return image.reduce(SUPERSAMPLING)
+
+
+def _n(value: float) -> str:
+    """A coordinate for the SVG: two decimals at most."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _points_attr(points: Sequence[Point]) -> str:
+    return " ".join(f"{_n(x)},{_n(y)}" for x, y in points)
+
+
+def _svg_item(item: _Item) -> str:
+    if isinstance(item, _Line):
+        stroke = item.stroke
+        extra = f' stroke-dasharray="{",".join(_n(d) for d in stroke.dash)}"' if stroke.dash else ""
+        extra += f' stroke-opacity="{_n(stroke.alpha)}"' if stroke.alpha < 1 else ""
+        return (f'<polyline points="{_points_attr(item.points)}" fill="none" stroke="{stroke.colour}" '
+                f'stroke-width="{_n(stroke.width)}" stroke-linejoin="round"{extra}/>')
+    if isinstance(item, _Box):
+        extra = f' rx="{_n(item.radius)}"' if item.radius else ""
+        extra += f' fill-opacity="{_n(item.alpha)}"' if item.alpha < 1 else ""
+        return (f'<rect x="{_n(item.x)}" y="{_n(item.y)}" width="{_n(item.width)}" height="{_n(item.height)}" '
+                f'fill="{item.fill}"{extra}/>')
+    if isinstance(item, _Marker):
+        if item.shape == "o":
+            return f'<circle cx="{_n(item.x)}" cy="{_n(item.y)}" r="{_n(_half(item))}" fill="{item.colour}"/>'
+        return f'<polygon points="{_points_attr(_marker_outline(item))}" fill="{item.colour}"/>'
+    anchor = f' text-anchor="{item.align}"' if item.align != "start" else ""
+    weight = ' font-weight="bold"' if item.bold else ""
+    place = f'transform="translate({_n(item.x)} {_n(item.y)}) rotate(-90)"' if item.upward \
+        else f'x="{_n(item.x)}" y="{_n(item.y)}"'
+    return f'<text {place} font-size="{_n(item.size)}" fill="{item.colour}"{anchor}{weight}>{escape(item.text)}</text>'
+
+
+def _half(marker: _Marker) -> float:
+    """Half a marker's extent: half its size and half of matplotlib's 1-point marker edge."""
+    return marker.size / 2 + 0.5
+
+
+def _marker_outline(marker: _Marker) -> list[Point]:
+    """The corners of a square or of an upward triangle as wide and high as the marker, around its centre."""
+    x, y, half = marker.x, marker.y, _half(marker)
+    if marker.shape == "s":
+        return [(x - half, y - half), (x + half, y - half), (x + half, y + half), (x - half, y + half)]
+    return [(x, y - half), (x + half, y + half), (x - half, y + half)]
+
+
+def _draw_item(image: Image.Image, draw: ImageDraw.ImageDraw, item: _Item, scale: float) -> None:
+    if isinstance(item, _Line):
+        colour = _over_white(item.stroke.colour, item.stroke.alpha)
+        width = max(1, round(item.stroke.width * scale))
+        points = [(x * scale, y * scale) for x, y in item.points]
+        if item.stroke.dash:
+            for dash in _dashes(points, [d * scale for d in item.stroke.dash]):
+                draw.line(dash, fill=colour, width=width)
+        else:
+            draw.line(points, fill=colour, width=width, joint="curve")
+    elif isinstance(item, _Box):
+        corners = (round(item.x * scale), round(item.y * scale), round((item.x + item.width) * scale),
+                   round((item.y + item.height) * scale))
+        if item.alpha < 1:  # blended with what lies under it (a grid line shows through a shaded window)
+            region = image.crop(corners)
+            image.paste(Image.blend(region, Image.new("RGB", region.size, item.fill), item.alpha), corners[:2])
+        else:
+            draw.rounded_rectangle(corners, radius=round(item.radius * scale), fill=item.fill)
+    elif isinstance(item, _Marker):
+        if item.shape == "o":
+            r = _half(item) * scale
+            draw.ellipse((item.x * scale - r, item.y * scale - r, item.x * scale + r, item.y * scale + r),
+                         fill=item.colour)
+        else:
+            draw.polygon([(x * scale, y * scale) for x, y in _marker_outline(item)], fill=item.colour)
+    else:
+        _draw_text(image, draw, item, scale)
+
+
+def _draw_text(image: Image.Image, draw: ImageDraw.ImageDraw, item: _Text, scale: float) -> None:
+    face_at = font(item.bold, max(1, round(item.size * scale)))
+    anchor = _PIXELS_ALIGN[item.align] + "s"
+    if not item.upward:
+        draw.text((item.x * scale, item.y * scale), item.text, fill=item.colour, font=face_at, anchor=anchor)
+        return
+    # Upward text: drawn level into a mask, turned a quarter anticlockwise, then stamped in its colour.
+    left, top, right, bottom = (round(edge) for edge in face_at.getbbox(item.text, anchor=anchor))
+    mask = Image.new("L", (right - left, bottom - top), 0)
+    ImageDraw.Draw(mask).text((-left, -top), item.text, fill=255, font=face_at, anchor=anchor)
+    turned = mask.transpose(Image.Transpose.ROTATE_90)
+    x, y = item.x * scale, item.y * scale  # the baseline's anchor point; after the turn, x is the baseline
+    image.paste(ImageColor.getrgb(item.colour), (round(x + top), round(y - right)), turned)
+
+
+def _over_white(colour: str, alpha: float) -> str | tuple[int, int, int]:
+    """A translucent stroke's colour over white (the legend's sample of a shaded window)."""
+    if alpha >= 1:
+        return colour
+    return tuple(round(255 * (1 - alpha) + channel * alpha) for channel in ImageColor.getrgb(colour)[:3])  # type: ignore[return-value]
+
+
+def _dashes(points: Sequence[Point], pattern: Sequence[float]) -> Iterator[list[Point]]:
+    """The drawn pieces of a dashed polyline (``pattern``: on, off, … lengths), the pattern running on at corners."""
+    index, left, on = 0, pattern[0], True
+    piece: list[Point] = [points[0]]
+    for (x0, y0), (x1, y1) in itertools.pairwise(points):
+        length = math.hypot(x1 - x0, y1 - y0)
+        done = 0.0
+        while length - done > left:
+            done += left
+            point = (x0 + (x1 - x0) * done / length, y0 + (y1 - y0) * done / length)
+            if on:
+                yield [*piece, point]
+            piece = [point]
+            index = (index + 1) % len(pattern)
+            left, on = pattern[index], not on
+        left -= length - done
+        if on:
+            piece.append((x1, y1))
+        else:
+            piece = [(x1, y1)]
+    if on and len(piece) > 1:
+        yield piece
