@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
-from PIL.PngImagePlugin import PngInfo
 
 from recist_app.exports.plots.data import PlotSubset, ReadPlotData, SubsetSeries
 from recist_app.exports.plots.style import (
@@ -35,6 +34,7 @@ from recist_app.exports.plots.style import (
     category_colour,
     pct_limits,
     signed_pct,
+    write_png,
 )
 from recist_app.exports.plots.vector import Picture, Stroke, text_width
 
@@ -45,9 +45,12 @@ TICK_PT, TITLE_PT, SUPTITLE_PT, SMALL_PT, FOOTER_PT = 10.0, 10.0, 11.0, 8.0, 6.5
 #: matplotlib's dash patterns (in line widths) of its "--", "-." and ":" styles.
 _DASHES = {"-": (), "--": (3.7, 1.6), "-.": (6.4, 1.6, 1.0, 1.6), ":": (1.0, 1.65)}
 _FRAME = Stroke("#000000", 0.8)
-_TICK_PT, _TICK_PAD_PT, _LABEL_PAD_PT, _EDGE_PT = 3.5, 3.5, 4.0, 6.0
-#: From a panel's bottom edge: the x label's baseline, and the legend's top.
-_X_LABEL_PT, _LEGEND_PT = 27.0, 36.0
+#: Tick length, tick-to-label and label-to-axis-label gaps, the picture's edge margin, the space between the panels.
+_TICK_LENGTH_PT, _TICK_PAD_PT, _LABEL_PAD_PT, _EDGE_PT, _PANEL_GAP_PT = 3.5, 3.5, 4.0, 6.0, 16.0
+#: The panels' top edge; from their bottom edge, the x label's baseline and the legend's top.
+_TOP_PT, _X_LABEL_PT, _LEGEND_PT = 36.0, 27.0, 36.0
+#: The PD line and the subsets' lines are this wide (points).
+_PD_WIDTH_PT, _SERIES_WIDTH_PT = 1.4, 1.8
 
 
 @dataclass(frozen=True)
@@ -94,14 +97,14 @@ def subject_picture(read: ReadPlotData, provenance: str, title: str | None = Non
     sum_ticks, pct_ticks = _ticks(*sum_range, 9), _ticks(*pct_range, 9)
     left_width = max(text_width(_label(t), TICK_PT) for t in sum_ticks)
     right_width = max(text_width(_label(t), TICK_PT) for t in pct_ticks)
-    gutter = _EDGE_PT + TICK_PT * 1.2 + _LABEL_PAD_PT + _TICK_PT + _TICK_PAD_PT
+    gutter = _EDGE_PT + TICK_PT * 1.2 + _LABEL_PAD_PT + _TICK_LENGTH_PT + _TICK_PAD_PT
     left = gutter + left_width
     right = WIDTH_PT - _EDGE_PT - 3 - text_width(signed_pct(PD_LINE_PCT), SMALL_PT)
-    inner = 16 + gutter - _EDGE_PT + right_width
+    inner = _PANEL_GAP_PT + gutter - _EDGE_PT + right_width
     panel = (right - left - inner) / 2
     x_label = f"Days since {read.reference.lower()} ({read.start_date.isoformat()})"
-    panels = (_Axes(left, 36.0, left + panel, bottom, x_range, sum_range),
-              _Axes(right - panel, 36.0, right, bottom, x_range, pct_range))
+    panels = (_Axes(left, _TOP_PT, left + panel, bottom, x_range, sum_range),
+              _Axes(right - panel, _TOP_PT, right, bottom, x_range, pct_range))
 
     picture.group("sums")
     _panel(picture, panels[0], _ticks(*x_range, 9), sum_ticks, "Sum of target-lesion diameters",
@@ -126,7 +129,7 @@ def subject_picture(read: ReadPlotData, provenance: str, title: str | None = Non
                  align="middle", vertical="top")
     picture.group("footer")
     for number, line in enumerate(reversed(footer)):
-        picture.text(4.75, HEIGHT_PT - 4 - number * FOOTER_PT * 1.2, line, FOOTER_PT, "#555555", vertical="bottom")
+        picture.text(_EDGE_PT, HEIGHT_PT - 4 - number * FOOTER_PT * 1.2, line, FOOTER_PT, "#555555", vertical="bottom")
     return picture
 
 
@@ -137,10 +140,7 @@ def save_subject_plot(read: ReadPlotData, stem: Path, provenance: str) -> tuple[
     description = f"subject plot {read.subject_id}; {provenance}"
     png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
     stem.parent.mkdir(parents=True, exist_ok=True)
-    text = PngInfo()
-    text.add_text("Description", description)
-    text.add_text("Software", "recist-workstation")
-    picture.png(PNG_DPI).save(png, format="PNG", pnginfo=text, dpi=(PNG_DPI, PNG_DPI))
+    write_png(picture.png(PNG_DPI), png, description)
     svg.write_text(picture.svg(f"Subject {read.subject_id}", description), encoding="utf-8")
     return png, svg
 
@@ -148,6 +148,11 @@ def save_subject_plot(read: ReadPlotData, stem: Path, provenance: str) -> tuple[
 def subject_png(read: ReadPlotData, provenance: str) -> Image.Image:
     """``read``'s subject plot drawn at :data:`PNG_DPI` (for the PDF when the ``plots`` format did not draw it)."""
     return subject_picture(read, provenance).png(PNG_DPI)
+
+
+def _stroke(colour: str, width: float, linestyle: str) -> Stroke:
+    """A line of matplotlib's ``linestyle`` ("-", "--", "-.", ":"), its dashes scaled by its width as matplotlib's."""
+    return Stroke(colour, width, tuple(dash * width for dash in _DASHES[linestyle]))
 
 
 def _points(series: SubsetSeries, value: str) -> list[tuple[float, float]]:
@@ -180,19 +185,21 @@ def _panel(picture: Picture, axes: _Axes, x_ticks: Sequence[float], y_ticks: Seq
            y_label: str, x_label: str, y_ticks_width: float) -> None:
     """Grid, ticks, tick labels, axis labels and title of a panel."""
     grid = Stroke(GRID["color"], GRID["linewidth"])
-    tick = Stroke("#000000", 0.8)
+    tick = _FRAME
     for value in x_ticks:
         x = axes.x(value)
         picture.line([(x, axes.top), (x, axes.bottom)], grid)
-        picture.line([(x, axes.bottom), (x, axes.bottom + _TICK_PT)], tick)
-        picture.text(x, axes.bottom + _TICK_PT + _TICK_PAD_PT, _label(value), TICK_PT, align="middle", vertical="top")
+        picture.line([(x, axes.bottom), (x, axes.bottom + _TICK_LENGTH_PT)], tick)
+        picture.text(x, axes.bottom + _TICK_LENGTH_PT + _TICK_PAD_PT, _label(value), TICK_PT, align="middle",
+                     vertical="top")
     for value in y_ticks:
         y = axes.y(value)
         picture.line([(axes.left, y), (axes.right, y)], grid)
-        picture.line([(axes.left - _TICK_PT, y), (axes.left, y)], tick)
-        picture.text(axes.left - _TICK_PT - _TICK_PAD_PT, y, _label(value), TICK_PT, align="end", vertical="middle")
+        picture.line([(axes.left - _TICK_LENGTH_PT, y), (axes.left, y)], tick)
+        picture.text(axes.left - _TICK_LENGTH_PT - _TICK_PAD_PT, y, _label(value), TICK_PT, align="end",
+                     vertical="middle")
     picture.text((axes.left + axes.right) / 2, axes.bottom + _X_LABEL_PT, x_label, TICK_PT, align="middle")
-    label_x = axes.left - _TICK_PT - _TICK_PAD_PT - y_ticks_width - _LABEL_PAD_PT
+    label_x = axes.left - _TICK_LENGTH_PT - _TICK_PAD_PT - y_ticks_width - _LABEL_PAD_PT
     picture.text(label_x, (axes.top + axes.bottom) / 2, y_label, TICK_PT, align="middle", upward=True)
     picture.text(axes.left, axes.top - 6, title, TITLE_PT)
 
@@ -208,7 +215,7 @@ def _series(picture: Picture, axes: _Axes, series: Sequence[tuple[SubsetSeries, 
         style = SUBSET_STYLES[subset.subset]
         placed = [(axes.x(day), axes.y(value)) for day, value in points]
         if len(placed) > 1:
-            picture.line(placed, Stroke(style["color"], 1.8, tuple(d * 1.8 for d in _DASHES[style["linestyle"]])))
+            picture.line(placed, _stroke(style["color"], _SERIES_WIDTH_PT, style["linestyle"]))
         for x, y in placed:
             picture.marker(x, y, style["marker"], 6.0, style["color"])  # type: ignore[arg-type]
 
@@ -239,7 +246,7 @@ def _mark_events(picture: Picture, axes: _Axes, read: ReadPlotData, *, label: bo
     if read.first_pd_day is not None:
         x = axes.x(read.first_pd_day)
         picture.line([(x, axes.top), (x, axes.bottom)],
-                     Stroke(CATEGORY_COLOURS["PD"], 1.4, tuple(d * 1.4 for d in _DASHES[":"])))
+                     _stroke(CATEGORY_COLOURS["PD"], _PD_WIDTH_PT, ":"))
 
 
 def _reference_lines(picture: Picture, axes: _Axes) -> None:
@@ -266,11 +273,11 @@ def _legend_entries(read: ReadPlotData, shown: Sequence[SubsetSeries]) -> list[_
         style = SUBSET_STYLES[series.subset]
         names = ", ".join(series.lesion_ids)
         label = f"{series.subset.panel_title.split(' (')[0]} ({names})" if names else series.subset.panel_title
-        entries.append(_LegendEntry(label, Stroke(style["color"], 1.8, tuple(d * 1.8 for d in _DASHES[
-            style["linestyle"]])), style["marker"]))
+        entries.append(_LegendEntry(label, _stroke(style["color"], _SERIES_WIDTH_PT, style["linestyle"]),
+                                    style["marker"]))
     if read.first_pd_day is not None:
         entries.append(_LegendEntry(f"First PD (RECIST 1.1), day {read.first_pd_day}",
-                                    Stroke(CATEGORY_COLOURS["PD"], 1.4, tuple(d * 1.4 for d in _DASHES[":"]))))
+                                    _stroke(CATEGORY_COLOURS["PD"], _PD_WIDTH_PT, ":")))
     if read.sbrt:
         entries.append(_LegendEntry("SBRT (stereotactic radiotherapy)", Stroke(SBRT_COLOUR, 8.0, alpha=0.35)))
     return entries
