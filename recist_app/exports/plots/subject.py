@@ -107,14 +107,14 @@ def subject_picture(read: ReadPlotData, provenance: str, title: str | None = Non
               _Axes(right - panel, _TOP_PT, right, bottom, x_range, pct_range))
 
     picture.group("sums")
-    _panel(picture, panels[0], _ticks(*x_range, 9), sum_ticks, "Sum of target-lesion diameters",
+    _panel(picture, panels[0], _ticks(*x_range, 9, whole=True), sum_ticks, "Sum of target-lesion diameters",
            "Sum of diameters (mm)", x_label, left_width)
     _mark_events(picture, panels[0], read, label=True)
     _series(picture, panels[0], sums)
     _annotate_responses(picture, panels[0], read, top)
     _frame(picture, panels[0])
     picture.group("changes")
-    _panel(picture, panels[1], _ticks(*x_range, 9), pct_ticks, "Change from baseline in sum of diameters",
+    _panel(picture, panels[1], _ticks(*x_range, 9, whole=True), pct_ticks, "Change from baseline in sum of diameters",
            "Change from baseline (%)", x_label, right_width)
     _mark_events(picture, panels[1], read, label=False)
     _reference_lines(picture, panels[1])
@@ -165,12 +165,13 @@ def _points(series: SubsetSeries, value: str) -> list[tuple[float, float]]:
     return points
 
 
-def _ticks(low: float, high: float, bins: int) -> list[float]:
+def _ticks(low: float, high: float, bins: int, *, whole: bool = False) -> list[float]:
     """matplotlib's ``MaxNLocator`` ticks: the smallest step of 1, 2, 2.5, 5 or 10 × 10ⁿ giving at most ``bins``
-    intervals, its multiples within [low, high]."""
-    raw = (high - low) / bins
+    intervals (at least 1 when ``whole``: days), its multiples within [low, high]."""
+    raw = max((high - low) / bins, 1.0) if whole else (high - low) / bins
     power = 10 ** math.floor(math.log10(raw))
-    step = next(s * power for s in (1, 2, 2.5, 5, 10) if s * power >= raw * (1 - 1e-9))
+    step = next(s * power for s in (1, 2, 2.5, 5, 10)
+                if s * power >= raw * (1 - 1e-9) and (not whole or float(s * power).is_integer()))
     first = math.ceil(low / step - 1e-9)
     return [k * step for k in range(first, math.floor(high / step + 1e-9) + 1)]
 

@@ -238,8 +238,9 @@ def _draw_item(image: Image.Image, draw: ImageDraw.ImageDraw, item: _Item, scale
         else:
             draw.line(points, fill=colour, width=width, joint="curve")
     elif isinstance(item, _Box):
-        corners = (round(item.x * scale), round(item.y * scale), round((item.x + item.width) * scale),
-                   round((item.y + item.height) * scale))
+        width, height = image.size
+        corners = (max(round(item.x * scale), 0), max(round(item.y * scale), 0),
+                   min(round((item.x + item.width) * scale), width), min(round((item.y + item.height) * scale), height))
         if item.alpha < 1:  # blended with what lies under it (a grid line shows through a shaded window)
             region = image.crop(corners)
             image.paste(Image.blend(region, Image.new("RGB", region.size, item.fill), item.alpha), corners[:2])

@@ -78,3 +78,16 @@ def test_the_svg_holds_the_same_shapes_with_text_as_text() -> None:
     assert triangle.get("points") == "100,44.5 105.5,55.5 94.5,55.5"
     assert (line.get("stroke-dasharray"), line.get("stroke-opacity")) == ("3,1", "0.5")
     assert text.text == "−30 % < & >" and text.get("text-anchor") == "middle" and text.get("font-weight") == "bold"
+
+
+@pytest.mark.parametrize(("low", "high", "whole"), [(0, 127, False), (-45.6, 35.1, False), (0, 1.3, False),
+                                                    (-9.2, 185.0, True), (-0.05, 1.05, True), (0, 22, True),
+                                                    (-105, 412.5, False), (3.5, 4.25, False)])
+def test_the_subject_plots_ticks_are_matplotlibs(low: float, high: float, whole: bool) -> None:
+    """The subject plot (drawn without matplotlib) keeps the ticks of ``MaxNLocator``, as the trial plots have."""
+    from matplotlib.ticker import MaxNLocator
+
+    from recist_app.exports.plots.subject import _ticks
+
+    expected = MaxNLocator(nbins=9, steps=[1, 2, 2.5, 5, 10], integer=whole).tick_values(low, high)
+    assert _ticks(low, high, 9, whole=whole) == pytest.approx([t for t in expected if low <= t <= high])
