@@ -73,7 +73,7 @@ class _Axes:
         return self.bottom - (value - low) / (high - low) * (self.bottom - self.top)
 
 
-def subject_picture(read: ReadPlotData, provenance: str, title: str | None = None) -> Picture:
+def subject_picture(read: ReadPlotData, provenance: str) -> Picture:
     """Sum of diameters (mm) and % change from baseline of one read, split by irradiation; ``provenance`` (trial,
     versions, export time) and the reference lines' meaning in the footer."""
     shown = [s for s in read.series if s.has_data or s.subset is PlotSubset.ALL]
@@ -94,7 +94,7 @@ def subject_picture(read: ReadPlotData, provenance: str, title: str | None = Non
     legend = _legend_entries(read, shown)
     rows = math.ceil(len(legend) / 3)
     bottom = HEIGHT_PT - 4 - len(footer) * FOOTER_PT * 1.2 - rows * SMALL_PT * 1.7 - 6 - _LEGEND_PT
-    sum_ticks, pct_ticks = _ticks(*sum_range, 9), _ticks(*pct_range, 9)
+    day_ticks, sum_ticks, pct_ticks = _ticks(*x_range, 9, whole=True), _ticks(*sum_range, 9), _ticks(*pct_range, 9)
     left_width = max(text_width(_label(t), TICK_PT) for t in sum_ticks)
     right_width = max(text_width(_label(t), TICK_PT) for t in pct_ticks)
     gutter = _EDGE_PT + TICK_PT * 1.2 + _LABEL_PAD_PT + _TICK_LENGTH_PT + _TICK_PAD_PT
@@ -107,14 +107,14 @@ def subject_picture(read: ReadPlotData, provenance: str, title: str | None = Non
               _Axes(right - panel, _TOP_PT, right, bottom, x_range, pct_range))
 
     picture.group("sums")
-    _panel(picture, panels[0], _ticks(*x_range, 9, whole=True), sum_ticks, "Sum of target-lesion diameters",
+    _panel(picture, panels[0], day_ticks, sum_ticks, "Sum of target-lesion diameters",
            "Sum of diameters (mm)", x_label, left_width)
     _mark_events(picture, panels[0], read, label=True)
     _series(picture, panels[0], sums)
     _annotate_responses(picture, panels[0], read, top)
     _frame(picture, panels[0])
     picture.group("changes")
-    _panel(picture, panels[1], _ticks(*x_range, 9, whole=True), pct_ticks, "Change from baseline in sum of diameters",
+    _panel(picture, panels[1], day_ticks, pct_ticks, "Change from baseline in sum of diameters",
            "Change from baseline (%)", x_label, right_width)
     _mark_events(picture, panels[1], read, label=False)
     _reference_lines(picture, panels[1])
@@ -125,7 +125,7 @@ def subject_picture(read: ReadPlotData, provenance: str, title: str | None = Non
     picture.group("title")
     bor = f"BOR {read.bor}" + (f", confirmed BOR {read.confirmed_bor}" if read.confirmed_bor else "") + \
         (f", iBOR {read.irecist_bor}" if read.irecist_bor else "")
-    picture.text(WIDTH_PT / 2, 8, title or f"Subject {read.subject_id} · {read.reader_label} · {bor}", SUPTITLE_PT,
+    picture.text(WIDTH_PT / 2, 8, f"Subject {read.subject_id} · {read.reader_label} · {bor}", SUPTITLE_PT,
                  align="middle", vertical="top")
     picture.group("footer")
     for number, line in enumerate(reversed(footer)):
