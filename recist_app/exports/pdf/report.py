@@ -15,9 +15,9 @@ cells, splits long tables across pages repeating their header, embeds TrueType f
 so wrapping and page breaking would have to be hand-made. matplotlib draws the trial plots, Pillow the key images
 and the subject plot (:mod:`~recist_app.exports.plots.subject`).
 
-:func:`write_pdf` is the export format (``FORMATS["pdf"]`` of :mod:`recist_app.exports.runner`):
-``pdf/<subject>_<reader>.pdf`` per read and ``pdf/trial_report.pdf`` with all of them, bookmarked, after the trial
-summary (response and PFS by arm; issue 18, :mod:`~recist_app.exports.pdf.trial_pages`).
+:func:`run_task` draws, in a worker process, one task of the ``pdf`` export format
+(:mod:`recist_app.exports.pdf.writer`): a read's PDF, the trial summary's pages (response and PFS by arm; issue 18,
+:mod:`~recist_app.exports.pdf.trial_pages`) or one of the summary's plots.
 """
 
 from __future__ import annotations

@@ -276,7 +276,8 @@ def _over_white(colour: str, alpha: float) -> str | tuple[int, int, int]:
     """A translucent stroke's colour over white (the legend's sample of a shaded window)."""
     if alpha >= 1:
         return colour
-    return tuple(round(255 * (1 - alpha) + channel * alpha) for channel in ImageColor.getrgb(colour)[:3])  # type: ignore[return-value]
+    red, green, blue = (round(255 * (1 - alpha) + channel * alpha) for channel in ImageColor.getrgb(colour)[:3])
+    return red, green, blue
 
 
 def _dashes(points: Sequence[Point], pattern: Sequence[float]) -> Iterator[list[Point]]:
