@@ -28,6 +28,10 @@ POOLED_FORMATS = {"sr": ("recist_app.sr.writer", "highdicom"),
                   "pdf": ("recist_app.exports.pdf.report", "recist_app.exports.plots.charts")}
 
 
+#: The fork server's last preload: it ends without tearing its libraries down.
+FORK_SERVER_EXIT = "recist_app.exports.fork_server"
+
+
 def worker_count() -> int:
     """Worker processes of an export: the CPUs, or ``RECIST_EXPORT_WORKERS`` when set to a positive number."""
     configured = os.environ.get(WORKERS_VARIABLE, "")
@@ -64,7 +68,7 @@ def _start_method(modules: Sequence[str]) -> multiprocessing.context.BaseContext
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(modules))  # no effect once the server runs
+    context.set_forkserver_preload([*modules, FORK_SERVER_EXIT])  # no effect once the server runs
     return context
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +17,7 @@ import pytest
 from recist_app.exports.errors import ExportCancelledError
 from recist_app.exports.job import ExportJob
 from recist_app.exports.parallel import parallel_map
-from recist_app.exports.pool import POOLED_FORMATS, WORKERS_VARIABLE, WorkerPool, export_pool
+from recist_app.exports.pool import FORK_SERVER_EXIT, POOLED_FORMATS, WORKERS_VARIABLE, WorkerPool, export_pool
 
 
 def square_and_pid(value: int) -> tuple[int, int]:
@@ -24,6 +26,11 @@ def square_and_pid(value: int) -> tuple[int, int]:
         raise ValueError(f"negative task {value}")
     time.sleep(0.05)
     return value * value, os.getpid()
+
+
+def loaded(module: str) -> bool:
+    """Whether the worker running this task has imported ``module``."""
+    return module in sys.modules
 
 
 def parent(_: int) -> int:
@@ -55,6 +62,16 @@ def test_workers_are_forked_from_a_server_that_imported_the_libraries(tmp_path: 
         parents = list(parallel_map(parent, [0, 1], ExportJob(tmp_path, 1, pool=workers)))
     forked = "forkserver" in multiprocessing.get_all_start_methods()
     assert all((pid != os.getpid()) == forked for pid in parents)
+
+
+def test_the_fork_server_ends_without_tearing_its_libraries_down(pool: WorkerPool, tmp_path: Path) -> None:
+    """The server holds the export's output open until it ends: it skips the interpreter's teardown (atexit
+    handlers registered before it, like the teardown's, never run)."""
+    (in_server,) = parallel_map(loaded, [FORK_SERVER_EXIT], ExportJob(tmp_path, 1, pool=pool))
+    assert in_server == ("forkserver" in multiprocessing.get_all_start_methods())
+    code = f"import atexit; atexit.register(print, 'torn down', flush=True); import {FORK_SERVER_EXIT}"
+    ended = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert (ended.returncode, ended.stdout, ended.stderr) == (0, "", "")
 
 
 def test_without_a_pool_the_tasks_run_here(tmp_path: Path) -> None:
