@@ -26,11 +26,11 @@ def add_db_options(parser: Any) -> None:
 
 def database(args: argparse.Namespace) -> str | Path:
     """The database named by ``--db``, or the default file of ``--trial``."""
-    from recist_app.store.db import default_trial_path
-
     if args.db:
         return str(args.db)
     if args.trial:
+        from recist_app.store.db import default_trial_path  # SQLAlchemy: imported only when needed
+
         return default_trial_path(args.trial)
     raise InvalidRecordError("--db", None, "a SQLite file or postgresql:// URL (or give --trial CODE)")
 

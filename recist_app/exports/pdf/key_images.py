@@ -18,7 +18,6 @@ import io
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,7 +25,6 @@ from PIL import Image, ImageDraw, ImageFont
 
 from recist_app.errors import RecistAppError
 from recist_app.evaluation.lesion_values import LesionValues, diameter_mm
-from recist_app.exports.plots.style import PNG_DPI, raster
 from recist_app.exports.plots.vector import font
 from recist_app.imaging.load import SeriesSlices
 from recist_app.imaging.orientation import edge_letters
@@ -37,9 +35,6 @@ from recist_app.model.records import (
     ReadSnapshot,
     Timepoint,
 )
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 #: (name, centre HU, width HU) of the display windows.
 LUNG_WINDOW = ("lung", -600.0, 1500.0)
@@ -285,10 +280,3 @@ def jpeg_bytes(picture: Image.Image) -> bytes:
     buffer = io.BytesIO()
     picture.convert("RGB").save(buffer, format="JPEG", quality=JPEG_QUALITY, subsampling=0)
     return buffer.getvalue()
-
-
-def figure_jpeg(figure: Figure, dpi: float = PNG_DPI) -> bytes:
-    """A figure drawn once at ``dpi`` as JPEG bytes, then cleared."""
-    picture = raster(figure, dpi)
-    figure.clear()
-    return jpeg_bytes(picture)

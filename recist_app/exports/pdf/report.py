@@ -49,7 +49,6 @@ from recist_app.exports.job import ExportJob
 from recist_app.exports.pdf.key_images import (
     TILES_PER_ROW,
     VolumeCache,
-    figure_jpeg,
     jpeg_bytes,
     lesion_image,
     lesion_tiles,
@@ -84,7 +83,7 @@ from recist_app.exports.pdf.writer import (
     SummaryPdfTask,
     TrialPlotTask,
 )
-from recist_app.exports.plots.charts import TRIAL_PLOTS
+from recist_app.exports.plots.charts import TRIAL_PLOTS, trial_plot
 from recist_app.exports.plots.data import ReadPlotData, from_exported
 from recist_app.exports.plots.subject import subject_png
 from recist_app.exports.plots.writer import provenance_of, read_stem
@@ -334,7 +333,7 @@ def summary_story(data: TrialData, folder: Path, pictures: Sequence[bytes]) -> l
 def run_task(task: PdfTask) -> PdfResult:
     """Draw one task of the ``pdf`` format (:func:`recist_app.exports.pdf.writer.write_pdf`), in a worker process."""
     if isinstance(task, TrialPlotTask):
-        return figure_jpeg(TRIAL_PLOTS[task.name](task.reads, task.title), dpi=SUMMARY_PLOT_DPI)
+        return jpeg_bytes(trial_plot(task.name, task.reads, task.title, "").png(SUMMARY_PLOT_DPI))
     with tempfile.TemporaryDirectory(prefix="recist-pdf-") as scratch:
         if isinstance(task, SummaryPdfTask):
             pictures = task.pictures or tuple(_jpeg_of(png) for png in task.pngs)

@@ -9,10 +9,8 @@ room.
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 from xml.sax.saxutils import escape
 
-import matplotlib
 from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
@@ -22,6 +20,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph
+
+from recist_app.exports.plots.vector import font_folder
 
 #: Binary (Flate only) streams: ReportLab's pure-Python ASCII85 filter took half of the PDF export's time without its C
 #: accelerator, and every current PDF reader takes binary streams (issue 18).
@@ -39,7 +39,7 @@ FONT, BOLD, ITALIC = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique"
 @cache
 def register_fonts() -> None:
     """Register DejaVu Sans (regular, bold, oblique) with ReportLab, once."""
-    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    folder = font_folder()
     for name in (FONT, BOLD, ITALIC):
         pdfmetrics.registerFont(TTFont(name, str(folder / f"{name}.ttf")))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=ITALIC, boldItalic=BOLD)

@@ -17,18 +17,19 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Literal
 from xml.sax.saxutils import escape, quoteattr
 
-import matplotlib
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 Point = tuple[float, float]
 Align = Literal["start", "middle", "end"]
 #: Where ``y`` is on a text: its baseline, the middle of its capitals, their top, or the bottom of its descenders.
 VerticalAlign = Literal["baseline", "middle", "top", "bottom"]
-Shape = Literal["o", "s", "^"]
+#: matplotlib's marker names: circle, square, triangles up and right, diamond, star, filled cross.
+Shape = Literal["o", "s", "^", ">", "D", "*", "X"]
 #: Drawing at this many times the PNG's resolution, then reducing, gives the edges their anti-aliasing.
 SUPERSAMPLING = 2
 FONT_FAMILY = "DejaVu Sans"
@@ -38,9 +39,16 @@ DESCENT_EM = 0.236
 _PIXELS_ALIGN = {"start": "l", "middle": "m", "end": "r"}
 
 
+def font_folder() -> Path:
+    """matplotlib's folder of TrueType fonts, found without importing matplotlib (a third of a second)."""
+    spec = find_spec("matplotlib")
+    assert spec is not None and spec.origin is not None, "matplotlib is a dependency of the project"
+    return Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf"
+
+
 def face(bold: bool = False) -> Path:
     """The file of DejaVu Sans (bold), from matplotlib's fonts: the face of every plot and of the PDF's pictures."""
-    return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
+    return font_folder() / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
 
 
 @cache
@@ -74,6 +82,7 @@ class Stroke:
 class _Line:
     points: tuple[Point, ...]
     stroke: Stroke
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,9 +91,12 @@ class _Box:
     y: float
     width: float
     height: float
-    fill: str
+    fill: str | None
     alpha: float
     radius: float
+    edge: Stroke | None = None
+    hatch: str | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,6 +106,8 @@ class _Marker:
     shape: Shape
     size: float
     colour: str
+    edge: Stroke | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,19 +139,21 @@ class Picture:
     def _add(self, item: _Item) -> None:
         self._groups[-1][1].append(item)
 
-    def line(self, points: Sequence[Point], stroke: Stroke) -> None:
-        """An open polyline through ``points``."""
-        self._add(_Line(tuple(points), stroke))
+    def line(self, points: Sequence[Point], stroke: Stroke, *, note: str = "") -> None:
+        """An open polyline through ``points``; ``note`` is its tooltip in the SVG (what it shows, in words)."""
+        self._add(_Line(tuple(points), stroke, note))
 
-    def box(self, x: float, y: float, width: float, height: float, fill: str, *, alpha: float = 1.0,
-            radius: float = 0.0) -> None:
-        """A filled rectangle from its top-left corner, its corners rounded by ``radius``."""
-        self._add(_Box(x, y, width, height, fill, alpha, radius))
+    def box(self, x: float, y: float, width: float, height: float, fill: str | None, *, alpha: float = 1.0,
+            radius: float = 0.0, edge: Stroke | None = None, hatch: str | None = None, note: str = "") -> None:
+        """A rectangle from its top-left corner: filled (``alpha``: its fill's opacity), its corners rounded by
+        ``radius``, outlined by ``edge``, hatched with 45° lines of colour ``hatch``."""
+        self._add(_Box(x, y, width, height, fill, alpha, radius, edge, hatch, note))
 
-    def marker(self, x: float, y: float, shape: Shape, size: float, colour: str) -> None:
+    def marker(self, x: float, y: float, shape: Shape, size: float, colour: str, *, edge: Stroke | None = None,
+               note: str = "") -> None:
         """A filled marker centred on (x, y), ``size`` points across (a circle's diameter), as matplotlib draws one of
-        that ``markersize`` with its 1-point edge."""
-        self._add(_Marker(x, y, shape, size, colour))
+        that ``markersize`` with its 1-point edge (or with ``edge``)."""
+        self._add(_Marker(x, y, shape, size, colour, edge, note))
 
     def text(self, x: float, y: float, text: str, size: float, colour: str = "#000000", *, align: Align = "start",
              vertical: VerticalAlign = "baseline", bold: bool = False, upward: bool = False) -> None:
@@ -193,20 +209,19 @@ def _points_attr(points: Sequence[Point]) -> str:
 
 def _svg_item(item: _Item) -> str:
     if isinstance(item, _Line):
-        stroke = item.stroke
-        extra = f' stroke-dasharray="{",".join(_n(d) for d in stroke.dash)}"' if stroke.dash else ""
-        extra += f' stroke-opacity="{_n(stroke.alpha)}"' if stroke.alpha < 1 else ""
-        return (f'<polyline points="{_points_attr(item.points)}" fill="none" stroke="{stroke.colour}" '
-                f'stroke-width="{_n(stroke.width)}" stroke-linejoin="round"{extra}/>')
+        return _svg_line(item.points, item.stroke, item.note)
     if isinstance(item, _Box):
         extra = f' rx="{_n(item.radius)}"' if item.radius else ""
-        extra += f' fill-opacity="{_n(item.alpha)}"' if item.alpha < 1 else ""
-        return (f'<rect x="{_n(item.x)}" y="{_n(item.y)}" width="{_n(item.width)}" height="{_n(item.height)}" '
-                f'fill="{item.fill}"{extra}/>')
+        extra += f' fill-opacity="{_n(item.alpha)}"' if item.alpha < 1 and item.fill else ""
+        place = f'x="{_n(item.x)}" y="{_n(item.y)}" width="{_n(item.width)}" height="{_n(item.height)}"'
+        body = _element("rect", f'{place} fill="{item.fill or "none"}"{extra}{_svg_stroke(item.edge)}', item.note)
+        hatches = [_svg_line(segment, _hatch_stroke(item.hatch)) for segment in _hatching(item)] if item.hatch else []
+        return "\n".join([body, *hatches])
     if isinstance(item, _Marker):
+        paint = f'fill="{item.colour}"{_svg_stroke(item.edge)}'
         if item.shape == "o":
-            return f'<circle cx="{_n(item.x)}" cy="{_n(item.y)}" r="{_n(_half(item))}" fill="{item.colour}"/>'
-        return f'<polygon points="{_points_attr(_marker_outline(item))}" fill="{item.colour}"/>'
+            return _element("circle", f'cx="{_n(item.x)}" cy="{_n(item.y)}" r="{_n(_half(item))}" {paint}', item.note)
+        return _element("polygon", f'points="{_points_attr(_marker_outline(item))}" {paint}', item.note)
     anchor = f' text-anchor="{item.align}"' if item.align != "start" else ""
     weight = ' font-weight="bold"' if item.bold else ""
     place = f'transform="translate({_n(item.x)} {_n(item.y)}) rotate(-90)"' if item.upward \
@@ -214,47 +229,114 @@ def _svg_item(item: _Item) -> str:
     return f'<text {place} font-size="{_n(item.size)}" fill="{item.colour}"{anchor}{weight}>{escape(item.text)}</text>'
 
 
+def _element(tag: str, attributes: str, note: str) -> str:
+    """An SVG element; ``note`` becomes its ``<title>``, the tooltip a browser shows over it."""
+    return f"<{tag} {attributes}><title>{escape(note)}</title></{tag}>" if note else f"<{tag} {attributes}/>"
+
+
+def _svg_line(points: Sequence[Point], stroke: Stroke, note: str = "") -> str:
+    extra = f' stroke-dasharray="{",".join(_n(d) for d in stroke.dash)}"' if stroke.dash else ""
+    extra += f' stroke-opacity="{_n(stroke.alpha)}"' if stroke.alpha < 1 else ""
+    return _element("polyline", f'points="{_points_attr(points)}" fill="none" stroke="{stroke.colour}" '
+                                f'stroke-width="{_n(stroke.width)}" stroke-linejoin="round"{extra}', note)
+
+
+def _svg_stroke(edge: Stroke | None) -> str:
+    return "" if edge is None else f' stroke="{edge.colour}" stroke-width="{_n(edge.width)}"'
+
+
+#: Hatching: 45° lines this far apart (points), this wide, as matplotlib's "////".
+HATCH_SPACING_PT, HATCH_WIDTH_PT = 3.6, 1.0
+
+
+def _hatch_stroke(colour: str | None) -> Stroke:
+    return Stroke(colour or "#000000", HATCH_WIDTH_PT)
+
+
+def _hatching(box: _Box) -> Iterator[tuple[Point, Point]]:
+    """The 45° lines (rising to the right) of a hatched box, cut at its edges; each line goes through (c, bottom)
+    for c a multiple of :data:`HATCH_SPACING_PT`, so that neighbouring boxes' hatching lines up."""
+    left, right, bottom = box.x, box.x + box.width, box.y + box.height
+    c = math.ceil((left - box.height) / HATCH_SPACING_PT) * HATCH_SPACING_PT
+    while c < right:
+        start_x, end_x = max(c, left), min(c + box.height, right)
+        if end_x > start_x:
+            yield (start_x, bottom - (start_x - c)), (end_x, bottom - (end_x - c))
+        c += HATCH_SPACING_PT
+
+
 def _half(marker: _Marker) -> float:
-    """Half a marker's extent: half its size and half of matplotlib's 1-point marker edge."""
-    return marker.size / 2 + 0.5
+    """Half a marker's extent: half its size, and half of matplotlib's 1-point edge of the marker's own colour when
+    it has no edge of its own (an edge is drawn on the outline)."""
+    return marker.size / 2 + (0.0 if marker.edge else 0.5)
+
+
+#: Outlines of the polygon markers, in half-extents around the centre, y going down (matplotlib's shapes).
+_OUTLINES: dict[str, tuple[Point, ...]] = {
+    "s": ((-1, -1), (1, -1), (1, 1), (-1, 1)),
+    "^": ((0, -1), (1, 1), (-1, 1)),
+    ">": ((1, 0), (-1, 1), (-1, -1)),
+    "D": ((0, -math.sqrt(2)), (math.sqrt(2), 0), (0, math.sqrt(2)), (-math.sqrt(2), 0)),
+    "X": ((-0.5, -1), (0, -0.5), (0.5, -1), (1, -0.5), (0.5, 0), (1, 0.5), (0.5, 1), (0, 0.5), (-0.5, 1), (-1, 0.5),
+          (-0.5, 0), (-1, -0.5)),
+    "*": tuple((radius * math.cos(angle), -radius * math.sin(angle))  # five points, the inner corners at 0.382
+               for k, radius in enumerate((1.0, 0.381966) * 5) for angle in (math.radians(90 + 36 * k),)),
+}
 
 
 def _marker_outline(marker: _Marker) -> list[Point]:
-    """The corners of a square or of an upward triangle as wide and high as the marker, around its centre."""
-    x, y, half = marker.x, marker.y, _half(marker)
-    if marker.shape == "s":
-        return [(x - half, y - half), (x + half, y - half), (x + half, y + half), (x - half, y + half)]
-    return [(x, y - half), (x + half, y + half), (x - half, y + half)]
+    """The corners of a polygon marker around its centre."""
+    half = _half(marker)
+    return [(marker.x + dx * half, marker.y + dy * half) for dx, dy in _OUTLINES[marker.shape]]
 
 
 def _draw_item(image: Image.Image, draw: ImageDraw.ImageDraw, item: _Item, scale: float) -> None:
     if isinstance(item, _Line):
-        colour = _over_white(item.stroke.colour, item.stroke.alpha)
-        width = max(1, round(item.stroke.width * scale))
-        points = [(x * scale, y * scale) for x, y in item.points]
-        if item.stroke.dash:
-            for dash in _dashes(points, [d * scale for d in item.stroke.dash]):
-                draw.line(dash, fill=colour, width=width)
-        else:
-            draw.line(points, fill=colour, width=width, joint="curve")
+        _draw_line(draw, item.points, item.stroke, scale)
     elif isinstance(item, _Box):
-        width, height = image.size
-        corners = (max(round(item.x * scale), 0), max(round(item.y * scale), 0),
-                   min(round((item.x + item.width) * scale), width), min(round((item.y + item.height) * scale), height))
-        if item.alpha < 1:  # blended with what lies under it (a grid line shows through a shaded window)
-            region = image.crop(corners)
-            image.paste(Image.blend(region, Image.new("RGB", region.size, item.fill), item.alpha), corners[:2])
-        else:
-            draw.rounded_rectangle(corners, radius=round(item.radius * scale), fill=item.fill)
+        _draw_box(image, draw, item, scale)
     elif isinstance(item, _Marker):
+        outline = None if item.edge is None else item.edge.colour
+        width = 0 if item.edge is None else max(1, round(item.edge.width * scale))
         if item.shape == "o":
             r = _half(item) * scale
             draw.ellipse((item.x * scale - r, item.y * scale - r, item.x * scale + r, item.y * scale + r),
-                         fill=item.colour)
+                         fill=item.colour, outline=outline, width=width)
         else:
-            draw.polygon([(x * scale, y * scale) for x, y in _marker_outline(item)], fill=item.colour)
+            corners = [(x * scale, y * scale) for x, y in _marker_outline(item)]
+            draw.polygon(corners, fill=item.colour)
+            if outline:
+                draw.line([*corners, corners[0]], fill=outline, width=width, joint="curve")
     else:
         _draw_text(image, draw, item, scale)
+
+
+def _draw_line(draw: ImageDraw.ImageDraw, points: Sequence[Point], stroke: Stroke, scale: float) -> None:
+    colour = _over_white(stroke.colour, stroke.alpha)
+    width = max(1, round(stroke.width * scale))
+    scaled = [(x * scale, y * scale) for x, y in points]
+    if stroke.dash:
+        for dash in _dashes(scaled, [d * scale for d in stroke.dash]):
+            draw.line(dash, fill=colour, width=width)
+    else:
+        draw.line(scaled, fill=colour, width=width, joint="curve")
+
+
+def _draw_box(image: Image.Image, draw: ImageDraw.ImageDraw, box: _Box, scale: float) -> None:
+    width, height = image.size
+    corners = (max(round(box.x * scale), 0), max(round(box.y * scale), 0),
+               min(round((box.x + box.width) * scale), width), min(round((box.y + box.height) * scale), height))
+    if box.fill is not None and box.alpha < 1:  # blended with what lies under it (a grid line shows through)
+        if corners[2] > corners[0] and corners[3] > corners[1]:
+            region = image.crop(corners)
+            image.paste(Image.blend(region, Image.new("RGB", region.size, box.fill), box.alpha), corners[:2])
+    elif box.fill is not None:
+        draw.rounded_rectangle(corners, radius=round(box.radius * scale), fill=box.fill)
+    for segment in _hatching(box) if box.hatch else ():
+        _draw_line(draw, segment, _hatch_stroke(box.hatch), scale)
+    if box.edge is not None:
+        left, top, right, bottom = (box.x, box.y, box.x + box.width, box.y + box.height)
+        _draw_line(draw, [(left, top), (right, top), (right, bottom), (left, bottom), (left, top)], box.edge, scale)
 
 
 def _draw_text(image: Image.Image, draw: ImageDraw.ImageDraw, item: _Text, scale: float) -> None:

@@ -14,27 +14,16 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import cast
 from xml.etree import ElementTree
 
 import numpy as np
 import pytest
-from matplotlib.collections import LineCollection
-from matplotlib.colors import to_hex
 from PIL import Image
 
 from recist_app.demo.store import DemoTrial, build_demo_trial
 from recist_app.exports.collect import ExportedRead, evaluate_read
 from recist_app.exports.errors import ExportCancelledError
-from recist_app.exports.plots.charts import (
-    DURATION_OF_RESPONSE,
-    FOLLOW_UP_GOES_ON,
-    IRECIST_PANEL,
-    SBRT_COLOUR,
-    spider_figure,
-    swimmer_figure,
-    waterfall_figure,
-)
+from recist_app.exports.plots.charts import trial_plot
 from recist_app.exports.plots.data import (
     PlotSubset,
     ReadPlotData,
@@ -42,8 +31,10 @@ from recist_app.exports.plots.data import (
     from_exported,
     from_snapshot,
 )
-from recist_app.exports.plots.style import PD_LINE_PCT, PR_LINE_PCT, category_colour
-from recist_app.exports.plots.writer import write_plots
+from recist_app.exports.plots.style import category_colour
+from recist_app.exports.plots.swimmer import IRECIST_PANEL, SBRT_COLOUR
+from recist_app.exports.plots.vector import Picture
+from recist_app.exports.plots.writer import TITLES, write_plots
 from recist_app.exports.pool import WORKERS_VARIABLE
 from recist_app.exports.runner import FORMATS, ExportResult, export_trial
 from recist_app.store import TrialStore, signoff
@@ -158,36 +149,70 @@ def _reads(exported: Exported) -> list[ReadPlotData]:
     return [from_exported(exported.reads[s]) for s in SUBJECTS]
 
 
-def _hline_values(ax: object) -> set[float]:
-    return {float(line.get_ydata()[0]) for line in ax.get_lines()
-            if len(set(line.get_ydata())) == 1 and len(line.get_ydata()) == 2}
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _svg(picture: Picture) -> dict[str, ElementTree.Element]:
+    """The picture's SVG groups by id."""
+    root = ElementTree.fromstring(picture.svg("test", "test").encode("utf-8"))
+    return {group.get("id", ""): group for group in root.iter(f"{SVG}g")}
+
+
+def _titled(group: ElementTree.Element, tag: str) -> list[tuple[str, ElementTree.Element]]:
+    """The ``tag`` elements of ``group`` with a tooltip, and their tooltip."""
+    return [(title.text or "", element) for element in group.iter(f"{SVG}{tag}")
+            if (title := element.find(f"{SVG}title")) is not None]
+
+
+def _texts(group: ElementTree.Element) -> list[str]:
+    return [text.text or "" for text in group.iter(f"{SVG}text")]
+
+
+def _picture(name: str, reads: list[ReadPlotData]) -> Picture:
+    return trial_plot(name, reads, TITLES[name], "TEST · engine 0")
 
 
 def test_one_colour_per_best_response_and_reference_lines(exported: Exported) -> None:
     reads = _reads(exported)
     colours = {r.subject_id: category_colour(r.bor) for r in reads}
     assert colours["STS-001"] != colours["STS-002"] == colours["STS-003"]  # PR vs SD
-    waterfall = waterfall_figure(reads)
-    overall = waterfall.axes[0]
-    bars = sorted(overall.patches, key=lambda p: p.get_x())
-    labels = [t.get_text() for t in overall.get_xticklabels()]
-    heights = [bar.get_height() for bar in bars]
-    assert heights == sorted(heights, reverse=True)
-    for label, bar in zip(labels, bars, strict=True):
-        read = next(r for r in reads if r.subject_id == label)
-        assert bar.get_height() == pytest.approx(float(read.overall.best_pct_change or 0))
-        assert to_hex(bar.get_facecolor()) == colours[label].lower()
-    spider = spider_figure(reads)
-    spider_colours = {to_hex(line.get_color()) for line in spider.axes[0].get_lines() if line.get_marker() == "o"}
-    assert spider_colours == {c.lower() for c in colours.values()}
-    for figure in (spider, waterfall):
-        for ax in figure.axes[:3]:
-            assert {PR_LINE_PCT, PD_LINE_PCT} <= _hline_values(ax)
-        assert "%" in figure.axes[0].get_ylabel()
-    swimmer = swimmer_figure(reads)
-    titles = [ax.get_title(loc="left").split(":")[0] for ax in swimmer.axes[:4]]
-    assert titles == [PlotSubset.ALL.panel_title, IRECIST_PANEL, *(p.panel_title for p in list(PlotSubset)[1:])]
-    assert swimmer.axes[3].get_xlabel() == "Days since randomisation"
+    waterfall = _svg(_picture("waterfall", reads))
+    bars = sorted(_titled(waterfall["waterfall-all"], "rect"), key=lambda bar: float(bar[1].get("x", "")))
+    by_subject = {r.subject_id: r for r in reads}
+    values = [float(by_subject[title.split(":")[0]].overall.best_pct_change or 0) for title, _ in bars]
+    assert values == sorted(values, reverse=True) and len(bars) == len(reads)
+    heights = [float(bar.get("height", "")) for _, bar in bars]
+    for (title, bar), value, height in zip(bars, values, heights, strict=True):
+        subject = title.split(":")[0]
+        assert height / heights[-1] == pytest.approx(abs(value) / abs(values[-1]), rel=1e-3), title
+        assert bar.get("fill") == colours[subject] and f"({by_subject[subject].bor})" in title
+    spider = _svg(_picture("spider", reads))
+    lines = _titled(spider["spider-all"], "polyline")
+    assert {line.get("stroke") for title, line in lines if title.startswith("STS-")} == set(colours.values())
+    for groups, prefix in ((spider, "spider"), (waterfall, "waterfall")):
+        for subset in ("all", "irradiated", "non_irradiated"):
+            references = {title for title, _ in _titled(groups[f"{prefix}-{subset}"], "polyline")}
+            assert {"−30 %", "+20 %"} <= references, (prefix, subset)
+        assert any("(%)" in text for text in _texts(groups[f"{prefix}-all"]))
+    swimmer = _svg(_picture("swimmer", reads))
+    panels = ["swimmer-all", "swimmer-irecist", "swimmer-irradiated", "swimmer-non_irradiated"]
+    titles = [f"{PlotSubset.ALL.panel_title}: protocol overall response", IRECIST_PANEL,
+              *(f"{p.panel_title}: subset target response" for p in list(PlotSubset)[1:])]
+    for panel, title in zip(panels, titles, strict=True):
+        assert title in _texts(swimmer[panel]), panel
+    assert "Days since randomisation" in _texts(swimmer["swimmer-non_irradiated"])
+    assert "Days since randomisation" not in _texts(swimmer["swimmer-all"])  # the stacked panels share the days
+
+
+def _marks(group: ElementTree.Element, subject: str) -> list[tuple[int, str]]:
+    """The (day, response) of a subject's swimmer marks in a panel (from their tooltips 'S, day N: R')."""
+    marks = []
+    for tag in ("circle", "polygon"):
+        for title, _ in _titled(group, tag):
+            if title.startswith(f"{subject}, day "):
+                day, response = title.removeprefix(f"{subject}, day ").split(": ")
+                marks.append((int(day), response))
+    return sorted(marks)
 
 
 def test_the_swimmer_stops_recist_at_the_first_pd_and_names_iupd_in_the_irecist_panel_only(
@@ -197,32 +222,33 @@ def test_the_swimmer_stops_recist_at_the_first_pd_and_names_iupd_in_the_irecist_
     reads = _reads(exported)
     three = next(r for r in reads if r.subject_id == "STS-003")
     assert three.first_pd_day is not None and max(day for day, _ in three.irecist_responses) > three.first_pd_day
-    swimmer = swimmer_figure(reads)
-    order = sorted(reads, key=lambda r: (r.last_day, r.subject_id))
-    row = order.index(three)
-    recist_panels = [swimmer.axes[0], *swimmer.axes[2:4]]
-    for ax in recist_panels:
-        days = [x for collection in ax.collections for x, y in collection.get_offsets() if round(y) == row]
-        assert days and max(days) <= three.first_pd_day
-        assert not {t.get_text() for t in ax.texts} & {"iUPD", "iCPD"}
-    spider = spider_figure(reads).axes[0]  # the line goes on after the PD, dashed and faded (iRECIST)
-    after = [line for line in spider.get_lines() if line.get_marker() == "."]
-    solid = [line for line in spider.get_lines() if line.get_marker() == "o"]
-    assert after and all(min(line.get_xdata()) == three.first_pd_day for line in after)
-    assert max(max(line.get_xdata()) for line in solid) <= max(r.last_day for r in reads)
-    assert any(max(line.get_xdata()) == three.first_pd_day for line in solid)
-    irecist = swimmer.axes[1]
-    assert {"iUPD", "iCPD"} <= {t.get_text() for t in irecist.texts}
-    days = [x for collection in irecist.collections for x, y in collection.get_offsets() if round(y) == row]
-    assert sorted(days) == sorted(day for day, _ in three.irecist_responses)
+    swimmer = _svg(_picture("swimmer", reads))
+    for panel in ("swimmer-all", "swimmer-irradiated", "swimmer-non_irradiated"):
+        days = [day for day, _ in _marks(swimmer[panel], "STS-003")]
+        assert days and max(days) <= three.first_pd_day, panel
+        assert not set(_texts(swimmer[panel])) & {"iUPD", "iCPD"}, panel
+    assert _marks(swimmer["swimmer-all"], "STS-003")[-1] == (three.first_pd_day, "PD")
+    irecist = swimmer["swimmer-irecist"]
+    assert {"iUPD", "iCPD"} <= set(_texts(irecist))
+    assert _marks(irecist, "STS-003") == sorted(three.irecist_responses)
+    spider = _svg(_picture("spider", reads))["spider-all"]  # the line goes on after the PD, dashed and faded
+    lines = dict(_titled(spider, "polyline"))
+    solid, after = lines["STS-003 (BOR SD)"], lines["STS-003 (BOR SD), after the first PD"]
+    assert after.get("stroke-dasharray") and not solid.get("stroke-dasharray")
+    assert after.get("points", "").split()[0] == solid.get("points", "").split()[-1]  # from the PD on
+    shown = [p for p in three.overall.points if p.is_baseline or p.pct_change_baseline is not None]
+    assert len(solid.get("points", "").split()) == sum(p.day <= three.first_pd_day for p in shown)
+    assert len(after.get("points", "").split()) == 1 + sum(p.day > three.first_pd_day for p in shown)
 
 
 def test_panels_without_irradiated_lesions_say_so(exported: Exported) -> None:
     reads = [replace(r, series=(r.overall, SubsetSeries(PlotSubset.IRRADIATED, (), ()),
                                 SubsetSeries(PlotSubset.NON_IRRADIATED, (), ()))) for r in _reads(exported)]
-    for make in (spider_figure, waterfall_figure):
-        texts = [t.get_text() for t in make(reads).axes[1].texts]
-        assert any("No irradiated target lesion" in text for text in texts), make.__name__
+    for name in ("spider", "waterfall"):
+        texts = _texts(_svg(_picture(name, reads))[f"{name}-irradiated"])
+        assert "No irradiated target lesion" in texts, name
+    texts = _texts(_svg(_picture("swimmer", reads))["swimmer-irradiated"])
+    assert texts.count("no irradiated target lesion") == len(reads)
 
 
 def test_the_subject_plot_places_every_sum_and_response_in_its_svg_and_png(exported: Exported) -> None:
@@ -247,9 +273,10 @@ def test_the_subject_plot_places_every_sum_and_response_in_its_svg_and_png(expor
             assert pixels[round(y * 150 / 72), round(x * 150 / 72)].max() < 60, (read.subject_id, x, y)
 
 
-def test_plots_import_no_pyplot() -> None:
+def test_plots_import_no_matplotlib() -> None:
+    """Issue 18: every plot is a vector picture; matplotlib gives its fonts only (a third of a second to import)."""
     code = ("import sys, recist_app.exports.plots.charts, recist_app.exports.pdf.report; "
-            "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'")
+            "assert 'matplotlib' not in sys.modules, 'matplotlib imported'")
     done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True,
                           cwd=REPO_ROOT)
     assert done.returncode == 0, done.stderr
@@ -293,53 +320,54 @@ def test_waterfall_subset_panels_take_their_own_best_response(exported: Exported
     reads = _reads(exported)
     three = next(r for r in reads if r.subject_id == "STS-003")
     assert (three.bor, three.subset(PlotSubset.IRRADIATED).best_response) == ("SD", "PR")
-    waterfall = waterfall_figure(reads)
-    for ax, subset in zip(waterfall.axes[1:3], (PlotSubset.IRRADIATED, PlotSubset.NON_IRRADIATED), strict=True):
-        bars = sorted(ax.patches, key=lambda p: p.get_x())
-        labels = [t.get_text() for t in ax.get_xticklabels()]
-        for label, bar in zip(labels, bars, strict=True):
-            best = next(r for r in reads if r.subject_id == label).subset(subset).best_response
-            assert best and to_hex(bar.get_facecolor()) == category_colour(best).lower(), (subset, label)
+    waterfall = _svg(_picture("waterfall", reads))
+    for subset in (PlotSubset.IRRADIATED, PlotSubset.NON_IRRADIATED):
+        bars = _titled(waterfall[f"waterfall-{subset.name.lower()}"], "rect")
+        assert len(bars) == len(reads)
+        for title, bar in bars:
+            best = next(r for r in reads if title.startswith(r.subject_id)).subset(subset).best_response
+            assert best and bar.get("fill") == category_colour(best) and title.endswith(f"({best})"), title
 
 
 def test_the_swimmer_draws_duration_of_response_and_sbrt_courses(exported: Exported) -> None:
     reads = _reads(exported)
-    swimmer = swimmer_figure(reads)
-    order = sorted(reads, key=lambda r: (r.last_day, r.subject_id))
-    overall = swimmer.axes[0]
-
-    def segments(gid: str) -> list[np.ndarray]:
-        return [segment for collection in overall.collections if collection.get_gid() == gid
-                for segment in cast(LineCollection, collection).get_segments()]
-
-    spans = segments(DURATION_OF_RESPONSE)
+    overall = _svg(_picture("swimmer", reads))["swimmer-all"]
+    lines = dict(_titled(overall, "polyline"))
     one = next(r for r in reads if r.subject_id == "STS-001")  # PR from its first follow-up, no PD
     first_pr = min(p.day for p in one.overall.follow_ups if p.response == "PR")
-    assert [(s[0][0], s[1][0]) for s in spans if round(s[0][1]) == order.index(one)] == [(first_pr, one.last_day)]
-    assert not any(round(s[0][1]) == order.index(r) for s in spans for r in reads if r.bor not in ("CR", "PR"))
-    arrows = {round(s[0][1]): s[0][0] for s in segments(FOLLOW_UP_GOES_ON)}  # row: where the arrow starts
-    assert arrows == {order.index(r): r.last_day for r in reads if r.first_pd_day is None and r.pfs_censored}
+    spans = [title for title in lines if "duration of response" in title]
+    assert spans == [f"STS-001: duration of response, day {first_pr} to day {one.last_day}"]
+    assert all(r.bor in ("CR", "PR") for r in reads if any(t.startswith(r.subject_id) for t in spans))
+    arrows = {title.split(":")[0] for title in lines if "follow-up goes on" in title}
+    assert arrows == {r.subject_id for r in reads if r.first_pd_day is None and r.pfs_censored}
     assert len(arrows) >= 2
-    hatched = [p for p in overall.patches if p.get_hatch()]
-    assert len(hatched) == sum(len(r.sbrt) for r in reads) > 0
-    assert all(to_hex(p.get_edgecolor()) == SBRT_COLOUR for p in hatched)
+    courses = [(title, rect) for title, rect in _titled(overall, "rect") if ": SBRT of " in title]
+    assert len(courses) == sum(len(r.sbrt) for r in reads) > 0
+    assert all(rect.get("fill") == "none" for _, rect in courses)
+    hatching = [line for line in overall.iter(f"{SVG}polyline") if line.get("stroke") == SBRT_COLOUR]
+    assert len(hatching) > 2 * len(courses)  # each course hatched with several lines
 
 
-def test_the_trial_plots_scale_to_100_subjects(exported: Exported, tmp_path: Path) -> None:
+def test_the_trial_plots_scale_to_100_subjects(exported: Exported) -> None:
     """Issue 18: at 100 subjects the swimmer's panels stand side by side (one page high, subject rows shared), the
-    waterfall drops per-bar values and the spider thins its lines; each renders to a non-blank PNG."""
+    waterfall drops per-bar values and subject ids, the spider thins its lines; each draws to a non-blank PNG."""
     base = _reads(exported)
     reads = [replace(base[i % len(base)], subject_id=f"S-{i + 1:03d}") for i in range(100)]
-    swimmer = swimmer_figure(reads)
-    assert swimmer.get_size_inches()[1] < 20 and len({ax.get_position().y0 for ax in swimmer.axes[:4]}) == 1
-    assert [t.get_text() for t in swimmer.axes[0].get_yticklabels()][:1] == [
-        sorted(reads, key=lambda r: (r.last_day, r.subject_id))[0].subject_id]
-    waterfall = waterfall_figure(reads)
-    assert not waterfall.axes[0].texts and not waterfall.axes[0].get_xticklabels()
-    spider = spider_figure(reads)
-    assert max(line.get_linewidth() for line in spider.axes[0].get_lines() if line.get_marker() == "o") < 1.0
-    for name, figure in (("swimmer", swimmer), ("waterfall", waterfall), ("spider", spider)):
-        path = tmp_path / f"{name}.png"
-        figure.savefig(path, dpi=60)
-        pixels = np.asarray(Image.open(path).convert("L"))
+    pictures = {name: _picture(name, reads) for name in ("swimmer", "waterfall", "spider")}
+    assert pictures["swimmer"].height_pt < 20 * 72
+    swimmer = _svg(pictures["swimmer"])
+    tops = set()
+    for panel in ("swimmer-all", "swimmer-irecist", "swimmer-irradiated", "swimmer-non_irradiated"):
+        frame_line = [line for line in swimmer[panel].iter(f"{SVG}polyline")][-1]  # the frame, drawn last
+        tops.add(frame_line.get("points", "").split()[0].split(",")[1])
+    assert len(tops) == 1  # side by side
+    first = sorted(reads, key=lambda r: (r.last_day, r.subject_id))[0].subject_id
+    assert first in _texts(swimmer["swimmer-all"]) and first not in _texts(swimmer["swimmer-irecist"])
+    waterfall = _texts(_svg(pictures["waterfall"])["waterfall-all"])
+    assert not [text for text in waterfall if text.endswith("%") and text[0] in "+−0123456789"]
+    assert not [text for text in waterfall if text.startswith("S-")] and "100 subjects, sorted by change" in waterfall
+    spider = _titled(_svg(pictures["spider"])["spider-all"], "polyline")
+    assert max(float(line.get("stroke-width", "")) for title, line in spider if title.startswith("S-")) < 1.0
+    for name, picture in pictures.items():
+        pixels = np.asarray(picture.png(60).convert("L"))
         assert pixels.std() > 10, name

@@ -8,7 +8,8 @@ from xml.etree import ElementTree
 import numpy as np
 import pytest
 
-from recist_app.exports.plots.vector import CAP_HEIGHT_EM, Picture, Stroke, text_width
+from recist_app.exports.plots.panels import ticks
+from recist_app.exports.plots.vector import CAP_HEIGHT_EM, HATCH_SPACING_PT, Picture, Shape, Stroke, text_width
 
 SVG = "{http://www.w3.org/2000/svg}"
 DPI = 72.0  # one pixel per point
@@ -83,11 +84,41 @@ def test_the_svg_holds_the_same_shapes_with_text_as_text() -> None:
 @pytest.mark.parametrize(("low", "high", "whole"), [(0, 127, False), (-45.6, 35.1, False), (0, 1.3, False),
                                                     (-9.2, 185.0, True), (-0.05, 1.05, True), (0, 22, True),
                                                     (-105, 412.5, False), (3.5, 4.25, False)])
-def test_the_subject_plots_ticks_are_matplotlibs(low: float, high: float, whole: bool) -> None:
-    """The subject plot (drawn without matplotlib) keeps the ticks of ``MaxNLocator``, as the trial plots have."""
+def test_the_plots_ticks_are_matplotlibs(low: float, high: float, whole: bool) -> None:
+    """The plots (drawn without matplotlib) keep the ticks of its ``MaxNLocator``."""
     from matplotlib.ticker import MaxNLocator
 
-    from recist_app.exports.plots.subject import _ticks
-
     expected = MaxNLocator(nbins=9, steps=[1, 2, 2.5, 5, 10], integer=whole).tick_values(low, high)
-    assert _ticks(low, high, 9, whole=whole) == pytest.approx([t for t in expected if low <= t <= high])
+    assert ticks(low, high, 9, whole=whole) == pytest.approx([t for t in expected if low <= t <= high])
+
+
+@pytest.mark.parametrize("shape", ["o", "s", "^", ">", "D", "*", "X"])
+def test_each_marker_is_filled_at_its_centre_and_edged_as_asked(shape: Shape) -> None:
+    """The swimmer's and spider's markers (matplotlib's shapes): the fill at the centre, the black edge on the
+    outline, white outside; the SVG has the same outline."""
+    picture = Picture(100, 100)
+    picture.marker(50, 50, shape, 40, "#009E73", edge=Stroke("#000000", 3), note=f"marker {shape}")
+    pixels = _pixels(picture)
+    assert tuple(pixels[50, 50]) == (0, 0x9E, 0x73), shape
+    assert tuple(pixels[2, 2]) == (255, 255, 255) and tuple(pixels[97, 97]) == (255, 255, 255), shape
+    dark = (pixels.max(axis=-1) < 60).sum()  # the edge: about the outline's length × 3 points
+    assert 100 < dark < 1200, (shape, dark)
+    (element,) = [e for e in ElementTree.fromstring(picture.svg("t", "d")).iter() if e.get("stroke") == "#000000"]
+    assert element.get("fill") == "#009E73" and element.find(f"{SVG}title").text == f"marker {shape}"
+
+
+def test_a_hatched_outlined_box_has_its_lines_inside_and_its_edge_around() -> None:
+    """The swimmer's SBRT course: 45° lines rising to the right, kept inside the box; the edge on its border."""
+    picture = Picture(120, 60)
+    picture.box(20, 10, 80, 40, None, hatch="#b71c1c", edge=Stroke("#000000", 1))
+    pixels = _pixels(picture)
+    red = (pixels[..., 0] > 120) & (pixels[..., 1] < 100)
+    rows, columns = np.nonzero(red)
+    assert columns.min() >= 20 and columns.max() <= 100 and rows.min() >= 10 and rows.max() <= 50
+    assert red[11:49, 21:99].mean() > 0.15 and not red[:9].any() and not red[:, :19].any()
+    middle = red[30, 21:99].nonzero()[0]  # a row crosses a line every 3.6 points
+    assert 15 <= len(np.split(middle, np.nonzero(np.diff(middle) > 1)[0] + 1)) <= 25
+    assert pixels[9:12, 60].min() < 140 and pixels[49:52, 60].min() < 140  # the edge, half a pixel either side
+    root = ElementTree.fromstring(picture.svg("t", "d"))
+    hatches = [e for e in root.iter(f"{SVG}polyline") if e.get("stroke") == "#b71c1c"]
+    assert len(hatches) == int((80 + 40) / HATCH_SPACING_PT)  # one line per spacing along the width and the height
