@@ -10,6 +10,7 @@ processes draw every page and picture, so that only they import ReportLab and ma
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -85,6 +86,7 @@ def write_pdf(data: TrialData, job: ExportJob) -> tuple[ExportedFile, ...]:
         plots = [] if drawn is not None else summary_plots(data)
         first: list[PdfTask] = [SummaryPdfTask(data, summary, pngs=tuple(drawn))] if drawn is not None else [*plots]
         results = parallel_map(_RUN, [*first, *reads], job)  # the largest work first
+        importlib.import_module("pypdf")  # for the join at the end, imported while the workers draw (0.1 s)
         pictures = tuple(cast(bytes, next(results)) for _ in plots)
         summary_drawn = parallel_map(_RUN, [SummaryPdfTask(data, summary, pictures)], job) if plots else iter(())
         paths: list[Path] = []

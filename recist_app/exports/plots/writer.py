@@ -4,8 +4,7 @@ Under ``plots/`` it writes PNG (150 dpi) and SVG of each read's subject plot (``
 and, per reader, of the three trial plots (``trial/<plot>_<reader>.png``), the engine and rules versions in each
 file's metadata and footer (:mod:`recist_app.exports.plots.charts` draws them).
 
-This module stays light: the export's process names the figures here and the worker processes draw them, so that
-only the workers import matplotlib (issue 18: a second of every export).
+This module stays light: the export's process names the figures here and the worker processes draw them (issue 18).
 """
 
 from __future__ import annotations
