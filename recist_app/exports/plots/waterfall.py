@@ -102,7 +102,7 @@ def _draw_bars(picture: Picture, axes: Axes, subset: PlotSubset, shown: Sequence
         best = read.bor if subset is PlotSubset.ALL else read.subset(subset).best_response or read.bor
         end = axes.y(float(value))
         picture.box(axes.x(x - half), min(zero, end), axes.x(x + half) - axes.x(x - half), abs(end - zero),
-                    category_colour(best), edge=Stroke("#333333", 0.6 if few else 0.2),
+                    category_colour(best), edge=Stroke("#333333", 0.6) if few else None,  # many: their gaps part them
                     note=f"{read.subject_id}: {pct(value)} ({best})")
         if few:
             picture.text(axes.x(x), end - 3 if value >= 0 else end + 3, pct(value), 7.5, align="middle",
