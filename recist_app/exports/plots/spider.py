@@ -31,11 +31,13 @@ from recist_app.exports.plots.panels import (
 )
 from recist_app.exports.plots.style import CATEGORY_COLOURS, category_colour, pct_limits
 from recist_app.exports.plots.trial_frame import NO_DATA, PANELS, bor_entries, columns, edges, trial_frame
-from recist_app.exports.plots.vector import Picture, Stroke
+from recist_app.exports.plots.vector import Picture, Stroke, over_white
 
 #: Up to this many reads, the spider lines carry their subject ids.
 MAX_LINE_LABELS = 20
 _PD_EDGE = "#000000"
+#: The opacity of a line after the read's first PD.
+_FADED = 0.55
 
 
 def spider_picture(reads: Sequence[ReadPlotData], heading: str, note: str) -> Picture:
@@ -49,9 +51,9 @@ def spider_picture(reads: Sequence[ReadPlotData], heading: str, note: str) -> Pi
     y_range = pct_limits(values)
     y_ticks, x_ticks = labelled(ticks(*y_range, 8)), labelled(ticks(*x_range, 9, whole=True))
     any_pd = any(read.subset(subset).first_pd is not None for read in reads for subset in PANELS)
-    any_after = any(_until(read, points) < len(points) for panel in lines for read, points in zip(reads, panel,
-                                                                                                     strict=True))
-    entries = [*bor_entries(reads, patch=False)]
+    any_after = any(_until(read, points) < len(points)
+                    for panel in lines for read, points in zip(reads, panel, strict=True))
+    entries = bor_entries(reads, patch=False)
     if any_pd:
         entries.append(LegendEntry("First PD in this panel", marker=MarkerSample("X", 9.0, CATEGORY_COLOURS["PD"],
                                                                                  Stroke(_PD_EDGE, 0.7))))
@@ -106,10 +108,10 @@ def _read_line(picture: Picture, axes: Axes, read: ReadPlotData, points: Sequenc
     until = _until(read, points)
     note = f"{read.subject_id} (BOR {read.bor})"
     if until < len(placed):  # measured on after PD (iRECIST): dashed, faded
-        picture.line(placed[until - 1:], line_stroke(colour, 0.6 if thin else 1.2, "--", alpha=0.55),
+        picture.line(placed[max(until - 1, 0):], line_stroke(colour, 0.6 if thin else 1.2, "--", alpha=_FADED),
                      note=f"{note}, after the first PD")
         for x, y in placed[until:]:
-            picture.marker(x, y, "o", 1.0 if thin else 2.0, _faded(colour))
+            picture.marker(x, y, "o", 1.0 if thin else 2.0, over_white(colour, _FADED))
     if until > 1:
         picture.line(placed[:until], Stroke(colour, 0.8 if thin else 1.8), note=note)
     for (x, y), (day, value) in zip(placed[:until], points, strict=False):
@@ -117,12 +119,6 @@ def _read_line(picture: Picture, axes: Axes, read: ReadPlotData, points: Sequenc
         picture.marker(x, y, "o", 1.5 if thin else 4.0, colour, note=f"{read.subject_id}, day {day:.0f}: {change}")
     x, y = placed[-1]
     return x, y, read.subject_id
-
-
-def _faded(colour: str) -> str:
-    """``colour`` at 55 % over white (the markers of the faded line after PD)."""
-    red, green, blue = (int(colour[k:k + 2], 16) for k in (1, 3, 5))
-    return "#" + "".join(f"{round(255 * 0.45 + c * 0.55):02x}" for c in (red, green, blue))
 
 
 def _first_pd(picture: Picture, axes: Axes, read: ReadPlotData, subset: PlotSubset, thin: bool) -> None:

@@ -39,6 +39,8 @@ IRECIST_PANEL = "iRECIST overall response"
 MAX_STACKED_SWIMMERS = 20
 _ARROW = "#333333"
 _BLACK = Stroke("#000000", 0.6)
+#: The opacity of a bar's fill (time on study): the marks on it stay readable.
+_BAR_ALPHA = 0.3
 
 
 def swimmer_picture(reads: Sequence[ReadPlotData], heading: str, note: str) -> Picture:
@@ -96,11 +98,7 @@ def _legend_entries(ordered: Sequence[ReadPlotData]) -> list[LegendEntry]:
     entries.append(LegendEntry("Duration of response (CR/PR to PD or last)", Stroke("#000000", 2.0)))
     entries.append(LegendEntry("SBRT course", patch=PatchSample(None, edge=Stroke(SBRT_COLOUR, 0.8),
                                                                 hatch=SBRT_COLOUR)))
-    for entry in bor_entries(ordered, patch=True):
-        colour = entry.patch.fill if entry.patch else None
-        entries.append(LegendEntry(f"Bar: BOR {entry.label}",
-                                   patch=PatchSample(colour, 0.3, Stroke(colour or "#000000", 1.0))))
-    return entries
+    return entries + bor_entries(ordered, patch=True, label="Bar: BOR {}", alpha=_BAR_ALPHA)
 
 
 def response_span(read: ReadPlotData) -> tuple[int, int] | None:
@@ -120,10 +118,10 @@ def _panel(picture: Picture, axes: Axes, ordered: Sequence[ReadPlotData], subset
     and follow-up arrow."""
     many = size < 1.0
     row_pt = axes.y(0) - axes.y(1)
+    half = (0.35 if many else 0.28) * row_pt  # half a bar's height
     for y, read in enumerate(ordered):
         colour = category_colour(read.irecist_bor if subset is None else read.bor)
-        half = (0.35 if many else 0.28) * row_pt
-        picture.box(axes.x(0), axes.y(y) - half, axes.x(read.last_day) - axes.x(0), 2 * half, colour, alpha=0.3,
+        picture.box(axes.x(0), axes.y(y) - half, axes.x(read.last_day) - axes.x(0), 2 * half, colour, alpha=_BAR_ALPHA,
                     edge=Stroke(colour, 0.4 if many else 1.0, alpha=0.5),
                     note=f"{read.subject_id}: {read.last_day} days on study")
         if subset in (PlotSubset.ALL, PlotSubset.IRRADIATED):

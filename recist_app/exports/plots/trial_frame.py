@@ -68,14 +68,19 @@ def columns(left: float, right: float, count: int, gap: float) -> list[tuple[flo
     return [(left + k * (width + gap), left + k * (width + gap) + width) for k in range(count)]
 
 
-def bor_entries(reads: Sequence[ReadPlotData], *, patch: bool, subsets: bool = False) -> list[LegendEntry]:
+def bor_entries(reads: Sequence[ReadPlotData], *, patch: bool, subsets: bool = False, label: str = "{}",
+                alpha: float = 1.0) -> list[LegendEntry]:
     """Legend entries of the best responses present (with ``subsets``, the subsets' own best responses too): a box
-    (``patch``) or a line of each one's colour."""
+    (``patch``, its fill at ``alpha``) or a line of each one's colour, labelled by ``label`` formatted with the
+    category."""
     present = {category_key(r.bor) for r in reads}
     if subsets:
         present |= {category_key(best) for r in reads for s in r.series if (best := s.best_response)}
-    return [LegendEntry(c, patch=PatchSample(CATEGORY_COLOURS[c], edge=Stroke("#333333", 0.6))) if patch else
-            LegendEntry(c, Stroke(CATEGORY_COLOURS[c], 2.0)) for c in BOR_ORDER if c in present]
+    edge = Stroke("#333333", 0.6) if alpha >= 1 else None
+    return [LegendEntry(label.format(c), patch=PatchSample(CATEGORY_COLOURS[c], alpha,
+                                                           edge or Stroke(CATEGORY_COLOURS[c], 1.0, alpha=0.5)))
+            if patch else LegendEntry(label.format(c), Stroke(CATEGORY_COLOURS[c], 2.0))
+            for c in BOR_ORDER if c in present]
 
 
 def edges(frame: Frame, left_room: float, right_room: float) -> tuple[float, float]:

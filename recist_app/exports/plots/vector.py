@@ -312,7 +312,7 @@ def _draw_item(image: Image.Image, draw: ImageDraw.ImageDraw, item: _Item, scale
 
 
 def _draw_line(draw: ImageDraw.ImageDraw, points: Sequence[Point], stroke: Stroke, scale: float) -> None:
-    colour = _over_white(stroke.colour, stroke.alpha)
+    colour = over_white(stroke.colour, stroke.alpha)
     width = max(1, round(stroke.width * scale))
     scaled = [(x * scale, y * scale) for x, y in points]
     if stroke.dash:
@@ -354,12 +354,12 @@ def _draw_text(image: Image.Image, draw: ImageDraw.ImageDraw, item: _Text, scale
     image.paste(ImageColor.getrgb(item.colour), (round(x + top), round(y - right)), turned)
 
 
-def _over_white(colour: str, alpha: float) -> str | tuple[int, int, int]:
-    """A translucent stroke's colour over white (the legend's sample of a shaded window)."""
+def over_white(colour: str, alpha: float) -> str:
+    """``colour`` at opacity ``alpha`` over white, as an opaque '#rrggbb' (a translucent stroke; a faded marker)."""
     if alpha >= 1:
         return colour
-    red, green, blue = (round(255 * (1 - alpha) + channel * alpha) for channel in ImageColor.getrgb(colour)[:3])
-    return red, green, blue
+    return "#" + "".join(f"{round(255 * (1 - alpha) + channel * alpha):02x}"
+                         for channel in ImageColor.getrgb(colour)[:3])
 
 
 def _dashes(points: Sequence[Point], pattern: Sequence[float]) -> Iterator[list[Point]]:
