@@ -6,8 +6,10 @@ through ``__file__`` arithmetic, so the app also works when installed as a packa
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from importlib.resources.abc import Traversable
+from pathlib import Path
 
 
 def path(name: str) -> Traversable:
@@ -48,3 +50,10 @@ def read_text(name: str) -> str:
         The file contents.
     """
     return path(name).read_text(encoding="utf-8")
+
+
+def stylesheet(name: str = "style.qss") -> str:
+    """The Qt stylesheet ``name`` with each ``url(FILE)`` of a bundled file made absolute (Qt resolves a relative
+    url against the working directory, not against the stylesheet)."""
+    return re.sub(r"url\(([^)/]+)\)", lambda match: f"url({Path(str(path(match.group(1)))).as_posix()})",
+                  read_text(name))

@@ -59,7 +59,7 @@ def create_app(argv: Sequence[str] | None = None) -> QtWidgets.QApplication:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANIZATION)  # QSettings: <config>/recist-workstation/, not "Unknown Organization"
     pg.setConfigOptions(imageAxisOrder="row-major")
-    app.setStyleSheet(resources.read_text("style.qss"))
+    app.setStyleSheet(resources.stylesheet())
     _collect_garbage_in_the_event_loop()
     return app
 

@@ -420,6 +420,9 @@ def test_label_column_stays_in_view_when_scrolled(app: object, qtbot: object, de
                                                       "Non-target lesions (1)", "NT01"]
     assert frozen.horizontalHeader().height() == table.horizontalHeader().height()
     assert all(frozen.rowHeight(row) == table.rowHeight(row) for row in range(panel.model.rowCount()))
+    origin = QtCore.QPoint(0, 0)  # the frozen rows lie on the table's, pixel for pixel: a group title runs on
+    assert frozen.viewport().mapTo(table, origin) == table.viewport().mapTo(table, origin)
+    assert frozen.viewport().width() == frozen.width() == table.columnWidth(LABEL)
     # One selection: the main view's current cell is the frozen view's, and a click on the frozen label selects.
     assert frozen.selectionModel() is table.selectionModel()
     panel.select(demo.session("STS-001").snapshot().lesion("T02").uid)
@@ -432,3 +435,22 @@ def test_label_column_stays_in_view_when_scrolled(app: object, qtbot: object, de
         "T03").uid
     assert table.indexAt(frozen.visualRect(t03).center()) == t03  # context menus hit the frozen cell
     assert panel.grab().save(str(shots / "lesion_panel_scrolled.png"), "PNG")
+
+
+def test_check_boxes_stand_out_from_the_dark_cells(app: object, qtbot: object, demo: Demo, shots: Path) -> None:
+    """An unchecked box has a light outline on the dark cell; a checked one is filled with the accent."""
+    panel = show_panel(qtbot, demo.session("STS-001"))
+    panel.resize(900, 360)
+    QtWidgets.QApplication.processEvents()
+    picture = panel.table.viewport().grab().toImage()
+
+    def lightest_and_bluest(label: str) -> tuple[int, int]:
+        rect = panel.table.visualRect(index(panel, label, NODAL))
+        colours = [picture.pixelColor(x, y) for x in range(rect.left(), rect.right())
+                   for y in range(rect.top(), rect.bottom())]
+        return max(c.lightness() for c in colours), max(c.blue() - c.red() for c in colours)
+
+    unchecked, checked = lightest_and_bluest("T01"), lightest_and_bluest("T03")  # T03 is a lymph node
+    assert unchecked[0] > 110, unchecked  # the outline: the cell itself is about 32
+    assert checked[1] > 40 and unchecked[1] < 20, (checked, unchecked)  # the accent fill
+    assert picture.save(str(shots / "lesion_panel_check_boxes.png"), "PNG")
