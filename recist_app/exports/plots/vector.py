@@ -242,7 +242,10 @@ def _svg_line(points: Sequence[Point], stroke: Stroke, note: str = "") -> str:
 
 
 def _svg_stroke(edge: Stroke | None) -> str:
-    return "" if edge is None else f' stroke="{edge.colour}" stroke-width="{_n(edge.width)}"'
+    if edge is None:
+        return ""
+    opacity = f' stroke-opacity="{_n(edge.alpha)}"' if edge.alpha < 1 else ""
+    return f' stroke="{edge.colour}" stroke-width="{_n(edge.width)}"{opacity}'
 
 
 #: Hatching: 45° lines this far apart (points), this wide, as matplotlib's "////".
