@@ -234,19 +234,22 @@ def _sample(picture: Picture, entry: LegendEntry, x: float, y: float, length: fl
         picture.marker(at, y, marker.shape, marker.size, marker.colour, edge=marker.edge)
 
 
-def footer(picture: Picture, text: str, size_pt: float = FOOTER_PT) -> float:
-    """``text`` (provenance, the reference lines' meaning) wrapped to the picture's width at its bottom left; returns
-    the height it takes."""
-    lines = textwrap.wrap(text, width=int(picture.width_pt / (size_pt * 0.62)))
-    for number, line in enumerate(reversed(lines)):
+def footer(picture: Picture, text: str, size_pt: float = FOOTER_PT) -> None:
+    """``text`` (provenance, the reference lines' meaning) wrapped to the picture's width at its bottom left
+    (:func:`footer_height` high)."""
+    for number, line in enumerate(reversed(_footer_lines(text, picture.width_pt, size_pt))):
         picture.text(EDGE_PT, picture.height_pt - 4 - number * size_pt * 1.2, line, size_pt, "#555555",
                      vertical="bottom")
-    return footer_height(text, picture.width_pt, size_pt)
 
 
 def footer_height(text: str, width_pt: float, size_pt: float = FOOTER_PT) -> float:
     """The height :func:`footer` takes for ``text`` on a picture ``width_pt`` wide."""
-    return 4 + len(textwrap.wrap(text, width=int(width_pt / (size_pt * 0.62)))) * size_pt * 1.2
+    return 4 + len(_footer_lines(text, width_pt, size_pt)) * size_pt * 1.2
+
+
+def _footer_lines(text: str, width_pt: float, size_pt: float) -> list[str]:
+    """``text`` wrapped to ``width_pt`` (DejaVu Sans averages 0.62 em a character)."""
+    return textwrap.wrap(text, width=int(width_pt / (size_pt * 0.62)))
 
 
 def title(picture: Picture, text: str, size_pt: float = 12.0) -> float:

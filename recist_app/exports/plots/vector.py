@@ -252,8 +252,8 @@ def _svg_stroke(edge: Stroke | None) -> str:
 HATCH_SPACING_PT, HATCH_WIDTH_PT = 3.6, 1.0
 
 
-def _hatch_stroke(colour: str | None) -> Stroke:
-    return Stroke(colour or "#000000", HATCH_WIDTH_PT)
+def _hatch_stroke(colour: str) -> Stroke:
+    return Stroke(colour, HATCH_WIDTH_PT)
 
 
 def _hatching(box: _Box) -> Iterator[tuple[Point, Point]]:
@@ -274,6 +274,16 @@ def _half(marker: _Marker) -> float:
     return marker.size / 2 + (0.0 if marker.edge else 0.5)
 
 
+def _star(points: int = 5, inner: float = 0.381966) -> tuple[Point, ...]:
+    """The corners of matplotlib's star, its tips upward: ``points`` tips on the unit circle, the corners between them
+    at ``inner``."""
+    corners = []
+    for k in range(2 * points):
+        radius, angle = (1.0 if k % 2 == 0 else inner), math.radians(90 + 180 / points * k)
+        corners.append((radius * math.cos(angle), -radius * math.sin(angle)))
+    return tuple(corners)
+
+
 #: Outlines of the polygon markers, in half-extents around the centre, y going down (matplotlib's shapes).
 _OUTLINES: dict[str, tuple[Point, ...]] = {
     "s": ((-1, -1), (1, -1), (1, 1), (-1, 1)),
@@ -282,8 +292,7 @@ _OUTLINES: dict[str, tuple[Point, ...]] = {
     "D": ((0, -math.sqrt(2)), (math.sqrt(2), 0), (0, math.sqrt(2)), (-math.sqrt(2), 0)),
     "X": ((-0.5, -1), (0, -0.5), (0.5, -1), (1, -0.5), (0.5, 0), (1, 0.5), (0.5, 1), (0, 0.5), (-0.5, 1), (-1, 0.5),
           (-0.5, 0), (-1, -0.5)),
-    "*": tuple((radius * math.cos(angle), -radius * math.sin(angle))  # five points, the inner corners at 0.382
-               for k, radius in enumerate((1.0, 0.381966) * 5) for angle in (math.radians(90 + 36 * k),)),
+    "*": _star(),
 }
 
 
@@ -335,8 +344,9 @@ def _draw_box(image: Image.Image, draw: ImageDraw.ImageDraw, box: _Box, scale: f
             image.paste(Image.blend(region, Image.new("RGB", region.size, box.fill), box.alpha), corners[:2])
     elif box.fill is not None:
         draw.rounded_rectangle(corners, radius=round(box.radius * scale), fill=box.fill)
-    for segment in _hatching(box) if box.hatch else ():
-        _draw_line(draw, segment, _hatch_stroke(box.hatch), scale)
+    if box.hatch:
+        for segment in _hatching(box):
+            _draw_line(draw, segment, _hatch_stroke(box.hatch), scale)
     if box.edge is not None:
         left, top, right, bottom = (box.x, box.y, box.x + box.width, box.y + box.height)
         _draw_line(draw, [(left, top), (right, top), (right, bottom), (left, bottom), (left, top)], box.edge, scale)
