@@ -6,7 +6,7 @@ is called, so that a format can hand over more work (the trial summary once its 
 results come back. Cancelling the export (:meth:`ExportJob.check`) stops waiting and drops the tasks not started.
 
 :class:`InWorker` names the function by its module, so that the export's own process never imports the libraries
-that draw (matplotlib, ReportLab, highdicom: about a second of every export): the worker imports them.
+that draw (ReportLab, highdicom: about a second of every export): the worker imports them.
 """
 
 from __future__ import annotations

@@ -195,7 +195,7 @@ KEY_IMAGE_DPI = 200
 
 
 def _font(bold: bool, points: float) -> ImageFont.FreeTypeFont:
-    """DejaVu Sans at ``points`` for :data:`KEY_IMAGE_DPI` (the face of the plots, from matplotlib's font folder)."""
+    """DejaVu Sans at ``points`` for :data:`KEY_IMAGE_DPI` (the face of the plots, bundled in ``resources/fonts``)."""
     return font(bold, round(points * KEY_IMAGE_DPI / 72))
 
 

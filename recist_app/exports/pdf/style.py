@@ -1,7 +1,7 @@
 """Page geometry, fonts and paragraph styles of the PDF report.
 
-Text is set in DejaVu Sans, embedded from matplotlib's own font folder (so no extra package and
-the same face as the plots): unlike the PDF base fonts it has every glyph the rationales use
+Text is set in DejaVu Sans, bundled with the app (``resources/fonts``, the same face as the plots) and
+embedded in the PDF: unlike the PDF base fonts it has every glyph the rationales use
 (−, ≤, ≥, →, †). Pages are A4 landscape, which gives the key-image rows and the rationale column
 room.
 """
@@ -21,7 +21,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph
 
-from recist_app.exports.plots.vector import font_folder
+from recist_app.exports.plots.vector import font_file
 
 #: Binary (Flate only) streams: ReportLab's pure-Python ASCII85 filter took half of the PDF export's time without its C
 #: accelerator, and every current PDF reader takes binary streams (issue 18).
@@ -39,9 +39,8 @@ FONT, BOLD, ITALIC = "DejaVuSans", "DejaVuSans-Bold", "DejaVuSans-Oblique"
 @cache
 def register_fonts() -> None:
     """Register DejaVu Sans (regular, bold, oblique) with ReportLab, once."""
-    folder = font_folder()
     for name in (FONT, BOLD, ITALIC):
-        pdfmetrics.registerFont(TTFont(name, str(folder / f"{name}.ttf")))
+        pdfmetrics.registerFont(TTFont(name, str(font_file(f"{name}.ttf"))))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=ITALIC, boldItalic=BOLD)
 
 

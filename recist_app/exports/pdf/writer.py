@@ -4,7 +4,7 @@
 summary (response and PFS by arm; issue 18). :mod:`recist_app.exports.pdf.report` draws the pages.
 
 This module stays light: the export's process plans the work here and joins the parts at the end; the worker
-processes draw every page and picture, so that only they import ReportLab and matplotlib (issue 18).
+processes draw every page and picture, so that only they import ReportLab (issue 18).
 """
 
 from __future__ import annotations

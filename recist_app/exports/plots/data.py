@@ -1,4 +1,4 @@
-"""What the plots show, as plain data taken from the engine's reports (issue 7); no matplotlib here.
+"""What the plots show, as plain data taken from the engine's reports (issue 7).
 
 One :class:`ReadPlotData` per read: for all target lesions and for the irradiated (in-field) and
 non-irradiated (out-of-field) subsets, the sum of diameters and the % change from baseline at

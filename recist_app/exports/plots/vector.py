@@ -1,10 +1,10 @@
 """A small vector picture (issue 18): lines, boxes, markers and text placed in points, written as SVG and drawn as PNG.
 
-matplotlib lays out and draws a figure through its artists, about a second per subject plot on the export's
-machines, for a picture whose layout does not change from one subject to the next. A plot made of these few shapes
-is written as SVG text and drawn by Pillow in a small fraction of that (``benchmarks/bench_export.py``). The text is
-DejaVu Sans, matplotlib's face, so that these plots look like the trial plots; the SVG keeps it as text (searchable,
-editable in a journal's figure).
+matplotlib laid out and drew each plot through its artists, about a second a plot on the export's machines, for
+pictures whose layout does not change from one read to the next. A plot made of these few shapes is written as SVG
+text and drawn by Pillow in a small fraction of that (``benchmarks/bench_export.py``). The text is DejaVu Sans,
+matplotlib's face, so that the plots look as they did; the SVG keeps it as text (searchable, editable in a
+journal's figure).
 
 Coordinates are points (1/72 inch) from the picture's top-left corner, y going down. The PNG is drawn at
 :data:`SUPERSAMPLING` times its resolution and reduced, which smooths the edges of lines, markers and text.
@@ -17,12 +17,13 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Literal
 from xml.sax.saxutils import escape, quoteattr
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont
+
+import resources
 
 Point = tuple[float, float]
 Align = Literal["start", "middle", "end"]
@@ -39,16 +40,15 @@ DESCENT_EM = 0.236
 _PIXELS_ALIGN = {"start": "l", "middle": "m", "end": "r"}
 
 
-def font_folder() -> Path:
-    """matplotlib's folder of TrueType fonts, found without importing matplotlib (a third of a second)."""
-    spec = find_spec("matplotlib")
-    assert spec is not None and spec.origin is not None, "matplotlib is a dependency of the project"
-    return Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf"
-
-
 def face(bold: bool = False) -> Path:
-    """The file of DejaVu Sans (bold), from matplotlib's fonts: the face of every plot and of the PDF's pictures."""
-    return font_folder() / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
+    """The file of DejaVu Sans (bold), bundled with the app (``resources/fonts``): the face of every plot, of the key
+    images and of the PDF reports."""
+    return font_file("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
+
+
+def font_file(name: str) -> Path:
+    """A bundled font file (``resources/fonts/<name>``)."""
+    return Path(str(resources.path(f"fonts/{name}")))
 
 
 @cache
