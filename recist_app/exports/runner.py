@@ -40,13 +40,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from recist_app.exports import swap
-from recist_app.exports.collect import TrialData, build_trial_data, select_subjects
 from recist_app.exports.errors import ExportError
 from recist_app.exports.files import ExportedFile, describe
 from recist_app.exports.job import ExportJob, ProgressCallback
 from recist_app.exports.pool import WorkerPool, export_pool
 
 if TYPE_CHECKING:
+    from recist_app.exports.collect import TrialData
     from recist_app.store import TrialStore
 
 MANIFEST = "manifest.json"
@@ -55,7 +55,7 @@ DEFAULT_FORMATS = ("sdtm", "adam", "timeline")
 FormatEnd = Callable[[], tuple[ExportedFile, ...]]
 #: A format: ``(data, job)`` → its files; or, for a format whose work goes to the worker pool, the function that waits
 #: for that work and returns its files (the export's other formats run meanwhile).
-FormatWriter = Callable[[TrialData, ExportJob], tuple[ExportedFile, ...] | FormatEnd]
+FormatWriter = Callable[["TrialData", ExportJob], tuple[ExportedFile, ...] | FormatEnd]
 #: The order the formats start in (others after): the export's own first, written while the worker pool's fork
 #: server imports the drawing libraries; then the pool's, the plots ahead of the SRs, so that the SRs keep the
 #: workers busy while the PDF waits for the plots it reuses (:data:`NEEDS`).
@@ -195,6 +195,8 @@ def _missing_file(db: str | Path | TrialStore) -> bool:
 def _export(store: TrialStore, out: Path, subject_ids: Sequence[str] | None, formats: tuple[str, ...],
             on_progress: ProgressCallback | None, cancel: threading.Event | None, keep_identity: bool,
             pool: WorkerPool | None) -> ExportResult:
+    from recist_app.exports.collect import build_trial_data, select_subjects  # after the pool has started
+
     exported_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     trial, profile = store.trial, store.profile
     subjects = select_subjects(store.subjects(), subject_ids)
