@@ -171,6 +171,8 @@ def _mark_events(picture: Picture, axes: Axes, read: ReadPlotData, *, label: boo
     for window in read.sbrt:
         start = max(axes.x(window.start_day), axes.left)
         end = min(axes.x(window.end_day + 1), axes.right)
+        if end <= start:  # outside the days shown
+            continue
         picture.box(start, axes.top, end - start, axes.bottom - axes.top, SBRT_COLOUR, alpha=0.18)
         if label:
             picture.text(end + 2, axes.top + 3, f"SBRT {window.lesion_id}", 7.0, "#7A3F66", align="end",

@@ -145,8 +145,11 @@ class Picture:
 
     def box(self, x: float, y: float, width: float, height: float, fill: str | None, *, alpha: float = 1.0,
             radius: float = 0.0, edge: Stroke | None = None, hatch: str | None = None, note: str = "") -> None:
-        """A rectangle from its top-left corner: filled (``alpha``: its fill's opacity), its corners rounded by
-        ``radius``, outlined by ``edge``, hatched with 45° lines of colour ``hatch``."""
+        """A rectangle from its top-left corner (a negative ``width`` or ``height`` extends it left or up): filled
+        (``alpha``: its fill's opacity), its corners rounded by ``radius``, outlined by ``edge``, hatched with 45°
+        lines of colour ``hatch``."""
+        x, width = (x + width, -width) if width < 0 else (x, width)
+        y, height = (y + height, -height) if height < 0 else (y, height)
         self._add(_Box(x, y, width, height, fill, alpha, radius, edge, hatch, note))
 
     def marker(self, x: float, y: float, shape: Shape, size: float, colour: str, *, edge: Stroke | None = None,

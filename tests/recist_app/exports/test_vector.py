@@ -122,3 +122,14 @@ def test_a_hatched_outlined_box_has_its_lines_inside_and_its_edge_around() -> No
     root = ElementTree.fromstring(picture.svg("t", "d"))
     hatches = [e for e in root.iter(f"{SVG}polyline") if e.get("stroke") == "#b71c1c"]
     assert len(hatches) == int((80 + 40) / HATCH_SPACING_PT)  # one line per spacing along the width and the height
+
+
+def test_a_box_of_negative_size_extends_left_and_up_in_both_outputs() -> None:
+    """A bar to a negative value (a swimmer's read that ended before day 0) is drawn, not refused."""
+    picture = Picture(100, 60)
+    picture.box(80, 50, -40, -30, "#0072B2")
+    pixels = _pixels(picture)
+    assert tuple(pixels[35, 60]) == (0, 0x72, 0xB2) and tuple(pixels[35, 90]) == (255, 255, 255)
+    root = ElementTree.fromstring(picture.svg("t", "d"))
+    (rect,) = [element for element in root.iter(f"{SVG}rect") if element.get("fill") != "#ffffff"]
+    assert (rect.get("x"), rect.get("y"), rect.get("width"), rect.get("height")) == ("40", "20", "40", "30")
