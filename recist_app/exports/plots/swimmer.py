@@ -121,7 +121,8 @@ def _panel(picture: Picture, axes: Axes, ordered: Sequence[ReadPlotData], subset
     half = (0.35 if many else 0.28) * row_pt  # half a bar's height
     for y, read in enumerate(ordered):
         colour = category_colour(read.irecist_bor if subset is None else read.bor)
-        picture.box(axes.x(0), axes.y(y) - half, axes.x(read.last_day) - axes.x(0), 2 * half, colour, alpha=_BAR_ALPHA,
+        on_study = axes.x(max(read.last_day, 0)) - axes.x(0)  # a read that ended before day 0 shows no bar
+        picture.box(axes.x(0), axes.y(y) - half, on_study, 2 * half, colour, alpha=_BAR_ALPHA,
                     edge=Stroke(colour, 0.4 if many else 1.0, alpha=0.5),
                     note=f"{read.subject_id}: {read.last_day} days on study")
         if subset in (PlotSubset.ALL, PlotSubset.IRRADIATED):
@@ -146,8 +147,9 @@ def _panel(picture: Picture, axes: Axes, ordered: Sequence[ReadPlotData], subset
             picture.line([(axes.x(span[0]), at), (axes.x(span[1]), at)], Stroke("#000000", 1.0 if many else 2.0),
                          note=f"{read.subject_id}: duration of response, day {span[0]} to day {span[1]}")
         if read.first_pd_day is None and read.pfs_censored:  # an arrow: follow-up goes on without progression
-            end = read.last_day + 0.05 * longest + 4
-            picture.line([(axes.x(read.last_day), axes.y(y)), (axes.x(end), axes.y(y))],
+            start = max(read.last_day, 0)
+            end = start + 0.05 * longest + 4
+            picture.line([(axes.x(start), axes.y(y)), (axes.x(end), axes.y(y))],
                          Stroke(_ARROW, 0.6 if many else 1.2),
                          note=f"{read.subject_id}: follow-up goes on after day {read.last_day}")
             picture.marker(axes.x(end), axes.y(y), ">", math.sqrt(10 if many else 40), _ARROW)

@@ -352,6 +352,20 @@ def test_the_swimmer_draws_duration_of_response_and_sbrt_courses(exported: Expor
     assert len(hatching) > 2 * len(courses)  # each course hatched with several lines
 
 
+def test_a_read_that_ended_before_day_0_stays_inside_the_swimmer(exported: Exported) -> None:
+    """A subject scanned only at baseline, before randomisation (day −4): no bar, and its arrow starts at day 0."""
+    reads = _reads(exported)
+    two = next(r for r in reads if r.subject_id == "STS-002")
+    early = replace(two, subject_id="EARLY", series=tuple(replace(s, points=s.points[:1]) for s in two.series))
+    assert early.last_day < 0 and early.first_pd_day is None and early.pfs_censored
+    overall = _svg(_picture("swimmer", [*reads, early]))["swimmer-all"]
+    (bar,) = [rect for title, rect in _titled(overall, "rect") if title.startswith("EARLY:") and "on study" in title]
+    frame_left = float(list(overall.iter(f"{SVG}polyline"))[-1].get("points", "").split()[0].split(",")[0])
+    assert float(bar.get("width", "")) == 0 and float(bar.get("x", "")) == pytest.approx(frame_left)
+    arrow = dict(_titled(overall, "polyline"))[f"EARLY: follow-up goes on after day {early.last_day}"]
+    assert float(arrow.get("points", "").split()[0].split(",")[0]) == pytest.approx(frame_left)
+
+
 def test_the_trial_plots_scale_to_100_subjects(exported: Exported) -> None:
     """Issue 18: at 100 subjects the swimmer's panels stand side by side (one page high, subject rows shared), the
     waterfall drops per-bar values and subject ids, the spider thins its lines; each draws to a non-blank PNG."""
