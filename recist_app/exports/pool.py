@@ -25,7 +25,7 @@ WORKERS_VARIABLE = "RECIST_EXPORT_WORKERS"
 #: The formats that draw in worker processes, and the modules a worker imports for each before its first task.
 POOLED_FORMATS = {"sr": ("recist_app.sr.writer", "highdicom"),
                   "plots": ("recist_app.exports.plots.charts",),
-                  "pdf": ("recist_app.exports.pdf.report", "recist_app.exports.plots.charts")}
+                  "pdf": ("recist_app.exports.pdf.report",)}  # it imports the plots' charts
 
 
 #: The fork server's last preload: it ends without tearing its libraries down.

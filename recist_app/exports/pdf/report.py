@@ -12,8 +12,8 @@ Library: **ReportLab** (BSD licence, maintained by ReportLab Inc. since 2000 wit
 year). The report is mostly text and tables, and ReportLab's Platypus wraps text inside table
 cells, splits long tables across pages repeating their header, embeds TrueType fonts (full Unicode:
 −, ≤, ≥) and writes bookmarks and document metadata. matplotlib's ``PdfPages`` only stacks figures,
-so wrapping and page breaking would have to be hand-made. matplotlib draws the trial plots, Pillow the key images
-and the subject plot (:mod:`~recist_app.exports.plots.subject`).
+so wrapping and page breaking would have to be hand-made. Pillow draws every picture: the key images and the plots
+(:mod:`~recist_app.exports.plots.charts`).
 
 :func:`run_task` draws, in a worker process, one task of the ``pdf`` export format
 (:mod:`recist_app.exports.pdf.writer`): a read's PDF, the trial summary's pages (response and PFS by arm; issue 18,

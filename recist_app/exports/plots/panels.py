@@ -69,15 +69,15 @@ def ticks(low: float, high: float, bins: int, *, whole: bool = False) -> list[fl
     return [k * step for k in range(first, math.floor(high / step + 1e-9) + 1)]
 
 
-def tick_label(value: float) -> str:
+def _tick_label(value: float) -> str:
     """A tick label: whole numbers without decimals, a typographic minus."""
     text = f"{value:.0f}" if abs(value - round(value)) < 1e-9 else f"{value:g}"
     return text.replace("-", "−")
 
 
 def labelled(values: Sequence[float]) -> list[tuple[float, str]]:
-    """Ticks at ``values`` with their :func:`tick_label`."""
-    return [(value, tick_label(value)) for value in values]
+    """Ticks at ``values`` with their :func:`_tick_label`."""
+    return [(value, _tick_label(value)) for value in values]
 
 
 def tick_labels_width(labels: Sequence[tuple[float, str]], size_pt: float = TICK_PT) -> float:

@@ -101,7 +101,7 @@ def _legend_entries(ordered: Sequence[ReadPlotData]) -> list[LegendEntry]:
     return entries + bor_entries(ordered, patch=True, label="Bar: BOR {}", alpha=_BAR_ALPHA)
 
 
-def response_span(read: ReadPlotData) -> tuple[int, int] | None:
+def _response_span(read: ReadPlotData) -> tuple[int, int] | None:
     """Days of the duration of response: from the first CR or PR (up to the first PD) to the first PD, else to the
     last assessment (ADTTE RSD); None without a response."""
     last = read.first_pd_day
@@ -141,7 +141,7 @@ def _panel(picture: Picture, axes: Axes, ordered: Sequence[ReadPlotData], subset
             if subset is None and not many and category in ("iUPD", "iCPD"):
                 picture.text(axes.x(day), axes.y(y) - 8 - math.sqrt(area) / 2, category, 7.0, "#333333",
                              align="middle")
-        span = response_span(read) if subset is PlotSubset.ALL else None
+        span = _response_span(read) if subset is PlotSubset.ALL else None
         if span is not None:
             at = axes.y(y + 0.22)
             picture.line([(axes.x(span[0]), at), (axes.x(span[1]), at)], Stroke("#000000", 1.0 if many else 2.0),
